@@ -1,0 +1,79 @@
+import { decodeText, normaliseCharacterSets } from './character-set.ts';
+import { Tag, type TagKeyword } from './dictionary.ts';
+import { UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type ParsedDicom } from './model.ts';
+
+/** Reads element values out of a parsed header. Values are read on demand, never all at once. */
+export class ElementReader {
+  readonly characterSets: readonly string[];
+
+  constructor(readonly parsed: ParsedDicom) {
+    this.characterSets = normaliseCharacterSets(this.rawString(parsed.dataset.get(Tag.SpecificCharacterSet)));
+  }
+
+  /** The value's bytes, or null when the element is absent, undefined-length, or not in the header. */
+  bytes(element: DicomElement | undefined): Uint8Array | null {
+    if (!element || element.length === UNDEFINED_LENGTH) return null;
+    if (element.offset + element.length > this.parsed.bytes.length) return null;
+    return this.parsed.bytes.subarray(element.offset, element.offset + element.length);
+  }
+
+  /** Text decoded with the file's character set, padding kept (validators need to see it). */
+  rawText(element: DicomElement | undefined): string | null {
+    const bytes = this.bytes(element);
+    return bytes === null ? null : decodeText(bytes, this.characterSets);
+  }
+
+  /** Text with the trailing NUL/space padding removed; undefined when absent or empty. */
+  text(keyword: TagKeyword, dataset: DicomDataSet = this.parsed.dataset): string | undefined {
+    const raw = this.rawText(dataset.get(Tag[keyword]));
+    if (raw === null) return undefined;
+    const trimmed = raw.replace(/[\0 ]+$/, '').replace(/^ +/, '');
+    return trimmed === '' ? undefined : trimmed;
+  }
+
+  /** Multi-valued text split on backslash, each value trimmed. */
+  texts(keyword: TagKeyword, dataset: DicomDataSet = this.parsed.dataset): string[] {
+    const value = this.text(keyword, dataset);
+    return value === undefined ? [] : value.split('\\').map((part) => part.trim());
+  }
+
+  /** Numbers from a DS/IS string or a binary US/SS/UL/SL/FL/FD value. */
+  numbers(keyword: TagKeyword, dataset: DicomDataSet = this.parsed.dataset): number[] {
+    const element = dataset.get(Tag[keyword]);
+    if (!element) return [];
+    const bytes = this.bytes(element);
+    if (bytes === null) return [];
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const le = element.tag.startsWith('0002') || this.parsed.littleEndian;
+    const read = (size: number, get: (offset: number) => number): number[] => {
+      const out: number[] = [];
+      for (let offset = 0; offset + size <= bytes.length; offset += size) out.push(get(offset));
+      return out;
+    };
+    switch (element.vr) {
+      case 'US': return read(2, (o) => view.getUint16(o, le));
+      case 'SS': return read(2, (o) => view.getInt16(o, le));
+      case 'UL': return read(4, (o) => view.getUint32(o, le));
+      case 'SL': return read(4, (o) => view.getInt32(o, le));
+      case 'FL': return read(4, (o) => view.getFloat32(o, le));
+      case 'FD': return read(8, (o) => view.getFloat64(o, le));
+      default: {
+        const values = this.texts(keyword, dataset).map(Number);
+        return values.every((value) => Number.isFinite(value)) ? values : [];
+      }
+    }
+  }
+
+  number(keyword: TagKeyword, dataset: DicomDataSet = this.parsed.dataset): number | undefined {
+    return this.numbers(keyword, dataset)[0];
+  }
+
+  has(keyword: TagKeyword, dataset: DicomDataSet = this.parsed.dataset): boolean {
+    return dataset.has(Tag[keyword]);
+  }
+
+  private rawString(element: DicomElement | undefined): string | undefined {
+    const bytes = this.bytes(element);
+    return bytes === null ? undefined : Buffer.from(bytes).toString('latin1').replace(/[\0 ]+$/, '');
+  }
+}

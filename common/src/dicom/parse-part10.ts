@@ -1,0 +1,216 @@
+/**
+ * The only module that imports dicom-parser. It checks the preamble and 'DICM' first, stops before the
+ * Pixel Data value, turns every kind of value the library throws (strings, {exception, dataSet}, Errors,
+ * zlib errors) into ParseIssue facts, and returns plain objects keyed by our tag format.
+ */
+import { inflateRawSync } from 'node:zlib';
+import dicomParser from 'dicom-parser';
+import { lookupTag, type Vr } from './dictionary.ts';
+import { UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type DicomItem, type ParseIssue, type ParsedDicom } from './model.ts';
+import { lookupTransferSyntax, TransferSyntax } from './transfer-syntax.ts';
+
+const PREAMBLE_BYTES = 128;
+const MAGIC = 'DICM';
+const PIXEL_DATA = 'x7fe00010';
+const VRS = new Set<string>([
+  'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FL', 'FD', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'PN',
+  'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
+]);
+
+export interface ParseOptions {
+  /** A deflated data set may not inflate to more than this (deflate bombs). */
+  maxInflatedBytes: number;
+}
+
+export interface PixelElementHeader {
+  vr: Vr | undefined;
+  offset: number;
+  length: number;
+}
+
+export type ParseAttempt =
+  | { status: 'parsed'; parsed: ParsedDicom; pixelElement: PixelElementHeader | null }
+  | { status: 'incomplete' }
+  | { status: 'failed'; issues: ParseIssue[]; parsed: ParsedDicom | null };
+
+interface LibElement {
+  tag: string;
+  vr?: string;
+  length: number;
+  dataOffset: number;
+  hadUndefinedLength?: boolean;
+  items?: { dataSet?: LibDataSet }[];
+}
+interface LibDataSet {
+  byteArray: Uint8Array;
+  elements: Record<string, LibElement>;
+}
+
+/**
+ * Parses the bytes received so far. `final` says the file ends here; before that, running out of bytes
+ * answers 'incomplete' so the caller can wait for more.
+ */
+export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOptions): ParseAttempt {
+  if (bytes.length < PREAMBLE_BYTES + MAGIC.length) {
+    if (!final) return { status: 'incomplete' };
+    return { status: 'failed', issues: classifyWithoutMagic(bytes), parsed: null };
+  }
+  if (!hasMagic(bytes)) return { status: 'failed', issues: classifyWithoutMagic(bytes), parsed: null };
+
+  let inflateError: unknown;
+  const inflater = (byteArray: Uint8Array, position: number): Uint8Array => {
+    try {
+      const inflated = inflateRawSync(byteArray.subarray(position), { maxOutputLength: options.maxInflatedBytes });
+      const full = new Uint8Array(position + inflated.length);
+      full.set(byteArray.subarray(0, position), 0);
+      full.set(inflated, position);
+      return full;
+    } catch (error) {
+      inflateError = error;
+      throw error;
+    }
+  };
+
+  let library: LibDataSet;
+  try {
+    library = dicomParser.parseDicom(bytes, { untilTag: PIXEL_DATA, inflater, vrCallback: dictionaryVr } as never) as unknown as LibDataSet;
+  } catch (thrown) {
+    if (inflateError !== undefined) return inflateFailure(inflateError, final, options);
+    const message = thrownMessage(thrown);
+    if (message.includes('0002,0010')) return { status: 'failed', issues: [{ kind: 'meta-missing-transfer-syntax' }], parsed: null };
+    if (!final) return { status: 'incomplete' };
+    const partial = (thrown as { dataSet?: LibDataSet } | null)?.dataSet;
+    const parsed = partial ? toParsed(partial) : null;
+    const overrun = partial ? findOverrun(partial.elements, partial.byteArray.length) : null;
+    const issue: ParseIssue = overrun ?? (/past end|overrun|overread|eof/i.test(message)
+      ? { kind: 'eof-in-element-header', afterTag: parsed ? lastTag(parsed.dataset) : null }
+      : { kind: 'unparseable', message });
+    return { status: 'failed', issues: [issue], parsed };
+  }
+
+  const parsed = toParsed(library);
+  const pixel = library.elements[PIXEL_DATA];
+  if (pixel) {
+    return { status: 'parsed', parsed, pixelElement: { vr: parsed.dataset.get('7FE00010')?.vr, offset: pixel.dataOffset, length: pixel.length } };
+  }
+  if (!final) return { status: 'incomplete' };
+  // dicom-parser does not notice an implicit VR element that runs past the end: look for it here.
+  const overrun = findOverrun(library.elements, library.byteArray.length);
+  if (overrun) return { status: 'failed', issues: [overrun], parsed };
+  return { status: 'parsed', parsed, pixelElement: null };
+}
+
+function hasMagic(bytes: Uint8Array): boolean {
+  return String.fromCharCode(...bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + MAGIC.length)) === MAGIC;
+}
+
+/** Without 'DICM' at 128: a raw data set (no preamble), a preamble with a wrong magic, or not DICOM at all. */
+function classifyWithoutMagic(bytes: Uint8Array): ParseIssue[] {
+  if (bytes.length === 0) return [{ kind: 'empty-file' }, { kind: 'not-dicom' }];
+  const atStart = elementGroupAt(bytes, 0);
+  if (atStart === 0x0002) return [{ kind: 'no-preamble', fileMetaPresent: true }, { kind: 'no-dicm-magic' }];
+  if (atStart !== null) return [{ kind: 'no-preamble', fileMetaPresent: false }, { kind: 'no-dicm-magic' }];
+  if (elementGroupAt(bytes, PREAMBLE_BYTES + MAGIC.length) === 0x0002) return [{ kind: 'no-dicm-magic' }];
+  return [{ kind: 'not-dicom' }];
+}
+
+/**
+ * The group of a plausible data element header at `offset` (little endian, explicit or implicit VR),
+ * or null. Plausible: an even group below the pixel data group, and a known VR or a length that fits.
+ */
+function elementGroupAt(bytes: Uint8Array, offset: number): number | null {
+  if (bytes.length < offset + 8) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, 8);
+  const group = view.getUint16(0, true);
+  if (group % 2 !== 0 || group === 0 || group > 0x7fe0) return null;
+  const vr = String.fromCharCode(bytes[offset + 4]!, bytes[offset + 5]!);
+  if (VRS.has(vr)) return group;
+  const implicitLength = view.getUint32(4, true);
+  return implicitLength <= bytes.length - offset - 8 ? group : null;
+}
+
+function inflateFailure(error: unknown, final: boolean, options: ParseOptions): ParseAttempt {
+  if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+    return { status: 'failed', issues: [{ kind: 'deflate-bomb', limitBytes: options.maxInflatedBytes }], parsed: null };
+  }
+  if (!final) return { status: 'incomplete' };
+  return { status: 'failed', issues: [{ kind: 'inflate-failed', message: thrownMessage(error) }], parsed: null };
+}
+
+function thrownMessage(thrown: unknown): string {
+  if (typeof thrown === 'string') return thrown;
+  if (thrown instanceof Error) return thrown.message;
+  const inner = (thrown as { exception?: unknown } | null)?.exception;
+  if (inner !== undefined) return thrownMessage(inner);
+  return String(thrown);
+}
+
+function dictionaryVr(libTag: string): string | undefined {
+  return lookupTag(toTag(libTag))?.vrs[0];
+}
+
+function toTag(libTag: string): string {
+  return libTag.slice(1).toUpperCase();
+}
+
+function toParsed(library: LibDataSet): ParsedDicom {
+  const all = toDataSet(library.elements);
+  const meta = new Map<string, DicomElement>();
+  const dataset = new Map<string, DicomElement>();
+  for (const [tag, element] of all) (tag.startsWith('0002') ? meta : dataset).set(tag, element);
+  const transferSyntaxUID = readMetaUid(library, 'x00020010');
+  const info = transferSyntaxUID ? lookupTransferSyntax(transferSyntaxUID) : undefined;
+  return {
+    bytes: library.byteArray,
+    transferSyntaxUID,
+    explicitVr: info?.explicitVr ?? transferSyntaxUID !== TransferSyntax.ImplicitVRLittleEndian.uid,
+    littleEndian: info?.littleEndian ?? true,
+    meta,
+    dataset,
+  };
+}
+
+function readMetaUid(library: LibDataSet, libTag: string): string | null {
+  const element = library.elements[libTag];
+  if (!element || element.dataOffset + element.length > library.byteArray.length) return null;
+  const raw = Buffer.from(library.byteArray.buffer, library.byteArray.byteOffset + element.dataOffset, element.length).toString('latin1');
+  return raw.replace(/[\0 ]+$/, '') || null;
+}
+
+function toDataSet(elements: Record<string, LibElement>): Map<string, DicomElement> {
+  const out = new Map<string, DicomElement>();
+  for (const element of Object.values(elements)) {
+    const tag = toTag(element.tag);
+    const explicit = element.vr !== undefined && VRS.has(element.vr);
+    const vr = (explicit ? element.vr : lookupTag(tag)?.vrs[0]) as Vr | undefined;
+    const items: DicomItem[] | undefined = element.items?.map((item) => toDataSet(item.dataSet?.elements ?? {}));
+    out.set(tag, {
+      tag,
+      vr: items && vr === undefined ? 'SQ' : vr,
+      vrSource: explicit ? 'explicit' : vr ? 'dictionary' : 'unknown',
+      offset: element.dataOffset,
+      length: element.hadUndefinedLength ? UNDEFINED_LENGTH : element.length,
+      ...(items ? { items } : {}),
+    });
+  }
+  return out;
+}
+
+function findOverrun(elements: Record<string, LibElement>, size: number): ParseIssue | null {
+  for (const element of Object.values(elements)) {
+    if (!element.hadUndefinedLength && element.dataOffset + element.length > size) {
+      return { kind: 'element-past-eof', tag: toTag(element.tag), declaredLength: element.length, availableBytes: Math.max(0, size - element.dataOffset) };
+    }
+    for (const item of element.items ?? []) {
+      const nested = item.dataSet ? findOverrun(item.dataSet.elements, size) : null;
+      if (nested) return nested;
+    }
+  }
+  return null;
+}
+
+function lastTag(dataset: DicomDataSet): string | null {
+  let last: string | null = null;
+  for (const tag of dataset.keys()) if (last === null || tag > last) last = tag;
+  return last;
+}

@@ -1,0 +1,42 @@
+/**
+ * Every error a service can answer with, in one table: stable code -> HTTP status and default message.
+ * Modelled on Orthanc's ErrorCodes.json: callers throw a code, never choose a status at the throw site.
+ */
+export const ErrorCodes = {
+  // Requests
+  ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
+  REQUEST_INVALID: { status: 400, message: 'The request is not valid' },
+  UNAUTHORIZED: { status: 401, message: 'Missing or wrong credentials' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send multipart/form-data with the files in the field "files"' },
+  // Uploads
+  UPLOAD_NO_FILES: { status: 400, message: 'The upload holds no file part (field "files" or "file")' },
+  UPLOAD_MALFORMED: { status: 400, message: 'The multipart body could not be read' },
+  UPLOAD_UNEXPECTED_FIELD: { status: 400, message: 'Files must be sent in the field "files" or "file"' },
+  UPLOAD_FILE_TOO_LARGE: { status: 413, message: 'A file is larger than the per-file limit' },
+  UPLOAD_TOO_MANY_FILES: { status: 413, message: 'The upload holds more files than allowed' },
+  UPLOAD_TOO_LARGE: { status: 413, message: 'The upload is larger than the per-upload limit' },
+  UPLOAD_TOO_MANY_PARTS: { status: 413, message: 'The upload holds too many parts or fields' },
+  UPLOAD_ABORTED: { status: 400, message: 'The client stopped sending before the upload was complete' },
+  // Studies
+  STUDY_ID_INVALID: { status: 400, message: 'The study id is malformed' },
+  STUDY_NOT_FOUND: { status: 404, message: 'No study with that id' },
+  STUDY_ALREADY_EXISTS: { status: 409, message: 'A different study is already stored under that id' },
+  // DICOM content (outcomes of a study)
+  NOT_DICOM: { status: 400, message: 'A file is not a DICOM Part 10 file' },
+  CORRUPT_DICOM: { status: 400, message: 'A file is damaged: its structure cannot be read completely' },
+  DEFLATE_BOMB: { status: 400, message: 'A deflated data set inflates past the configured limit' },
+  STUDY_INVALID: { status: 422, message: 'The study breaks required DICOM rules' },
+  // Service failures
+  PROCESSING_FAILED: { status: 500, message: 'The study could not be processed' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+  DOWNSTREAM_UNAVAILABLE: { status: 503, message: 'A service the pipeline depends on is unavailable' },
+  STORAGE_FAILED: { status: 503, message: 'The study could not be written to storage' },
+  STORAGE_FULL: { status: 503, message: 'The storage has no space left' },
+  SHUTTING_DOWN: { status: 503, message: 'The service is shutting down' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export function statusForCode(code: ErrorCode): number {
+  return ErrorCodes[code].status;
+}

@@ -1,0 +1,77 @@
+/**
+ * Every finding the validator can report: a finding is the validator's answer about a file or a study,
+ * not a failure of the service. Codes are stable and kebab-case, the same vocabulary as the corpus
+ * manifest's reasons. The category decides the outcome: format and integrity problems make the upload
+ * 400 (not DICOM, or damaged); conformance and structure problems make it 422.
+ */
+export type FindingCategory = 'format' | 'integrity' | 'conformance' | 'structure';
+export type Severity = 'error' | 'warning';
+
+interface FindingCodeInfo {
+  category: FindingCategory;
+  severity: Severity;
+  meaning: string;
+  example: string;
+}
+
+function code(category: FindingCategory, severity: Severity, meaning: string, example: string): FindingCodeInfo {
+  return { category, severity, meaning, example };
+}
+
+export const FindingCodes = {
+  'not-dicom': code('format', 'error', 'The file is not DICOM: no DICM prefix and no data set', 'a PNG renamed to .dcm'),
+  'empty-file': code('format', 'error', 'The file has no bytes', 'a zero-byte upload'),
+  'no-preamble': code('format', 'error', 'The file starts with a data set instead of the 128-byte preamble (PS3.10 §7.1)', 'a raw data set written without Part 10 framing'),
+  'no-dicm-magic': code('format', 'error', "The four bytes after the preamble are not 'DICM' (PS3.10 §7.1)", "'DICN' at offset 128"),
+  'no-file-meta': code('format', 'error', 'The file has no File Meta Information group (0002,xxxx)', 'a data set without a meta header'),
+  'meta-missing-transfer-syntax': code('format', 'error', 'The file meta has no Transfer Syntax UID (0002,0010)', 'a meta header without (0002,0010)'),
+  'meta-missing-sop-class': code('format', 'error', 'The file meta has no Media Storage SOP Class UID (0002,0002)', ''),
+  'meta-missing-sop-instance': code('format', 'error', 'The file meta has no Media Storage SOP Instance UID (0002,0003)', ''),
+  'meta-sop-instance-mismatch': code('format', 'error', "The file meta's Media Storage SOP Instance UID differs from the data set's SOP Instance UID", ''),
+  'meta-sop-class-mismatch': code('format', 'error', "The file meta's Media Storage SOP Class UID differs from the data set's SOP Class UID", ''),
+  'unknown-transfer-syntax': code('format', 'warning', 'The Transfer Syntax UID is not one this validator knows; the data set was read as explicit VR little endian', ''),
+  'deflate-bomb': code('format', 'error', 'The deflated data set inflates past the configured limit', 'a few kB that inflate to gigabytes'),
+  'inflate-failed': code('integrity', 'error', 'The deflated data set cannot be inflated', ''),
+  truncated: code('integrity', 'error', 'The file ends before the end of an element', 'a file cut in the middle of Pixel Data'),
+  'length-past-eof': code('integrity', 'error', "An element's declared length runs past the end of the file", 'Pixel Data declaring 4 KiB more than the file holds'),
+  'huge-length': code('integrity', 'error', 'An element declares an implausible length (2 GiB or more)', 'a private UN element declaring FFFFFFF0H bytes'),
+  'pixel-length-mismatch': code('integrity', 'error', 'Native Pixel Data length differs from Rows × Columns × Samples per Pixel × Bits Allocated / 8 × Number of Frames', ''),
+  'encapsulation-broken': code('integrity', 'error', 'The items of encapsulated Pixel Data are malformed (PS3.5 §A.4)', 'a fragment with an odd length'),
+  'header-too-large': code('integrity', 'error', 'The header before Pixel Data is larger than the configured limit', ''),
+  unparseable: code('integrity', 'error', 'The data set cannot be parsed', ''),
+  'missing-type1': code('conformance', 'error', 'A required (Type 1) attribute is absent', 'no StudyInstanceUID'),
+  'empty-type1': code('conformance', 'error', 'A required (Type 1) attribute is present but empty', 'an empty Modality'),
+  'missing-type2': code('conformance', 'error', 'A Type 2 attribute (which may be empty) is absent', 'no PatientID element'),
+  'bad-vr': code('conformance', 'error', 'A value breaks the rules of its value representation (PS3.5 §6.2)', "StudyDate '2023-13-45'"),
+  'bad-vm': code('conformance', 'error', 'An element holds more or fewer values than the dictionary allows (PS3.5 §6.4)', 'ImagePositionPatient with 2 values'),
+  'bad-enum': code('conformance', 'error', 'A value is not one of the enumerated values the standard defines', "PatientSex 'X'"),
+  'path-traversal': code('conformance', 'error', 'A UID holds path characters; it would never be used as a path, but a PACS should not store it', "StudyInstanceUID '../../etc'"),
+  'duplicate-sop-instance': code('structure', 'error', 'Two files of the upload have the same SOP Instance UID', ''),
+  'mixed-study': code('structure', 'error', 'The files of one upload belong to more than one study (StudyInstanceUID)', ''),
+  'inconsistent-patient': code('structure', 'error', 'The files of one study name different patients (PatientID)', ''),
+  'inconsistent-modality': code('structure', 'error', 'The files of one series have different Modality values', ''),
+} as const satisfies Record<string, FindingCodeInfo>;
+
+export type FindingCode = keyof typeof FindingCodes;
+
+export function isFindingCode(value: string): value is FindingCode {
+  return Object.hasOwn(FindingCodes, value);
+}
+
+/** Format problems that mean "this is not a DICOM file at all". */
+const NOT_DICOM = new Set<string>(['not-dicom', 'empty-file', 'no-preamble', 'no-dicm-magic', 'no-file-meta']);
+
+export interface Outcome {
+  code: 'NOT_DICOM' | 'CORRUPT_DICOM' | 'DEFLATE_BOMB' | 'STUDY_INVALID';
+  httpStatus: 400 | 422;
+}
+
+/** The outcome of a study from its error findings: the most basic problem wins. */
+export function outcomeForErrors(errorCodes: readonly string[]): Outcome | null {
+  if (errorCodes.length === 0) return null;
+  if (errorCodes.includes('deflate-bomb')) return { code: 'DEFLATE_BOMB', httpStatus: 400 };
+  if (errorCodes.some((c) => NOT_DICOM.has(c))) return { code: 'NOT_DICOM', httpStatus: 400 };
+  const category = (c: string): FindingCategory => (isFindingCode(c) ? FindingCodes[c].category : 'conformance');
+  if (errorCodes.some((c) => category(c) === 'format' || category(c) === 'integrity')) return { code: 'CORRUPT_DICOM', httpStatus: 400 };
+  return { code: 'STUDY_INVALID', httpStatus: 422 };
+}

@@ -1,0 +1,5 @@
+export * from './headers.ts';
+export * from './request-context.ts';
+export * from './error-handler.ts';
+export * from './service-app.ts';
+export * from './server-lifecycle.ts';
