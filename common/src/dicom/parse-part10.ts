@@ -107,7 +107,7 @@ function hasMagic(bytes: Uint8Array): boolean {
 /** Without 'DICM' at 128: a raw data set (no preamble), a preamble with a wrong magic, or not DICOM at all. */
 function classifyWithoutMagic(bytes: Uint8Array): ParseIssue[] {
   if (bytes.length === 0) return [{ kind: 'empty-file' }, { kind: 'not-dicom' }];
-  const atStart = elementGroupAt(bytes, 0);
+  const atStart = elementGroupAt(bytes, 0) ?? explicitElementNearStart(bytes);
   if (atStart === 0x0002) return [{ kind: 'no-preamble', fileMetaPresent: true }, { kind: 'no-dicm-magic' }];
   if (atStart !== null) return [{ kind: 'no-preamble', fileMetaPresent: false }, { kind: 'no-dicm-magic' }];
   if (elementGroupAt(bytes, PREAMBLE_BYTES + MAGIC.length) === 0x0002) return [{ kind: 'no-dicm-magic' }];
@@ -127,6 +127,19 @@ function elementGroupAt(bytes: Uint8Array, offset: number): number | null {
   if (VRS.has(vr)) return group;
   const implicitLength = view.getUint32(4, true);
   return implicitLength <= bytes.length - offset - 8 ? group : null;
+}
+
+/**
+ * Some raw data sets in the wild start a byte or two late (pydicom's no_meta.dcm has one stray byte):
+ * an explicit VR element header of group 0002 or 0008 within the first 8 bytes still says "data set".
+ */
+function explicitElementNearStart(bytes: Uint8Array): number | null {
+  for (let offset = 1; offset < 8; offset++) {
+    const group = bytes.length >= offset + 6 ? bytes[offset]! | (bytes[offset + 1]! << 8) : -1;
+    const vr = bytes.length >= offset + 6 ? String.fromCharCode(bytes[offset + 4]!, bytes[offset + 5]!) : '';
+    if ((group === 0x0002 || group === 0x0008) && VRS.has(vr)) return group;
+  }
+  return null;
 }
 
 function inflateFailure(error: unknown, final: boolean, options: ParseOptions): ParseAttempt {

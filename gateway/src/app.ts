@@ -1,0 +1,41 @@
+import { createServiceApp, type EventBus, type Logger } from '@dsv/common';
+import type { Express } from 'express';
+import type { GatewayConfig } from './config.ts';
+import type { StatusStore } from './domain/status-store.ts';
+import type { StudyPipeline } from './domain/study-pipeline.ts';
+import { statusRouter } from './routes/status.ts';
+import { uploadRouter } from './routes/upload.ts';
+import { translateUploadError } from './upload/receive-upload.ts';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  logger: Logger;
+  events: EventBus;
+  store: StatusStore;
+  pipeline: StudyPipeline;
+}
+
+export function createApp(deps: GatewayDeps): Express {
+  return createServiceApp({
+    service: 'gateway',
+    version: '0.1.0',
+    logger: deps.logger,
+    translators: [translateUploadError],
+    routes: [uploadRouter(deps), statusRouter(deps.store)],
+    readiness: () => checkDependencies(deps.config),
+  });
+}
+
+/** Ready means both sibling services answer their /health. */
+async function checkDependencies(config: GatewayConfig) {
+  const probe = async (base: string) => {
+    try {
+      const response = await fetch(new URL('/health', base), { signal: AbortSignal.timeout(2000) });
+      return response.ok ? 'up' : `answered ${response.status}`;
+    } catch {
+      return 'unreachable';
+    }
+  };
+  const [validator, descriptor] = await Promise.all([probe(config.validatorUrl), probe(config.descriptorUrl)]);
+  return { ready: validator === 'up' && descriptor === 'up', checks: { validator, descriptor } };
+}

@@ -1,0 +1,26 @@
+import { Headers, ValidationReportSchema, type ValidationReport } from '@dsv/common';
+import { callService } from './service-call.ts';
+import { stagedForm } from './staged-form.ts';
+
+export interface ValidatorClient {
+  validate(upload: { studyId: string; correlationId: string; dir: string; files: readonly string[] }): Promise<ValidationReport>;
+}
+
+export function createValidatorClient(baseUrl: string, timeoutMs: number): ValidatorClient {
+  return {
+    async validate({ studyId, correlationId, dir, files }) {
+      const { body } = await callService(
+        'validator',
+        new URL('/v1/validations', baseUrl).href,
+        {
+          method: 'POST',
+          headers: { [Headers.studyId]: studyId, [Headers.correlationId]: correlationId },
+          body: await stagedForm(dir, files),
+        },
+        ValidationReportSchema,
+        timeoutMs,
+      );
+      return body;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError, newStudyId, type ErrorTranslator } from '@dsv/common';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
+import type { GatewayConfig } from '../config.ts';
+import { StagingStorage, type StagedUpload } from './staging-storage.ts';
+
+export const FILE_FIELDS = ['files', 'file'] as const;
+
+/**
+ * Receives a multipart upload into `<stagingDir>/<id>/`: checks the content type, gives the upload its
+ * server-side id, streams the parts to disk under limits, and removes the folder when anything fails.
+ */
+export function receiveUpload(config: GatewayConfig): RequestHandler[] {
+  const { limits } = config;
+  const upload = multer({
+    storage: new StagingStorage(limits.maxUploadBytes),
+    limits: {
+      fileSize: limits.maxFileBytes,
+      files: limits.maxFiles,
+      parts: limits.maxParts,
+      fieldSize: limits.maxFieldBytes,
+      fields: 100,
+    },
+  }).fields(FILE_FIELDS.map((name) => ({ name, maxCount: limits.maxFiles })));
+
+  const prepare = async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    if (!req.is('multipart/form-data')) {
+      next(new AppError('UNSUPPORTED_MEDIA_TYPE'));
+      return;
+    }
+    const declared = Number(req.get('content-length'));
+    if (Number.isFinite(declared) && declared > limits.maxUploadBytes) {
+      next(new AppError('UPLOAD_TOO_LARGE'));
+      return;
+    }
+    const id = newStudyId();
+    const dir = path.resolve(config.stagingDir, id);
+    await mkdir(dir, { recursive: true });
+    const staged: StagedUpload = { id, dir, files: [], totalBytes: 0 };
+    req.staged = staged;
+    next();
+  };
+
+  const receive = (req: Request, res: Response, next: NextFunction): void => {
+    upload(req, res, (error?: unknown) => {
+      if (error) {
+        discard(req).finally(() => next(error));
+        return;
+      }
+      if (!req.staged || req.staged.files.length === 0) {
+        discard(req).finally(() => next(new AppError('UPLOAD_NO_FILES')));
+        return;
+      }
+      next();
+    });
+  };
+
+  return [(req, res, next) => void prepare(req, res, next).catch(next), receive];
+}
+
+/** Removes what an aborted or refused upload left in the staging area. */
+export async function discard(req: Request): Promise<void> {
+  if (req.staged) await rm(req.staged.dir, { recursive: true, force: true });
+}
+
+/** multer's and busboy's errors, in the project's vocabulary. */
+export const translateUploadError: ErrorTranslator = (error) => {
+  if (error instanceof multer.MulterError) {
+    switch (error.code) {
+      case 'LIMIT_FILE_SIZE':
+        return new AppError('UPLOAD_FILE_TOO_LARGE');
+      case 'LIMIT_FILE_COUNT':
+        return new AppError('UPLOAD_TOO_MANY_FILES');
+      case 'LIMIT_UNEXPECTED_FILE':
+        return new AppError('UPLOAD_UNEXPECTED_FIELD', undefined, { field: error.field });
+      case 'LIMIT_PART_COUNT':
+      case 'LIMIT_FIELD_COUNT':
+      case 'LIMIT_FIELD_KEY':
+      case 'LIMIT_FIELD_VALUE':
+        return new AppError('UPLOAD_TOO_MANY_PARTS');
+      default:
+        return new AppError('UPLOAD_MALFORMED', error.message);
+    }
+  }
+  const message = (error as Error | null)?.message ?? '';
+  if (/^(Multipart|Malformed|Unexpected end of form|Boundary)/i.test(message) || /boundary/i.test(message)) {
+    return new AppError('UPLOAD_MALFORMED', `The multipart body could not be read: ${message}`);
+  }
+  if ((error as { code?: string } | null)?.code === 'ECONNRESET' || message === 'aborted' || message === 'Request aborted') {
+    return new AppError('UPLOAD_ABORTED');
+  }
+  return undefined;
+};
