@@ -42,6 +42,7 @@ export function uploadRouter(deps: UploadRouteDeps): Router {
         deps.events.publish('study.uploaded', { studyId: staged.id, correlationId: req.correlationId }, { files: staged.files.length, bytes: staged.totalBytes }),
       );
       await deps.store.create(status);
+      const acceptedState = status.state;
       const done = deps.pipeline.submit(staged.id);
       const statusUrl = `/status/${staged.id}`;
       res.setHeader('Location', statusUrl);
@@ -51,7 +52,7 @@ export function uploadRouter(deps: UploadRouteDeps): Router {
         return;
       }
       done.catch(() => undefined);
-      res.status(202).json({ id: staged.id, state: status.state, statusUrl });
+      res.status(202).json({ id: staged.id, state: acceptedState, statusUrl });
     } catch (error) {
       next(error);
     }

@@ -1,0 +1,42 @@
+/**
+ * `npm start`: runs the three services as separate processes, as they would run on separate hosts.
+ * Ctrl-C (or SIGTERM) stops all three cleanly; if one dies, the others are stopped too.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const services = ['validator', 'descriptor', 'gateway'] as const;
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+function start(name: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, name, 'src', 'main.ts')], {
+    cwd: process.cwd(),
+    env: process.env,
+    stdio: 'inherit',
+  });
+  child.on('exit', (code, signal) => {
+    children.delete(name);
+    if (!stopping) {
+      process.stderr.write(`start-all: ${name} exited (${signal ?? code}); stopping the others\n`);
+      stop(code && code !== 0 ? code : 1);
+    } else if (children.size === 0) {
+      process.exit(process.exitCode ?? 0);
+    }
+  });
+  return child;
+}
+
+function stop(exitCode = 0): void {
+  if (stopping) return;
+  stopping = true;
+  process.exitCode = exitCode;
+  if (children.size === 0) process.exit(exitCode);
+  for (const child of children.values()) child.kill('SIGTERM');
+}
+
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+for (const name of services) children.set(name, start(name));

@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from './corpus.ts';
+
+export interface ServiceProcess {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  /** Every line the process wrote, stdout and stderr. */
+  output: string[];
+  /** SIGTERM, then wait for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts one real service as its own process (node + tsx, as `npm start` does) on a free port on
+ * 127.0.0.1, and resolves with its URL once it logs 'listening'.
+ */
+export function startService(name: 'gateway' | 'validator' | 'descriptor', env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, name, 'src', 'main.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, CONFIG_DIR: path.join(projectRoot, 'config'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in time:\n${output.join('\n')}`)), 20_000);
+    const onLine = (line: string): void => {
+      output.push(line);
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'listening' && entry.url) {
+          clearTimeout(timer);
+          resolve({
+            name,
+            url: entry.url,
+            child,
+            output,
+            stop: async (signal = 'SIGTERM') => {
+              if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+              return exited;
+            },
+          });
+        }
+      } catch {
+        // not a JSON log line
+      }
+    };
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let pending = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        pending += chunk;
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        lines.filter(Boolean).forEach(onLine);
+      });
+    }
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before listening:\n${output.join('\n')}`));
+    });
+  });
+}
+
+export interface Stack {
+  gateway: ServiceProcess;
+  validator: ServiceProcess;
+  descriptor: ServiceProcess;
+  /** Temporary folder holding studies/, rejected/ and var/ for this stack. */
+  dir: string;
+  studiesDir: string;
+  rejectedDir: string;
+  env: { gateway: NodeJS.ProcessEnv; validator: NodeJS.ProcessEnv; descriptor: NodeJS.ProcessEnv };
+  restart(name: 'gateway' | 'validator' | 'descriptor'): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+/** The three real services, each its own process, talking over HTTP on loopback. */
+export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stack> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-stack-'));
+  const studiesDir = path.join(dir, 'studies');
+  const rejectedDir = path.join(dir, 'rejected');
+  const base = { LOG_LEVEL: 'info', ...extraEnv };
+  const env = {
+    validator: { ...base, VALIDATOR_PORT: '0', VALIDATOR_HOST: '127.0.0.1' },
+    descriptor: { ...base, DESCRIPTOR_PORT: '0', DESCRIPTOR_HOST: '127.0.0.1', STUDIES_DIR: studiesDir, REJECTED_DIR: rejectedDir },
+    gateway: {} as NodeJS.ProcessEnv,
+  };
+  const [validator, descriptor] = await Promise.all([startService('validator', env.validator), startService('descriptor', env.descriptor)]);
+  env.gateway = {
+    ...base,
+    GATEWAY_PORT: '0',
+    GATEWAY_HOST: '127.0.0.1',
+    VALIDATOR_URL: validator.url,
+    DESCRIPTOR_URL: descriptor.url,
+    STAGING_DIR: path.join(dir, 'var', 'staging'),
+    STATUS_DIR: path.join(dir, 'var', 'status'),
+  };
+  const gateway = await startService('gateway', env.gateway);
+  const stack: Stack = {
+    gateway,
+    validator,
+    descriptor,
+    dir,
+    studiesDir,
+    rejectedDir,
+    env,
+    async restart(name) {
+      await stack[name].stop();
+      // Same port again, so the others still find it.
+      const port = new URL(stack[name].url).port;
+      const portKey = `${name.toUpperCase()}_PORT`;
+      stack[name] = await startService(name, { ...env[name], [portKey]: port });
+      return stack[name];
+    },
+    async stop() {
+      await Promise.all([stack.gateway.stop(), stack.validator.stop(), stack.descriptor.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
