@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // End-to-end suites start real processes; two cores do not gain from more workers.
     maxWorkers: 2,
+    // Under CI, also a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: process.env.CI ? { json: '.ci/out/unit.json' } : undefined,
   },
 });
