@@ -19,7 +19,9 @@ export interface MultipartHandlers {
 
 /**
  * Streams the parts of a multipart request to the handlers, one file at a time, in order. Resolves when
- * every part has been handled; rejects with an AppError on a malformed body or a broken limit.
+ * every part has been handled; rejects with an AppError on a malformed body or a broken limit, or with
+ * the error a handler threw. It rejects only once every handler it started has settled (the part being
+ * read is destroyed), so the caller can remove what the handlers wrote without racing them.
  */
 export function streamMultipart(req: Request, handlers: MultipartHandlers): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -32,19 +34,29 @@ export function streamMultipart(req: Request, handlers: MultipartHandlers): Prom
     }
     let failed = false;
     let chain: Promise<void> = Promise.resolve();
-    const fail = (error: unknown): void => {
+    const started: Promise<void>[] = [];
+    const open = new Set<Readable>();
+    const stop = (error: unknown): void => {
       if (failed) return;
       failed = true;
       req.unpipe(parser);
       req.resume();
-      reject(error instanceof AppError ? error : new AppError('UPLOAD_MALFORMED', undefined, { reason: (error as Error)?.message }));
+      // Unpiped, the parser sends no more bytes: a part being read would never end.
+      for (const stream of open) stream.destroy();
+      void Promise.allSettled(started).then(() => reject(error));
     };
+    /** The body itself is broken: what the parser throws becomes UPLOAD_MALFORMED. */
+    const fail = (error: unknown): void => {
+      stop(error instanceof AppError ? error : new AppError('UPLOAD_MALFORMED', undefined, { reason: (error as Error)?.message }));
+    };
+    // A handler's own error (a refused part, a full disk: ENOSPC) goes on unchanged, so the error handler
+    // can answer it for what it is, not as a malformed body.
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated) return fail(new AppError('UPLOAD_TOO_MANY_PARTS', `The field "${name}" is too large`));
       try {
         handlers.onField?.(name, value);
       } catch (error) {
-        fail(error);
+        stop(error);
       }
     });
     parser.on('file', (field, stream, info) => {
@@ -53,9 +65,12 @@ export function streamMultipart(req: Request, handlers: MultipartHandlers): Prom
         return;
       }
       stream.once('limit', () => fail(new AppError('UPLOAD_FILE_TOO_LARGE')));
+      open.add(stream);
+      stream.once('close', () => open.delete(stream));
       const handled = handlers.onFile({ field, filename: info.filename ?? '', stream });
+      started.push(handled);
       chain = chain.then(() => handled);
-      handled.catch(fail);
+      handled.catch(stop);
     });
     parser.on('filesLimit', () => fail(new AppError('UPLOAD_TOO_MANY_FILES')));
     parser.on('partsLimit', () => fail(new AppError('UPLOAD_TOO_MANY_PARTS')));
@@ -64,7 +79,7 @@ export function streamMultipart(req: Request, handlers: MultipartHandlers): Prom
     parser.on('close', () => {
       chain.then(() => {
         if (!failed) resolve();
-      }, fail);
+      }, stop);
     });
     req.on('aborted', () => fail(new AppError('UPLOAD_ABORTED')));
     req.pipe(parser);
