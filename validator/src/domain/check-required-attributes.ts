@@ -1,0 +1,59 @@
+import { ElementReader, lookupKeyword, Tag, type DicomElement, type Finding, type Inspection, type TagKeyword } from '@dsv/common';
+import { makeFinding } from './make-finding.ts';
+
+export interface RequiredAttributes {
+  /** Keywords that must be present with a value (PS3.5 §7.4.1). */
+  readonly type1: readonly string[];
+  /** Keywords that must be present, possibly empty (PS3.5 §7.4.3). */
+  readonly type2: readonly string[];
+}
+
+/** The attribute types of PS3.5 §7.4 for the configured keywords, plus Pixel Data for images. */
+export function checkRequiredAttributes(inspection: Inspection, required: RequiredAttributes): Finding[] {
+  const parsed = inspection.parsed;
+  if (!parsed) return [];
+  const reader = new ElementReader(parsed);
+  const findings: Finding[] = [];
+  const find = (tag: string): DicomElement | undefined => (tag.startsWith('0002') ? parsed.meta : parsed.dataset).get(tag);
+  for (const keyword of required.type1) {
+    const tag = tagOf(keyword);
+    const element = find(tag);
+    if (!element) findings.push(makeFinding('missing-type1', `Type 1 attribute ${keyword} is absent`, { tag }));
+    else if (isEmpty(reader, element)) findings.push(makeFinding('empty-type1', `Type 1 attribute ${keyword} is present but has no value`, { tag }));
+  }
+  for (const keyword of required.type2) {
+    const tag = tagOf(keyword);
+    if (!find(tag)) findings.push(makeFinding('missing-type2', `Type 2 attribute ${keyword} is absent (it may be empty, not absent)`, { tag }));
+  }
+  if (lacksPixelData(inspection, reader)) {
+    findings.push(makeFinding('missing-type1',
+      'The image has Rows and Columns but no Pixel Data (PS3.3 §C.7.6.3: Type 1C, required unless a Pixel Data Provider URL is given)',
+      { tag: Tag.PixelData }));
+  }
+  return findings;
+}
+
+function tagOf(keyword: string): string {
+  const entry = lookupKeyword(keyword);
+  // The config schema checked every keyword against the dictionary at start-up.
+  if (!entry) throw new Error(`'${keyword}' is not a DICOM keyword`);
+  return entry.tag;
+}
+
+/** PS3.5 §7.4.1: a zero-length value, a value of padding only, or a sequence without items. */
+function isEmpty(reader: ElementReader, element: DicomElement): boolean {
+  if (element.items) return element.items.length === 0;
+  if (element.length === 0) return true;
+  const text = reader.rawText(element);
+  return text !== null && element.vr !== undefined && !BINARY_VRS.has(element.vr) && text.replace(/[\0 ]+/g, '') === '';
+}
+
+const PIXEL_SOURCES: readonly TagKeyword[] = ['PixelData', 'FloatPixelData', 'DoubleFloatPixelData', 'PixelDataProviderURL'];
+const BINARY_VRS: ReadonlySet<string> = new Set(['AT', 'FL', 'FD', 'SL', 'SS', 'SV', 'UL', 'US', 'UV', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
+
+/** Rows and Columns say "image"; one of the three pixel data elements (or a provider URL) must follow. */
+function lacksPixelData(inspection: Inspection, reader: ElementReader): boolean {
+  if (!reader.has('Rows') || !reader.has('Columns')) return false;
+  if (inspection.pixelData) return false;
+  return !PIXEL_SOURCES.some((keyword) => reader.has(keyword));
+}

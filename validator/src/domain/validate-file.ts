@@ -1,0 +1,42 @@
+import type { Finding, Inspection, InstanceSummary } from '@dsv/common';
+import { applySeverity, type SeverityOverrides } from './apply-severity.ts';
+import { checkEnumeratedValues } from './check-enumerated-values.ts';
+import { checkFormat } from './check-format.ts';
+import { checkIntegrity } from './check-integrity.ts';
+import { checkRequiredAttributes, type RequiredAttributes } from './check-required-attributes.ts';
+import { checkValues } from './check-values.ts';
+import { isFatal, isHeaderComplete } from './header-state.ts';
+import { summariseInstance } from './summarise-instance.ts';
+
+/** The part of the validator config one file needs. */
+export interface FileRules {
+  readonly requiredAttributes: RequiredAttributes;
+  readonly severity: SeverityOverrides;
+}
+
+export interface FileValidation {
+  errors: Finding[];
+  warnings: Finding[];
+  instance: InstanceSummary;
+}
+
+/**
+ * Everything one file says about itself: format, then integrity, then conformance. A file that is not
+ * DICOM, or whose header is cut short, gets no conformance findings: every attribute after the damage
+ * would be "missing", which says nothing the first finding did not.
+ */
+export function validateFile(inspection: Inspection, file: string, rules: FileRules): FileValidation {
+  const fatal = isFatal(inspection);
+  const findings: Finding[] = [...checkFormat(inspection)];
+  if (!fatal) findings.push(...checkIntegrity(inspection));
+  const readable = !fatal && isHeaderComplete(inspection);
+  if (readable) {
+    findings.push(
+      ...checkRequiredAttributes(inspection, rules.requiredAttributes),
+      ...checkValues(inspection),
+      ...checkEnumeratedValues(inspection),
+    );
+  }
+  const { errors, warnings } = applySeverity(findings.map((finding) => ({ ...finding, file })), rules.severity);
+  return { errors, warnings, instance: summariseInstance(inspection, file, readable) };
+}
