@@ -1,0 +1,22 @@
+import { createServiceApp, type EventBus, type Logger } from '@dsv/common';
+import type { Express } from 'express';
+import type { DescriptorConfig } from './config.ts';
+import { studiesRouter } from './routes/studies.ts';
+
+export interface DescriptorDeps {
+  config: DescriptorConfig;
+  logger: Logger;
+  events: EventBus;
+  /** The clock of createdAt; tests pin it. */
+  now?: () => Date;
+}
+
+/** The descriptor's express app, without a port: supertest drives it directly. */
+export function createApp(deps: DescriptorDeps): Express {
+  return createServiceApp({
+    service: 'descriptor',
+    version: '0.1.0',
+    logger: deps.logger,
+    routes: [studiesRouter(deps)],
+  });
+}

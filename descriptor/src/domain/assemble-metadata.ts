@@ -1,0 +1,87 @@
+import type { InstanceAttributes, SeriesAttributes, StudySections } from './extract-metadata.ts';
+
+/** Bumped when a key of metadata.json changes meaning or disappears. */
+export const METADATA_SCHEMA_VERSION = 1;
+
+/** One file that was read as DICOM, with where it is stored. */
+export interface DescribedInstance {
+  /** The gateway's stored name, e.g. '0001.dcm'. */
+  file: string;
+  /** Relative to the study folder, e.g. 'originals/1.2.3.dcm'. */
+  path: string;
+  sizeBytes: number;
+  sha256: string;
+  series: SeriesAttributes;
+  instance: InstanceAttributes;
+}
+
+export interface MetadataInput {
+  studyId: string;
+  createdAt: string;
+  disposition: 'stored' | 'rejected';
+  /** From the first readable file. */
+  sections: StudySections;
+  instances: readonly DescribedInstance[];
+}
+
+export type StudyMetadata = ReturnType<typeof assembleMetadata>;
+
+/** metadata.json: the study's sections, its series, its instances, and a summary of them. */
+export function assembleMetadata(input: MetadataInput) {
+  const series = groupSeries(input.instances);
+  const instances = series.flatMap((entry) => entry.members.map((member) => ({
+    file: member.file,
+    path: member.path,
+    sizeBytes: member.sizeBytes,
+    sha256: member.sha256,
+    SeriesInstanceUID: member.series.SeriesInstanceUID,
+    ...member.instance,
+  })));
+  const modalities = [...new Set(series.map((entry) => entry.attributes.Modality).filter((m): m is string => m !== null))].sort();
+  return {
+    schemaVersion: METADATA_SCHEMA_VERSION,
+    studyId: input.studyId,
+    createdAt: input.createdAt,
+    disposition: input.disposition,
+    summary: {
+      modalities,
+      numberOfSeries: series.length,
+      numberOfInstances: instances.length,
+      totalBytes: instances.reduce((sum, instance) => sum + instance.sizeBytes, 0),
+    },
+    ...input.sections,
+    series: series.map((entry) => ({ ...entry.attributes, numberOfInstances: entry.members.length })),
+    instances,
+  };
+}
+
+interface SeriesGroup {
+  attributes: SeriesAttributes;
+  members: DescribedInstance[];
+}
+
+/** Series in SeriesNumber order, instances in InstanceNumber order; the file name breaks ties. */
+function groupSeries(instances: readonly DescribedInstance[]): SeriesGroup[] {
+  const groups = new Map<string, SeriesGroup>();
+  for (const described of instances) {
+    const key = described.series.SeriesInstanceUID ?? '';
+    const group = groups.get(key) ?? { attributes: described.series, members: [] };
+    group.members.push(described);
+    groups.set(key, group);
+  }
+  const sorted = [...groups.values()].sort((a, b) =>
+    compareNullable(a.attributes.SeriesNumber, b.attributes.SeriesNumber) ||
+    (a.attributes.SeriesInstanceUID ?? '').localeCompare(b.attributes.SeriesInstanceUID ?? ''));
+  for (const group of sorted) {
+    group.members.sort((a, b) => compareNullable(a.instance.InstanceNumber, b.instance.InstanceNumber) || a.file.localeCompare(b.file));
+  }
+  return sorted;
+}
+
+/** Numbers ascending, absent ones last. */
+function compareNullable(a: number | null, b: number | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a - b;
+}

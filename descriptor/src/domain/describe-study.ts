@@ -1,0 +1,111 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type LifecycleEvent } from '@dsv/common';
+import type { Request } from 'express';
+import type { DescriptorConfig } from '../config.ts';
+import { composeStudy, describeFile } from './compose-study.ts';
+import { readStoredStudy, type StoredEntry } from './read-stored-study.ts';
+import { receiveStudy } from './receive-study.ts';
+import { storeStudy } from './store-study.ts';
+import { displayPath, findStudy, rootFor, StudyLayout, type Disposition } from './study-folder.ts';
+
+export interface DescribeDeps {
+  config: Pick<DescriptorConfig, 'studiesDir' | 'rejectedDir' | 'limits'>;
+  events: EventBus;
+  now?: () => Date;
+}
+
+/**
+ * One request of the gateway: receive the files, lay the study out, publish it with one rename, and
+ * answer what is where. A study id that is already stored is answered from disk, never stored twice:
+ * the gateway retries after a timeout.
+ */
+export async function describeStudy(req: Request, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
+  const { studyId } = context;
+  const { config } = deps;
+  const existing = await findStudy(config, studyId);
+  let sectionsRead = false;
+  const received = await receiveStudy(req, { studyId, roots: config, limits: config.limits, existing: existing?.disposition ?? null }, (file) => {
+    const described = describeFile(file, !sectionsRead);
+    sectionsRead ||= described.sections !== null;
+    return described;
+  });
+  const { request, sizes } = received;
+  if (existing || received.tempDir === null) return answerStored(request, sizes, context, deps);
+
+  const tempDir = received.tempDir;
+  try {
+    const createdAt = (deps.now?.() ?? new Date()).toISOString();
+    const content = composeStudy(request, received.files, createdAt);
+    const finalDir = path.join(rootFor(config, request.disposition), studyId);
+    const published = await storeStudy({ tempDir, finalDir, placed: content.placed, metadata: content.metadata, validationLog: content.validationLog });
+    if (!published) return await answerStored(request, sizes, context, deps);
+
+    const events: LifecycleEvent[] = [];
+    if (request.disposition === 'stored' && content.metadata) {
+      const { summary, study } = content.metadata;
+      events.push(deps.events.publish('metadata.extracted', context, {
+        instances: summary.numberOfInstances,
+        series: summary.numberOfSeries,
+        studyInstanceUid: study.StudyInstanceUID,
+      }));
+    }
+    const entries = received.files.map((file, index) => ({
+      ...file,
+      path: content.placed[index]!.path,
+      SOPInstanceUID: file.attributes?.instance.SOPInstanceUID ?? null,
+    }));
+    events.push(publishStorage(deps.events, context, request.disposition, entries, false));
+    return toResult(studyId, request.disposition, false, finalDir, entries, content.metadata !== null, events);
+  } finally {
+    await rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+/** A retry, or a request that lost the race to publish the same id: answer from what is on disk. */
+async function answerStored(request: DescribeRequest, sizes: ReadonlyMap<string, number>, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
+  const found = await findStudy(deps.config, context.studyId);
+  if (!found) throw new AppError('INTERNAL', 'The study folder vanished while a retry was answered');
+  if (found.disposition !== request.disposition) {
+    throw new AppError('STUDY_ALREADY_EXISTS', `The study is already ${found.disposition}`, { studyId: context.studyId, disposition: found.disposition });
+  }
+  const stored = await readStoredStudy(found.dir, found.disposition);
+  const same = stored.entries.length === sizes.size && stored.entries.every((entry) => sizes.get(entry.file) === entry.sizeBytes);
+  if (!same) throw new AppError('STUDY_ALREADY_EXISTS', 'Other files are already stored under this study id', { studyId: context.studyId });
+  const event = publishStorage(deps.events, context, found.disposition, stored.entries, true);
+  return toResult(context.studyId, found.disposition, true, found.dir, stored.entries, stored.hasMetadata, [event]);
+}
+
+function publishStorage(events: EventBus, context: EventContext, disposition: Disposition, entries: readonly StoredEntry[], alreadyStored: boolean) {
+  const bytes = entries.reduce((sum, entry) => sum + entry.sizeBytes, 0);
+  return events.publish('storage.completed', context, { disposition, files: entries.length, bytes, alreadyStored });
+}
+
+function toResult(
+  studyId: string,
+  disposition: Disposition,
+  alreadyStored: boolean,
+  dir: string,
+  entries: readonly StoredEntry[],
+  hasMetadata: boolean,
+  events: LifecycleEvent[],
+): DescribeResult {
+  return {
+    studyId,
+    disposition,
+    alreadyStored,
+    directory: displayPath(dir),
+    files: {
+      originals: entries.map((entry) => ({
+        file: entry.file,
+        path: displayPath(path.join(dir, entry.path)),
+        sizeBytes: entry.sizeBytes,
+        sha256: entry.sha256,
+        ...(entry.SOPInstanceUID ? { SOPInstanceUID: entry.SOPInstanceUID } : {}),
+      })),
+      metadata: hasMetadata ? displayPath(path.join(dir, StudyLayout.metadata)) : null,
+      validationLog: displayPath(path.join(dir, StudyLayout.validationLog)),
+    },
+    events,
+  };
+}

@@ -1,0 +1,34 @@
+import { AppError, isValidUid } from '@dsv/common';
+import { StudyLayout, type Disposition } from './study-folder.ts';
+
+export interface LayoutInput {
+  /** The gateway's stored name; already checked against STORED_NAME. */
+  file: string;
+  SOPInstanceUID: string | null;
+}
+
+export interface PlacedFile {
+  file: string;
+  /** Relative to the study folder, '/'-separated. */
+  path: string;
+}
+
+/**
+ * Where each file of a study goes. A valid study of one file is `original.dcm`; of several,
+ * `originals/<SOPInstanceUID>.dcm`. A UID becomes a file name only after the PS3.5 §9.1 grammar has been
+ * checked (digits and dots, at most 64 characters) and only once per study: the validator refuses such
+ * studies already, this is defence in depth. A rejected upload keeps the gateway's names.
+ */
+export function planLayout(disposition: Disposition, files: readonly LayoutInput[]): PlacedFile[] {
+  if (disposition === 'rejected') return files.map(({ file }) => ({ file, path: `${StudyLayout.files}/${file}` }));
+  if (files.length === 1) return [{ file: files[0]!.file, path: StudyLayout.original }];
+  const used = new Set<string>();
+  return files.map(({ file, SOPInstanceUID: uid }) => {
+    if (uid === null || !isValidUid(uid)) {
+      throw new AppError('REQUEST_INVALID', 'A file of a valid study has no valid SOP Instance UID', { file });
+    }
+    if (used.has(uid)) throw new AppError('REQUEST_INVALID', 'Two files of a valid study have the same SOP Instance UID', { file, SOPInstanceUID: uid });
+    used.add(uid);
+    return { file, path: `${StudyLayout.originals}/${uid}.dcm` };
+  });
+}

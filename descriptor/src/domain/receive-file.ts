@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DicomInspector, type InspectOptions, type Inspection } from '@dsv/common';
+
+export interface ReceivedFile {
+  /** The gateway's stored name, e.g. '0001.dcm'. */
+  file: string;
+  tempPath: string;
+  sizeBytes: number;
+  sha256: string;
+  inspection: Inspection;
+}
+
+/**
+ * Streams one file part into `dir` while hashing it and reading its header, in the same pass: the bytes
+ * are read once, whatever the size of the file, and only the header stays in memory. The file is flushed
+ * to disk before this resolves, so the folder rename that publishes it cannot outrun its data.
+ */
+export async function receiveFile(source: Readable, file: string, dir: string, options: InspectOptions): Promise<ReceivedFile> {
+  const tempPath = path.join(dir, file);
+  const hash = createHash('sha256');
+  const inspector = new DicomInspector(options);
+  let sizeBytes = 0;
+  await pipeline(
+    source,
+    async function* observe(chunks: AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        inspector.write(chunk);
+        sizeBytes += chunk.length;
+        yield chunk;
+      }
+    },
+    createWriteStream(tempPath, { flags: 'wx', flush: true }),
+  );
+  return { file, tempPath, sizeBytes, sha256: hash.digest('hex'), inspection: inspector.end() };
+}

@@ -1,0 +1,70 @@
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+export type Disposition = 'stored' | 'rejected';
+
+/** The names inside a study folder. */
+export const StudyLayout = Object.freeze({
+  /** A study of one file. */
+  original: 'original.dcm',
+  /** A study of several files: `originals/<SOPInstanceUID>.dcm`. */
+  originals: 'originals',
+  /** A rejected upload keeps the gateway's names: `files/<stored name>`. */
+  files: 'files',
+  metadata: 'metadata.json',
+  validationLog: 'validation.log',
+});
+
+/**
+ * Studies are assembled in `<root>/.incoming/<id>.<random>/`, on the file system of their final folder,
+ * so that one rename publishes them. A dot folder: never listed as a study.
+ */
+export const INCOMING = '.incoming';
+
+export interface StudyRoots {
+  studiesDir: string;
+  rejectedDir: string;
+}
+
+export function rootFor(roots: StudyRoots, disposition: Disposition): string {
+  return disposition === 'stored' ? roots.studiesDir : roots.rejectedDir;
+}
+
+/** Where a study already is, if it is anywhere. A folder there is complete: it appeared by one rename. */
+export async function findStudy(roots: StudyRoots, studyId: string): Promise<{ disposition: Disposition; dir: string } | null> {
+  for (const disposition of ['stored', 'rejected'] as const) {
+    const dir = path.join(rootFor(roots, disposition), studyId);
+    if (await isDirectory(dir)) return { disposition, dir };
+  }
+  return null;
+}
+
+/** A new, empty assembly folder for one request, with the `files/` folder the parts stream into. */
+export async function createIncomingDir(root: string, studyId: string): Promise<string> {
+  const incoming = path.join(root, INCOMING);
+  await mkdir(incoming, { recursive: true });
+  const dir = await mkdtemp(path.join(incoming, `${studyId}.`));
+  await mkdir(path.join(dir, StudyLayout.files));
+  return dir;
+}
+
+/** At start-up: whatever a crash left half-assembled was never visible as a study, and goes. */
+export async function clearIncoming(root: string): Promise<void> {
+  await rm(path.join(root, INCOMING), { recursive: true, force: true });
+}
+
+/** A path as the user sees it from the working directory: relative inside it, absolute outside. */
+export function displayPath(absolute: string): string {
+  const relative = path.relative(process.cwd(), absolute);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return absolute;
+  return relative.split(path.sep).join('/');
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
