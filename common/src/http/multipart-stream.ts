@@ -70,6 +70,9 @@ export function streamMultipart(req: Request, handlers: MultipartHandlers): Prom
       const handled = handlers.onFile({ field, filename: info.filename ?? '', stream });
       started.push(handled);
       chain = chain.then(() => handled);
+      // stop() unpipes the parser, so 'close' never comes to handle the chain: without this, a refused
+      // part is an unhandled rejection and ends the process.
+      chain.catch(() => undefined);
       handled.catch(stop);
     });
     parser.on('filesLimit', () => fail(new AppError('UPLOAD_TOO_MANY_FILES')));
