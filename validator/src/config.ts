@@ -30,6 +30,11 @@ export const ValidatorConfigSchema = z.strictObject({
     /** A deflated data set (PS3.5 §A.5) may not inflate past this: deflate bombs. */
     maxInflatedBytes: byteSize,
   }),
+  http: z.strictObject({
+    /** A study of thousands of files streams through one request: 0 disables Node's 5-minute default. */
+    requestTimeoutMs: z.number().int().min(0),
+    headersTimeoutMs: z.number().int().positive(),
+  }),
   requiredAttributes: z.strictObject({
     type1: z.array(keyword),
     type2: z.array(keyword),

@@ -1,0 +1,20 @@
+import { createServiceApp, type EventBus, type Logger } from '@dsv/common';
+import type { Express } from 'express';
+import type { ValidatorConfig } from './config.ts';
+import { validationsRouter } from './routes/validations.ts';
+
+export interface ValidatorDeps {
+  config: ValidatorConfig;
+  logger: Logger;
+  events: EventBus;
+}
+
+/** The validator's HTTP app, built from its dependencies and never listening: tests drive it with supertest. */
+export function createApp(deps: ValidatorDeps): Express {
+  return createServiceApp({
+    service: 'validator',
+    version: '0.1.0',
+    logger: deps.logger,
+    routes: [validationsRouter(deps)],
+  });
+}
