@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { checkEnumeratedValues } from '../../src/domain/check-enumerated-values.ts';
+import { corpusAvailable } from '../../../test/support/corpus.ts';
+import { conformingAttributes, element, part10 } from '../support/fixtures.ts';
+import { inspectBytes, inspectCorpus } from '../support/inspect.ts';
+
+const replacing = (tag: string, vr: string, value: string) => inspectBytes(part10(conformingAttributes({ [tag]: element(tag, vr, value) })));
+
+describe.skipIf(!corpusAvailable)('checkEnumeratedValues on corpus files', () => {
+  it("when PatientSex is 'X', then an error coded bad-vr on (0010,0040), as the corpus names it", async () => {
+    const findings = checkEnumeratedValues(await inspectCorpus('invalid/single/bad-vr-PatientSex.dcm'));
+    expect(findings).toEqual([expect.objectContaining({ code: 'bad-vr', severity: 'error', tag: '(0010,0040)', keyword: 'PatientSex' })]);
+    expect(findings[0]?.message).toMatch(/C\.7\.1\.1/);
+  });
+
+  it.each(['valid/samples/CT_small.dcm', 'valid/samples/SC_rgb_rle.dcm', 'valid/synthetic/cr-1024/CR_0001.dcm', 'valid/samples/liver_1frame.dcm'])(
+    'when %s is checked, then its values are in the tables',
+    async (file) => {
+      expect(checkEnumeratedValues(await inspectCorpus(file))).toEqual([]);
+    },
+  );
+});
+
+describe('checkEnumeratedValues on hand-built data sets', () => {
+  it('when Modality is outside the Defined Terms, then a warning coded bad-enum', () => {
+    expect(checkEnumeratedValues(replacing('00080060', 'CS', 'XYZ'))).toEqual([
+      expect.objectContaining({ code: 'bad-enum', severity: 'warning', tag: '(0008,0060)' }),
+    ]);
+  });
+
+  it('when PatientSex is empty (Type 2), then it is not a value to judge', () => {
+    expect(checkEnumeratedValues(replacing('00100040', 'CS', ''))).toEqual([]);
+  });
+
+  it('when PhotometricInterpretation is unknown, then a warning', () => {
+    const inspection = inspectBytes(part10([...conformingAttributes(), element('00280004', 'CS', 'SEPIA')]));
+    expect(checkEnumeratedValues(inspection)).toEqual([expect.objectContaining({ code: 'bad-enum', severity: 'warning', tag: '(0028,0004)' })]);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { checkRequiredAttributes } from '../../src/domain/check-required-attributes.ts';
+import { corpusAvailable } from '../../../test/support/corpus.ts';
+import { conformingAttributes, element, part10 } from '../support/fixtures.ts';
+import { inspectBytes, inspectCorpus, projectConfig } from '../support/inspect.ts';
+
+const required = projectConfig().requiredAttributes;
+const reasons = (findings: { code: string; tag?: string }[]) => findings.map((f) => `${f.code} ${f.tag}`);
+
+describe.skipIf(!corpusAvailable)('checkRequiredAttributes on corpus files', () => {
+  it.each([
+    ['missing-type1-SOPClassUID.dcm', 'missing-type1 (0008,0016)'],
+    ['missing-type1-SOPInstanceUID.dcm', 'missing-type1 (0008,0018)'],
+    ['missing-type1-StudyInstanceUID.dcm', 'missing-type1 (0020,000D)'],
+    ['missing-type1-SeriesInstanceUID.dcm', 'missing-type1 (0020,000E)'],
+    ['missing-type1-Modality.dcm', 'missing-type1 (0008,0060)'],
+    ['missing-type1-PixelData.dcm', 'missing-type1 (7FE0,0010)'],
+    ['missing-type2-PatientID.dcm', 'missing-type2 (0010,0020)'],
+    ['missing-type2-StudyDate.dcm', 'missing-type2 (0008,0020)'],
+    ['empty-type1-StudyInstanceUID.dcm', 'empty-type1 (0020,000D)'],
+    ['empty-type1-Modality.dcm', 'empty-type1 (0008,0060)'],
+  ])('when invalid/single/%s is checked, then exactly %s is found', async (file, expected) => {
+    expect(reasons(checkRequiredAttributes(await inspectCorpus(`invalid/single/${file}`), required))).toEqual([expected]);
+  });
+
+  it.each(['valid/samples/CT_small.dcm', 'valid/samples/test-SR.dcm', 'valid/samples/MR_small_implicit.dcm', 'valid/studies/pcir-ct-head/17106.dcm'])(
+    'when %s is checked, then nothing is missing',
+    async (file) => {
+      expect(checkRequiredAttributes(await inspectCorpus(file), required)).toEqual([]);
+    },
+  );
+});
+
+describe('checkRequiredAttributes on hand-built data sets', () => {
+  it('when a Type 2 attribute is present but empty, then that is allowed (PS3.5 §7.4.3)', () => {
+    // conformingAttributes() has an empty AccessionNumber, ReferringPhysicianName and PatientBirthDate.
+    expect(checkRequiredAttributes(inspectBytes(part10(conformingAttributes())), required)).toEqual([]);
+  });
+
+  it('when a Type 1 value is only padding, then empty-type1', () => {
+    const attributes = conformingAttributes({ '00080060': element('00080060', 'CS', '  ') });
+    expect(reasons(checkRequiredAttributes(inspectBytes(part10(attributes)), required))).toEqual(['empty-type1 (0008,0060)']);
+  });
+
+  it('when the configuration names other keywords, then those are the ones required', () => {
+    const findings = checkRequiredAttributes(inspectBytes(part10(conformingAttributes())), { type1: ['InstanceNumber'], type2: ['BodyPartExamined'] });
+    expect(reasons(findings)).toEqual(['missing-type1 (0020,0013)', 'missing-type2 (0018,0015)']);
+  });
+});
