@@ -1,0 +1,59 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger, EventBus, newStudyId, type DescribeRequest } from '@dsv/common';
+import type { Express } from 'express';
+import request from 'supertest';
+import { createApp } from '../../src/app.ts';
+import type { DescriptorConfig } from '../../src/config.ts';
+import type { UploadFile } from './describe-request.ts';
+
+export const FIXED_NOW = new Date('2026-03-04T05:06:07.890Z');
+
+export interface TestDescriptor {
+  app: Express;
+  config: DescriptorConfig;
+  events: EventBus;
+  dir: string;
+  remove(): Promise<void>;
+}
+
+/** The app over a fresh temporary folder holding studies/ and rejected/. */
+export async function createTestDescriptor(overrides: Partial<DescriptorConfig['limits']> = {}): Promise<TestDescriptor> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-descriptor-'));
+  const config: DescriptorConfig = {
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'silent',
+    studiesDir: path.join(dir, 'studies'),
+    rejectedDir: path.join(dir, 'rejected'),
+    limits: { maxFiles: 50, maxFileBytes: 64 * 1024 * 1024, maxHeaderBytes: 64 * 1024 * 1024, maxInflatedBytes: 512 * 1024 * 1024, maxRequestFieldBytes: 1024 * 1024, ...overrides },
+    http: { requestTimeoutMs: 0, headersTimeoutMs: 30_000 },
+  };
+  const events = new EventBus();
+  const app = createApp({ config, logger: createLogger('descriptor', 'silent'), events, now: () => FIXED_NOW });
+  return { app, config, events, dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** POSTs the request part, then the files, the way the gateway does. */
+export function postStudy(app: Express, studyId: string, body: DescribeRequest | string, files: readonly UploadFile[]) {
+  let call = request(app)
+    .post(`/v1/studies/${studyId}`)
+    .set('x-correlation-id', 'corr-test-1')
+    .field('request', typeof body === 'string' ? body : JSON.stringify(body));
+  for (const { file, source } of files) call = call.attach('files', source, { filename: file, contentType: 'application/dicom' });
+  return call;
+}
+
+/** Every path under a folder, relative, sorted; [] when it does not exist. */
+export async function listTree(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { recursive: true });
+    return entries.map((entry) => entry.split(path.sep).join('/')).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+export { newStudyId };
