@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { newStudyId } from '@dsv/common';
+import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
+import { asUpload, describeRequest } from '../support/describe-request.ts';
+import { createTestDescriptor, listTree, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
+
+/**
+ * Storage failures injected into node:fs: the tests run as root in CI, where chmod cannot make a folder
+ * unwritable. Each fault answers the errno code to throw for a path, or undefined to let the call through.
+ */
+type Fault = ((first: string, second: string) => string | undefined) | undefined;
+const faults = vi.hoisted(() => ({ mkdir: undefined as Fault, rename: undefined as Fault, open: undefined as Fault, write: undefined as Fault }));
+
+function errnoError(code: string, syscall: string, target: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: injected, ${syscall} '${target}'`), { code, syscall, path: target });
+}
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  const inject = <F extends (...args: never[]) => Promise<unknown>>(name: 'mkdir' | 'rename' | 'open', real: F): F =>
+    (async (...args: Parameters<F>) => {
+      const code = faults[name]?.(String(args[0]), String(args[1]));
+      if (code) throw errnoError(code, name, String(args[0]));
+      return real(...args);
+    }) as F;
+  const mocked = { ...actual, mkdir: inject('mkdir', actual.mkdir), rename: inject('rename', actual.rename), open: inject('open', actual.open) };
+  return { ...mocked, default: mocked };
+});
+
+vi.mock('node:fs', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs')>();
+  /** A disk that fills up after the first chunk: the file exists, partly written, when the error comes. */
+  const createWriteStream = ((file: string, options: never) => {
+    const real = actual.createWriteStream(file, options);
+    const code = faults.write?.(String(file), '');
+    if (!code) return real;
+    let chunks = 0;
+    return new Writable({
+      write(chunk, _encoding, callback) {
+        if (chunks++ > 0) callback(errnoError(code, 'write', file));
+        else real.write(chunk, callback);
+      },
+      final: (callback) => real.end(callback),
+      destroy: (error, callback) => real.close(() => callback(error)),
+    });
+  }) as typeof actual.createWriteStream;
+  return { ...actual, createWriteStream, default: { ...actual, createWriteStream } };
+});
+
+describe.skipIf(!corpusAvailable)('POST /v1/studies/:id when storage fails', () => {
+  let descriptor: TestDescriptor;
+  beforeEach(async () => {
+    descriptor = await createTestDescriptor();
+  });
+  afterEach(async () => {
+    faults.mkdir = faults.rename = faults.open = faults.write = undefined;
+    await descriptor.remove();
+  });
+
+  const studies = () => listTree(descriptor.config.studiesDir);
+  const send = (files = asUpload([corpusPath('valid/samples/CT_small.dcm')])) => {
+    const id = newStudyId();
+    return postStudy(descriptor.app, id, describeRequest(id, files), files);
+  };
+
+  it('when the studies folder refuses the assembly folder (EACCES), then 503 STORAGE_FAILED and nothing is created', async () => {
+    faults.mkdir = (target) => (target.startsWith(descriptor.config.studiesDir) ? 'EACCES' : undefined);
+    const response = await send();
+    expect(response.status).toBe(503);
+    expect(response.body.error.code).toBe('STORAGE_FAILED');
+    expect(await studies()).toEqual([]);
+  });
+
+  it('when the rename that publishes the study fails (EROFS), then 503 STORAGE_FAILED, no study folder, and .incoming is emptied', async () => {
+    faults.rename = (from, to) => (path.dirname(to) === descriptor.config.studiesDir && from.includes('.incoming') ? 'EROFS' : undefined);
+    const response = await send(asUpload(['17106.dcm', '17136.dcm'].map((name) => corpusPath(`valid/studies/pcir-ct-head/${name}`))));
+    expect(response.status).toBe(503);
+    expect(response.body.error.code).toBe('STORAGE_FAILED');
+    expect(await studies()).toEqual(['.incoming']);
+  });
+
+  it('when the disk fills while a file streams in (ENOSPC), then 503 STORAGE_FULL and the half-written file is gone', async () => {
+    faults.write = (file) => (file.includes('.incoming') ? 'ENOSPC' : undefined);
+    const response = await send(asUpload([corpusPath('valid/synthetic/cr-1024/CR_0001.dcm')]));
+    expect(response.status).toBe(503);
+    expect(response.body.error.code).toBe('STORAGE_FULL');
+    expect(await studies()).toEqual(['.incoming']);
+  });
+
+  it('when validation.log cannot be written (ENOSPC), then 503 STORAGE_FULL and no partial folder', async () => {
+    faults.open = (target) => (target.includes('validation.log') ? 'ENOSPC' : undefined);
+    const response = await send();
+    expect(response.status).toBe(503);
+    expect(response.body.error.code).toBe('STORAGE_FULL');
+    expect(await studies()).toEqual(['.incoming']);
+  });
+});
