@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DescribeResultSchema, newStudyId } from '@dsv/common';
+import { corpusAvailable, entryFiles, loadManifest } from '../../../test/support/corpus.ts';
+import { asUpload, describeRequest, invalidReport } from '../support/describe-request.ts';
+import { createTestDescriptor, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
+
+/** Every valid upload of the corpus (all transfer syntaxes, multi-frame, several series) is stored whole. */
+const manifest = loadManifest();
+const validEntries = manifest.filter((entry) => entry.expected === 'valid');
+const invalidEntries = manifest.filter((entry) => entry.expected === 'invalid');
+
+describe.skipIf(!corpusAvailable)('POST /v1/studies/:id with every valid upload of the corpus', () => {
+  let descriptor: TestDescriptor;
+  beforeAll(async () => {
+    descriptor = await createTestDescriptor();
+  });
+  afterAll(() => descriptor.remove());
+
+  it.each(validEntries.map((entry) => [entry.path, entry] as const))('when %s is posted, then every file is stored byte-identical and described', async (_path, entry) => {
+    const id = newStudyId();
+    const files = asUpload(entryFiles(entry));
+    const response = await postStudy(descriptor.app, id, describeRequest(id, files), files);
+
+    expect(response.status).toBe(201);
+    const result = DescribeResultSchema.parse(response.body);
+    const metadata = JSON.parse(await readFile(path.join(descriptor.config.studiesDir, id, 'metadata.json'), 'utf8'));
+    expect(metadata.summary.numberOfInstances).toBe(files.length);
+    expect(JSON.stringify(metadata)).not.toMatch(/"undefined"|NaN/);
+    for (const [index, original] of result.files.originals.entries()) {
+      const stored = path.join(descriptor.config.studiesDir, id, files.length === 1 ? 'original.dcm' : `originals/${original.SOPInstanceUID}.dcm`);
+      const expected = createHash('sha256').update(await readFile(files[index]!.source)).digest('hex');
+      expect(createHash('sha256').update(await readFile(stored)).digest('hex')).toBe(expected);
+    }
+  });
+});
+
+describe.skipIf(!corpusAvailable)('POST /v1/studies/:id with every invalid upload of the corpus, for rejection', () => {
+  let descriptor: TestDescriptor;
+  beforeAll(async () => {
+    descriptor = await createTestDescriptor();
+  });
+  afterAll(() => descriptor.remove());
+
+  it.each(invalidEntries.map((entry) => [entry.path, entry] as const))('when %s is posted, then every file is kept under its stored name with the log', async (_path, entry) => {
+    const id = newStudyId();
+    const files = asUpload(entryFiles(entry));
+    const findings = entry.expected_reasons.map((reason) => ({ severity: 'error' as const, code: reason.split(':')[0]!, message: reason, file: '0001.dcm' }));
+    const response = await postStudy(descriptor.app, id, describeRequest(id, files, invalidReport(id, findings)), files);
+
+    expect(response.status).toBe(201);
+    const dir = path.join(descriptor.config.rejectedDir, id);
+    for (const { file, source } of files) {
+      expect((await readFile(path.join(dir, 'files', file))).equals(await readFile(source))).toBe(true);
+    }
+    const log = await readFile(path.join(dir, 'validation.log'), 'utf8');
+    for (const finding of findings) expect(log).toContain(finding.code);
+  });
+});
