@@ -67,6 +67,21 @@ describe('validateUpload outcomes', () => {
     expect(validateUpload([validateFile(inspectBytes(deflated), '0001.dcm', config)], config.severity)).toMatchObject({ valid: true });
   });
 
+  it('when the header before Pixel Data outgrows maxHeaderBytes, then header-too-large and CORRUPT_DICOM', () => {
+    const small = { ...config, limits: { ...config.limits, maxHeaderBytes: 100 * 1024 } };
+    const bytes = part10([...conformingAttributes(), element('00091010', 'OB', Buffer.alloc(300 * 1024))]);
+    const verdict = validateUpload([validateFile(inspectBytes(bytes, small), '0001.dcm', small)], small.severity);
+    expect(verdict.errors.map((f) => f.code)).toEqual(['header-too-large']);
+    expect(verdict.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
+  });
+
+  it('when a deflated data set is not a deflate stream, then inflate-failed and CORRUPT_DICOM', () => {
+    const garbage = Buffer.concat([part10([], { transferSyntax: '1.2.840.10008.1.2.1.99' }), Buffer.alloc(64, 0xff)]);
+    const verdict = validateUpload([validateFile(inspectBytes(garbage), '0001.dcm', config)], config.severity);
+    expect(verdict.errors.map((f) => f.code)).toEqual(['inflate-failed']);
+    expect(verdict.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
+  });
+
   it('when one file is not DICOM and another misses an attribute, then the more basic NOT_DICOM wins', () => {
     const other = { '00080018': element('00080018', 'UI', '1.2.3.5'), '0020000D': null }; // another instance, no StudyInstanceUID
     const missing = validateFile(inspectBytes(part10(conformingAttributes(other), { sopInstanceUid: '1.2.3.5' })), '0002.dcm', config);
