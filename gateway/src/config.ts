@@ -1,33 +1,34 @@
 import { byteSize, host, loadConfig, port, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
 import { z } from 'zod';
 
+/** Each key's description is the config reference in the README (npm run docs). */
 export const GatewayConfigSchema = z.strictObject({
-  host,
-  port,
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-  validatorUrl: url,
-  descriptorUrl: url,
-  stagingDir: z.string().min(1),
-  statusDir: z.string().min(1),
+  host: host.describe('Address to listen on; 127.0.0.1 keeps the gateway on this machine'),
+  port: port.describe('Port to listen on (0 picks a free one)'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Least severe log level written'),
+  validatorUrl: url.describe('Base URL of the validator service'),
+  descriptorUrl: url.describe('Base URL of the descriptor service'),
+  stagingDir: z.string().min(1).describe('Where uploads are received, one folder per upload, until stored or rejected'),
+  statusDir: z.string().min(1).describe('Where the status of every upload is kept, one JSON file per upload'),
   limits: z.strictObject({
-    maxFileBytes: byteSize,
-    maxFiles: z.number().int().positive(),
-    maxUploadBytes: byteSize,
-    maxFieldBytes: byteSize,
-    maxParts: z.number().int().positive(),
+    maxFileBytes: byteSize.describe('Largest file of an upload, in bytes (413 UPLOAD_FILE_TOO_LARGE)'),
+    maxFiles: z.number().int().positive().describe('Most files in one upload (413 UPLOAD_TOO_MANY_FILES)'),
+    maxUploadBytes: byteSize.describe('Largest upload, all files together, in bytes (413 UPLOAD_TOO_LARGE)'),
+    maxFieldBytes: byteSize.describe('Largest non-file form field, in bytes'),
+    maxParts: z.number().int().positive().describe('Most multipart parts, files and fields together (413 UPLOAD_TOO_MANY_PARTS)'),
   }),
   pipeline: z.strictObject({
-    concurrency: z.number().int().min(1).max(64),
-    requestTimeoutMs: z.number().int().positive(),
+    concurrency: z.number().int().min(1).max(64).describe('Studies processed at the same time'),
+    requestTimeoutMs: z.number().int().positive().describe('How long one call to the validator or descriptor may take'),
     retry: z.strictObject({
-      attempts: z.number().int().min(1).max(20),
-      baseDelayMs: z.number().int().min(0),
-      maxDelayMs: z.number().int().min(0),
+      attempts: z.number().int().min(1).max(20).describe('Calls to a sibling service before the study fails with 503'),
+      baseDelayMs: z.number().int().min(0).describe('First backoff delay; doubles at each attempt, with full jitter'),
+      maxDelayMs: z.number().int().min(0).describe('Longest backoff delay'),
     }),
   }),
   http: z.strictObject({
-    requestTimeoutMs: z.number().int().min(0),
-    headersTimeoutMs: z.number().int().positive(),
+    requestTimeoutMs: z.number().int().min(0).describe('How long a client may take to send a whole request (0: no limit)'),
+    headersTimeoutMs: z.number().int().positive().describe('How long a client may take to send the request headers'),
   }),
 });
 

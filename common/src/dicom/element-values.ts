@@ -1,13 +1,23 @@
-import { decodeText, normaliseCharacterSets } from './character-set.ts';
+import { decodeText, inheritCharacterSets, normaliseCharacterSets } from './character-set.ts';
 import { Tag, type TagKeyword } from './dictionary.ts';
-import { UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type ParsedDicom } from './model.ts';
+import { UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type DicomItem, type ParsedDicom } from './model.ts';
 
 /** Reads element values out of a parsed header. Values are read on demand, never all at once. */
 export class ElementReader {
   readonly characterSets: readonly string[];
 
-  constructor(readonly parsed: ParsedDicom) {
-    this.characterSets = normaliseCharacterSets(this.rawString(parsed.dataset.get(Tag.SpecificCharacterSet)));
+  constructor(readonly parsed: ParsedDicom, characterSets?: readonly string[]) {
+    this.characterSets = characterSets ?? normaliseCharacterSets(this.rawString(parsed.dataset.get(Tag.SpecificCharacterSet)));
+  }
+
+  /**
+   * A reader for a sequence item: an item may declare its own Specific Character Set, else it inherits
+   * the enclosing one (PS3.5 §7.5.3). Read the item's values through it.
+   */
+  forItem(item: DicomItem): ElementReader {
+    const own = item.get(Tag.SpecificCharacterSet);
+    if (!own) return this;
+    return new ElementReader(this.parsed, inheritCharacterSets(this.characterSets, this.rawString(own) ?? ''));
   }
 
   /** The value's bytes, or null when the element is absent, undefined-length, or not in the header. */
@@ -20,7 +30,7 @@ export class ElementReader {
   /** Text decoded with the file's character set, padding kept (validators need to see it). */
   rawText(element: DicomElement | undefined): string | null {
     const bytes = this.bytes(element);
-    return bytes === null ? null : decodeText(bytes, this.characterSets);
+    return bytes === null ? null : decodeText(bytes, this.characterSets, { vr: element?.vr });
   }
 
   /** Text with the trailing NUL/space padding removed; undefined when absent or empty. */
