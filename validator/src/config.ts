@@ -18,28 +18,29 @@ const severityOverrides = z.record(z.string(), z.enum(['error', 'warning'])).sup
   }
 });
 
+/** Each key's description is the config reference in the README (npm run docs). */
 export const ValidatorConfigSchema = z.strictObject({
-  host,
-  port,
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  host: host.describe('Address to listen on; 127.0.0.1 keeps the validator on this machine'),
+  port: port.describe('Port to listen on (0 picks a free one)'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Least severe log level written'),
   limits: z.strictObject({
-    maxFiles: z.number().int().positive(),
-    maxFileBytes: byteSize,
-    /** Everything before the Pixel Data value is kept in memory: this bounds it. */
-    maxHeaderBytes: byteSize,
-    /** A deflated data set (PS3.5 §A.5) may not inflate past this: deflate bombs. */
-    maxInflatedBytes: byteSize,
+    maxFiles: z.number().int().positive().describe('Most file parts in one request (413 UPLOAD_TOO_MANY_FILES)'),
+    maxFileBytes: byteSize.describe('Largest file part, in bytes (413 UPLOAD_FILE_TOO_LARGE)'),
+    // Everything before the Pixel Data value is kept in memory: this bounds it.
+    maxHeaderBytes: byteSize.describe('Largest header (everything before the Pixel Data value) held in memory per file; larger is header-too-large'),
+    // PS3.5 §A.5: a deflated data set is inflated whole before it can be read.
+    maxInflatedBytes: byteSize.describe('Most bytes a deflated data set may inflate to; more is deflate-bomb'),
   }),
   http: z.strictObject({
-    /** A study of thousands of files streams through one request: 0 disables Node's 5-minute default. */
-    requestTimeoutMs: z.number().int().min(0),
-    headersTimeoutMs: z.number().int().positive(),
+    // A study of thousands of files streams through one request: Node's 5-minute default is too short.
+    requestTimeoutMs: z.number().int().min(0).describe('How long a client may take to send a whole request (0: no limit)'),
+    headersTimeoutMs: z.number().int().positive().describe('How long a client may take to send the request headers'),
   }),
   requiredAttributes: z.strictObject({
-    type1: z.array(keyword),
-    type2: z.array(keyword),
+    type1: z.array(keyword).describe('Keywords that must be present with a value (missing-type1, empty-type1); checked against the dictionary at start-up'),
+    type2: z.array(keyword).describe('Keywords that must be present, possibly empty (missing-type2)'),
   }),
-  severity: severityOverrides,
+  severity: severityOverrides.describe("Finding code -> 'error' or 'warning', overriding the default severity of that code"),
 });
 
 export type ValidatorConfig = DeepReadonly<z.infer<typeof ValidatorConfigSchema>>;
