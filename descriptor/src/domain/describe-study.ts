@@ -72,8 +72,11 @@ async function answerStored(request: DescribeRequest, sizes: ReadonlyMap<string,
   const stored = await readStoredStudy(found.dir, found.disposition);
   const same = stored.entries.length === sizes.size && stored.entries.every((entry) => sizes.get(entry.file) === entry.sizeBytes);
   if (!same) throw new AppError('STUDY_ALREADY_EXISTS', 'Other files are already stored under this study id', { studyId: context.studyId });
-  const event = publishStorage(deps.events, context, found.disposition, stored.entries, true);
-  return toResult(context.studyId, found.disposition, true, found.dir, stored.entries, stored.hasMetadata, [event]);
+  // The same order as the first answer: the request's.
+  const order = new Map(request.files.map((entry, index) => [entry.file, index]));
+  const entries = stored.entries.toSorted((a, b) => order.get(a.file)! - order.get(b.file)!);
+  const event = publishStorage(deps.events, context, found.disposition, entries, true);
+  return toResult(context.studyId, found.disposition, true, found.dir, entries, stored.hasMetadata, [event]);
 }
 
 function publishStorage(events: EventBus, context: EventContext, disposition: Disposition, entries: readonly StoredEntry[], alreadyStored: boolean) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
 import { assembleMetadata, METADATA_SCHEMA_VERSION, type DescribedInstance } from '../../src/domain/assemble-metadata.ts';
 import { extractInstance, extractSeries, extractStudySections } from '../../src/domain/extract-metadata.ts';
-import { expectedValue, readDcmdump } from '../support/dcmdump.ts';
+import { referenceValues } from '../support/reference-values.ts';
 import { readerFor } from '../support/inspect-bytes.ts';
 
 const STUDY = 'valid/synthetic/multi-series-study';
@@ -24,15 +24,15 @@ describe.skipIf(!corpusAvailable)('assembleMetadata on the CT + MR study of the 
   });
 
   it('when files of two series arrive shuffled, then series are grouped in SeriesNumber order with their instance counts', () => {
-    const dumps = ['CT_0001.dcm', 'MR_0001.dcm'].map((name) => readDcmdump(`${STUDY}/${name}`));
-    expect(metadata.series.map((series) => series.SeriesInstanceUID)).toEqual(dumps.map((dump) => expectedValue(dump, 'SeriesInstanceUID')));
-    expect(metadata.series.map((series) => series.Modality)).toEqual(dumps.map((dump) => expectedValue(dump, 'Modality')));
+    const references = ['CT_0001.dcm', 'MR_0001.dcm'].map((name) => referenceValues(`${STUDY}/${name}`));
+    expect(metadata.series.map((series) => series.SeriesInstanceUID)).toEqual(references.map((value) => value('SeriesInstanceUID')));
+    expect(metadata.series.map((series) => series.Modality)).toEqual(references.map((value) => value('Modality')));
     expect(metadata.series.map((series) => series.numberOfInstances)).toEqual([3, 3]);
   });
 
   it('when instances are listed, then they follow their series, in InstanceNumber order, each with where it is stored', () => {
     const expected = ['CT_0001.dcm', 'CT_0002.dcm', 'CT_0003.dcm', 'MR_0001.dcm', 'MR_0002.dcm', 'MR_0003.dcm']
-      .map((name) => expectedValue(readDcmdump(`${STUDY}/${name}`), 'SOPInstanceUID'));
+      .map((name) => referenceValues(`${STUDY}/${name}`)('SOPInstanceUID'));
     expect(metadata.instances.map((instance) => instance.SOPInstanceUID)).toEqual(expected);
     const first = metadata.instances[0]!;
     expect(first).toMatchObject({ file: '0004.dcm', path: 'originals/3.dcm', sizeBytes: 1003, sha256: 'hash-3' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { element, minimalDataset, part10 } from '../../../test/support/dicom-bytes.ts';
 import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
 import { parsePersonName, type PersonNameComponents } from '../../src/domain/person-name.ts';
-import { expectedValue, readDcmdump } from '../support/dcmdump.ts';
+import { referenceValues } from '../support/reference-values.ts';
 import { readerFor } from '../support/inspect-bytes.ts';
 
 const ESC = '\x1b';
@@ -53,7 +53,7 @@ describe('person names read from file bytes', () => {
   });
 
   it.skipIf(!corpusAvailable)('when chrX1.dcm (ISO_IR 192) is read, then its groups put back together give what dcmdump printed', () => {
-    const expected = expectedValue(readDcmdump('valid/samples/chrX1.dcm', 'utf8'), 'PatientName');
+    const expected = referenceValues('valid/samples/chrX1.dcm')('PatientName');
     const name = parsePersonName(readerFor(corpusPath('valid/samples/chrX1.dcm')).text('PatientName'));
     expect(name?.ideographic?.familyName).toMatch(/^\p{Script=Han}+$/u);
     const group = (components?: PersonNameComponents): string => (components ? `${components.familyName}^${components.givenName}` : '');

@@ -115,7 +115,8 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
   describe('when the same study id is posted again (a retry)', () => {
     it('then it answers 200 alreadyStored from what is on disk, and writes nothing twice', async () => {
       const id = newStudyId();
-      const files = asUpload([corpusPath('valid/studies/pcir-ct-head/17106.dcm'), corpusPath('valid/studies/pcir-ct-head/17136.dcm')]);
+      // MR before CT: metadata.json lists them the other way round, the answers keep the request's order.
+      const files = asUpload(['MR_0002.dcm', 'CT_0001.dcm'].map((name) => corpusPath(`valid/synthetic/multi-series-study/${name}`)));
       const first = await post(id, files).expect(201);
       const before = await Promise.all((await listTree(studyDir(id))).map(async (entry) => [entry, (await stat(path.join(studyDir(id), entry))).mtimeMs]));
 
