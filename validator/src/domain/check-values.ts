@@ -31,7 +31,8 @@ function walk(dataset: DicomDataSet, prefix: string, reader: ElementReader, out:
     if (isPrivateTag(element.tag)) continue;
     const name = lookupTag(element.tag)?.keyword ?? formatTag(element.tag);
     if (element.items) {
-      element.items.forEach((item, index) => walk(item, `${prefix}${name}[${index}].`, reader, out));
+      // PS3.5 §7.5.3: an item may declare its own Specific Character Set.
+      element.items.forEach((item, index) => walk(item, `${prefix}${name}[${index}].`, reader.forItem(item), out));
       continue;
     }
     checkElement(element, prefix === '' ? undefined : `${prefix}${name}`, reader, out);
