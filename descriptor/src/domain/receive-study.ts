@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AppError, streamMultipart, type DescribeRequest, type FilePart } from '@dsv/common';
 import type { Request } from 'express';
 import type { DescriptorConfig } from '../config.ts';
-import { parseDescribeRequest, STORED_NAME } from './parse-describe-request.ts';
+import { parseDescribeRequest } from './parse-describe-request.ts';
 import { receiveFile, type ReceivedFile } from './receive-file.ts';
 import { createIncomingDir, rootFor, StudyLayout, type Disposition, type StudyRoots } from './study-folder.ts';
 
@@ -33,6 +33,7 @@ export interface ReceivedStudy<T> {
 export async function receiveStudy<T>(req: Request, options: ReceiveStudyOptions, describe: (file: ReceivedFile) => T): Promise<ReceivedStudy<T>> {
   const { studyId, limits, existing } = options;
   let request: DescribeRequest | null = null;
+  let listed = new Set<string>();
   let tempDir: Promise<string> | null = null;
   const sizes = new Map<string, number>();
   const described = new Map<string, T>();
@@ -42,6 +43,7 @@ export async function receiveStudy<T>(req: Request, options: ReceiveStudyOptions
   const onField = (name: string, value: string): void => {
     if (name !== 'request') throw new AppError('REQUEST_INVALID', 'The only field is "request", before the files', { field: name.slice(0, 64) });
     request = parseDescribeRequest(value, studyId, limits.maxFiles);
+    listed = new Set(request.files.map((entry) => entry.file));
     if (existing !== null && existing !== request.disposition) {
       throw new AppError('STUDY_ALREADY_EXISTS', `The study is already ${existing}`, { studyId, disposition: existing });
     }
@@ -51,7 +53,8 @@ export async function receiveStudy<T>(req: Request, options: ReceiveStudyOptions
     const current = request as DescribeRequest | null;
     if (current === null) throw new AppError('REQUEST_INVALID', 'The field "request" must come before the files');
     if (field !== 'files') throw new AppError('UPLOAD_UNEXPECTED_FIELD', 'Files must be sent in the field "files"');
-    if (!STORED_NAME.test(filename) || !current.files.some((entry) => entry.file === filename)) {
+    // Listed names are stored names (NNNN.dcm): a part's name becomes a path only through this check.
+    if (!listed.has(filename)) {
       throw new AppError('REQUEST_INVALID', 'A file part is not listed in the request', { file: filename.slice(0, 64) });
     }
     if (sizes.has(filename)) throw new AppError('REQUEST_INVALID', 'A file is sent twice', { file: filename });
