@@ -48,6 +48,7 @@ export class EncapsulatedItemWalker {
       offsetTableEntries: this.offsetTableEntries,
       fragments: Math.max(0, this.items - 1),
       delimited: this.delimited,
+      truncated: this.truncated,
       problem,
     };
   }

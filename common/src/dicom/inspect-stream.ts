@@ -42,9 +42,11 @@ export class DicomInspector {
     else if (this.phase === 'header') {
       this.chunks.push(chunk);
       this.captured += chunk.length;
-      // A deflated data set can only be inflated whole: wait for the end of the file.
-      if (this.deflated && this.captured > this.options.maxHeaderBytes) {
-        this.finish([{ kind: 'header-too-large', limitBytes: this.options.maxHeaderBytes }], null);
+      // The limit holds byte for byte, not only at parse attempts: a last attempt at the limit, then stop.
+      // A deflated data set can only be inflated whole, so it is parsed at the end of the file.
+      if (this.captured > this.options.maxHeaderBytes) {
+        if (!this.deflated) this.attempt(false);
+        if (this.phase === 'header') this.finish([{ kind: 'header-too-large', limitBytes: this.options.maxHeaderBytes }], null);
       } else if (!this.deflated && this.captured >= this.nextAttemptAt) this.attempt(false);
     }
   }

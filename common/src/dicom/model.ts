@@ -34,6 +34,8 @@ export interface EncapsulationFacts {
   readonly offsetTableEntries: number;
   readonly fragments: number;
   readonly delimited: boolean;
+  /** The file ended inside an item or before the Sequence Delimitation Item. */
+  readonly truncated: boolean;
   /** The first thing wrong with the item structure, if any. */
   readonly problem: string | null;
 }

@@ -47,7 +47,7 @@ describe('DicomInspector', () => {
       for (const chunkSize of [file.length, 3]) {
         const inspection = inspectBytes(file, chunkSize);
         expect(inspection.issues).toEqual([]);
-        expect(inspection.pixelData?.encapsulated).toEqual({ offsetTableEntries: 1, fragments: 2, delimited: true, problem: null });
+        expect(inspection.pixelData?.encapsulated).toEqual({ offsetTableEntries: 1, fragments: 2, delimited: true, truncated: false, problem: null });
       }
     });
 
@@ -62,6 +62,7 @@ describe('DicomInspector', () => {
       const file = part10(minimalDataset([element('7FE00010', 'OB', pixels, { length: UNDEFINED_LENGTH })]), { transferSyntax: '1.2.840.10008.1.2.5' });
       const facts = inspectBytes(file).pixelData?.encapsulated;
       expect(facts?.delimited).toBe(false);
+      expect(facts?.truncated).toBe(true);
       expect(facts?.problem).toMatch(/no Sequence Delimitation Item/);
     });
 
@@ -86,6 +87,19 @@ describe('DicomInspector', () => {
       const file = part10(minimalDataset([element('00091001', 'UN', Buffer.alloc(300 * 1024)), element('7FE00010', 'OB', Buffer.alloc(2))]));
       const inspection = inspectBytes(file, 4096, { maxHeaderBytes: 128 * 1024, maxInflatedBytes: 1 << 20 });
       expect(kinds(inspection)).toEqual(['header-too-large']);
+    });
+
+    it('when a file is larger than the header limit and has no Pixel Data, then it stops at the limit, not 4× past it', () => {
+      const file = part10(minimalDataset([element('00420011', 'OB', Buffer.alloc(200 * 1024))]));
+      const inspection = inspectBytes(file, 1024, { maxHeaderBytes: 100 * 1024, maxInflatedBytes: 1 << 20 });
+      expect(kinds(inspection)).toEqual(['header-too-large']);
+    });
+
+    it('when the header ends just under the limit, then the file still parses', () => {
+      const file = part10(minimalDataset([element('00091001', 'UN', Buffer.alloc(90 * 1024)), element('7FE00010', 'OB', Buffer.alloc(64 * 1024))]));
+      const inspection = inspectBytes(file, 1024, { maxHeaderBytes: 100 * 1024, maxInflatedBytes: 1 << 20 });
+      expect(inspection.issues).toEqual([]);
+      expect(inspection.pixelData?.availableBytes).toBe(64 * 1024);
     });
 
     it('when a file is empty, then it is empty and not DICOM', () => {
