@@ -3,18 +3,21 @@
  * Ctrl-C (or SIGTERM) stops all three cleanly; if one dies, the others are stopped too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const services = ['validator', 'descriptor', 'gateway'] as const;
 const children = new Map<string, ChildProcess>();
+// The three share one internal token; without one set, each `npm start` makes a fresh one.
+const env = { ...process.env, INTERNAL_TOKEN: process.env.INTERNAL_TOKEN || randomBytes(32).toString('base64url') };
 let stopping = false;
 
 function start(name: string): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, name, 'src', 'main.ts')], {
     cwd: process.cwd(),
-    env: process.env,
+    env,
     stdio: 'inherit',
   });
   child.on('exit', (code, signal) => {

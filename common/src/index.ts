@@ -9,3 +9,4 @@ export * from './fs/atomic-write.ts';
 export * from './findings/finding-codes.ts';
 export * from './contracts/index.ts';
 export * from './dicom/index.ts';
+export * from './config/secrets.ts';

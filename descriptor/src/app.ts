@@ -1,4 +1,4 @@
-import { createServiceApp, type EventBus, type Logger } from '@dsv/common';
+import { createServiceApp, requireToken, type EventBus, type Logger } from '@dsv/common';
 import type { Express } from 'express';
 import type { DescriptorConfig } from './config.ts';
 import { studiesRouter } from './routes/studies.ts';
@@ -17,6 +17,8 @@ export function createApp(deps: DescriptorDeps): Express {
     service: 'descriptor',
     version: '0.1.0',
     logger: deps.logger,
+    // Only the gateway calls this service: it must carry the internal token (when one is configured).
+    guard: requireToken({ tokens: deps.config.internalToken ? [deps.config.internalToken] : [] }),
     routes: [studiesRouter(deps)],
   });
 }

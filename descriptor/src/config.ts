@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { byteSize, host, loadConfig, port, type DeepReadonly, type EnvBinding } from '@dsv/common';
+import { byteSize, host, internalToken, loadConfig, port, requireSecretOffLoopback, type DeepReadonly, type EnvBinding } from '@dsv/common';
 import { z } from 'zod';
 
 /** A folder, resolved against the working directory once, when the config is loaded at start-up. */
@@ -9,6 +9,7 @@ export const DescriptorConfigSchema = z
   .strictObject({
     host,
     port,
+    internalToken,
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     /** Valid studies: `<studiesDir>/<id>/`. */
     studiesDir: directory,
@@ -29,6 +30,7 @@ export const DescriptorConfigSchema = z
       headersTimeoutMs: z.number().int().positive(),
     }),
   })
+  .superRefine((config, ctx) => requireSecretOffLoopback(config, config.internalToken, ['internalToken'], 'INTERNAL_TOKEN', ctx))
   .refine((config) => config.studiesDir !== config.rejectedDir, {
     message: 'studiesDir and rejectedDir must be different folders',
     path: ['rejectedDir'],
@@ -39,6 +41,7 @@ export type DescriptorConfig = DeepReadonly<z.infer<typeof DescriptorConfigSchem
 export const DescriptorEnv: readonly EnvBinding[] = [
   { env: 'DESCRIPTOR_PORT', key: 'port', type: 'integer' },
   { env: 'DESCRIPTOR_HOST', key: 'host', type: 'string' },
+  { env: 'INTERNAL_TOKEN', key: 'internalToken', type: 'string' },
   { env: 'STUDIES_DIR', key: 'studiesDir', type: 'string' },
   { env: 'REJECTED_DIR', key: 'rejectedDir', type: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', type: 'string' },

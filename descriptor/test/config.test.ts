@@ -19,10 +19,14 @@ describe('loadDescriptorConfig', () => {
 
   it('when the environment sets port, host, folders and log level, then they win over the file', () => {
     const config = loadDescriptorConfig(
-      { DESCRIPTOR_PORT: '4002', DESCRIPTOR_HOST: '0.0.0.0', STUDIES_DIR: '/srv/studies', REJECTED_DIR: 'var/rejected', LOG_LEVEL: 'debug' },
+      { DESCRIPTOR_PORT: '4002', DESCRIPTOR_HOST: '0.0.0.0', INTERNAL_TOKEN: 'shared-secret', STUDIES_DIR: '/srv/studies', REJECTED_DIR: 'var/rejected', LOG_LEVEL: 'debug' },
       CONFIG_DIR,
     );
-    expect(config).toMatchObject({ port: 4002, host: '0.0.0.0', studiesDir: '/srv/studies', rejectedDir: path.resolve('var/rejected'), logLevel: 'debug' });
+    expect(config).toMatchObject({ port: 4002, host: '0.0.0.0', internalToken: 'shared-secret', studiesDir: '/srv/studies', rejectedDir: path.resolve('var/rejected'), logLevel: 'debug' });
+  });
+
+  it('when it binds beyond loopback without an internal token, then it refuses to start naming INTERNAL_TOKEN', () => {
+    expect(() => loadDescriptorConfig({ DESCRIPTOR_HOST: '0.0.0.0' }, CONFIG_DIR)).toThrow(/internalToken.*INTERNAL_TOKEN/);
   });
 
   it('when DESCRIPTOR_PORT is not a number, then it fails at start-up with a ConfigError', () => {

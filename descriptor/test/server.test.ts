@@ -15,6 +15,7 @@ describe('startDescriptor', () => {
     config = {
       host: '127.0.0.1',
       port: 0,
+      internalToken: '',
       logLevel: 'silent',
       studiesDir: path.join(dir, 'studies'),
       rejectedDir: path.join(dir, 'rejected'),

@@ -1,4 +1,5 @@
-import { createServiceApp, type EventBus, type Logger } from '@dsv/common';
+import { createServiceApp, requireToken, type EventBus, type Logger } from '@dsv/common';
+import cors from 'cors';
 import type { Express } from 'express';
 import type { GatewayConfig } from './config.ts';
 import type { StatusStore } from './domain/status-store.ts';
@@ -21,6 +22,11 @@ export function createApp(deps: GatewayDeps): Express {
     version: '0.1.0',
     logger: deps.logger,
     translators: [translateUploadError],
+    guard: requireToken({ tokens: deps.config.auth.apiKeys, header: 'x-api-key' }),
+    // No CORS headers at all unless origins are configured: browsers then refuse cross-origin calls.
+    ...(deps.config.cors.allowedOrigins.length > 0
+      ? { before: cors({ origin: [...deps.config.cors.allowedOrigins], exposedHeaders: ['Location', 'x-request-id', 'x-correlation-id'] }) }
+      : {}),
     routes: [uploadRouter(deps), statusRouter(deps.store)],
     readiness: () => checkDependencies(deps.config),
   });

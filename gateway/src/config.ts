@@ -1,4 +1,4 @@
-import { byteSize, host, loadConfig, port, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
+import { byteSize, host, internalToken, loadConfig, port, requireSecretOffLoopback, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
 import { z } from 'zod';
 
 /** Each key's description is the config reference in the README (npm run docs). */
@@ -6,6 +6,15 @@ export const GatewayConfigSchema = z.strictObject({
   host: host.describe('Address to listen on; 127.0.0.1 keeps the gateway on this machine'),
   port: port.describe('Port to listen on (0 picks a free one)'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Least severe log level written'),
+  auth: z.strictObject({
+    apiKeys: z
+      .array(z.string().min(16, 'an API key needs at least 16 characters'))
+      .describe('Keys a client must send (Authorization: Bearer <key> or X-API-Key) for every route but /health and /ready; empty: no check, allowed only on a loopback host'),
+  }),
+  cors: z.strictObject({
+    allowedOrigins: z.array(z.url()).describe('Browser origins allowed to call the gateway (CORS); empty: no CORS headers at all'),
+  }),
+  internalToken,
   validatorUrl: url.describe('Base URL of the validator service'),
   descriptorUrl: url.describe('Base URL of the descriptor service'),
   stagingDir: z.string().min(1).describe('Where uploads are received, one folder per upload, until stored or rejected'),
@@ -30,6 +39,8 @@ export const GatewayConfigSchema = z.strictObject({
     requestTimeoutMs: z.number().int().min(0).describe('How long a client may take to send a whole request (0: no limit)'),
     headersTimeoutMs: z.number().int().positive().describe('How long a client may take to send the request headers'),
   }),
+}).superRefine((config, ctx) => {
+  requireSecretOffLoopback(config, config.auth.apiKeys, ['auth', 'apiKeys'], 'GATEWAY_API_KEYS', ctx);
 });
 
 export type GatewayConfig = DeepReadonly<z.infer<typeof GatewayConfigSchema>>;
@@ -37,6 +48,9 @@ export type GatewayConfig = DeepReadonly<z.infer<typeof GatewayConfigSchema>>;
 export const GatewayEnv: readonly EnvBinding[] = [
   { env: 'GATEWAY_PORT', key: 'port', type: 'integer' },
   { env: 'GATEWAY_HOST', key: 'host', type: 'string' },
+  { env: 'GATEWAY_API_KEYS', key: 'auth.apiKeys', type: 'list' },
+  { env: 'CORS_ORIGINS', key: 'cors.allowedOrigins', type: 'list' },
+  { env: 'INTERNAL_TOKEN', key: 'internalToken', type: 'string' },
   { env: 'VALIDATOR_URL', key: 'validatorUrl', type: 'string' },
   { env: 'DESCRIPTOR_URL', key: 'descriptorUrl', type: 'string' },
   { env: 'STAGING_DIR', key: 'stagingDir', type: 'string' },

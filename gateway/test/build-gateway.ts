@@ -22,12 +22,17 @@ export interface TestGateway {
 }
 
 /** The gateway app as main.ts builds it, on temporary folders, with config overrides. */
-export async function buildGateway(overrides: { limits?: Partial<GatewayConfig['limits']>; validatorUrl?: string; descriptorUrl?: string } = {}): Promise<TestGateway> {
+export async function buildGateway(
+  overrides: { limits?: Partial<GatewayConfig['limits']>; validatorUrl?: string; descriptorUrl?: string; apiKeys?: string[]; allowedOrigins?: string[] } = {},
+): Promise<TestGateway> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-gateway-'));
   const config = GatewayConfigSchema.parse({
     host: '127.0.0.1',
     port: 0,
     logLevel: 'silent',
+    auth: { apiKeys: overrides.apiKeys ?? [] },
+    cors: { allowedOrigins: overrides.allowedOrigins ?? [] },
+    internalToken: '',
     validatorUrl: overrides.validatorUrl ?? DEAD_URL,
     descriptorUrl: overrides.descriptorUrl ?? DEAD_URL,
     stagingDir: path.join(dir, 'staging'),

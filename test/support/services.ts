@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,7 +85,7 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-stack-'));
   const studiesDir = path.join(dir, 'studies');
   const rejectedDir = path.join(dir, 'rejected');
-  const base = { LOG_LEVEL: 'info', ...extraEnv };
+  const base = { LOG_LEVEL: 'info', INTERNAL_TOKEN: randomBytes(24).toString('hex'), ...extraEnv };
   const env = {
     validator: { ...base, VALIDATOR_PORT: '0', VALIDATOR_HOST: '127.0.0.1' },
     descriptor: { ...base, DESCRIPTOR_PORT: '0', DESCRIPTOR_HOST: '127.0.0.1', STUDIES_DIR: studiesDir, REJECTED_DIR: rejectedDir },

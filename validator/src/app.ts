@@ -1,4 +1,4 @@
-import { createServiceApp, type EventBus, type Logger } from '@dsv/common';
+import { createServiceApp, requireToken, type EventBus, type Logger } from '@dsv/common';
 import type { Express } from 'express';
 import type { ValidatorConfig } from './config.ts';
 import { validationsRouter } from './routes/validations.ts';
@@ -15,6 +15,8 @@ export function createApp(deps: ValidatorDeps): Express {
     service: 'validator',
     version: '0.1.0',
     logger: deps.logger,
+    // Only the gateway calls this service: it must carry the internal token (when one is configured).
+    guard: requireToken({ tokens: deps.config.internalToken ? [deps.config.internalToken] : [] }),
     routes: [validationsRouter(deps)],
   });
 }

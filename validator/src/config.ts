@@ -1,5 +1,5 @@
 import {
-  byteSize, DefaultInspectOptions, FindingCodes, host, isFindingCode, loadConfig, lookupKeyword, port,
+  byteSize, DefaultInspectOptions, FindingCodes, host, internalToken, isFindingCode, loadConfig, lookupKeyword, port, requireSecretOffLoopback,
   type DeepReadonly, type EnvBinding, type InspectOptions,
 } from '@dsv/common';
 import { z } from 'zod';
@@ -22,6 +22,7 @@ const severityOverrides = z.record(z.string(), z.enum(['error', 'warning'])).sup
 export const ValidatorConfigSchema = z.strictObject({
   host: host.describe('Address to listen on; 127.0.0.1 keeps the validator on this machine'),
   port: port.describe('Port to listen on (0 picks a free one)'),
+  internalToken,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Least severe log level written'),
   limits: z.strictObject({
     maxFiles: z.number().int().positive().describe('Most file parts in one request (413 UPLOAD_TOO_MANY_FILES)'),
@@ -41,13 +42,14 @@ export const ValidatorConfigSchema = z.strictObject({
     type2: z.array(keyword).describe('Keywords that must be present, possibly empty (missing-type2)'),
   }),
   severity: severityOverrides.describe("Finding code -> 'error' or 'warning', overriding the default severity of that code"),
-});
+}).superRefine((config, ctx) => requireSecretOffLoopback(config, config.internalToken, ['internalToken'], 'INTERNAL_TOKEN', ctx));
 
 export type ValidatorConfig = DeepReadonly<z.infer<typeof ValidatorConfigSchema>>;
 
 export const ValidatorEnv: readonly EnvBinding[] = [
   { env: 'VALIDATOR_PORT', key: 'port', type: 'integer' },
   { env: 'VALIDATOR_HOST', key: 'host', type: 'string' },
+  { env: 'INTERNAL_TOKEN', key: 'internalToken', type: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', type: 'string' },
 ];
 

@@ -28,7 +28,7 @@ describe('loadValidatorConfig', () => {
   });
 
   it('when VALIDATOR_PORT, VALIDATOR_HOST and LOG_LEVEL are set, then they win over the file', () => {
-    const config = loadValidatorConfig({ CONFIG_DIR: projectConfigDir, VALIDATOR_PORT: '0', VALIDATOR_HOST: '0.0.0.0', LOG_LEVEL: 'warn' });
+    const config = loadValidatorConfig({ CONFIG_DIR: projectConfigDir, VALIDATOR_PORT: '0', VALIDATOR_HOST: '0.0.0.0', INTERNAL_TOKEN: 'shared-secret', LOG_LEVEL: 'warn' });
     expect(config).toMatchObject({ port: 0, host: '0.0.0.0', logLevel: 'warn' });
   });
 

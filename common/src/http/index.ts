@@ -3,3 +3,4 @@ export * from './request-context.ts';
 export * from './error-handler.ts';
 export * from './service-app.ts';
 export * from './server-lifecycle.ts';
+export * from './require-token.ts';

@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import type { ServiceName } from '../events/event-catalog.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -11,6 +11,10 @@ export interface ServiceAppOptions {
   logger: Logger;
   routes: Router[];
   translators?: readonly ErrorTranslator[];
+  /** Runs before every route but /health and /ready (authentication). */
+  guard?: RequestHandler;
+  /** Runs before everything (CORS). */
+  before?: RequestHandler;
   /** Answers GET /ready; a service with dependencies reports them here. */
   readiness?: () => Promise<{ ready: boolean; checks: Record<string, unknown> }>;
 }
@@ -21,6 +25,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(helmet());
+  if (options.before) app.use(options.before);
   app.use(requestContext());
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: options.service, version: options.version, uptimeSeconds: Math.round(process.uptime()) });
@@ -33,6 +38,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
       next(error);
     }
   });
+  if (options.guard) app.use(options.guard);
   for (const router of options.routes) app.use(router);
   app.use(notFoundHandler());
   app.use(errorHandler(options.logger, options.translators));

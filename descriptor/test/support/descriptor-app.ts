@@ -24,6 +24,7 @@ export async function createTestDescriptor(overrides: Partial<DescriptorConfig['
   const config: DescriptorConfig = {
     host: '127.0.0.1',
     port: 0,
+    internalToken: '',
     logLevel: 'silent',
     studiesDir: path.join(dir, 'studies'),
     rejectedDir: path.join(dir, 'rejected'),

@@ -2,6 +2,11 @@ import { AppError, type ErrorCode } from '@dsv/common';
 import type { z } from 'zod';
 import { RetryableError } from './retry.ts';
 
+/** The header that proves to a sibling service that the call comes from the gateway. */
+export function internalAuth(token: string): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 const STORAGE_CODES = new Set<string>(['STORAGE_FULL', 'STORAGE_FAILED']);
 
 /**

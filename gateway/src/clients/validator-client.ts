@@ -1,12 +1,12 @@
 import { Headers, ValidationReportSchema, type ValidationReport } from '@dsv/common';
-import { callService } from './service-call.ts';
+import { callService, internalAuth } from './service-call.ts';
 import { stagedForm } from './staged-form.ts';
 
 export interface ValidatorClient {
   validate(upload: { studyId: string; correlationId: string; dir: string; files: readonly string[] }): Promise<ValidationReport>;
 }
 
-export function createValidatorClient(baseUrl: string, timeoutMs: number): ValidatorClient {
+export function createValidatorClient(baseUrl: string, timeoutMs: number, internalToken = ''): ValidatorClient {
   return {
     async validate({ studyId, correlationId, dir, files }) {
       const { body } = await callService(
@@ -14,7 +14,7 @@ export function createValidatorClient(baseUrl: string, timeoutMs: number): Valid
         new URL('/v1/validations', baseUrl).href,
         {
           method: 'POST',
-          headers: { [Headers.studyId]: studyId, [Headers.correlationId]: correlationId },
+          headers: { [Headers.studyId]: studyId, [Headers.correlationId]: correlationId, ...internalAuth(internalToken) },
           body: await stagedForm(dir, files),
         },
         ValidationReportSchema,
