@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { AppError } from '../errors/app-error.ts';
@@ -21,7 +22,8 @@ export interface MultipartHandlers {
  * Streams the parts of a multipart request to the handlers, one file at a time, in order. Resolves when
  * every part has been handled; rejects with an AppError on a malformed body or a broken limit, or with
  * the error a handler threw. It rejects only once every handler it started has settled (the part being
- * read is destroyed), so the caller can remove what the handlers wrote without racing them.
+ * read is destroyed), so the caller can remove what the handlers wrote without racing them, and once the
+ * rest of the body has been read and dropped.
  */
 export function streamMultipart(req: Request, handlers: MultipartHandlers): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -43,7 +45,10 @@ export function streamMultipart(req: Request, handlers: MultipartHandlers): Prom
       req.resume();
       // Unpiped, the parser sends no more bytes: a part being read would never end.
       for (const stream of open) stream.destroy();
-      void Promise.allSettled(started).then(() => reject(error));
+      // The answer waits until the body is drained: a server that closes while the client still sends
+      // makes many clients (curl, superagent) fail with EPIPE before they read the error.
+      const drained = finished(req).catch(() => undefined);
+      void Promise.allSettled([...started, drained]).then(() => reject(error));
     };
     /** The body itself is broken: what the parser throws becomes UPLOAD_MALFORMED. */
     const fail = (error: unknown): void => {
