@@ -41,7 +41,12 @@ export const ValidatorConfigSchema = z.strictObject({
     type1: z.array(keyword).describe('Keywords that must be present with a value (missing-type1, empty-type1); checked against the dictionary at start-up'),
     type2: z.array(keyword).describe('Keywords that must be present, possibly empty (missing-type2)'),
   }),
-  severity: severityOverrides.describe("Finding code -> 'error' or 'warning', overriding the default severity of that code"),
+  iod: z.strictObject({
+    enabled: z.boolean().describe('Check each file against the IOD table of its SOP Class (validator/src/domain/iod/): mandatory modules, their Type 1, 1C, 2 and 2C attributes'),
+    // Real archives are full of IOD nits (a Type 2C Laterality missing) that never stop a viewer: warnings by default.
+    severity: z.enum(['error', 'warning']).describe("Severity of the IOD table's findings (missing-type1, empty-type1, missing-type2, missing-type1c, missing-type2c); requiredAttributes stay errors"),
+  }),
+  severity: severityOverrides.describe("Finding code -> 'error' or 'warning', overriding the default severity of that code (and iod.severity)"),
 }).superRefine((config, ctx) => requireSecretOffLoopback(config, config.internalToken, ['internalToken'], 'INTERNAL_TOKEN', ctx));
 
 export type ValidatorConfig = DeepReadonly<z.infer<typeof ValidatorConfigSchema>>;
