@@ -4,3 +4,4 @@ export * from './error-handler.ts';
 export * from './service-app.ts';
 export * from './server-lifecycle.ts';
 export * from './require-token.ts';
+export * from './run-service.ts';
