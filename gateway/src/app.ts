@@ -4,7 +4,10 @@ import type { Express } from 'express';
 import type { GatewayConfig } from './config.ts';
 import type { StatusStore } from './domain/status-store.ts';
 import type { StudyPipeline } from './domain/study-pipeline.ts';
+import type { UploadIndex } from './domain/upload-index.ts';
+import { retryRouter } from './routes/retry.ts';
 import { statusRouter } from './routes/status.ts';
+import { studiesRouter } from './routes/studies.ts';
 import { uploadRouter } from './routes/upload.ts';
 import { translateUploadError } from './upload/receive-upload.ts';
 
@@ -14,6 +17,7 @@ export interface GatewayDeps {
   events: EventBus;
   store: StatusStore;
   pipeline: StudyPipeline;
+  uploads: UploadIndex;
 }
 
 export function createApp(deps: GatewayDeps): Express {
@@ -27,7 +31,7 @@ export function createApp(deps: GatewayDeps): Express {
     ...(deps.config.cors.allowedOrigins.length > 0
       ? { before: cors({ origin: [...deps.config.cors.allowedOrigins], exposedHeaders: ['Location', 'x-request-id', 'x-correlation-id'] }) }
       : {}),
-    routes: [uploadRouter(deps), statusRouter(deps.store)],
+    routes: [uploadRouter(deps), statusRouter(deps.store), studiesRouter(deps.store), retryRouter(deps.pipeline)],
     readiness: () => checkDependencies(deps.config),
   });
 }

@@ -1,27 +1,46 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { createEventBus, createLogger, EventTypes, listen, type Logger } from '@dsv/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createEventBus, createLogger, DEFAULT_SHUTDOWN_TIMEOUT_MS, EventTypes, listen, type Logger } from '@dsv/common';
 import { createApp } from './app.ts';
 import { createDescriptorClient } from './clients/descriptor-client.ts';
 import { createValidatorClient } from './clients/validator-client.ts';
 import type { GatewayConfig } from './config.ts';
+import { InstanceIndex } from './domain/instance-index.ts';
 import { StatusStore } from './domain/status-store.ts';
 import { StudyPipeline } from './domain/study-pipeline.ts';
 import { TerminalStates } from './domain/study-status.ts';
+import { sweepStaging } from './domain/sweep-staging.ts';
+import { UploadIndex } from './domain/upload-index.ts';
 
 export interface RunningGateway {
   url: string;
   port: number;
   pipeline: StudyPipeline;
-  close(): Promise<void>;
+  /**
+   * Stops taking new work, then lets the requests and studies in flight finish, for at most the shutdown
+   * timeout. A study still unfinished then is persisted as it is, and resumed at the next start.
+   */
+  close(): Promise<{ unfinished: number }>;
 }
 
-export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
+export interface GatewayOptions {
+  logger?: Logger;
+  /** How long close() waits for work in flight (until the config has a key for it). */
+  shutdownTimeoutMs?: number;
+}
+
+export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const events = createEventBus(logger, EventTypes.filter((type) => type.startsWith('study.')));
-  await mkdir(path.resolve(config.stagingDir), { recursive: true });
+  const stagingDir = path.resolve(config.stagingDir);
+  await mkdir(stagingDir, { recursive: true });
   const store = new StatusStore(path.resolve(config.statusDir), logger);
   const known = await store.open();
+  const swept = await sweepStaging(stagingDir, known);
+  const uploads = UploadIndex.build(known);
+  const instances = InstanceIndex.build(known);
   const pipeline = new StudyPipeline({
     store,
     events,
@@ -31,25 +50,35 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     stagingDir: config.stagingDir,
     concurrency: config.pipeline.concurrency,
     retry: config.pipeline.retry,
+    instances,
   });
-  const app = createApp({ config, logger, events, store, pipeline });
+  const app = createApp({ config, logger, events, store, pipeline, uploads });
   const server = await listen(app, {
     host: config.host,
     port: config.port,
     requestTimeoutMs: config.http.requestTimeoutMs,
     headersTimeoutMs: config.http.headersTimeoutMs,
+    shutdownTimeoutMs,
   });
   // Studies accepted before a stop or a crash are finished now: nothing accepted is lost.
   const unfinished = known.filter((status) => !TerminalStates.has(status.state));
-  for (const status of unfinished) void pipeline.submit(status.id).catch(() => undefined);
-  logger.info({ url: server.url, resumed: unfinished.length }, 'listening');
+  for (const status of unfinished) void pipeline.resume(status.id).catch((error: unknown) => logger.error({ studyId: status.id, err: error }, 'resume failed'));
+  logger.info({ url: server.url, known: known.length, resumed: unfinished.length, stagingRemoved: swept.removed }, 'listening');
+  let closing: Promise<{ unfinished: number }> | null = null;
   return {
     url: server.url,
     port: server.port,
     pipeline,
-    close: async () => {
-      await server.close();
-      await pipeline.drain();
+    close: () => {
+      closing ??= (async () => {
+        logger.info({ inFlight: pipeline.pending, shutdownTimeoutMs }, 'shutting down');
+        const deadline = sleep(shutdownTimeoutMs, undefined, { ref: false });
+        await Promise.all([server.close(shutdownTimeoutMs), Promise.race([pipeline.drain(), deadline])]);
+        const left = pipeline.pending;
+        if (left > 0) logger.warn({ unfinished: left }, 'shutdown timeout: unfinished studies resume at the next start');
+        return { unfinished: left };
+      })();
+      return closing;
     },
   };
 }

@@ -6,8 +6,10 @@ import { createApp } from '../src/app.ts';
 import { createDescriptorClient } from '../src/clients/descriptor-client.ts';
 import { createValidatorClient } from '../src/clients/validator-client.ts';
 import { GatewayConfigSchema, type GatewayConfig } from '../src/config.ts';
+import { InstanceIndex } from '../src/domain/instance-index.ts';
 import { StatusStore } from '../src/domain/status-store.ts';
 import { StudyPipeline } from '../src/domain/study-pipeline.ts';
+import { UploadIndex } from '../src/domain/upload-index.ts';
 
 /** A port nothing listens on: the siblings are "down". */
 export const DEAD_URL = 'http://127.0.0.1:9';
@@ -17,13 +19,23 @@ export interface TestGateway {
   config: GatewayConfig;
   store: StatusStore;
   pipeline: StudyPipeline;
+  uploads: UploadIndex;
+  instances: InstanceIndex;
   dir: string;
   cleanup(): Promise<void>;
 }
 
 /** The gateway app as main.ts builds it, on temporary folders, with config overrides. */
 export async function buildGateway(
-  overrides: { limits?: Partial<GatewayConfig['limits']>; validatorUrl?: string; descriptorUrl?: string; apiKeys?: string[]; allowedOrigins?: string[] } = {},
+  overrides: {
+    limits?: Partial<GatewayConfig['limits']>;
+    validatorUrl?: string;
+    descriptorUrl?: string;
+    apiKeys?: string[];
+    allowedOrigins?: string[];
+    http?: Partial<GatewayConfig['http']>;
+    retry?: Partial<GatewayConfig['pipeline']['retry']>;
+  } = {},
 ): Promise<TestGateway> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-gateway-'));
   const config = GatewayConfigSchema.parse({
@@ -38,13 +50,15 @@ export async function buildGateway(
     stagingDir: path.join(dir, 'staging'),
     statusDir: path.join(dir, 'status'),
     limits: { maxFileBytes: 1 << 20, maxFiles: 5, maxUploadBytes: 2 << 20, maxFieldBytes: 1024, maxParts: 10, ...overrides.limits },
-    pipeline: { concurrency: 2, requestTimeoutMs: 5000, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 } },
-    http: { requestTimeoutMs: 10_000, headersTimeoutMs: 5000 },
+    pipeline: { concurrency: 2, requestTimeoutMs: 5000, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, ...overrides.retry } },
+    http: { requestTimeoutMs: 10_000, headersTimeoutMs: 5000, ...overrides.http },
   }) as GatewayConfig;
   const logger = createLogger('gateway', 'silent');
   const events = createEventBus(logger, EventTypes);
   const store = new StatusStore(config.statusDir, logger);
-  await store.open();
+  const known = await store.open();
+  const uploads = UploadIndex.build(known);
+  const instances = InstanceIndex.build(known);
   const pipeline = new StudyPipeline({
     store,
     events,
@@ -54,13 +68,16 @@ export async function buildGateway(
     stagingDir: config.stagingDir,
     concurrency: 2,
     retry: config.pipeline.retry,
+    instances,
   });
-  const app = createApp({ config, logger, events, store, pipeline });
+  const app = createApp({ config, logger, events, store, pipeline, uploads });
   return {
     app,
     config,
     store,
     pipeline,
+    uploads,
+    instances,
     dir,
     cleanup: async () => {
       await pipeline.drain();

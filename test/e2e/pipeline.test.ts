@@ -36,6 +36,32 @@ describe.skipIf(!corpusAvailable)('the three services, end to end over HTTP', ()
 
   const manifest = loadManifest();
 
+  // First: the same files sent again later are a duplicate (200, duplicateOf), not a new upload (202).
+  it('when an upload is sent without waiting, then 202 comes first and the status walks to stored with every event', async () => {
+    const valid = manifest.find((entry) => entry.path === 'valid/samples/CT_small.dcm')!;
+    const accepted = await upload(stack, entryFiles(valid), '', { 'x-correlation-id': 'e2e-correlation-1' });
+    expect(accepted.status).toBe(202);
+    expect(accepted.headers.get('location')).toBe(`/status/${accepted.body.id}`);
+    let status: Record<string, any> = {};
+    for (let i = 0; i < 100 && !['stored', 'rejected', 'failed'].includes(status.state); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      status = (await (await fetch(`${stack.gateway.url}${accepted.body.statusUrl}`)).json()) as Record<string, any>;
+    }
+    expect(status.state).toBe('stored');
+    const events = status.events as { type: string; service: string; correlationId: string; studyId: string }[];
+    expect(events.map((e) => `${e.service}:${e.type}`)).toEqual([
+      'gateway:study.uploaded',
+      'validator:validation.success',
+      'gateway:study.validated',
+      'descriptor:metadata.extracted',
+      'descriptor:storage.completed',
+      'gateway:study.processed',
+    ]);
+    expect(new Set(events.map((e) => e.correlationId))).toEqual(new Set(['e2e-correlation-1']));
+    expect(new Set(events.map((e) => e.studyId))).toEqual(new Set([accepted.body.id]));
+    expect(status.study).toMatchObject({ modalities: ['CT'], numberOfSeries: 1, numberOfInstances: 1 });
+  });
+
   describe.each(manifest.filter((entry) => entry.expected === 'valid'))('when the valid upload $path is sent', (entry) => {
     it('then it is stored with its original bytes, metadata.json and validation.log', async () => {
       const files = entryFiles(entry);
@@ -87,31 +113,6 @@ describe.skipIf(!corpusAvailable)('the three services, end to end over HTTP', ()
         expect(line, `${reason} in validation.log:\n${log}`).toBeDefined();
       }
     });
-  });
-
-  it('when an upload is sent without waiting, then 202 comes first and the status walks to stored with every event', async () => {
-    const valid = manifest.find((entry) => entry.path === 'valid/samples/CT_small.dcm')!;
-    const accepted = await upload(stack, entryFiles(valid), '', { 'x-correlation-id': 'e2e-correlation-1' });
-    expect(accepted.status).toBe(202);
-    expect(accepted.headers.get('location')).toBe(`/status/${accepted.body.id}`);
-    let status: Record<string, any> = {};
-    for (let i = 0; i < 100 && !['stored', 'rejected', 'failed'].includes(status.state); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      status = (await (await fetch(`${stack.gateway.url}${accepted.body.statusUrl}`)).json()) as Record<string, any>;
-    }
-    expect(status.state).toBe('stored');
-    const events = status.events as { type: string; service: string; correlationId: string; studyId: string }[];
-    expect(events.map((e) => `${e.service}:${e.type}`)).toEqual([
-      'gateway:study.uploaded',
-      'validator:validation.success',
-      'gateway:study.validated',
-      'descriptor:metadata.extracted',
-      'descriptor:storage.completed',
-      'gateway:study.processed',
-    ]);
-    expect(new Set(events.map((e) => e.correlationId))).toEqual(new Set(['e2e-correlation-1']));
-    expect(new Set(events.map((e) => e.studyId))).toEqual(new Set([accepted.body.id]));
-    expect(status.study).toMatchObject({ modalities: ['CT'], numberOfSeries: 1, numberOfInstances: 1 });
   });
 });
 

@@ -17,10 +17,16 @@ export const ErrorCodes = {
   UPLOAD_TOO_LARGE: { status: 413, message: 'The upload is larger than the per-upload limit' },
   UPLOAD_TOO_MANY_PARTS: { status: 413, message: 'The upload holds too many parts or fields' },
   UPLOAD_ABORTED: { status: 400, message: 'The client stopped sending before the upload was complete' },
+  UPLOAD_PART_UNNAMED: { status: 400, message: 'A part in the field "files" has no file name: send each file as a file part' },
   // Studies
   STUDY_ID_INVALID: { status: 400, message: 'The study id is malformed' },
   STUDY_NOT_FOUND: { status: 404, message: 'No study with that id' },
   STUDY_ALREADY_EXISTS: { status: 409, message: 'A different study is already stored under that id' },
+  STUDY_NOT_RETRYABLE: { status: 409, message: 'Only a failed study can be run again' },
+  INSTANCE_CONFLICT: { status: 409, message: 'An instance of the study is already stored with other content under the same SOP Instance UID' },
+  INSTANCE_NOT_FOUND: { status: 404, message: 'The study holds no file with that SOP Instance UID or stored name' },
+  METADATA_NOT_FOUND: { status: 404, message: 'The study has no metadata.json: none of its files could be read as DICOM' },
+  RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range lies outside the file' },
   // DICOM content (outcomes of a study)
   NOT_DICOM: { status: 400, message: 'A file is not a DICOM Part 10 file' },
   CORRUPT_DICOM: { status: 400, message: 'A file is damaged: its structure cannot be read completely' },

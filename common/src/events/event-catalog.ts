@@ -15,6 +15,10 @@ export interface EventPayloads {
   'study.processed': { code: string; httpStatus: number; durationMs: number };
   'study.rejected': { code: string; httpStatus: number; durationMs: number };
   'study.failed': { code: string; httpStatus: number; durationMs: number; reason: string };
+  /** A failed study run again from its staged files: by POST /studies/<id>/retry or a re-sent identical upload. */
+  'study.retried': { trigger: 'retry' | 'reupload'; previousCode: string | null; attempt: number };
+  /** An unfinished study taken up again when the gateway starts (after a stop or a crash). */
+  'study.resumed': { previousState: string };
 }
 
 export type EventType = keyof EventPayloads;
@@ -29,6 +33,8 @@ export const EventTypes = [
   'study.processed',
   'study.rejected',
   'study.failed',
+  'study.retried',
+  'study.resumed',
 ] as const satisfies readonly EventType[];
 
 /** The service that emits each event: the catalog says who owns what. */
@@ -42,6 +48,8 @@ export const EventOwners: { readonly [T in EventType]: ServiceName } = {
   'study.processed': 'gateway',
   'study.rejected': 'gateway',
   'study.failed': 'gateway',
+  'study.retried': 'gateway',
+  'study.resumed': 'gateway',
 };
 
 export type LifecycleEvent<T extends EventType = EventType> = {

@@ -1,3 +1,5 @@
+import { AppError } from '@dsv/common';
+
 export interface RetryPolicy {
   attempts: number;
   baseDelayMs: number;
@@ -27,11 +29,18 @@ export async function withRetry<T>(
       return await run(attempt);
     } catch (error) {
       if (!(error instanceof RetryableError)) throw error;
-      if (attempt >= policy.attempts) throw error.final;
+      if (attempt >= policy.attempts) throw withAttempts(error.final, attempt);
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const delayMs = Math.round(random() * ceiling);
       onRetry(attempt, delayMs, error);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
+}
+
+/** The error the study fails with says how often the service was tried. */
+function withAttempts(final: Error, attempts: number): Error {
+  if (!(final instanceof AppError)) return final;
+  const message = `${final.message} (${attempts} attempt${attempts === 1 ? '' : 's'})`;
+  return new AppError(final.code, message, { ...final.details, attempts }, { cause: final.cause });
 }

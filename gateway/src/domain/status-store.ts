@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isStudyId, writeJsonAtomic, type Logger } from '@dsv/common';
 import type { StudyStatus } from './study-status.ts';
@@ -16,6 +16,11 @@ export class StatusStore {
   async open(): Promise<StudyStatus[]> {
     await mkdir(this.dir, { recursive: true });
     for (const name of await readdir(this.dir)) {
+      // A temporary file of an atomic write a crash interrupted: the status it was replacing is intact.
+      if (name.startsWith('.') && name.endsWith('.tmp')) {
+        await rm(path.join(this.dir, name), { force: true });
+        continue;
+      }
       const id = name.replace(/\.json$/, '');
       if (!name.endsWith('.json') || !isStudyId(id)) continue;
       try {
@@ -30,6 +35,11 @@ export class StatusStore {
 
   get(id: string): StudyStatus | undefined {
     return this.statuses.get(id);
+  }
+
+  /** Every status, oldest first (ids sort by time). */
+  list(): StudyStatus[] {
+    return [...this.statuses.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
   /** Applies a change, stamps updatedAt, and persists it before resolving. */

@@ -1,11 +1,14 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ErrorCodes, type EventBus, type EventPayloads, type EventType, type Logger, type ValidationReport } from '@dsv/common';
 import type { DescriptorClient } from '../clients/descriptor-client.ts';
 import { withRetry, type RetryPolicy } from '../clients/retry.ts';
 import type { ValidatorClient } from '../clients/validator-client.ts';
+import { conflictOutcome, reportWithConflicts, withInstanceUids } from './check-instances.ts';
+import type { InstanceIndex } from './instance-index.ts';
 import type { StatusStore } from './status-store.ts';
-import { FIRST_ERRORS_SHOWN, TerminalStates, type Outcome, type StudyStatus } from './study-status.ts';
+import { FIRST_ERRORS_SHOWN, TerminalStates, type InstanceConflict, type Outcome, type StudyStatus } from './study-status.ts';
 import { summariseStudy } from './summarise-study.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -18,6 +21,7 @@ export interface PipelineDeps {
   stagingDir: string;
   concurrency: number;
   retry: RetryPolicy;
+  instances: InstanceIndex;
 }
 
 const STORED: Outcome = { httpStatus: 201, code: 'STORED', message: 'The study is stored' };
@@ -25,6 +29,12 @@ const STORED: Outcome = { httpStatus: 201, code: 'STORED', message: 'The study i
 /**
  * Takes an accepted upload through validation and storage. The staged files stay until the descriptor
  * has the study (stored or rejected), so a failed study can run again from them.
+ *
+ * Crash safety: every state is persisted before the step it names starts, and every step can run twice.
+ * A study found in 'received', 'validating' or 'describing' at start-up runs again from the start: the
+ * validator is a pure function of the files, and the descriptor answers a second describe of a study it
+ * already published with alreadyStored (one rename publishes a study; a half-assembled one is never
+ * visible). The staged files are removed only after the final state is on disk.
  */
 export class StudyPipeline {
   private readonly queue: WorkQueue;
@@ -43,9 +53,43 @@ export class StudyPipeline {
     return job;
   }
 
+  /** Takes up a study left unfinished by a stop or a crash (at start-up). */
+  async resume(id: string): Promise<StudyStatus> {
+    await this.deps.store.update(id, (s) => {
+      s.events.push(this.publish('study.resumed', s, { previousState: s.state }));
+    });
+    return this.submit(id);
+  }
+
+  /**
+   * Runs a failed study again from its staged files. Throws STUDY_NOT_FOUND, or STUDY_NOT_RETRYABLE when
+   * it is not failed, already running again, or its staged files are gone. The state changes to
+   * 'received' before anything else can run, so two retries of one study cannot both start.
+   */
+  async retry(id: string, trigger: 'retry' | 'reupload'): Promise<{ status: StudyStatus; done: Promise<StudyStatus> }> {
+    const status = this.deps.store.get(id);
+    if (!status) throw new AppError('STUDY_NOT_FOUND');
+    if (status.state !== 'failed' || this.inFlight.has(id)) {
+      throw new AppError('STUDY_NOT_RETRYABLE', undefined, { state: status.state });
+    }
+    if (!existsSync(path.resolve(this.deps.stagingDir, id))) {
+      throw new AppError('STUDY_NOT_RETRYABLE', 'The staged files of this study are gone', { state: status.state });
+    }
+    const updated = await this.deps.store.update(id, (s) => {
+      s.events.push(this.publish('study.retried', s, { trigger, previousCode: s.outcome?.code ?? null, attempt: s.attempts + 1 }));
+      s.state = 'received';
+      s.outcome = null;
+    });
+    return { status: updated, done: this.submit(id) };
+  }
+
+  isRunning(id: string): boolean {
+    return this.inFlight.has(id);
+  }
+
   /** Resolves when every study in flight has ended (used when shutting down). */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.inFlight.values()]);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
   }
 
   get pending(): number {
@@ -53,7 +97,7 @@ export class StudyPipeline {
   }
 
   private async process(id: string): Promise<StudyStatus> {
-    const { store } = this.deps;
+    const { store, instances } = this.deps;
     const started = Date.now();
     const current = store.get(id)!;
     if (TerminalStates.has(current.state) && current.state !== 'failed') return current;
@@ -64,18 +108,30 @@ export class StudyPipeline {
     });
     try {
       const report = await this.validate(current);
-      const describing = report.valid;
+      const files = withInstanceUids(current.upload.files, report.instances);
+      // Check and claim in one synchronous step: two uploads in flight cannot both store a version.
+      const conflicts: InstanceConflict[] = report.valid ? instances.checkAndClaim(id, files) : [];
+      const verdict = conflicts.length > 0 ? reportWithConflicts(report, conflicts) : report;
       await store.update(id, (s) => {
+        s.upload.files = files;
         s.events.push(...report.events);
         s.study = summariseStudy(report.instances);
-        s.findings = { errors: report.errors.length, warnings: report.warnings.length, firstErrors: report.errors.slice(0, FIRST_ERRORS_SHOWN) };
-        s.events.push(this.publish('study.validated', s, { valid: report.valid, errors: report.errors.length, warnings: report.warnings.length }));
-        if (describing) s.state = 'describing';
+        s.findings = { errors: verdict.errors.length, warnings: verdict.warnings.length, firstErrors: verdict.errors.slice(0, FIRST_ERRORS_SHOWN) };
+        if (conflicts.length > 0) s.conflicts = conflicts;
+        else delete s.conflicts;
+        s.events.push(this.publish('study.validated', s, { valid: verdict.valid, errors: verdict.errors.length, warnings: verdict.warnings.length }));
+        if (verdict.valid) s.state = 'describing';
       });
-      const result = await this.describe(current, report);
-      const outcome: Outcome = report.valid
+      if (conflicts.length > 0) {
+        const heldBy = [...new Set(conflicts.map((c) => c.heldBy))];
+        this.deps.logger.warn({ studyId: id, conflicts: conflicts.length, rejected: !verdict.valid, heldBy }, 'instance already stored with other bytes');
+      }
+      const result = await this.describe(current, verdict);
+      const outcome: Outcome = verdict.valid
         ? STORED
-        : { httpStatus: report.outcome!.httpStatus, code: report.outcome!.code, message: ErrorCodes[report.outcome!.code].message };
+        : report.valid
+          ? conflictOutcome(conflicts)
+          : { httpStatus: report.outcome!.httpStatus, code: report.outcome!.code, message: ErrorCodes[report.outcome!.code].message };
       const status = await store.update(id, (s) => {
         s.events.push(...result.events);
         s.paths = {
@@ -84,14 +140,16 @@ export class StudyPipeline {
           metadata: result.files.metadata,
           validationLog: result.files.validationLog,
         };
-        s.state = report.valid ? 'stored' : 'rejected';
+        s.state = verdict.valid ? 'stored' : 'rejected';
         s.outcome = outcome;
         const data = { code: outcome.code, httpStatus: outcome.httpStatus, durationMs: Date.now() - started };
-        s.events.push(report.valid ? this.publish('study.processed', s, data) : this.publish('study.rejected', s, data));
+        s.events.push(verdict.valid ? this.publish('study.processed', s, data) : this.publish('study.rejected', s, data));
       });
+      if (!verdict.valid) instances.release(id);
       await rm(path.resolve(this.deps.stagingDir, id), { recursive: true, force: true });
       return status;
     } catch (error) {
+      instances.release(id);
       return this.fail(id, error, started);
     }
   }
@@ -133,7 +191,7 @@ export class StudyPipeline {
     this.deps.logger.error({ studyId: id, code: appError.code, err: appError.cause ?? appError }, 'study failed');
     return this.deps.store.update(id, (s) => {
       s.state = 'failed';
-      s.outcome = { httpStatus: appError.status, code: appError.code, message: appError.message };
+      s.outcome = { httpStatus: appError.status, code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) };
       s.events.push(this.publish('study.failed', s, { code: appError.code, httpStatus: appError.status, durationMs: Date.now() - started, reason: appError.message }));
     });
   }

@@ -10,6 +10,18 @@ export interface Outcome {
   httpStatus: number;
   code: string;
   message: string;
+  /** Ids and counts that explain the outcome, e.g. { service, attempts } for a 503. */
+  details?: Record<string, unknown>;
+}
+
+/** A file whose SOP Instance UID another study already holds with other bytes. */
+export interface InstanceConflict {
+  file: string;
+  SOPInstanceUID: string;
+  /** The study holding the other version. */
+  heldBy: string;
+  /** 'changed': same transfer syntax, other bytes (rejects); 'reencoded': another transfer syntax (a warning). */
+  kind: 'changed' | 'reencoded';
 }
 
 export interface StudySummary {
@@ -37,6 +49,8 @@ export interface StudyStatus {
   findings: { errors: number; warnings: number; firstErrors: Finding[] };
   events: LifecycleEvent[];
   paths: StoredPaths | null;
+  /** Present when the upload was refused because of instances stored before (409 INSTANCE_CONFLICT). */
+  conflicts?: InstanceConflict[];
   attempts: number;
   correlationId: string;
   createdAt: string;

@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, newStudyId, type ErrorTranslator } from '@dsv/common';
+import type busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { GatewayConfig } from '../config.ts';
@@ -14,7 +15,8 @@ export const FILE_FIELDS = ['files', 'file'] as const;
  */
 export function receiveUpload(config: GatewayConfig): RequestHandler[] {
   const { limits } = config;
-  const upload = multer({
+  // streamHandler is multer 2's hook between the request and busboy (not in @types/multer yet).
+  const options: multer.Options & { streamHandler: typeof refuseUnnamedParts } = {
     storage: new StagingStorage(limits.maxUploadBytes),
     limits: {
       fileSize: limits.maxFileBytes,
@@ -23,7 +25,9 @@ export function receiveUpload(config: GatewayConfig): RequestHandler[] {
       fieldSize: limits.maxFieldBytes,
       fields: 100,
     },
-  }).fields(FILE_FIELDS.map((name) => ({ name, maxCount: limits.maxFiles })));
+    streamHandler: refuseUnnamedParts,
+  };
+  const upload = multer(options).fields(FILE_FIELDS.map((name) => ({ name, maxCount: limits.maxFiles })));
 
   const prepare = async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     if (!req.is('multipart/form-data')) {
@@ -38,7 +42,7 @@ export function receiveUpload(config: GatewayConfig): RequestHandler[] {
     const id = newStudyId();
     const dir = path.resolve(config.stagingDir, id);
     await mkdir(dir, { recursive: true });
-    const staged: StagedUpload = { id, dir, files: [], totalBytes: 0 };
+    const staged: StagedUpload = { id, dir, files: [], totalBytes: 0, writing: new Set() };
     req.staged = staged;
     next();
   };
@@ -60,9 +64,34 @@ export function receiveUpload(config: GatewayConfig): RequestHandler[] {
   return [(req, res, next) => void prepare(req, res, next).catch(next), receive];
 }
 
-/** Removes what an aborted or refused upload left in the staging area. */
+/**
+ * A part in a file field without a file name is not a file for multer: it would be dropped without a
+ * word (an application/octet-stream part) or kept as a text field. Sent data is never dropped silently:
+ * the upload is refused. Destroying the parser makes multer abort and remove what was written.
+ */
+function refuseUnnamedParts(req: Request, parser: busboy.Busboy): void {
+  const isFileField = (name: string): boolean => (FILE_FIELDS as readonly string[]).includes(name);
+  const refuse = (field: string): void => {
+    parser.destroy(new AppError('UPLOAD_PART_UNNAMED', undefined, { field }));
+  };
+  parser.on('file', (field, _stream, info) => {
+    if (!info.filename && isFileField(field)) refuse(field);
+  });
+  parser.on('field', (field) => {
+    if (isFileField(field)) refuse(field);
+  });
+  req.pipe(parser);
+}
+
+/**
+ * Removes what an aborted or refused upload left in the staging area, once the files still being written
+ * have settled (a write opening its file after the folder is gone would leave it behind).
+ */
 export async function discard(req: Request): Promise<void> {
-  if (req.staged) await rm(req.staged.dir, { recursive: true, force: true });
+  const staged = req.staged;
+  if (!staged) return;
+  await Promise.allSettled([...staged.writing]);
+  await rm(staged.dir, { recursive: true, force: true });
 }
 
 /** multer's and busboy's errors, in the project's vocabulary. */

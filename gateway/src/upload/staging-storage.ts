@@ -14,6 +14,8 @@ export interface StagedUpload {
   dir: string;
   files: StagedFile[];
   totalBytes: number;
+  /** Files still being written: a refused or aborted upload is removed only once they have settled. */
+  writing: Set<Promise<unknown>>;
 }
 
 export interface StagedFile {
@@ -22,6 +24,9 @@ export interface StagedFile {
   clientName: string;
   sizeBytes: number;
   sha256: string;
+  /** From the validator's report, once validated: what the instance index is rebuilt from. */
+  SOPInstanceUID?: string;
+  TransferSyntaxUID?: string;
 }
 
 declare module 'express-serve-static-core' {
@@ -61,12 +66,18 @@ export class StagingStorage implements multer.StorageEngine {
         done(null, chunk);
       },
     });
-    pipeline(file.stream, meter, createWriteStream(target, { flags: 'wx' })).then(
+    const written = pipeline(file.stream, meter, createWriteStream(target, { flags: 'wx' }));
+    staged.writing.add(written);
+    written.then(
       () => {
+        staged.writing.delete(written);
         entry.sha256 = hash.digest('hex');
         callback(null, { path: target, size: entry.sizeBytes, filename: name });
       },
-      (error: unknown) => callback(error),
+      (error: unknown) => {
+        staged.writing.delete(written);
+        callback(error);
+      },
     );
   }
 

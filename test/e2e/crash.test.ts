@@ -1,0 +1,182 @@
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { corpusAvailable, corpusPath, corpusSkipReason, entryFiles, loadManifest } from '../support/corpus.ts';
+import { writeConfigDir } from '../support/config-dir.ts';
+import {
+  incomingLeftovers,
+  listTree,
+  sha256,
+  statusOf,
+  storedOriginalHashes,
+  upload,
+  visibleEntries,
+  waitFor,
+  waitForStates,
+  type Body,
+} from '../support/gateway-calls.ts';
+import { startStack, type Stack } from '../support/services.ts';
+
+/**
+ * Issue 6, "nothing lost": statuses survive restarts, and a gateway killed with SIGKILL finishes every
+ * accepted study when it starts again, each stored exactly once, byte for byte.
+ */
+const studyFiles = (relative: string): string[] => {
+  const entry = loadManifest().find((e) => e.path === relative);
+  if (!entry) throw new Error(`${relative} is not in the corpus manifest`);
+  return entryFiles(entry);
+};
+const CT_SMALL = 'valid/samples/CT_small.dcm';
+
+describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('when any service restarts, then GET /status answers the same body for every upload', async () => {
+    stack = await startStack();
+    const stored = await upload(stack.gateway.url, [corpusPath(CT_SMALL)], '?wait=true');
+    const invalidFile = loadManifest().find((e) => e.expected === 'invalid' && e.kind === 'file')!;
+    const rejected = await upload(stack.gateway.url, entryFiles(invalidFile), '?wait=true');
+    expect(stored.status).toBe(201);
+    expect(rejected.body.state).toBe('rejected');
+    const before = await Promise.all([stored.body.id, rejected.body.id].map((id) => statusOf(stack!, id)));
+
+    for (const name of ['gateway', 'validator', 'descriptor', 'gateway'] as const) {
+      await stack.restart(name);
+      const after = await Promise.all([stored.body.id, rejected.body.id].map((id) => statusOf(stack!, id)));
+      expect(after, `after restarting the ${name}`).toEqual(before);
+    }
+    const list = (await (await fetch(`${stack.gateway.url}/studies`)).json()) as Body;
+    expect(list.studies.map((s: Body) => s.id)).toEqual([stored.body.id, rejected.body.id]);
+  });
+
+  it('when the gateway is killed (SIGKILL) with studies validating and describing, then after it starts again every accepted study is stored exactly once', async () => {
+    // Long retries: the studies wait for the stopped services instead of failing.
+    const configDir = await writeConfigDir({ gateway: { pipeline: { retry: { attempts: 20, baseDelayMs: 200, maxDelayMs: 2000 } } } });
+    stack = await startStack({ CONFIG_DIR: configDir });
+    const uploads = [
+      'valid/synthetic/ct-512-explicit-le',
+      'valid/synthetic/mr-256-implicit-le',
+      'valid/synthetic/multi-series-study',
+      'valid/synthetic/cr-1024/CR_0001.dcm',
+      'valid/studies/pcir-ct-head',
+    ].map(studyFiles);
+
+    // The descriptor down: the first three pass validation and wait in 'describing'.
+    expect(await stack.descriptor.stop()).toBe(0);
+    const describing: string[] = [];
+    for (const files of uploads.slice(0, 3)) {
+      const accepted = await upload(stack.gateway.url, files);
+      expect(accepted.status).toBe(202);
+      describing.push(accepted.body.id);
+    }
+    await waitForStates(stack, describing, ['describing']);
+    // The validator down too: the last two wait in 'validating', or in 'received' behind them (4 at a time).
+    expect(await stack.validator.stop()).toBe(0);
+    const validating: string[] = [];
+    for (const files of uploads.slice(3)) validating.push((await upload(stack.gateway.url, files)).body.id);
+    await waitForStates(stack, validating, ['received', 'validating']);
+    // And an upload still arriving: never accepted, so it must leave nothing behind.
+    const cutShort = startStalledUpload(stack.gateway.url);
+    const stagingDir = stack.env.gateway.STAGING_DIR!;
+    await waitFor(async () => visibleEntries(stagingDir).length, (n) => n === 6);
+
+    await stack.gateway.stop('SIGKILL');
+    expect(stack.gateway.child.signalCode).toBe('SIGKILL');
+    cutShort.destroy();
+    const ids = [...describing, ...validating];
+    const persisted = await Promise.all(ids.map(async (id) => JSON.parse(await readFile(path.join(stack!.env.gateway.STATUS_DIR!, `${id}.json`), 'utf8')).state));
+    expect(persisted.slice(0, 3)).toEqual(['describing', 'describing', 'describing']);
+    expect(['received', 'validating']).toEqual(expect.arrayContaining(persisted.slice(3)));
+
+    await Promise.all([stack.restart('validator'), stack.restart('descriptor')]);
+    const started = Date.now();
+    await stack.restart('gateway');
+    const finals = await waitForStates(stack, ids, ['stored', 'rejected', 'failed'], 25_000);
+    const recoveredMs = Date.now() - started;
+    console.info(`[crash] ${ids.length} studies stored ${recoveredMs} ms after the gateway started again`);
+
+    expect(finals.map((s) => s.state)).toEqual(ids.map(() => 'stored'));
+    expect(visibleEntries(stack.studiesDir)).toEqual([...ids].sort());
+    expect(incomingLeftovers(stack.studiesDir)).toEqual([]);
+    expect(visibleEntries(stack.rejectedDir)).toEqual([]);
+    expect(visibleEntries(stagingDir)).toEqual([]);
+    for (const [index, id] of ids.entries()) {
+      expect(storedOriginalHashes(path.join(stack.studiesDir, id)), id).toEqual(uploads[index]!.map(sha256).sort());
+      const types = finals[index]!.events.map((e: Body) => e.type);
+      expect(types.filter((t: string) => t === 'study.resumed')).toHaveLength(1);
+      expect(types.filter((t: string) => t === 'study.processed')).toHaveLength(1);
+      expect(finals[index]!.events.filter((e: Body) => e.type === 'storage.completed').map((e: Body) => e.data.alreadyStored)).toEqual([false]);
+    }
+  });
+
+  it('when the gateway is killed while the descriptor is writing, then nothing is half-written and every study ends stored once', async () => {
+    stack = await startStack();
+    const files = studyFiles('valid/synthetic/ct-512-explicit-le');
+    const single = [corpusPath('valid/synthetic/dx-1024/DX_0001.dcm')];
+    const ids = [(await upload(stack.gateway.url, files)).body.id, (await upload(stack.gateway.url, single)).body.id];
+    // Kill as soon as the first study reaches the descriptor: its request is cut mid-stream.
+    await waitFor(() => statusOf(stack!, ids[0]), (s) => s.state !== 'received' && s.state !== 'validating', 15_000, 5);
+    await stack.gateway.stop('SIGKILL');
+    await stack.restart('gateway');
+    const finals = await waitForStates(stack, ids, ['stored', 'rejected', 'failed'], 20_000);
+    expect(finals.map((s) => s.state)).toEqual(['stored', 'stored']);
+    expect(visibleEntries(stack.studiesDir)).toEqual([...ids].sort());
+    expect(incomingLeftovers(stack.studiesDir)).toEqual([]);
+    expect(storedOriginalHashes(path.join(stack.studiesDir, ids[0]))).toEqual(files.map(sha256).sort());
+    expect(storedOriginalHashes(path.join(stack.studiesDir, ids[1]))).toEqual(single.map(sha256));
+  });
+
+  it("when the gateway died after the descriptor stored a study but before it recorded 'stored', then the study runs again and the descriptor answers alreadyStored", async () => {
+    stack = await startStack();
+    const files = studyFiles('valid/studies/pcir-ct-head');
+    const first = await upload(stack.gateway.url, files, '?wait=true');
+    expect(first.status).toBe(201);
+    const id: string = first.body.id;
+    expect(await stack.gateway.stop('SIGKILL')).toBe(null);
+    // What such a crash leaves on disk: the status still 'describing', the staged files still there.
+    const statusFile = path.join(stack.env.gateway.STATUS_DIR!, `${id}.json`);
+    const status = JSON.parse(await readFile(statusFile, 'utf8'));
+    const cut = status.events.findIndex((e: Body) => e.service === 'descriptor');
+    Object.assign(status, { state: 'describing', outcome: null, paths: null, events: status.events.slice(0, cut) });
+    await writeFile(statusFile, JSON.stringify(status));
+    const staged = path.join(stack.env.gateway.STAGING_DIR!, id);
+    await mkdir(staged, { recursive: true });
+    for (const [index, file] of files.entries()) await copyFile(file, path.join(staged, status.upload.files[index].file));
+
+    await stack.restart('gateway');
+    const [final] = await waitForStates(stack, [id], ['stored', 'rejected', 'failed']);
+    expect(final!.state).toBe('stored');
+    expect(final!.outcome).toEqual(first.body.outcome);
+    expect(final!.paths).toEqual(first.body.paths);
+    expect(final!.events.filter((e: Body) => e.type === 'storage.completed').map((e: Body) => e.data.alreadyStored)).toEqual([true]);
+    expect(final!.events.map((e: Body) => e.type)).toContain('study.resumed');
+    expect(visibleEntries(stack.studiesDir)).toEqual([id]);
+    expect(storedOriginalHashes(path.join(stack.studiesDir, id))).toEqual(files.map(sha256).sort());
+    expect(visibleEntries(stack.env.gateway.STAGING_DIR!)).toEqual([]);
+    expect(listTree(path.join(stack.studiesDir, id)).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+});
+
+/** A multipart upload that sends its first bytes and then nothing: the gateway has started staging it. */
+function startStalledUpload(gatewayUrl: string): http.ClientRequest {
+  const { hostname, port } = new URL(gatewayUrl);
+  const boundary = 'StalledBoundary';
+  const req = http.request({
+    host: hostname,
+    port,
+    method: 'POST',
+    path: '/upload',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(10 * 1024 * 1024) },
+  });
+  req.on('error', () => undefined);
+  req.write(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="a.dcm"\r\n\r\n`);
+  req.write(Buffer.alloc(64 * 1024, 1));
+  return req;
+}
+
+if (!corpusAvailable) describe('the gateway across restarts and crashes', () => it.skip(corpusSkipReason, () => undefined));

@@ -1,0 +1,34 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from './corpus.ts';
+
+type Json = Record<string, unknown>;
+export type ConfigOverrides = Partial<Record<'gateway' | 'validator' | 'descriptor', Json>>;
+
+/**
+ * A config folder for a test stack: the project's config files with some keys changed (short retries, a
+ * small request timeout), passed to the services as CONFIG_DIR. The files are read at each call, so the
+ * keys others add to them come along.
+ */
+export async function writeConfigDir(overrides: ConfigOverrides): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-config-'));
+  for (const name of ['gateway', 'validator', 'descriptor'] as const) {
+    const base = JSON.parse(await readFile(path.join(projectRoot, 'config', `${name}.json`), 'utf8')) as Json;
+    await writeFile(path.join(dir, `${name}.json`), JSON.stringify(merge(base, overrides[name] ?? {}), null, 2));
+  }
+  return dir;
+}
+
+function merge(base: Json, change: Json): Json {
+  const out: Json = { ...base };
+  for (const [key, value] of Object.entries(change)) {
+    const current = out[key];
+    out[key] = isObject(current) && isObject(value) ? merge(current, value) : value;
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
