@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findFreePort, stopChild } from './processes.ts';
+
+export const ORTHANC_BINARY = process.env.ORTHANC_BINARY ?? '/usr/sbin/Orthanc';
+
+export interface RunningOrthanc {
+  url: string;
+  pid: number;
+  version: string;
+  /** Stops the process and removes its storage, index and configuration. */
+  stop(): Promise<void>;
+}
+
+export function isOrthancInstalled(): boolean {
+  return existsSync(ORTHANC_BINARY);
+}
+
+/**
+ * Orthanc on a free port with an empty storage and SQLite index in a temporary folder: no plugins, no
+ * DICOM listener, no authentication, no compression. Orthanc 1.10 has no bind-address option: it listens
+ * on every interface, and "RemoteAccessAllowed": false makes it refuse any client that is not local.
+ */
+export async function startOrthanc(): Promise<RunningOrthanc> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-bench-orthanc-'));
+  const port = await findFreePort();
+  const config = {
+    Name: 'dsv-bench',
+    StorageDirectory: path.join(dir, 'storage'),
+    IndexDirectory: path.join(dir, 'index'),
+    StorageCompression: false,
+    Plugins: [],
+    HttpServerEnabled: true,
+    HttpPort: port,
+    HttpCompressionEnabled: false,
+    RemoteAccessAllowed: false,
+    AuthenticationEnabled: false,
+    DicomServerEnabled: false,
+    SaveJobs: false,
+    LuaScripts: [],
+  };
+  const configFile = path.join(dir, 'orthanc.json');
+  await writeFile(configFile, JSON.stringify(config, null, 2));
+  const child = spawn(ORTHANC_BINARY, ['--no-jobs', configFile], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log = (log + chunk).slice(-20_000)));
+  const stop = async (): Promise<void> => {
+    await stopChild(child);
+    await rm(dir, { recursive: true, force: true });
+  };
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    const version = await waitUntilAnswering(url, () => child.exitCode !== null || child.signalCode !== null);
+    return { url, pid: child.pid!, version, stop };
+  } catch (error) {
+    await stop();
+    throw new Error(`Orthanc did not start: ${(error as Error).message}\n${log}`);
+  }
+}
+
+async function waitUntilAnswering(url: string, exited: () => boolean): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (exited()) throw new Error('the process exited');
+    try {
+      const res = await fetch(`${url}/system`);
+      if (res.ok) return ((await res.json()) as { Version?: string }).Version ?? 'unknown';
+      await res.body?.cancel();
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error('no answer on /system within 30 s');
+}

@@ -1,0 +1,147 @@
+import { median, type Measurement, type RunResult } from './measure.ts';
+import type { Workload } from './workloads.ts';
+
+const MB = 1_000_000;
+
+/** Plain-text table: the first column left-aligned, the others right-aligned. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const fixed = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+const megabytes = (bytes: number | null): string => (bytes === null ? '?' : (bytes / MB).toFixed(0));
+const seconds = (ms: number | null): string => (ms === null ? '?' : (ms / 1000).toFixed(1));
+
+export function describeWorkload(workload: Workload): string {
+  const count = workload.files.length === 1 ? '1 file' : `${workload.files.length} files`;
+  return `${workload.title}: ${count}, ${(workload.totalBytes / MB).toFixed(1)} MB (${workload.dir})`;
+}
+
+/** Peak RSS and CPU time of each process of the run: `gateway 81 MB 1.2 s`. */
+function formatProcesses(run: RunResult): string {
+  return run.processes.map((p) => `${p.name} ${megabytes(p.peakRssBytes)} MB ${seconds(p.cpuMs)} s`).join(' | ');
+}
+
+function runRow(m: Measurement, run: RunResult, label: string): string[] {
+  return [
+    m.target,
+    m.mode.label,
+    label,
+    fixed(run.instancesPerSecond, 1),
+    fixed(run.megabytesPerSecond, 1),
+    fixed(run.p50Ms),
+    fixed(run.p95Ms),
+    fixed(run.wallMs),
+    run.failures ? `${run.failures}/${run.requests}` : '0',
+    `${seconds(run.clientCpuMs)} s ${megabytes(run.clientPeakRssBytes)} MB`,
+    seconds(run.otherCpuMs),
+    formatProcesses(run),
+  ];
+}
+
+/** The median of every number over the runs; peak RSS is the largest of the runs, not the median. */
+function medianRun(runs: RunResult[]): RunResult {
+  const first = runs[0]!;
+  return {
+    ...first,
+    label: 'median',
+    instancesPerSecond: median(runs.map((r) => r.instancesPerSecond)),
+    megabytesPerSecond: median(runs.map((r) => r.megabytesPerSecond)),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p95Ms: median(runs.map((r) => r.p95Ms)),
+    wallMs: median(runs.map((r) => r.wallMs)),
+    failures: runs.reduce((sum, r) => sum + r.failures, 0),
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
+    clientCpuMs: median(runs.map((r) => r.clientCpuMs)),
+    clientPeakRssBytes: maxOrNull(runs.map((r) => r.clientPeakRssBytes)),
+    otherCpuMs: median(runs.map((r) => r.otherCpuMs ?? Number.NaN)),
+    processes: first.processes.map((p, i) => ({
+      name: p.name,
+      peakRssBytes: maxOrNull(runs.map((r) => r.processes[i]?.peakRssBytes ?? null)),
+      cpuMs: median(runs.map((r) => r.processes[i]?.cpuMs ?? Number.NaN)),
+    })),
+    stages: [],
+  };
+}
+
+function maxOrNull(values: Array<number | null>): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length ? Math.max(...known) : null;
+}
+
+export function medianOf(m: Measurement): RunResult | null {
+  return m.runs.length ? medianRun(m.runs) : null;
+}
+
+/** Every run of every target for one workload, warm-up first (marked excluded), then the median. */
+export function formatWorkloadSection(workload: Workload, measurements: Measurement[]): string {
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const m of measurements) {
+    if (m.skipped) {
+      rows.push([m.target, m.mode.label, m.skipped]);
+      continue;
+    }
+    if (m.warmup) rows.push(runRow(m, m.warmup, 'warm-up (excluded)'));
+    m.runs.forEach((run) => rows.push(runRow(m, run, run.label)));
+    const med = medianOf(m);
+    if (med) rows.push(runRow(m, med, 'median'));
+    for (const run of [m.warmup, ...m.runs]) if (run?.firstError) notes.push(`${m.target} ${m.mode.label} ${run.label}: ${run.failures} failed, first: ${run.firstError}`);
+    if (m.target === 'ours' && m.runs.some((r) => r.stages.length)) {
+      const stages = m.runs.map((r) => r.stages.map(([type, ms]) => `${type} ${fixed(ms)}`).join(', '));
+      notes.push(`ours ${m.mode.label}, median ms from the start of a request to each event: ${stages.map((s, i) => `\n    run ${i + 1}: ${s}`).join('')}`);
+    }
+  }
+  const header = ['target', 'mode', 'run', 'inst/s', 'MB/s', 'p50 ms', 'p95 ms', 'wall ms', 'failed', 'client CPU, RSS', 'others CPU s', 'per process: peak RSS, CPU during the run'];
+  return [`== ${describeWorkload(workload)}`, formatTable(header, rows), ...notes.map((n) => `  ${n}`)].join('\n');
+}
+
+export interface Goal {
+  /** What the issue asks, in words. */
+  text: string;
+  check(ours: RunResult, orthanc: RunResult | null): boolean | null;
+}
+
+export interface SummaryLine {
+  workload: Workload;
+  modeLabel: string;
+  ours: RunResult | null;
+  orthanc: RunResult | null;
+  /** Which Orthanc measurement the ratio is taken against, when not the same mode. */
+  orthancLabel: string;
+  orthancMissing: string | null;
+  baseline: RunResult | null;
+  goals: Goal[];
+}
+
+/** One line per workload and mode: medians, the ratio ours / Orthanc, and the issue's targets met or not. */
+export function formatSummary(lines: SummaryLine[]): string {
+  const rows = lines.map((l) => {
+    const ratio = l.ours && l.orthanc ? l.ours.instancesPerSecond / l.orthanc.instancesPerSecond : Number.NaN;
+    const orthanc = l.orthanc ? `${fixed(l.orthanc.instancesPerSecond, 1)}${l.orthancLabel}` : (l.orthancMissing ?? '-');
+    const goals = l.goals.map((g) => {
+      const verdict = l.ours ? g.check(l.ours, l.orthanc) : null;
+      return `${g.text}: ${verdict === null ? 'unknown' : verdict ? 'met' : 'NOT met'}`;
+    });
+    return [
+      l.workload.kind,
+      l.modeLabel,
+      l.ours ? fixed(l.ours.instancesPerSecond, 1) : '-',
+      l.ours ? fixed(l.ours.megabytesPerSecond, 1) : '-',
+      orthanc,
+      l.orthanc ? fixed(l.orthanc.megabytesPerSecond, 1) : '-',
+      Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-',
+      l.baseline ? fixed(l.baseline.instancesPerSecond, 1) : '-',
+      l.ours ? l.ours.processes.map((p) => megabytes(p.peakRssBytes)).join('/') : '-',
+      goals.join('; ') || '-',
+    ];
+  });
+  const header = ['workload', 'mode', 'ours inst/s', 'ours MB/s', 'Orthanc inst/s', 'Orthanc MB/s', 'ours/Orthanc', 'baseline inst/s', 'ours peak RSS MB gw/val/desc', 'issue target'];
+  return formatTable(header, rows);
+}

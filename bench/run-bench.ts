@@ -1,0 +1,273 @@
+/**
+ * `npm run bench [-- --runs N --quick --only ct|small|big --no-orthanc --no-baseline]`
+ *
+ * Sends generated workloads to our three services (started here by `startStack`), to Orthanc's
+ * `POST /instances` when it is installed, and to a bare Node server that only writes request bodies to
+ * disk, and prints every run, the medians and the ratio ours / Orthanc. Not part of `npm test`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectRoot } from '../test/support/corpus.ts';
+import { measureRun, type Measurement, type Mode } from './measure.ts';
+import { isOrthancInstalled, ORTHANC_BINARY } from './orthanc.ts';
+import { findOwnChildren } from './processes.ts';
+import { describeWorkload, formatSummary, formatWorkloadSection, medianOf, type Goal, type SummaryLine } from './report.ts';
+import { startTarget, type Target, type TargetName, type TargetOptions } from './targets.ts';
+import { cacheDir, prepareWorkload, workloadSpecs, type Workload, type WorkloadKind } from './workloads.ts';
+
+const USAGE = `npm run bench -- [options]
+  --runs N         timed runs per measurement, after one warm-up run that is excluded (default 3)
+  --quick          reduced workloads for development: 50 CT files, 200 small files, a 128 MiB file
+  --only KIND      ct, small or big; repeat or separate with commas (default: all three)
+  --no-orthanc     do not run Orthanc even when it is installed
+  --no-baseline    do not run the bare Node baseline
+  --profile DIR    write a CPU profile of each of our services per workload and mode into DIR (slows them);
+                   read one with: npx tsx bench/summarise-profile.ts DIR/FILE.cpuprofile
+  --help`;
+
+const MODES: Record<WorkloadKind, Mode[]> = {
+  ct: [
+    { label: '1 request', concurrency: 1, perFile: false },
+    { label: 'c=1', concurrency: 1, perFile: true },
+    { label: 'c=4', concurrency: 4, perFile: true },
+    { label: 'c=8', concurrency: 8, perFile: true },
+  ],
+  small: [{ label: 'c=8', concurrency: 8, perFile: true }],
+  big: [{ label: '1 file', concurrency: 1, perFile: true }],
+};
+
+const RSS_LIMIT = 150 * 1_000_000;
+
+interface Options {
+  runs: number;
+  quick: boolean;
+  only: WorkloadKind[];
+  orthanc: boolean;
+  baseline: boolean;
+  profileDir: string | undefined;
+}
+
+function parseOptions(argv: string[]): Options | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: 'string', default: '3' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+      'no-orthanc': { type: 'boolean', default: false },
+      'no-baseline': { type: 'boolean', default: false },
+      profile: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return null;
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1, not ${values.runs}`);
+  const kinds = (values.only ?? ['ct,small,big']).flatMap((v) => v.split(',')).map((v) => v.trim());
+  const unknown = kinds.filter((k) => !(k in MODES));
+  if (unknown.length) throw new Error(`--only takes ct, small or big, not ${unknown.join(', ')}`);
+  return {
+    runs,
+    quick: values.quick,
+    only: [...new Set(kinds)] as WorkloadKind[],
+    orthanc: !values['no-orthanc'],
+    baseline: !values['no-baseline'],
+    profileDir: values.profile ? path.resolve(values.profile) : undefined,
+  };
+}
+
+// Everything the bench starts registers how to stop it here, so an error or Ctrl-C stops it too.
+const cleanups = new Set<() => Promise<void>>();
+let runDir: string | null = null;
+
+async function cleanUp(): Promise<void> {
+  await Promise.allSettled([...cleanups].map((stop) => stop()));
+  cleanups.clear();
+  // A start-up that failed half-way leaves processes with no handle: ours, by their parent and command.
+  for (const marker of ['/src/main.ts', ORTHANC_BINARY, 'baseline-server.ts']) {
+    for (const pid of findOwnChildren(marker)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  if (runDir) await rm(runDir, { recursive: true, force: true });
+  runDir = null;
+}
+
+let stopping = false;
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping) return;
+  stopping = true;
+  log(`\n${signal}: stopping the services, Orthanc and the baseline, removing temporary folders…`);
+  cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function withTarget<T>(name: TargetName, options: TargetOptions, use: (target: Target) => Promise<T>): Promise<T> {
+  const target = await startTarget(name, options);
+  const stop = (): Promise<void> => target.stop();
+  cleanups.add(stop);
+  try {
+    return await use(target);
+  } finally {
+    cleanups.delete(stop);
+    await stop();
+  }
+}
+
+async function measure(workload: Workload, mode: Mode, name: TargetName, options: Options): Promise<Measurement> {
+  const { runs } = options;
+  const measurement: Measurement = { workload, mode, target: name, warmup: null, runs: [], skipped: null };
+  const batches = mode.perFile ? workload.files.map((f) => [f]) : [workload.files];
+  try {
+    const label = `${workload.kind}-${mode.label.replace(/[^a-z0-9]+/gi, '')}`;
+    await withTarget(name, { profileDir: options.profileDir, profileLabel: label }, async (target) => {
+      for (let i = 0; i <= runs; i++) {
+        if (stopping) return;
+        const result = await measureRun(i === 0 ? 'warm-up' : `run ${i}`, target, batches, mode.concurrency);
+        if (i === 0) measurement.warmup = result;
+        else measurement.runs.push(result);
+        const failed = result.failures ? `, ${result.failures} FAILED (${result.firstError})` : '';
+        log(
+          `  ${name} ${workload.kind} ${mode.label} ${i === 0 ? 'warm-up (excluded)' : result.label}: ` +
+            `${result.instancesPerSecond.toFixed(1)} inst/s, ${result.megabytesPerSecond.toFixed(1)} MB/s, ` +
+            `p50 ${result.p50Ms.toFixed(0)} ms, p95 ${result.p95Ms.toFixed(0)} ms, others' CPU ${((result.otherCpuMs ?? Number.NaN) / 1000).toFixed(1)} s${failed}`,
+        );
+      }
+    });
+  } catch (error) {
+    if (stopping) throw error;
+    measurement.skipped = `failed: ${(error as Error).message.split('\n')[0]}`;
+    log(`  ${name} ${workload.kind} ${mode.label}: ${measurement.skipped}`);
+  }
+  return measurement;
+}
+
+function goalsFor(kind: WorkloadKind, mode: Mode): Goal[] {
+  const faster = (factor: number): Goal => ({
+    text: `≥ ${factor}x Orthanc c=8`,
+    check: (ours, orthanc) => (orthanc ? ours.instancesPerSecond >= factor * orthanc.instancesPerSecond : null),
+  });
+  const rss: Goal = {
+    text: 'each service < 150 MB RSS',
+    check: (ours) => (ours.processes.every((p) => p.peakRssBytes !== null) ? ours.processes.every((p) => p.peakRssBytes! < RSS_LIMIT) : null),
+  };
+  if (kind === 'ct' && !mode.perFile) return [faster(1.5)];
+  if (kind === 'ct' && mode.concurrency === 8) return [faster(1)];
+  if (kind === 'small') return [faster(1), rss];
+  if (kind === 'big') return [rss];
+  return [];
+}
+
+function summarise(workload: Workload, measurements: Measurement[], orthancMissing: string | null): SummaryLine[] {
+  const find = (target: TargetName, label: string): Measurement | undefined => measurements.find((m) => m.target === target && m.mode.label === label);
+  return MODES[workload.kind].map((mode) => {
+    // A study in one request has no Orthanc equivalent: it is compared with Orthanc's best, c=8.
+    const orthancMode = mode.perFile ? mode.label : 'c=8';
+    const orthanc = find('orthanc', orthancMode);
+    const ours = find('ours', mode.label);
+    const baseline = find('baseline', mode.label);
+    return {
+      workload,
+      modeLabel: mode.label,
+      ours: ours ? medianOf(ours) : null,
+      orthanc: orthanc ? medianOf(orthanc) : null,
+      orthancLabel: orthancMode === mode.label ? '' : ` (${orthancMode})`,
+      orthancMissing: orthanc?.skipped ?? orthancMissing,
+      baseline: baseline ? medianOf(baseline) : null,
+      goals: goalsFor(workload.kind, mode),
+    };
+  });
+}
+
+function describeMachine(options: Options): string[] {
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['-C', projectRoot, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['-C', projectRoot, 'status', '--porcelain'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    if (changed.length) commit += ` (${changed.length} paths changed or new since the commit)`;
+  } catch {
+    // not a git checkout
+  }
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return [
+    `dsv bench: ${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `${options.quick ? 'QUICK (reduced workloads), ' : ''}${options.runs} timed run(s) per measurement, each after 1 warm-up run of the same workload that is EXCLUDED from the medians`,
+    'Timing: from just before the first request starts to the last answer. Our gateway is asked ?wait=true, so it answers when',
+    '  the upload is stored; Orthanc answers POST /instances once stored; the baseline once the body is on disk (no fsync).',
+    'inst/s and MB/s (10^6 bytes) count stored instances only; p50/p95: nearest rank over the requests of the run;',
+    '  peak RSS: VmHWM reset at the start of the run (clear_refs), checked against VmRSS sampled every 50 ms;',
+    '  CPU: user + system time of each process during the run; client CPU: this process (Node fetch, FormData + fs.openAsBlob);',
+    '  others CPU: busy time of the whole machine during the run less all of the above (other work sharing the 2 cores).',
+    'Before each run, untimed: the previous run\'s stored data is deleted and `sync` writes out dirty pages.',
+  ];
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  if (!options) {
+    log(USAGE);
+    return 0;
+  }
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  // Every temporary folder (the stacks', Orthanc's, the baseline's) goes under one folder removed at the end.
+  runDir = await mkdtemp(path.join(os.tmpdir(), 'dsv-bench-run-'));
+  process.env.TMPDIR = runDir;
+
+  describeMachine(options).forEach((line) => log(line));
+  const orthancMissing = !options.orthanc ? 'skipped (--no-orthanc)' : isOrthancInstalled() ? null : `not installed (${ORTHANC_BINARY})`;
+  if (orthancMissing) log(`Orthanc: ${orthancMissing}`);
+  else log(`Orthanc: ${ORTHANC_BINARY}, own temporary config and storage, SQLite index, no plugins, no DICOM port, no compression; listens on all interfaces (1.10 has no bind address) with RemoteAccessAllowed false; deleted patient by patient between runs`);
+  log(`Workload cache: ${cacheDir} (kept; delete it to regenerate)`);
+  if (options.profileDir) {
+    await mkdir(options.profileDir, { recursive: true });
+    log(`CPU profiles of our services go to ${options.profileDir}: the profiler slows them, so these numbers are not comparable`);
+  }
+
+  const sections: string[] = [];
+  const summary: SummaryLine[] = [];
+  const specs = workloadSpecs(options.quick);
+  for (const kind of options.only) {
+    const workload = await prepareWorkload(specs[kind], (line) => log(`  ${line}`));
+    log(`\n${describeWorkload(workload)}`);
+    const measurements: Measurement[] = [];
+    for (const mode of MODES[kind]) {
+      const targets: TargetName[] = ['ours'];
+      if (mode.perFile && !orthancMissing) targets.push('orthanc');
+      if (options.baseline) targets.push('baseline');
+      for (const name of targets) {
+        if (stopping) return 130;
+        measurements.push(await measure(workload, mode, name, options));
+      }
+      if (mode.perFile && orthancMissing) measurements.push({ workload, mode, target: 'orthanc', warmup: null, runs: [], skipped: orthancMissing });
+    }
+    sections.push(formatWorkloadSection(workload, measurements));
+    summary.push(...summarise(workload, measurements, orthancMissing));
+  }
+  log(`\n${sections.join('\n\n')}`);
+  log('\nSummary: medians of the timed runs (peak RSS: the largest of the runs); ratio = ours / Orthanc inst/s');
+  log(formatSummary(summary));
+  log('The issue quotes Orthanc at c=8 at ≈620 CT inst/s and ≈990 small inst/s "on this kind of machine"; the Orthanc columns are what it did here.');
+  return 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+} finally {
+  await cleanUp();
+}
+process.exit(code);

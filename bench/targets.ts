@@ -1,0 +1,97 @@
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startStack } from '../test/support/services.ts';
+import { startBaseline } from './baseline.ts';
+import { baselineSender, gatewaySender, orthancSender, type Sender } from './client.ts';
+import { startOrthanc } from './orthanc.ts';
+import type { SampledProcess } from './rss-sampler.ts';
+
+export type TargetName = 'ours' | 'orthanc' | 'baseline';
+
+/** One receiver under test, started, with what to send to it and what to measure. */
+export interface Target {
+  name: TargetName;
+  /** The processes whose peak RSS and CPU time are reported. */
+  processes: SampledProcess[];
+  send: Sender;
+  /** Between runs, outside the timed window: forget what the previous run stored. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TargetOptions {
+  /** Our services only: write a CPU profile of each service into this folder when it stops. */
+  profileDir?: string | undefined;
+  /** Part of the profile's file name: the workload and mode. */
+  profileLabel?: string;
+}
+
+const PROFILER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cpu-profiler.mjs');
+
+export async function startTarget(name: TargetName, options: TargetOptions = {}): Promise<Target> {
+  if (name === 'ours') return startOurs(options);
+  if (name === 'orthanc') return startOrthancTarget();
+  return startBaselineTarget();
+}
+
+/** The three services, each its own process, on free ports and temporary folders (`startStack`). */
+async function startOurs({ profileDir, profileLabel = 'run' }: TargetOptions): Promise<Target> {
+  const profiling = profileDir
+    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${PROFILER}`.trim(), PROFILE_DIR: profileDir, PROFILE_LABEL: profileLabel }
+    : {};
+  const stack = await startStack({ LOG_LEVEL: 'info', ...profiling });
+  return {
+    name: 'ours',
+    processes: (['gateway', 'validator', 'descriptor'] as const).map((service) => ({ name: service, pid: stack[service].child.pid! })),
+    send: gatewaySender(stack.gateway.url),
+    // Every upload is its own study folder, so nothing conflicts; the stored bytes go only to keep the disk
+    // (and its write-back) the same for every run.
+    reset: async () => {
+      for (const root of [stack.studiesDir, stack.rejectedDir]) await emptyFolder(root);
+    },
+    stop: () => stack.stop(),
+  };
+}
+
+/** Orthanc with empty storage; between runs every patient is deleted, or re-sent files would be AlreadyStored. */
+async function startOrthancTarget(): Promise<Target> {
+  const orthanc = await startOrthanc();
+  return {
+    name: 'orthanc',
+    processes: [{ name: 'orthanc', pid: orthanc.pid }],
+    send: orthancSender(orthanc.url),
+    reset: async () => {
+      const patients = (await (await fetch(`${orthanc.url}/patients`)).json()) as string[];
+      for (const id of patients) {
+        const res = await fetch(`${orthanc.url}/patients/${id}`, { method: 'DELETE' });
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`Orthanc DELETE /patients/${id}: HTTP ${res.status}`);
+      }
+      const stats = (await (await fetch(`${orthanc.url}/statistics`)).json()) as { CountInstances: number };
+      if (stats.CountInstances !== 0) throw new Error(`Orthanc still holds ${stats.CountInstances} instances after the reset`);
+    },
+    stop: () => orthanc.stop(),
+  };
+}
+
+async function startBaselineTarget(): Promise<Target> {
+  const baseline = await startBaseline();
+  return {
+    name: 'baseline',
+    processes: [{ name: 'baseline', pid: baseline.pid }],
+    send: baselineSender(baseline.url),
+    reset: () => emptyFolder(baseline.bodiesDir),
+    stop: () => baseline.stop(),
+  };
+}
+
+async function emptyFolder(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  await Promise.all(names.map((name) => rm(path.join(dir, name), { recursive: true, force: true })));
+}
