@@ -1,6 +1,8 @@
 import { createServiceApp, requireToken, type EventBus, type Logger } from '@dsv/common';
 import type { Express } from 'express';
 import type { DescriptorConfig } from './config.ts';
+import type { StudyIndex } from './domain/study-index.ts';
+import { browseRouter } from './routes/browse.ts';
 import { studiesRouter } from './routes/studies.ts';
 
 export interface DescriptorDeps {
@@ -9,6 +11,8 @@ export interface DescriptorDeps {
   events: EventBus;
   /** The clock of createdAt; tests pin it. */
   now?: () => Date;
+  /** The studies on disk, built at start-up (StudyIndex.build); kept up to date as studies are published. */
+  index: StudyIndex;
 }
 
 /** The descriptor's express app, without a port: supertest drives it directly. */
@@ -19,6 +23,6 @@ export function createApp(deps: DescriptorDeps): Express {
     logger: deps.logger,
     // Only the gateway calls this service: it must carry the internal token (when one is configured).
     guard: requireToken({ tokens: deps.config.internalToken ? [deps.config.internalToken] : [] }),
-    routes: [studiesRouter(deps)],
+    routes: [studiesRouter(deps), browseRouter(deps)],
   });
 }

@@ -3,6 +3,7 @@ import { createEventBus, createLogger, listen, type EventType, type Logger } fro
 import { createApp } from './app.ts';
 import type { DescriptorConfig } from './config.ts';
 import { clearIncoming } from './domain/study-folder.ts';
+import { StudyIndex } from './domain/study-index.ts';
 
 export interface RunningDescriptor {
   url: string;
@@ -14,7 +15,7 @@ const OWN_EVENTS: readonly EventType[] = ['metadata.extracted', 'storage.complet
 
 /**
  * Prepares the two folders, removes what a crash left half-assembled in their `.incoming/` (it was never
- * visible as a study), then listens.
+ * visible as a study), indexes the studies they hold, then listens.
  */
 export async function startDescriptor(config: DescriptorConfig, options: { logger?: Logger } = {}): Promise<RunningDescriptor> {
   const logger = options.logger ?? createLogger('descriptor', config.logLevel);
@@ -23,7 +24,9 @@ export async function startDescriptor(config: DescriptorConfig, options: { logge
     await clearIncoming(dir);
   }
   const events = createEventBus(logger, OWN_EVENTS);
-  const server = await listen(createApp({ config, logger, events }), {
+  // The folders are the truth: whatever they hold now, copied in or restored, is what GET /studies lists.
+  const index = await StudyIndex.build(config, logger);
+  const server = await listen(createApp({ config, logger, events, index }), {
     host: config.host,
     port: config.port,
     requestTimeoutMs: config.http.requestTimeoutMs,

@@ -1,4 +1,4 @@
-import { monotonicFactory } from 'ulid';
+import { decodeTime, monotonicFactory } from 'ulid';
 import { AppError } from '../errors/app-error.ts';
 
 /**
@@ -19,4 +19,13 @@ export function isStudyId(value: unknown): value is string {
 export function assertStudyId(value: unknown): string {
   if (!isStudyId(value)) throw new AppError('STUDY_ID_INVALID');
   return value;
+}
+
+/** When the id was made (its first 48 bits, milliseconds since the epoch), or null if they overflow. */
+export function timeOfStudyId(id: string): Date | null {
+  try {
+    return new Date(decodeTime(id));
+  } catch {
+    return null;
+  }
 }

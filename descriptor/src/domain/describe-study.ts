@@ -5,7 +5,9 @@ import type { Request } from 'express';
 import type { DescriptorConfig } from '../config.ts';
 import { composeStudy, describeFile } from './compose-study.ts';
 import { readStoredStudy, type StoredEntry } from './read-stored-study.ts';
+import { entryFromMetadata } from './read-study-entry.ts';
 import { receiveStudy } from './receive-study.ts';
+import type { StudyIndex } from './study-index.ts';
 import { storeStudy } from './store-study.ts';
 import { displayPath, findStudy, rootFor, StudyLayout, type Disposition } from './study-folder.ts';
 
@@ -13,6 +15,8 @@ export interface DescribeDeps {
   config: Pick<DescriptorConfig, 'studiesDir' | 'rejectedDir' | 'limits'>;
   events: EventBus;
   now?: () => Date;
+  /** Told of every study this service publishes (GET /studies). */
+  index?: Pick<StudyIndex, 'record'>;
 }
 
 /**
@@ -40,6 +44,7 @@ export async function describeStudy(req: Request, context: EventContext, deps: D
     const finalDir = path.join(rootFor(config, request.disposition), studyId);
     const published = await storeStudy({ tempDir, finalDir, placed: content.placed, metadata: content.metadata, validationLog: content.validationLog });
     if (!published) return await answerStored(request, sizes, context, deps);
+    deps.index?.record(entryFromMetadata(studyId, request.disposition, createdAt, content.metadata));
 
     const events: LifecycleEvent[] = [];
     if (request.disposition === 'stored' && content.metadata) {

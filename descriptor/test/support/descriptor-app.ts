@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../src/app.ts';
 import type { DescriptorConfig } from '../../src/config.ts';
+import { StudyIndex } from '../../src/domain/study-index.ts';
 import type { UploadFile } from './describe-request.ts';
 
 export const FIXED_NOW = new Date('2026-03-04T05:06:07.890Z');
@@ -32,7 +33,7 @@ export async function createTestDescriptor(overrides: Partial<DescriptorConfig['
     http: { requestTimeoutMs: 0, headersTimeoutMs: 30_000 },
   };
   const events = new EventBus();
-  const app = createApp({ config, logger: createLogger('descriptor', 'silent'), events, now: () => FIXED_NOW });
+  const app = createApp({ config, logger: createLogger('descriptor', 'silent'), events, now: () => FIXED_NOW, index: await StudyIndex.build(config) });
   return { app, config, events, dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 

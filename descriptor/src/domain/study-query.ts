@@ -1,0 +1,57 @@
+import { isStudyId } from '@dsv/common';
+import { z } from 'zod';
+import { dateInRange, parseDateRange } from './parse-date-range.ts';
+import type { IndexedStudy } from './read-study-entry.ts';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+
+/** A Code String (PS3.5 §6.2 CS): upper-case letters, digits, space and underscore, at most 16. */
+const MODALITY = /^[A-Z0-9_ ]{1,16}$/;
+
+/**
+ * The query of GET /studies, keyed like QIDO-RS (PS3.18 §10.6.1.2) where a DICOM attribute is meant.
+ * Unknown parameters are refused rather than ignored: a misspelt filter would otherwise list everything.
+ */
+export const StudyQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  cursor: z.string().refine(isStudyId, 'not a cursor this service gave: pass nextCursor as it came').optional(),
+  state: z.enum(['stored', 'rejected']).optional(),
+  PatientID: z.string().min(1).max(64).optional(),
+  AccessionNumber: z.string().min(1).max(16).optional(),
+  StudyDate: z
+    .string()
+    .transform((value, ctx) => {
+      const range = parseDateRange(value);
+      if (range === null) {
+        ctx.addIssue({ code: 'custom', message: 'a date (20231105 or 2023-11-05) or a range of them (20231101-20231130, open at either end)' });
+        return z.NEVER;
+      }
+      return range;
+    })
+    .optional(),
+  ModalitiesInStudy: z
+    .string()
+    .transform((value, ctx) => {
+      const modalities = value.split(',').map((modality) => modality.trim().toUpperCase());
+      if (!modalities.every((modality) => MODALITY.test(modality))) {
+        ctx.addIssue({ code: 'custom', message: 'modalities separated by commas, e.g. CT,MR' });
+        return z.NEVER;
+      }
+      return new Set(modalities);
+    })
+    .optional(),
+});
+
+export type StudyQuery = z.infer<typeof StudyQuerySchema>;
+
+export function matchesQuery(study: IndexedStudy, query: StudyQuery): boolean {
+  const { summary } = study;
+  if (query.state !== undefined && study.state !== query.state) return false;
+  if (query.PatientID !== undefined && summary.PatientID !== query.PatientID) return false;
+  if (query.AccessionNumber !== undefined && summary.AccessionNumber !== query.AccessionNumber) return false;
+  if (query.StudyDate !== undefined && !dateInRange(summary.StudyDate, query.StudyDate)) return false;
+  const wanted = query.ModalitiesInStudy;
+  if (wanted !== undefined && !summary.modalities.some((modality) => wanted.has(modality))) return false;
+  return true;
+}
