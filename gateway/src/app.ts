@@ -7,7 +7,7 @@ import type { StudyPipeline } from './domain/study-pipeline.ts';
 import type { UploadIndex } from './domain/upload-index.ts';
 import { retryRouter } from './routes/retry.ts';
 import { statusRouter } from './routes/status.ts';
-import { studiesRouter } from './routes/studies.ts';
+import { statusListRouter } from './routes/status-list.ts';
 import { uploadRouter } from './routes/upload.ts';
 import { translateUploadError } from './upload/receive-upload.ts';
 
@@ -31,7 +31,7 @@ export function createApp(deps: GatewayDeps): Express {
     ...(deps.config.cors.allowedOrigins.length > 0
       ? { before: cors({ origin: [...deps.config.cors.allowedOrigins], exposedHeaders: ['Location', 'x-request-id', 'x-correlation-id'] }) }
       : {}),
-    routes: [uploadRouter(deps), statusRouter(deps.store), studiesRouter(deps.store), retryRouter(deps.pipeline)],
+    routes: [uploadRouter(deps), statusRouter(deps.store), statusListRouter(deps.store), retryRouter(deps.pipeline)],
     readiness: () => checkDependencies(deps.config),
   });
 }

@@ -50,8 +50,8 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
       const after = await Promise.all([stored.body.id, rejected.body.id].map((id) => statusOf(stack!, id)));
       expect(after, `after restarting the ${name}`).toEqual(before);
     }
-    const list = (await (await fetch(`${stack.gateway.url}/studies`)).json()) as Body;
-    expect(list.studies.map((s: Body) => s.id)).toEqual([stored.body.id, rejected.body.id]);
+    const list = (await (await fetch(`${stack.gateway.url}/status`)).json()) as Body;
+    expect(list.uploads.map((s: Body) => s.id)).toEqual([stored.body.id, rejected.body.id]);
   });
 
   it('when the gateway is killed (SIGKILL) with studies validating and describing, then after it starts again every accepted study is stored exactly once', async () => {

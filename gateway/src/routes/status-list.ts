@@ -4,12 +4,13 @@ import type { StatusStore } from '../domain/status-store.ts';
 import { StudyStates, type StudyState } from '../domain/study-status.ts';
 
 /**
- * GET /studies[?state=failed]: the studies the gateway knows, oldest first, in short (what `npm run
- * replay` reads to find the failed ones). The full status is at each statusUrl.
+ * GET /status[?state=failed]: every upload the gateway knows, oldest first, in short (what `npm run
+ * replay` reads to find the failed ones). The full status is at each statusUrl; /studies is the
+ * browsing API over what is stored.
  */
-export function studiesRouter(store: StatusStore): Router {
+export function statusListRouter(store: StatusStore): Router {
   const router = Router();
-  router.get('/studies', (req, res) => {
+  router.get('/status', (req, res) => {
     const state = req.query.state;
     if (state !== undefined && !(typeof state === 'string' && (StudyStates as readonly string[]).includes(state))) {
       throw new AppError('REQUEST_INVALID', `state must be one of ${StudyStates.join(', ')}`);
@@ -18,7 +19,7 @@ export function studiesRouter(store: StatusStore): Router {
       .list()
       .filter((status) => state === undefined || status.state === (state as StudyState))
       .map(({ id, state, outcome, attempts, createdAt, updatedAt }) => ({ id, state, outcome, attempts, createdAt, updatedAt, statusUrl: `/status/${id}` }));
-    res.json({ studies });
+    res.json({ uploads: studies });
   });
   return router;
 }
