@@ -12,6 +12,13 @@ import { lookupTransferSyntax, TransferSyntax } from './transfer-syntax.ts';
 const PREAMBLE_BYTES = 128;
 const MAGIC = 'DICM';
 const PIXEL_DATA = 'x7fe00010';
+/**
+ * dicom-parser reads the bytes an inflater returns from byte 0, preamble and 'DICM' included, as if they
+ * were elements: whatever the preamble holds could swallow the file meta. In the inflated copy they are
+ * masked as one element, (0000,0000) OB of 120 bytes, dropped again in toParsed like anything before the
+ * data set.
+ */
+const PREAMBLE_MASK = Uint8Array.from([0, 0, 0, 0, 0x4f, 0x42, 0, 0, 120, 0, 0, 0, ...new Array<number>(120).fill(0)]);
 const VRS = new Set<string>([
   'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FL', 'FD', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'PN',
   'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
@@ -63,6 +70,7 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
       const inflated = inflateRawSync(byteArray.subarray(position), { maxOutputLength: options.maxInflatedBytes });
       const full = new Uint8Array(position + inflated.length);
       full.set(byteArray.subarray(0, position), 0);
+      full.set(PREAMBLE_MASK, 0);
       full.set(inflated, position);
       return full;
     } catch (error) {
@@ -170,9 +178,15 @@ function toParsed(library: LibDataSet): ParsedDicom {
   const all = toDataSet(library.elements);
   const meta = new Map<string, DicomElement>();
   const dataset = new Map<string, DicomElement>();
-  for (const [tag, element] of all) (tag.startsWith('0002') ? meta : dataset).set(tag, element);
   const transferSyntaxUID = readMetaUid(library, 'x00020010');
   const info = transferSyntaxUID ? lookupTransferSyntax(transferSyntaxUID) : undefined;
+  // dicom-parser reads an inflated data set from byte 0 (see PREAMBLE_MASK) and the file meta again: in a
+  // deflated file nothing before the end of the file meta belongs to the data set.
+  const datasetStart = info?.deflated ? metaEnd(all) : 0;
+  for (const [tag, element] of all) {
+    if (tag.startsWith('0002')) meta.set(tag, element);
+    else if (element.offset >= datasetStart) dataset.set(tag, element);
+  }
   return {
     bytes: library.byteArray,
     transferSyntaxUID,
@@ -181,6 +195,12 @@ function toParsed(library: LibDataSet): ParsedDicom {
     meta,
     dataset,
   };
+}
+
+function metaEnd(elements: ReadonlyMap<string, DicomElement>): number {
+  let end = 0;
+  for (const [tag, element] of elements) if (tag.startsWith('0002')) end = Math.max(end, element.offset + element.length);
+  return end;
 }
 
 function readMetaUid(library: LibDataSet, libTag: string): string | null {

@@ -83,6 +83,13 @@ describe('DicomInspector', () => {
       expect(new ElementReader(inspection.parsed!).text('SOPInstanceUID')).toBe('1.2.3.4');
     });
 
+    it('when a deflated data set is parsed, then the preamble and DICM are not read as elements of it', () => {
+      const file = part10(minimalDataset(), { transferSyntax: '1.2.840.10008.1.2.1.99', deflate: true });
+      file.fill(0x41, 0, 128);
+      const { parsed } = inspectBytes(file, 50);
+      expect([...parsed!.dataset.keys()]).toEqual(['00080016', '00080018', '00080060', '0020000D', '0020000E']);
+    });
+
     it('when the header is larger than the limit, then the inspector stops keeping it', () => {
       const file = part10(minimalDataset([element('00091001', 'UN', Buffer.alloc(300 * 1024)), element('7FE00010', 'OB', Buffer.alloc(2))]));
       const inspection = inspectBytes(file, 4096, { maxHeaderBytes: 128 * 1024, maxInflatedBytes: 1 << 20 });
