@@ -8,7 +8,7 @@ import type { ValidatorClient } from '../clients/validator-client.ts';
 import { conflictOutcome, reportWithConflicts, withInstanceUids } from './check-instances.ts';
 import type { InstanceIndex } from './instance-index.ts';
 import type { StatusStore } from './status-store.ts';
-import { FIRST_ERRORS_SHOWN, TerminalStates, type InstanceConflict, type Outcome, type StudyStatus } from './study-status.ts';
+import { FIRST_ERRORS_SHOWN, TerminalStates, type InstanceConflict, type Outcome, type StudyState, type StudyStatus } from './study-status.ts';
 import { summariseStudy } from './summarise-study.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -66,7 +66,7 @@ export class StudyPipeline {
    * it is not failed, already running again, or its staged files are gone. The state changes to
    * 'received' before anything else can run, so two retries of one study cannot both start.
    */
-  async retry(id: string, trigger: 'retry' | 'reupload'): Promise<{ status: StudyStatus; done: Promise<StudyStatus> }> {
+  async retry(id: string, trigger: 'retry' | 'reupload'): Promise<{ state: StudyState; done: Promise<StudyStatus> }> {
     const status = this.deps.store.get(id);
     if (!status) throw new AppError('STUDY_NOT_FOUND');
     if (status.state !== 'failed' || this.inFlight.has(id)) {
@@ -80,7 +80,9 @@ export class StudyPipeline {
       s.state = 'received';
       s.outcome = null;
     });
-    return { status: updated, done: this.submit(id) };
+    // The state it was accepted in: once submitted, the live status moves on.
+    const { state } = updated;
+    return { state, done: this.submit(id) };
   }
 
   isRunning(id: string): boolean {

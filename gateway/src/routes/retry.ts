@@ -12,7 +12,7 @@ export function retryRouter(pipeline: StudyPipeline): Router {
   const router = Router();
   router.post('/studies/:id/retry', async (req, res) => {
     const id = assertStudyId(req.params.id);
-    const { status, done } = await pipeline.retry(id, 'retry');
+    const { state, done } = await pipeline.retry(id, 'retry');
     const statusUrl = `/status/${id}`;
     res.setHeader('Location', statusUrl);
     if (req.query.wait === 'true') {
@@ -21,7 +21,7 @@ export function retryRouter(pipeline: StudyPipeline): Router {
       return;
     }
     done.catch(() => undefined);
-    res.status(202).json({ id, state: status.state, statusUrl });
+    res.status(202).json({ id, state, statusUrl });
   });
   return router;
 }

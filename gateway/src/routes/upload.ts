@@ -84,13 +84,14 @@ export function uploadRouter(deps: UploadRouteDeps): Router {
  */
 async function answerDuplicate(req: Request, res: Response, existing: string, deps: UploadRouteDeps): Promise<void> {
   await discard(req);
-  let status = deps.store.get(existing)!;
+  const status = deps.store.get(existing)!;
+  let state = status.state;
   let done: Promise<StudyStatus> | null = null;
   let rerun = false;
-  if (status.state === 'failed' && !deps.pipeline.isRunning(existing)) {
-    ({ status, done } = await deps.pipeline.retry(existing, 'reupload'));
+  if (state === 'failed' && !deps.pipeline.isRunning(existing)) {
+    ({ state, done } = await deps.pipeline.retry(existing, 'reupload'));
     rerun = true;
-  } else if (!TerminalStates.has(status.state)) {
+  } else if (!TerminalStates.has(state)) {
     done = deps.pipeline.submit(existing);
   }
   deps.logger.info({ studyId: existing, requestId: req.requestId, rerun }, 'identical upload answered with its study');
@@ -102,5 +103,5 @@ async function answerDuplicate(req: Request, res: Response, existing: string, de
     return;
   }
   done?.catch(() => undefined);
-  res.status(rerun ? 202 : 200).json({ id: existing, duplicateOf: existing, state: status.state, statusUrl });
+  res.status(rerun ? 202 : 200).json({ id: existing, duplicateOf: existing, state, statusUrl });
 }
