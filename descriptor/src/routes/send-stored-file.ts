@@ -32,18 +32,19 @@ export async function sendStoredFile(req: Request, res: Response, file: string, 
     const { size } = await handle.stat();
     const etag = answer.sha256 ? `"${answer.sha256}"` : null;
     res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('Content-Type', answer.contentType);
     if (etag) res.setHeader('ETag', etag);
-    if (answer.downloadName) res.setHeader('Content-Disposition', `attachment; filename="${answer.downloadName}"`);
     if (etag && matchesAny(req.get('if-none-match'), etag)) {
       res.status(304).end();
       return 'sent';
     }
     const range = rangeApplies(req.get('if-range'), etag) ? parseByteRange(req.get('range'), size) : null;
     if (range === 'unsatisfiable') {
+      // The error body is JSON: no Content-Type of the file may be set yet.
       res.setHeader('Content-Range', `bytes */${size}`);
       throw new AppError('RANGE_NOT_SATISFIABLE', undefined, { size });
     }
+    res.setHeader('Content-Type', answer.contentType);
+    if (answer.downloadName) res.setHeader('Content-Disposition', `attachment; filename="${answer.downloadName}"`);
     const { start, end } = range ?? { start: 0, end: size - 1 };
     if (range) {
       res.status(206);
