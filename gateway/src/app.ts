@@ -5,6 +5,7 @@ import type { GatewayConfig } from './config.ts';
 import type { StatusStore } from './domain/status-store.ts';
 import type { StudyPipeline } from './domain/study-pipeline.ts';
 import type { UploadIndex } from './domain/upload-index.ts';
+import { browseProxyRouter } from './routes/browse-proxy.ts';
 import { retryRouter } from './routes/retry.ts';
 import { statusRouter } from './routes/status.ts';
 import { statusListRouter } from './routes/status-list.ts';
@@ -31,7 +32,7 @@ export function createApp(deps: GatewayDeps): Express {
     ...(deps.config.cors.allowedOrigins.length > 0
       ? { before: cors({ origin: [...deps.config.cors.allowedOrigins], exposedHeaders: ['Location', 'x-request-id', 'x-correlation-id'] }) }
       : {}),
-    routes: [uploadRouter(deps), statusRouter(deps.store), statusListRouter(deps.store), retryRouter(deps.pipeline)],
+    routes: [uploadRouter(deps), statusRouter(deps.store), statusListRouter(deps.store), retryRouter(deps.pipeline), browseProxyRouter(deps.config)],
     readiness: () => checkDependencies(deps.config),
   });
 }

@@ -1,0 +1,92 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { AppError, assertStudyId, Headers, isValidUid } from '@dsv/common';
+import { Router, type Request, type RequestHandler } from 'express';
+import { internalAuth } from '../clients/service-call.ts';
+import type { GatewayConfig } from '../config.ts';
+
+/** What a client may say about the answer it wants; everything else of its request stays here. */
+const REQUEST_HEADERS = ['accept', 'range', 'if-range', 'if-none-match'] as const;
+/** What the descriptor says about its answer that the client needs. */
+const RESPONSE_HEADERS = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag', 'content-disposition', 'cache-control', 'last-modified'] as const;
+
+/** A file of a study is named by its SOP Instance UID (PS3.5 §9.1) or by the stored name NNNN.dcm. */
+const STORED_NAME = /^[0-9]{4,6}\.dcm$/;
+
+/**
+ * GET (and HEAD) /studies, /studies/<id>, /studies/<id>/metadata, /studies/<id>/validation and
+ * /studies/<id>/files/<SOPInstanceUID>: the descriptor owns the study folders and answers these; the
+ * gateway puts its API-key guard in front, adds the internal token, and streams the answer through as it
+ * comes (a file is never held in memory). The path sent on is rebuilt from an id and a key that passed
+ * their grammar here (the descriptor checks them again); of the client's URL only the query goes on.
+ */
+export function browseProxyRouter(config: Pick<GatewayConfig, 'descriptorUrl' | 'internalToken' | 'pipeline'>): Router {
+  const router = Router();
+  const forward = (segments: (req: Request) => string[]): RequestHandler => async (req, res) => {
+    const url = new URL(config.descriptorUrl);
+    url.pathname = ['', 'studies', ...segments(req)].map(encodeURIComponent).join('/');
+    url.search = new URL(req.originalUrl, 'http://client.invalid').search;
+
+    const headers: Record<string, string> = {
+      ...internalAuth(config.internalToken),
+      [Headers.requestId]: req.requestId,
+      [Headers.correlationId]: req.correlationId,
+      // The length the descriptor sends must be the length the client gets.
+      'accept-encoding': 'identity',
+    };
+    for (const name of REQUEST_HEADERS) {
+      const value = req.get(name);
+      if (value !== undefined) headers[name] = value;
+    }
+
+    // The time limit is on the answer starting to come; a large file may then take as long as it takes.
+    const aborter = new AbortController();
+    const timer = setTimeout(() => aborter.abort(new Error('timeout')), config.pipeline.requestTimeoutMs);
+    res.once('close', () => aborter.abort());
+    let upstream: globalThis.Response;
+    try {
+      upstream = await fetch(url, { method: req.method === 'HEAD' ? 'HEAD' : 'GET', headers, signal: aborter.signal, redirect: 'manual' });
+    } catch (error) {
+      throw new AppError('DOWNSTREAM_UNAVAILABLE', 'The descriptor is unreachable', { service: 'descriptor' }, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (upstream.status === 401) {
+      await upstream.body?.cancel();
+      throw new AppError('DOWNSTREAM_UNAVAILABLE', "The descriptor refused the gateway's internal token", { service: 'descriptor' });
+    }
+
+    res.status(upstream.status);
+    for (const name of RESPONSE_HEADERS) {
+      const value = upstream.headers.get(name);
+      if (value !== null) res.setHeader(name, value);
+    }
+    if (upstream.body === null || req.method === 'HEAD') {
+      await upstream.body?.cancel();
+      res.end();
+      return;
+    }
+    try {
+      await pipeline(Readable.fromWeb(upstream.body as WebReadableStream<Uint8Array>), res);
+    } catch (error) {
+      // The client went away, or the descriptor stopped mid-file: the status line is gone, so the answer
+      // can only be cut off; the client sees fewer bytes than Content-Length promised.
+      if (!res.writableEnded) res.destroy();
+      if (req.destroyed || (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+      throw error;
+    }
+  };
+
+  router.get('/studies', forward(() => []));
+  router.get('/studies/:id', forward((req) => [assertStudyId(req.params.id)]));
+  router.get('/studies/:id/metadata', forward((req) => [assertStudyId(req.params.id), 'metadata']));
+  router.get('/studies/:id/validation', forward((req) => [assertStudyId(req.params.id), 'validation']));
+  router.get('/studies/:id/files/:key', forward((req) => [assertStudyId(req.params.id), 'files', assertFileKey(req.params.key)]));
+  return router;
+}
+
+function assertFileKey(key: unknown): string {
+  if (typeof key === 'string' && (isValidUid(key) || STORED_NAME.test(key))) return key;
+  throw new AppError('REQUEST_INVALID', 'A file is named by its SOP Instance UID (PS3.5 §9.1) or its stored name (NNNN.dcm)', { parameter: 'SOPInstanceUID' });
+}
