@@ -40,6 +40,8 @@ export interface Part10Options {
   sopClassUid?: string;
   sopInstanceUid?: string;
   deflate?: boolean;
+  /** (0002,0012), Type 1 in PS3.10 §7.1; left out unless given, as the oldest fixtures were written. */
+  implementationClassUid?: string;
 }
 
 /** Preamble, 'DICM', a file meta group with its group length, then the data set elements. */
@@ -50,6 +52,7 @@ export function part10(dataset: Buffer[], options: Part10Options = {}): Buffer {
     element('00020002', 'UI', options.sopClassUid ?? '1.2.840.10008.5.1.4.1.1.7'),
     element('00020003', 'UI', options.sopInstanceUid ?? '1.2.3.4'),
     element('00020010', 'UI', ts),
+    ...(options.implementationClassUid === undefined ? [] : [element('00020012', 'UI', options.implementationClassUid)]),
   ]);
   const groupLength = Buffer.alloc(4);
   groupLength.writeUInt32LE(metaElements.length);

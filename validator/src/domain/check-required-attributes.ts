@@ -1,4 +1,5 @@
 import { ElementReader, lookupKeyword, Tag, type DicomElement, type Finding, type Inspection, type TagKeyword } from '@dsv/common';
+import { isEmptyValue } from './is-empty-value.ts';
 import { makeFinding } from './make-finding.ts';
 
 export interface RequiredAttributes {
@@ -19,7 +20,7 @@ export function checkRequiredAttributes(inspection: Inspection, required: Requir
     const tag = tagOf(keyword);
     const element = find(tag);
     if (!element) findings.push(makeFinding('missing-type1', `Type 1 attribute ${keyword} is absent`, { tag }));
-    else if (isEmpty(reader, element)) findings.push(makeFinding('empty-type1', `Type 1 attribute ${keyword} is present but has no value`, { tag }));
+    else if (isEmptyValue(reader, element)) findings.push(makeFinding('empty-type1', `Type 1 attribute ${keyword} is present but has no value`, { tag }));
   }
   for (const keyword of required.type2) {
     const tag = tagOf(keyword);
@@ -40,16 +41,7 @@ function tagOf(keyword: string): string {
   return entry.tag;
 }
 
-/** PS3.5 §7.4.1: a zero-length value, a value of padding only, or a sequence without items. */
-function isEmpty(reader: ElementReader, element: DicomElement): boolean {
-  if (element.items) return element.items.length === 0;
-  if (element.length === 0) return true;
-  const text = reader.rawText(element);
-  return text !== null && element.vr !== undefined && !BINARY_VRS.has(element.vr) && text.replace(/[\0 ]+/g, '') === '';
-}
-
 const PIXEL_SOURCES: readonly TagKeyword[] = ['PixelData', 'FloatPixelData', 'DoubleFloatPixelData', 'PixelDataProviderURL'];
-const BINARY_VRS: ReadonlySet<string> = new Set(['AT', 'FL', 'FD', 'SL', 'SS', 'SV', 'UL', 'US', 'UV', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
 
 /** Rows and Columns say "image"; one of the three pixel data elements (or a provider URL) must follow. */
 function lacksPixelData(inspection: Inspection, reader: ElementReader): boolean {

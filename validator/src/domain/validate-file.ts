@@ -3,14 +3,17 @@ import { applySeverity, type SeverityOverrides } from './apply-severity.ts';
 import { checkEnumeratedValues } from './check-enumerated-values.ts';
 import { checkFormat } from './check-format.ts';
 import { checkIntegrity } from './check-integrity.ts';
+import { checkPixelAttributes } from './check-pixel-attributes.ts';
 import { checkRequiredAttributes, type RequiredAttributes } from './check-required-attributes.ts';
 import { checkValues } from './check-values.ts';
 import { isFatal, isHeaderComplete } from './header-state.ts';
+import { checkIod, type IodRules } from './iod/check-iod.ts';
 import { summariseInstance } from './summarise-instance.ts';
 
 /** The part of the validator config one file needs. */
 export interface FileRules {
   readonly requiredAttributes: RequiredAttributes;
+  readonly iod: IodRules;
   readonly severity: SeverityOverrides;
 }
 
@@ -31,8 +34,12 @@ export function validateFile(inspection: Inspection, file: string, rules: FileRu
   if (!fatal) findings.push(...checkIntegrity(inspection));
   const readable = !fatal && isHeaderComplete(inspection);
   if (readable) {
+    const required = [...checkRequiredAttributes(inspection, rules.requiredAttributes), ...checkPixelAttributes(inspection)];
+    // An attribute the configured rules or the pixel description already reported is not reported again by the IOD table.
+    const reported = new Set(required.flatMap((finding) => (finding.tag === undefined ? [] : [finding.tag.replace(/[(),]/g, '')])));
     findings.push(
-      ...checkRequiredAttributes(inspection, rules.requiredAttributes),
+      ...required,
+      ...checkIod(inspection, rules.iod, reported),
       ...checkValues(inspection),
       ...checkEnumeratedValues(inspection),
     );

@@ -2,7 +2,7 @@ import { InstanceSummarySchema } from '@dsv/common';
 import { describe, expect, it } from 'vitest';
 import { validateFile } from '../../src/domain/validate-file.ts';
 import { corpusAvailable } from '../../../test/support/corpus.ts';
-import { conformingAttributes, element, part10 } from '../support/fixtures.ts';
+import { conformingAttributes, element, part10, secondaryCaptureImage } from '../support/fixtures.ts';
 import { inspectBytes, inspectCorpus, projectConfig } from '../support/inspect.ts';
 
 const config = projectConfig();
@@ -39,7 +39,7 @@ describe.skipIf(!corpusAvailable)('validateFile on corpus files', () => {
 });
 
 describe('validateFile with severity overrides', () => {
-  const bytes = part10(conformingAttributes({ '00100020': null })); // no PatientID
+  const bytes = secondaryCaptureImage({ '00100020': null }); // no PatientID
 
   it('when nothing is overridden, then a missing Type 2 attribute is an error', () => {
     const result = validateFile(inspectBytes(bytes), '0001.dcm', config);

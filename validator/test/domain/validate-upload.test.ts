@@ -5,7 +5,7 @@ import { inspectOptions } from '../../src/config.ts';
 import { validateFile } from '../../src/domain/validate-file.ts';
 import { validateUpload } from '../../src/domain/validate-upload.ts';
 import { corpusAvailable, entryFiles, loadManifest, splitReason } from '../../../test/support/corpus.ts';
-import { conformingAttributes, element, part10 } from '../support/fixtures.ts';
+import { conformingAttributes, element, part10, secondaryCaptureImage } from '../support/fixtures.ts';
 import { inspectBytes, projectConfig } from '../support/inspect.ts';
 
 const config = projectConfig();
@@ -48,7 +48,7 @@ describe.skipIf(!corpusAvailable)('validateUpload on every manifest entry', () =
 });
 
 describe('validateUpload outcomes', () => {
-  const valid = () => validateFile(inspectBytes(part10(conformingAttributes())), '0001.dcm', config);
+  const valid = () => validateFile(inspectBytes(secondaryCaptureImage()), '0001.dcm', config);
 
   it('when a deflated data set inflates past maxInflatedBytes, then deflate-bomb and the outcome DEFLATE_BOMB', () => {
     const small = { ...config, limits: { ...config.limits, maxInflatedBytes: 64 * 1024 } };

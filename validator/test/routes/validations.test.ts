@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import type { ValidatorConfig } from '../../src/config.ts';
 import { corpusAvailable, corpusPath, entryFiles, loadManifest } from '../../../test/support/corpus.ts';
-import { conformingAttributes, part10 } from '../support/fixtures.ts';
+import { conformingAttributes, part10, secondaryCaptureImage } from '../support/fixtures.ts';
 import { projectConfig } from '../support/inspect.ts';
 
 function build(config: ValidatorConfig = projectConfig()) {
@@ -19,7 +19,7 @@ function build(config: ValidatorConfig = projectConfig()) {
 const studyId = newStudyId();
 const post = (app: ReturnType<typeof build>['app']) =>
   request(app).post('/v1/validations').set('x-study-id', studyId).set('x-correlation-id', 'test-correlation');
-const conforming = part10(conformingAttributes());
+const conforming = secondaryCaptureImage();
 
 describe('POST /v1/validations', () => {
   describe('when the upload is validated', () => {

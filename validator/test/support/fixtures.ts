@@ -74,3 +74,72 @@ export function encapsulatedPixels(fragments: Buffer[], offsets = 0, delimited =
 export function encapsulatedImage(pixelData: Buffer, frames = 1): Buffer {
   return part10([...conformingAttributes(), ...imagePixelAttributes(4, 4, 8, frames), pixelData], { transferSyntax: '1.2.840.10008.1.2.5' });
 }
+
+/** The eight hex digits of the tag an element buffer starts with (group and element, little endian). */
+function tagOfBuffer(bytes: Buffer): string {
+  return (bytes.readUInt16LE(0) * 0x10000 + bytes.readUInt16LE(2)).toString(16).toUpperCase().padStart(8, '0');
+}
+
+/** Element buffers in ascending tag order, as PS3.5 §7.1 wants them. */
+export function sortedByTag(elements: Buffer[]): Buffer[] {
+  return [...elements].sort((a, b) => tagOfBuffer(a).localeCompare(tagOfBuffer(b)));
+}
+
+/** `changes` replaces or adds an element by tag, or removes it with null; the result is in tag order. */
+export function withChanges(elements: Buffer[], changes: Record<string, Buffer | null>): Buffer[] {
+  const byTag = new Map(elements.map((bytes) => [tagOfBuffer(bytes), bytes]));
+  for (const [tag, bytes] of Object.entries(changes)) {
+    if (bytes) byTag.set(tag, bytes);
+    else byTag.delete(tag);
+  }
+  return sortedByTag([...byTag.values()]);
+}
+
+export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
+/** A UID under the 2.25 root (PS3.5 §B.2) naming these fixtures as the implementation that wrote them. */
+const IMPLEMENTATION_CLASS_UID = '2.25.1234567';
+
+/**
+ * A Secondary Capture image that satisfies the SC Image IOD (PS3.3 §A.8.1) as well as the configured
+ * required attributes: no finding at all, warnings included (dciodvfy agrees: test/interop). `changes`
+ * replaces, adds or (null) removes elements by tag.
+ */
+export function secondaryCaptureImage(changes: Record<string, Buffer | null> = {}): Buffer {
+  return part10(withChanges([
+    ...conformingAttributes(),
+    element('00080064', 'CS', 'WSD'), // ConversionType: workstation (SC Equipment, Type 1)
+    element('00200013', 'IS', '1'), // InstanceNumber (General Image, Type 2)
+    element('00200020', 'CS', ''), // PatientOrientation (General Image, Type 2C without an Image Plane)
+    element('00200060', 'CS', ''), // Laterality (General Series, Type 2C: no Body Part Examined says it is unpaired)
+    ...imagePixelAttributes(2, 2),
+    element('7FE00010', 'OB', Buffer.alloc(4)), // PixelData: 2 x 2 x 8 bits
+  ], changes), { implementationClassUid: IMPLEMENTATION_CLASS_UID });
+}
+
+
+/**
+ * A CT image that satisfies the CT Image IOD (PS3.3 §A.3): every Type 1 and 2 attribute of its mandatory
+ * modules, 4 x 4 pixels of 16 bits; no finding (dciodvfy agrees: test/interop). `changes` as above.
+ */
+export function ctImage(changes: Record<string, Buffer | null> = {}): Buffer {
+  return part10(withChanges([
+    ...conformingAttributes({ '00080016': element('00080016', 'UI', CT_IMAGE_STORAGE), '00080060': element('00080060', 'CS', 'CT') }),
+    element('00080008', 'CS', 'ORIGINAL\\PRIMARY\\AXIAL'), // ImageType (CT Image, Type 1)
+    element('00080070', 'LO', 'ACME'), // Manufacturer (General Equipment, Type 2)
+    element('00180015', 'CS', 'CHEST'), // BodyPartExamined: an unpaired part, so no Laterality
+    element('00180050', 'DS', '2.5'), // SliceThickness (Image Plane, Type 2)
+    element('00180060', 'DS', '120'), // KVP (CT Image, Type 2)
+    element('00185100', 'CS', 'HFS'), // PatientPosition (General Series, Type 2C for CT)
+    element('00200012', 'IS', '1'), // AcquisitionNumber (CT Image, Type 2)
+    element('00200013', 'IS', '1'), // InstanceNumber (General Image, Type 2)
+    element('00200032', 'DS', '0\\0\\0'), // ImagePositionPatient (Image Plane, Type 1)
+    element('00200037', 'DS', '1\\0\\0\\0\\1\\0'), // ImageOrientationPatient (Image Plane, Type 1)
+    element('00200052', 'UI', '1.2.3.9'), // FrameOfReferenceUID (Frame of Reference, Type 1)
+    element('00201040', 'LO', ''), // PositionReferenceIndicator (Frame of Reference, Type 2)
+    element('00280030', 'DS', '0.5\\0.5'), // PixelSpacing (Image Plane, Type 1)
+    ...imagePixelAttributes(4, 4, 16),
+    element('00281052', 'DS', '-1024'), // RescaleIntercept (CT Image, Type 1)
+    element('00281053', 'DS', '1'), // RescaleSlope (CT Image, Type 1)
+    element('7FE00010', 'OW', Buffer.alloc(32)), // PixelData: 4 x 4 x 16 bits
+  ], changes), { sopClassUid: CT_IMAGE_STORAGE, implementationClassUid: IMPLEMENTATION_CLASS_UID });
+}
