@@ -30,7 +30,7 @@ export function createApp(deps: GatewayDeps): Express {
     guard: requireToken({ tokens: deps.config.auth.apiKeys, header: 'x-api-key' }),
     // No CORS headers at all unless origins are configured: browsers then refuse cross-origin calls.
     ...(deps.config.cors.allowedOrigins.length > 0
-      ? { before: cors({ origin: [...deps.config.cors.allowedOrigins], exposedHeaders: ['Location', 'x-request-id', 'x-correlation-id'] }) }
+      ? { before: cors({ origin: [...deps.config.cors.allowedOrigins], exposedHeaders: ['Location', 'x-request-id', 'x-correlation-id', 'Content-Range', 'Accept-Ranges', 'ETag', 'Content-Disposition'] }) }
       : {}),
     routes: [uploadRouter(deps), statusRouter(deps.store), statusListRouter(deps.store), retryRouter(deps.pipeline), browseProxyRouter(deps.config)],
     readiness: () => checkDependencies(deps.config),

@@ -144,6 +144,20 @@ describe('GET /studies* through the gateway', () => {
 });
 
 describe('the browsing proxy', () => {
+  it('when a browser origin is allowed, then a viewer on it may read Content-Range, Accept-Ranges and ETag of a file answer', async () => {
+    const descriptor = await startFakeDescriptor();
+    const gateway = await buildGateway({ descriptorUrl: descriptor.url, allowedOrigins: ['https://viewer.example'] });
+    try {
+      const response = await request(gateway.app).get(`/studies/${ID}/files/${UID}`).set('origin', 'https://viewer.example').set('range', 'bytes=0-3').expect(206);
+      expect(response.headers['access-control-allow-origin']).toBe('https://viewer.example');
+      expect(response.headers['access-control-expose-headers']).toMatch(/Content-Range.*Accept-Ranges.*ETag/);
+    } finally {
+      await gateway.cleanup();
+      await descriptor.close();
+    }
+  });
+
+
   it('when a file is still coming from the descriptor, then its first bytes already reach the client (streamed, not buffered), with the internal token sent on', async () => {
     const descriptor = await startFakeDescriptor();
     const gateway = await buildGateway({ descriptorUrl: descriptor.url });
