@@ -34,8 +34,16 @@ export function gatewaySender(baseUrl: string): Sender {
   return async (files) => {
     const started = Date.now();
     const res = await fetch(`${baseUrl}/upload?wait=true`, { method: 'POST', body: await buildForm(files) });
-    const body = (await res.json()) as { state?: string; outcome?: { code?: string }; error?: { code?: string }; events?: Array<{ type: string; time: string }> };
+    const body = (await res.json()) as {
+      state?: string;
+      duplicateOf?: string;
+      outcome?: { code?: string };
+      error?: { code?: string };
+      events?: Array<{ type: string; time: string }>;
+    };
     const events = body.events?.map((e): [string, number] => [e.type, Date.parse(e.time) - started]);
+    // Files sent before are answered with their earlier study without being processed: not a fair count.
+    if (body.duplicateOf) return { ok: false, error: `HTTP ${res.status} answered as a duplicate of ${body.duplicateOf}, not stored again` };
     if (body.state === 'stored') return { ok: true, events };
     return { ok: false, error: `HTTP ${res.status} ${body.state ?? ''} ${body.outcome?.code ?? body.error?.code ?? ''}`.trim(), events };
   };

@@ -55,19 +55,45 @@ export interface RunResult {
    * measured processes'): other work on a shared machine, which these numbers cannot exclude.
    */
   otherCpuMs: number | null;
+  /** How long the run waited for a quiet machine; null when it gave up waiting. */
+  quietWaitMs: number | null;
   /** Our services only: for each lifecycle event, the median ms from the start of its request. */
   stages: Array<[string, number]>;
 }
 
 const run = promisify(execFile);
 
+/** The rest of the machine counts as quiet below this share of one core. */
+const QUIET_SHARE = 0.25;
+
 /**
- * One timed run: the target is reset and the page cache's dirty pages written out first (`sync`), both
- * outside the timed window; then the batches are sent `concurrency` at a time while RSS is sampled.
+ * Waits, up to `maxMs`, until the machine has been quiet (under a quarter of a core busy, the measured
+ * processes being idle between runs) for two seconds in a row: other work sharing the two cores is the
+ * largest source of noise here. Resolves with the ms waited, or null when the machine never went quiet.
  */
-export async function measureRun(label: string, target: Target, batches: WorkloadFile[][], concurrency: number): Promise<RunResult> {
+export async function waitForQuietMachine(maxMs: number): Promise<number | null> {
+  const started = Date.now();
+  let quietSeconds = 0;
+  while (Date.now() - started < maxMs) {
+    const before = readMachineBusyMs();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = readMachineBusyMs();
+    if (before === null || after === null) return 0;
+    quietSeconds = after - before < QUIET_SHARE * 1000 ? quietSeconds + 1 : 0;
+    if (quietSeconds >= 2) return Date.now() - started;
+  }
+  return null;
+}
+
+/**
+ * One timed run: the target is reset, the page cache's dirty pages written out (`sync`), and the machine
+ * left to go quiet first, all outside the timed window; then the batches are sent `concurrency` at a time
+ * while RSS is sampled.
+ */
+export async function measureRun(label: string, target: Target, batches: WorkloadFile[][], concurrency: number, quietWaitMaxMs: number): Promise<RunResult> {
   await target.reset();
   await run('sync');
+  const quietWaitMs = quietWaitMaxMs > 0 ? await waitForQuietMachine(quietWaitMaxMs) : 0;
   const cpuBefore = target.processes.map((p) => readCpuMs(p.pid));
   const clientBefore = process.cpuUsage();
   const machineBefore = readMachineBusyMs();
@@ -104,6 +130,7 @@ export async function measureRun(label: string, target: Target, batches: Workloa
     firstError: failed[0]?.error ?? null,
     processes,
     clientCpuMs,
+    quietWaitMs,
     clientPeakRssBytes: peaks.find((p) => p.name === 'client')?.peakBytes ?? null,
     otherCpuMs,
     stages: medianStages(ok.flatMap((r) => r.events ?? [])),

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { median, type Measurement, type RunResult } from './measure.ts';
 import type { Workload } from './workloads.ts';
 
@@ -18,9 +19,12 @@ const fixed = (value: number, digits = 0): string => (Number.isFinite(value) ? v
 const megabytes = (bytes: number | null): string => (bytes === null ? '?' : (bytes / MB).toFixed(0));
 const seconds = (ms: number | null): string => (ms === null ? '?' : (ms / 1000).toFixed(1));
 
-export function describeWorkload(workload: Workload): string {
+/** The workload and its copies: the warm-up sends the first, run i the (i+1)th. */
+export function describeWorkload(variants: Workload[]): string {
+  const workload = variants[0]!;
   const count = workload.files.length === 1 ? '1 file' : `${workload.files.length} files`;
-  return `${workload.title}: ${count}, ${(workload.totalBytes / MB).toFixed(1)} MB (${workload.dir})`;
+  const dirs = variants.map((v) => path.basename(v.dir)).join(', ');
+  return `${workload.title}: ${count}, ${(workload.totalBytes / MB).toFixed(1)} MB; warm-up, run 1, 2… send ${dirs} (in ${path.dirname(workload.dir)})`;
 }
 
 /** Peak RSS and CPU time of each process of the run: `gateway 81 MB 1.2 s`. */
@@ -40,7 +44,7 @@ function runRow(m: Measurement, run: RunResult, label: string): string[] {
     fixed(run.wallMs),
     run.failures ? `${run.failures}/${run.requests}` : '0',
     `${seconds(run.clientCpuMs)} s ${megabytes(run.clientPeakRssBytes)} MB`,
-    seconds(run.otherCpuMs),
+    `${seconds(run.otherCpuMs)}${run.quietWaitMs === null ? '*' : ''}`,
     formatProcesses(run),
   ];
 }
@@ -61,6 +65,7 @@ function medianRun(runs: RunResult[]): RunResult {
     clientCpuMs: median(runs.map((r) => r.clientCpuMs)),
     clientPeakRssBytes: maxOrNull(runs.map((r) => r.clientPeakRssBytes)),
     otherCpuMs: median(runs.map((r) => r.otherCpuMs ?? Number.NaN)),
+    quietWaitMs: runs.every((r) => r.quietWaitMs !== null) ? 0 : null,
     processes: first.processes.map((p, i) => ({
       name: p.name,
       peakRssBytes: maxOrNull(runs.map((r) => r.processes[i]?.peakRssBytes ?? null)),
@@ -80,7 +85,7 @@ export function medianOf(m: Measurement): RunResult | null {
 }
 
 /** Every run of every target for one workload, warm-up first (marked excluded), then the median. */
-export function formatWorkloadSection(workload: Workload, measurements: Measurement[]): string {
+export function formatWorkloadSection(variants: Workload[], measurements: Measurement[]): string {
   const rows: string[][] = [];
   const notes: string[] = [];
   for (const m of measurements) {
@@ -99,7 +104,7 @@ export function formatWorkloadSection(workload: Workload, measurements: Measurem
     }
   }
   const header = ['target', 'mode', 'run', 'inst/s', 'MB/s', 'p50 ms', 'p95 ms', 'wall ms', 'failed', 'client CPU, RSS', 'others CPU s', 'per process: peak RSS, CPU during the run'];
-  return [`== ${describeWorkload(workload)}`, formatTable(header, rows), ...notes.map((n) => `  ${n}`)].join('\n');
+  return [`== ${describeWorkload(variants)}`, formatTable(header, rows), ...notes.map((n) => `  ${n}`)].join('\n');
 }
 
 export interface Goal {

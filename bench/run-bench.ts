@@ -24,6 +24,7 @@ const USAGE = `npm run bench -- [options]
   --only KIND      ct, small or big; repeat or separate with commas (default: all three)
   --no-orthanc     do not run Orthanc even when it is installed
   --no-baseline    do not run the bare Node baseline
+  --quiet-wait S   before each run, wait up to S seconds for the rest of the machine to go quiet (default 60, 0: no wait)
   --profile DIR    write a CPU profile of each of our services per workload and mode into DIR (slows them);
                    read one with: npx tsx bench/summarise-profile.ts DIR/FILE.cpuprofile
   --help`;
@@ -48,6 +49,7 @@ interface Options {
   orthanc: boolean;
   baseline: boolean;
   profileDir: string | undefined;
+  quietWaitMs: number;
 }
 
 function parseOptions(argv: string[]): Options | null {
@@ -60,6 +62,7 @@ function parseOptions(argv: string[]): Options | null {
       'no-orthanc': { type: 'boolean', default: false },
       'no-baseline': { type: 'boolean', default: false },
       profile: { type: 'string' },
+      'quiet-wait': { type: 'string', default: '60' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -67,6 +70,8 @@ function parseOptions(argv: string[]): Options | null {
   if (values.help) return null;
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1, not ${values.runs}`);
+  const quietWait = Number(values['quiet-wait']);
+  if (!Number.isFinite(quietWait) || quietWait < 0) throw new Error(`--quiet-wait takes seconds ≥ 0, not ${values['quiet-wait']}`);
   const kinds = (values.only ?? ['ct,small,big']).flatMap((v) => v.split(',')).map((v) => v.trim());
   const unknown = kinds.filter((k) => !(k in MODES));
   if (unknown.length) throw new Error(`--only takes ct, small or big, not ${unknown.join(', ')}`);
@@ -77,6 +82,7 @@ function parseOptions(argv: string[]): Options | null {
     orthanc: !values['no-orthanc'],
     baseline: !values['no-baseline'],
     profileDir: values.profile ? path.resolve(values.profile) : undefined,
+    quietWaitMs: quietWait * 1000,
   };
 }
 
@@ -125,23 +131,26 @@ async function withTarget<T>(name: TargetName, options: TargetOptions, use: (tar
   }
 }
 
-async function measure(workload: Workload, mode: Mode, name: TargetName, options: Options): Promise<Measurement> {
+/** Run i (0: the warm-up) sends variants[i]: instances the target has never seen. */
+async function measure(variants: Workload[], mode: Mode, name: TargetName, options: Options): Promise<Measurement> {
   const { runs } = options;
+  const workload = variants[0]!;
   const measurement: Measurement = { workload, mode, target: name, warmup: null, runs: [], skipped: null };
-  const batches = mode.perFile ? workload.files.map((f) => [f]) : [workload.files];
+  const batchesOf = (w: Workload): Workload['files'][] => (mode.perFile ? w.files.map((f) => [f]) : [w.files]);
   try {
     const label = `${workload.kind}-${mode.label.replace(/[^a-z0-9]+/gi, '')}`;
     await withTarget(name, { profileDir: options.profileDir, profileLabel: label }, async (target) => {
       for (let i = 0; i <= runs; i++) {
         if (stopping) return;
-        const result = await measureRun(i === 0 ? 'warm-up' : `run ${i}`, target, batches, mode.concurrency);
+        const result = await measureRun(i === 0 ? 'warm-up' : `run ${i}`, target, batchesOf(variants[i]!), mode.concurrency, options.quietWaitMs);
         if (i === 0) measurement.warmup = result;
         else measurement.runs.push(result);
         const failed = result.failures ? `, ${result.failures} FAILED (${result.firstError})` : '';
+        const noisy = result.quietWaitMs === null ? ' (the machine did not go quiet before it)' : '';
         log(
           `  ${name} ${workload.kind} ${mode.label} ${i === 0 ? 'warm-up (excluded)' : result.label}: ` +
             `${result.instancesPerSecond.toFixed(1)} inst/s, ${result.megabytesPerSecond.toFixed(1)} MB/s, ` +
-            `p50 ${result.p50Ms.toFixed(0)} ms, p95 ${result.p95Ms.toFixed(0)} ms, others' CPU ${((result.otherCpuMs ?? Number.NaN) / 1000).toFixed(1)} s${failed}`,
+            `p50 ${result.p50Ms.toFixed(0)} ms, p95 ${result.p95Ms.toFixed(0)} ms, others' CPU ${((result.otherCpuMs ?? Number.NaN) / 1000).toFixed(1)} s${noisy}${failed}`,
         );
       }
     });
@@ -202,14 +211,17 @@ function describeMachine(options: Options): string[] {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return [
     `dsv bench: ${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-    `${options.quick ? 'QUICK (reduced workloads), ' : ''}${options.runs} timed run(s) per measurement, each after 1 warm-up run of the same workload that is EXCLUDED from the medians`,
+    `${options.quick ? 'QUICK (reduced workloads), ' : ''}${options.runs} timed run(s) per measurement, each after 1 warm-up run that is EXCLUDED from the medians;`,
+    '  every run (the warm-up too) sends its own copy of the workload (other seed: other UIDs and bytes), since re-sent files',
+    '  are answered without being stored (our duplicateOf, Orthanc\'s AlreadyStored); an answer of either kind counts as failed.',
     'Timing: from just before the first request starts to the last answer. Our gateway is asked ?wait=true, so it answers when',
     '  the upload is stored; Orthanc answers POST /instances once stored; the baseline once the body is on disk (no fsync).',
     'inst/s and MB/s (10^6 bytes) count stored instances only; p50/p95: nearest rank over the requests of the run;',
     '  peak RSS: VmHWM reset at the start of the run (clear_refs), checked against VmRSS sampled every 50 ms;',
     '  CPU: user + system time of each process during the run; client CPU: this process (Node fetch, FormData + fs.openAsBlob);',
     '  others CPU: busy time of the whole machine during the run less all of the above (other work sharing the 2 cores).',
-    'Before each run, untimed: the previous run\'s stored data is deleted and `sync` writes out dirty pages.',
+    'Before each run, untimed: the previous run\'s stored data is deleted, `sync` writes out dirty pages, and the bench waits',
+    `  (up to ${options.quietWaitMs / 1000} s) for the rest of the machine to stay under a quarter of a core for 2 s; a run marked * did not get that.`,
   ];
 }
 
@@ -239,8 +251,10 @@ async function main(): Promise<number> {
   const summary: SummaryLine[] = [];
   const specs = workloadSpecs(options.quick);
   for (const kind of options.only) {
-    const workload = await prepareWorkload(specs[kind], (line) => log(`  ${line}`));
-    log(`\n${describeWorkload(workload)}`);
+    const variants: Workload[] = [];
+    for (let v = 0; v <= options.runs; v++) variants.push(await prepareWorkload(specs[kind], v, (line) => log(`  ${line}`)));
+    const workload = variants[0]!;
+    log(`\n${describeWorkload(variants)}`);
     const measurements: Measurement[] = [];
     for (const mode of MODES[kind]) {
       const targets: TargetName[] = ['ours'];
@@ -248,11 +262,11 @@ async function main(): Promise<number> {
       if (options.baseline) targets.push('baseline');
       for (const name of targets) {
         if (stopping) return 130;
-        measurements.push(await measure(workload, mode, name, options));
+        measurements.push(await measure(variants, mode, name, options));
       }
       if (mode.perFile && orthancMissing) measurements.push({ workload, mode, target: 'orthanc', warmup: null, runs: [], skipped: orthancMissing });
     }
-    sections.push(formatWorkloadSection(workload, measurements));
+    sections.push(formatWorkloadSection(variants, measurements));
     summary.push(...summarise(workload, measurements, orthancMissing));
   }
   log(`\n${sections.join('\n\n')}`);

@@ -26,6 +26,11 @@ export interface WorkloadFile {
 }
 
 export interface Workload extends WorkloadSpec {
+  /**
+   * Which copy: every run sends instances never sent before (other seed, so other UIDs and bytes), as
+   * both our gateway (duplicateOf) and Orthanc (AlreadyStored) answer re-sent files without storing them.
+   */
+  variant: number;
   dir: string;
   files: WorkloadFile[];
   totalBytes: number;
@@ -47,24 +52,30 @@ export const cacheDir = path.join(os.tmpdir(), 'dsv-bench-cache');
 const PYTHON = '/usr/bin/python3';
 const MAKE_STUDY = path.resolve(projectRoot, '..', 'shared', 'tools', 'make_study.py');
 
-function cacheKey(spec: WorkloadSpec): string {
-  return `${spec.generator}-${spec.count}x${spec.rows}x${spec.cols}-seed${spec.seed}`;
+/** Variant v of a workload is generated with seed + 100·v. */
+export function variantSeed(spec: WorkloadSpec, variant: number): number {
+  return spec.seed + 100 * variant;
+}
+
+function cacheKey(spec: WorkloadSpec, variant: number): string {
+  return `${spec.generator}-${spec.count}x${spec.rows}x${spec.cols}-seed${variantSeed(spec, variant)}`;
 }
 
 /**
  * The workload's files, generated on first use. It is written to `<key>.partial` and renamed when
  * complete, so an interrupted generation is never mistaken for a cached one.
  */
-export async function prepareWorkload(spec: WorkloadSpec, log: (line: string) => void): Promise<Workload> {
-  const dir = path.join(cacheDir, cacheKey(spec));
+export async function prepareWorkload(spec: WorkloadSpec, variant: number, log: (line: string) => void): Promise<Workload> {
+  const key = cacheKey(spec, variant);
+  const dir = path.join(cacheDir, key);
   if (!existsSync(dir)) {
     if (!existsSync(MAKE_STUDY)) throw new Error(`the generator is not at ${MAKE_STUDY}`);
     const partial = `${dir}.partial`;
     await rm(partial, { recursive: true, force: true });
     await mkdir(cacheDir, { recursive: true });
-    log(`generating ${cacheKey(spec)} into ${dir} (once; cached afterwards)`);
+    log(`generating ${key} into ${dir} (once; cached afterwards)`);
     const started = Date.now();
-    await runGenerator(spec, partial);
+    await runGenerator(spec, variantSeed(spec, variant), partial);
     await rename(partial, dir);
     log(`generated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
@@ -76,13 +87,13 @@ export async function prepareWorkload(spec: WorkloadSpec, log: (line: string) =>
     }),
   );
   if (files.length === 0) throw new Error(`no .dcm file in ${dir}: delete it to regenerate`);
-  return { ...spec, dir, files, totalBytes: files.reduce((sum, f) => sum + f.bytes, 0) };
+  return { ...spec, variant, dir, files, totalBytes: files.reduce((sum, f) => sum + f.bytes, 0) };
 }
 
-function runGenerator(spec: WorkloadSpec, out: string): Promise<void> {
+function runGenerator(spec: WorkloadSpec, seed: number, out: string): Promise<void> {
   const size = ['--rows', String(spec.rows), '--cols', String(spec.cols)];
   const amount = spec.generator === 'mf' ? ['--frames', String(spec.count)] : ['--slices', String(spec.count)];
-  const args = [MAKE_STUDY, spec.generator, ...amount, ...size, '--out', out, '--seed', String(spec.seed)];
+  const args = [MAKE_STUDY, spec.generator, ...amount, ...size, '--out', out, '--seed', String(seed)];
   return new Promise((resolve, reject) => {
     const child = spawn(PYTHON, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
