@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { timeOfStudyId } from '@dsv/common';
 import { z } from 'zod';
@@ -59,20 +59,41 @@ export function entryFromMetadata(id: string, state: Disposition, createdAt: str
 /**
  * The index entry of a study folder found on disk. A folder without metadata.json (a rejected upload of
  * which nothing could be read) or with one that cannot be read still lists: with an empty summary, and
- * the time its id was made.
+ * the time its validation.log gives (the same createdAt metadata.json would hold), else the time its id
+ * was made.
  */
 export async function readStudyEntry(root: string, id: string, state: Disposition): Promise<{ entry: IndexedStudy; unreadable: boolean }> {
-  const fallbackTime = timeOfStudyId(id)?.toISOString() ?? null;
+  const dir = path.join(root, id);
+  const fallbackTime = async () => (await readLogTime(dir)) ?? timeOfStudyId(id)?.toISOString() ?? null;
   let raw: string;
   try {
-    raw = await readFile(path.join(root, id, StudyLayout.metadata), 'utf8');
+    raw = await readFile(path.join(dir, StudyLayout.metadata), 'utf8');
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    return { entry: { id, state, createdAt: fallbackTime, summary: emptySummary(), hasMetadata: false }, unreadable: !missing };
+    return { entry: { id, state, createdAt: await fallbackTime(), summary: emptySummary(), hasMetadata: false }, unreadable: !missing };
   }
   const source = SummarySource.safeParse(parseJson(raw));
-  if (!source.success) return { entry: { id, state, createdAt: fallbackTime, summary: emptySummary(), hasMetadata: true }, unreadable: true };
-  return { entry: { id, state, createdAt: source.data.createdAt ?? fallbackTime, summary: toSummary(source.data), hasMetadata: true }, unreadable: false };
+  if (!source.success) return { entry: { id, state, createdAt: await fallbackTime(), summary: emptySummary(), hasMetadata: true }, unreadable: true };
+  return { entry: { id, state, createdAt: source.data.createdAt ?? (await fallbackTime()), summary: toSummary(source.data), hasMetadata: true }, unreadable: false };
+}
+
+/** The header of validation.log (format-validation-log.ts) names the time the study was stored. */
+const LOG_TIME = /^Time:\s+(\S+)$/m;
+const LOG_HEAD_BYTES = 1024;
+
+async function readLogTime(dir: string): Promise<string | null> {
+  try {
+    const handle = await open(path.join(dir, StudyLayout.validationLog), 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(LOG_HEAD_BYTES), 0, LOG_HEAD_BYTES, 0);
+      const time = LOG_TIME.exec(buffer.subarray(0, bytesRead).toString('utf8'))?.[1];
+      return time !== undefined && z.iso.datetime({ offset: true }).safeParse(time).success ? time : null;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return null;
+  }
 }
 
 function toSummary(source: z.infer<typeof SummarySource>): StudySummary {

@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, newStudyId } from '@dsv/common';
+import { createLogger, newStudyId, timeOfStudyId } from '@dsv/common';
 import request from 'supertest';
 import { corpusAvailable } from '../../../test/support/corpus.ts';
 import type { DescriptorConfig } from '../../src/config.ts';
@@ -10,7 +10,7 @@ import type { IndexedStudy } from '../../src/domain/read-study-entry.ts';
 import { StudyIndex } from '../../src/domain/study-index.ts';
 import { StudyQuerySchema } from '../../src/domain/study-query.ts';
 import { startDescriptor } from '../../src/server.ts';
-import { createTestDescriptor, type TestDescriptor } from '../support/descriptor-app.ts';
+import { createTestDescriptor, FIXED_NOW, type TestDescriptor } from '../support/descriptor-app.ts';
 import { rejectCorpusFiles, storeCorpusStudy } from '../support/store-studies.ts';
 
 const entry = (id: string, state: IndexedStudy['state'] = 'stored'): IndexedStudy => ({
@@ -106,7 +106,7 @@ describe.skipIf(!corpusAvailable)('the index over the folders', () => {
     }
   });
 
-  it('when a metadata.json cannot be read, then the study still lists, with an empty summary and the time of its id, and its originals still serve', async () => {
+  it('when a metadata.json cannot be read, then the study still lists, with an empty summary and the time of its validation.log, and its originals still serve', async () => {
     const stored = await storeCorpusStudy(source, 'valid/studies/pcir-ct-head');
     const target = path.join(config.studiesDir, stored.id);
     await cp(path.join(source.config.studiesDir, stored.id), target, { recursive: true });
@@ -117,11 +117,26 @@ describe.skipIf(!corpusAvailable)('the index over the folders', () => {
     try {
       const list = (await (await fetch(`${running.url}/studies`)).json()) as { studies: { id: string; createdAt: string }[] };
       expect(list.studies).toEqual([expect.objectContaining({ id: stored.id, summary: expect.objectContaining({ PatientID: null, numberOfInstances: 0 }) })]);
-      expect(Date.parse(list.studies[0]!.createdAt)).toBeGreaterThan(Date.now() - 60_000);
+      expect(list.studies[0]!.createdAt).toBe(FIXED_NOW.toISOString());
       const file = await fetch(`${running.url}/studies/${stored.id}/files/${uid}`);
       expect(file.status).toBe(200);
       expect(file.headers.get('etag')).toBeNull();
       expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('when neither metadata.json nor validation.log can be read, then the study lists with the time its id was made', async () => {
+    const rejected = await rejectCorpusFiles(source, ['invalid/single/text-named-dcm.dcm']);
+    const target = path.join(config.rejectedDir, rejected.id);
+    await cp(path.join(source.config.rejectedDir, rejected.id), target, { recursive: true });
+    await rm(path.join(target, 'validation.log'));
+
+    const running = await start();
+    try {
+      const list = (await (await fetch(`${running.url}/studies`)).json()) as { studies: { id: string; createdAt: string }[] };
+      expect(list.studies).toEqual([expect.objectContaining({ id: rejected.id, createdAt: timeOfStudyId(rejected.id)!.toISOString() })]);
     } finally {
       await running.close();
     }
