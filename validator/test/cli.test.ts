@@ -34,7 +34,9 @@ describe.skipIf(!corpusAvailable)('validate CLI on corpus files', () => {
     const { code, stdout } = await runCli([corpusPath('valid/studies/pcir-ct-head'), corpusPath('invalid/single/missing-type1-StudyInstanceUID.dcm')]);
     expect(code).toBe(1);
     const lines = stdout.trim().split('\n');
-    expect(lines).toContain(`${corpusPath('valid/studies/pcir-ct-head')}: 4 files, 0 errors, 0 warnings: valid`);
+    // The four slices are 18 and 180-182 of a 182-slice head: valid, with the gap as warnings.
+    expect(lines).toContain(`${corpusPath('valid/studies/pcir-ct-head')}: 4 files, 0 errors, 2 warnings: valid`);
+    expect(lines.filter((line) => line.startsWith('warning')).map((line) => line.split(/\s+/)[1])).toEqual(['instance-number-gap', 'uneven-slice-spacing']);
     expect(lines).toContain('error   missing-type1  (0020,000D) StudyInstanceUID  missing-type1-StudyInstanceUID.dcm  Type 1 attribute StudyInstanceUID is absent');
     expect(lines.at(-1)).toMatch(/1 file, 1 error, 0 warnings: invalid \(STUDY_INVALID\)$/);
   });

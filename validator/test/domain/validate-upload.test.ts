@@ -100,6 +100,7 @@ describe('validateUpload outcomes', () => {
   it('when a study-level code is overridden to a warning, then the upload is valid', () => {
     const verdict = validateUpload([valid(), { ...valid(), instance: { ...valid().instance, file: '0002.dcm' } }], { 'duplicate-sop-instance': 'warning' });
     expect(verdict).toMatchObject({ valid: true, outcome: null, errors: [] });
-    expect(verdict.warnings.map((f) => f.code)).toEqual(['duplicate-sop-instance']);
+    // Two copies also share their Instance Number: a warning of its own.
+    expect(verdict.warnings.map((f) => f.code)).toEqual(['duplicate-sop-instance', 'duplicate-instance-number']);
   });
 });
