@@ -94,8 +94,10 @@ export function browseRouter(deps: BrowseDeps): Router {
   });
 
   router.get('/studies/:id/files/:key', async (req, res) => {
-    const study = findStudy(req.params.id);
+    // Both names are checked before anything is looked up.
+    const id = assertStudyId(req.params.id);
     const key = fileKey(req);
+    const study = findStudy(id);
     const file = (await filesOf(study)).byKey.get(key);
     if (!file) throw await notFound(study, new AppError('INSTANCE_NOT_FOUND'));
     const sent = await sendStoredFile(req, res, path.join(studyDir(study), file.path), {

@@ -152,6 +152,8 @@ describe.skipIf(!corpusAvailable)('GET /studies/:id/files/:key', () => {
         const response = await request(descriptor.app).get(fileUrl(multi.id, key)).expect(400);
         expect(response.body.error).toMatchObject({ code: 'REQUEST_INVALID', details: { parameter: 'SOPInstanceUID' } });
       }
+      // Before the study is looked up: an unknown study with a bad key is a bad request too.
+      expect((await request(descriptor.app).get(fileUrl(newStudyId(), '..')).expect(400)).body.error.code).toBe('REQUEST_INVALID');
     });
 
     it('then a UID or stored name the study does not hold answers 404 INSTANCE_NOT_FOUND', async () => {
