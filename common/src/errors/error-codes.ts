@@ -17,6 +17,7 @@ export const ErrorCodes = {
   UPLOAD_TOO_LARGE: { status: 413, message: 'The upload is larger than the per-upload limit' },
   UPLOAD_TOO_MANY_PARTS: { status: 413, message: 'The upload holds too many parts or fields' },
   UPLOAD_ABORTED: { status: 400, message: 'The client stopped sending before the upload was complete' },
+  UPLOAD_FIELD_TOO_LARGE: { status: 413, message: 'A form field that is not a file, or its name, is larger than allowed' },
   UPLOAD_PART_UNNAMED: { status: 400, message: 'A part in the field "files" has no file name: send each file as a file part' },
   // Studies
   STUDY_ID_INVALID: { status: 400, message: 'The study id is malformed' },

@@ -85,12 +85,14 @@ export async function listen(app: Express, options: ListenOptions): Promise<Runn
 function refuse(req: IncomingMessage, res: ServerResponse): void {
   const requestId = acceptId(req.headers[Headers.requestId]) ?? randomUUID();
   const { message } = ErrorCodes.SHUTTING_DOWN;
+  const body = Buffer.from(JSON.stringify({ error: { code: 'SHUTTING_DOWN', message }, requestId }));
   res.writeHead(ErrorCodes.SHUTTING_DOWN.status, {
     'content-type': 'application/json; charset=utf-8',
+    'content-length': body.length,
     connection: 'close',
     [Headers.requestId]: requestId,
   });
-  res.end(JSON.stringify({ error: { code: 'SHUTTING_DOWN', message }, requestId }));
+  res.end(body);
   req.resume();
 }
 

@@ -23,6 +23,8 @@ export function receiveUpload(config: GatewayConfig): RequestHandler[] {
       files: limits.maxFiles,
       parts: limits.maxParts,
       fieldSize: limits.maxFieldBytes,
+      // Field names are ours ("files", "file"): anything longer than this is not a client of ours.
+      fieldNameSize: 200,
       fields: 100,
     },
     streamHandler: refuseUnnamedParts,
@@ -106,9 +108,10 @@ export const translateUploadError: ErrorTranslator = (error) => {
         return new AppError('UPLOAD_UNEXPECTED_FIELD', undefined, { field: error.field });
       case 'LIMIT_PART_COUNT':
       case 'LIMIT_FIELD_COUNT':
+        return new AppError('UPLOAD_TOO_MANY_PARTS');
       case 'LIMIT_FIELD_KEY':
       case 'LIMIT_FIELD_VALUE':
-        return new AppError('UPLOAD_TOO_MANY_PARTS');
+        return new AppError('UPLOAD_FIELD_TOO_LARGE', undefined, error.field ? { field: error.field.slice(0, 64) } : undefined);
       default:
         return new AppError('UPLOAD_MALFORMED', error.message);
     }

@@ -1,0 +1,209 @@
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { AppError, createEventBus, createLogger, EventTypes, newStudyId, type DescribeRequest, type DescribeResult, type ValidationReport } from '@dsv/common';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DescriptorClient } from '../../src/clients/descriptor-client.ts';
+import type { ValidatorClient } from '../../src/clients/validator-client.ts';
+import { InstanceIndex } from '../../src/domain/instance-index.ts';
+import { StatusStore } from '../../src/domain/status-store.ts';
+import { StudyPipeline } from '../../src/domain/study-pipeline.ts';
+import type { StudyState, StudyStatus } from '../../src/domain/study-status.ts';
+
+const EXPLICIT = '1.2.840.10008.1.2.1';
+const IMPLICIT = '1.2.840.10008.1.2';
+
+/** What the fake validator reads in a staged file: its SOP Instance UID and transfer syntax, by sha256. */
+const instances = new Map<string, { SOPInstanceUID: string; TransferSyntaxUID: string }>();
+
+describe('StudyPipeline', () => {
+  let dir: string;
+  let store: StatusStore;
+  let described: DescribeRequest[];
+  let descriptorFails: boolean;
+  let descriptorGate: Promise<void>;
+  let alreadyStored: Set<string>;
+
+  const logger = createLogger('gateway', 'silent');
+  const validator: ValidatorClient = {
+    async validate({ studyId, files }) {
+      const status = store.get(studyId)!;
+      const report: ValidationReport = {
+        studyId,
+        valid: true,
+        outcome: null,
+        instances: files.map((file) => {
+          const sha = status.upload.files.find((f) => f.file === file)!.sha256;
+          return { file, sizeBytes: 1, readable: true, ...instances.get(sha)!, StudyInstanceUID: '1.9', SeriesInstanceUID: '1.9.1', Modality: 'CT' };
+        }),
+        errors: [],
+        warnings: [],
+        events: [],
+      };
+      return report;
+    },
+  };
+  const descriptor: DescriptorClient = {
+    async describe(request) {
+      await descriptorGate;
+      if (descriptorFails) throw new AppError('PROCESSING_FAILED', 'The descriptor answered 500');
+      described.push(request);
+      const again = alreadyStored.has(request.studyId);
+      alreadyStored.add(request.studyId);
+      const result: DescribeResult = {
+        studyId: request.studyId,
+        disposition: request.disposition,
+        alreadyStored: again,
+        directory: `${request.disposition === 'stored' ? 'studies' : 'rejected'}/${request.studyId}`,
+        files: { originals: [], metadata: null, validationLog: 'validation.log' },
+        events: [],
+      };
+      return result;
+    },
+  };
+
+  function pipelineFor(index: InstanceIndex): StudyPipeline {
+    const events = createEventBus(logger, EventTypes);
+    return new StudyPipeline({
+      store,
+      events,
+      logger,
+      validator,
+      descriptor,
+      stagingDir: path.join(dir, 'staging'),
+      concurrency: 4,
+      retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+      instances: index,
+    });
+  }
+
+  /** A status as POST /upload creates it, with one staged file per (UID, transfer syntax, bytes). */
+  async function accepted(files: { uid: string; ts?: string; sha: string }[], state: StudyState = 'received'): Promise<string> {
+    const id = newStudyId();
+    await mkdir(path.join(dir, 'staging', id), { recursive: true });
+    for (const f of files) instances.set(f.sha, { SOPInstanceUID: f.uid, TransferSyntaxUID: f.ts ?? EXPLICIT });
+    const now = new Date().toISOString();
+    const status: StudyStatus = {
+      id,
+      state,
+      outcome: null,
+      upload: { files: files.map((f, i) => ({ file: `000${i + 1}.dcm`, clientName: `f${i}.dcm`, sizeBytes: 1, sha256: f.sha })), bytes: files.length },
+      study: null,
+      findings: { errors: 0, warnings: 0, firstErrors: [] },
+      events: [],
+      paths: null,
+      attempts: 0,
+      correlationId: 'c',
+      createdAt: now,
+      updatedAt: now,
+    };
+    await store.create(status);
+    return id;
+  }
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-pipeline-'));
+    store = new StatusStore(path.join(dir, 'status'), logger);
+    await store.open();
+    described = [];
+    descriptorFails = false;
+    descriptorGate = Promise.resolve();
+    alreadyStored = new Set();
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  describe('when an upload holds an instance another study stored', () => {
+    it('then with other bytes in the same transfer syntax it is rejected 409 INSTANCE_CONFLICT, naming the study that holds it, and kept under rejected/', async () => {
+      const pipeline = pipelineFor(new InstanceIndex());
+      const first = await accepted([{ uid: '2.25.1', sha: 'a1' }, { uid: '2.25.2', sha: 'a2' }]);
+      expect((await pipeline.submit(first)).state).toBe('stored');
+      const second = await accepted([{ uid: '2.25.2', sha: 'a2-changed' }, { uid: '2.25.3', sha: 'a3' }]);
+      const final = await pipeline.submit(second);
+      expect(final).toMatchObject({
+        state: 'rejected',
+        outcome: { httpStatus: 409, code: 'INSTANCE_CONFLICT', details: { conflicts: 1, heldBy: [first] } },
+        conflicts: [{ file: '0001.dcm', SOPInstanceUID: '2.25.2', heldBy: first, kind: 'changed' }],
+        findings: { errors: 1, firstErrors: [{ severity: 'error', code: 'sop-instance-conflict', file: '0001.dcm', tag: '(0008,0018)' }] },
+      });
+      expect(final.outcome!.message).toContain(first);
+      const request = described.at(-1)!;
+      expect(request).toMatchObject({ studyId: second, disposition: 'rejected', report: { valid: false } });
+      expect(request.report.errors.map((e) => e.code)).toEqual(['sop-instance-conflict']);
+      expect(await readdir(path.join(dir, 'staging'))).toEqual([]);
+    });
+
+    it('then in another transfer syntax it is stored, with a warning and the other study named in the status', async () => {
+      const pipeline = pipelineFor(new InstanceIndex());
+      const first = await accepted([{ uid: '2.25.1', sha: 'b1' }]);
+      await pipeline.submit(first);
+      const final = await pipeline.submit(await accepted([{ uid: '2.25.1', ts: IMPLICIT, sha: 'b1-implicit' }]));
+      expect(final).toMatchObject({ state: 'stored', outcome: { code: 'STORED' }, findings: { errors: 0, warnings: 1 }, conflicts: [{ heldBy: first, kind: 'reencoded' }] });
+      expect(described.at(-1)!.report.warnings.map((w) => w.code)).toEqual(['sop-instance-reencoded']);
+    });
+
+    it('then two such uploads in flight together cannot both be stored', async () => {
+      const pipeline = pipelineFor(new InstanceIndex());
+      let open: () => void = () => undefined;
+      descriptorGate = new Promise((resolve) => (open = resolve));
+      const a = await accepted([{ uid: '2.25.7', sha: 'c1' }]);
+      const b = await accepted([{ uid: '2.25.7', sha: 'c2' }]);
+      const both = Promise.all([pipeline.submit(a), pipeline.submit(b)]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      open();
+      expect((await both).map((s) => s.state)).toEqual(['stored', 'rejected']);
+    });
+
+    it('then a study that failed gave its instances back: the same UID with other bytes is stored next', async () => {
+      const pipeline = pipelineFor(new InstanceIndex());
+      descriptorFails = true;
+      const failed = await pipeline.submit(await accepted([{ uid: '2.25.8', sha: 'd1' }]));
+      expect(failed).toMatchObject({ state: 'failed', outcome: { code: 'PROCESSING_FAILED' } });
+      descriptorFails = false;
+      expect((await pipeline.submit(await accepted([{ uid: '2.25.8', sha: 'd2' }]))).state).toBe('stored');
+    });
+  });
+
+  describe("when the gateway starts with a study it left in 'describing' (a crash after the descriptor stored it)", () => {
+    it('then the study runs again, the descriptor answers alreadyStored, and its own instances are no conflict', async () => {
+      const id = await accepted([{ uid: '2.25.9', sha: 'e1' }], 'describing');
+      await store.update(id, (s) => {
+        s.upload.files[0]!.SOPInstanceUID = '2.25.9';
+        s.upload.files[0]!.TransferSyntaxUID = EXPLICIT;
+      });
+      alreadyStored.add(id);
+      const reopened = new StatusStore(path.join(dir, 'status'), logger);
+      const known = await reopened.open();
+      store = reopened;
+      const pipeline = pipelineFor(InstanceIndex.build(known));
+      const final = await pipeline.resume(id);
+      expect(final).toMatchObject({ state: 'stored', outcome: { code: 'STORED' }, attempts: 1 });
+      expect(final.conflicts).toBeUndefined();
+      expect(final.events.map((e) => e.type)).toEqual(['study.resumed', 'study.validated', 'study.processed']);
+    });
+  });
+
+  describe('retry()', () => {
+    it('then only a failed study with its staged files runs again, once at a time', async () => {
+      const pipeline = pipelineFor(new InstanceIndex());
+      const id = await accepted([{ uid: '2.25.10', sha: 'f1' }]);
+      await expect(pipeline.retry(id, 'retry')).rejects.toMatchObject({ code: 'STUDY_NOT_RETRYABLE', details: { state: 'received' } });
+      await expect(pipeline.retry(newStudyId(), 'retry')).rejects.toMatchObject({ code: 'STUDY_NOT_FOUND' });
+      descriptorFails = true;
+      await pipeline.submit(id);
+      descriptorFails = false;
+      const { state, done } = await pipeline.retry(id, 'retry');
+      expect(state).toBe('received');
+      await expect(pipeline.retry(id, 'retry')).rejects.toMatchObject({ code: 'STUDY_NOT_RETRYABLE' });
+      const final = await done;
+      expect(final).toMatchObject({ state: 'stored', attempts: 2 });
+      const retried = final.events.find((e) => e.type === 'study.retried');
+      expect(retried?.data).toEqual({ trigger: 'retry', previousCode: 'PROCESSING_FAILED', attempt: 2 });
+
+      const gone = await accepted([{ uid: '2.25.11', sha: 'f2' }]);
+      descriptorFails = true;
+      await pipeline.submit(gone);
+      await rm(path.join(dir, 'staging', gone), { recursive: true });
+      await expect(pipeline.retry(gone, 'retry')).rejects.toMatchObject({ code: 'STUDY_NOT_RETRYABLE', message: 'The staged files of this study are gone' });
+    });
+  });
+});

@@ -1,0 +1,84 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildGateway, type TestGateway } from '../build-gateway.ts';
+
+const dicomish = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.alloc(64)]);
+
+/** The siblings are down (DEAD_URL): every upload fails 503 after its retries. */
+describe('POST /studies/:id/retry', () => {
+  let gateway: TestGateway;
+  beforeEach(async () => {
+    gateway = await buildGateway();
+  });
+  afterEach(() => gateway.cleanup());
+
+  async function failedStudy(): Promise<string> {
+    const res = await request(gateway.app).post('/upload?wait=true').attach('files', dicomish, 'a.dcm').expect(503);
+    return res.body.id as string;
+  }
+
+  it('when the study failed, then 202 with the state it was accepted in, and it runs again from its staged files', async () => {
+    const id = await failedStudy();
+    const res = await request(gateway.app).post(`/studies/${id}/retry`).expect(202);
+    expect(res.body).toEqual({ id, state: 'received', statusUrl: `/status/${id}` });
+    expect(res.headers.location).toBe(`/status/${id}`);
+    const final = await gateway.pipeline.submit(id);
+    expect(final).toMatchObject({ state: 'failed', attempts: 2, outcome: { code: 'DOWNSTREAM_UNAVAILABLE', details: { service: 'validator', attempts: 2 } } });
+    expect(final.events.map((e) => e.type)).toEqual(['study.uploaded', 'study.failed', 'study.retried', 'study.failed']);
+  });
+
+  it('when ?wait=true, then it answers the final status with its code', async () => {
+    const id = await failedStudy();
+    const res = await request(gateway.app).post(`/studies/${id}/retry?wait=true`).expect(503);
+    expect(res.body).toMatchObject({ id, state: 'failed', attempts: 2 });
+  });
+
+  it('when the study is running again already, then 409 STUDY_NOT_RETRYABLE', async () => {
+    const id = await failedStudy();
+    await request(gateway.app).post(`/studies/${id}/retry`).expect(202);
+    const res = await request(gateway.app).post(`/studies/${id}/retry`).expect(409);
+    expect(res.body.error).toMatchObject({ code: 'STUDY_NOT_RETRYABLE' });
+    await gateway.pipeline.submit(id);
+  });
+
+  it('when the study is not failed, then 409 STUDY_NOT_RETRYABLE with its state', async () => {
+    const id = await failedStudy();
+    await gateway.store.update(id, (s) => {
+      s.state = 'stored';
+    });
+    const res = await request(gateway.app).post(`/studies/${id}/retry`).expect(409);
+    expect(res.body.error).toMatchObject({ code: 'STUDY_NOT_RETRYABLE', details: { state: 'stored' } });
+  });
+
+  it('when its staged files are gone, then 409 STUDY_NOT_RETRYABLE saying so', async () => {
+    const id = await failedStudy();
+    await rm(path.join(gateway.config.stagingDir, id), { recursive: true });
+    const res = await request(gateway.app).post(`/studies/${id}/retry`).expect(409);
+    expect(res.body.error.message).toBe('The staged files of this study are gone');
+  });
+
+  it('when the id is unknown or malformed, then 404 STUDY_NOT_FOUND or 400 STUDY_ID_INVALID', async () => {
+    expect((await request(gateway.app).post('/studies/01JD0000000000000000000000/retry').expect(404)).body.error.code).toBe('STUDY_NOT_FOUND');
+    expect((await request(gateway.app).post('/studies/..%2Fetc/retry').expect(400)).body.error.code).toBe('STUDY_ID_INVALID');
+  });
+});
+
+describe('GET /status', () => {
+  let gateway: TestGateway;
+  beforeEach(async () => {
+    gateway = await buildGateway();
+  });
+  afterEach(() => gateway.cleanup());
+
+  it('when asked for the failed uploads, then it lists them, oldest first, in short; an unknown state is 400', async () => {
+    const first = await request(gateway.app).post('/upload?wait=true').attach('files', dicomish, 'a.dcm').expect(503);
+    const second = await request(gateway.app).post('/upload?wait=true').attach('files', Buffer.concat([dicomish, Buffer.from('x')]), 'b.dcm').expect(503);
+    const res = await request(gateway.app).get('/status?state=failed').expect(200);
+    expect(res.body.uploads.map((u: { id: string }) => u.id)).toEqual([first.body.id, second.body.id]);
+    expect(res.body.uploads[0]).toMatchObject({ state: 'failed', attempts: 1, outcome: { code: 'DOWNSTREAM_UNAVAILABLE' }, statusUrl: `/status/${first.body.id}` });
+    expect((await request(gateway.app).get('/status?state=stored').expect(200)).body.uploads).toEqual([]);
+    expect((await request(gateway.app).get('/status?state=lost').expect(400)).body.error.code).toBe('REQUEST_INVALID');
+  });
+});

@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { corpusAvailable, corpusPath, corpusSkipReason, entryFiles, loadManifest } from '../support/corpus.ts';
+import { writeConfigDir } from '../support/config-dir.ts';
+import { statusOf, upload, visibleEntries, waitFor, type Body } from '../support/gateway-calls.ts';
+import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
+
+/**
+ * Issue 6, SIGTERM: a service stops taking new work, finishes what is in flight, and exits 0. Real
+ * processes, real signals.
+ */
+const logged = (service: ServiceProcess, msg: string): Body[] =>
+  service.output.flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as Body;
+      return entry.msg === msg ? [entry] : [];
+    } catch {
+      return [];
+    }
+  });
+
+/** The exit code, once the process has ended by itself (stop() would signal it again). */
+const exited = (service: ServiceProcess): Promise<number | null> =>
+  service.child.exitCode !== null || service.child.signalCode !== null
+    ? Promise.resolve(service.child.exitCode)
+    : new Promise((resolve) => service.child.once('exit', (code) => resolve(code)));
+
+describe.skipIf(!corpusAvailable)('SIGTERM', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('when the gateway gets SIGTERM while an upload with ?wait=true is in flight, then it refuses new connections, finishes that upload (201) and exits 0', async () => {
+    const configDir = await writeConfigDir({ gateway: { pipeline: { retry: { attempts: 20, baseDelayMs: 100, maxDelayMs: 300 } } } });
+    stack = await startStack({ CONFIG_DIR: configDir });
+    // The validator down keeps the study in flight (retrying) for as long as the test needs.
+    expect(await stack.validator.stop()).toBe(0);
+    const gateway = stack.gateway;
+    const answer = upload(gateway.url, [corpusPath('valid/samples/CT_small.dcm')], '?wait=true');
+    await waitFor(async () => logged(gateway, 'retrying').length, (n) => n > 0);
+
+    const signalled = Date.now();
+    gateway.child.kill('SIGTERM');
+    await waitFor(async () => logged(gateway, 'shutting down').length, (n) => n > 0);
+    await expect(fetch(`${gateway.url}/health`)).rejects.toThrow();
+    expect(gateway.child.exitCode).toBe(null);
+
+    await stack.restart('validator');
+    const final = await answer;
+    expect(final.status).toBe(201);
+    expect(final.body).toMatchObject({ state: 'stored', outcome: { code: 'STORED' } });
+    expect(await exited(gateway)).toBe(0);
+    console.info(`[shutdown] gateway drained its upload and exited 0 ${Date.now() - signalled} ms after SIGTERM`);
+    expect(visibleEntries(stack.studiesDir)).toEqual([final.body.id]);
+    await stack.restart('gateway');
+    expect((await statusOf(stack, final.body.id)).state).toBe('stored');
+  });
+
+  it('when the validator and the descriptor get SIGTERM while a large study passes through them, then each exits 0 and the study is still stored once', async () => {
+    const configDir = await writeConfigDir({ gateway: { pipeline: { retry: { attempts: 20, baseDelayMs: 100, maxDelayMs: 300 } } } });
+    stack = await startStack({ CONFIG_DIR: configDir });
+    const files = entryFiles(loadManifest().find((e) => e.path === 'valid/synthetic/ct-512-explicit-le')!);
+    const answer = upload(stack.gateway.url, files, '?wait=true');
+    const id = await waitFor(
+      async () => JSON.parse(stack!.gateway.output.find((line) => line.includes('"study.uploaded"')) ?? 'null')?.event?.studyId as string | undefined,
+      (value) => value !== undefined,
+      10_000,
+      5,
+    );
+    for (const name of ['validator', 'descriptor'] as const) {
+      const step = name === 'validator' ? 'validating' : 'describing';
+      await waitFor(() => statusOf(stack!, id!), (s) => s.state === step || s.state === 'stored', 15_000, 5);
+      // A signal in the middle of the call: it finishes, or the gateway retries against the new process.
+      expect(await stack[name].stop('SIGTERM')).toBe(0);
+      await stack.restart(name);
+    }
+    const final = await answer;
+    expect(final.status).toBe(201);
+    expect(visibleEntries(stack.studiesDir)).toEqual([id]);
+  });
+});
+
+if (!corpusAvailable) describe('SIGTERM', () => it.skip(corpusSkipReason, () => undefined));
