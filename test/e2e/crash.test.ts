@@ -131,6 +131,29 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     expect(storedOriginalHashes(path.join(stack.studiesDir, ids[1]))).toEqual(single.map(sha256));
   });
 
+  it('when the descriptor is killed (SIGKILL) while it writes a study, then the gateway retries against the restarted descriptor and the study is stored once, whole', async () => {
+    const configDir = await writeConfigDir({ gateway: { pipeline: { retry: { attempts: 20, baseDelayMs: 100, maxDelayMs: 500 } } } });
+    stack = await startStack({ CONFIG_DIR: configDir });
+    const files = studyFiles('valid/synthetic/ct-512-explicit-le');
+    const answer = upload(stack.gateway.url, files, '?wait=true');
+    const id = await waitFor(
+      async () => JSON.parse(stack!.gateway.output.find((line) => line.includes('"study.uploaded"')) ?? 'null')?.event?.studyId as string | undefined,
+      (value) => value !== undefined,
+      10_000,
+      5,
+    );
+    await waitFor(() => statusOf(stack!, id!), (s) => s.state === 'describing', 15_000, 5);
+    await stack.descriptor.stop('SIGKILL');
+    await stack.restart('descriptor');
+    const final = await answer;
+    expect(final.status).toBe(201);
+    const cut = stack.gateway.output.filter((line) => line.includes('"msg":"retrying"') && line.includes('"service":"descriptor"')).length;
+    console.info(`[crash] descriptor killed mid-describe: ${cut} describe call(s) retried`);
+    expect(visibleEntries(stack.studiesDir)).toEqual([id]);
+    expect(incomingLeftovers(stack.studiesDir)).toEqual([]);
+    expect(storedOriginalHashes(path.join(stack.studiesDir, id!))).toEqual(files.map(sha256).sort());
+  });
+
   it("when the gateway died after the descriptor stored a study but before it recorded 'stored', then the study runs again and the descriptor answers alreadyStored", async () => {
     stack = await startStack();
     const files = studyFiles('valid/studies/pcir-ct-head');
