@@ -1,7 +1,11 @@
 import type { InstanceAttributes, SeriesAttributes, StudySections } from './extract-metadata.ts';
+import { summariseSlices } from './summarise-slices.ts';
 
-/** Bumped when a key of metadata.json changes meaning or disappears. */
-export const METADATA_SCHEMA_VERSION = 1;
+/**
+ * Bumped when a key of metadata.json changes meaning or disappears. 2: StudyTime, SeriesTime and
+ * AcquisitionDateTime carry the file's Timezone Offset From UTC when it has one.
+ */
+export const METADATA_SCHEMA_VERSION = 2;
 
 /** One file that was read as DICOM, with where it is stored. */
 export interface DescribedInstance {
@@ -50,7 +54,12 @@ export function assembleMetadata(input: MetadataInput) {
       totalBytes: instances.reduce((sum, instance) => sum + instance.sizeBytes, 0),
     },
     ...input.sections,
-    series: series.map((entry) => ({ ...entry.attributes, numberOfInstances: entry.members.length })),
+    series: series.map((entry) => ({
+      ...entry.attributes,
+      numberOfInstances: entry.members.length,
+      sizeBytes: entry.members.reduce((sum, member) => sum + member.sizeBytes, 0),
+      slices: summariseSlices(entry.members.map((member) => member.instance)),
+    })),
     instances,
   };
 }

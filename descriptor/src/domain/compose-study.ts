@@ -1,5 +1,8 @@
 import { AppError, ElementReader, type DescribeRequest } from '@dsv/common';
+import type { Bundle } from 'fhir/r4.js';
 import { assembleMetadata, type StudyMetadata } from './assemble-metadata.ts';
+import { buildFhirBundle } from './build-fhir-bundle.ts';
+import { instanceDicomJson, type DicomJsonDataset } from './dicom-json.ts';
 import { extractInstance, extractSeries, extractStudySections, type InstanceAttributes, type SeriesAttributes, type StudySections } from './extract-metadata.ts';
 import { formatValidationLog } from './format-validation-log.ts';
 import { planLayout, type PlacedFile } from './plan-layout.ts';
@@ -16,26 +19,44 @@ export interface DescribedFile {
   sections: StudySections | null;
 }
 
-export function describeFile(received: ReceivedFile, withSections: boolean): DescribedFile {
+export interface DescribeFileOptions {
+  /** Read the study-level sections from this file. */
+  withSections: boolean;
+  /**
+   * Where a file of a valid study will be stored (relative to the study folder), from its SOP Instance
+   * UID; null for a rejected upload, whose files get no DICOM JSON.
+   */
+  storedPath: ((SOPInstanceUID: string | null) => string | null) | null;
+}
+
+/** Everything the header of a received file is needed for, read while it is in memory. */
+export function describeFile(received: ReceivedFile, options: DescribeFileOptions): { described: DescribedFile; dicomJson: DicomJsonDataset | null } {
   const { parsed } = received.inspection;
   const reader = parsed ? new ElementReader(parsed) : null;
-  return {
+  const attributes = reader ? { series: extractSeries(reader), instance: extractInstance(reader) } : null;
+  const stored = reader && options.storedPath ? options.storedPath(attributes!.instance.SOPInstanceUID) : null;
+  const described: DescribedFile = {
     file: received.file,
     sizeBytes: received.sizeBytes,
     sha256: received.sha256,
-    attributes: reader ? { series: extractSeries(reader), instance: extractInstance(reader) } : null,
-    sections: reader && withSections ? extractStudySections(reader) : null,
+    attributes,
+    sections: reader && options.withSections ? extractStudySections(reader) : null,
   };
+  return { described, dicomJson: reader && stored !== null ? instanceDicomJson(reader, stored) : null };
 }
 
 export interface StudyContent {
   placed: PlacedFile[];
   /** Null for a rejected upload of which no file could be read. */
   metadata: StudyMetadata | null;
+  /** A valid study: the stored names in the order of metadata.json's instances, for metadata.dicom.json. */
+  dicomJsonOrder: string[] | null;
+  /** A valid study: fhir.json. */
+  fhir: Bundle | null;
   validationLog: string;
 }
 
-/** Decides the content of a study folder: where each file goes, metadata.json and validation.log. */
+/** Decides the content of a study folder: where each file goes, metadata.json, fhir.json and validation.log. */
 export function composeStudy(request: DescribeRequest, files: readonly DescribedFile[], createdAt: string): StudyContent {
   const { studyId, disposition } = request;
   if (disposition === 'stored') {
@@ -54,5 +75,12 @@ export function composeStudy(request: DescribeRequest, files: readonly Described
       attributes ? [{ file, path: pathOf.get(file)!, sizeBytes, sha256, ...attributes }] : []),
   });
   const validationLog = formatValidationLog({ studyId, createdAt, disposition, report: request.report, files: request.files });
-  return { placed, metadata, validationLog };
+  const stored = disposition === 'stored' && metadata !== null;
+  return {
+    placed,
+    metadata,
+    dicomJsonOrder: stored ? metadata.instances.map((instance) => instance.file) : null,
+    fhir: stored ? buildFhirBundle(metadata) : null,
+    validationLog,
+  };
 }

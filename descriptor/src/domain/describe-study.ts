@@ -4,6 +4,8 @@ import { AppError, type DescribeRequest, type DescribeResult, type EventBus, typ
 import type { Request } from 'express';
 import type { DescriptorConfig } from '../config.ts';
 import { composeStudy, describeFile } from './compose-study.ts';
+import { spoolDicomJson } from './dicom-json-spool.ts';
+import { storedPath } from './plan-layout.ts';
 import { readStoredStudy, type StoredEntry } from './read-stored-study.ts';
 import { entryFromMetadata } from './read-study-entry.ts';
 import { receiveStudy } from './receive-study.ts';
@@ -29,9 +31,13 @@ export async function describeStudy(req: Request, context: EventContext, deps: D
   const { config } = deps;
   const existing = await findStudy(config, studyId);
   let sectionsRead = false;
-  const received = await receiveStudy(req, { studyId, roots: config, limits: config.limits, existing: existing?.disposition ?? null }, (file) => {
-    const described = describeFile(file, !sectionsRead);
+  const received = await receiveStudy(req, { studyId, roots: config, limits: config.limits, existing: existing?.disposition ?? null }, async (file, request) => {
+    const { described, dicomJson } = describeFile(file, {
+      withSections: !sectionsRead,
+      storedPath: request.disposition === 'stored' ? (uid) => storedPath(request.files.length, uid) : null,
+    });
     sectionsRead ||= described.sections !== null;
+    if (dicomJson) await spoolDicomJson(file.tempPath, dicomJson);
     return described;
   });
   const { request, sizes } = received;
@@ -42,7 +48,7 @@ export async function describeStudy(req: Request, context: EventContext, deps: D
     const createdAt = (deps.now?.() ?? new Date()).toISOString();
     const content = composeStudy(request, received.files, createdAt);
     const finalDir = path.join(rootFor(config, request.disposition), studyId);
-    const published = await storeStudy({ tempDir, finalDir, placed: content.placed, metadata: content.metadata, validationLog: content.validationLog });
+    const published = await storeStudy({ tempDir, finalDir, ...content });
     if (!published) return await answerStored(request, sizes, context, deps);
     deps.index?.record(entryFromMetadata(studyId, request.disposition, createdAt, content.metadata));
 

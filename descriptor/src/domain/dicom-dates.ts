@@ -78,3 +78,21 @@ function isCalendarDate(year: string, month: string, day: string): boolean {
   const d = Number(day);
   return d >= 1 && d <= days;
 }
+
+/**
+ * PS3.3 §C.12.1.1.8: Timezone Offset From UTC (0008,0201) is the offset of every DA, TM and DT of the
+ * instance that has none of its own. An ISO 8601 time or date-time (from the functions above) gets it
+ * appended; one that already ends in an offset keeps its own. A date alone cannot carry one.
+ */
+export function withUtcOffset(value: string | null, offset: string | null): string | null {
+  if (value === null || offset === null || /[+-]\d{2}:\d{2}$/.test(value)) return value;
+  const hasTime = value.includes('T') || /^\d{2}(:|$)/.test(value);
+  return hasTime ? value + offset : value;
+}
+
+/** A DA and a TM of the same event ('2004-01-19', '07:27:30') as one ISO 8601 date-time, with the offset. */
+export function joinDateTime(date: string | null, time: string | null, offset: string | null): string | null {
+  if (date === null) return null;
+  if (time === null) return date;
+  return withUtcOffset(`${date}T${time}`, offset);
+}

@@ -1,4 +1,5 @@
 import type { ElementReader } from '@dsv/common';
+import { formatUtcOffset, joinDateTime, withUtcOffset } from './dicom-dates.ts';
 import { readFields, type Fields } from './read-fields.ts';
 
 /**
@@ -8,6 +9,7 @@ import { readFields, type Fields } from './read-fields.ts';
  */
 const PatientFields = {
   PatientID: 'text',
+  IssuerOfPatientID: 'text',
   PatientName: 'personName',
   PatientBirthDate: 'date',
   PatientSex: 'text',
@@ -81,23 +83,31 @@ const InstanceFields = {
   NumberOfFrames: 'number',
   PixelSpacing: 'numbers',
   SliceThickness: 'number',
+  /** Image Plane module, PS3.3 §C.7.6.2: where the slice is, for the series' slice range. */
+  ImagePositionPatient: 'numbers',
+  ImageOrientationPatient: 'numbers',
+  SliceLocation: 'number',
+  AcquisitionDateTime: 'dateTime',
 } as const;
 
 export interface StudySections {
   patient: Fields<typeof PatientFields>;
-  study: Fields<typeof StudyFields>;
+  study: Fields<typeof StudyFields> & { StudyDateTime: string | null };
   equipment: Fields<typeof EquipmentFields>;
   institution: Fields<typeof InstitutionFields>;
   exposure: Fields<typeof ExposureFields>;
 }
 
-export type SeriesAttributes = Fields<typeof SeriesFields>;
+export type SeriesAttributes = Fields<typeof SeriesFields> & { SeriesDateTime: string | null };
 export type InstanceAttributes = Fields<typeof InstanceFields> & { TransferSyntaxUID: string | null };
 
 export function extractStudySections(reader: ElementReader): StudySections {
+  const offset = utcOffsetOf(reader);
+  const study = readFields(reader, StudyFields);
+  study.StudyTime = withUtcOffset(study.StudyTime, offset);
   return {
     patient: readFields(reader, PatientFields),
-    study: readFields(reader, StudyFields),
+    study: { ...study, StudyDateTime: joinDateTime(study.StudyDate, study.StudyTime, offset) },
     equipment: readFields(reader, EquipmentFields),
     institution: readFields(reader, InstitutionFields),
     exposure: readFields(reader, ExposureFields),
@@ -105,9 +115,19 @@ export function extractStudySections(reader: ElementReader): StudySections {
 }
 
 export function extractSeries(reader: ElementReader): SeriesAttributes {
-  return readFields(reader, SeriesFields);
+  const offset = utcOffsetOf(reader);
+  const series = readFields(reader, SeriesFields);
+  series.SeriesTime = withUtcOffset(series.SeriesTime, offset);
+  return { ...series, SeriesDateTime: joinDateTime(series.SeriesDate, series.SeriesTime, offset) };
 }
 
 export function extractInstance(reader: ElementReader): InstanceAttributes {
-  return { ...readFields(reader, InstanceFields), TransferSyntaxUID: reader.parsed.transferSyntaxUID };
+  const instance = readFields(reader, InstanceFields);
+  instance.AcquisitionDateTime = withUtcOffset(instance.AcquisitionDateTime, utcOffsetOf(reader));
+  return { ...instance, TransferSyntaxUID: reader.parsed.transferSyntaxUID };
+}
+
+/** Times and date-times of the file without an offset of their own are in this one (PS3.3 §C.12.1.1.8). */
+function utcOffsetOf(reader: ElementReader): string | null {
+  return formatUtcOffset(reader.text('TimezoneOffsetFromUTC'));
 }

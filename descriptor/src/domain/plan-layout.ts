@@ -21,14 +21,21 @@ export interface PlacedFile {
  */
 export function planLayout(disposition: Disposition, files: readonly LayoutInput[]): PlacedFile[] {
   if (disposition === 'rejected') return files.map(({ file }) => ({ file, path: `${StudyLayout.files}/${file}` }));
-  if (files.length === 1) return [{ file: files[0]!.file, path: StudyLayout.original }];
   const used = new Set<string>();
   return files.map(({ file, SOPInstanceUID: uid }) => {
-    if (uid === null || !isValidUid(uid)) {
-      throw new AppError('REQUEST_INVALID', 'A file of a valid study has no valid SOP Instance UID', { file });
-    }
-    if (used.has(uid)) throw new AppError('REQUEST_INVALID', 'Two files of a valid study have the same SOP Instance UID', { file, SOPInstanceUID: uid });
-    used.add(uid);
-    return { file, path: `${StudyLayout.originals}/${uid}.dcm` };
+    const target = storedPath(files.length, uid);
+    if (target === null) throw new AppError('REQUEST_INVALID', 'A file of a valid study has no valid SOP Instance UID', { file });
+    if (files.length > 1 && used.has(uid!)) throw new AppError('REQUEST_INVALID', 'Two files of a valid study have the same SOP Instance UID', { file, SOPInstanceUID: uid });
+    used.add(uid!);
+    return { file, path: target };
   });
+}
+
+/**
+ * Where one file of a valid study of `fileCount` files goes, known as soon as its header is read (the
+ * request lists the files first); null when its UID cannot become a file name.
+ */
+export function storedPath(fileCount: number, uid: string | null): string | null {
+  if (fileCount === 1) return StudyLayout.original;
+  return uid !== null && isValidUid(uid) ? `${StudyLayout.originals}/${uid}.dcm` : null;
 }

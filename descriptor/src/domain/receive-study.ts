@@ -27,10 +27,14 @@ export interface ReceivedStudy<T> {
 
 /**
  * Reads the multipart body: first the `request` field, then each file part, streamed into the assembly
- * folder and handed to `describe` as soon as it is complete, so a file's header is dropped before the
- * next file arrives. Any refusal removes the assembly folder before it is reported.
+ * folder and handed to `describe` (with the request, which lists every file) as soon as it is complete, so
+ * a file's header is dropped before the next file arrives. Any refusal removes the assembly folder before it is reported.
  */
-export async function receiveStudy<T>(req: Request, options: ReceiveStudyOptions, describe: (file: ReceivedFile) => T): Promise<ReceivedStudy<T>> {
+export async function receiveStudy<T>(
+  req: Request,
+  options: ReceiveStudyOptions,
+  describe: (file: ReceivedFile, request: DescribeRequest) => T | Promise<T>,
+): Promise<ReceivedStudy<T>> {
   const { studyId, limits, existing } = options;
   let request: DescribeRequest | null = null;
   let listed = new Set<string>();
@@ -67,7 +71,7 @@ export async function receiveStudy<T>(req: Request, options: ReceiveStudyOptions
     const received = await receiveFile(stream, filename, path.join(await tempDir, StudyLayout.files), limits);
     if ((stream as { truncated?: boolean }).truncated) throw new AppError('UPLOAD_FILE_TOO_LARGE', undefined, { limit: limits.maxFileBytes });
     sizes.set(filename, received.sizeBytes);
-    described.set(filename, describe(received));
+    described.set(filename, await describe(received, current));
   };
 
   try {

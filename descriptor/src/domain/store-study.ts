@@ -1,6 +1,7 @@
 import { mkdir, open, rename, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '@dsv/common';
+import { writeDicomJsonArray } from './dicom-json-spool.ts';
 import type { PlacedFile } from './plan-layout.ts';
 import { StudyLayout } from './study-folder.ts';
 
@@ -11,6 +12,9 @@ export interface StudyAssembly {
   finalDir: string;
   placed: readonly PlacedFile[];
   metadata: unknown;
+  /** A valid study: the stored names whose spooled DICOM JSON makes metadata.dicom.json, in this order. */
+  dicomJsonOrder: readonly string[] | null;
+  fhir: unknown;
   validationLog: string;
 }
 
@@ -23,6 +27,9 @@ export interface StudyAssembly {
 export async function storeStudy(assembly: StudyAssembly): Promise<boolean> {
   const { tempDir } = assembly;
   const received = path.join(tempDir, StudyLayout.files);
+  if (assembly.dicomJsonOrder !== null) {
+    await writeDicomJsonArray(path.join(tempDir, StudyLayout.dicomJson), assembly.dicomJsonOrder.map((file) => path.join(received, file)));
+  }
   for (const { file, path: target } of assembly.placed) {
     const to = path.join(tempDir, target);
     if (path.dirname(to) === received) continue;
@@ -31,6 +38,7 @@ export async function storeStudy(assembly: StudyAssembly): Promise<boolean> {
   }
   if (assembly.placed.every(({ path: target }) => !target.startsWith(`${StudyLayout.files}/`))) await rmdir(received);
   if (assembly.metadata !== null) await writeJsonAtomic(path.join(tempDir, StudyLayout.metadata), assembly.metadata);
+  if (assembly.fhir !== null) await writeJsonAtomic(path.join(tempDir, StudyLayout.fhir), assembly.fhir);
   await writeFileAtomic(path.join(tempDir, StudyLayout.validationLog), assembly.validationLog);
   // The renames inside the folder must be on disk before the folder is published.
   for (const dir of new Set(assembly.placed.map(({ path: target }) => path.dirname(path.join(tempDir, target))))) await syncDirectory(dir);

@@ -12,6 +12,10 @@ export const StudyLayout = Object.freeze({
   /** A rejected upload keeps the gateway's names: `files/<stored name>`. */
   files: 'files',
   metadata: 'metadata.json',
+  /** A valid study: the DICOM JSON Model of every instance (PS3.18 Annex F), as DICOMweb's /metadata. */
+  dicomJson: 'metadata.dicom.json',
+  /** A valid study: a FHIR R4 transaction Bundle of its Patient and ImagingStudy. */
+  fhir: 'fhir.json',
   validationLog: 'validation.log',
 });
 

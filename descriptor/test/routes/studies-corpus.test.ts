@@ -6,6 +6,7 @@ import { DescribeResultSchema, newStudyId } from '@dsv/common';
 import { corpusAvailable, entryFiles, loadManifest } from '../../../test/support/corpus.ts';
 import { asUpload, describeRequest, invalidReport } from '../support/describe-request.ts';
 import { createTestDescriptor, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
+import { fhirR4Validator, schemaErrors } from '../support/fhir-schema.ts';
 
 /** Every valid upload of the corpus (all transfer syntaxes, multi-frame, several series) is stored whole. */
 const manifest = loadManifest();
@@ -13,13 +14,14 @@ const validEntries = manifest.filter((entry) => entry.expected === 'valid');
 const invalidEntries = manifest.filter((entry) => entry.expected === 'invalid');
 
 describe.skipIf(!corpusAvailable)('POST /v1/studies/:id with every valid upload of the corpus', () => {
+  const validateFhir = fhirR4Validator();
   let descriptor: TestDescriptor;
   beforeAll(async () => {
     descriptor = await createTestDescriptor();
   });
   afterAll(() => descriptor.remove());
 
-  it.each(validEntries.map((entry) => [entry.path, entry] as const))('when %s is posted, then every file is stored byte-identical and described', async (_path, entry) => {
+  it.each(validEntries.map((entry) => [entry.path, entry] as const))('when %s is posted, then every file is stored byte-identical and described, in metadata.dicom.json and a valid fhir.json too', async (_path, entry) => {
     const id = newStudyId();
     const files = asUpload(entryFiles(entry));
     const response = await postStudy(descriptor.app, id, describeRequest(id, files), files);
@@ -29,6 +31,10 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id with every valid upload 
     const metadata = JSON.parse(await readFile(path.join(descriptor.config.studiesDir, id, 'metadata.json'), 'utf8'));
     expect(metadata.summary.numberOfInstances).toBe(files.length);
     expect(JSON.stringify(metadata)).not.toMatch(/"undefined"|NaN/);
+    const dicomJson = JSON.parse(await readFile(path.join(descriptor.config.studiesDir, id, 'metadata.dicom.json'), 'utf8')) as Record<string, { Value?: unknown[] }>[];
+    expect(dicomJson.map((instance) => instance['00080018']?.Value?.[0])).toEqual(metadata.instances.map((instance: { SOPInstanceUID: string }) => instance.SOPInstanceUID));
+    const fhir = JSON.parse(await readFile(path.join(descriptor.config.studiesDir, id, 'fhir.json'), 'utf8'));
+    expect(validateFhir(fhir), schemaErrors(validateFhir.errors).join('\n')).toBe(true);
     for (const [index, original] of result.files.originals.entries()) {
       const stored = path.join(descriptor.config.studiesDir, id, files.length === 1 ? 'original.dcm' : `originals/${original.SOPInstanceUID}.dcm`);
       const expected = createHash('sha256').update(await readFile(files[index]!.source)).digest('hex');

@@ -29,7 +29,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
   const post = (id: string, files: UploadFile[], body = describeRequest(id, files)) => postStudy(descriptor.app, id, body, files);
 
   describe('when a valid study of one file is posted', () => {
-    it('then it answers 201 and the file is studies/<id>/original.dcm, byte-identical, beside metadata.json and validation.log', async () => {
+    it('then it answers 201 and the file is studies/<id>/original.dcm, byte-identical, beside metadata.json, metadata.dicom.json, fhir.json and validation.log', async () => {
       const id = newStudyId();
       const files = asUpload([corpusPath('valid/samples/CT_small.dcm')]);
       const response = await post(id, files);
@@ -37,7 +37,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       expect(response.status).toBe(201);
       const result = DescribeResultSchema.parse(response.body);
       expect(result).toMatchObject({ studyId: id, disposition: 'stored', alreadyStored: false });
-      expect(await listTree(studyDir(id))).toEqual(['metadata.json', 'original.dcm', 'validation.log']);
+      expect(await listTree(studyDir(id))).toEqual(['fhir.json', 'metadata.dicom.json', 'metadata.json', 'original.dcm', 'validation.log']);
       expect(await sha256(path.join(studyDir(id), 'original.dcm'))).toBe(manifestHash('valid/samples/CT_small.dcm'));
       expect(result.files.originals).toEqual([expect.objectContaining({ file: '0001.dcm', sha256: manifestHash('valid/samples/CT_small.dcm') })]);
       expect(result.files.originals[0]!.path).toMatch(new RegExp(`${id}/original\\.dcm$`));
@@ -49,7 +49,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       const id = newStudyId();
       await post(id, asUpload([corpusPath('valid/samples/CT_small.dcm')])).expect(201);
       const metadata = JSON.parse(await readFile(path.join(studyDir(id), 'metadata.json'), 'utf8'));
-      expect(metadata).toMatchObject({ schemaVersion: 1, studyId: id, createdAt: FIXED_NOW.toISOString(), summary: { modalities: ['CT'], numberOfInstances: 1 } });
+      expect(metadata).toMatchObject({ schemaVersion: 2, studyId: id, createdAt: FIXED_NOW.toISOString(), summary: { modalities: ['CT'], numberOfInstances: 1 } });
       expect(metadata.instances[0]).toMatchObject({ file: '0001.dcm', path: 'original.dcm', sha256: manifestHash('valid/samples/CT_small.dcm') });
       const log = await readFile(path.join(studyDir(id), 'validation.log'), 'utf8');
       expect(log).toContain(`Validation log of study ${id}`);
@@ -78,7 +78,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
         expect(original.path).toMatch(new RegExp(`${id}/originals/${original.SOPInstanceUID!.replaceAll('.', '\\.')}\\.dcm$`));
         expect(await sha256(path.join(studyDir(id), 'originals', `${original.SOPInstanceUID}.dcm`))).toBe(await sha256(corpusPath(relatives[index]!)));
       }
-      expect((await listTree(studyDir(id))).filter((entry) => !entry.startsWith('originals'))).toEqual(['metadata.json', 'validation.log']);
+      expect((await listTree(studyDir(id))).filter((entry) => !entry.startsWith('originals'))).toEqual(['fhir.json', 'metadata.dicom.json', 'metadata.json', 'validation.log']);
     });
   });
 
