@@ -17,7 +17,7 @@ import { validateFile, type FileValidation } from '../../validator/src/domain/va
 import { validateUpload } from '../../validator/src/domain/validate-upload.ts';
 import { corpusAvailable, corpusSkipReason, entryFiles, loadManifest, projectRoot } from '../support/corpus.ts';
 import { generatorAvailable, generatorSkipReason, makeStudy, python } from '../support/make-study.ts';
-import { ctImage, element, secondaryCaptureImage, us } from '../../validator/test/support/fixtures.ts';
+import { ctImage, element, encapsulatedSecondaryCapture, secondaryCaptureImage, us } from '../../validator/test/support/fixtures.ts';
 
 const run = promisify(execFile);
 const dciodvfyAvailable = !spawnSync('dciodvfy', [], { encoding: 'utf8' }).error;
@@ -259,6 +259,7 @@ describe.skipIf(skipReason !== undefined)(`dciodvfy interop${skipReason ? ` (ski
         '00280002': element('00280002', 'US', us(3)), '00280004': element('00280004', 'CS', 'RGB'), '7FE00010': element('7FE00010', 'OB', Buffer.alloc(12)),
       })],
       ['sc-no-conversion-type-orientation.dcm', secondaryCaptureImage({ '00080064': null, '00200020': null, '00200060': null })],
+      ['sc-jpeg-ls.dcm', encapsulatedSecondaryCapture(TransferSyntax.JPEGLSLossless.uid)],
     ];
     for (const [name, bytes] of handBuilt) {
       const file = path.join(scratch, name);

@@ -68,18 +68,10 @@ function implausiblePixelLength(declared: number, expected: number | undefined):
   return `declares ${declared} bytes where the image attributes give ${expected}`;
 }
 
-/**
- * The item walker reports the file ending inside an item or before the Sequence Delimitation Item by
- * these two messages (common/src/dicom/encapsulated-items.ts); its facts carry no separate flag.
- */
-function endedEarly(facts: EncapsulationFacts): boolean {
-  return !facts.delimited && facts.problem !== null
-    && (facts.problem.startsWith('the file ends') || facts.problem.includes('no Sequence Delimitation Item'));
-}
-
 function encapsulationFindings(facts: EncapsulationFacts, frames: number): Finding[] {
   const place = { tag: PIXEL_DATA };
-  if (endedEarly(facts)) return [makeFinding('truncated', `The file ends inside the encapsulated Pixel Data: ${facts.problem}`, place)];
+  // The walker's own flag (common/src/dicom/encapsulated-items.ts): the file ended inside an item or before the delimiter.
+  if (facts.truncated) return [makeFinding('truncated', `The file ends inside the encapsulated Pixel Data: ${facts.problem}`, place)];
   if (facts.problem !== null) return [makeFinding('encapsulation-broken', `${facts.problem} (PS3.5 §A.4)`, place)];
   const findings: Finding[] = [];
   // PS3.5 §A.4: a frame is one or more whole fragments, so there are at least as many fragments as frames.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity } from '../../src/domain/check-integrity.ts';
 import { corpusAvailable } from '../../../test/support/corpus.ts';
-import { conformingAttributes, element, encapsulatedImage, encapsulatedPixels, imagePixelAttributes, nativeImage, part10 } from '../support/fixtures.ts';
+import { conformingAttributes, element, encapsulatedImage, encapsulatedPixels, imagePixelAttributes, item, nativeImage, part10, UNDEFINED } from '../support/fixtures.ts';
 import { inspectBytes, inspectCorpus } from '../support/inspect.ts';
 
 const codes = (findings: { code: string }[]) => findings.map((f) => f.code).sort();
@@ -88,6 +88,39 @@ describe('checkIntegrity on encapsulated Pixel Data', () => {
 
   it('when everything is in order, then there is no finding', () => {
     expect(checkIntegrity(inspectBytes(encapsulatedImage(encapsulatedPixels([Buffer.alloc(8), Buffer.alloc(8)], 2), 2)))).toEqual([]);
+  });
+
+  it('when a fragment item has an undefined length, then encapsulation-broken (PS3.5 §A.4: items of encapsulated data have defined lengths)', () => {
+    const pixels = element('7FE00010', 'OB', Buffer.concat([
+      item(0xe000), // empty Basic Offset Table
+      item(0xe000, Buffer.alloc(8), UNDEFINED), // a fragment claiming undefined length
+      item(0xe0dd), // Sequence Delimitation Item
+    ]), { length: UNDEFINED });
+    const findings = checkIntegrity(inspectBytes(encapsulatedImage(pixels)));
+    expect(codes(findings)).toEqual(['encapsulation-broken']);
+    expect(findings[0]?.message).toMatch(/undefined length/);
+  });
+
+  it('when the Basic Offset Table length is not a multiple of 4, then encapsulation-broken', () => {
+    const pixels = element('7FE00010', 'OB', Buffer.concat([
+      item(0xe000, Buffer.alloc(6)), // Basic Offset Table of 6 bytes: not whole 32-bit offsets
+      item(0xe000, Buffer.alloc(8)), // one fragment
+      item(0xe0dd), // Sequence Delimitation Item
+    ]), { length: UNDEFINED });
+    const findings = checkIntegrity(inspectBytes(encapsulatedImage(pixels)));
+    expect(codes(findings)).toEqual(['encapsulation-broken']);
+    expect(findings[0]?.message).toMatch(/Basic Offset Table length 6 is not a multiple of 4/);
+  });
+
+  it('when the items stop without a Sequence Delimitation Item and other data follows, then encapsulation-broken', () => {
+    const pixels = element('7FE00010', 'OB', Buffer.concat([
+      item(0xe000), // empty Basic Offset Table
+      item(0xe000, Buffer.alloc(8)), // one fragment
+    ]), { length: UNDEFINED });
+    const trailer = element('FFFC0000', 'OB', Buffer.alloc(4)); // a Data Set Trailing Padding element where the delimiter belongs
+    const findings = checkIntegrity(inspectBytes(Buffer.concat([encapsulatedImage(pixels), trailer])));
+    expect(codes(findings)).toEqual(['encapsulation-broken']);
+    expect(findings[0]?.message).toMatch(/unexpected tag \(FFFC,0000\)/);
   });
 
   it('when the Pixel Data of an encapsulated syntax has a defined length, then encapsulation-broken', () => {

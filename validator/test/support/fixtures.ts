@@ -1,4 +1,4 @@
-import { element, item, part10, us } from '../../../test/support/dicom-bytes.ts';
+import { element, item, part10, us, type Part10Options } from '../../../test/support/dicom-bytes.ts';
 
 export { element, item, part10, us };
 
@@ -104,7 +104,7 @@ const IMPLEMENTATION_CLASS_UID = '2.25.1234567';
  * required attributes: no finding at all, warnings included (dciodvfy agrees: test/interop). `changes`
  * replaces, adds or (null) removes elements by tag.
  */
-export function secondaryCaptureImage(changes: Record<string, Buffer | null> = {}): Buffer {
+export function secondaryCaptureImage(changes: Record<string, Buffer | null> = {}, options: Part10Options = {}): Buffer {
   return part10(withChanges([
     ...conformingAttributes(),
     element('00080064', 'CS', 'WSD'), // ConversionType: workstation (SC Equipment, Type 1)
@@ -113,7 +113,7 @@ export function secondaryCaptureImage(changes: Record<string, Buffer | null> = {
     element('00200060', 'CS', ''), // Laterality (General Series, Type 2C: no Body Part Examined says it is unpaired)
     ...imagePixelAttributes(2, 2),
     element('7FE00010', 'OB', Buffer.alloc(4)), // PixelData: 2 x 2 x 8 bits
-  ], changes), { implementationClassUid: IMPLEMENTATION_CLASS_UID });
+  ], changes), { implementationClassUid: IMPLEMENTATION_CLASS_UID, ...options });
 }
 
 
@@ -142,4 +142,23 @@ export function ctImage(changes: Record<string, Buffer | null> = {}): Buffer {
     element('00281053', 'DS', '1'), // RescaleSlope (CT Image, Type 1)
     element('7FE00010', 'OW', Buffer.alloc(32)), // PixelData: 4 x 4 x 16 bits
   ], changes), { sopClassUid: CT_IMAGE_STORAGE, implementationClassUid: IMPLEMENTATION_CLASS_UID });
+}
+
+/**
+ * A JPEG-LS codestream's frame, by hand (ITU-T T.87): SOI, SOF55 for 2 x 2 pixels of 8 bits and one
+ * component, SOS, two bytes of scan data, EOI, one byte of padding. The validator never decodes it; the point
+ * is one real-looking fragment.
+ */
+export const JPEG_LS_FRAME = Buffer.from([
+  0xff, 0xd8, // SOI
+  0xff, 0xf7, 0x00, 0x0b, 0x08, 0x00, 0x02, 0x00, 0x02, 0x01, 0x01, 0x11, 0x00, // SOF55: P=8, Y=2, X=2, Nf=1, C1 H/V 1/1 Tq 0
+  0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, // SOS: Ns=1, C1, NEAR=0, ILV=0, Al/Ah=0
+  0x00, 0x00, // scan data
+  0xff, 0xd9, // EOI
+  0x00, // PS3.5 §A.4: a fragment of odd length is padded with one trailing 00H to even length
+]);
+
+/** The hand-built Secondary Capture image of the fixtures, its Pixel Data encapsulated under `uid`. */
+export function encapsulatedSecondaryCapture(uid: string, pixels = encapsulatedPixels([JPEG_LS_FRAME])): Buffer {
+  return secondaryCaptureImage({ '7FE00010': pixels }, { transferSyntax: uid });
 }
