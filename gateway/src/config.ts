@@ -38,6 +38,12 @@ export const GatewayConfigSchema = z.strictObject({
   http: z.strictObject({
     requestTimeoutMs: z.number().int().min(0).describe('How long a client may take to send a whole request (0: no limit)'),
     headersTimeoutMs: z.number().int().positive().describe('How long a client may take to send the request headers'),
+    shutdownTimeoutMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe('On SIGTERM, how long uploads and studies in flight may take to finish before the gateway exits; unfinished studies resume at the next start'),
   }),
 }).superRefine((config, ctx) => {
   requireSecretOffLoopback(config, config.auth.apiKeys, ['auth', 'apiKeys'], 'GATEWAY_API_KEYS', ctx);

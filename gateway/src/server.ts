@@ -26,13 +26,13 @@ export interface RunningGateway {
 
 export interface GatewayOptions {
   logger?: Logger;
-  /** How long close() waits for work in flight (until the config has a key for it). */
+  /** How long close() waits for work in flight; config http.shutdownTimeoutMs when absent. */
   shutdownTimeoutMs?: number;
 }
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? config.http.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const events = createEventBus(logger, EventTypes.filter((type) => type.startsWith('study.')));
   const stagingDir = path.resolve(config.stagingDir);
   await mkdir(stagingDir, { recursive: true });

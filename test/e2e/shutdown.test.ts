@@ -57,6 +57,31 @@ describe.skipIf(!corpusAvailable)('SIGTERM', () => {
     expect((await statusOf(stack, final.body.id)).state).toBe('stored');
   });
 
+  it('when the gateway gets SIGTERM with a study that cannot finish, then it exits 0 after http.shutdownTimeoutMs and the next start finishes the study', async () => {
+    const configDir = await writeConfigDir({
+      gateway: { http: { shutdownTimeoutMs: 500 }, pipeline: { retry: { attempts: 20, baseDelayMs: 200, maxDelayMs: 1000 } } },
+    });
+    stack = await startStack({ CONFIG_DIR: configDir });
+    expect(await stack.validator.stop()).toBe(0);
+    const accepted = await upload(stack.gateway.url, [corpusPath('valid/samples/MR_small.dcm')]);
+    expect(accepted.status).toBe(202);
+    const gateway = stack.gateway;
+    await waitFor(async () => logged(gateway, 'retrying').length, (n) => n > 0);
+    const signalled = Date.now();
+    gateway.child.kill('SIGTERM');
+    expect(await exited(gateway)).toBe(0);
+    const took = Date.now() - signalled;
+    expect(took).toBeGreaterThanOrEqual(450);
+    expect(took).toBeLessThan(5000);
+    expect(logged(gateway, 'shutdown timeout: unfinished studies resume at the next start')).toEqual([expect.objectContaining({ unfinished: 1 })]);
+    console.info(`[shutdown] gateway with a stuck study exited 0 ${took} ms after SIGTERM (timeout 500 ms)`);
+
+    await stack.restart('validator');
+    await stack.restart('gateway');
+    const final = await waitFor(() => statusOf(stack!, accepted.body.id), (s) => s.state === 'stored');
+    expect(final.events.map((e: Body) => e.type)).toContain('study.resumed');
+  });
+
   it('when the validator and the descriptor get SIGTERM while a large study passes through them, then each exits 0 and the study is still stored once', async () => {
     const configDir = await writeConfigDir({ gateway: { pipeline: { retry: { attempts: 20, baseDelayMs: 100, maxDelayMs: 300 } } } });
     stack = await startStack({ CONFIG_DIR: configDir });
