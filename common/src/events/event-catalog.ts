@@ -19,6 +19,10 @@ export interface EventPayloads {
   'study.retried': { trigger: 'retry' | 'reupload'; previousCode: string | null; attempt: number };
   /** An unfinished study taken up again when the gateway starts (after a stop or a crash). */
   'study.resumed': { previousState: string };
+  /** A stored study's fhir.json accepted by the FHIR server (fhir.forwardUrl), in the background. */
+  'fhir.forwarded': { attempts: number; httpStatus: number; durationMs: number };
+  /** Every attempt failed: the bundle is kept in the outbox (when it could be written) for `npm run fhir:replay`. */
+  'fhir.forward_failed': { attempts: number; httpStatus: number | null; reason: string; outbox: boolean };
 }
 
 export type EventType = keyof EventPayloads;
@@ -35,6 +39,8 @@ export const EventTypes = [
   'study.failed',
   'study.retried',
   'study.resumed',
+  'fhir.forwarded',
+  'fhir.forward_failed',
 ] as const satisfies readonly EventType[];
 
 /** The service that emits each event: the catalog says who owns what. */
@@ -50,6 +56,8 @@ export const EventOwners: { readonly [T in EventType]: ServiceName } = {
   'study.failed': 'gateway',
   'study.retried': 'gateway',
   'study.resumed': 'gateway',
+  'fhir.forwarded': 'descriptor',
+  'fhir.forward_failed': 'descriptor',
 };
 
 export type LifecycleEvent<T extends EventType = EventType> = {
