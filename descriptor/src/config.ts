@@ -1,33 +1,42 @@
 import path from 'node:path';
-import { byteSize, host, internalToken, loadConfig, port, requireSecretOffLoopback, type DeepReadonly, type EnvBinding } from '@dsv/common';
+import { byteSize, host, internalToken, loadConfig, port, requireSecretOffLoopback, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
 import { z } from 'zod';
 
 /** A folder, resolved against the working directory once, when the config is loaded at start-up. */
 const directory = z.string().min(1).transform((dir) => path.resolve(dir));
 
+/** Each key's description is the config reference in the README (npm run docs). */
 export const DescriptorConfigSchema = z
   .strictObject({
-    host,
-    port,
+    host: host.describe('Address to listen on; 127.0.0.1 keeps the descriptor on this machine'),
+    port: port.describe('Port to listen on (0 picks a free one)'),
     internalToken,
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-    /** Valid studies: `<studiesDir>/<id>/`. */
-    studiesDir: directory,
-    /** Rejected uploads, kept so that nothing sent is lost: `<rejectedDir>/<id>/`. */
-    rejectedDir: directory,
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Least severe log level written'),
+    studiesDir: directory.describe('Valid studies: <studiesDir>/<id>/, each published by one folder rename'),
+    rejectedDir: directory.describe('Rejected uploads, kept so that nothing sent is lost: <rejectedDir>/<id>/'),
+    outboxDir: directory.describe('FHIR bundles that could not be forwarded: <outboxDir>/failed/<id>.json, re-sent by npm run fhir:replay'),
     limits: z.strictObject({
-      maxFiles: z.number().int().positive(),
-      maxFileBytes: byteSize,
-      /** Everything before the Pixel Data value, held in memory while a file streams past. */
-      maxHeaderBytes: byteSize,
-      /** A deflated data set may not inflate past this (deflate bombs). */
-      maxInflatedBytes: byteSize,
-      /** The JSON `request` part: the validator's report grows with the number of files. */
-      maxRequestFieldBytes: byteSize,
+      maxFiles: z.number().int().positive().describe('Most file parts in one request (413 UPLOAD_TOO_MANY_FILES)'),
+      maxFileBytes: byteSize.describe('Largest file part, in bytes (413 UPLOAD_FILE_TOO_LARGE)'),
+      maxHeaderBytes: byteSize.describe('Largest header (everything before the Pixel Data value) held in memory while a file streams past'),
+      maxInflatedBytes: byteSize.describe('Most bytes a deflated data set may inflate to (deflate bombs)'),
+      maxRequestFieldBytes: byteSize.describe('Largest `request` part (JSON); the validator\'s report grows with the number of files'),
     }),
     http: z.strictObject({
-      requestTimeoutMs: z.number().int().min(0),
-      headersTimeoutMs: z.number().int().positive(),
+      requestTimeoutMs: z.number().int().min(0).describe('How long a client may take to send a whole request (0: no limit)'),
+      headersTimeoutMs: z.number().int().positive().describe('How long a client may take to send the request headers'),
+    }),
+    fhir: z.strictObject({
+      forwardUrl: z
+        .union([z.literal(''), url])
+        .describe('FHIR server base URL that the fhir.json of every stored study is POSTed to, as a transaction, after the answer; empty: no forwarding'),
+      authHeader: z.string().describe('Authorization header value sent with each bundle, e.g. "Bearer <token>"; empty: none'),
+      timeoutMs: z.number().int().positive().describe('How long one POST of a bundle may take'),
+      retry: z.strictObject({
+        attempts: z.number().int().min(1).max(20).describe('POSTs of one bundle before it goes to the outbox'),
+        baseDelayMs: z.number().int().min(0).describe('First backoff delay; doubles at each attempt, half of it random (equal jitter)'),
+        maxDelayMs: z.number().int().min(0).describe('Longest backoff delay'),
+      }),
     }),
   })
   .superRefine((config, ctx) => requireSecretOffLoopback(config, config.internalToken, ['internalToken'], 'INTERNAL_TOKEN', ctx))
@@ -44,6 +53,9 @@ export const DescriptorEnv: readonly EnvBinding[] = [
   { env: 'INTERNAL_TOKEN', key: 'internalToken', type: 'string' },
   { env: 'STUDIES_DIR', key: 'studiesDir', type: 'string' },
   { env: 'REJECTED_DIR', key: 'rejectedDir', type: 'string' },
+  { env: 'OUTBOX_DIR', key: 'outboxDir', type: 'string' },
+  { env: 'FHIR_FORWARD_URL', key: 'fhir.forwardUrl', type: 'string' },
+  { env: 'FHIR_AUTH_HEADER', key: 'fhir.authHeader', type: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', type: 'string' },
 ];
 

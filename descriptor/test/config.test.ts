@@ -25,6 +25,22 @@ describe('loadDescriptorConfig', () => {
     expect(config).toMatchObject({ port: 4002, host: '0.0.0.0', internalToken: 'shared-secret', studiesDir: '/srv/studies', rejectedDir: path.resolve('var/rejected'), logLevel: 'debug' });
   });
 
+  it('when config/descriptor.json is read as shipped, then FHIR forwarding is off and the outbox is ./outbox', () => {
+    const config = loadDescriptorConfig({}, CONFIG_DIR);
+    expect(config.fhir).toMatchObject({ forwardUrl: '', authHeader: '' });
+    expect(config.outboxDir).toBe(path.resolve('outbox'));
+  });
+
+  it('when FHIR_FORWARD_URL, FHIR_AUTH_HEADER and OUTBOX_DIR are set, then forwarding is on with them', () => {
+    const config = loadDescriptorConfig({ FHIR_FORWARD_URL: 'https://fhir.example.org/r4', FHIR_AUTH_HEADER: 'Bearer abc', OUTBOX_DIR: 'var/outbox' }, CONFIG_DIR);
+    expect(config.fhir).toMatchObject({ forwardUrl: 'https://fhir.example.org/r4', authHeader: 'Bearer abc' });
+    expect(config.outboxDir).toBe(path.resolve('var/outbox'));
+  });
+
+  it('when FHIR_FORWARD_URL is not an http(s) URL, then it fails at start-up naming fhir.forwardUrl', () => {
+    expect(() => loadDescriptorConfig({ FHIR_FORWARD_URL: 'ftp://fhir.example.org' }, CONFIG_DIR)).toThrow(/fhir\.forwardUrl \(from FHIR_FORWARD_URL\)/);
+  });
+
   it('when it binds beyond loopback without an internal token, then it refuses to start naming INTERNAL_TOKEN', () => {
     expect(() => loadDescriptorConfig({ DESCRIPTOR_HOST: '0.0.0.0' }, CONFIG_DIR)).toThrow(/internalToken.*INTERNAL_TOKEN/);
   });

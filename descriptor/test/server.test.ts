@@ -19,8 +19,10 @@ describe('startDescriptor', () => {
       logLevel: 'silent',
       studiesDir: path.join(dir, 'studies'),
       rejectedDir: path.join(dir, 'rejected'),
+      outboxDir: path.join(dir, 'outbox'),
       limits: { maxFiles: 10, maxFileBytes: 1 << 20, maxHeaderBytes: 1 << 20, maxInflatedBytes: 1 << 20, maxRequestFieldBytes: 1 << 20 },
       http: { requestTimeoutMs: 0, headersTimeoutMs: 30_000 },
+      fhir: { forwardUrl: '', authHeader: '', timeoutMs: 1000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } },
     };
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));

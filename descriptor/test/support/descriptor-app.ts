@@ -19,8 +19,11 @@ export interface TestDescriptor {
   remove(): Promise<void>;
 }
 
-/** The app over a fresh temporary folder holding studies/ and rejected/. */
-export async function createTestDescriptor(overrides: Partial<DescriptorConfig['limits']> = {}): Promise<TestDescriptor> {
+/** The app over a fresh temporary folder holding studies/, rejected/ and outbox/; FHIR forwarding off unless told. */
+export async function createTestDescriptor(
+  overrides: Partial<DescriptorConfig['limits']> = {},
+  configOverrides: Partial<Pick<DescriptorConfig, 'fhir'>> = {},
+): Promise<TestDescriptor> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-descriptor-'));
   const config: DescriptorConfig = {
     host: '127.0.0.1',
@@ -29,8 +32,11 @@ export async function createTestDescriptor(overrides: Partial<DescriptorConfig['
     logLevel: 'silent',
     studiesDir: path.join(dir, 'studies'),
     rejectedDir: path.join(dir, 'rejected'),
+    outboxDir: path.join(dir, 'outbox'),
     limits: { maxFiles: 50, maxFileBytes: 64 * 1024 * 1024, maxHeaderBytes: 64 * 1024 * 1024, maxInflatedBytes: 512 * 1024 * 1024, maxRequestFieldBytes: 1024 * 1024, ...overrides },
     http: { requestTimeoutMs: 0, headersTimeoutMs: 30_000 },
+    fhir: { forwardUrl: '', authHeader: '', timeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } },
+    ...configOverrides,
   };
   const events = new EventBus();
   const app = createApp({ config, logger: createLogger('descriptor', 'silent'), events, now: () => FIXED_NOW, index: await StudyIndex.build(config) });
