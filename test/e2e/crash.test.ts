@@ -102,9 +102,10 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
 
     expect(finals.map((s) => s.state)).toEqual(ids.map(() => 'stored'));
     expect(visibleEntries(stack.studiesDir)).toEqual([...ids].sort());
-    expect(incomingLeftovers(stack.studiesDir)).toEqual([]);
+    await waitFor(async () => incomingLeftovers(stack!.studiesDir), (left) => left.length === 0, 5000);
     expect(visibleEntries(stack.rejectedDir)).toEqual([]);
-    expect(visibleEntries(stagingDir)).toEqual([]);
+    // The staged files go right after the final state is on disk.
+    await waitFor(async () => visibleEntries(stagingDir), (left) => left.length === 0, 5000);
     for (const [index, id] of ids.entries()) {
       expect(storedOriginalHashes(path.join(stack.studiesDir, id)), id).toEqual(uploads[index]!.map(sha256).sort());
       const types = finals[index]!.events.map((e: Body) => e.type);
@@ -126,7 +127,7 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     const finals = await waitForStates(stack, ids, ['stored', 'rejected', 'failed'], 20_000);
     expect(finals.map((s) => s.state)).toEqual(['stored', 'stored']);
     expect(visibleEntries(stack.studiesDir)).toEqual([...ids].sort());
-    expect(incomingLeftovers(stack.studiesDir)).toEqual([]);
+    await waitFor(async () => incomingLeftovers(stack!.studiesDir), (left) => left.length === 0, 5000);
     expect(storedOriginalHashes(path.join(stack.studiesDir, ids[0]))).toEqual(files.map(sha256).sort());
     expect(storedOriginalHashes(path.join(stack.studiesDir, ids[1]))).toEqual(single.map(sha256));
   });
@@ -150,7 +151,7 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     const cut = stack.gateway.output.filter((line) => line.includes('"msg":"retrying"') && line.includes('"service":"descriptor"')).length;
     console.info(`[crash] descriptor killed mid-describe: ${cut} describe call(s) retried`);
     expect(visibleEntries(stack.studiesDir)).toEqual([id]);
-    expect(incomingLeftovers(stack.studiesDir)).toEqual([]);
+    await waitFor(async () => incomingLeftovers(stack!.studiesDir), (left) => left.length === 0, 5000);
     expect(storedOriginalHashes(path.join(stack.studiesDir, id!))).toEqual(files.map(sha256).sort());
   });
 
@@ -180,7 +181,7 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     expect(final!.events.map((e: Body) => e.type)).toContain('study.resumed');
     expect(visibleEntries(stack.studiesDir)).toEqual([id]);
     expect(storedOriginalHashes(path.join(stack.studiesDir, id))).toEqual(files.map(sha256).sort());
-    expect(visibleEntries(stack.env.gateway.STAGING_DIR!)).toEqual([]);
+    await waitFor(async () => visibleEntries(stack!.env.gateway.STAGING_DIR!), (left) => left.length === 0, 5000);
     expect(listTree(path.join(stack.studiesDir, id)).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 });

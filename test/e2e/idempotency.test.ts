@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusPath, corpusSkipReason } from '../support/corpus.ts';
-import { upload, visibleEntries } from '../support/gateway-calls.ts';
+import { upload, visibleEntries, waitFor } from '../support/gateway-calls.ts';
 import { startStack, type Stack } from '../support/services.ts';
 
 /**
@@ -50,7 +50,7 @@ describe.skipIf(!corpusAvailable)('identical and conflicting uploads', () => {
     const waited = await upload(stack.gateway.url, [CT_SMALL], '?wait=true');
     expect([waited.status, waited.body.id, waited.body.duplicateOf]).toEqual([201, original, original]);
     expect(visibleEntries(stack.studiesDir)).toEqual([original]);
-    expect(visibleEntries(stack.env.gateway.STAGING_DIR!)).toEqual([]);
+    await waitFor(async () => visibleEntries(stack.env.gateway.STAGING_DIR!), (left) => left.length === 0, 5000);
   });
 
   it('when an instance comes again with other bytes, then 409 INSTANCE_CONFLICT names the study holding it, and the upload is kept under rejected/ only', async () => {
