@@ -11,7 +11,7 @@ export interface RunningDescriptor {
   close(): Promise<void>;
 }
 
-const OWN_EVENTS: readonly EventType[] = ['metadata.extracted', 'storage.completed'];
+const OWN_EVENTS: readonly EventType[] = ['metadata.extracted', 'storage.completed', 'fhir.forwarded', 'fhir.forward_failed'];
 
 /**
  * Prepares the two folders, removes what a crash left half-assembled in their `.incoming/` (it was never
@@ -31,6 +31,7 @@ export async function startDescriptor(config: DescriptorConfig, options: { logge
     port: config.port,
     requestTimeoutMs: config.http.requestTimeoutMs,
     headersTimeoutMs: config.http.headersTimeoutMs,
+    shutdownTimeoutMs: config.http.shutdownTimeoutMs,
   });
   logger.info({ url: server.url }, 'listening');
   return { url: server.url, port: server.port, close: () => server.close() };
