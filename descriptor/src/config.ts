@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { byteSize, host, internalToken, loadConfig, port, requireSecretOffLoopback, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
+import { byteSize, host, httpTimeouts, internalToken, loadConfig, port, requireSecretOffLoopback, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
 import { z } from 'zod';
 
 /** A folder, resolved against the working directory once, when the config is loaded at start-up. */
@@ -22,10 +22,7 @@ export const DescriptorConfigSchema = z
       maxInflatedBytes: byteSize.describe('Most bytes a deflated data set may inflate to (deflate bombs)'),
       maxRequestFieldBytes: byteSize.describe('Largest `request` part (JSON); the validator\'s report grows with the number of files'),
     }),
-    http: z.strictObject({
-      requestTimeoutMs: z.number().int().min(0).describe('How long a client may take to send a whole request (0: no limit)'),
-      headersTimeoutMs: z.number().int().positive().describe('How long a client may take to send the request headers'),
-    }),
+    http: httpTimeouts,
     fhir: z.strictObject({
       forwardUrl: z
         .union([z.literal(''), url])

@@ -21,7 +21,7 @@ describe('startDescriptor', () => {
       rejectedDir: path.join(dir, 'rejected'),
       outboxDir: path.join(dir, 'outbox'),
       limits: { maxFiles: 10, maxFileBytes: 1 << 20, maxHeaderBytes: 1 << 20, maxInflatedBytes: 1 << 20, maxRequestFieldBytes: 1 << 20 },
-      http: { requestTimeoutMs: 0, headersTimeoutMs: 30_000 },
+      http: { requestTimeoutMs: 0, headersTimeoutMs: 30_000, shutdownTimeoutMs: 5_000 },
       fhir: { forwardUrl: '', authHeader: '', timeoutMs: 1000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } },
     };
   });

@@ -1,4 +1,4 @@
-import { byteSize, host, internalToken, loadConfig, port, requireSecretOffLoopback, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
+import { byteSize, host, httpTimeouts, internalToken, loadConfig, port, requireSecretOffLoopback, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
 import { z } from 'zod';
 
 /** Each key's description is the config reference in the README (npm run docs). */
@@ -35,15 +35,10 @@ export const GatewayConfigSchema = z.strictObject({
       maxDelayMs: z.number().int().min(0).describe('Longest backoff delay'),
     }),
   }),
-  http: z.strictObject({
-    requestTimeoutMs: z.number().int().min(0).describe('How long a client may take to send a whole request (0: no limit)'),
-    headersTimeoutMs: z.number().int().positive().describe('How long a client may take to send the request headers'),
-    shutdownTimeoutMs: z
-      .number()
-      .int()
-      .min(0)
-      .default(30_000)
-      .describe('On SIGTERM, how long uploads and studies in flight may take to finish before the gateway exits; unfinished studies resume at the next start'),
+  http: httpTimeouts.extend({
+    shutdownTimeoutMs: httpTimeouts.shape.shutdownTimeoutMs.describe(
+      'On SIGTERM, how long uploads and studies in flight may take to finish before the gateway exits; unfinished studies resume at the next start',
+    ),
   }),
 }).superRefine((config, ctx) => {
   requireSecretOffLoopback(config, config.auth.apiKeys, ['auth', 'apiKeys'], 'GATEWAY_API_KEYS', ctx);

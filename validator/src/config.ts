@@ -1,5 +1,5 @@
 import {
-  byteSize, DefaultInspectOptions, FindingCodes, host, internalToken, isFindingCode, loadConfig, lookupKeyword, port, requireSecretOffLoopback,
+  byteSize, DefaultInspectOptions, httpTimeouts, FindingCodes, host, internalToken, isFindingCode, loadConfig, lookupKeyword, port, requireSecretOffLoopback,
   type DeepReadonly, type EnvBinding, type InspectOptions,
 } from '@dsv/common';
 import { z } from 'zod';
@@ -32,11 +32,7 @@ export const ValidatorConfigSchema = z.strictObject({
     // PS3.5 §A.5: a deflated data set is inflated whole before it can be read.
     maxInflatedBytes: byteSize.describe('Most bytes a deflated data set may inflate to; more is deflate-bomb'),
   }),
-  http: z.strictObject({
-    // A study of thousands of files streams through one request: Node's 5-minute default is too short.
-    requestTimeoutMs: z.number().int().min(0).describe('How long a client may take to send a whole request (0: no limit)'),
-    headersTimeoutMs: z.number().int().positive().describe('How long a client may take to send the request headers'),
-  }),
+  http: httpTimeouts,
   requiredAttributes: z.strictObject({
     type1: z.array(keyword).describe('Keywords that must be present with a value (missing-type1, empty-type1); checked against the dictionary at start-up'),
     type2: z.array(keyword).describe('Keywords that must be present, possibly empty (missing-type2)'),

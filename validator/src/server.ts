@@ -17,6 +17,7 @@ export async function startValidator(config: ValidatorConfig, options: { logger?
     port: config.port,
     requestTimeoutMs: config.http.requestTimeoutMs,
     headersTimeoutMs: config.http.headersTimeoutMs,
+    shutdownTimeoutMs: config.http.shutdownTimeoutMs,
   });
   return { url: server.url, port: server.port, close: () => server.close() };
 }

@@ -103,3 +103,16 @@ export const port = z.number().int().min(0).max(65535);
 export const url = z.url({ protocol: /^https?$/ });
 export const byteSize = z.number().int().positive();
 export const host = z.string().min(1);
+
+/** The HTTP server's time bounds, the same keys for every service. */
+export const httpTimeouts = z.strictObject({
+  // A study of thousands of files streams through one request: Node's 5-minute default is too short.
+  requestTimeoutMs: z.number().int().min(0).describe('How long a client may take to send a whole request (0: no limit)'),
+  headersTimeoutMs: z.number().int().positive().describe('How long a client may take to send the request headers'),
+  shutdownTimeoutMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(30_000)
+    .describe('On SIGTERM, how long requests in flight may take to finish before the service exits'),
+});

@@ -34,7 +34,7 @@ export async function createTestDescriptor(
     rejectedDir: path.join(dir, 'rejected'),
     outboxDir: path.join(dir, 'outbox'),
     limits: { maxFiles: 50, maxFileBytes: 64 * 1024 * 1024, maxHeaderBytes: 64 * 1024 * 1024, maxInflatedBytes: 512 * 1024 * 1024, maxRequestFieldBytes: 1024 * 1024, ...overrides },
-    http: { requestTimeoutMs: 0, headersTimeoutMs: 30_000 },
+    http: { requestTimeoutMs: 0, headersTimeoutMs: 30_000, shutdownTimeoutMs: 5_000 },
     fhir: { forwardUrl: '', authHeader: '', timeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } },
     ...configOverrides,
   };
