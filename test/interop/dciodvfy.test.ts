@@ -78,7 +78,7 @@ const NOTES = [
 function classify(line: string): DciodvfyError {
   const keyword = /<\/(?:[^>]*\/)?([A-Za-z0-9]+)\([0-9a-f]{4},[0-9a-f]{4}\)(?:\[\d+\])?>/.exec(line)?.[1];
   const kind: Kind =
-    /Missing attribute/.test(line) ? 'missing'
+    /Missing attribute|is required for root content item/.test(line) ? 'missing'
       : /Empty attribute/.test(line) ? 'empty'
         : /Illegal root for UID/.test(line) ? 'uid-root'
           : /Value invalid for this VR|Unrecognized enumerated value|Value out of range|A value is required for value|Value dubious/.test(line) ? 'value'
@@ -233,6 +233,42 @@ const MUTATIONS: Record<string, string[]> = {
   mf: ['BurnedInAnnotation', 'ConversionType', 'FrameIncrementPointer', 'RescaleType', 'StudyDate'],
 };
 
+/**
+ * One near-empty instance per SOP Class of the IOD table: the five attributes of the configured Type 1 list
+ * (and a 2 x 2 image for image IODs), so that dciodvfy and the table each list every attribute they require.
+ */
+const SKELETONS: [name: string, sopClass: string, modality: string, bits: number | null][] = [
+  ['cr', '1.2.840.10008.5.1.4.1.1.1', 'CR', 16], ['dx', '1.2.840.10008.5.1.4.1.1.1.1', 'DX', 16], ['mg', '1.2.840.10008.5.1.4.1.1.1.2', 'MG', 16],
+  ['ct', '1.2.840.10008.5.1.4.1.1.2', 'CT', 16], ['enhanced-ct', '1.2.840.10008.5.1.4.1.1.2.1', 'CT', 16],
+  ['mr', '1.2.840.10008.5.1.4.1.1.4', 'MR', 16], ['enhanced-mr', '1.2.840.10008.5.1.4.1.1.4.1', 'MR', 16],
+  ['us', '1.2.840.10008.5.1.4.1.1.6.1', 'US', 8], ['us-multi-frame', '1.2.840.10008.5.1.4.1.1.3.1', 'US', 8],
+  ['sc', '1.2.840.10008.5.1.4.1.1.7', 'OT', 16], ['sc-multi-frame-word', '1.2.840.10008.5.1.4.1.1.7.3', 'OT', 16],
+  ['nm', '1.2.840.10008.5.1.4.1.1.20', 'NM', 16], ['pet', '1.2.840.10008.5.1.4.1.1.128', 'PT', 16], ['seg', '1.2.840.10008.5.1.4.1.1.66.4', 'SEG', 8],
+  ['basic-text-sr', '1.2.840.10008.5.1.4.1.1.88.11', 'SR', null], ['enhanced-sr', '1.2.840.10008.5.1.4.1.1.88.22', 'SR', null],
+  ['comprehensive-sr', '1.2.840.10008.5.1.4.1.1.88.33', 'SR', null], ['pdf', '1.2.840.10008.5.1.4.1.1.104.1', 'DOC', null],
+  ['rt-dose', '1.2.840.10008.5.1.4.1.1.481.2', 'RTDOSE', null], ['rt-structure-set', '1.2.840.10008.5.1.4.1.1.481.3', 'RTSTRUCT', null],
+  ['rt-plan', '1.2.840.10008.5.1.4.1.1.481.5', 'RTPLAN', null],
+];
+
+const SKELETON = `
+import sys, pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+out, sop, modality, bits = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+ds = Dataset()
+ds.file_meta = FileMetaDataset()
+ds.file_meta.MediaStorageSOPClassUID = sop
+ds.file_meta.MediaStorageSOPInstanceUID = '2.25.42'
+ds.file_meta.TransferSyntaxUID = '1.2.840.10008.1.2.1'
+ds.file_meta.ImplementationClassUID = '2.25.7'
+ds.SOPClassUID, ds.SOPInstanceUID, ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.Modality = sop, '2.25.42', '2.25.43', '2.25.44', modality
+if bits:
+    ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.Rows, ds.Columns = 1, 'MONOCHROME2', 2, 2
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = bits, bits, bits - 1, 0
+    ds.PixelData = bytes(bits // 2)
+ds.is_little_endian, ds.is_implicit_VR = True, False
+ds.save_as(out, write_like_original=False)
+`;
+
 const MUTATE = `
 import sys, pydicom
 ds = pydicom.dcmread(sys.argv[1])
@@ -292,6 +328,13 @@ describe.skipIf(skipReason !== undefined)(`dciodvfy interop${skipReason ? ` (ski
       const target = path.join(scratch, `${kind}-iod-broken.dcm`);
       await run(python, [script, source, target, ...(MUTATIONS[kind] ?? [])]);
       generated.push({ group: 'generated, IOD attributes removed', label: `${kind} without ${MUTATIONS[kind]?.join(', ')}`, files: [target] });
+    }
+    const skeleton = path.join(scratch, 'skeleton.py');
+    await writeFile(skeleton, SKELETON);
+    for (const [name, sopClass, modality, bits] of SKELETONS) {
+      const target = path.join(scratch, `skeleton-${name}.dcm`);
+      await run(python, [skeleton, target, sopClass, modality, String(bits ?? 0)]);
+      generated.push({ group: 'IOD skeletons (one per SOP Class of the table)', label: name, files: [target] });
     }
   }, 120_000);
 

@@ -87,11 +87,20 @@ function checkAttributes(rules: readonly AttributeRule[], dataset: DicomDataSet,
     if (required && (rule.type === '1' || rule.type === '1C') && isEmptyValue(reader, element)) {
       out.add(placed('empty-type1', `Type ${rule.type} attribute ${name(rule, prefix)} is present but has no value${because(rule)}`, rule, prefix, scope));
     }
+    if (rule.values) checkValue(rule, rule.values, dataset, reader, prefix, scope, out);
     if (!rule.items || !element.items) continue;
     element.items.forEach((item, index) => {
       checkAttributes(rule.items ?? [], item, reader.forItem(item), `${prefix}${rule.keyword}[${index}].`, scope, out);
     });
   }
+}
+
+/** PS3.3 §5.3: an attribute with Enumerated Values holds one of them; empty is the Type's business. */
+function checkValue(rule: AttributeRule, values: readonly (string | number)[], dataset: DicomDataSet, reader: ElementReader, prefix: string, scope: Scope, out: Collector): void {
+  const numeric = values.every((value) => typeof value === 'number');
+  const value = numeric ? reader.number(rule.keyword, dataset) : reader.text(rule.keyword, dataset);
+  if (value === undefined || values.includes(value)) return;
+  out.add(placed('bad-enum', `${name(rule, prefix)} ${JSON.stringify(value)} is not one of its Enumerated Values here (${values.join(', ')})`, rule, prefix, scope));
 }
 
 function missingFinding(rule: AttributeRule, prefix: string, scope: Scope): Finding {
@@ -129,7 +138,9 @@ class Collector {
   private readonly byKey = new Map<string, { finding: Finding; more: number }>();
 
   add(finding: Finding): void {
-    const key = finding.path === undefined ? `root|${finding.tag}` : `item|${finding.code}|${finding.path.replace(/\[\d+\]/g, '[*]')}`;
+    const key = finding.path === undefined
+      ? `root|${finding.code === 'bad-enum' ? 'value' : 'type'}|${finding.tag}`
+      : `item|${finding.code}|${finding.path.replace(/\[\d+\]/g, '[*]')}`;
     const seen = this.byKey.get(key);
     if (!seen) {
       this.byKey.set(key, { finding, more: 0 });

@@ -52,6 +52,11 @@ const PATIENT_POSITION_SOP_CLASSES: ReadonlySet<string> = new Set([
   '1.2.840.10008.5.1.4.1.1.4.3', // Enhanced MR Color Image
 ]);
 
+/** PS3.3 §A.8.2 - A.8.5: the multi-frame Secondary Capture SOP Classes. */
+const SC_MULTI_FRAME_SOP_CLASSES: ReadonlySet<string> = new Set([
+  '1.2.840.10008.5.1.4.1.1.7.1', '1.2.840.10008.5.1.4.1.1.7.2', '1.2.840.10008.5.1.4.1.1.7.3', '1.2.840.10008.5.1.4.1.1.7.4',
+]);
+
 /** Frame Increment Pointer (AT, PS3.5 §6.2): pairs of 16-bit group and element numbers. */
 function frameIncrementPointers(c: ConditionContext): string[] {
   const element = c.root.get(Tag.FrameIncrementPointer);
@@ -99,10 +104,6 @@ export const CONDITIONS = {
     requires: 'Image Position (Patient) is sent',
     holds: (c) => c.root.has(Tag.ImagePositionPatient),
   },
-  'frame-of-reference-uid-present': {
-    requires: 'a Frame of Reference UID is sent',
-    holds: (c) => c.root.has(Tag.FrameOfReferenceUID),
-  },
   'laterality-needed': {
     requires: 'Body Part Examined is not a known unpaired part and Image Laterality is not sent (PS3.16 Annex L)',
     holds: (c) => !c.root.has(Tag.ImageLaterality) && !UNPAIRED_BODY_PARTS.has(rootText(c, 'BodyPartExamined') ?? ''),
@@ -113,7 +114,8 @@ export const CONDITIONS = {
   },
   'patient-orientation-needed': {
     requires: 'the image has no Image Plane Module nor plane orientation of its own',
-    holds: (c) => !c.iod.modules.some((use) => use.module === 'ImagePlane')
+    // NM and PET give the orientation by codes (NM/PET Patient Orientation Module, PS3.3 §C.8.4.6).
+    holds: (c) => !c.iod.modules.some((use) => use.module === 'ImagePlane' || use.module === 'NMPETPatientOrientation')
       && !(['ImageOrientationPatient', 'FrameOfReferenceUID', 'PerFrameFunctionalGroupsSequence'] as const).some((keyword) => c.root.has(Tag[keyword])),
   },
   'pixel-padding-range-limit-present': {
@@ -155,6 +157,14 @@ export const CONDITIONS = {
   'lossy-compressed': {
     requires: "Lossy Image Compression is '01'",
     holds: (c) => text(c, 'LossyImageCompression') === '01',
+  },
+  'monochrome2': {
+    requires: 'Photometric Interpretation is MONOCHROME2',
+    holds: (c) => rootText(c, 'PhotometricInterpretation') === 'MONOCHROME2',
+  },
+  'frame-increment-pointer-needed': {
+    requires: 'the image is not a Secondary Capture of a single frame (PS3.3 §C.8.6.3)',
+    holds: (c) => !(SC_MULTI_FRAME_SOP_CLASSES.has(c.sopClassUID) && (rootNumber(c, 'NumberOfFrames') ?? 1) <= 1),
   },
   'monochrome-not-bitmap': {
     requires: 'the image is monochrome with more than 1 bit stored',

@@ -72,7 +72,7 @@ const dxFamily = (name: string, section: string, mammography: boolean): Iod => (
   name, section, modules: [
     ...IMAGE_SERIES, m('DXSeries'), ...(mammography ? [m('MammographySeries')] : []), c('FrameOfReference', 'image-position-present'),
     m('GeneralEquipment'), m('GeneralImage'), m('ImagePixel'), m('DXAnatomyImaged'), m('DXImage'), m('DXDetector'),
-    ...(mammography ? [m('MammographyImage')] : []), m('SOPCommon'),
+    m('AcquisitionContext'), ...(mammography ? [m('MammographyImage')] : []), m('SOPCommon'),
   ],
 });
 
@@ -100,7 +100,8 @@ const ENHANCED_MR_IMAGE: Iod = {
 
 const SEGMENTATION: Iod = {
   name: 'Segmentation', section: 'A.51', modules: [
-    ...IMAGE_SERIES, m('SegmentationSeries'), c('FrameOfReference', 'frame-of-reference-uid-present'), m('GeneralEquipment'),
+    // PS3.3 makes the Frame of Reference conditional on the segmented images having one; dciodvfy asks for it always.
+    ...IMAGE_SERIES, m('SegmentationSeries'), m('FrameOfReference'), m('GeneralEquipment'),
     m('EnhancedGeneralEquipment'), m('GeneralImage'), m('ImagePixel'), m('SegmentationImage'), m('MultiFrameFunctionalGroups'),
     m('MultiFrameDimension'), m('SOPCommon'),
   ],
@@ -116,7 +117,8 @@ const RT_DOSE: Iod = {
 
 const RT_STRUCTURE_SET: Iod = {
   name: 'RT Structure Set', section: 'A.19', modules: [
-    ...PATIENT_STUDY, m('RTSeries'), m('GeneralEquipment'), m('StructureSet'), m('ROIContour'), m('RTROIObservations'), m('SOPCommon'),
+    ...PATIENT_STUDY, m('RTSeries'), m('FrameOfReference'), m('GeneralEquipment'), m('StructureSet'), m('ROIContour'), m('RTROIObservations'),
+    m('SOPCommon'),
   ],
 };
 

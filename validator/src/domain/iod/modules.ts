@@ -16,6 +16,13 @@ function attribute(keyword: TagKeyword, type: AttributeType, when?: ConditionNam
   return when === undefined ? { keyword, type } : { keyword, type, when };
 }
 
+/** An attribute with Enumerated Values (PS3.3 §5.3): anything else is bad-enum. */
+function enumerated(keyword: TagKeyword, type: AttributeType, values: readonly (string | number)[], when?: ConditionName): AttributeRule {
+  return { ...attribute(keyword, type, when), values };
+}
+
+const MONOCHROME = ['MONOCHROME1', 'MONOCHROME2'];
+
 function sequence(keyword: TagKeyword, type: AttributeType, items: readonly AttributeRule[], when?: ConditionName): AttributeRule {
   return { ...attribute(keyword, type, when), items };
 }
@@ -153,7 +160,8 @@ export const MODULES = {
   MultiFrame: {
     name: 'Multi-frame', section: 'C.7.6.6', attributes: [
       attribute('NumberOfFrames', '1'),
-      attribute('FrameIncrementPointer', '1C', 'multiple-frames'),
+      // Type 1 here; the SC Multi-frame Image Module relaxes it for a single frame (PS3.3 §C.8.6.3).
+      attribute('FrameIncrementPointer', '1C', 'frame-increment-pointer-needed'),
     ],
   },
   AcquisitionContext: {
@@ -163,6 +171,7 @@ export const MODULES = {
   },
   MultiFrameFunctionalGroups: {
     name: 'Multi-frame Functional Groups', section: 'C.7.6.16', attributes: [
+      attribute('SharedFunctionalGroupsSequence', '1'),
       attribute('PerFrameFunctionalGroupsSequence', '1'),
       attribute('InstanceNumber', '1'),
       attribute('ContentDate', '1'),
@@ -201,12 +210,16 @@ export const MODULES = {
     ],
   },
   CRImage: {
-    name: 'CR Image', section: 'C.8.1.2', attributes: [attribute('PhotometricInterpretation', '1')],
+    name: 'CR Image', section: 'C.8.1.2', attributes: [enumerated('PhotometricInterpretation', '1', MONOCHROME)],
   },
   CTImage: {
     name: 'CT Image', section: 'C.8.2.1', attributes: [
       attribute('ImageType', '1'),
-      ...PIXEL_DESCRIPTION,
+      enumerated('SamplesPerPixel', '1', [1]),
+      enumerated('PhotometricInterpretation', '1', MONOCHROME),
+      enumerated('BitsAllocated', '1', [16]),
+      enumerated('BitsStored', '1', [12, 13, 14, 15, 16]),
+      attribute('HighBit', '1'),
       attribute('RescaleIntercept', '1'),
       attribute('RescaleSlope', '1'),
       attribute('KVP', '2'),
@@ -216,9 +229,9 @@ export const MODULES = {
   MRImage: {
     name: 'MR Image', section: 'C.8.3.1', attributes: [
       attribute('ImageType', '1'),
-      attribute('SamplesPerPixel', '1'),
-      attribute('PhotometricInterpretation', '1'),
-      attribute('BitsAllocated', '1'),
+      enumerated('SamplesPerPixel', '1', [1]),
+      enumerated('PhotometricInterpretation', '1', MONOCHROME),
+      enumerated('BitsAllocated', '1', [16]),
       attribute('ScanningSequence', '1'),
       attribute('SequenceVariant', '1'),
       attribute('ScanOptions', '2'),
@@ -237,7 +250,14 @@ export const MODULES = {
     ],
   },
   NMImagePixel: {
-    name: 'NM Image Pixel', section: 'C.8.4.7', attributes: [...PIXEL_DESCRIPTION, attribute('PixelSpacing', '2')],
+    name: 'NM Image Pixel', section: 'C.8.4.7', attributes: [
+      enumerated('SamplesPerPixel', '1', [1]),
+      enumerated('PhotometricInterpretation', '1', ['MONOCHROME2', 'PALETTE COLOR']),
+      enumerated('BitsAllocated', '1', [8, 16]),
+      enumerated('BitsStored', '1', [8, 16]),
+      attribute('HighBit', '1'),
+      attribute('PixelSpacing', '2'),
+    ],
   },
   NMMultiFrame: {
     name: 'NM Multi-frame', section: 'C.8.4.8', attributes: [
@@ -284,7 +304,7 @@ export const MODULES = {
   },
   SCMultiFrameImage: {
     name: 'SC Multi-frame Image', section: 'C.8.6.3', attributes: [
-      attribute('BurnedInAnnotation', '1'),
+      enumerated('BurnedInAnnotation', '1', ['YES', 'NO']),
       attribute('PresentationLUTShape', '1C', 'monochrome-not-bitmap'),
       attribute('RescaleIntercept', '1C', 'monochrome-not-bitmap'),
       attribute('RescaleSlope', '1C', 'monochrome-not-bitmap'),
@@ -310,8 +330,8 @@ export const MODULES = {
       attribute('BitsStored', '1C', 'pixel-data-present'),
       attribute('HighBit', '1C', 'pixel-data-present'),
       attribute('PixelRepresentation', '1C', 'pixel-data-present'),
-      attribute('DoseUnits', '1'),
-      attribute('DoseType', '1'),
+      enumerated('DoseUnits', '1', ['GY', 'RELATIVE']),
+      enumerated('DoseType', '1', ['PHYSICAL', 'EFFECTIVE', 'ERROR']),
       attribute('DoseSummationType', '1'),
       sequence('ReferencedRTPlanSequence', '1C', SOP_REFERENCE),
       attribute('GridFrameOffsetVector', '1C', 'multi-frame-pixel-data'),
@@ -359,7 +379,7 @@ export const MODULES = {
       attribute('RTPlanLabel', '1'),
       attribute('RTPlanDate', '2'),
       attribute('RTPlanTime', '2'),
-      attribute('RTPlanGeometry', '1'),
+      enumerated('RTPlanGeometry', '1', ['PATIENT', 'TREATMENT_DEVICE']),
       sequence('ReferencedStructureSetSequence', '1C', SOP_REFERENCE, 'plan-geometry-patient'),
     ],
   },
@@ -384,7 +404,11 @@ export const MODULES = {
   PETImage: {
     name: 'PET Image', section: 'C.8.9.4', attributes: [
       attribute('ImageType', '1'),
-      ...PIXEL_DESCRIPTION,
+      enumerated('SamplesPerPixel', '1', [1]),
+      enumerated('PhotometricInterpretation', '1', ['MONOCHROME2']),
+      enumerated('BitsAllocated', '1', [16]),
+      enumerated('BitsStored', '1', [16]),
+      attribute('HighBit', '1'),
       attribute('RescaleIntercept', '1'),
       attribute('RescaleSlope', '1'),
       attribute('FrameReferenceTime', '1'),
@@ -397,29 +421,33 @@ export const MODULES = {
   },
   DXSeries: {
     name: 'DX Series', section: 'C.8.11.1', attributes: [
-      attribute('Modality', '1'),
-      attribute('PresentationIntentType', '1'),
+      enumerated('Modality', '1', ['DX', 'PX', 'IO', 'MG']),
+      enumerated('PresentationIntentType', '1', ['FOR PRESENTATION', 'FOR PROCESSING']),
     ],
   },
   DXAnatomyImaged: {
     name: 'DX Anatomy Imaged', section: 'C.8.11.2', attributes: [
-      attribute('ImageLaterality', '1'),
+      enumerated('ImageLaterality', '1', ['R', 'L', 'U', 'B']),
       sequence('AnatomicRegionSequence', '2', CODE),
     ],
   },
   DXImage: {
     name: 'DX Image', section: 'C.8.11.3', attributes: [
       attribute('ImageType', '1'),
-      ...PIXEL_DESCRIPTION,
-      attribute('PixelRepresentation', '1'),
-      attribute('PixelIntensityRelationship', '1'),
-      attribute('PixelIntensityRelationshipSign', '1'),
+      enumerated('SamplesPerPixel', '1', [1]),
+      enumerated('PhotometricInterpretation', '1', MONOCHROME),
+      enumerated('BitsAllocated', '1', [8, 16]),
+      enumerated('BitsStored', '1', [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]),
+      attribute('HighBit', '1'),
+      enumerated('PixelRepresentation', '1', [0]),
+      enumerated('PixelIntensityRelationship', '1', ['LIN', 'LOG']),
+      enumerated('PixelIntensityRelationshipSign', '1', [1, -1]),
       attribute('RescaleIntercept', '1'),
       attribute('RescaleSlope', '1'),
       attribute('RescaleType', '1'),
-      attribute('PresentationLUTShape', '1'),
-      attribute('LossyImageCompression', '1'),
-      attribute('BurnedInAnnotation', '1'),
+      enumerated('PresentationLUTShape', '1', ['IDENTITY', 'INVERSE']),
+      enumerated('LossyImageCompression', '1', ['00', '01']),
+      enumerated('BurnedInAnnotation', '1', ['YES', 'NO']),
       attribute('WindowCenter', '1C', 'for-presentation-without-voi-lut'),
       attribute('WindowWidth', '1C', 'window-center-present'),
     ],
@@ -431,37 +459,45 @@ export const MODULES = {
     ],
   },
   MammographySeries: {
-    name: 'Mammography Series', section: 'C.8.11.6', attributes: [attribute('Modality', '1')],
+    name: 'Mammography Series', section: 'C.8.11.6', attributes: [enumerated('Modality', '1', ['MG'])],
   },
   MammographyImage: {
     name: 'Mammography Image', section: 'C.8.11.7', attributes: [
       attribute('ImageType', '1'),
       attribute('PositionerType', '1'),
-      attribute('ImageLaterality', '1'),
+      enumerated('ImageLaterality', '1', ['R', 'L', 'B']),
       attribute('OrganExposed', '1'),
       sequence('AnatomicRegionSequence', '1', CODE),
       sequence('ViewCodeSequence', '1', [...CODE, sequence('ViewModifierCodeSequence', '2', CODE)]),
     ],
   },
   MRSeries: {
-    name: 'MR Series', section: 'C.8.13.6', attributes: [attribute('Modality', '1')],
+    name: 'MR Series', section: 'C.8.13.6', attributes: [enumerated('Modality', '1', ['MR'])],
   },
   EnhancedMRImage: {
     name: 'Enhanced MR Image', section: 'C.8.13.1', attributes: [
+      // MR Image and Spectroscopy Instance Macro (PS3.3 Table C.8-83); not a Legacy Converted SOP Class, so its 1C are 1.
+      attribute('AcquisitionDateTime', '1C', 'original-or-mixed'),
+      attribute('AcquisitionDuration', '1C', 'original-or-mixed'),
+      enumerated('ContentQualification', '1', ['PRODUCT', 'RESEARCH', 'SERVICE']),
+      attribute('ResonantNucleus', '1C', 'original-or-mixed'),
+      attribute('KSpaceFiltering', '1C', 'original-or-mixed'),
+      attribute('MagneticFieldStrength', '1C', 'original-or-mixed'),
+      attribute('ApplicableSafetyStandardAgency', '1'),
       attribute('ImageType', '1'),
+      // Common CT/MR Image Description and MR Image Description Macros (PS3.3 Tables C.8-131, C.8-84).
       attribute('PixelPresentation', '1'),
       attribute('VolumetricProperties', '1'),
       attribute('VolumeBasedCalculationTechnique', '1'),
       attribute('ComplexImageComponent', '1'),
       attribute('AcquisitionContrast', '1'),
-      attribute('AcquisitionDateTime', '1C', 'original-or-mixed'),
-      attribute('AcquisitionDuration', '2C', 'original-or-mixed'),
       ...PIXEL_DESCRIPTION,
-      attribute('ContentQualification', '1'),
-      attribute('BurnedInAnnotation', '1'),
-      attribute('LossyImageCompression', '1'),
+      attribute('PixelRepresentation', '1'),
+      enumerated('BurnedInAnnotation', '1', ['NO']),
+      enumerated('LossyImageCompression', '1', ['00', '01']),
       attribute('LossyImageCompressionRatio', '1C', 'lossy-compressed'),
       attribute('LossyImageCompressionMethod', '1C', 'lossy-compressed'),
+      enumerated('PresentationLUTShape', '1C', ['IDENTITY'], 'monochrome2'),
     ],
   },
   MRPulseSequence: {
@@ -472,7 +508,7 @@ export const MODULES = {
     ],
   },
   CTSeries: {
-    name: 'CT Series', section: 'C.8.15.1', attributes: [attribute('Modality', '1')],
+    name: 'CT Series', section: 'C.8.15.1', attributes: [enumerated('Modality', '1', ['CT'])],
   },
   EnhancedCTImage: {
     name: 'Enhanced CT Image', section: 'C.8.15.2', attributes: [
@@ -483,17 +519,17 @@ export const MODULES = {
       attribute('AcquisitionDateTime', '1C', 'original-or-mixed'),
       attribute('AcquisitionDuration', '2C', 'original-or-mixed'),
       ...PIXEL_DESCRIPTION,
-      attribute('ContentQualification', '1'),
-      attribute('BurnedInAnnotation', '1'),
-      attribute('LossyImageCompression', '1'),
+      enumerated('ContentQualification', '1', ['PRODUCT', 'RESEARCH', 'SERVICE']),
+      enumerated('BurnedInAnnotation', '1', ['NO']),
+      enumerated('LossyImageCompression', '1', ['00', '01']),
       attribute('LossyImageCompressionRatio', '1C', 'lossy-compressed'),
       attribute('LossyImageCompressionMethod', '1C', 'lossy-compressed'),
-      attribute('PresentationLUTShape', '1'),
+      enumerated('PresentationLUTShape', '1', ['IDENTITY']),
     ],
   },
   SegmentationSeries: {
     name: 'Segmentation Series', section: 'C.8.20.1', attributes: [
-      attribute('Modality', '1'),
+      enumerated('Modality', '1', ['SEG']),
       attribute('SeriesNumber', '1'),
     ],
   },
@@ -504,10 +540,14 @@ export const MODULES = {
       attribute('ContentLabel', '1'),
       attribute('ContentDescription', '2'),
       attribute('ContentCreatorName', '2'),
-      ...PIXEL_DESCRIPTION,
-      attribute('PixelRepresentation', '1'),
-      attribute('LossyImageCompression', '1'),
-      attribute('SegmentationType', '1'),
+      enumerated('SamplesPerPixel', '1', [1]),
+      enumerated('PhotometricInterpretation', '1', ['MONOCHROME2']),
+      enumerated('BitsAllocated', '1', [1, 8]),
+      enumerated('BitsStored', '1', [1, 8]),
+      enumerated('HighBit', '1', [0, 7]),
+      enumerated('PixelRepresentation', '1', [0]),
+      enumerated('LossyImageCompression', '1', ['00']),
+      enumerated('SegmentationType', '1', ['BINARY', 'FRACTIONAL']),
       attribute('SegmentationFractionalType', '1C', 'fractional-segmentation'),
       attribute('MaximumFractionalValue', '1C', 'fractional-segmentation'),
       sequence('SegmentSequence', '1', [
@@ -524,7 +564,7 @@ export const MODULES = {
   // --- Structured reporting (PS3.3 C.17) ---
   SRDocumentSeries: {
     name: 'SR Document Series', section: 'C.17.1', attributes: [
-      attribute('Modality', '1'),
+      enumerated('Modality', '1', ['SR']),
       attribute('SeriesInstanceUID', '1'),
       attribute('SeriesNumber', '1'),
       sequence('ReferencedPerformedProcedureStepSequence', '2', SOP_REFERENCE),
@@ -533,8 +573,8 @@ export const MODULES = {
   SRDocumentGeneral: {
     name: 'SR Document General', section: 'C.17.2', attributes: [
       attribute('InstanceNumber', '1'),
-      attribute('CompletionFlag', '1'),
-      attribute('VerificationFlag', '1'),
+      enumerated('CompletionFlag', '1', ['PARTIAL', 'COMPLETE']),
+      enumerated('VerificationFlag', '1', ['UNVERIFIED', 'VERIFIED']),
       attribute('ContentDate', '1'),
       attribute('ContentTime', '1'),
       sequence('VerifyingObserverSequence', '1C', [
@@ -550,9 +590,9 @@ export const MODULES = {
   },
   SRDocumentContent: {
     name: 'SR Document Content', section: 'C.17.3', attributes: [
-      attribute('ValueType', '1'),
+      enumerated('ValueType', '1', ['CONTAINER']),
       sequence('ConceptNameCodeSequence', '1', CODE),
-      attribute('ContinuityOfContent', '1C', 'container'),
+      enumerated('ContinuityOfContent', '1C', ['SEPARATE', 'CONTINUOUS'], 'container'),
       sequence('ContentSequence', '1C', [attribute('RelationshipType', '1')]),
     ],
   },
@@ -571,10 +611,10 @@ export const MODULES = {
       attribute('ContentDate', '2'),
       attribute('ContentTime', '2'),
       attribute('AcquisitionDateTime', '2'),
-      attribute('BurnedInAnnotation', '1'),
+      enumerated('BurnedInAnnotation', '1', ['YES', 'NO']),
       attribute('DocumentTitle', '2'),
       sequence('ConceptNameCodeSequence', '2', CODE),
-      attribute('MIMETypeOfEncapsulatedDocument', '1'),
+      enumerated('MIMETypeOfEncapsulatedDocument', '1', ['application/pdf']),
       attribute('EncapsulatedDocument', '1'),
     ],
   },

@@ -19,6 +19,8 @@ export interface AttributeRule {
   readonly when?: ConditionName;
   /** For a sequence: the rules of each of its items. */
   readonly items?: readonly AttributeRule[];
+  /** The Enumerated Values PS3.3 gives the attribute in this module (bad-enum when another value is sent). */
+  readonly values?: readonly (string | number)[];
 }
 
 export interface ModuleDefinition {

@@ -100,6 +100,19 @@ describe('checkIod', () => {
     });
   });
 
+  describe('when an attribute has Enumerated Values in its module', () => {
+    it('then another value is bad-enum with the values allowed, at iod.severity', () => {
+      const findings = check(ctImage({ '00280100': element('00280100', 'US', us(8)) }));
+      expect(findings).toEqual([expect.objectContaining({ code: 'bad-enum', severity: 'warning', keyword: 'BitsAllocated' })]);
+      expect(findings[0]?.message).toBe('BitsAllocated 8 is not one of its Enumerated Values here (16) (CT Image Module, PS3.3 §C.8.2.1, of the CT Image IOD, PS3.3 §A.3)');
+    });
+
+    it('then a text value is compared without its padding', () => {
+      expect(check(ctImage({ '00280004': element('00280004', 'CS', 'RGB') }))).toEqual([expect.objectContaining({ code: 'bad-enum', keyword: 'PhotometricInterpretation' })]);
+      expect(check(ctImage({ '00280004': element('00280004', 'CS', 'MONOCHROME1') }))).toEqual([]);
+    });
+  });
+
   describe('when a sequence is sent', () => {
     const code = (meaning: boolean) => [
       element('00080100', 'SH', 'T-D1100'), // CodeValue
