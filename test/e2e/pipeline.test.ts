@@ -93,6 +93,11 @@ describe.skipIf(!corpusAvailable)('the three services, end to end over HTTP', ()
         expect(instance.sha256).toBe(sha256(reference.file));
       }
       expect(JSON.stringify(metadata)).not.toContain('undefined');
+      // The standard outputs: the DICOM JSON of every instance, in metadata.json's order, and a FHIR bundle.
+      const dicomJson = JSON.parse(readFileSync(path.join(dir, 'metadata.dicom.json'), 'utf8')) as Record<string, { Value?: unknown[] }>[];
+      expect(dicomJson.map((instance) => instance['00080018']?.Value?.[0])).toEqual(metadata.instances.map((i: { SOPInstanceUID: string }) => i.SOPInstanceUID));
+      const fhir = JSON.parse(readFileSync(path.join(dir, 'fhir.json'), 'utf8'));
+      expect(fhir).toMatchObject({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient' } }, { resource: { resourceType: 'ImagingStudy', numberOfInstances: files.length } }] });
       expect(readFileSync(path.join(dir, 'validation.log'), 'utf8')).toMatch(/valid/i);
       // Paths are relative to the descriptor's working directory (the project root here) when inside it.
       expect(path.resolve(projectRoot, body.paths.metadata)).toBe(path.join(dir, 'metadata.json'));

@@ -15,6 +15,10 @@ import { corpusAvailable, corpusDir, entryFiles, loadManifest } from '../support
  * Rules of comparison, not differences: DS, IS and the binary numbers are compared as numbers (dcm2json
  * writes "5.0" where we write 5); FL as 32-bit floats (dcm2json prints 9 significant digits, we print the
  * shortest decimal that reads back as the same float).
+ *
+ * Choices the two share, so they are no difference: (0008,0005) becomes ISO_IR 192 (the JSON text is
+ * Unicode); group lengths (gggg,0000) are left out; a PN group loses its trailing empty components ('^^^^'
+ * is no name); 'US or SS' in an implicit VR file follows Pixel Representation.
  */
 const hasDcm2json = spawnSync('dcm2json', ['--version'], { encoding: 'utf8' }).status === 0;
 const skipReason = !hasDcm2json

@@ -87,8 +87,8 @@ function convertElement(element: DicomElement, dataset: DicomDataSet, reader: El
 /**
  * Implicit VR files leave some elements with a choice of VRs, which the dictionary answers with its first
  * (OW for 'OB or OW', as PS3.5 Annex A.1 says); 'US or SS' follows Pixel Representation (0028,0103), 1
- * meaning signed. An element with items is a
- * sequence, whatever its VR says (UN of undefined length, PS3.5 §6.2.2).
+ * meaning signed. An element with items is a sequence, whatever its VR says (UN of undefined length,
+ * PS3.5 §6.2.2). A private element of an implicit VR file has no known VR: UN.
  */
 function resolveVr(element: DicomElement, dataset: DicomDataSet, reader: ElementReader): Vr {
   if (element.items) return 'SQ';
