@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ErrorCodes, FindingCodes, type EnvBinding } from '@dsv/common';
+import { ErrorCodes, EventDocs, EventOwners, EventTypes, FindingCodes, type EnvBinding } from '@dsv/common';
 import { z } from 'zod';
 import { DescriptorConfigSchema, DescriptorEnv } from '../../descriptor/src/config.ts';
 import { GatewayConfigSchema, GatewayEnv } from '../../gateway/src/config.ts';
@@ -21,6 +21,7 @@ export function renderReadme(readme: string, root: string): string {
   return [
     ['finding-codes', renderFindingCodes()],
     ['error-codes', renderErrorCodes()],
+    ['events', renderEvents()],
     ['config', renderConfig(root)],
   ].reduce((text, [key, table]) => replaceBetween(text, key!, table!), readme);
 }
@@ -46,6 +47,14 @@ function renderFindingCodes(): string {
 function renderErrorCodes(): string {
   const rows = Object.entries(ErrorCodes).map(([code, info]) => `| \`${code}\` | ${info.status} | ${cell(info.message)} |`);
   return ['| code | HTTP status | message |', '|---|---|---|', ...rows].join('\n');
+}
+
+function renderEvents(): string {
+  const rows = EventTypes.map((type) => {
+    const doc = EventDocs[type];
+    return `| \`${type}\` | ${EventOwners[type]} | ${cell(doc.meaning)} | ${doc.data.map((key) => `\`${String(key)}\``).join(', ')} |`;
+  });
+  return ['| event | emitted by | meaning | data |', '|---|---|---|---|', ...rows].join('\n');
 }
 
 interface JsonSchema {

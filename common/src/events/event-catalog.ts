@@ -60,6 +60,23 @@ export const EventOwners: { readonly [T in EventType]: ServiceName } = {
   'fhir.forward_failed': 'descriptor',
 };
 
+/** What each event means and which data it carries: the README's event table is rendered from this. */
+export const EventDocs: { readonly [T in EventType]: { meaning: string; data: readonly (keyof EventPayloads[T])[] } } = {
+  'study.uploaded': { meaning: 'The files of an upload are on disk and the upload has its id', data: ['files', 'bytes'] },
+  'validation.success': { meaning: 'Every file and the study passed: no error finding', data: ['instances', 'errors', 'warnings'] },
+  'validation.failed': { meaning: 'The study has error findings; their codes are listed', data: ['instances', 'errors', 'warnings', 'codes'] },
+  'study.validated': { meaning: "The gateway has the validator's report", data: ['valid', 'errors', 'warnings'] },
+  'metadata.extracted': { meaning: 'The metadata of a valid study is extracted', data: ['instances', 'series', 'studyInstanceUid'] },
+  'storage.completed': { meaning: 'The study is published under studies/ or rejected/ (or was already)', data: ['disposition', 'files', 'bytes', 'alreadyStored'] },
+  'study.processed': { meaning: 'The study is stored', data: ['code', 'httpStatus', 'durationMs'] },
+  'study.rejected': { meaning: 'The study is invalid and kept under rejected/', data: ['code', 'httpStatus', 'durationMs'] },
+  'study.failed': { meaning: 'The pipeline could not finish; the staged files are kept for a retry', data: ['code', 'httpStatus', 'durationMs', 'reason'] },
+  'study.retried': { meaning: 'A failed study runs again (POST /studies/<id>/retry, npm run replay, or an identical re-upload)', data: ['trigger', 'previousCode', 'attempt'] },
+  'study.resumed': { meaning: 'An unfinished study is taken up again when the gateway starts', data: ['previousState'] },
+  'fhir.forwarded': { meaning: "The study's fhir.json was accepted by the configured FHIR server", data: ['attempts', 'httpStatus', 'durationMs'] },
+  'fhir.forward_failed': { meaning: 'Forwarding fhir.json failed after every attempt; the bundle waits in the outbox', data: ['attempts', 'httpStatus', 'reason', 'outbox'] },
+};
+
 export type LifecycleEvent<T extends EventType = EventType> = {
   [K in T]: {
     type: K;
