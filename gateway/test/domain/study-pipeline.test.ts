@@ -150,7 +150,11 @@ describe('StudyPipeline', () => {
       const both = Promise.all([pipeline.submit(a), pipeline.submit(b)]);
       await new Promise((resolve) => setTimeout(resolve, 50));
       open();
-      expect((await both).map((s) => s.state)).toEqual(['stored', 'rejected']);
+      // Whichever claims the UID first is stored (the order is not fixed); the other never is.
+      const finals = await both;
+      expect(finals.map((s) => s.state).sort()).toEqual(['rejected', 'stored']);
+      const [winner, loser] = finals[0]!.state === 'stored' ? finals : [finals[1]!, finals[0]!];
+      expect(loser).toMatchObject({ outcome: { code: 'INSTANCE_CONFLICT' }, conflicts: [{ heldBy: winner!.id }] });
     });
 
     it('then a study that failed gave its instances back: the same UID with other bytes is stored next', async () => {
