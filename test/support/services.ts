@@ -28,7 +28,11 @@ export function startService(name: 'gateway' | 'validator' | 'descriptor', env: 
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start in time:\n${output.join('\n')}`)), 20_000);
+    const timer = setTimeout(() => {
+      // A service that never said it listens (e.g. a log level above info) is not left running.
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not log 'listening' in time (it needs LOG_LEVEL info or lower):\n${output.join('\n')}`));
+    }, 20_000);
     const onLine = (line: string): void => {
       output.push(line);
       try {
@@ -91,7 +95,15 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
     descriptor: { ...base, DESCRIPTOR_PORT: '0', DESCRIPTOR_HOST: '127.0.0.1', STUDIES_DIR: studiesDir, REJECTED_DIR: rejectedDir },
     gateway: {} as NodeJS.ProcessEnv,
   };
-  const [validator, descriptor] = await Promise.all([startService('validator', env.validator), startService('descriptor', env.descriptor)]);
+  const started: ServiceProcess[] = [];
+  const track = (service: Promise<ServiceProcess>) => service.then((running) => (started.push(running), running));
+  const abandon = async (error: unknown): Promise<never> => {
+    // Whatever did start is stopped, so a failed start never leaves processes behind.
+    await Promise.all(started.map((service) => service.stop('SIGKILL')));
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  };
+  const [validator, descriptor] = await Promise.all([track(startService('validator', env.validator)), track(startService('descriptor', env.descriptor))]).catch(abandon);
   env.gateway = {
     ...base,
     GATEWAY_PORT: '0',
@@ -101,7 +113,7 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
     STAGING_DIR: path.join(dir, 'var', 'staging'),
     STATUS_DIR: path.join(dir, 'var', 'status'),
   };
-  const gateway = await startService('gateway', env.gateway);
+  const gateway = await startService('gateway', env.gateway).catch(abandon);
   const stack: Stack = {
     gateway,
     validator,
