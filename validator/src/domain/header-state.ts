@@ -8,9 +8,12 @@ const FATAL: ReadonlySet<ParseIssue['kind']> = new Set([
   'deflate-bomb', 'inflate-failed', 'header-too-large', 'unparseable',
 ]);
 
-/** Not DICOM, or not readable at all: conformance findings on top would only be noise. */
+/**
+ * Not DICOM, or not readable at all: conformance findings on top would only be noise. A file cut inside
+ * its file meta has nothing parsed either, but it is not fatal: the integrity check must say it is cut.
+ */
 export function isFatal(inspection: Inspection): boolean {
-  return inspection.parsed === null || inspection.issues.some((issue) => FATAL.has(issue.kind));
+  return (inspection.parsed === null && isHeaderComplete(inspection)) || inspection.issues.some((issue) => FATAL.has(issue.kind));
 }
 
 /**
