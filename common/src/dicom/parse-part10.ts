@@ -51,6 +51,7 @@ interface LibElement {
 interface LibDataSet {
   byteArray: Uint8Array;
   elements: Record<string, LibElement>;
+  warnings?: string[];
 }
 
 /**
@@ -105,6 +106,11 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
   // dicom-parser does not notice an implicit VR element that runs past the end: look for it here.
   const overrun = findOverrun(library.elements, library.byteArray.length);
   if (overrun) return { status: 'failed', issues: [overrun], parsed };
+  // A sequence or item of undefined length that the file ends in, before its delimiter (PS3.5 §7.5.2),
+  // is only a warning to dicom-parser: the file is cut short all the same.
+  if (library.warnings?.some((warning) => warning.startsWith('eof encountered'))) {
+    return { status: 'failed', issues: [{ kind: 'eof-in-element-header', afterTag: lastTag(parsed.dataset) }], parsed };
+  }
   return { status: 'parsed', parsed, pixelElement: null };
 }
 

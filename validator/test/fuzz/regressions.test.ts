@@ -2,6 +2,7 @@ import { createLogger, EventBus, newStudyId, ValidationReportSchema, type Valida
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
+import { conformingAttributes, element, item, part10, UNDEFINED } from '../support/fixtures.ts';
 import { projectConfig } from '../support/inspect.ts';
 
 /**
@@ -17,6 +18,16 @@ async function validate(bytes: Buffer): Promise<ValidationReport> {
 
 const codes = (report: ValidationReport): string[] => report.errors.map((finding) => finding.code);
 
+/** An implicit VR little endian element (PS3.5 §7.1.3): tag, 32-bit length, value; no VR. */
+function implicitElement(group: number, elementNumber: number, value: string | Buffer, length?: number): Buffer {
+  const data = typeof value === 'string' ? Buffer.from(value.length % 2 ? `${value}\0` : value, 'latin1') : value;
+  const head = Buffer.alloc(8);
+  head.writeUInt16LE(group, 0);
+  head.writeUInt16LE(elementNumber, 2);
+  head.writeUInt32LE((length ?? data.length) >>> 0, 4);
+  return Buffer.concat([head, data]);
+}
+
 describe('fuzz regressions', () => {
   // The fixed boundary cases (any seed), valid/samples/MR_small.dcm cut at 133 to ~330 bytes: the file was valid, no finding at all.
   it('when a file ends inside its file meta, then it is truncated (CORRUPT_DICOM), not valid', async () => {
@@ -27,6 +38,37 @@ describe('fuzz regressions', () => {
     ]);
     const report = await validate(bytes);
     expect(report.valid).toBe(false);
+    expect(report.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
+    expect(codes(report)).toEqual(['truncated']);
+  });
+
+  // The fixed boundary cases (any seed), valid/samples/liver_1frame.dcm cut inside DimensionOrganizationSequence
+  // (undefined length) at 1508 bytes and 16 other places: valid, with IOD warnings only. The fixed 5,000-deep
+  // sequences without delimiters were valid too.
+  it('when an explicit VR file ends inside a sequence and item of undefined length, then it is truncated, not valid', async () => {
+    const bytes = part10([
+      ...conformingAttributes(), // the configured Type 1 and 2 attributes of a Secondary Capture image, all well formed
+      element('0040A730', 'SQ', Buffer.alloc(0), { length: UNDEFINED }), // ContentSequence, undefined length
+      item(0xe000, Buffer.alloc(0), UNDEFINED), // Item, undefined length
+      element('0040A040', 'CS', 'TEXT'), // ValueType, inside the item; then the file ends: no Item Delimitation, no Sequence Delimitation Item
+    ]);
+    const report = await validate(bytes);
+    expect(report.valid).toBe(false);
+    expect(report.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
+    expect(codes(report)).toEqual(['truncated']);
+    expect(report.errors[0]!.message).toContain('(0040,A730)');
+  });
+
+  it('when an implicit VR file ends right after the header of a sequence of undefined length, then it is truncated', async () => {
+    const bytes = part10([
+      implicitElement(0x0008, 0x0016, '1.2.840.10008.5.1.4.1.1.7'), // SOPClassUID: Secondary Capture Image Storage
+      implicitElement(0x0008, 0x0018, '1.2.3.4'), // SOPInstanceUID (part10() writes the same in the meta)
+      implicitElement(0x0008, 0x0060, 'OT'), // Modality
+      implicitElement(0x0020, 0x000d, '1.2.3'), // StudyInstanceUID
+      implicitElement(0x0020, 0x000e, '1.2.3.1'), // SeriesInstanceUID
+      implicitElement(0x0040, 0xa730, Buffer.alloc(0), UNDEFINED), // ContentSequence (SQ by the dictionary), undefined length; then the file ends
+    ], { transferSyntax: '1.2.840.10008.1.2' });
+    const report = await validate(bytes);
     expect(report.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
     expect(codes(report)).toEqual(['truncated']);
   });
