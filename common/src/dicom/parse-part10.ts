@@ -108,7 +108,9 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
   if (overrun) return { status: 'failed', issues: [overrun], parsed };
   // A sequence or item of undefined length that the file ends in, before its delimiter (PS3.5 §7.5.2),
   // is only a warning to dicom-parser: the file is cut short all the same.
-  if (library.warnings?.some((warning) => warning.startsWith('eof encountered'))) {
+  // So is an element of undefined length that is not read as a sequence (PS3.5 §7.1.1 allows that for SQ, UN
+  // and encapsulated Pixel Data only): without its delimiter, dicom-parser silently reads it to the end.
+  if (library.warnings?.some((warning) => warning.startsWith('eof encountered')) || findUndelimited(library.elements, library.byteArray)) {
     return { status: 'failed', issues: [{ kind: 'eof-in-element-header', afterTag: lastTag(parsed.dataset) }], parsed };
   }
   return { status: 'parsed', parsed, pixelElement: null };
@@ -246,6 +248,23 @@ function findOverrun(elements: Record<string, LibElement>, size: number): ParseI
     }
   }
   return null;
+}
+
+/** An element of undefined length, not read as a sequence, whose value dicom-parser took to the end of the file: no delimiter ends it. */
+function findUndelimited(elements: Record<string, LibElement>, bytes: Uint8Array): boolean {
+  for (const element of Object.values(elements)) {
+    const end = element.dataOffset + element.length;
+    if (element.hadUndefinedLength && !element.items && end >= bytes.length && !endsWithDelimiter(bytes, end)) return true;
+    for (const item of element.items ?? []) if (item.dataSet && findUndelimited(item.dataSet.elements, bytes)) return true;
+  }
+  return false;
+}
+
+/** The 8 bytes before `end` are a Sequence or Item Delimitation Item (FFFE,E0DD / FFFE,E00D), either byte order. */
+function endsWithDelimiter(bytes: Uint8Array, end: number): boolean {
+  if (end < 8 || end > bytes.length) return false;
+  const tag = Buffer.from(bytes.buffer, bytes.byteOffset + end - 8, 4).toString('hex');
+  return tag === 'feffdde0' || tag === 'feff0de0' || tag === 'fffee0dd' || tag === 'fffee00d';
 }
 
 function lastTag(dataset: DicomDataSet): string | null {

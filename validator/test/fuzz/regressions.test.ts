@@ -72,4 +72,49 @@ describe('fuzz regressions', () => {
     expect(report.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
     expect(codes(report)).toEqual(['truncated']);
   });
+
+  // Seeded length corruptions (0xFFFFFFFF written over a defined length): valid/samples/test-SR.dcm with
+  // TextValue (0040,A160) of undefined length was valid with no finding at all; MR_small_implicit.dcm with
+  // SeriesNumber (0020,0011) of undefined length lost every attribute after it, Pixel Data included.
+  it('when an explicit VR text element has an undefined length and no delimiter, then the file is truncated, not valid', async () => {
+    const bytes = part10([
+      ...conformingAttributes(), // the configured Type 1 and 2 attributes of a Secondary Capture image, all well formed
+      element('0040A160', 'UT', 'REPORT TEXT', { length: UNDEFINED }), // TextValue, UT, undefined length (PS3.5 §7.1.1: SQ, UN, encapsulated Pixel Data only)
+      element('7FE00010', 'OB', Buffer.alloc(4)), // PixelData: read as part of TextValue, since no Sequence Delimitation Item ends it
+    ]);
+    const report = await validate(bytes);
+    expect(report.valid).toBe(false);
+    expect(report.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
+    expect(codes(report)).toEqual(['truncated']);
+  });
+
+  it('when an implicit VR element that is no sequence has an undefined length and no delimiter, then the file is truncated', async () => {
+    const bytes = part10([
+      implicitElement(0x0008, 0x0016, '1.2.840.10008.5.1.4.1.1.7'), // SOPClassUID: Secondary Capture Image Storage
+      implicitElement(0x0008, 0x0018, '1.2.3.4'), // SOPInstanceUID (part10() writes the same in the meta)
+      implicitElement(0x0008, 0x0060, 'OT'), // Modality
+      implicitElement(0x0020, 0x000d, '1.2.3'), // StudyInstanceUID
+      implicitElement(0x0020, 0x000e, '1.2.3.1'), // SeriesInstanceUID
+      implicitElement(0x0020, 0x0011, '1', UNDEFINED), // SeriesNumber (IS by the dictionary), undefined length
+      implicitElement(0x0020, 0x0013, '1'), // InstanceNumber: swallowed by SeriesNumber, which no delimiter ends
+    ], { transferSyntax: '1.2.840.10008.1.2' });
+    const report = await validate(bytes);
+    expect(report.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
+    expect(codes(report)).toEqual(['truncated']);
+  });
+
+  it('when an element of undefined length that is no sequence is delimited and ends the file, then it is no truncation', async () => {
+    const bytes = part10([
+      implicitElement(0x0008, 0x0016, '1.2.840.10008.5.1.4.1.1.7'), // SOPClassUID: Secondary Capture Image Storage
+      implicitElement(0x0008, 0x0018, '1.2.3.4'), // SOPInstanceUID
+      implicitElement(0x0008, 0x0060, 'OT'), // Modality
+      implicitElement(0x0020, 0x000d, '1.2.3'), // StudyInstanceUID
+      implicitElement(0x0020, 0x000e, '1.2.3.1'), // SeriesInstanceUID
+      implicitElement(0x0009, 0x0010, 'ACME'), // private creator of block (0009,10xx)
+      implicitElement(0x0009, 0x1010, 'AB', UNDEFINED), // a private element of undefined length, no item in it: 'AB'
+      Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]), // Item Delimitation Item that ends it: the last 8 bytes of the file
+    ], { transferSyntax: '1.2.840.10008.1.2' });
+    const report = await validate(bytes);
+    expect(codes(report)).not.toContain('truncated');
+  });
 });
