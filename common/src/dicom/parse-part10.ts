@@ -10,6 +10,7 @@ import { UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type DicomItem,
 import { lookupTransferSyntax, TransferSyntax } from './transfer-syntax.ts';
 
 const PREAMBLE_BYTES = 128;
+const INFLATE_CHUNK_BYTES = 1024 * 1024;
 const MAGIC = 'DICM';
 const PIXEL_DATA = 'x7fe00010';
 /**
@@ -68,7 +69,9 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
   let inflateError: unknown;
   const inflater = (byteArray: Uint8Array, position: number): Uint8Array => {
     try {
-      const inflated = inflateRawSync(byteArray.subarray(position), { maxOutputLength: options.maxInflatedBytes });
+      // Output chunks of 1 MiB, not zlib's 16 KiB: hundreds of MB of small chunks (a bomb inflates up to the
+      // limit before it is refused) fragment the malloc heap, and the process kept that memory after the bomb.
+      const inflated = inflateRawSync(byteArray.subarray(position), { maxOutputLength: options.maxInflatedBytes, chunkSize: INFLATE_CHUNK_BYTES });
       const full = new Uint8Array(position + inflated.length);
       full.set(byteArray.subarray(0, position), 0);
       full.set(PREAMBLE_MASK, 0);

@@ -1,3 +1,6 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { deflateRawSync } from 'node:zlib';
 import { createLogger, EventBus, newStudyId, ValidationReportSchema, type ValidationReport } from '@dsv/common';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +20,16 @@ async function validate(bytes: Buffer): Promise<ValidationReport> {
 }
 
 const codes = (report: ValidationReport): string[] => report.errors.map((finding) => finding.code);
+
+/** Two full collections a tick apart: what is left is what is still held. */
+async function settledRss(): Promise<number> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  gc();
+  return process.memoryUsage.rss();
+}
 
 /** An implicit VR little endian element (PS3.5 §7.1.3): tag, 32-bit length, value; no VR. */
 function implicitElement(group: number, elementNumber: number, value: string | Buffer, length?: number): Buffer {
@@ -117,4 +130,18 @@ describe('fuzz regressions', () => {
     const report = await validate(bytes);
     expect(codes(report)).not.toContain('truncated');
   });
+
+  // Every seed: the fixed deflate bombs (zeros, and attributes then zeros) at the configured 512 MiB limit left
+  // the process about 550 MB larger for good, once the memory check took its baseline after building them.
+  it('when a deflate bomb is refused, then the memory it inflated into is given back', async () => {
+    const limit = projectConfig().limits.maxInflatedBytes;
+    const bytes = part10([
+      deflateRawSync(Buffer.alloc(limit + 1024 * 1024), { level: 1 }), // the data set: a raw deflate stream (PS3.5 §A.5) of 1 MiB more zeros than the limit
+    ], { transferSyntax: '1.2.840.10008.1.2.1.99' }); // Deflated Explicit VR Little Endian; the file meta stays plain
+    const before = await settledRss();
+    const report = await validate(bytes);
+    expect(report.outcome).toEqual({ code: 'DEFLATE_BOMB', httpStatus: 400 });
+    const growth = (await settledRss()) - before;
+    expect(growth, `rss grew by ${(growth / 1024 / 1024).toFixed(0)} MB`).toBeLessThan(128 * 1024 * 1024);
+  }, 30_000);
 });
