@@ -16,6 +16,8 @@ export function formatTable(header: string[], rows: string[][]): string {
 }
 
 const fixed = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+/** A rate: one decimal, or three significant digits below 1 (one 1 GB file takes seconds). */
+const rate = (value: number): string => (Number.isFinite(value) && Math.abs(value) < 1 ? value.toPrecision(3) : fixed(value, 1));
 const megabytes = (bytes: number | null): string => (bytes === null ? '?' : (bytes / MB).toFixed(0));
 const seconds = (ms: number | null): string => (ms === null ? '?' : (ms / 1000).toFixed(1));
 
@@ -37,8 +39,8 @@ function runRow(m: Measurement, run: RunResult, label: string): string[] {
     m.target,
     m.mode.label,
     label,
-    fixed(run.instancesPerSecond, 1),
-    fixed(run.megabytesPerSecond, 1),
+    rate(run.instancesPerSecond),
+    rate(run.megabytesPerSecond),
     fixed(run.p50Ms),
     fixed(run.p95Ms),
     fixed(run.wallMs),
@@ -125,11 +127,22 @@ export interface SummaryLine {
   goals: Goal[];
 }
 
+/**
+ * CPU time the target's processes spent per stored instance: `gateway+validator+descriptor = total`.
+ * Less sensitive than rates to other work sharing the cores.
+ */
+function cpuPerInstance(run: RunResult | null): string {
+  if (!run || run.instances === 0) return '-';
+  const parts = run.processes.map((p) => (p.cpuMs === null ? Number.NaN : p.cpuMs / run.instances));
+  const total = parts.reduce((sum, v) => sum + v, 0);
+  return parts.length > 1 ? `${parts.map((v) => fixed(v, 1)).join('+')} = ${fixed(total, 1)}` : fixed(total, 1);
+}
+
 /** One line per workload and mode: medians, the ratio ours / Orthanc, and the issue's targets met or not. */
 export function formatSummary(lines: SummaryLine[]): string {
   const rows = lines.map((l) => {
     const ratio = l.ours && l.orthanc ? l.ours.instancesPerSecond / l.orthanc.instancesPerSecond : Number.NaN;
-    const orthanc = l.orthanc ? `${fixed(l.orthanc.instancesPerSecond, 1)}${l.orthancLabel}` : (l.orthancMissing ?? '-');
+    const orthanc = l.orthanc ? `${rate(l.orthanc.instancesPerSecond)}${l.orthancLabel}` : (l.orthancMissing ?? '-');
     const goals = l.goals.map((g) => {
       const verdict = l.ours ? g.check(l.ours, l.orthanc) : null;
       return `${g.text}: ${verdict === null ? 'unknown' : verdict ? 'met' : 'NOT met'}`;
@@ -137,16 +150,18 @@ export function formatSummary(lines: SummaryLine[]): string {
     return [
       l.workload.kind,
       l.modeLabel,
-      l.ours ? fixed(l.ours.instancesPerSecond, 1) : '-',
-      l.ours ? fixed(l.ours.megabytesPerSecond, 1) : '-',
+      l.ours ? rate(l.ours.instancesPerSecond) : '-',
+      l.ours ? rate(l.ours.megabytesPerSecond) : '-',
       orthanc,
-      l.orthanc ? fixed(l.orthanc.megabytesPerSecond, 1) : '-',
+      l.orthanc ? rate(l.orthanc.megabytesPerSecond) : '-',
       Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-',
-      l.baseline ? fixed(l.baseline.instancesPerSecond, 1) : '-',
+      l.baseline ? rate(l.baseline.instancesPerSecond) : '-',
+      cpuPerInstance(l.ours),
+      cpuPerInstance(l.orthanc),
       l.ours ? l.ours.processes.map((p) => megabytes(p.peakRssBytes)).join('/') : '-',
       goals.join('; ') || '-',
     ];
   });
-  const header = ['workload', 'mode', 'ours inst/s', 'ours MB/s', 'Orthanc inst/s', 'Orthanc MB/s', 'ours/Orthanc', 'baseline inst/s', 'ours peak RSS MB gw/val/desc', 'issue target'];
+  const header = ['workload', 'mode', 'ours inst/s', 'ours MB/s', 'Orthanc inst/s', 'Orthanc MB/s', 'ours/Orthanc', 'baseline inst/s', 'ours CPU ms/inst gw+val+desc', 'Orthanc CPU ms/inst', 'ours peak RSS MB gw/val/desc', 'issue target'];
   return formatTable(header, rows);
 }

@@ -6,7 +6,7 @@
  * disk, and prints every run, the medians and the ratio ours / Orthanc. Not part of `npm test`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,7 +24,8 @@ const USAGE = `npm run bench -- [options]
   --only KIND      ct, small or big; repeat or separate with commas (default: all three)
   --no-orthanc     do not run Orthanc even when it is installed
   --no-baseline    do not run the bare Node baseline
-  --quiet-wait S   before each run, wait up to S seconds for the rest of the machine to go quiet (default 60, 0: no wait)
+  --quiet-wait S   before each run, wait up to S seconds for the rest of the machine to go quiet (default 20, 0: no wait)
+  --json FILE      also write every run's numbers as JSON to FILE
   --profile DIR    write a CPU profile of each of our services per workload and mode into DIR (slows them);
                    read one with: npx tsx bench/summarise-profile.ts DIR/FILE.cpuprofile
   --help`;
@@ -50,6 +51,7 @@ interface Options {
   baseline: boolean;
   profileDir: string | undefined;
   quietWaitMs: number;
+  jsonFile: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options | null {
@@ -62,7 +64,8 @@ function parseOptions(argv: string[]): Options | null {
       'no-orthanc': { type: 'boolean', default: false },
       'no-baseline': { type: 'boolean', default: false },
       profile: { type: 'string' },
-      'quiet-wait': { type: 'string', default: '60' },
+      'quiet-wait': { type: 'string', default: '20' },
+      json: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -83,6 +86,7 @@ function parseOptions(argv: string[]): Options | null {
     baseline: !values['no-baseline'],
     profileDir: values.profile ? path.resolve(values.profile) : undefined,
     quietWaitMs: quietWait * 1000,
+    jsonFile: values.json ? path.resolve(values.json) : undefined,
   };
 }
 
@@ -149,7 +153,7 @@ async function measure(variants: Workload[], mode: Mode, name: TargetName, optio
         const noisy = result.quietWaitMs === null ? ' (the machine did not go quiet before it)' : '';
         log(
           `  ${name} ${workload.kind} ${mode.label} ${i === 0 ? 'warm-up (excluded)' : result.label}: ` +
-            `${result.instancesPerSecond.toFixed(1)} inst/s, ${result.megabytesPerSecond.toFixed(1)} MB/s, ` +
+            `${result.instancesPerSecond.toPrecision(3)} inst/s, ${result.megabytesPerSecond.toFixed(1)} MB/s, ` +
             `p50 ${result.p50Ms.toFixed(0)} ms, p95 ${result.p95Ms.toFixed(0)} ms, others' CPU ${((result.otherCpuMs ?? Number.NaN) / 1000).toFixed(1)} s${noisy}${failed}`,
         );
       }
@@ -248,6 +252,7 @@ async function main(): Promise<number> {
   }
 
   const sections: string[] = [];
+  const all: Measurement[] = [];
   const summary: SummaryLine[] = [];
   const specs = workloadSpecs(options.quick);
   for (const kind of options.only) {
@@ -267,11 +272,17 @@ async function main(): Promise<number> {
       if (mode.perFile && orthancMissing) measurements.push({ workload, mode, target: 'orthanc', warmup: null, runs: [], skipped: orthancMissing });
     }
     sections.push(formatWorkloadSection(variants, measurements));
+    all.push(...measurements);
     summary.push(...summarise(workload, measurements, orthancMissing));
   }
   log(`\n${sections.join('\n\n')}`);
   log('\nSummary: medians of the timed runs (peak RSS: the largest of the runs); ratio = ours / Orthanc inst/s');
   log(formatSummary(summary));
+  if (options.jsonFile) {
+    const runs = all.map(({ workload, ...m }) => ({ workload: { kind: workload.kind, title: workload.title, files: workload.files.length, bytes: workload.totalBytes }, ...m }));
+    await writeFile(options.jsonFile, `${JSON.stringify({ options, runs }, null, 2)}\n`);
+    log(`Every run's numbers: ${options.jsonFile}`);
+  }
   log('The issue quotes Orthanc at c=8 at ≈620 CT inst/s and ≈990 small inst/s "on this kind of machine"; the Orthanc columns are what it did here.');
   return 0;
 }
