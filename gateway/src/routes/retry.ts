@@ -1,7 +1,7 @@
 import { assertStudyId } from '@dsv/common';
 import { Router } from 'express';
 import type { StudyPipeline } from '../domain/study-pipeline.ts';
-import { finalStatusCode, presentStatus } from './present-status.ts';
+import { answerTakenStudy } from './present-status.ts';
 
 /**
  * POST /studies/<id>/retry: runs a failed study again from its staged files. 202 with { id, state,
@@ -13,15 +13,7 @@ export function retryRouter(pipeline: StudyPipeline): Router {
   router.post('/studies/:id/retry', async (req, res) => {
     const id = assertStudyId(req.params.id);
     const { state, done } = await pipeline.retry(id, 'retry');
-    const statusUrl = `/status/${id}`;
-    res.setHeader('Location', statusUrl);
-    if (req.query.wait === 'true') {
-      const final = await done;
-      res.status(finalStatusCode(final)).json(presentStatus(final));
-      return;
-    }
-    done.catch(() => undefined);
-    res.status(202).json({ id, state, statusUrl });
+    await answerTakenStudy(req, res, { id, state, done });
   });
   return router;
 }

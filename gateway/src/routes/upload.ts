@@ -6,7 +6,7 @@ import type { StudyPipeline } from '../domain/study-pipeline.ts';
 import { TerminalStates, type StudyStatus } from '../domain/study-status.ts';
 import { uploadIdentity, type UploadIndex } from '../domain/upload-index.ts';
 import { discard, receiveUpload } from '../upload/receive-upload.ts';
-import { finalStatusCode, presentStatus } from './present-status.ts';
+import { answerTakenStudy } from './present-status.ts';
 
 export interface UploadRouteDeps {
   config: GatewayConfig;
@@ -57,17 +57,8 @@ export function uploadRouter(deps: UploadRouteDeps): Router {
         deps.uploads.release(identity, staged.id);
         throw error;
       }
-      const acceptedState = status.state;
-      const done = deps.pipeline.submit(staged.id);
-      const statusUrl = `/status/${staged.id}`;
-      res.setHeader('Location', statusUrl);
-      if (req.query.wait === 'true') {
-        const final = await done;
-        res.status(finalStatusCode(final)).json(presentStatus(final));
-        return;
-      }
-      done.catch(() => undefined);
-      res.status(202).json({ id: staged.id, state: acceptedState, statusUrl });
+      const state = status.state;
+      await answerTakenStudy(req, res, { id: staged.id, state, done: deps.pipeline.submit(staged.id) });
     } catch (error) {
       next(error);
     }
@@ -95,13 +86,5 @@ async function answerDuplicate(req: Request, res: Response, existing: string, de
     done = deps.pipeline.submit(existing);
   }
   deps.logger.info({ studyId: existing, requestId: req.requestId, rerun }, 'identical upload answered with its study');
-  const statusUrl = `/status/${existing}`;
-  res.setHeader('Location', statusUrl);
-  if (req.query.wait === 'true') {
-    const final = done ? await done : status;
-    res.status(finalStatusCode(final)).json({ ...presentStatus(final), duplicateOf: existing });
-    return;
-  }
-  done?.catch(() => undefined);
-  res.status(rerun ? 202 : 200).json({ id: existing, duplicateOf: existing, state, statusUrl });
+  await answerTakenStudy(req, res, { id: existing, state, done: done ?? status, acceptedStatus: rerun ? 202 : 200, extra: { duplicateOf: existing } });
 }
