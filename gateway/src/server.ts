@@ -1,17 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createEventBus, createLogger, DEFAULT_SHUTDOWN_TIMEOUT_MS, EventTypes, listen, type Logger } from '@dsv/common';
-import { createApp } from './app.ts';
-import { createDescriptorClient } from './clients/descriptor-client.ts';
-import { createValidatorClient } from './clients/validator-client.ts';
+import { createLogger, DEFAULT_SHUTDOWN_TIMEOUT_MS, listen, type Logger } from '@dsv/common';
+import { composeGateway } from './compose-gateway.ts';
 import type { GatewayConfig } from './config.ts';
-import { InstanceIndex } from './domain/instance-index.ts';
-import { StatusStore } from './domain/status-store.ts';
 import { StudyPipeline } from './domain/study-pipeline.ts';
 import { TerminalStates } from './domain/study-status.ts';
 import { sweepStaging } from './domain/sweep-staging.ts';
-import { UploadIndex } from './domain/upload-index.ts';
 
 export interface RunningGateway {
   url: string;
@@ -33,26 +28,10 @@ export interface GatewayOptions {
 export async function startGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('gateway', config.logLevel);
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? config.http.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
-  const events = createEventBus(logger, EventTypes.filter((type) => type.startsWith('study.')));
   const stagingDir = path.resolve(config.stagingDir);
   await mkdir(stagingDir, { recursive: true });
-  const store = new StatusStore(path.resolve(config.statusDir), logger);
-  const known = await store.open();
+  const { app, pipeline, known } = await composeGateway(config, logger);
   const swept = await sweepStaging(stagingDir, known);
-  const uploads = UploadIndex.build(known);
-  const instances = InstanceIndex.build(known);
-  const pipeline = new StudyPipeline({
-    store,
-    events,
-    logger,
-    validator: createValidatorClient(config.validatorUrl, config.pipeline.requestTimeoutMs, config.internalToken),
-    descriptor: createDescriptorClient(config.descriptorUrl, config.pipeline.requestTimeoutMs, config.internalToken),
-    stagingDir: config.stagingDir,
-    concurrency: config.pipeline.concurrency,
-    retry: config.pipeline.retry,
-    instances,
-  });
-  const app = createApp({ config, logger, events, store, pipeline, uploads });
   const server = await listen(app, {
     host: config.host,
     port: config.port,

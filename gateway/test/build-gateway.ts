@@ -1,15 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createEventBus, createLogger, EventTypes } from '@dsv/common';
-import { createApp } from '../src/app.ts';
-import { createDescriptorClient } from '../src/clients/descriptor-client.ts';
-import { createValidatorClient } from '../src/clients/validator-client.ts';
+import { createLogger } from '@dsv/common';
+import type { createApp } from '../src/app.ts';
+import { composeGateway } from '../src/compose-gateway.ts';
 import { GatewayConfigSchema, type GatewayConfig } from '../src/config.ts';
-import { InstanceIndex } from '../src/domain/instance-index.ts';
-import { StatusStore } from '../src/domain/status-store.ts';
-import { StudyPipeline } from '../src/domain/study-pipeline.ts';
-import { UploadIndex } from '../src/domain/upload-index.ts';
+import type { InstanceIndex } from '../src/domain/instance-index.ts';
+import type { StatusStore } from '../src/domain/status-store.ts';
+import type { StudyPipeline } from '../src/domain/study-pipeline.ts';
+import type { UploadIndex } from '../src/domain/upload-index.ts';
 
 /** A port nothing listens on: the siblings are "down". */
 export const DEAD_URL = 'http://127.0.0.1:9';
@@ -25,7 +24,7 @@ export interface TestGateway {
   cleanup(): Promise<void>;
 }
 
-/** The gateway app as main.ts builds it, on temporary folders, with config overrides. */
+/** The gateway as startGateway composes it (composeGateway), on temporary folders, with config overrides. */
 export async function buildGateway(
   overrides: {
     limits?: Partial<GatewayConfig['limits']>;
@@ -53,24 +52,7 @@ export async function buildGateway(
     pipeline: { concurrency: 2, requestTimeoutMs: 5000, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, ...overrides.retry } },
     http: { requestTimeoutMs: 10_000, headersTimeoutMs: 5000, ...overrides.http },
   }) as GatewayConfig;
-  const logger = createLogger('gateway', 'silent');
-  const events = createEventBus(logger, EventTypes);
-  const store = new StatusStore(config.statusDir, logger);
-  const known = await store.open();
-  const uploads = UploadIndex.build(known);
-  const instances = InstanceIndex.build(known);
-  const pipeline = new StudyPipeline({
-    store,
-    events,
-    logger,
-    validator: createValidatorClient(config.validatorUrl, 5000),
-    descriptor: createDescriptorClient(config.descriptorUrl, 5000),
-    stagingDir: config.stagingDir,
-    concurrency: 2,
-    retry: config.pipeline.retry,
-    instances,
-  });
-  const app = createApp({ config, logger, events, store, pipeline, uploads });
+  const { app, store, pipeline, uploads, instances } = await composeGateway(config, createLogger('gateway', 'silent'));
   return {
     app,
     config,

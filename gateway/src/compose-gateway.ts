@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { createEventBus, EventTypes, type EventBus, type Logger } from '@dsv/common';
+import type { Express } from 'express';
+import { createApp } from './app.ts';
+import { createDescriptorClient } from './clients/descriptor-client.ts';
+import { createValidatorClient } from './clients/validator-client.ts';
+import type { GatewayConfig } from './config.ts';
+import { InstanceIndex } from './domain/instance-index.ts';
+import { StatusStore } from './domain/status-store.ts';
+import { StudyPipeline } from './domain/study-pipeline.ts';
+import type { StudyStatus } from './domain/study-status.ts';
+import { UploadIndex } from './domain/upload-index.ts';
+
+export interface GatewayParts {
+  app: Express;
+  events: EventBus;
+  store: StatusStore;
+  pipeline: StudyPipeline;
+  uploads: UploadIndex;
+  instances: InstanceIndex;
+  /** Every status read back from disk. */
+  known: StudyStatus[];
+}
+
+/**
+ * The gateway's objects wired together from its config, with the persisted statuses read back: what
+ * startGateway listens with, and what the route tests drive with supertest.
+ */
+export async function composeGateway(config: GatewayConfig, logger: Logger): Promise<GatewayParts> {
+  const events = createEventBus(logger, EventTypes.filter((type) => type.startsWith('study.')));
+  const store = new StatusStore(path.resolve(config.statusDir), logger);
+  const known = await store.open();
+  const uploads = UploadIndex.build(known);
+  const instances = InstanceIndex.build(known);
+  const pipeline = new StudyPipeline({
+    store,
+    events,
+    logger,
+    validator: createValidatorClient(config.validatorUrl, config.pipeline.requestTimeoutMs, config.internalToken),
+    descriptor: createDescriptorClient(config.descriptorUrl, config.pipeline.requestTimeoutMs, config.internalToken),
+    stagingDir: config.stagingDir,
+    concurrency: config.pipeline.concurrency,
+    retry: config.pipeline.retry,
+    instances,
+  });
+  const app = createApp({ config, logger, events, store, pipeline, uploads });
+  return { app, events, store, pipeline, uploads, instances, known };
+}
