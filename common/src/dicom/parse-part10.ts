@@ -10,7 +10,9 @@ import { UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type DicomItem,
 import { lookupTransferSyntax, TransferSyntax } from './transfer-syntax.ts';
 
 const PREAMBLE_BYTES = 128;
-const INFLATE_CHUNK_BYTES = 1024 * 1024;
+/** Most deflated data sets inflate to less than this; past it, output chunks are larger than glibc's largest mmap threshold (32 MiB). */
+const SMALL_INFLATE_BYTES = 1024 * 1024;
+const LARGE_INFLATE_CHUNK_BYTES = 64 * 1024 * 1024;
 const MAGIC = 'DICM';
 const PIXEL_DATA = 'x7fe00010';
 /**
@@ -69,9 +71,7 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
   let inflateError: unknown;
   const inflater = (byteArray: Uint8Array, position: number): Uint8Array => {
     try {
-      // Output chunks of 1 MiB, not zlib's 16 KiB: hundreds of MB of small chunks (a bomb inflates up to the
-      // limit before it is refused) fragment the malloc heap, and the process kept that memory after the bomb.
-      const inflated = inflateRawSync(byteArray.subarray(position), { maxOutputLength: options.maxInflatedBytes, chunkSize: INFLATE_CHUNK_BYTES });
+      const inflated = inflateWithin(byteArray.subarray(position), options.maxInflatedBytes);
       const full = new Uint8Array(position + inflated.length);
       full.set(byteArray.subarray(0, position), 0);
       full.set(PREAMBLE_MASK, 0);
@@ -159,6 +159,22 @@ function explicitElementNearStart(bytes: Uint8Array): number | null {
     if ((group === 0x0002 || group === 0x0008) && VRS.has(vr)) return group;
   }
   return null;
+}
+
+/**
+ * Inflates at most `limit` bytes. A small data set in zlib's 16 KiB chunks; a large one, or a bomb (which
+ * inflates up to the limit before it is refused), in 64 MiB chunks: those are mapped apart from the malloc
+ * heap and go back to the system when freed, where hundreds of MB of small chunks fragment the heap and the
+ * process kept them after the bomb.
+ */
+function inflateWithin(deflated: Uint8Array, limit: number): Buffer {
+  const small = Math.min(limit, SMALL_INFLATE_BYTES);
+  try {
+    return inflateRawSync(deflated, { maxOutputLength: small });
+  } catch (error) {
+    if (small === limit || (error as { code?: string }).code !== 'ERR_BUFFER_TOO_LARGE') throw error;
+  }
+  return inflateRawSync(deflated, { maxOutputLength: limit, chunkSize: LARGE_INFLATE_CHUNK_BYTES });
 }
 
 function inflateFailure(error: unknown, final: boolean, options: ParseOptions): ParseAttempt {
