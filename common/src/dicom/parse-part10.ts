@@ -27,6 +27,17 @@ const VRS = new Set<string>([
   'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
 ]);
 
+/**
+ * dicom-parser recurses once per level of sequence nesting (and so does anything that walks the data set),
+ * so a few thousand levels overflow the stack: where exactly depends on how deep the stack already is and on
+ * what the JIT has compiled, and the same file was refused on one call and read on the next. Past this depth,
+ * far beyond any real data set and far below any stack's limit, a file is refused whatever the stack says.
+ */
+const MAX_SEQUENCE_DEPTH = 128;
+function tooDeep(): ParseAttempt {
+  return { status: 'failed', issues: [{ kind: 'unparseable', message: `sequences are nested more than ${MAX_SEQUENCE_DEPTH} levels deep` }], parsed: null };
+}
+
 export interface ParseOptions {
   /** A deflated data set may not inflate to more than this (deflate bombs). */
   maxInflatedBytes: number;
@@ -89,9 +100,10 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
   } catch (thrown) {
     if (inflateError !== undefined) return inflateFailure(inflateError, final, options);
     const message = thrownMessage(thrown);
+    const partial = (thrown as { dataSet?: LibDataSet } | null)?.dataSet;
+    if (/maximum call stack/i.test(message) || (partial && nestedTooDeep(partial.elements))) return tooDeep();
     if (message.includes('0002,0010')) return { status: 'failed', issues: [{ kind: 'meta-missing-transfer-syntax' }], parsed: null };
     if (!final) return { status: 'incomplete' };
-    const partial = (thrown as { dataSet?: LibDataSet } | null)?.dataSet;
     const parsed = partial ? toParsed(partial) : null;
     const overrun = partial ? findOverrun(partial.elements, partial.byteArray.length) : null;
     const issue: ParseIssue = overrun ?? (/past end|overrun|overread|eof/i.test(message)
@@ -100,6 +112,7 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
     return { status: 'failed', issues: [issue], parsed };
   }
 
+  if (nestedTooDeep(library.elements)) return tooDeep();
   const parsed = toParsed(library);
   const pixel = library.elements[PIXEL_DATA];
   if (pixel) {
@@ -267,6 +280,20 @@ function findOverrun(elements: Record<string, LibElement>, size: number): ParseI
     }
   }
   return null;
+}
+
+/** Walks the items breadth first, without recursion: the data set may be nested thousands deep. */
+function nestedTooDeep(elements: Record<string, LibElement>): boolean {
+  let level: Record<string, LibElement>[] = [elements];
+  for (let depth = 0; level.length > 0; depth++) {
+    if (depth > MAX_SEQUENCE_DEPTH) return true;
+    const next: Record<string, LibElement>[] = [];
+    for (const dataSet of level) {
+      for (const element of Object.values(dataSet)) for (const item of element.items ?? []) if (item.dataSet) next.push(item.dataSet.elements);
+    }
+    level = next;
+  }
+  return false;
 }
 
 /** An element of undefined length, not read as a sequence, whose value dicom-parser took to the end of the file: no delimiter ends it. */

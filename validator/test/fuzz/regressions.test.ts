@@ -6,7 +6,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { conformingAttributes, element, item, part10, UNDEFINED } from '../support/fixtures.ts';
-import { projectConfig } from '../support/inspect.ts';
+import { inspectBytes, projectConfig } from '../support/inspect.ts';
 
 /**
  * Inputs the fuzzer (validator-fuzz.test.ts) found wrong, minimised and rebuilt by hand, one comment per
@@ -20,6 +20,28 @@ async function validate(bytes: Buffer): Promise<ValidationReport> {
 }
 
 const codes = (report: ValidationReport): string[] => report.errors.map((finding) => finding.code);
+
+/** `depth` levels of ContentSequence → Item, both of undefined length, around one element, each level closed by its delimiters. */
+function nestedSequences(depth: number): Buffer {
+  const open = Buffer.concat([
+    element('0040A730', 'SQ', Buffer.alloc(0), { length: UNDEFINED }), // ContentSequence, undefined length
+    item(0xe000, Buffer.alloc(0), UNDEFINED), // Item, undefined length
+  ]);
+  const close = Buffer.concat([
+    Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]), // Item Delimitation Item (FFFE,E00D)
+    item(0xe0dd), // Sequence Delimitation Item (FFFE,E0DD)
+  ]);
+  return Buffer.concat([
+    ...new Array<Buffer>(depth).fill(open),
+    element('0040A040', 'CS', 'TEXT'), // ValueType, in the innermost item
+    ...new Array<Buffer>(depth).fill(close),
+  ]);
+}
+
+/** Runs `run` under `frames` more stack frames, as a caller deep in a framework would. */
+function atStackDepth<T>(frames: number, run: () => T): T {
+  return frames === 0 ? run() : [atStackDepth(frames - 1, run)][0]!;
+}
 
 /** Two full collections a tick apart: what is left is what is still held. */
 async function settledRss(): Promise<number> {
@@ -146,4 +168,29 @@ describe('fuzz regressions', () => {
     const growth = (await settledRss()) - before;
     expect(growth, `rss grew by ${(growth / 1024 / 1024).toFixed(0)} MB`).toBeLessThan(128 * 1024 * 1024);
   }, 30_000);
+
+  // Seed 1, r277, r891, r1449 (deep sequences 1,833 to 1,872 levels): the direct path said unparseable
+  // ("Maximum call stack size exceeded"), the route truncated, for the same bytes. At 1,000 levels with every
+  // delimiter, a file was valid on a shallow stack and unparseable under half a stack.
+  it('when sequences nest 129 levels deep, then the file is unparseable; at 128 it is read', async () => {
+    const file = (depth: number): Buffer => part10([...conformingAttributes(), nestedSequences(depth)]);
+    expect(codes(await validate(file(128)))).not.toContain('unparseable');
+    const report = await validate(file(129));
+    expect(report.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
+    expect(report.errors).toEqual([expect.objectContaining({ code: 'unparseable', message: expect.stringContaining('nested more than 128 levels') })]);
+  });
+
+  it('when a file nests 1,000 levels deep, then the answer is the same on a shallow stack and under half a stack', () => {
+    const bytes = part10([...conformingAttributes(), nestedSequences(1000)]);
+    let frames = 0;
+    try {
+      for (;; frames += 1000) atStackDepth(frames, () => 0);
+    } catch {
+      // frames is now about what the stack holds
+    }
+    const shallow = inspectBytes(bytes).issues;
+    const deep = atStackDepth(Math.floor(frames / 2), () => inspectBytes(bytes)).issues;
+    expect(deep).toEqual(shallow);
+    expect(shallow).toEqual([{ kind: 'unparseable', message: 'sequences are nested more than 128 levels deep' }]);
+  });
 });
