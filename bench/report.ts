@@ -135,7 +135,8 @@ function cpuPerInstance(run: RunResult | null): string {
   if (!run || run.instances === 0) return '-';
   const parts = run.processes.map((p) => (p.cpuMs === null ? Number.NaN : p.cpuMs / run.instances));
   const total = parts.reduce((sum, v) => sum + v, 0);
-  return parts.length > 1 ? `${parts.map((v) => fixed(v, 1)).join('+')} = ${fixed(total, 1)}` : fixed(total, 1);
+  const digits = total >= 100 ? 0 : 1;
+  return parts.length > 1 ? `${parts.map((v) => fixed(v, digits)).join('+')} = ${fixed(total, digits)}` : fixed(total, digits);
 }
 
 /** One line per workload and mode: medians, the ratio ours / Orthanc, and the issue's targets met or not. */

@@ -30,6 +30,9 @@ const USAGE = `npm run bench -- [options]
                    read one with: npx tsx bench/summarise-profile.ts DIR/FILE.cpuprofile
   --help`;
 
+/** A bad command line: answered with the message and the usage, exit code 2. */
+class UsageError extends Error {}
+
 const MODES: Record<WorkloadKind, Mode[]> = {
   ct: [
     { label: '1 request', concurrency: 1, perFile: false },
@@ -55,29 +58,35 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options | null {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      runs: { type: 'string', default: '3' },
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string', multiple: true },
-      'no-orthanc': { type: 'boolean', default: false },
-      'no-baseline': { type: 'boolean', default: false },
-      profile: { type: 'string' },
-      'quiet-wait': { type: 'string', default: '20' },
-      json: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        runs: { type: 'string', default: '3' },
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string', multiple: true },
+        'no-orthanc': { type: 'boolean', default: false },
+        'no-baseline': { type: 'boolean', default: false },
+        profile: { type: 'string' },
+        'quiet-wait': { type: 'string', default: '20' },
+        json: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
   if (values.help) return null;
   const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1, not ${values.runs}`);
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs must be a whole number ≥ 1, not ${values.runs}`);
   const quietWait = Number(values['quiet-wait']);
-  if (!Number.isFinite(quietWait) || quietWait < 0) throw new Error(`--quiet-wait takes seconds ≥ 0, not ${values['quiet-wait']}`);
+  if (!Number.isFinite(quietWait) || quietWait < 0) throw new UsageError(`--quiet-wait takes seconds ≥ 0, not ${values['quiet-wait']}`);
   const kinds = (values.only ?? ['ct,small,big']).flatMap((v) => v.split(',')).map((v) => v.trim());
   const unknown = kinds.filter((k) => !(k in MODES));
-  if (unknown.length) throw new Error(`--only takes ct, small or big, not ${unknown.join(', ')}`);
+  if (unknown.length) throw new UsageError(`--only takes ct, small or big, not ${unknown.join(', ')}`);
   return {
     runs,
     quick: values.quick,
@@ -291,7 +300,10 @@ let code = 1;
 try {
   code = await main();
 } catch (error) {
-  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    code = 2;
+  } else process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
 } finally {
   await cleanUp();
 }
