@@ -66,6 +66,8 @@ export class EncapsulatedItemWalker {
     if (group === ITEM_GROUP && element === SEQUENCE_DELIMITER) {
       this.delimited = true;
       if (this.items === 0) this.problem = 'the encapsulated Pixel Data has no Basic Offset Table item';
+      // PS3.5 §A.4 (Table A.4-1): the Sequence Delimitation Item's length is 00000000H.
+      else if (length !== 0) this.problem = `the Sequence Delimitation Item of the encapsulated Pixel Data has length ${length}, not 0`;
       return;
     }
     if (group !== ITEM_GROUP || element !== ITEM) {

@@ -5,7 +5,7 @@ import { createLogger, EventBus, newStudyId, ValidationReportSchema, type Valida
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
-import { conformingAttributes, element, item, part10, UNDEFINED } from '../support/fixtures.ts';
+import { conformingAttributes, element, encapsulatedImage, item, part10, UNDEFINED } from '../support/fixtures.ts';
 import { inspectBytes, projectConfig } from '../support/inspect.ts';
 
 /**
@@ -192,5 +192,18 @@ describe('fuzz regressions', () => {
     const deep = atStackDepth(Math.floor(frames / 2), () => inspectBytes(bytes)).issues;
     expect(deep).toEqual(shallow);
     expect(shallow).toEqual([{ kind: 'unparseable', message: 'sequences are nested more than 128 levels deep' }]);
+  });
+
+  // Seed 1 with FUZZ_CASES=8000, r5452 (RLE, [frag frag seq-delim-len frag]) and r7427: a Sequence Delimitation
+  // Item with a length of 1 to 65535 after the fragments, and the file was valid.
+  it('when the Sequence Delimitation Item of encapsulated Pixel Data has a length other than 0, then the encapsulation is broken', async () => {
+    const bytes = encapsulatedImage(element('7FE00010', 'OB', Buffer.concat([ // PixelData, RLE Lossless, undefined length
+      item(0xe000), // Basic Offset Table item, empty
+      item(0xe000, Buffer.alloc(6, 1)), // one fragment of 6 bytes
+      item(0xe0dd, Buffer.alloc(0), 5), // Sequence Delimitation Item with length 5 (PS3.5 §A.4: 00000000H)
+    ]), { length: UNDEFINED }));
+    const report = await validate(bytes);
+    expect(report.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
+    expect(report.errors).toEqual([expect.objectContaining({ code: 'encapsulation-broken', message: expect.stringContaining('has length 5, not 0') })]);
   });
 });
