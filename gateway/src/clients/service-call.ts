@@ -1,35 +1,50 @@
+import http from 'node:http';
+import https from 'node:https';
+import { pipeline } from 'node:stream/promises';
 import { AppError, type ErrorCode } from '@dsv/common';
 import type { z } from 'zod';
 import { RetryableError } from './retry.ts';
+import type { StagedMultipart } from './staged-multipart.ts';
 
 /** The header that proves to a sibling service that the call comes from the gateway. */
 export function internalAuth(token: string): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
+/** One client's connections to a sibling service, kept open between calls. */
+export function createServiceAgent(baseUrl: string): http.Agent {
+  return new URL(baseUrl).protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+}
+
+export interface ServiceRequest {
+  headers: Record<string, string>;
+  body: StagedMultipart;
+  agent: http.Agent;
+}
+
 const STORAGE_CODES = new Set<string>(['STORAGE_FULL', 'STORAGE_FAILED']);
 
 /**
- * One HTTP call to a sibling service, with its answer checked against the contract. Failures become
+ * One HTTP POST to a sibling service, with its answer checked against the contract. Failures become
  * AppErrors; those worth retrying (unreachable, timed out, 502/503/504) are wrapped in RetryableError.
  */
 export async function callService<S extends z.ZodType>(
   service: 'validator' | 'descriptor',
   url: string,
-  init: RequestInit,
+  request: ServiceRequest,
   schema: S,
   timeoutMs: number,
 ): Promise<{ status: number; body: z.infer<S> }> {
-  let response: Response;
+  const signal = AbortSignal.timeout(timeoutMs);
+  let response: { status: number; text: string };
   try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    response = await post(new URL(url), request, signal);
   } catch (error) {
-    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unreachable';
+    const reason = signal.aborted ? `no answer within ${timeoutMs} ms` : 'unreachable';
     throw new RetryableError(reason, new AppError('DOWNSTREAM_UNAVAILABLE', `The ${service} is ${reason}`, { service }, { cause: error }));
   }
-  const text = await response.text();
-  const json = parseJson(text);
-  if (!response.ok) {
+  const json = parseJson(response.text);
+  if (response.status < 200 || response.status > 299) {
     const code = (json as { error?: { code?: string } } | undefined)?.error?.code;
     if (code && STORAGE_CODES.has(code)) throw new AppError(code as ErrorCode, undefined, { service });
     if (response.status === 502 || response.status === 503 || response.status === 504) {
@@ -43,6 +58,40 @@ export async function callService<S extends z.ZodType>(
     throw new AppError('PROCESSING_FAILED', `The ${service} answered outside its contract`, { service });
   }
   return { status: response.status, body: parsed.data };
+}
+
+/**
+ * Sends the body through node:http with back-pressure: each chunk is read from disk only when the
+ * socket has taken the previous ones (Node 20's fetch does not wait, and held a 1 GB body in memory).
+ * An answer that arrives before the body is all sent (a 413, a 401) still counts, though the service
+ * may close the connection on the rest of the body.
+ */
+function post(url: URL, { headers, body, agent }: ServiceRequest, signal: AbortSignal): Promise<{ status: number; text: string }> {
+  const send = url.protocol === 'https:' ? https.request : http.request;
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = send(url, {
+      method: 'POST',
+      agent,
+      signal,
+      headers: { ...headers, 'content-type': body.contentType, 'content-length': String(body.contentLength) },
+    });
+    req.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    req.on('response', (res) => {
+      answered = true;
+      const parts: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => parts.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+      res.on('error', reject);
+      res.on('close', () => {
+        if (!res.complete) reject(new Error('the answer was cut short'));
+      });
+    });
+    // A failed send destroys the request, which reports the error above (unless an answer came first).
+    pipeline(body.chunks(), req).catch(() => undefined);
+  });
 }
 
 function parseJson(text: string): unknown {
