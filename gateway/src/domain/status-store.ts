@@ -1,11 +1,13 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { isStudyId, writeJsonAtomic, type Logger } from '@dsv/common';
+import { isStudyId, writeFileAtomic, type Logger } from '@dsv/common';
 import type { StudyStatus } from './study-status.ts';
 
 /**
- * The status of every upload, in memory and on disk (`<statusDir>/<id>.json`, written atomically), so
- * that GET /status/<id> answers the same after a restart. Writes of one id are serialised.
+ * The status of every upload, in memory and on disk (`<statusDir>/<id>.json`, written atomically as
+ * compact JSON), so that GET /status/<id> answers the same after a restart. Writes of one id are
+ * serialised. A change can stay in memory when losing it in a crash is harmless (the pipeline runs an
+ * unfinished study again from the start): each write is an fsync and a rename.
  */
 export class StatusStore {
   private readonly statuses = new Map<string, StudyStatus>();
@@ -42,13 +44,16 @@ export class StatusStore {
     return [...this.statuses.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  /** Applies a change, stamps updatedAt, and persists it before resolving. */
-  async update(id: string, change: (status: StudyStatus) => void): Promise<StudyStatus> {
+  /**
+   * Applies a change and stamps updatedAt; with `persist` (the default), resolves once it is on disk,
+   * otherwise at once, leaving the file as the last persisted change wrote it.
+   */
+  async update(id: string, change: (status: StudyStatus) => void, { persist = true }: { persist?: boolean } = {}): Promise<StudyStatus> {
     const status = this.statuses.get(id);
     if (!status) throw new Error(`no status for ${id}`);
     change(status);
     status.updatedAt = new Date().toISOString();
-    await this.persist(status);
+    if (persist) await this.persist(status);
     return status;
   }
 
@@ -58,10 +63,26 @@ export class StatusStore {
   }
 
   private persist(status: StudyStatus): Promise<void> {
-    const snapshot = structuredClone(status);
-    const previous = this.writes.get(status.id) ?? Promise.resolve();
-    const write = previous.then(() => writeJsonAtomic(path.join(this.dir, `${status.id}.json`), snapshot));
-    this.writes.set(status.id, write.catch(() => undefined));
+    // Serialised now: the status may change again before the previous write of this id has ended.
+    const snapshot = JSON.stringify(status);
+    const { id } = status;
+    const previous = this.writes.get(id) ?? Promise.resolve();
+    const write = previous.then(() => writeFileAtomic(path.join(this.dir, `${id}.json`), snapshot));
+    const settled: Promise<void> = write.then(
+      () => this.forget(id, settled),
+      () => this.forget(id, settled),
+    );
+    this.writes.set(id, settled);
     return write;
+  }
+
+  /** A write that has settled is dropped, unless a later one of the same id already waits on it. */
+  private forget(id: string, write: Promise<void>): void {
+    if (this.writes.get(id) === write) this.writes.delete(id);
+  }
+
+  /** How many ids have a write under way (for the tests: the map does not grow with every upload). */
+  get pendingWrites(): number {
+    return this.writes.size;
   }
 }

@@ -30,11 +30,16 @@ const STORED: Outcome = { httpStatus: 201, code: 'STORED', message: 'The study i
  * Takes an accepted upload through validation and storage. The staged files stay until the descriptor
  * has the study (stored or rejected), so a failed study can run again from them.
  *
- * Crash safety: every state is persisted before the step it names starts, and every step can run twice.
- * A study found in 'received', 'validating' or 'describing' at start-up runs again from the start: the
- * validator is a pure function of the files, and the descriptor answers a second describe of a study it
- * already published with alreadyStored (one rename publishes a study; a half-assembled one is never
- * visible). The staged files are removed only after the final state is on disk.
+ * Crash safety: every step can run twice. A study found in 'received', 'validating' or 'describing' at
+ * start-up runs again from the start: the validator is a pure function of the files, and the descriptor
+ * answers a second describe of a study it already published with alreadyStored (one rename publishes a
+ * study; a half-assembled one is never visible). So only three states must reach the disk before the
+ * next step: 'received' (the upload is accepted), 'describing' (the study's instances are claimed: the
+ * instance index is rebuilt from the persisted statuses, and without the claim an upload of other bytes
+ * under the same UIDs could be stored while this study, perhaps already published, waits to run again)
+ * and the final state. 'validating', and the verdict of a study that goes to rejected/, live in memory
+ * only: a crash loses nothing that running again from 'received' does not redo. The staged files are
+ * removed only after the final state is on disk.
  */
 export class StudyPipeline {
   private readonly queue: WorkQueue;
@@ -103,27 +108,35 @@ export class StudyPipeline {
     const started = Date.now();
     const current = store.get(id)!;
     if (TerminalStates.has(current.state) && current.state !== 'failed') return current;
-    await store.update(id, (s) => {
-      s.state = 'validating';
-      s.outcome = null;
-      s.attempts += 1;
-    });
+    await store.update(
+      id,
+      (s) => {
+        s.state = 'validating';
+        s.outcome = null;
+        s.attempts += 1;
+      },
+      { persist: false },
+    );
     try {
       const report = await this.validate(current);
       const files = withInstanceUids(current.upload.files, report.instances);
       // Check and claim in one synchronous step: two uploads in flight cannot both store a version.
       const conflicts: InstanceConflict[] = report.valid ? instances.checkAndClaim(id, files) : [];
       const verdict = conflicts.length > 0 ? reportWithConflicts(report, conflicts) : report;
-      await store.update(id, (s) => {
-        s.upload.files = files;
-        s.events.push(...report.events);
-        s.study = summariseStudy(report.instances);
-        s.findings = { errors: verdict.errors.length, warnings: verdict.warnings.length, firstErrors: verdict.errors.slice(0, FIRST_ERRORS_SHOWN) };
-        if (conflicts.length > 0) s.conflicts = conflicts;
-        else delete s.conflicts;
-        s.events.push(this.publish('study.validated', s, { valid: verdict.valid, errors: verdict.errors.length, warnings: verdict.warnings.length }));
-        if (verdict.valid) s.state = 'describing';
-      });
+      await store.update(
+        id,
+        (s) => {
+          s.upload.files = files;
+          s.events.push(...report.events);
+          s.study = summariseStudy(report.instances);
+          s.findings = { errors: verdict.errors.length, warnings: verdict.warnings.length, firstErrors: verdict.errors.slice(0, FIRST_ERRORS_SHOWN) };
+          if (conflicts.length > 0) s.conflicts = conflicts;
+          else delete s.conflicts;
+          s.events.push(this.publish('study.validated', s, { valid: verdict.valid, errors: verdict.errors.length, warnings: verdict.warnings.length }));
+          if (verdict.valid) s.state = 'describing';
+        },
+        { persist: verdict.valid },
+      );
       if (conflicts.length > 0) {
         const heldBy = [...new Set(conflicts.map((c) => c.heldBy))];
         this.deps.logger.warn({ studyId: id, conflicts: conflicts.length, rejected: !verdict.valid, heldBy }, 'instance already stored with other bytes');

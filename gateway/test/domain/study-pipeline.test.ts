@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError, createEventBus, createLogger, EventTypes, newStudyId, type DescribeRequest, type DescribeResult, type ValidationReport } from '@dsv/common';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DescriptorClient } from '../../src/clients/descriptor-client.ts';
 import type { ValidatorClient } from '../../src/clients/validator-client.ts';
 import { InstanceIndex } from '../../src/domain/instance-index.ts';
@@ -183,6 +183,43 @@ describe('StudyPipeline', () => {
       expect(final).toMatchObject({ state: 'stored', outcome: { code: 'STORED' }, attempts: 1 });
       expect(final.conflicts).toBeUndefined();
       expect(final.events.map((e) => e.type)).toEqual(['study.resumed', 'study.validated', 'study.processed']);
+    });
+  });
+
+  describe('what reaches the disk', () => {
+    const onDisk = async (id: string): Promise<StudyStatus> => JSON.parse(await readFile(path.join(dir, 'status', `${id}.json`), 'utf8')) as StudyStatus;
+
+    it("then 'validating' stays in memory, 'describing' (the instances claimed) is on disk before the descriptor is called, and the final state after", async () => {
+      const pipeline = pipelineFor(new InstanceIndex());
+      let open = (): void => undefined;
+      descriptorGate = new Promise((resolve) => (open = resolve));
+      const id = await accepted([{ uid: '2.25.20', sha: 'g1' }]);
+      const done = pipeline.submit(id);
+      await vi.waitFor(() => expect(store.get(id)!.state).toBe('describing'));
+      expect(await onDisk(id)).toMatchObject({ state: 'describing', upload: { files: [{ SOPInstanceUID: '2.25.20' }] } });
+      // Restarted here, the claim would be rebuilt from the file.
+      expect(InstanceIndex.build([await onDisk(id)]).holderOf('2.25.20')).toBe(id);
+      open();
+      await done;
+      expect(await onDisk(id)).toEqual(store.get(id));
+      expect((await onDisk(id)).state).toBe('stored');
+      expect(await readFile(path.join(dir, 'status', `${id}.json`), 'utf8')).not.toContain('\n ');
+      expect(store.pendingWrites).toBe(0);
+    });
+
+    it("then a study on its way to rejected/ keeps 'received' on disk until its final state", async () => {
+      const pipeline = pipelineFor(new InstanceIndex());
+      const first = await accepted([{ uid: '2.25.21', sha: 'h1' }]);
+      await pipeline.submit(first);
+      let open = (): void => undefined;
+      descriptorGate = new Promise((resolve) => (open = resolve));
+      const second = await accepted([{ uid: '2.25.21', sha: 'h1-changed' }]);
+      const done = pipeline.submit(second);
+      await vi.waitFor(() => expect(store.get(second)!.events.map((e) => e.type)).toContain('study.validated'));
+      expect((await onDisk(second)).state).toBe('received');
+      open();
+      expect((await done).state).toBe('rejected');
+      expect((await onDisk(second)).state).toBe('rejected');
     });
   });
 
