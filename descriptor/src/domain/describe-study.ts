@@ -3,8 +3,8 @@ import path from 'node:path';
 import { AppError, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type LifecycleEvent } from '@dsv/common';
 import type { Request } from 'express';
 import type { DescriptorConfig } from '../config.ts';
-import { composeStudy, describeFile } from './compose-study.ts';
-import { spoolDicomJson } from './dicom-json-spool.ts';
+import { composeStudy, describeFile, type DescribedFile } from './compose-study.ts';
+import { DicomJsonSpool } from './dicom-json-spool.ts';
 import { storedPath } from './plan-layout.ts';
 import { readStoredStudy, type StoredEntry } from './read-stored-study.ts';
 import { entryFromMetadata } from './read-study-entry.ts';
@@ -31,24 +31,42 @@ export async function describeStudy(req: Request, context: EventContext, deps: D
   const { config } = deps;
   const existing = await findStudy(config, studyId);
   let sectionsRead = false;
-  const received = await receiveStudy(req, { studyId, roots: config, limits: config.limits, existing: existing?.disposition ?? null }, async (file, request) => {
-    const { described, dicomJson } = describeFile(file, {
-      withSections: !sectionsRead,
-      storedPath: request.disposition === 'stored' ? (uid) => storedPath(request.files.length, uid) : null,
+  const spool = new DicomJsonSpool();
+  try {
+    const received = await receiveStudy(req, { studyId, roots: config, limits: config.limits, existing: existing?.disposition ?? null }, async (file, request, tempDir) => {
+      const { described, dicomJson } = describeFile(file, {
+        withSections: !sectionsRead,
+        storedPath: request.disposition === 'stored' ? (uid) => storedPath(request.files.length, uid) : null,
+      });
+      sectionsRead ||= described.sections !== null;
+      if (dicomJson) await spool.add(file.file, dicomJson, tempDir);
+      return described;
     });
-    sectionsRead ||= described.sections !== null;
-    if (dicomJson) await spoolDicomJson(file.tempPath, dicomJson);
-    return described;
-  });
-  const { request, sizes } = received;
-  if (existing || received.tempDir === null) return answerStored(request, sizes, context, deps);
+    const { request, sizes } = received;
+    if (existing || received.tempDir === null) return await answerStored(request, sizes, context, deps);
+    return await publishStudy(request, sizes, received.tempDir, received.files, spool, context, deps);
+  } finally {
+    await spool.close();
+  }
+}
 
-  const tempDir = received.tempDir;
+async function publishStudy(
+  request: DescribeRequest,
+  sizes: ReadonlyMap<string, number>,
+  tempDir: string,
+  files: DescribedFile[],
+  spool: DicomJsonSpool,
+  context: EventContext,
+  deps: DescribeDeps,
+): Promise<DescribeResult> {
+  const { studyId } = context;
+  const { config } = deps;
+  let published = false;
   try {
     const createdAt = (deps.now?.() ?? new Date()).toISOString();
-    const content = composeStudy(request, received.files, createdAt);
+    const content = composeStudy(request, files, createdAt);
     const finalDir = path.join(rootFor(config, request.disposition), studyId);
-    const published = await storeStudy({ tempDir, finalDir, ...content });
+    published = await storeStudy({ tempDir, finalDir, disposition: request.disposition, spool, ...content });
     if (!published) return await answerStored(request, sizes, context, deps);
     deps.index?.record(entryFromMetadata(studyId, request.disposition, createdAt, content.metadata));
 
@@ -61,7 +79,7 @@ export async function describeStudy(req: Request, context: EventContext, deps: D
         studyInstanceUid: study.StudyInstanceUID,
       }));
     }
-    const entries = received.files.map((file, index) => ({
+    const entries = files.map((file, index) => ({
       ...file,
       path: content.placed[index]!.path,
       SOPInstanceUID: file.attributes?.instance.SOPInstanceUID ?? null,
@@ -69,7 +87,8 @@ export async function describeStudy(req: Request, context: EventContext, deps: D
     events.push(publishStorage(deps.events, context, request.disposition, entries, false));
     return toResult(studyId, request.disposition, false, finalDir, entries, content.metadata !== null, events);
   } finally {
-    await rm(tempDir, { recursive: true, force: true });
+    // Once published, the assembly folder is the study folder: nothing is left to remove.
+    if (!published) await rm(tempDir, { recursive: true, force: true });
   }
 }
 

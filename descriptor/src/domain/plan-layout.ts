@@ -39,3 +39,13 @@ export function storedPath(fileCount: number, uid: string | null): string | null
   if (fileCount === 1) return StudyLayout.original;
   return uid !== null && isValidUid(uid) ? `${StudyLayout.originals}/${uid}.dcm` : null;
 }
+
+/**
+ * Where a file streams in, inside the assembly folder, before its header is read: its final place when
+ * that is known from the request alone (a valid study of one file, a rejected upload), else beside its
+ * final place under its stored name, one rename in the same folder away.
+ */
+export function receivedPath(disposition: Disposition, fileCount: number, file: string): string {
+  if (disposition === 'rejected') return `${StudyLayout.files}/${file}`;
+  return fileCount === 1 ? StudyLayout.original : `${StudyLayout.originals}/${file}`;
+}

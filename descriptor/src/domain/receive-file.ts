@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DicomInspector, type InspectOptions, type Inspection } from '@dsv/common';
@@ -15,12 +14,11 @@ export interface ReceivedFile {
 }
 
 /**
- * Streams one file part into `dir` while hashing it and reading its header, in the same pass: the bytes
+ * Streams one file part into `target` (a new file) while hashing it and reading its header, in the same pass: the bytes
  * are read once, whatever the size of the file, and only the header stays in memory. The file is flushed
  * to disk before this resolves, so the folder rename that publishes it cannot outrun its data.
  */
-export async function receiveFile(source: Readable, file: string, dir: string, options: InspectOptions): Promise<ReceivedFile> {
-  const tempPath = path.join(dir, file);
+export async function receiveFile(source: Readable, file: string, tempPath: string, options: InspectOptions): Promise<ReceivedFile> {
   const hash = createHash('sha256');
   const inspector = new DicomInspector(options);
   let sizeBytes = 0;

@@ -1,11 +1,12 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, streamMultipart, type DescribeRequest, type FilePart } from '@dsv/common';
 import type { Request } from 'express';
 import type { DescriptorConfig } from '../config.ts';
 import { parseDescribeRequest } from './parse-describe-request.ts';
+import { receivedPath } from './plan-layout.ts';
 import { receiveFile, type ReceivedFile } from './receive-file.ts';
-import { createIncomingDir, rootFor, StudyLayout, type Disposition, type StudyRoots } from './study-folder.ts';
+import { createIncomingDir, rootFor, type Disposition, type StudyRoots } from './study-folder.ts';
 
 export interface ReceiveStudyOptions {
   studyId: string;
@@ -19,7 +20,7 @@ export interface ReceivedStudy<T> {
   request: DescribeRequest;
   /** Bytes received per stored name. */
   sizes: ReadonlyMap<string, number>;
-  /** The assembly folder holding `files/<stored name>`; null when nothing was written. */
+  /** The assembly folder holding each file where `receivedPath` puts it; null when nothing was written. */
   tempDir: string | null;
   /** What `describe` made of each file, in the request's order; empty when nothing was written. */
   files: T[];
@@ -33,7 +34,7 @@ export interface ReceivedStudy<T> {
 export async function receiveStudy<T>(
   req: Request,
   options: ReceiveStudyOptions,
-  describe: (file: ReceivedFile, request: DescribeRequest) => T | Promise<T>,
+  describe: (file: ReceivedFile, request: DescribeRequest, tempDir: string) => T | Promise<T>,
 ): Promise<ReceivedStudy<T>> {
   const { studyId, limits, existing } = options;
   let request: DescribeRequest | null = null;
@@ -41,6 +42,8 @@ export async function receiveStudy<T>(
   let tempDir: Promise<string> | null = null;
   const sizes = new Map<string, number>();
   const described = new Map<string, T>();
+  // Parts are handled concurrently (the next starts while the last is described): one mkdir per folder.
+  const folders = new Map<string, Promise<unknown>>();
   // Control flow analysis does not see the handlers assign it: read it through a function.
   const assembling = (): Promise<string | null> => tempDir ?? Promise.resolve(null);
 
@@ -68,10 +71,17 @@ export async function receiveStudy<T>(
       return;
     }
     tempDir ??= createIncomingDir(rootFor(options.roots, current.disposition), studyId);
-    const received = await receiveFile(stream, filename, path.join(await tempDir, StudyLayout.files), limits);
+    const dir = await tempDir;
+    const relative = receivedPath(current.disposition, current.files.length, filename);
+    const folder = path.posix.dirname(relative);
+    if (folder !== '.') {
+      if (!folders.has(folder)) folders.set(folder, mkdir(path.join(dir, folder)));
+      await folders.get(folder);
+    }
+    const received = await receiveFile(stream, filename, path.join(dir, relative), limits);
     if ((stream as { truncated?: boolean }).truncated) throw new AppError('UPLOAD_FILE_TOO_LARGE', undefined, { limit: limits.maxFileBytes });
     sizes.set(filename, received.sizeBytes);
-    described.set(filename, await describe(received, current));
+    described.set(filename, await describe(received, current, dir));
   };
 
   try {

@@ -1,19 +1,21 @@
-import { mkdir, open, rename, rmdir } from 'node:fs/promises';
+import { mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '@dsv/common';
-import { writeDicomJsonArray } from './dicom-json-spool.ts';
-import type { PlacedFile } from './plan-layout.ts';
-import { StudyLayout } from './study-folder.ts';
+import type { DicomJsonSpool } from './dicom-json-spool.ts';
+import { receivedPath, type PlacedFile } from './plan-layout.ts';
+import { StudyLayout, type Disposition } from './study-folder.ts';
 
 export interface StudyAssembly {
-  /** `<root>/.incoming/<id>.<random>/`, holding the received files in `files/<stored name>`. */
+  /** `<root>/.incoming/<id>.<random>/`, holding each received file where `receivedPath` put it. */
   tempDir: string;
   /** `<root>/<id>`, on the same file system. */
   finalDir: string;
+  disposition: Disposition;
   placed: readonly PlacedFile[];
   metadata: unknown;
-  /** A valid study: the stored names whose spooled DICOM JSON makes metadata.dicom.json, in this order. */
+  /** A valid study: the stored names whose DICOM JSON makes metadata.dicom.json, in this order. */
   dicomJsonOrder: readonly string[] | null;
+  /** Where that DICOM JSON waits. */
+  spool: DicomJsonSpool;
   fhir: unknown;
   validationLog: string;
 }
@@ -23,26 +25,32 @@ export interface StudyAssembly {
  * whole or not at all (rename(2) is atomic within a file system). Answers false, publishing nothing,
  * when a folder of that id appeared meanwhile: another request for the same id got there first.
  * The caller removes the assembly folder whatever happens.
+ *
+ * Nothing inside the assembly folder is visible before that rename, so its files are written in place,
+ * without a temporary name each; what the rename needs on disk first is each file's data (one fsync per
+ * file) and the folders' entries (one fsync per folder).
  */
 export async function storeStudy(assembly: StudyAssembly): Promise<boolean> {
-  const { tempDir } = assembly;
-  const received = path.join(tempDir, StudyLayout.files);
-  if (assembly.dicomJsonOrder !== null) {
-    await writeDicomJsonArray(path.join(tempDir, StudyLayout.dicomJson), assembly.dicomJsonOrder.map((file) => path.join(received, file)));
-  }
-  for (const { file, path: target } of assembly.placed) {
+  const { tempDir, placed } = assembly;
+  const folders = new Set([tempDir]);
+  for (const { file, path: target } of placed) {
+    const from = path.join(tempDir, receivedPath(assembly.disposition, placed.length, file));
     const to = path.join(tempDir, target);
-    if (path.dirname(to) === received) continue;
+    folders.add(path.dirname(to));
+    if (from === to) continue;
     await mkdir(path.dirname(to), { recursive: true });
-    await rename(path.join(received, file), to);
+    await rename(from, to);
   }
-  if (assembly.placed.every(({ path: target }) => !target.startsWith(`${StudyLayout.files}/`))) await rmdir(received);
-  if (assembly.metadata !== null) await writeJsonAtomic(path.join(tempDir, StudyLayout.metadata), assembly.metadata);
-  if (assembly.fhir !== null) await writeJsonAtomic(path.join(tempDir, StudyLayout.fhir), assembly.fhir);
-  await writeFileAtomic(path.join(tempDir, StudyLayout.validationLog), assembly.validationLog);
-  // The renames inside the folder must be on disk before the folder is published.
-  for (const dir of new Set(assembly.placed.map(({ path: target }) => path.dirname(path.join(tempDir, target))))) await syncDirectory(dir);
-  await syncDirectory(tempDir);
+  const writes: Promise<void>[] = [];
+  if (assembly.dicomJsonOrder !== null) writes.push(assembly.spool.writeArray(path.join(tempDir, StudyLayout.dicomJson), assembly.dicomJsonOrder));
+  if (assembly.metadata !== null) writes.push(writeDurable(path.join(tempDir, StudyLayout.metadata), formatJson(assembly.metadata)));
+  if (assembly.fhir !== null) writes.push(writeDurable(path.join(tempDir, StudyLayout.fhir), formatJson(assembly.fhir)));
+  writes.push(writeDurable(path.join(tempDir, StudyLayout.validationLog), assembly.validationLog));
+  // allSettled: no file is still being written when the caller removes the folder after a failure.
+  const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  // The entries made or renamed inside the folder must be on disk before the folder is published.
+  await Promise.all([...folders].map(syncDirectory));
   try {
     await rename(tempDir, assembly.finalDir);
   } catch (error) {
@@ -52,6 +60,23 @@ export async function storeStudy(assembly: StudyAssembly): Promise<boolean> {
   }
   await syncDirectory(path.dirname(assembly.finalDir));
   return true;
+}
+
+/** Pretty-printed while small (read by people); compact past 1 MiB, where indentation only costs. */
+function formatJson(value: unknown): string {
+  const compact = JSON.stringify(value);
+  return compact.length > 1 << 20 ? `${compact}\n` : `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** A new file in the assembly folder, its data flushed to disk before this resolves. */
+async function writeDurable(target: string, data: string): Promise<void> {
+  const handle = await open(target, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** fsync(2) on a folder makes the entries created or renamed in it durable. */

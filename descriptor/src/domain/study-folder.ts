@@ -43,13 +43,19 @@ export async function findStudy(roots: StudyRoots, studyId: string): Promise<{ d
   return null;
 }
 
-/** A new, empty assembly folder for one request, with the `files/` folder the parts stream into. */
+/**
+ * A new, empty assembly folder for one request. `.incoming/` is made only when it is missing (at the
+ * first study after a start): one system call per study, not three.
+ */
 export async function createIncomingDir(root: string, studyId: string): Promise<string> {
-  const incoming = path.join(root, INCOMING);
-  await mkdir(incoming, { recursive: true });
-  const dir = await mkdtemp(path.join(incoming, `${studyId}.`));
-  await mkdir(path.join(dir, StudyLayout.files));
-  return dir;
+  const prefix = path.join(root, INCOMING, `${studyId}.`);
+  try {
+    return await mkdtemp(prefix);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(path.join(root, INCOMING), { recursive: true });
+  return mkdtemp(prefix);
 }
 
 /** At start-up: whatever a crash left half-assembled was never visible as a study, and goes. */
