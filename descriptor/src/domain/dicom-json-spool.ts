@@ -1,6 +1,7 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { DicomJsonDataset } from './dicom-json.ts';
+import { writeDurable } from './write-durable.ts';
 
 /** DICOM JSON held in memory per study before it goes to the spool file: a small study never touches disk. */
 export const SPOOL_MEMORY_BYTES = 1 << 20;
@@ -56,6 +57,12 @@ export class DicomJsonSpool {
    * rename publishes whole, so it needs no temporary name of its own.
    */
   async writeArray(target: string, order: readonly string[]): Promise<void> {
+    if (!this.#spilled) {
+      const pieces = order.map((file, index) => [Buffer.from(index === 0 ? '[\n' : ',\n'), this.#inMemoryPiece(file)]).flat();
+      await writeDurable(target, Buffer.concat([...(pieces.length === 0 ? [Buffer.from('[\n')] : pieces), Buffer.from('\n]\n')]));
+      await this.close();
+      return;
+    }
     const handle = await open(target, 'wx');
     try {
       let batch: Buffer[] = [Buffer.from('[\n')];
@@ -104,6 +111,12 @@ export class DicomJsonSpool {
     this.#end += text.length;
     await this.#handle!.write(text, 0, text.length, offset);
     return { offset, length: text.length };
+  }
+
+  #inMemoryPiece(file: string): Buffer {
+    const piece = this.#pieces.get(file);
+    if (piece === undefined || !('text' in piece)) throw new Error(`No DICOM JSON was kept for ${file}`);
+    return piece.text;
   }
 
   async #read(file: string): Promise<Buffer> {

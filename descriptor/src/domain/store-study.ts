@@ -1,8 +1,9 @@
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { DicomJsonSpool } from './dicom-json-spool.ts';
 import { receivedPath, type PlacedFile } from './plan-layout.ts';
 import { StudyLayout, type Disposition } from './study-folder.ts';
+import { syncDirectory, writeDurable } from './write-durable.ts';
 
 export interface StudyAssembly {
   /** `<root>/.incoming/<id>.<random>/`, holding each received file where `receivedPath` put it. */
@@ -66,25 +67,4 @@ export async function storeStudy(assembly: StudyAssembly): Promise<boolean> {
 function formatJson(value: unknown): string {
   const compact = JSON.stringify(value);
   return compact.length > 1 << 20 ? `${compact}\n` : `${JSON.stringify(value, null, 2)}\n`;
-}
-
-/** A new file in the assembly folder, its data flushed to disk before this resolves. */
-async function writeDurable(target: string, data: string): Promise<void> {
-  const handle = await open(target, 'wx');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** fsync(2) on a folder makes the entries created or renamed in it durable. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

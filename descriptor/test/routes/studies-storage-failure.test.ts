@@ -46,7 +46,14 @@ vi.mock('node:fs', async (importOriginal) => {
       destroy: (error, callback) => real.close(() => callback(error)),
     });
   }) as typeof actual.createWriteStream;
-  return { ...actual, createWriteStream, default: { ...actual, createWriteStream } };
+  /** The outputs of a study are written with callback fs and a bare descriptor (write-durable.ts). */
+  const open = ((file: string, ...rest: unknown[]) => {
+    const code = faults.open?.(String(file), '');
+    const callback = rest.at(-1) as (error: NodeJS.ErrnoException | null, fd?: number) => void;
+    if (code) process.nextTick(() => callback(errnoError(code, 'open', String(file))));
+    else (actual.open as (...args: unknown[]) => void)(file, ...rest);
+  }) as typeof actual.open;
+  return { ...actual, createWriteStream, open, default: { ...actual, createWriteStream, open } };
 });
 
 describe.skipIf(!corpusAvailable)('POST /v1/studies/:id when storage fails', () => {
