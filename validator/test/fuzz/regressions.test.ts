@@ -10,7 +10,8 @@ import { inspectBytes, projectConfig } from '../support/inspect.ts';
 
 /**
  * Inputs the fuzzer (validator-fuzz.test.ts) found wrong, minimised and rebuilt by hand, one comment per
- * element. Each names the seed that found it; each goes through the real route.
+ * element. Each names the seed or fixed case that found it; each goes through the real route, but for the
+ * one that must choose how deep the stack is when the file is parsed.
  */
 const app = createApp({ config: projectConfig(), logger: createLogger('validator', 'silent'), events: new EventBus() });
 
