@@ -83,8 +83,8 @@ describe.skipIf(!corpusAvailable)('SIGTERM', () => {
   });
 
   it('when the validator and the descriptor get SIGTERM while a large study passes through them, then each exits 0 and the study is still stored once', async () => {
-    // Enough retries to outlast a restart on a loaded machine (tsx start-up alone can take seconds).
-    const configDir = await writeConfigDir({ gateway: { pipeline: { retry: { attempts: 100, baseDelayMs: 100, maxDelayMs: 300 } } } });
+    // Retries spread over ~15 s to outlast a restart on a loaded machine (tsx start-up alone can take seconds).
+    const configDir = await writeConfigDir({ gateway: { pipeline: { retry: { attempts: 20, baseDelayMs: 200, maxDelayMs: 1500 } } } });
     stack = await startStack({ CONFIG_DIR: configDir });
     const files = entryFiles(loadManifest().find((e) => e.path === 'valid/synthetic/ct-512-explicit-le')!);
     const answer = upload(stack.gateway.url, files, '?wait=true');
