@@ -18,12 +18,12 @@ import { Random, seedFromEnv } from './prng.ts';
  * well-formed report in time, with no 500, no crash and bounded memory.
  *
  * FUZZ_SEED replays a run (it is printed first and in every failure), FUZZ_CASES sets the number of seeded
- * cases (default 2500), FUZZ_ONLY=r12,f3 runs only those cases, FUZZ_HTTP the number of files sent over
- * HTTP (default 1500, 'all' for every case), FUZZ_BOUND_MS the time one file may take (default 5000: a
+ * cases (default 4000), FUZZ_ONLY=r12,f3 runs only those cases, FUZZ_HTTP the number of files sent over
+ * HTTP (default 2000, 'all' for every case), FUZZ_BOUND_MS the time one file may take (default 5000: a
  * hang detector, not a benchmark).
  */
 const seed = seedFromEnv(process.env.FUZZ_SEED);
-const count = Number(process.env.FUZZ_CASES ?? 2500);
+const count = Number(process.env.FUZZ_CASES ?? 4000);
 const boundMs = Number(process.env.FUZZ_BOUND_MS ?? 5000);
 const MEMORY_GROWTH_LIMIT = 200 * 1024 * 1024;
 
@@ -31,7 +31,7 @@ const config = projectConfig();
 const sources = loadSources();
 const plan = planCases({ seed, count, sources, maxInflatedBytes: config.limits.maxInflatedBytes });
 const ids = process.env.FUZZ_ONLY ? process.env.FUZZ_ONLY.split(',').map((id) => id.trim()) : plan.ids;
-const httpTarget = process.env.FUZZ_HTTP === 'all' ? ids.length : Number(process.env.FUZZ_HTTP ?? 1500);
+const httpTarget = process.env.FUZZ_HTTP === 'all' ? ids.length : Number(process.env.FUZZ_HTTP ?? 2000);
 
 console.info('[fuzz] seed', seed, 'cases', ids.length);
 if (!corpusAvailable) console.warn(`[fuzz] ${corpusSkipReason}; only the hand-built inputs run (random bytes, deep sequences, deflate bombs, encapsulation)`);
