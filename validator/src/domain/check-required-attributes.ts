@@ -1,4 +1,5 @@
 import { ElementReader, lookupKeyword, Tag, type DicomElement, type Finding, type Inspection, type TagKeyword } from '@dsv/common';
+import { requiresImagePixel } from './iod/iods.ts';
 import { isEmptyValue } from './is-empty-value.ts';
 import { makeFinding } from './make-finding.ts';
 
@@ -27,9 +28,8 @@ export function checkRequiredAttributes(inspection: Inspection, required: Requir
     if (!find(tag)) findings.push(makeFinding('missing-type2', `Type 2 attribute ${keyword} is absent (it may be empty, not absent)`, { tag }));
   }
   if (lacksPixelData(inspection, reader)) {
-    findings.push(makeFinding('missing-type1',
-      'The image has Rows and Columns but no Pixel Data (PS3.3 §C.7.6.3: Type 1C, required unless a Pixel Data Provider URL is given)',
-      { tag: Tag.PixelData }));
+    const why = reader.has('Rows') && reader.has('Columns') ? 'The image has Rows and Columns but no Pixel Data' : 'Its SOP Class makes the Image Pixel Module mandatory, but there is no Pixel Data';
+    findings.push(makeFinding('missing-type1', `${why} (PS3.3 §C.7.6.3: Type 1C, required unless a Pixel Data Provider URL is given)`, { tag: Tag.PixelData }));
   }
   return findings;
 }
@@ -43,9 +43,12 @@ function tagOf(keyword: string): string {
 
 const PIXEL_SOURCES: readonly TagKeyword[] = ['PixelData', 'FloatPixelData', 'DoubleFloatPixelData', 'PixelDataProviderURL'];
 
-/** Rows and Columns say "image"; one of the three pixel data elements (or a provider URL) must follow. */
+/**
+ * An image needs one of the three pixel data elements (or a provider URL). "Image" means Rows and
+ * Columns are there, or the SOP Class's IOD makes the Image Pixel Module mandatory: a CT cut cleanly
+ * before its pixel module is no image an archive can use, whatever the IOD severity says.
+ */
 function lacksPixelData(inspection: Inspection, reader: ElementReader): boolean {
-  if (!reader.has('Rows') || !reader.has('Columns')) return false;
-  if (inspection.pixelData) return false;
-  return !PIXEL_SOURCES.some((keyword) => reader.has(keyword));
+  if (inspection.pixelData || PIXEL_SOURCES.some((keyword) => reader.has(keyword))) return false;
+  return (reader.has('Rows') && reader.has('Columns')) || requiresImagePixel(reader.text('SOPClassUID'));
 }

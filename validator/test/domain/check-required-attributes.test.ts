@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRequiredAttributes } from '../../src/domain/check-required-attributes.ts';
 import { corpusAvailable } from '../../../test/support/corpus.ts';
-import { conformingAttributes, element, part10 } from '../support/fixtures.ts';
+import { conformingAttributes, conformingImage, element, part10 } from '../support/fixtures.ts';
 import { inspectBytes, inspectCorpus, projectConfig } from '../support/inspect.ts';
 
 const required = projectConfig().requiredAttributes;
@@ -34,16 +34,26 @@ describe.skipIf(!corpusAvailable)('checkRequiredAttributes on corpus files', () 
 describe('checkRequiredAttributes on hand-built data sets', () => {
   it('when a Type 2 attribute is present but empty, then that is allowed (PS3.5 §7.4.3)', () => {
     // conformingAttributes() has an empty AccessionNumber, ReferringPhysicianName and PatientBirthDate.
-    expect(checkRequiredAttributes(inspectBytes(part10(conformingAttributes())), required)).toEqual([]);
+    expect(checkRequiredAttributes(inspectBytes(part10(conformingImage())), required)).toEqual([]);
   });
 
   it('when a Type 1 value is only padding, then empty-type1', () => {
-    const attributes = conformingAttributes({ '00080060': element('00080060', 'CS', '  ') });
+    const attributes = conformingImage({ '00080060': element('00080060', 'CS', '  ') });
     expect(reasons(checkRequiredAttributes(inspectBytes(part10(attributes)), required))).toEqual(['empty-type1 (0008,0060)']);
   });
 
   it('when the configuration names other keywords, then those are the ones required', () => {
-    const findings = checkRequiredAttributes(inspectBytes(part10(conformingAttributes())), { type1: ['InstanceNumber'], type2: ['BodyPartExamined'] });
+    const findings = checkRequiredAttributes(inspectBytes(part10(conformingImage())), { type1: ['InstanceNumber'], type2: ['BodyPartExamined'] });
     expect(reasons(findings)).toEqual(['missing-type1 (0020,0013)', 'missing-type2 (0018,0015)']);
+  });
+
+  it('when an image SOP Class has no Pixel Data and no Rows or Columns either, then Pixel Data is missing (Image Pixel Module is mandatory)', () => {
+    // A Secondary Capture instance cut cleanly before its Image Pixel Module: still no image an archive can use.
+    expect(reasons(checkRequiredAttributes(inspectBytes(part10(conformingAttributes())), required))).toEqual(['missing-type1 (7FE0,0010)']);
+  });
+
+  it('when the SOP Class is no image (Basic Text SR), then no Pixel Data is needed', () => {
+    const sr = conformingAttributes({ '00080016': element('00080016', 'UI', '1.2.840.10008.5.1.4.1.1.88.11') });
+    expect(checkRequiredAttributes(inspectBytes(part10(sr, { sopClassUid: '1.2.840.10008.5.1.4.1.1.88.11' })), required)).toEqual([]);
   });
 });

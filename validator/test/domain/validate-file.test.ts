@@ -2,7 +2,7 @@ import { InstanceSummarySchema } from '@dsv/common';
 import { describe, expect, it } from 'vitest';
 import { validateFile } from '../../src/domain/validate-file.ts';
 import { corpusAvailable } from '../../../test/support/corpus.ts';
-import { conformingAttributes, element, part10, secondaryCaptureImage } from '../support/fixtures.ts';
+import { conformingAttributes, conformingImage, element, part10, secondaryCaptureImage } from '../support/fixtures.ts';
 import { inspectBytes, inspectCorpus, projectConfig } from '../support/inspect.ts';
 
 const config = projectConfig();
@@ -53,7 +53,7 @@ describe('validateFile with severity overrides', () => {
   });
 
   it('when the config makes a warning an error, then it moves to the errors', () => {
-    const unknownModality = part10(conformingAttributes({ '00080060': element('00080060', 'CS', 'XYZ') }));
+    const unknownModality = part10(conformingImage({ '00080060': element('00080060', 'CS', 'XYZ') }));
     const result = validateFile(inspectBytes(unknownModality), '0001.dcm', { ...config, severity: { 'bad-enum': 'error' } });
     expect(result.errors).toEqual([expect.objectContaining({ code: 'bad-enum', severity: 'error' })]);
   });

@@ -5,7 +5,7 @@ import { inspectOptions } from '../../src/config.ts';
 import { validateFile } from '../../src/domain/validate-file.ts';
 import { validateUpload } from '../../src/domain/validate-upload.ts';
 import { corpusAvailable, entryFiles, loadManifest, splitReason } from '../../../test/support/corpus.ts';
-import { conformingAttributes, element, part10, secondaryCaptureImage } from '../support/fixtures.ts';
+import { conformingAttributes, conformingImage, element, part10, secondaryCaptureImage } from '../support/fixtures.ts';
 import { inspectBytes, projectConfig } from '../support/inspect.ts';
 
 const config = projectConfig();
@@ -63,7 +63,7 @@ describe('validateUpload outcomes', () => {
   });
 
   it('when the same deflated data set stays under the limit, then it is valid', () => {
-    const deflated = part10(conformingAttributes(), { transferSyntax: '1.2.840.10008.1.2.1.99', deflate: true });
+    const deflated = part10(conformingImage(), { transferSyntax: '1.2.840.10008.1.2.1.99', deflate: true });
     expect(validateUpload([validateFile(inspectBytes(deflated), '0001.dcm', config)], config.severity)).toMatchObject({ valid: true });
   });
 
@@ -84,7 +84,7 @@ describe('validateUpload outcomes', () => {
 
   it('when one file is not DICOM and another misses an attribute, then the more basic NOT_DICOM wins', () => {
     const other = { '00080018': element('00080018', 'UI', '1.2.3.5'), '0020000D': null }; // another instance, no StudyInstanceUID
-    const missing = validateFile(inspectBytes(part10(conformingAttributes(other), { sopInstanceUid: '1.2.3.5' })), '0002.dcm', config);
+    const missing = validateFile(inspectBytes(part10(conformingImage(other), { sopInstanceUid: '1.2.3.5' })), '0002.dcm', config);
     const notDicom = validateFile(inspectBytes(Buffer.from('hello')), '0003.dcm', config);
     const verdict = validateUpload([valid(), missing, notDicom], config.severity);
     expect(verdict.outcome).toEqual({ code: 'NOT_DICOM', httpStatus: 400 });

@@ -48,6 +48,15 @@ export function imagePixelAttributes(rows: number, columns: number, bitsAllocate
   ];
 }
 
+/**
+ * A complete conforming instance: the configured attributes of a Secondary Capture image, its Image
+ * Pixel Module (2×2, 8 bits) and Pixel Data. An image without pixels is not conforming: a SOP Class whose
+ * IOD makes the Image Pixel Module mandatory requires Pixel Data.
+ */
+export function conformingImage(changes: Record<string, Buffer | null> = {}): Buffer[] {
+  return [...conformingAttributes(changes), ...imagePixelAttributes(2, 2), element('7FE00010', 'OB', Buffer.alloc(4))];
+}
+
 /** A conforming native (explicit VR little endian) image whose Pixel Data holds `pixelBytes` bytes. */
 export function nativeImage(rows: number, columns: number, pixelBytes: number, extra: Buffer[] = []): Buffer {
   return part10([

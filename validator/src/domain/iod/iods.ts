@@ -167,3 +167,9 @@ export const IODS_BY_SOP_CLASS: ReadonlyMap<string, { sopClass: string; iod: Iod
   ['1.2.840.10008.5.1.4.1.1.481.3', { sopClass: 'RT Structure Set Storage', iod: RT_STRUCTURE_SET }],
   ['1.2.840.10008.5.1.4.1.1.481.5', { sopClass: 'RT Plan Storage', iod: RT_PLAN }],
 ]);
+
+/** True when the SOP Class's IOD makes the Image Pixel Module mandatory: its instances are images. */
+export function requiresImagePixel(sopClassUid: string | undefined): boolean {
+  const entry = sopClassUid ? IODS_BY_SOP_CLASS.get(sopClassUid) : undefined;
+  return entry?.iod.modules.some((use) => use.module === 'ImagePixel' && use.usage === 'M') ?? false;
+}
