@@ -12,7 +12,6 @@ import { checkUid } from './uid.ts';
 export type { BinaryVr, TextVr, ValueProblem } from './types.ts';
 export { checkBinaryLength } from './binary.ts';
 export { checkMultiplicity, countValues } from './multiplicity.ts';
-export { isValidUid } from './uid.ts';
 
 /** The format and repertoire rules of PS3.5 Table 6.2-1, one per VR. */
 const CHECK_BY_VR: Readonly<Record<TextVr, ValueCheck>> = {

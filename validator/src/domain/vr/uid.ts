@@ -1,19 +1,12 @@
+import { MAX_UID_LENGTH } from '@dsv/common';
 import { findCharacterOutside } from './characters.ts';
 import { describeCharacter, makeProblem, quoteValue } from './problem.ts';
 import type { ValueProblem } from './types.ts';
 
-/** PS3.5 §9.1: at most 64 characters, digits and '.' only, no leading zero in a multi-digit component. */
-export const MAX_UID_LENGTH = 64;
+// PS3.5 §9.1: at most MAX_UID_LENGTH characters, digits and '.' only, no leading zero in a multi-digit component.
+// Whether a string is a UID at all is common's isValidUid; this names each rule a UI value breaks.
 const UID_CHARACTER = /^[0-9.]$/;
 const LEADING_ZERO = /^0\d/;
-
-/**
- * The UID grammar of PS3.5 §9.1 for one encoded UID. The single trailing NUL that pads a UI value
- * to even length (PS3.5 §6.2) is accepted; no other padding is.
- */
-export function isValidUid(s: string): boolean {
-  return checkUid(s.endsWith('\0') ? s.slice(0, -1) : s, 0).length === 0;
-}
 
 /** One UI value, the field's NUL padding already removed. */
 export function checkUid(value: string, valueIndex: number): ValueProblem[] {

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { checkTextValue, isValidUid } from '../../../src/domain/vr/check-value.ts';
+import { isValidUid } from '@dsv/common';
+import { checkTextValue } from '../../../src/domain/vr/check-value.ts';
 
 const rulesOf = (raw: string): string[] => checkTextValue('UI', raw).map((p) => p.rule);
 const UID_64 = `1.2.${'3'.repeat(60)}`;
 const UID_76 = `1.2.840.10008.${'1'.repeat(62)}`;
 
-describe('isValidUid (PS3.5 §9.1)', () => {
+describe('the UID grammar, isValidUid from common (PS3.5 §9.1)', () => {
+  it('when a UI value carries the one trailing NUL that pads it to even length, then the value is fine and the UID without it is valid', () => {
+    expect(rulesOf('1.2.840.10008.1.2.1\0')).toEqual([]);
+    expect(isValidUid('1.2.840.10008.1.2.1')).toBe(true);
+  });
+
   it.each([
     '1.2.840.10008.1.2.1',
-    '1.2.840.10008.1.2.1\0', // the one trailing NUL that pads UI to even length
     '0',
     '1.0.2',
     '2.25.329800735698586629295641978511506172918',
