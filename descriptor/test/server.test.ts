@@ -5,25 +5,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@dsv/common';
 import type { DescriptorConfig } from '../src/config.ts';
 import { startDescriptor } from '../src/server.ts';
-import { listTree } from './support/descriptor-app.ts';
+import { listTree, testDescriptorConfig } from './support/descriptor-app.ts';
 
 describe('startDescriptor', () => {
   let dir: string;
   let config: DescriptorConfig;
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-descriptor-server-'));
-    config = {
-      host: '127.0.0.1',
-      port: 0,
-      internalToken: '',
-      logLevel: 'silent',
-      studiesDir: path.join(dir, 'studies'),
-      rejectedDir: path.join(dir, 'rejected'),
-      outboxDir: path.join(dir, 'outbox'),
-      limits: { maxFiles: 10, maxFileBytes: 1 << 20, maxHeaderBytes: 1 << 20, maxInflatedBytes: 1 << 20, maxRequestFieldBytes: 1 << 20 },
-      http: { requestTimeoutMs: 0, headersTimeoutMs: 30_000, shutdownTimeoutMs: 5_000 },
-      fhir: { forwardUrl: '', authHeader: '', timeoutMs: 1000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } },
-    };
+    config = testDescriptorConfig(
+      dir,
+      { maxFiles: 10, maxFileBytes: 1 << 20, maxHeaderBytes: 1 << 20, maxInflatedBytes: 1 << 20, maxRequestFieldBytes: 1 << 20 },
+      { fhir: { forwardUrl: '', authHeader: '', timeoutMs: 1000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } } },
+    );
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 

@@ -19,13 +19,13 @@ export interface TestDescriptor {
   remove(): Promise<void>;
 }
 
-/** The app over a fresh temporary folder holding studies/, rejected/ and outbox/; FHIR forwarding off unless told. */
-export async function createTestDescriptor(
-  overrides: Partial<DescriptorConfig['limits']> = {},
+/** A descriptor config over `dir` (studies/, rejected/, outbox/), FHIR forwarding off unless told. */
+export function testDescriptorConfig(
+  dir: string,
+  limits: Partial<DescriptorConfig['limits']> = {},
   configOverrides: Partial<Pick<DescriptorConfig, 'fhir'>> = {},
-): Promise<TestDescriptor> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-descriptor-'));
-  const config: DescriptorConfig = {
+): DescriptorConfig {
+  return {
     host: '127.0.0.1',
     port: 0,
     internalToken: '',
@@ -33,11 +33,20 @@ export async function createTestDescriptor(
     studiesDir: path.join(dir, 'studies'),
     rejectedDir: path.join(dir, 'rejected'),
     outboxDir: path.join(dir, 'outbox'),
-    limits: { maxFiles: 50, maxFileBytes: 64 * 1024 * 1024, maxHeaderBytes: 64 * 1024 * 1024, maxInflatedBytes: 512 * 1024 * 1024, maxRequestFieldBytes: 1024 * 1024, ...overrides },
+    limits: { maxFiles: 50, maxFileBytes: 64 * 1024 * 1024, maxHeaderBytes: 64 * 1024 * 1024, maxInflatedBytes: 512 * 1024 * 1024, maxRequestFieldBytes: 1024 * 1024, ...limits },
     http: { requestTimeoutMs: 0, headersTimeoutMs: 30_000, shutdownTimeoutMs: 5_000 },
     fhir: { forwardUrl: '', authHeader: '', timeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } },
     ...configOverrides,
   };
+}
+
+/** The app over a fresh temporary folder holding studies/, rejected/ and outbox/; FHIR forwarding off unless told. */
+export async function createTestDescriptor(
+  overrides: Partial<DescriptorConfig['limits']> = {},
+  configOverrides: Partial<Pick<DescriptorConfig, 'fhir'>> = {},
+): Promise<TestDescriptor> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-descriptor-'));
+  const config = testDescriptorConfig(dir, overrides, configOverrides);
   const events = new EventBus();
   const app = createApp({ config, logger: createLogger('descriptor', 'silent'), events, now: () => FIXED_NOW, index: await StudyIndex.build(config) });
   return { app, config, events, dir, remove: () => rm(dir, { recursive: true, force: true }) };
