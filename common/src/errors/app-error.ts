@@ -14,7 +14,3 @@ export class AppError extends Error {
     this.details = details;
   }
 }
-
-export function isAppError(value: unknown): value is AppError {
-  return value instanceof AppError;
-}

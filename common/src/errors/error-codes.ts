@@ -43,7 +43,3 @@ export const ErrorCodes = {
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
-
-export function statusForCode(code: ErrorCode): number {
-  return ErrorCodes[code].status;
-}
