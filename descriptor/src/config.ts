@@ -14,6 +14,10 @@ export const DescriptorConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Least severe log level written'),
     studiesDir: directory.describe('Valid studies: <studiesDir>/<id>/, each published by one folder rename'),
     rejectedDir: directory.describe('Rejected uploads, kept so that nothing sent is lost: <rejectedDir>/<id>/'),
+    stagingDir: z
+      .string()
+      .transform((dir) => (dir === '' ? '' : path.resolve(dir)))
+      .describe("The gateway's stagingDir, when this service shares its disk: files sent by reference are hard-linked from it (copied across file systems); empty: files only as multipart streams"),
     outboxDir: directory.describe('FHIR bundles that could not be forwarded: <outboxDir>/failed/<id>.json, re-sent by npm run fhir:replay'),
     limits: z.strictObject({
       maxFiles: z.number().int().positive().describe('Most file parts in one request (413 UPLOAD_TOO_MANY_FILES)'),
@@ -51,6 +55,7 @@ export const DescriptorEnv: readonly EnvBinding[] = [
   { env: 'STUDIES_DIR', key: 'studiesDir', type: 'string' },
   { env: 'REJECTED_DIR', key: 'rejectedDir', type: 'string' },
   { env: 'OUTBOX_DIR', key: 'outboxDir', type: 'string' },
+  { env: 'STAGING_DIR', key: 'stagingDir', type: 'string' },
   { env: 'FHIR_FORWARD_URL', key: 'fhir.forwardUrl', type: 'string' },
   { env: 'FHIR_AUTH_HEADER', key: 'fhir.authHeader', type: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', type: 'string' },

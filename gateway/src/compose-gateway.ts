@@ -32,12 +32,13 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const known = await store.open();
   const uploads = UploadIndex.build(known);
   const instances = InstanceIndex.build(known);
+  const target = { timeoutMs: config.pipeline.requestTimeoutMs, internalToken: config.internalToken, transport: config.pipeline.transport, logger };
   const pipeline = new StudyPipeline({
     store,
     events,
     logger,
-    validator: createValidatorClient(config.validatorUrl, config.pipeline.requestTimeoutMs, config.internalToken),
-    descriptor: createDescriptorClient(config.descriptorUrl, config.pipeline.requestTimeoutMs, config.internalToken),
+    validator: createValidatorClient({ ...target, baseUrl: config.validatorUrl }),
+    descriptor: createDescriptorClient({ ...target, baseUrl: config.descriptorUrl }),
     stagingDir: config.stagingDir,
     concurrency: config.pipeline.concurrency,
     retry: config.pipeline.retry,

@@ -29,6 +29,11 @@ export const GatewayConfigSchema = z.strictObject({
   pipeline: z.strictObject({
     concurrency: z.number().int().min(1).max(64).describe('Studies processed at the same time'),
     requestTimeoutMs: z.number().int().positive().describe('How long one call to the validator or descriptor may take'),
+    transport: z
+      .enum(['reference', 'stream'])
+      .describe(
+        "How staged files reach the validator and descriptor: 'reference' names them and the services read them from the shared stagingDir (falls back to 'stream' when a service cannot see them); 'stream' sends their bytes over HTTP, for services on other hosts",
+      ),
     retry: z.strictObject({
       attempts: z.number().int().min(1).max(20).describe('Calls to a sibling service before the study fails with 503'),
       baseDelayMs: z.number().int().min(0).describe('First backoff delay; doubles at each attempt, with full jitter'),
@@ -56,6 +61,7 @@ export const GatewayEnv: readonly EnvBinding[] = [
   { env: 'DESCRIPTOR_URL', key: 'descriptorUrl', type: 'string' },
   { env: 'STAGING_DIR', key: 'stagingDir', type: 'string' },
   { env: 'STATUS_DIR', key: 'statusDir', type: 'string' },
+  { env: 'PIPELINE_TRANSPORT', key: 'pipeline.transport', type: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', type: 'string' },
 ];
 

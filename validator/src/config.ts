@@ -24,6 +24,9 @@ export const ValidatorConfigSchema = z.strictObject({
   port: port.describe('Port to listen on (0 picks a free one)'),
   internalToken,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Least severe log level written'),
+  stagingDir: z
+    .string()
+    .describe("The gateway's stagingDir, when this service shares its disk: files sent by reference are read from it (only their headers); empty: files only as multipart streams"),
   limits: z.strictObject({
     maxFiles: z.number().int().positive().describe('Most file parts in one request (413 UPLOAD_TOO_MANY_FILES)'),
     maxFileBytes: byteSize.describe('Largest file part, in bytes (413 UPLOAD_FILE_TOO_LARGE)'),
@@ -52,6 +55,7 @@ export const ValidatorEnv: readonly EnvBinding[] = [
   { env: 'VALIDATOR_HOST', key: 'host', type: 'string' },
   { env: 'INTERNAL_TOKEN', key: 'internalToken', type: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', type: 'string' },
+  { env: 'STAGING_DIR', key: 'stagingDir', type: 'string' },
 ];
 
 /** Reads config/validator.json (or $CONFIG_DIR/validator.json) with the env overrides; throws ConfigError. */

@@ -7,8 +7,19 @@ export const DescribeRequestSchema = z.object({
   studyId: z.string(),
   disposition: z.enum(['stored', 'rejected']),
   receivedAt: z.string(),
-  /** Stored name -> the name the client sent, for people reading the log. */
-  files: z.array(z.object({ file: z.string(), clientName: z.string() })),
+  /**
+   * Stored name -> the name the client sent, for people reading the log. Sent by reference, a file also
+   * carries its size and the sha256 the gateway computed while staging it (the descriptor links the file
+   * and does not read it whole again).
+   */
+  files: z.array(
+    z.object({
+      file: z.string(),
+      clientName: z.string(),
+      sizeBytes: z.number().int().nonnegative().optional(),
+      sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    }),
+  ),
   report: ValidationReportSchema,
 });
 export type DescribeRequest = z.infer<typeof DescribeRequestSchema>;

@@ -51,6 +51,21 @@ export class DicomInspector {
     }
   }
 
+  /**
+   * True once the bytes still to come are only counted (native Pixel Data, or after the end of the
+   * parse): a reader with random access may then `skip` them instead of reading them.
+   */
+  get skippable(): boolean {
+    return this.phase === 'done' || (this.phase === 'pixels' && this.walker === null);
+  }
+
+  /** Counts `bytes` that were not read; only while `skippable`. */
+  skip(bytes: number): void {
+    if (!this.skippable) throw new Error('DicomInspector.skip: these bytes must be read');
+    this.total += bytes;
+    if (this.phase === 'pixels') this.pixelBytesSeen += bytes;
+  }
+
   end(): Inspection {
     if (this.phase === 'header') this.attempt(true);
     return {

@@ -28,6 +28,10 @@ export const ErrorCodes = {
   INSTANCE_NOT_FOUND: { status: 404, message: 'The study holds no file with that SOP Instance UID or stored name' },
   METADATA_NOT_FOUND: { status: 404, message: 'The study has no metadata.json: none of its files could be read as DICOM' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range lies outside the file' },
+  STAGED_FILE_UNAVAILABLE: {
+    status: 422,
+    message: 'A file sent by reference is not in this service\'s staging folder: give the services one shared stagingDir, or set the gateway\'s pipeline.transport to "stream"',
+  },
   // DICOM content (outcomes of a study)
   NOT_DICOM: { status: 400, message: 'A file is not a DICOM Part 10 file' },
   CORRUPT_DICOM: { status: 400, message: 'A file is damaged: its structure cannot be read completely' },

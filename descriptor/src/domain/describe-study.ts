@@ -8,13 +8,15 @@ import { DicomJsonSpool } from './dicom-json-spool.ts';
 import { storedPath } from './plan-layout.ts';
 import { readStoredStudy, type StoredEntry } from './read-stored-study.ts';
 import { entryFromMetadata } from './read-study-entry.ts';
+import { linkStagedStudy } from './link-staged-study.ts';
+import type { ReceivedFile } from './receive-file.ts';
 import { receiveStudy } from './receive-study.ts';
 import type { StudyIndex } from './study-index.ts';
 import { storeStudy } from './store-study.ts';
 import { displayPath, findStudy, rootFor, StudyLayout, type Disposition } from './study-folder.ts';
 
 export interface DescribeDeps {
-  config: Pick<DescriptorConfig, 'studiesDir' | 'rejectedDir' | 'limits'>;
+  config: Pick<DescriptorConfig, 'studiesDir' | 'rejectedDir' | 'limits' | 'stagingDir'>;
   events: EventBus;
   now?: () => Date;
   /** Told of every study this service publishes (GET /studies). */
@@ -22,8 +24,9 @@ export interface DescribeDeps {
 }
 
 /**
- * One request of the gateway: receive the files, lay the study out, publish it with one rename, and
- * answer what is where. A study id that is already stored is answered from disk, never stored twice:
+ * One request of the gateway: receive the files (multipart parts, or by reference from the gateway's
+ * staging folder when the body is the JSON request alone), lay the study out, publish it with one
+ * rename, and answer what is where. A study id that is already stored is answered from disk, never stored twice:
  * the gateway retries after a timeout.
  */
 export async function describeStudy(req: Request, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
@@ -33,7 +36,7 @@ export async function describeStudy(req: Request, context: EventContext, deps: D
   let sectionsRead = false;
   const spool = new DicomJsonSpool();
   try {
-    const received = await receiveStudy(req, { studyId, roots: config, limits: config.limits, existing: existing?.disposition ?? null }, async (file, request, tempDir) => {
+    const describeOne = async (file: ReceivedFile, request: DescribeRequest, tempDir: string) => {
       const { described, dicomJson } = describeFile(file, {
         withSections: !sectionsRead,
         storedPath: request.disposition === 'stored' ? (uid) => storedPath(request.files.length, uid) : null,
@@ -41,7 +44,11 @@ export async function describeStudy(req: Request, context: EventContext, deps: D
       sectionsRead ||= described.sections !== null;
       if (dicomJson) await spool.add(file.file, dicomJson, tempDir);
       return described;
-    });
+    };
+    const options = { studyId, roots: config, limits: config.limits, existing: existing?.disposition ?? null };
+    const received = req.is('application/json')
+      ? await linkStagedStudy(req.body, { ...options, stagingDir: config.stagingDir }, describeOne)
+      : await receiveStudy(req, options, describeOne);
     const { request, sizes } = received;
     if (existing || received.tempDir === null) return await answerStored(request, sizes, context, deps);
     return await publishStudy(request, sizes, received.tempDir, received.files, spool, context, deps);

@@ -1,7 +1,4 @@
-import { AppError, DescribeRequestSchema, type DescribeRequest } from '@dsv/common';
-
-/** The gateway's stored names: four to six digits and '.dcm'. Anything else never becomes a path. */
-export const STORED_NAME = /^[0-9]{4,6}\.dcm$/;
+import { AppError, DescribeRequestSchema, isStoredName, type DescribeRequest } from '@dsv/common';
 
 /**
  * Reads the `request` part: JSON, in the shape of the contract, about the study in the URL, naming each
@@ -14,10 +11,15 @@ export function parseDescribeRequest(value: string, studyId: string, maxFiles: n
   } catch {
     throw new AppError('REQUEST_INVALID', 'The field "request" is not JSON');
   }
+  return checkDescribeRequest(json, studyId, maxFiles);
+}
+
+/** The same checks on a request already parsed from JSON (a request by reference is the whole body). */
+export function checkDescribeRequest(json: unknown, studyId: string, maxFiles: number): DescribeRequest {
   const parsed = DescribeRequestSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-    throw new AppError('REQUEST_INVALID', 'The field "request" does not follow the DescribeRequest contract', { issues });
+    throw new AppError('REQUEST_INVALID', 'The describe request does not follow the DescribeRequest contract', { issues });
   }
   const request = parsed.data;
   if (request.studyId !== studyId || request.report.studyId !== studyId) {
@@ -27,7 +29,7 @@ export function parseDescribeRequest(value: string, studyId: string, maxFiles: n
   if (request.files.length > maxFiles) throw new AppError('UPLOAD_TOO_MANY_FILES', undefined, { limit: maxFiles });
   const names = new Set<string>();
   for (const { file } of request.files) {
-    if (!STORED_NAME.test(file)) throw new AppError('REQUEST_INVALID', 'A listed file name is not a stored name (NNNN.dcm)', { file: file.slice(0, 64) });
+    if (!isStoredName(file)) throw new AppError('REQUEST_INVALID', 'A listed file name is not a stored name (NNNN.dcm)', { file: file.slice(0, 64) });
     if (names.has(file)) throw new AppError('REQUEST_INVALID', 'A file is listed twice', { file });
     names.add(file);
   }

@@ -1,8 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isValidUid } from '@dsv/common';
+import { isStoredName, isValidUid } from '@dsv/common';
 import { z } from 'zod';
-import { STORED_NAME } from './parse-describe-request.ts';
 import { StudyLayout, type Disposition } from './study-folder.ts';
 
 /** One file of a study folder, as a client may fetch it. */
@@ -53,7 +52,7 @@ export async function readStudyFiles(dir: string, state: Disposition): Promise<S
 
 /** A key a client may send: a UID (PS3.5 §9.1) or a stored name. Nothing else is looked up. */
 export function isFileKey(value: string): boolean {
-  return isValidUid(value) || STORED_NAME.test(value);
+  return isValidUid(value) || isStoredName(value);
 }
 
 function isLayoutPath(relative: string): boolean {
@@ -61,7 +60,7 @@ function isLayoutPath(relative: string): boolean {
   const [folder, name, ...rest] = relative.split('/');
   if (rest.length > 0 || name === undefined) return false;
   if (folder === StudyLayout.originals) return name.endsWith('.dcm') && isValidUid(name.slice(0, -'.dcm'.length));
-  return folder === StudyLayout.files && STORED_NAME.test(name);
+  return folder === StudyLayout.files && isStoredName(name);
 }
 
 /**
@@ -80,7 +79,7 @@ async function storedFiles(dir: string, listed: ListedInstance[]): Promise<Study
 
 async function rejectedFiles(dir: string, listed: ListedInstance[]): Promise<StudyFile[]> {
   const described = new Map(listed.filter((instance) => instance.file !== null).map((instance) => [instance.file!, instance]));
-  const names = (await listNames(path.join(dir, StudyLayout.files))).filter((name) => STORED_NAME.test(name)).sort();
+  const names = (await listNames(path.join(dir, StudyLayout.files))).filter((name) => isStoredName(name)).sort();
   return Promise.all(names.map(async (name) => {
     const known = described.get(name);
     const relative = `${StudyLayout.files}/${name}`;
@@ -90,7 +89,7 @@ async function rejectedFiles(dir: string, listed: ListedInstance[]): Promise<Stu
 }
 
 function toStudyFile(instance: ListedInstance): StudyFile {
-  const file = instance.file !== null && STORED_NAME.test(instance.file) ? instance.file : null;
+  const file = instance.file !== null && isStoredName(instance.file) ? instance.file : null;
   return { file, SOPInstanceUID: instance.SOPInstanceUID, path: instance.path, sizeBytes: instance.sizeBytes, sha256: instance.sha256 };
 }
 

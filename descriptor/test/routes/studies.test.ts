@@ -216,8 +216,8 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       expect(await incoming()).toEqual([]);
     });
 
-    it('then a body that is not multipart answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-      const response = await request(descriptor.app).post(`/v1/studies/${newStudyId()}`).send({ hello: 'world' });
+    it('then a body that is neither multipart nor JSON answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+      const response = await request(descriptor.app).post(`/v1/studies/${newStudyId()}`).set('content-type', 'text/plain').send('hello');
       expect(response.status).toBe(415);
       expect(response.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     });

@@ -23,7 +23,7 @@ export interface TestDescriptor {
 export function testDescriptorConfig(
   dir: string,
   limits: Partial<DescriptorConfig['limits']> = {},
-  configOverrides: Partial<Pick<DescriptorConfig, 'fhir'>> = {},
+  configOverrides: Partial<Pick<DescriptorConfig, 'fhir' | 'stagingDir'>> = {},
 ): DescriptorConfig {
   return {
     host: '127.0.0.1',
@@ -33,6 +33,7 @@ export function testDescriptorConfig(
     studiesDir: path.join(dir, 'studies'),
     rejectedDir: path.join(dir, 'rejected'),
     outboxDir: path.join(dir, 'outbox'),
+    stagingDir: path.join(dir, 'staging'),
     limits: { maxFiles: 50, maxFileBytes: 64 * 1024 * 1024, maxHeaderBytes: 64 * 1024 * 1024, maxInflatedBytes: 512 * 1024 * 1024, maxRequestFieldBytes: 1024 * 1024, ...limits },
     http: { requestTimeoutMs: 0, headersTimeoutMs: 30_000, shutdownTimeoutMs: 5_000 },
     fhir: { forwardUrl: '', authHeader: '', timeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } },
@@ -43,7 +44,7 @@ export function testDescriptorConfig(
 /** The app over a fresh temporary folder holding studies/, rejected/ and outbox/; FHIR forwarding off unless told. */
 export async function createTestDescriptor(
   overrides: Partial<DescriptorConfig['limits']> = {},
-  configOverrides: Partial<Pick<DescriptorConfig, 'fhir'>> = {},
+  configOverrides: Partial<Pick<DescriptorConfig, 'fhir' | 'stagingDir'>> = {},
 ): Promise<TestDescriptor> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-descriptor-'));
   const config = testDescriptorConfig(dir, overrides, configOverrides);

@@ -4,7 +4,6 @@ import { pipeline } from 'node:stream/promises';
 import { AppError, type ErrorCode } from '@dsv/common';
 import type { z } from 'zod';
 import { RetryableError } from './retry.ts';
-import type { StagedMultipart } from './staged-multipart.ts';
 
 /** The header that proves to a sibling service that the call comes from the gateway. */
 export function internalAuth(token: string): Record<string, string> {
@@ -16,10 +15,29 @@ export function createServiceAgent(baseUrl: string): http.Agent {
   return new URL(baseUrl).protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
 }
 
+/** A request body of a known length, produced on demand (a multipart body of staged files, or JSON). */
+export interface RequestBody {
+  contentType: string;
+  contentLength: number;
+  chunks(): AsyncGenerator<Buffer>;
+}
+
 export interface ServiceRequest {
   headers: Record<string, string>;
-  body: StagedMultipart;
+  body: RequestBody;
   agent: http.Agent;
+}
+
+/** A JSON body (a request by reference: the staged files are named, not sent). */
+export function jsonBody(value: unknown): RequestBody {
+  const bytes = Buffer.from(JSON.stringify(value));
+  return {
+    contentType: 'application/json',
+    contentLength: bytes.length,
+    async *chunks() {
+      yield bytes;
+    },
+  };
 }
 
 const STORAGE_CODES = new Set<string>(['STORAGE_FULL', 'STORAGE_FAILED']);

@@ -3,13 +3,13 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
-/** A multipart/form-data body (RFC 7578) of staged files, produced on demand and of a known length. */
-export interface StagedMultipart {
-  contentType: string;
-  contentLength: number;
-  /** The body, once per call: framing and file chunks in order, each file read only as fast as it is sent. */
-  chunks(): AsyncGenerator<Buffer>;
-}
+import type { RequestBody } from './service-call.ts';
+
+/**
+ * A multipart/form-data body (RFC 7578) of staged files, produced on demand and of a known length; its
+ * chunks: framing and file chunks in order, each file read only as fast as it is sent.
+ */
+export type StagedMultipart = RequestBody;
 
 const CRLF = Buffer.from('\r\n');
 const READ_CHUNK = 256 * 1024;

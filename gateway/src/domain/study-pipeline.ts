@@ -191,7 +191,7 @@ export class StudyPipeline {
             studyId: status.id,
             disposition: report.valid ? 'stored' : 'rejected',
             receivedAt: status.createdAt,
-            files: status.upload.files.map((f) => ({ file: f.file, clientName: f.clientName })),
+            files: status.upload.files.map((f) => ({ file: f.file, clientName: f.clientName, sizeBytes: f.sizeBytes, sha256: f.sha256 })),
             report,
           },
           { correlationId: status.correlationId, dir: path.resolve(this.deps.stagingDir, status.id) },

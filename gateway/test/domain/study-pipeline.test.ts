@@ -195,7 +195,9 @@ describe('StudyPipeline', () => {
       descriptorGate = new Promise((resolve) => (open = resolve));
       const id = await accepted([{ uid: '2.25.20', sha: 'g1' }]);
       const done = pipeline.submit(id);
-      await vi.waitFor(() => expect(store.get(id)!.state).toBe('describing'));
+      // The descriptor is held at its gate: whatever reaches the disk now was written before it was called.
+      // (The state changes in memory first and its write lands a moment later: wait for the file.)
+      await vi.waitFor(async () => expect((await onDisk(id)).state).toBe('describing'));
       expect(await onDisk(id)).toMatchObject({ state: 'describing', upload: { files: [{ SOPInstanceUID: '2.25.20' }] } });
       // Restarted here, the claim would be rebuilt from the file.
       expect(InstanceIndex.build([await onDisk(id)]).holderOf('2.25.20')).toBe(id);

@@ -1,10 +1,8 @@
-import { AppError, DicomInspector, streamMultipart } from '@dsv/common';
+import { AppError, DicomInspector, isStoredName, STORED_NAME, streamMultipart } from '@dsv/common';
 import type { Request } from 'express';
 import { inspectOptions, type ValidatorConfig } from '../config.ts';
 import { validateFile, type FileValidation } from '../domain/validate-file.ts';
 
-/** The gateway's stored names ('0001.dcm'): never a client's name, never a path. */
-const STORED_NAME = /^[0-9]{4,6}\.dcm$/;
 const FILE_FIELD = 'files';
 
 /**
@@ -20,7 +18,7 @@ export async function inspectUpload(req: Request, config: ValidatorConfig): Prom
     onFile: async ({ field, filename, stream }) => {
       if (field !== FILE_FIELD) throw new AppError('UPLOAD_UNEXPECTED_FIELD', `Files must be sent in the field "${FILE_FIELD}"`);
       // The name itself is not echoed: a client's name can carry patient data.
-      if (!STORED_NAME.test(filename)) throw new AppError('REQUEST_INVALID', 'A file part is not named like a stored file (e.g. 0001.dcm)', { pattern: STORED_NAME.source });
+      if (!isStoredName(filename)) throw new AppError('REQUEST_INVALID', 'A file part is not named like a stored file (e.g. 0001.dcm)', { pattern: STORED_NAME.source });
       if (names.has(filename)) throw new AppError('REQUEST_INVALID', 'Two file parts have the same name', { file: filename });
       names.add(filename);
       const slot = results.length;

@@ -80,8 +80,8 @@ describe('POST /v1/validations', () => {
       expect(res.body.error.code).toBe('UPLOAD_NO_FILES');
     });
 
-    it('then a JSON body answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-      const res = await post(build().app).send({ files: [] }).expect(415);
+    it('then a text body answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+      const res = await post(build().app).set('content-type', 'text/plain').send('0001.dcm').expect(415);
       expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
       expect(res.body.requestId).toBeTruthy();
     });

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DescribeResultSchema, newStudyId, type DescribeRequest } from '@dsv/common';
+import request from 'supertest';
+import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
+import { asUpload, describeRequest, invalidReport, type UploadFile } from '../support/describe-request.ts';
+import { createTestDescriptor, listTree, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
+
+const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+
+/**
+ * The gateway's by-reference call: the DescribeRequest alone as JSON, the files already in
+ * <stagingDir>/<id>/ as the gateway staged them, each with its size and sha256.
+ */
+describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (application/json)', () => {
+  let descriptor: TestDescriptor;
+  beforeEach(async () => {
+    descriptor = await createTestDescriptor();
+  });
+  afterEach(() => descriptor.remove());
+
+  const stagedDir = (id: string) => path.join(descriptor.config.stagingDir, id);
+  const incoming = async () => [
+    ...(await listTree(path.join(descriptor.config.studiesDir, '.incoming'))),
+    ...(await listTree(path.join(descriptor.config.rejectedDir, '.incoming'))),
+  ];
+
+  /** Stages the files as the gateway does and builds the request that names them. */
+  async function stage(id: string, files: UploadFile[], report = undefined as Parameters<typeof describeRequest>[2]): Promise<DescribeRequest> {
+    await mkdir(stagedDir(id), { recursive: true });
+    const body = describeRequest(id, files, report);
+    for (const [index, { file, source }] of files.entries()) {
+      await copyFile(source, path.join(stagedDir(id), file));
+      body.files[index] = { ...body.files[index]!, sizeBytes: (await stat(source)).size, sha256: await sha256(source) };
+    }
+    return body;
+  }
+
+  const send = (id: string, body: unknown) =>
+    request(descriptor.app).post(`/v1/studies/${id}`).set('x-correlation-id', 'corr-ref-1').set('content-type', 'application/json').send(JSON.stringify(body));
+
+  describe('when a valid study is named by reference', () => {
+    it('then it is stored with every file hard-linked from staging (same inode), and the same answer as when streamed', async () => {
+      const id = newStudyId();
+      const streamedId = newStudyId();
+      const files = asUpload([corpusPath('valid/studies/pcir-ct-head/17106.dcm'), corpusPath('valid/studies/pcir-ct-head/17136.dcm')]);
+      const body = await stage(id, files);
+
+      const response = await send(id, body).expect(201);
+      const result = DescribeResultSchema.parse(response.body);
+      const streamed = DescribeResultSchema.parse((await postStudy(descriptor.app, streamedId, describeRequest(streamedId, files), files).expect(201)).body);
+
+      expect(result.files.originals.map(({ file, sizeBytes, sha256: hash, SOPInstanceUID }) => ({ file, sizeBytes, hash, SOPInstanceUID }))).toEqual(
+        streamed.files.originals.map(({ file, sizeBytes, sha256: hash, SOPInstanceUID }) => ({ file, sizeBytes, hash, SOPInstanceUID })),
+      );
+      for (const original of result.files.originals) {
+        const stored = path.resolve(original.path);
+        const staged = path.join(stagedDir(id), original.file);
+        expect((await stat(stored)).ino).toBe((await stat(staged)).ino);
+        expect(await sha256(stored)).toBe(original.sha256);
+      }
+      const metadata = (dir: string) => readFile(path.join(descriptor.config.studiesDir, dir, 'metadata.json'), 'utf8').then((text) => JSON.parse(text));
+      const [byReference, byStream] = await Promise.all([metadata(id), metadata(streamedId)]);
+      expect({ ...byReference, studyId: null }).toEqual({ ...byStream, studyId: null });
+      expect(await incoming()).toEqual([]);
+    });
+
+    it('then a second call (a retry) answers 200 alreadyStored and links nothing', async () => {
+      const id = newStudyId();
+      const body = await stage(id, asUpload([corpusPath('valid/samples/CT_small.dcm')]));
+      await send(id, body).expect(201);
+      const again = await send(id, body).expect(200);
+      expect(again.body.alreadyStored).toBe(true);
+      expect(await incoming()).toEqual([]);
+    });
+
+    it('then a rejected study keeps the staged names under rejected/<id>/files/', async () => {
+      const id = newStudyId();
+      const body = await stage(id, asUpload([corpusPath('valid/samples/CT_small.dcm')]), invalidReport(id, []));
+      await send(id, body).expect(201);
+      expect(await listTree(path.join(descriptor.config.rejectedDir, id))).toContain('files/0001.dcm');
+    });
+  });
+
+  describe('when the files cannot be taken by reference', () => {
+    it('then a file missing from staging answers 422 STAGED_FILE_UNAVAILABLE and leaves nothing behind', async () => {
+      const id = newStudyId();
+      const body = await stage(id, asUpload([corpusPath('valid/samples/CT_small.dcm')]));
+      body.files.push({ file: '0002.dcm', clientName: 'gone.dcm', sizeBytes: 10, sha256: '0'.repeat(64) });
+      const response = await send(id, body).expect(422);
+      expect(response.body.error).toMatchObject({ code: 'STAGED_FILE_UNAVAILABLE', details: { file: '0002.dcm' } });
+      expect(await listTree(path.join(descriptor.config.studiesDir, id))).toEqual([]);
+      expect(await incoming()).toEqual([]);
+    });
+
+    it('then a staged file of another size than the gateway recorded answers 422 and nothing is stored', async () => {
+      const id = newStudyId();
+      const body = await stage(id, asUpload([corpusPath('valid/samples/CT_small.dcm')]));
+      body.files[0]!.sizeBytes! += 1;
+      const response = await send(id, body).expect(422);
+      expect(response.body.error.code).toBe('STAGED_FILE_UNAVAILABLE');
+      expect(await incoming()).toEqual([]);
+    });
+
+    it('then a symbolic link in place of a staged file is refused (422 STAGED_FILE_UNAVAILABLE), never followed', async () => {
+      const id = newStudyId();
+      const body = await stage(id, asUpload([corpusPath('valid/samples/CT_small.dcm')]));
+      await writeFile(path.join(descriptor.dir, 'secret.dcm'), 'not for you');
+      const planted = path.join(stagedDir(id), '0001.dcm');
+      await rm(planted);
+      await symlink(path.join(descriptor.dir, 'secret.dcm'), planted);
+      const response = await send(id, body).expect(422);
+      expect(response.body.error.code).toBe('STAGED_FILE_UNAVAILABLE');
+      expect(await listTree(path.join(descriptor.config.studiesDir, id))).toEqual([]);
+      expect(await incoming()).toEqual([]);
+    });
+
+    it('then a request without the size or hash of a file answers 400 REQUEST_INVALID', async () => {
+      const id = newStudyId();
+      const body = await stage(id, asUpload([corpusPath('valid/samples/CT_small.dcm')]));
+      delete body.files[0]!.sha256;
+      const response = await send(id, body).expect(400);
+      expect(response.body.error.code).toBe('REQUEST_INVALID');
+    });
+
+    it('then a name that is not a stored name never becomes a path (400)', async () => {
+      const id = newStudyId();
+      const body = await stage(id, asUpload([corpusPath('valid/samples/CT_small.dcm')]));
+      body.files[0]!.file = '../../etc/passwd';
+      const response = await send(id, body).expect(400);
+      expect(response.body.error.code).toBe('REQUEST_INVALID');
+    });
+
+    it('then a descriptor without a stagingDir answers 422 STAGED_FILE_UNAVAILABLE', async () => {
+      const bare = await createTestDescriptor({}, { stagingDir: '' });
+      try {
+        const id = newStudyId();
+        const body = await stage(id, asUpload([corpusPath('valid/samples/CT_small.dcm')]));
+        const response = await request(bare.app).post(`/v1/studies/${id}`).set('content-type', 'application/json').send(JSON.stringify(body)).expect(422);
+        expect(response.body.error.code).toBe('STAGED_FILE_UNAVAILABLE');
+      } finally {
+        await bare.remove();
+      }
+    });
+
+    it('then a body that is not JSON answers 400 REQUEST_INVALID', async () => {
+      const response = await request(descriptor.app).post(`/v1/studies/${newStudyId()}`).set('content-type', 'application/json').send('{"studyId":').expect(400);
+      expect(response.body.error.code).toBe('REQUEST_INVALID');
+    });
+  });
+});

@@ -1,0 +1,84 @@
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger, EventBus, newStudyId } from '@dsv/common';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import type { ValidatorConfig } from '../../src/config.ts';
+import { corpusAvailable, corpusPath, entryFiles, loadManifest } from '../../../test/support/corpus.ts';
+import { projectConfig } from '../support/inspect.ts';
+
+const build = (config: ValidatorConfig) => createApp({ config, logger: createLogger('validator', 'silent'), events: new EventBus() });
+const stored = (index: number) => `${String(index + 1).padStart(4, '0')}.dcm`;
+
+/**
+ * The gateway's by-reference call: `{ files: [...] }` as JSON, the files in <stagingDir>/<id>/. The answer
+ * must be the one the multipart route gives for the same bytes.
+ */
+describe.skipIf(!corpusAvailable)('POST /v1/validations by reference (application/json)', () => {
+  let stagingDir: string;
+  let config: ValidatorConfig;
+  beforeAll(async () => {
+    stagingDir = await mkdtemp(path.join(os.tmpdir(), 'dsv-validator-staging-'));
+    config = { ...projectConfig(), stagingDir };
+  });
+  afterAll(() => rm(stagingDir, { recursive: true, force: true }));
+
+  async function stage(sources: string[]): Promise<string> {
+    const id = newStudyId();
+    await mkdir(path.join(stagingDir, id));
+    await Promise.all(sources.map((source, index) => copyFile(source, path.join(stagingDir, id, stored(index)))));
+    return id;
+  }
+  const byReference = (id: string, body: unknown, app = build(config)) =>
+    request(app).post('/v1/validations').set('x-study-id', id).set('x-correlation-id', 'ref').set('content-type', 'application/json').send(JSON.stringify(body));
+  const byStream = (id: string, sources: string[]) =>
+    sources.reduce((req, source, index) => req.attach('files', source, stored(index)), request(build(config)).post('/v1/validations').set('x-study-id', id));
+  /** A report without what differs between two calls (the events' ids and times). */
+  const comparable = (body: Record<string, unknown>) => ({ ...body, events: null });
+
+  it('then every corpus upload gets the same report as when its bytes are streamed', async () => {
+    const entries = loadManifest();
+    for (const entry of entries) {
+      const sources = entryFiles(entry);
+      const id = await stage(sources);
+      const [referenced, streamed] = await Promise.all([byReference(id, { files: sources.map((_, i) => stored(i)) }), byStream(id, sources)]);
+      expect(referenced.status, entry.path).toBe(200);
+      expect(comparable(referenced.body), entry.path).toEqual(comparable(streamed.body));
+    }
+  });
+
+  it('then a file missing from staging answers 422 STAGED_FILE_UNAVAILABLE, naming the file', async () => {
+    const id = await stage([corpusPath('valid/samples/CT_small.dcm')]);
+    const res = await byReference(id, { files: ['0001.dcm', '0002.dcm'] }).expect(422);
+    expect(res.body.error).toMatchObject({ code: 'STAGED_FILE_UNAVAILABLE', details: { file: '0002.dcm' } });
+  });
+
+  it('then a symbolic link in place of a staged file is refused with 422, never followed', async () => {
+    const id = await stage([]);
+    const secret = path.join(stagingDir, 'secret.txt');
+    await writeFile(secret, 'not DICOM, not yours');
+    await symlink(secret, path.join(stagingDir, id, '0001.dcm'));
+    const res = await byReference(id, { files: ['0001.dcm'] }).expect(422);
+    expect(res.body.error.code).toBe('STAGED_FILE_UNAVAILABLE');
+  });
+
+  it.each([['../../etc/passwd'], ['0001.dcm/..'], ['scan.dcm']])('then the name %j never becomes a path (400 REQUEST_INVALID)', async (name) => {
+    const id = await stage([corpusPath('valid/samples/CT_small.dcm')]);
+    const res = await byReference(id, { files: [name] }).expect(400);
+    expect(res.body.error.code).toBe('REQUEST_INVALID');
+  });
+
+  it.each([[{ files: [] }], [{ files: '0001.dcm' }], [{ names: ['0001.dcm'] }], [{ files: ['0001.dcm', '0001.dcm'] }]])('then the body %j answers 400 REQUEST_INVALID', async (body) => {
+    const id = await stage([corpusPath('valid/samples/CT_small.dcm')]);
+    const res = await byReference(id, body).expect(400);
+    expect(res.body.error.code).toBe('REQUEST_INVALID');
+  });
+
+  it('then a validator without a stagingDir answers 422 STAGED_FILE_UNAVAILABLE (the gateway then streams)', async () => {
+    const id = await stage([corpusPath('valid/samples/CT_small.dcm')]);
+    const res = await byReference(id, { files: ['0001.dcm'] }, build({ ...config, stagingDir: '' })).expect(422);
+    expect(res.body.error.code).toBe('STAGED_FILE_UNAVAILABLE');
+  });
+});
