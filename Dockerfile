@@ -13,4 +13,8 @@ COPY gateway gateway
 COPY validator validator
 COPY descriptor descriptor
 COPY config config
+# The services run as plain JavaScript bundles (dist/<service>.mjs), not under the tsx loader.
+COPY tsconfig.json ./
+COPY scripts/build-services.ts scripts/
+RUN npx tsx scripts/build-services.ts
 USER node

@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['{common,gateway,validator,descriptor}/test/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/docs/**/*.test.ts'],
+    // Bundles the services into dist/ first: the tests that start them run `node dist/<service>.mjs`.
+    globalSetup: ['test/support/build-services.global.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // End-to-end suites start real processes; two cores do not gain from more workers.

@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/interop/**/*.test.ts'],
+    // Bundles the services into dist/ first: the tests that start them run `node dist/<service>.mjs`.
+    globalSetup: ['test/support/build-services.global.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     maxWorkers: 1,

@@ -1,15 +1,17 @@
 /**
  * `npm run bench [-- --runs N --quick --only ct|small|big --no-orthanc --no-baseline]`
  *
- * Sends generated workloads to our three services (started here by `startStack`), to Orthanc's
- * `POST /instances` when it is installed, and to a bare Node server that only writes request bodies to
- * disk, and prints every run, the medians and the ratio ours / Orthanc. Not part of `npm test`.
+ * Sends generated workloads to our three services (bundled into dist/ as `npm start` does, then started
+ * here by `startStack`), to Orthanc's `POST /instances` when it is installed, and to a bare Node server
+ * that only writes request bodies to disk, and prints every run, the medians and the ratio ours /
+ * Orthanc. Not part of `npm test`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildServices, bundlePath, SERVICES } from '../scripts/build-services.ts';
 import { projectRoot } from '../test/support/corpus.ts';
 import { measureRun, type Measurement, type Mode } from './measure.ts';
 import { isOrthancInstalled, ORTHANC_BINARY } from './orthanc.ts';
@@ -107,7 +109,7 @@ async function cleanUp(): Promise<void> {
   await Promise.allSettled([...cleanups].map((stop) => stop()));
   cleanups.clear();
   // A start-up that failed half-way leaves processes with no handle: ours, by their parent and command.
-  for (const marker of ['/src/main.ts', ORTHANC_BINARY, 'baseline-server.ts']) {
+  for (const marker of [...SERVICES.map(bundlePath), ORTHANC_BINARY, 'baseline-server.ts']) {
     for (const pid of findOwnChildren(marker)) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -251,6 +253,8 @@ async function main(): Promise<number> {
   process.env.TMPDIR = runDir;
 
   describeMachine(options).forEach((line) => log(line));
+  // Our services run as `npm start` runs them: node dist/<service>.mjs, built from the sources as they are now.
+  await buildServices();
   const orthancMissing = !options.orthanc ? 'skipped (--no-orthanc)' : isOrthancInstalled() ? null : `not installed (${ORTHANC_BINARY})`;
   if (orthancMissing) log(`Orthanc: ${orthancMissing}`);
   else log(`Orthanc: ${ORTHANC_BINARY}, own temporary config and storage, SQLite index, no plugins, no DICOM port, no compression; listens on all interfaces (1.10 has no bind address) with RemoteAccessAllowed false; deleted patient by patient between runs`);

@@ -1,21 +1,20 @@
 /**
- * `npm start`: runs the three services as separate processes, as they would run on separate hosts.
+ * `npm start`: bundles the services (scripts/build-services.ts), then runs the three as separate plain
+ * `node dist/<service>.mjs` processes, as they would run on separate hosts.
  * Ctrl-C (or SIGTERM) stops all three cleanly; if one dies, the others are stopped too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildServices, bundlePath, type ServiceName } from './build-services.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const services = ['validator', 'descriptor', 'gateway'] as const;
+const services: readonly ServiceName[] = ['validator', 'descriptor', 'gateway'];
 const children = new Map<string, ChildProcess>();
 // The three share one internal token; without one set, each `npm start` makes a fresh one.
 const env = { ...process.env, INTERNAL_TOKEN: process.env.INTERNAL_TOKEN || randomBytes(32).toString('base64url') };
 let stopping = false;
 
-function start(name: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, name, 'src', 'main.ts')], {
+function start(name: ServiceName): ChildProcess {
+  const child = spawn(process.execPath, [bundlePath(name)], {
     cwd: process.cwd(),
     env,
     stdio: 'inherit',
@@ -42,4 +41,12 @@ function stop(exitCode = 0): void {
 
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+try {
+  await buildServices();
+} catch (error) {
+  // esbuild has printed its own errors.
+  if (!(error instanceof Error && 'errors' in error)) process.stderr.write(`${String(error)}\n`);
+  process.stderr.write('start-all: the services did not build; nothing started\n');
+  process.exit(1);
+}
 for (const name of services) children.set(name, start(name));

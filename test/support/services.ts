@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { bundlePath } from '../../scripts/build-services.ts';
 import { projectRoot } from './corpus.ts';
 
 export interface ServiceProcess {
@@ -16,11 +18,15 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts one real service as its own process (node + tsx, as `npm start` does) on a free port on
- * 127.0.0.1, and resolves with its URL once it logs 'listening'.
+ * Starts one real service as its own process on a free port on 127.0.0.1, and resolves with its URL once
+ * it logs 'listening'. It runs the bundle `npm start` runs, `node dist/<service>.mjs`, which the vitest
+ * global setup (test/support/build-services.global.ts) and the bench build first.
  */
 export function startService(name: 'gateway' | 'validator' | 'descriptor', env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, name, 'src', 'main.ts')], {
+  if (!existsSync(bundlePath(name))) {
+    return Promise.reject(new Error(`${path.relative(projectRoot, bundlePath(name))} is missing: run \`npm run build\` first`));
+  }
+  const child = spawn(process.execPath, [bundlePath(name)], {
     cwd: projectRoot,
     env: { ...process.env, CONFIG_DIR: path.join(projectRoot, 'config'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
