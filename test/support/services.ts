@@ -95,7 +95,8 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-stack-'));
   const studiesDir = path.join(dir, 'studies');
   const rejectedDir = path.join(dir, 'rejected');
-  const base = { LOG_LEVEL: 'info', INTERNAL_TOKEN: randomBytes(24).toString('hex'), ...extraEnv };
+  // One staging folder for all three, as on one host: the gateway sends files by reference.
+  const base = { LOG_LEVEL: 'info', INTERNAL_TOKEN: randomBytes(24).toString('hex'), STAGING_DIR: path.join(dir, 'var', 'staging'), ...extraEnv };
   const env = {
     validator: { ...base, VALIDATOR_PORT: '0', VALIDATOR_HOST: '127.0.0.1' },
     descriptor: { ...base, DESCRIPTOR_PORT: '0', DESCRIPTOR_HOST: '127.0.0.1', STUDIES_DIR: studiesDir, REJECTED_DIR: rejectedDir },
@@ -116,7 +117,6 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
     GATEWAY_HOST: '127.0.0.1',
     VALIDATOR_URL: validator.url,
     DESCRIPTOR_URL: descriptor.url,
-    STAGING_DIR: path.join(dir, 'var', 'staging'),
     STATUS_DIR: path.join(dir, 'var', 'status'),
   };
   const gateway = await startService('gateway', env.gateway).catch(abandon);
