@@ -21,17 +21,11 @@ export interface ServiceTarget {
  */
 export class TransportChoice {
   private mode: Transport;
+  private readonly logger: Logger | undefined;
 
-  constructor(
-    private readonly service: 'validator' | 'descriptor',
-    target: Pick<ServiceTarget, 'transport' | 'logger'>,
-    private readonly logger = target.logger,
-  ) {
+  constructor(private readonly service: 'validator' | 'descriptor', target: Pick<ServiceTarget, 'transport' | 'logger'>) {
     this.mode = target.transport;
-  }
-
-  get current(): Transport {
-    return this.mode;
+    this.logger = target.logger;
   }
 
   async send<T>(byReference: () => Promise<T>, byStream: () => Promise<T>): Promise<T> {
