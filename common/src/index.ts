@@ -6,6 +6,7 @@ export * from './logging/logger.ts';
 export * from './config/load-config.ts';
 export * from './ids/study-id.ts';
 export * from './fs/atomic-write.ts';
+export * from './fs/durable-fd.ts';
 export * from './staging/staged-files.ts';
 export * from './findings/finding-codes.ts';
 export * from './contracts/index.ts';

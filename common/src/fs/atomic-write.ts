@@ -1,27 +1,25 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { withSyncedFd, writeAllSync } from './durable-fd.ts';
+
+let written = 0;
 
 /**
  * Writes a file so that readers see the old content or the new, never a part: a temporary file in the
  * same folder, flushed to disk, then renamed over the target (rename is atomic within a file system).
+ * The temporary name is unique within the process (pid and a counter); a crash can leave one behind as
+ * `.<name>.<pid>.<n>.tmp` (the gateway's status store removes them at start-up).
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx');
+  written += 1;
+  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${written}.tmp`);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   try {
-    await handle.writeFile(data);
-    await handle.sync();
+    await withSyncedFd(temporary, 'wx', (fd) => writeAllSync(fd, bytes));
+    renameSync(temporary, target);
   } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(temporary, target);
-  } catch (error) {
-    await rm(temporary, { force: true });
+    // EEXIST: the name is someone else's file (a leftover of a crash), never removed from here.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') rmSync(temporary, { force: true });
     throw error;
   }
 }

@@ -1,6 +1,6 @@
-import { constants } from 'node:fs';
-import { copyFile, link, open } from 'node:fs/promises';
-import { AppError, inspectHandle, type InspectOptions } from '@dsv/common';
+import { closeSync, constants, linkSync, openSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
+import { AppError, fsyncFd, inspectFd, type InspectOptions } from '@dsv/common';
 import type { ReceivedFile } from './receive-file.ts';
 
 /** What the gateway says about a staged file: its size, and the sha256 it computed while staging it. */
@@ -15,11 +15,12 @@ export interface StagedFileFacts {
  * hard link (the same inode; the gateway removes only its own name afterwards), or a copy when the two
  * folders are on different file systems. Then reads the header from it and flushes it to disk, so the
  * folder rename that publishes the study cannot outrun its data. The sha256 is the gateway's: the
- * bytes are the very ones it hashed while writing them.
+ * bytes are the very ones it hashed while writing them. Metadata calls are synchronous, fsync and any
+ * copy are not (common's durable-fd.ts says why).
  */
 export async function linkStagedFile(source: string, facts: StagedFileFacts, target: string, options: InspectOptions): Promise<ReceivedFile> {
   try {
-    await link(source, target);
+    linkSync(source, target);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new AppError('STAGED_FILE_UNAVAILABLE', undefined, { file: facts.file });
@@ -27,19 +28,22 @@ export async function linkStagedFile(source: string, facts: StagedFileFacts, tar
     if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw error;
     await copyFile(source, target, constants.COPYFILE_EXCL);
   }
-  const handle = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
-    // ELOOP: the staged name was a symbolic link (linked as such): never followed.
-    if (error.code === 'ELOOP') throw new AppError('STAGED_FILE_UNAVAILABLE', 'A staged file is not a regular file', { file: facts.file });
-    throw error;
-  });
+  let fd: number;
   try {
-    const inspection = await inspectHandle(handle, options);
+    fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    // ELOOP: the staged name was a symbolic link (linked as such): never followed.
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new AppError('STAGED_FILE_UNAVAILABLE', 'A staged file is not a regular file', { file: facts.file });
+    throw error;
+  }
+  try {
+    const inspection = await inspectFd(fd, options);
     if (inspection.fileBytes !== facts.sizeBytes) {
       throw new AppError('STAGED_FILE_UNAVAILABLE', 'A staged file is not the size the gateway recorded', { file: facts.file });
     }
-    await handle.sync();
+    await fsyncFd(fd);
     return { file: facts.file, tempPath: target, sizeBytes: facts.sizeBytes, sha256: facts.sha256, inspection };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, stagedFilePath, type DescribeRequest } from '@dsv/common';
 import { linkStagedFile, type StagedFileFacts } from './link-staged-file.ts';
@@ -39,7 +40,7 @@ export async function linkStagedStudy<T>(
       const relative = receivedPath(request.disposition, request.files.length, facts.file);
       const folder = path.posix.dirname(relative);
       if (folder !== '.' && !folders.has(folder)) {
-        await mkdir(path.join(tempDir, folder));
+        mkdirSync(path.join(tempDir, folder));
         folders.add(folder);
       }
       const source = stagedFilePath(stagingDir, studyId, facts.file);

@@ -1,4 +1,4 @@
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { DicomJsonSpool } from './dicom-json-spool.ts';
 import { receivedPath, type PlacedFile } from './plan-layout.ts';
@@ -29,7 +29,8 @@ export interface StudyAssembly {
  *
  * Nothing inside the assembly folder is visible before that rename, so its files are written in place,
  * without a temporary name each; what the rename needs on disk first is each file's data (one fsync per
- * file) and the folders' entries (one fsync per folder).
+ * file) and the folders' entries (one fsync per folder). Only the fsyncs go through the thread pool; the
+ * renames and folders are synchronous calls (common's durable-fd.ts).
  */
 export async function storeStudy(assembly: StudyAssembly): Promise<boolean> {
   const { tempDir, placed } = assembly;
@@ -39,8 +40,8 @@ export async function storeStudy(assembly: StudyAssembly): Promise<boolean> {
     const to = path.join(tempDir, target);
     folders.add(path.dirname(to));
     if (from === to) continue;
-    await mkdir(path.dirname(to), { recursive: true });
-    await rename(from, to);
+    mkdirSync(path.dirname(to), { recursive: true });
+    renameSync(from, to);
   }
   const writes: Promise<void>[] = [];
   if (assembly.dicomJsonOrder !== null) writes.push(assembly.spool.writeArray(path.join(tempDir, StudyLayout.dicomJson), assembly.dicomJsonOrder));
@@ -53,7 +54,7 @@ export async function storeStudy(assembly: StudyAssembly): Promise<boolean> {
   // The entries made or renamed inside the folder must be on disk before the folder is published.
   await Promise.all([...folders].map(syncDirectory));
   try {
-    await rename(tempDir, assembly.finalDir);
+    renameSync(tempDir, assembly.finalDir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;

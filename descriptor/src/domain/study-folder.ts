@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 
 export type Disposition = 'stored' | 'rejected';
@@ -49,13 +50,14 @@ export async function findStudy(roots: StudyRoots, studyId: string): Promise<{ d
  */
 export async function createIncomingDir(root: string, studyId: string): Promise<string> {
   const prefix = path.join(root, INCOMING, `${studyId}.`);
+  // Synchronous: a metadata call, cheaper than a thread-pool round trip (common's durable-fd.ts).
   try {
-    return await mkdtemp(prefix);
+    return mkdtempSync(prefix);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  await mkdir(path.join(root, INCOMING), { recursive: true });
-  return mkdtemp(prefix);
+  mkdirSync(path.join(root, INCOMING), { recursive: true });
+  return mkdtempSync(prefix);
 }
 
 /** At start-up: whatever a crash left half-assembled was never visible as a study, and goes. */
@@ -71,10 +73,6 @@ export function displayPath(absolute: string): string {
 }
 
 async function isDirectory(dir: string): Promise<boolean> {
-  try {
-    return (await stat(dir)).isDirectory();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
+  const found = statSync(dir, { throwIfNoEntry: false });
+  return found?.isDirectory() ?? false;
 }

@@ -46,14 +46,24 @@ vi.mock('node:fs', async (importOriginal) => {
       destroy: (error, callback) => real.close(() => callback(error)),
     });
   }) as typeof actual.createWriteStream;
-  /** The outputs of a study are written with callback fs and a bare descriptor (write-durable.ts). */
-  const open = ((file: string, ...rest: unknown[]) => {
+  /** The outputs of a study are written through a bare descriptor opened synchronously (common's durable-fd.ts). */
+  const openSync = ((file: string, ...rest: unknown[]) => {
     const code = faults.open?.(String(file), '');
-    const callback = rest.at(-1) as (error: NodeJS.ErrnoException | null, fd?: number) => void;
-    if (code) process.nextTick(() => callback(errnoError(code, 'open', String(file))));
-    else (actual.open as (...args: unknown[]) => void)(file, ...rest);
-  }) as typeof actual.open;
-  return { ...actual, createWriteStream, open, default: { ...actual, createWriteStream, open } };
+    if (code) throw errnoError(code, 'open', String(file));
+    return (actual.openSync as (...args: unknown[]) => number)(file, ...rest);
+  }) as typeof actual.openSync;
+  /** Folders and renames of the assembly are synchronous calls too. */
+  const injectSync = <F extends (...args: never[]) => unknown>(name: 'mkdir' | 'rename', real: F): F =>
+    ((...args: Parameters<F>) => {
+      const code = faults[name]?.(String(args[0]), String(args[1]));
+      if (code) throw errnoError(code, name, String(args[0]));
+      return real(...args);
+    }) as F;
+  const mkdirSync = injectSync('mkdir', actual.mkdirSync);
+  const mkdtempSync = injectSync('mkdir', actual.mkdtempSync);
+  const renameSync = injectSync('rename', actual.renameSync);
+  const mocked = { ...actual, createWriteStream, openSync, mkdirSync, mkdtempSync, renameSync };
+  return { ...mocked, default: mocked };
 });
 
 describe.skipIf(!corpusAvailable)('POST /v1/studies/:id when storage fails', () => {

@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, newStudyId, type ErrorTranslator } from '@dsv/common';
 import type busboy from 'busboy';
@@ -43,7 +44,8 @@ export function receiveUpload(config: GatewayConfig): RequestHandler[] {
     }
     const id = newStudyId();
     const dir = path.resolve(config.stagingDir, id);
-    await mkdir(dir, { recursive: true });
+    // Synchronous: one metadata call, cheaper than a thread-pool round trip (common's durable-fd.ts).
+    mkdirSync(dir, { recursive: true });
     const staged: StagedUpload = { id, dir, files: [], totalBytes: 0, writing: new Set() };
     req.staged = staged;
     next();
