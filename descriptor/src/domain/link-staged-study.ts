@@ -34,24 +34,58 @@ export async function linkStagedStudy<T>(
 
   const tempDir = await createIncomingDir(rootFor(options.roots, request.disposition), studyId);
   try {
-    const folders = new Set<string>();
-    const files: T[] = [];
-    for (const facts of staged) {
-      const relative = receivedPath(request.disposition, request.files.length, facts.file);
-      const folder = path.posix.dirname(relative);
-      if (folder !== '.' && !folders.has(folder)) {
-        mkdirSync(path.join(tempDir, folder));
-        folders.add(folder);
-      }
-      const source = stagedFilePath(stagingDir, studyId, facts.file);
-      const received = await linkStagedFile(source, facts, path.join(tempDir, relative), limits);
-      files.push(await describe(received, request, tempDir));
+    for (const folder of new Set(staged.map((facts) => path.posix.dirname(receivedPath(request.disposition, request.files.length, facts.file))))) {
+      if (folder !== '.') mkdirSync(path.join(tempDir, folder));
     }
+    const files = await inOrder(staged, LINK_CONCURRENCY, (facts) => {
+      const target = path.join(tempDir, receivedPath(request.disposition, request.files.length, facts.file));
+      return linkStagedFile(stagedFilePath(stagingDir, studyId, facts.file), facts, target, limits);
+    }, (received) => describe(received, request, tempDir));
     return { request, sizes, tempDir, files };
   } catch (error) {
     await rm(tempDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Files linked, read and flushed at the same time: their fsyncs overlap in the disk's queue. */
+const LINK_CONCURRENCY = 8;
+
+/**
+ * Runs `work` on up to `concurrency` items at a time and hands each result to `then` in the items' order
+ * (the study's first file is described first, as when the files stream in): a result waits only for
+ * those before it. Nothing is still running when this settles, whether it resolves or rejects.
+ */
+async function inOrder<I, R, T>(items: readonly I[], concurrency: number, work: (item: I) => Promise<R>, then: (result: R) => T | Promise<T>): Promise<T[]> {
+  const done: (R | undefined)[] = new Array(items.length);
+  const out: T[] = [];
+  let started = 0;
+  let failed = false;
+  let draining: Promise<void> = Promise.resolve();
+  const drain = async (): Promise<void> => {
+    while (out.length < items.length && done[out.length] !== undefined) {
+      const result = done[out.length]!;
+      done[out.length] = undefined;
+      out.push(await then(result));
+    }
+  };
+  const worker = async (): Promise<void> => {
+    while (!failed && started < items.length) {
+      const index = started++;
+      try {
+        done[index] = await work(items[index]!);
+        draining = draining.then(drain);
+        await draining;
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  const rejected = settled.find((result) => result.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  return out;
 }
 
 function stagedFacts(entry: DescribeRequest['files'][number]): StagedFileFacts {
