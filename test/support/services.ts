@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundlePath } from '../../scripts/build-services.ts';
+import { bundlePath, serviceArgs } from '../../scripts/build-services.ts';
 import { projectRoot } from './corpus.ts';
 
 export interface ServiceProcess {
@@ -26,7 +26,7 @@ export function startService(name: 'gateway' | 'validator' | 'descriptor', env: 
   if (!existsSync(bundlePath(name))) {
     return Promise.reject(new Error(`${path.relative(projectRoot, bundlePath(name))} is missing: run \`npm run build\` first`));
   }
-  const child = spawn(process.execPath, [bundlePath(name)], {
+  const child = spawn(process.execPath, serviceArgs(name), {
     cwd: projectRoot,
     env: { ...process.env, CONFIG_DIR: path.join(projectRoot, 'config'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
