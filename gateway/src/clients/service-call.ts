@@ -20,6 +20,8 @@ export interface RequestBody {
   contentType: string;
   contentLength: number;
   chunks(): AsyncGenerator<Buffer>;
+  /** A small body already in memory (JSON): sent in one write, without a stream pipeline. */
+  bytes?: Buffer;
 }
 
 export interface ServiceRequest {
@@ -32,6 +34,7 @@ export interface ServiceRequest {
 export function jsonBody(value: unknown): RequestBody {
   const bytes = Buffer.from(JSON.stringify(value));
   return {
+    bytes,
     contentType: 'application/json',
     contentLength: bytes.length,
     async *chunks() {
@@ -122,7 +125,8 @@ function post(
       });
     });
     // A failed send destroys the request, which reports the error above (unless an answer came first).
-    pipeline(body.chunks(), req).catch(() => undefined);
+    if (body.bytes) req.end(body.bytes);
+    else pipeline(body.chunks(), req).catch(() => undefined);
   });
 }
 
