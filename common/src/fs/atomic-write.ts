@@ -1,12 +1,13 @@
 import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { withSyncedFd, writeAllSync } from './durable-fd.ts';
+import { syncDirectory, withSyncedFd, writeAllSync } from './durable-fd.ts';
 
 let written = 0;
 
 /**
  * Writes a file so that readers see the old content or the new, never a part: a temporary file in the
- * same folder, flushed to disk, then renamed over the target (rename is atomic within a file system).
+ * same folder, flushed to disk, then renamed over the target (rename is atomic within a file system),
+ * then the folder flushed, so the new content survives a power cut once this resolves.
  * The temporary name is unique within the process (pid and a counter); a crash can leave one behind as
  * `.<name>.<pid>.<n>.tmp` (the gateway's status store removes them at start-up).
  */
@@ -17,6 +18,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   try {
     await withSyncedFd(temporary, 'wx', (fd) => writeAllSync(fd, bytes));
     renameSync(temporary, target);
+    // The rename itself is durable only once the folder is flushed.
+    await syncDirectory(path.dirname(target));
   } catch (error) {
     // EEXIST: the name is someone else's file (a leftover of a crash), never removed from here.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') rmSync(temporary, { force: true });

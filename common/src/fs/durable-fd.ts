@@ -32,3 +32,8 @@ export async function withSyncedFd(target: string, flags: string, use: (fd: numb
     closeSync(fd);
   }
 }
+
+/** fsync(2) on a folder makes the entries created or renamed in it durable. */
+export function syncDirectory(dir: string): Promise<void> {
+  return withSyncedFd(dir, 'r');
+}

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, newStudyId, type ErrorTranslator } from '@dsv/common';
+import { AppError, newStudyId, syncDirectory, type ErrorTranslator } from '@dsv/common';
 import type busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
@@ -61,7 +61,13 @@ export function receiveUpload(config: GatewayConfig): RequestHandler[] {
         discard(req).finally(() => next(new AppError('UPLOAD_NO_FILES')));
         return;
       }
-      next();
+      // Each file was flushed as it closed; the names in the upload's folder, and the folder's own name,
+      // must be on disk too before the upload is answered as accepted.
+      const { dir } = req.staged;
+      Promise.all([syncDirectory(dir), syncDirectory(path.dirname(dir))]).then(
+        () => next(),
+        (syncError: unknown) => discard(req).finally(() => next(syncError)),
+      );
     });
   };
 

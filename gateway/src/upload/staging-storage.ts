@@ -66,7 +66,8 @@ export class StagingStorage implements multer.StorageEngine {
         done(null, chunk);
       },
     });
-    const written = pipeline(file.stream, meter, createWriteStream(target, { flags: 'wx' }));
+    // flush: fsync before close, so an upload answered 202 survives a power cut, not only a crash.
+    const written = pipeline(file.stream, meter, createWriteStream(target, { flags: 'wx', flush: true }));
     staged.writing.add(written);
     written.then(
       () => {
