@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { AppError, type ErrorCode } from '@dsv/common';
 import type { z } from 'zod';
@@ -102,6 +103,7 @@ function post(
       agent,
       headers: { ...headers, 'content-type': body.contentType, 'content-length': String(body.contentLength) },
     });
+    req.on('socket', guardSocket);
     const timer = setTimeout(() => {
       deadline.passed = true;
       req.destroy(new Error(`no answer within ${timeoutMs} ms`));
@@ -128,6 +130,20 @@ function post(
     if (body.bytes) req.end(body.bytes);
     else pipeline(body.chunks(), req).catch(() => undefined);
   });
+}
+
+const guarded = new WeakSet<Socket>();
+
+/**
+ * A service may answer before the body is all sent (a 413, a 401) and close the connection; a write
+ * still under way then fails with ECONNRESET on the socket after the request has let go of it, and an
+ * 'error' without a listener would end the gateway. The call is settled by the answer already: that
+ * error is expected. Once per socket (the agent reuses them).
+ */
+function guardSocket(socket: Socket): void {
+  if (guarded.has(socket)) return;
+  guarded.add(socket);
+  socket.on('error', () => undefined);
 }
 
 function parseJson(text: string): unknown {
