@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { byteSize, host, httpTimeouts, internalToken, loadConfig, port, requireSecretOffLoopback, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
+import { byteSize, host, logLevel, httpTimeouts, internalToken, loadConfig, port, requireSecretOffLoopback, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
 import { z } from 'zod';
 
 /** A folder, resolved against the working directory once, when the config is loaded at start-up. */
@@ -11,7 +11,7 @@ export const DescriptorConfigSchema = z
     host: host.describe('Address to listen on; 127.0.0.1 keeps the descriptor on this machine'),
     port: port.describe('Port to listen on (0 picks a free one)'),
     internalToken,
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Least severe log level written'),
+    logLevel,
     studiesDir: directory.describe('Valid studies: <studiesDir>/<id>/, each published by one folder rename'),
     rejectedDir: directory.describe('Rejected uploads, kept so that nothing sent is lost: <rejectedDir>/<id>/'),
     stagingDir: z

@@ -1,11 +1,11 @@
-import { byteSize, host, httpTimeouts, internalToken, loadConfig, port, requireSecretOffLoopback, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
+import { byteSize, host, logLevel, httpTimeouts, internalToken, loadConfig, port, requireSecretOffLoopback, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
 import { z } from 'zod';
 
 /** Each key's description is the config reference in the README (npm run docs). */
 export const GatewayConfigSchema = z.strictObject({
   host: host.describe('Address to listen on; 127.0.0.1 keeps the gateway on this machine'),
   port: port.describe('Port to listen on (0 picks a free one)'),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Least severe log level written'),
+  logLevel,
   auth: z.strictObject({
     apiKeys: z
       .array(z.string().min(16, 'an API key needs at least 16 characters'))

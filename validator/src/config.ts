@@ -1,5 +1,5 @@
 import {
-  byteSize, DefaultInspectOptions, httpTimeouts, FindingCodes, host, internalToken, isFindingCode, loadConfig, lookupKeyword, port, requireSecretOffLoopback,
+  byteSize, DefaultInspectOptions, httpTimeouts, FindingCodes, host, logLevel, internalToken, isFindingCode, loadConfig, lookupKeyword, port, requireSecretOffLoopback,
   type DeepReadonly, type EnvBinding, type InspectOptions,
 } from '@dsv/common';
 import { z } from 'zod';
@@ -23,7 +23,7 @@ export const ValidatorConfigSchema = z.strictObject({
   host: host.describe('Address to listen on; 127.0.0.1 keeps the validator on this machine'),
   port: port.describe('Port to listen on (0 picks a free one)'),
   internalToken,
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Least severe log level written'),
+  logLevel,
   stagingDir: z
     .string()
     .describe("The gateway's stagingDir, when this service shares its disk: files sent by reference are read from it (only their headers); empty: files only as multipart streams"),

@@ -103,6 +103,8 @@ export const port = z.number().int().min(0).max(65535);
 export const url = z.url({ protocol: /^https?$/ });
 export const byteSize = z.number().int().positive();
 export const host = z.string().min(1);
+/** pino's levels; 'silent' writes nothing. */
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).describe('Least severe log level written');
 
 /** The HTTP server's time bounds, the same keys for every service. */
 export const httpTimeouts = z.strictObject({
