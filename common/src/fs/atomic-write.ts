@@ -1,6 +1,6 @@
 import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { syncDirectory, withSyncedFd, writeAllSync } from './durable-fd.ts';
+import { syncDirectory, writeDurable } from './durable-fd.ts';
 
 let written = 0;
 
@@ -14,9 +14,8 @@ let written = 0;
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   written += 1;
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${written}.tmp`);
-  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   try {
-    await withSyncedFd(temporary, 'wx', (fd) => writeAllSync(fd, bytes));
+    await writeDurable(temporary, data);
     renameSync(temporary, target);
     // The rename itself is durable only once the folder is flushed.
     await syncDirectory(path.dirname(target));

@@ -33,6 +33,12 @@ export async function withSyncedFd(target: string, flags: string, use: (fd: numb
   }
 }
 
+/** A new file (never an existing one: 'wx'), its data on disk before this resolves. */
+export function writeDurable(target: string, data: string | Uint8Array): Promise<void> {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  return withSyncedFd(target, 'wx', (fd) => writeAllSync(fd, bytes));
+}
+
 interface FolderSync {
   current: Promise<void>;
   /** The round that starts when `current` ends, shared by every caller that asked meanwhile. */

@@ -1,7 +1,7 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { writeDurable } from '@dsv/common';
 import type { DicomJsonDataset } from './dicom-json.ts';
-import { writeDurable } from './write-durable.ts';
 
 /** DICOM JSON held in memory per study before it goes to the spool file: a small study never touches disk. */
 export const SPOOL_MEMORY_BYTES = 1 << 20;

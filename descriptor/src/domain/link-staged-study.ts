@@ -34,13 +34,16 @@ export async function linkStagedStudy<T>(
 
   const tempDir = await createIncomingDir(rootFor(options.roots, request.disposition), studyId);
   try {
-    for (const folder of new Set(staged.map((facts) => path.posix.dirname(receivedPath(request.disposition, request.files.length, facts.file))))) {
+    const placed = staged.map((facts) => ({ facts, relative: receivedPath(request.disposition, request.files.length, facts.file) }));
+    for (const folder of new Set(placed.map(({ relative }) => path.posix.dirname(relative)))) {
       if (folder !== '.') mkdirSync(path.join(tempDir, folder));
     }
-    const files = await inOrder(staged, LINK_CONCURRENCY, (facts) => {
-      const target = path.join(tempDir, receivedPath(request.disposition, request.files.length, facts.file));
-      return linkStagedFile(stagedFilePath(stagingDir, studyId, facts.file), facts, target, limits);
-    }, (received) => describe(received, request, tempDir));
+    const files = await inOrder(
+      placed,
+      LINK_CONCURRENCY,
+      ({ facts, relative }) => linkStagedFile(stagedFilePath(stagingDir, studyId, facts.file), facts, path.join(tempDir, relative), limits),
+      (received) => describe(received, request, tempDir),
+    );
     return { request, sizes, tempDir, files };
   } catch (error) {
     await rm(tempDir, { recursive: true, force: true });

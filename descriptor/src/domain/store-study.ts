@@ -1,9 +1,9 @@
 import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { syncDirectory, writeDurable } from '@dsv/common';
 import type { DicomJsonSpool } from './dicom-json-spool.ts';
 import { receivedPath, type PlacedFile } from './plan-layout.ts';
 import { StudyLayout, type Disposition } from './study-folder.ts';
-import { syncDirectory, writeDurable } from './write-durable.ts';
 
 export interface StudyAssembly {
   /** `<root>/.incoming/<id>.<random>/`, holding each received file where `receivedPath` put it. */

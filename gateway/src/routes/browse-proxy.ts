@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { AppError, assertStudyId, Headers, isValidUid } from '@dsv/common';
+import { AppError, assertStudyId, Headers, isStoredName, isValidUid } from '@dsv/common';
 import { Router, type Request, type RequestHandler } from 'express';
 import { internalAuth } from '../clients/service-call.ts';
 import type { GatewayConfig } from '../config.ts';
@@ -10,9 +10,6 @@ import type { GatewayConfig } from '../config.ts';
 const REQUEST_HEADERS = ['accept', 'range', 'if-range', 'if-none-match'] as const;
 /** What the descriptor says about its answer that the client needs. */
 const RESPONSE_HEADERS = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag', 'content-disposition', 'cache-control', 'last-modified'] as const;
-
-/** A file of a study is named by its SOP Instance UID (PS3.5 §9.1) or by the stored name NNNN.dcm. */
-const STORED_NAME = /^[0-9]{4,6}\.dcm$/;
 
 /**
  * GET (and HEAD) /studies, /studies/<id>, /studies/<id>/metadata, /studies/<id>/validation and
@@ -87,6 +84,7 @@ export function browseProxyRouter(config: Pick<GatewayConfig, 'descriptorUrl' | 
 }
 
 function assertFileKey(key: unknown): string {
-  if (typeof key === 'string' && (isValidUid(key) || STORED_NAME.test(key))) return key;
+  // A file of a study is named by its SOP Instance UID (PS3.5 §9.1) or by the stored name NNNN.dcm.
+  if (typeof key === 'string' && (isValidUid(key) || isStoredName(key))) return key;
   throw new AppError('REQUEST_INVALID', 'A file is named by its SOP Instance UID (PS3.5 §9.1) or its stored name (NNNN.dcm)', { parameter: 'SOPInstanceUID' });
 }
