@@ -18,7 +18,7 @@ export const GatewayConfigSchema = z.strictObject({
   validatorUrl: url.describe('Base URL of the validator service'),
   descriptorUrl: url.describe('Base URL of the descriptor service'),
   stagingDir: z.string().min(1).describe('Where uploads are received, one folder per upload, until stored or rejected'),
-  statusDir: z.string().min(1).describe('Where the status of every upload is kept, one JSON file per upload'),
+  statusDir: z.string().min(1).describe('Where the status of every upload is kept: an append-only journal, statuses.ndjson'),
   limits: z.strictObject({
     maxFileBytes: byteSize.describe('Largest file of an upload, in bytes (413 UPLOAD_FILE_TOO_LARGE)'),
     maxFiles: z.number().int().positive().describe('Most files in one upload (413 UPLOAD_TOO_MANY_FILES)'),

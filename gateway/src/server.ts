@@ -30,7 +30,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? config.http.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const stagingDir = path.resolve(config.stagingDir);
   await mkdir(stagingDir, { recursive: true });
-  const { app, pipeline, known } = await composeGateway(config, logger);
+  const { app, pipeline, store, known } = await composeGateway(config, logger);
   const swept = await sweepStaging(stagingDir, known);
   const server = await listen(app, {
     host: config.host,
@@ -55,6 +55,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         await Promise.all([server.close(shutdownTimeoutMs), Promise.race([pipeline.drain(), deadline])]);
         const left = pipeline.pending;
         if (left > 0) logger.warn({ unfinished: left }, 'shutdown timeout: unfinished studies resume at the next start');
+        // A study still running writes its status on: the journal stays open for it until the process ends.
+        else store.close();
         return { unfinished: left };
       })();
       return closing;

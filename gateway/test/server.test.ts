@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger, newStudyId } from '@dsv/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { JOURNAL_FILE, readStatusJournal } from '../src/domain/status-journal.ts';
 import { startGateway } from '../src/server.ts';
 import { buildGateway, type TestGateway } from './build-gateway.ts';
 
@@ -33,7 +34,7 @@ describe('startGateway', () => {
     expect(took).toBeGreaterThanOrEqual(150);
     expect(took).toBeLessThan(1500);
     await expect(fetch(`${first.url}/health`)).rejects.toThrow();
-    const persisted = JSON.parse(await readFile(path.join(base.config.statusDir, `${id}.json`), 'utf8'));
+    const persisted = readStatusJournal(base.config.statusDir).get(id)!;
     expect(['received', 'validating']).toContain(persisted.state);
 
     const second = await startGateway(base.config, { logger: silent, shutdownTimeoutMs: 5000 });
@@ -46,7 +47,7 @@ describe('startGateway', () => {
     }
   });
 
-  it('when it starts, then it removes staging folders nothing will use again and temporary status files, and keeps those of failed studies', async () => {
+  it('when it starts, then it removes staging folders nothing will use again, drops an append a crash cut short, and keeps the staged files of failed studies', async () => {
     const running = await startGateway(base.config, { logger: silent, shutdownTimeoutMs: 5000 });
     const failed = await postUpload(running.url);
     await running.pipeline.submit(failed);
@@ -56,17 +57,24 @@ describe('startGateway', () => {
     });
     await running.close();
     // A crash between the final state and the removal of the staged files, an upload cut short, an
-    // atomic write interrupted:
-    const status = JSON.parse(await readFile(path.join(base.config.statusDir, `${stored}.json`), 'utf8'));
-    await writeFile(path.join(base.config.statusDir, `${stored}.json`), JSON.stringify({ ...status, state: 'stored' }));
+    // append to the journal cut short, a rewrite of the journal interrupted:
+    const journal = path.join(base.config.statusDir, JOURNAL_FILE);
+    const status = readStatusJournal(base.config.statusDir).get(stored)!;
+    await appendFile(journal, `${JSON.stringify({ ...status, state: 'stored' })}\n{"id":"${failed}","ha`);
+    await mkdir(path.join(base.config.stagingDir, stored), { recursive: true });
     const orphan = newStudyId();
     await mkdir(path.join(base.config.stagingDir, orphan, 'x'), { recursive: true });
-    await writeFile(path.join(base.config.statusDir, `.${stored}.json.0a1b2c.tmp`), '{"half":');
+    await writeFile(`${journal}.123.tmp`, '{"half":');
 
     const again = await startGateway(base.config, { logger: silent, shutdownTimeoutMs: 5000 });
     try {
       expect((await readdir(base.config.stagingDir)).sort()).toEqual([failed]);
-      expect((await readdir(base.config.statusDir)).sort()).toEqual([`${failed}.json`, `${stored}.json`].sort());
+      expect(await readdir(base.config.statusDir)).toEqual([JOURNAL_FILE]);
+      const statuses = readStatusJournal(base.config.statusDir);
+      expect([...statuses.keys()].sort()).toEqual([failed, stored].sort());
+      expect(statuses.get(stored)!.state).toBe('stored');
+      expect(statuses.get(failed)!.state).toBe('failed');
+      expect(await readFile(journal, 'utf8')).toMatch(/\}\n$/);
     } finally {
       await again.close();
     }

@@ -1,7 +1,8 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { JOURNAL_FILE, readStatusJournal } from '../../gateway/src/domain/status-journal.ts';
 import { corpusAvailable, corpusPath, corpusSkipReason, entryFiles, loadManifest } from '../support/corpus.ts';
 import { writeConfigDir } from '../support/config-dir.ts';
 import {
@@ -89,7 +90,8 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     expect(stack.gateway.child.signalCode).toBe('SIGKILL');
     cutShort.destroy();
     const ids = [...describing, ...validating];
-    const persisted = await Promise.all(ids.map(async (id) => JSON.parse(await readFile(path.join(stack!.env.gateway.STATUS_DIR!, `${id}.json`), 'utf8')).state));
+    const journal = readStatusJournal(stack.env.gateway.STATUS_DIR!);
+    const persisted = ids.map((id) => journal.get(id)?.state);
     expect(persisted.slice(0, 3)).toEqual(['describing', 'describing', 'describing']);
     expect(['received', 'validating']).toEqual(expect.arrayContaining(persisted.slice(3)));
 
@@ -163,11 +165,11 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     const id: string = first.body.id;
     expect(await stack.gateway.stop('SIGKILL')).toBe(null);
     // What such a crash leaves on disk: the status still 'describing', the staged files still there.
-    const statusFile = path.join(stack.env.gateway.STATUS_DIR!, `${id}.json`);
-    const status = JSON.parse(await readFile(statusFile, 'utf8'));
+    const statusDir = stack.env.gateway.STATUS_DIR!;
+    const status = readStatusJournal(statusDir).get(id)! as Body;
     const cut = status.events.findIndex((e: Body) => e.service === 'descriptor');
     Object.assign(status, { state: 'describing', outcome: null, paths: null, events: status.events.slice(0, cut) });
-    await writeFile(statusFile, JSON.stringify(status));
+    await appendFile(path.join(statusDir, JOURNAL_FILE), `${JSON.stringify(status)}\n`);
     const staged = path.join(stack.env.gateway.STAGING_DIR!, id);
     await mkdir(staged, { recursive: true });
     for (const [index, file] of files.entries()) await copyFile(file, path.join(staged, status.upload.files[index].file));

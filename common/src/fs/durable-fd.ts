@@ -1,4 +1,4 @@
-import { closeSync, fsync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsync, openSync, writeSync } from 'node:fs';
 
 /*
  * Small file-system calls made synchronously, fsync(2) asynchronously. Each call of the promise or
@@ -11,6 +11,11 @@ import { closeSync, fsync, openSync, writeSync } from 'node:fs';
 /** fsync(2) in the thread pool: the one call here that waits for the disk. */
 export function fsyncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+}
+
+/** fdatasync(2) in the thread pool: the data and the size of an appended file, not its timestamps. */
+export function fdatasyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
 /** Writes all of `bytes` at the descriptor's position (page cache only: no wait for the disk). */
@@ -39,38 +44,58 @@ export function writeDurable(target: string, data: string | Uint8Array): Promise
   return withSyncedFd(target, 'wx', (fd) => writeAllSync(fd, bytes));
 }
 
-interface FolderSync {
-  current: Promise<void>;
-  /** The round that starts when `current` ends, shared by every caller that asked meanwhile. */
-  queued: Promise<void> | null;
-}
-
-const folderSyncs = new Map<string, FolderSync>();
 const ignore = (): void => undefined;
 
 /**
- * fsync(2) on a folder makes the entries created or renamed in it durable. Concurrent calls for one folder
- * share rounds (group commit): a caller arriving while a round runs — which may have begun before its
- * change — gets the next round, one for all who arrive meanwhile. Eight uploads at once flush the staging
- * folder about twice instead of eight times.
+ * Group commit of one flush: a caller asking while a flush runs — which may have begun before its change
+ * reached the page cache — gets the next flush, one shared by every caller that asks meanwhile. Eight
+ * uploads at once flush the staging folder (or the status journal) about twice instead of eight times.
  */
-export function syncDirectory(dir: string): Promise<void> {
-  const state = folderSyncs.get(dir);
-  if (state) {
-    state.queued ??= state.current.then(ignore, ignore).then(() => startRound(dir, state));
-    return state.queued;
+export class FlushRounds {
+  private current: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+
+  constructor(private readonly flush: () => Promise<void>) {}
+
+  /** Resolves once a flush that started after this call has ended. */
+  request(): Promise<void> {
+    if (this.current === null) return this.start();
+    this.queued ??= this.current.then(ignore, ignore).then(() => this.start());
+    return this.queued;
   }
-  const fresh: FolderSync = { current: Promise.resolve(), queued: null };
-  folderSyncs.set(dir, fresh);
-  return startRound(dir, fresh);
+
+  /** No flush running or waiting. */
+  get idle(): boolean {
+    return this.current === null && this.queued === null;
+  }
+
+  private start(): Promise<void> {
+    this.queued = null;
+    const round = this.flush();
+    this.current = round;
+    round.then(ignore, ignore).then(() => {
+      if (this.current === round) this.current = null;
+    });
+    return round;
+  }
 }
 
-function startRound(dir: string, state: FolderSync): Promise<void> {
-  state.queued = null;
-  const round = withSyncedFd(dir, 'r');
-  state.current = round;
+const folderRounds = new Map<string, FlushRounds>();
+
+/**
+ * fsync(2) on a folder makes the entries created or renamed in it durable. Concurrent calls for one folder
+ * share rounds (FlushRounds); the map keeps only folders with a round running or waiting.
+ */
+export function syncDirectory(dir: string): Promise<void> {
+  let rounds = folderRounds.get(dir);
+  if (!rounds) {
+    rounds = new FlushRounds(() => withSyncedFd(dir, 'r'));
+    folderRounds.set(dir, rounds);
+  }
+  const owner = rounds;
+  const round = owner.request();
   round.then(ignore, ignore).then(() => {
-    if (state.current === round && state.queued === null) folderSyncs.delete(dir);
+    if (owner.idle && folderRounds.get(dir) === owner) folderRounds.delete(dir);
   });
   return round;
 }

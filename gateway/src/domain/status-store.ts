@@ -1,38 +1,33 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { isStudyId, writeFileAtomic, type Logger } from '@dsv/common';
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from '@dsv/common';
+import { readStatusJournal, StatusJournal } from './status-journal.ts';
 import type { StudyStatus } from './study-status.ts';
 
 /**
- * The status of every upload, in memory and on disk (`<statusDir>/<id>.json`, written atomically as
- * compact JSON), so that GET /status/<id> answers the same after a restart. Writes of one id are
- * serialised. A change can stay in memory when losing it in a crash is harmless (the pipeline runs an
- * unfinished study again from the start): each write is an fsync and a rename.
+ * The status of every upload, in memory and on disk (`<statusDir>/statuses.ndjson`, an append-only
+ * journal: status-journal.ts), so that GET /status/<id> answers the same after a restart. A change can
+ * stay in memory when losing it in a crash is harmless (the pipeline runs an unfinished study again from
+ * the start); a persisted change is appended whole, so the last line of an id is its latest status.
  */
 export class StatusStore {
   private readonly statuses = new Map<string, StudyStatus>();
-  private readonly writes = new Map<string, Promise<void>>();
+  private readonly journal: StatusJournal;
+  private waiting = 0;
 
-  constructor(private readonly dir: string, private readonly logger: Logger) {}
+  constructor(private readonly dir: string, private readonly logger: Logger, options: { minRollBytes?: number } = {}) {
+    this.journal = new StatusJournal(dir, options.minRollBytes);
+  }
 
   async open(): Promise<StudyStatus[]> {
     await mkdir(this.dir, { recursive: true });
-    for (const name of await readdir(this.dir)) {
-      // A temporary file of an atomic write a crash interrupted: the status it was replacing is intact.
-      if (name.startsWith('.') && name.endsWith('.tmp')) {
-        await rm(path.join(this.dir, name), { force: true });
-        continue;
-      }
-      const id = name.replace(/\.json$/, '');
-      if (!name.endsWith('.json') || !isStudyId(id)) continue;
-      try {
-        const status = JSON.parse(await readFile(path.join(this.dir, name), 'utf8')) as StudyStatus;
-        this.statuses.set(status.id, status);
-      } catch (error) {
-        this.logger.warn({ studyId: id, err: error }, 'unreadable status file skipped');
-      }
-    }
+    for (const status of readStatusJournal(this.dir, this.logger).values()) this.statuses.set(status.id, status);
+    this.journal.open(this.list());
     return [...this.statuses.values()];
+  }
+
+  /** Stops writing (after the pipeline has drained). */
+  close(): void {
+    this.journal.close();
   }
 
   get(id: string): StudyStatus | undefined {
@@ -62,27 +57,17 @@ export class StatusStore {
     await this.persist(status);
   }
 
-  private persist(status: StudyStatus): Promise<void> {
-    // Serialised now: the status may change again before the previous write of this id has ended.
-    const snapshot = JSON.stringify(status);
-    const { id } = status;
-    const previous = this.writes.get(id) ?? Promise.resolve();
-    const write = previous.then(() => writeFileAtomic(path.join(this.dir, `${id}.json`), snapshot));
-    const settled: Promise<void> = write.then(
-      () => this.forget(id, settled),
-      () => this.forget(id, settled),
-    );
-    this.writes.set(id, settled);
-    return write;
+  private async persist(status: StudyStatus): Promise<void> {
+    this.waiting += 1;
+    try {
+      await this.journal.append(status, () => this.statuses.values());
+    } finally {
+      this.waiting -= 1;
+    }
   }
 
-  /** A write that has settled is dropped, unless a later one of the same id already waits on it. */
-  private forget(id: string, write: Promise<void>): void {
-    if (this.writes.get(id) === write) this.writes.delete(id);
-  }
-
-  /** How many ids have a write under way (for the tests: the map does not grow with every upload). */
+  /** How many changes wait for their flush (for the tests: nothing stays pending). */
   get pendingWrites(): number {
-    return this.writes.size;
+    return this.waiting;
   }
 }

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DescriptorClient } from '../../src/clients/descriptor-client.ts';
 import type { ValidatorClient } from '../../src/clients/validator-client.ts';
 import { InstanceIndex } from '../../src/domain/instance-index.ts';
+import { JOURNAL_FILE, readStatusJournal } from '../../src/domain/status-journal.ts';
 import { StatusStore } from '../../src/domain/status-store.ts';
 import { StudyPipeline } from '../../src/domain/study-pipeline.ts';
 import type { StudyState, StudyStatus } from '../../src/domain/study-status.ts';
@@ -110,7 +111,10 @@ describe('StudyPipeline', () => {
     descriptorGate = Promise.resolve();
     alreadyStored = new Set();
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   describe('when an upload holds an instance another study stored', () => {
     it('then with other bytes in the same transfer syntax it is rejected 409 INSTANCE_CONFLICT, naming the study that holds it, and kept under rejected/', async () => {
@@ -175,6 +179,7 @@ describe('StudyPipeline', () => {
         s.upload.files[0]!.TransferSyntaxUID = EXPLICIT;
       });
       alreadyStored.add(id);
+      store.close();
       const reopened = new StatusStore(path.join(dir, 'status'), logger);
       const known = await reopened.open();
       store = reopened;
@@ -187,7 +192,7 @@ describe('StudyPipeline', () => {
   });
 
   describe('what reaches the disk', () => {
-    const onDisk = async (id: string): Promise<StudyStatus> => JSON.parse(await readFile(path.join(dir, 'status', `${id}.json`), 'utf8')) as StudyStatus;
+    const onDisk = async (id: string): Promise<StudyStatus> => readStatusJournal(path.join(dir, 'status')).get(id)!;
 
     it("then 'validating' stays in memory, 'describing' (the instances claimed) is on disk before the descriptor is called, and the final state after", async () => {
       const pipeline = pipelineFor(new InstanceIndex());
@@ -205,7 +210,7 @@ describe('StudyPipeline', () => {
       await done;
       expect(await onDisk(id)).toEqual(store.get(id));
       expect((await onDisk(id)).state).toBe('stored');
-      expect(await readFile(path.join(dir, 'status', `${id}.json`), 'utf8')).not.toContain('\n ');
+      expect(await readFile(path.join(dir, 'status', JOURNAL_FILE), 'utf8')).not.toContain('\n ');
       expect(store.pendingWrites).toBe(0);
     });
 

@@ -1,0 +1,133 @@
+import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger, newStudyId } from '@dsv/common';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { JOURNAL_FILE, readStatusJournal } from '../../src/domain/status-journal.ts';
+import { StatusStore } from '../../src/domain/status-store.ts';
+import type { StudyStatus } from '../../src/domain/study-status.ts';
+
+const calls = vi.hoisted(() => ({ fdatasync: 0 }));
+vi.mock('node:fs', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs')>();
+  const fdatasync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+    calls.fdatasync += 1;
+    actual.fdatasync(fd, callback);
+  }) as typeof actual.fdatasync;
+  return { ...actual, fdatasync, default: { ...actual, fdatasync } };
+});
+
+const logger = createLogger('gateway', 'silent');
+
+function statusOf(id: string, state: StudyStatus['state'] = 'received'): StudyStatus {
+  const now = new Date().toISOString();
+  return {
+    id,
+    state,
+    outcome: null,
+    upload: { files: [{ file: '0001.dcm', clientName: 'a.dcm', sizeBytes: 1, sha256: 'a' }], bytes: 1 },
+    study: null,
+    findings: { errors: 0, warnings: 0, firstErrors: [] },
+    events: [],
+    paths: null,
+    attempts: 0,
+    correlationId: 'c',
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+describe('StatusStore on its journal', () => {
+  let dir: string;
+  const stores: StatusStore[] = [];
+  const open = async (options?: { minRollBytes?: number }): Promise<StatusStore> => {
+    const store = new StatusStore(dir, logger, options);
+    stores.push(store);
+    await store.open();
+    return store;
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-journal-'));
+  });
+  afterEach(async () => {
+    for (const store of stores.splice(0)) store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('when statuses change and the store opens again, then each id has its last persisted change, and one not persisted is not there', async () => {
+    const store = await open();
+    const [a, b] = [newStudyId(), newStudyId()];
+    await store.create(statusOf(a));
+    await store.create(statusOf(b));
+    await store.update(a, (s) => void (s.state = 'describing'));
+    await store.update(b, (s) => void (s.state = 'validating'), { persist: false });
+    store.close();
+
+    const again = await open();
+    expect(again.get(a)!.state).toBe('describing');
+    expect(again.get(b)!.state).toBe('received');
+    // Rewritten at the start: one line per status.
+    expect(readFileSync(path.join(dir, JOURNAL_FILE), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('when many changes are persisted at once, then they share flushes (group commit) and each resolves once on disk', async () => {
+    const store = await open();
+    const ids = Array.from({ length: 20 }, () => newStudyId());
+    calls.fdatasync = 0;
+    await Promise.all(ids.map((id) => store.create(statusOf(id))));
+    // The first change's flush, and one more for the nineteen that came while it ran.
+    expect(calls.fdatasync).toBe(2);
+    expect(store.pendingWrites).toBe(0);
+    expect([...readStatusJournal(dir).keys()].sort()).toEqual([...ids].sort());
+  });
+
+  it('when a crash cut the last append short, then that line is skipped and the rest is read', async () => {
+    const store = await open();
+    const id = newStudyId();
+    await store.create(statusOf(id));
+    await store.update(id, (s) => void (s.state = 'describing'));
+    store.close();
+    appendFileSync(path.join(dir, JOURNAL_FILE), `{"id":"${id}","state":"sto`);
+
+    expect(readStatusJournal(dir).get(id)!.state).toBe('describing');
+    const again = await open();
+    expect(again.get(id)!.state).toBe('describing');
+    expect(readFileSync(path.join(dir, JOURNAL_FILE), 'utf8')).toMatch(/\}\n$/);
+  });
+
+  it('when a line in the middle is damaged, then it is skipped with a warning and the lines after it count', async () => {
+    const [a, b] = [newStudyId(), newStudyId()];
+    const warn = vi.fn();
+    writeFileSync(path.join(dir, JOURNAL_FILE), `${JSON.stringify(statusOf(a))}\n{garbage\n${JSON.stringify(statusOf(b, 'stored'))}\n`);
+    const statuses = readStatusJournal(dir, { warn } as unknown as typeof logger);
+    expect([...statuses.keys()].sort()).toEqual([a, b].sort());
+    expect(statuses.get(b)!.state).toBe('stored');
+    expect(warn).toHaveBeenCalledWith({ line: 2 }, 'unreadable status journal line skipped');
+  });
+
+  it('when the folder holds the file-per-upload layout of before, then its statuses are taken into the journal and the files removed', async () => {
+    const [a, b] = [newStudyId(), newStudyId()];
+    writeFileSync(path.join(dir, `${a}.json`), JSON.stringify(statusOf(a, 'stored')));
+    writeFileSync(path.join(dir, `${b}.json`), JSON.stringify(statusOf(b, 'failed')));
+    writeFileSync(path.join(dir, `.${a}.json.77.3.tmp`), '{"half":');
+    const store = await open();
+    expect(store.get(a)!.state).toBe('stored');
+    expect(store.get(b)!.state).toBe('failed');
+    expect(readdirSync(dir)).toEqual([JOURNAL_FILE]);
+  });
+
+  it('when the journal grows past its limit, then it is rewritten with the current statuses and keeps every change', async () => {
+    const store = await open({ minRollBytes: 4096 });
+    const ids = Array.from({ length: 5 }, () => newStudyId());
+    for (const id of ids) await store.create(statusOf(id));
+    for (let round = 0; round < 40; round += 1) {
+      for (const id of ids) await store.update(id, (s) => void (s.attempts = round));
+    }
+    // 205 lines of ~400 bytes appended: without rewrites the file would be ~80 KB.
+    expect(statSync(path.join(dir, JOURNAL_FILE)).size).toBeLessThan(3 * 4096);
+    for (const status of readStatusJournal(dir).values()) expect(status.attempts).toBe(39);
+    expect(readdirSync(dir)).toEqual([JOURNAL_FILE]);
+  });
+});
