@@ -11,6 +11,7 @@ import { statusRouter } from './routes/status.ts';
 import { statusListRouter } from './routes/status-list.ts';
 import { uploadRouter } from './routes/upload.ts';
 import { translateUploadError } from './upload/receive-upload.ts';
+import type { SpareFolders } from './upload/spare-folders.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -19,6 +20,7 @@ export interface GatewayDeps {
   store: StatusStore;
   pipeline: StudyPipeline;
   uploads: UploadIndex;
+  spares: SpareFolders;
 }
 
 export function createApp(deps: GatewayDeps): Express {

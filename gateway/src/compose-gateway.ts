@@ -7,6 +7,7 @@ import { createValidatorClient } from './clients/validator-client.ts';
 import type { GatewayConfig } from './config.ts';
 import { InstanceIndex } from './domain/instance-index.ts';
 import { StatusStore } from './domain/status-store.ts';
+import { SpareFolders } from './upload/spare-folders.ts';
 import { StudyPipeline } from './domain/study-pipeline.ts';
 import type { StudyStatus } from './domain/study-status.ts';
 import { UploadIndex } from './domain/upload-index.ts';
@@ -32,6 +33,8 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
   const known = await store.open();
   const uploads = UploadIndex.build(known);
   const instances = InstanceIndex.build(known);
+  const spares = new SpareFolders(path.resolve(config.stagingDir));
+  spares.open();
   const target = { timeoutMs: config.pipeline.requestTimeoutMs, internalToken: config.internalToken, transport: config.pipeline.transport, logger };
   const pipeline = new StudyPipeline({
     store,
@@ -43,7 +46,8 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     concurrency: config.pipeline.concurrency,
     retry: config.pipeline.retry,
     instances,
+    spares,
   });
-  const app = createApp({ config, logger, events, store, pipeline, uploads });
+  const app = createApp({ config, logger, events, store, pipeline, uploads, spares });
   return { app, events, store, pipeline, uploads, instances, known };
 }

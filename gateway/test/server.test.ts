@@ -68,7 +68,7 @@ describe('startGateway', () => {
 
     const again = await startGateway(base.config, { logger: silent, shutdownTimeoutMs: 5000 });
     try {
-      expect((await readdir(base.config.stagingDir)).sort()).toEqual([failed]);
+      expect((await readdir(base.config.stagingDir)).sort()).toEqual(['.spare', failed]);
       expect(await readdir(base.config.statusDir)).toEqual([JOURNAL_FILE]);
       const statuses = readStatusJournal(base.config.statusDir);
       expect([...statuses.keys()].sort()).toEqual([failed, stored].sort());

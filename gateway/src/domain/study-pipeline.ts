@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, ErrorCodes, type EventBus, type EventPayloads, type EventType, type Logger, type ValidationReport } from '@dsv/common';
 import type { DescriptorClient } from '../clients/descriptor-client.ts';
 import { withRetry, type RetryPolicy } from '../clients/retry.ts';
 import type { ValidatorClient } from '../clients/validator-client.ts';
+import type { SpareFolders } from '../upload/spare-folders.ts';
 import { conflictOutcome, reportWithConflicts, withInstanceUids } from './check-instances.ts';
 import type { InstanceIndex } from './instance-index.ts';
 import type { StatusStore } from './status-store.ts';
@@ -23,6 +22,8 @@ export interface PipelineDeps {
   concurrency: number;
   retry: RetryPolicy;
   instances: InstanceIndex;
+  /** Where a finished study's staging folder goes. */
+  spares: SpareFolders;
 }
 
 const STORED: Outcome = { httpStatus: 201, code: 'STORED', message: 'The study is stored' };
@@ -162,7 +163,7 @@ export class StudyPipeline {
         s.events.push(verdict.valid ? this.publish('study.processed', s, data) : this.publish('study.rejected', s, data));
       });
       if (!verdict.valid) instances.release(id);
-      await removeStaged(path.resolve(this.deps.stagingDir, id), current.upload.files.length);
+      await this.deps.spares.release(path.resolve(this.deps.stagingDir, id));
       return status;
     } catch (error) {
       instances.release(id);
@@ -215,14 +216,4 @@ export class StudyPipeline {
   private publish<T extends EventType>(type: T, status: StudyStatus, data: EventPayloads[T]) {
     return this.deps.events.publish(type, { studyId: status.id, correlationId: status.correlationId }, data);
   }
-}
-
-/**
- * The staged folder of a finished study. A few files go synchronously (a thread-pool round trip per
- * call cost more than the calls: common's durable-fd.ts); thousands in the thread pool, so a large study
- * never holds up the event loop.
- */
-async function removeStaged(dir: string, files: number): Promise<void> {
-  if (files <= 16) rmSync(dir, { recursive: true, force: true });
-  else await rm(dir, { recursive: true, force: true });
 }

@@ -6,6 +6,7 @@ import type { StudyPipeline } from '../domain/study-pipeline.ts';
 import { TerminalStates, type StudyStatus } from '../domain/study-status.ts';
 import { uploadIdentity, type UploadIndex } from '../domain/upload-index.ts';
 import { discard, receiveUpload } from '../upload/receive-upload.ts';
+import type { SpareFolders } from '../upload/spare-folders.ts';
 import { answerTakenStudy } from './present-status.ts';
 
 export interface UploadRouteDeps {
@@ -15,6 +16,7 @@ export interface UploadRouteDeps {
   events: EventBus;
   uploads: UploadIndex;
   logger: Logger;
+  spares: SpareFolders;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface UploadRouteDeps {
  */
 export function uploadRouter(deps: UploadRouteDeps): Router {
   const router = Router();
-  router.post('/upload', ...receiveUpload(deps.config), async (req, res, next) => {
+  router.post('/upload', ...receiveUpload(deps.config, deps.spares), async (req, res, next) => {
     try {
       const staged = req.staged!;
       const identity = uploadIdentity(staged.files);
@@ -74,7 +76,7 @@ export function uploadRouter(deps: UploadRouteDeps): Router {
  * the same one; `duplicateOf` tells the two apart.
  */
 async function answerDuplicate(req: Request, res: Response, existing: string, deps: UploadRouteDeps): Promise<void> {
-  await discard(req);
+  await discard(req, deps.spares);
   const status = deps.store.get(existing)!;
   let state = status.state;
   let done: Promise<StudyStatus> | null = null;

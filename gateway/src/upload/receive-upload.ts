@@ -1,11 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, newStudyId, syncDirectory, type ErrorTranslator } from '@dsv/common';
 import type busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { GatewayConfig } from '../config.ts';
+import type { SpareFolders } from './spare-folders.ts';
 import { StagingStorage, type StagedUpload } from './staging-storage.ts';
 
 export const FILE_FIELDS = ['files', 'file'] as const;
@@ -14,7 +13,7 @@ export const FILE_FIELDS = ['files', 'file'] as const;
  * Receives a multipart upload into `<stagingDir>/<id>/`: checks the content type, gives the upload its
  * server-side id, streams the parts to disk under limits, and removes the folder when anything fails.
  */
-export function receiveUpload(config: GatewayConfig): RequestHandler[] {
+export function receiveUpload(config: GatewayConfig, spares: SpareFolders): RequestHandler[] {
   const { limits } = config;
   // streamHandler is multer 2's hook between the request and busboy (not in @types/multer yet).
   const options: multer.Options & { streamHandler: typeof refuseUnnamedParts } = {
@@ -45,7 +44,7 @@ export function receiveUpload(config: GatewayConfig): RequestHandler[] {
     const id = newStudyId();
     const dir = path.resolve(config.stagingDir, id);
     // Synchronous: one metadata call, cheaper than a thread-pool round trip (common's durable-fd.ts).
-    mkdirSync(dir, { recursive: true });
+    spares.create(dir);
     const staged: StagedUpload = { id, dir, files: [], totalBytes: 0, writing: new Set() };
     req.staged = staged;
     next();
@@ -54,11 +53,11 @@ export function receiveUpload(config: GatewayConfig): RequestHandler[] {
   const receive = (req: Request, res: Response, next: NextFunction): void => {
     upload(req, res, (error?: unknown) => {
       if (error) {
-        discard(req).finally(() => next(error));
+        discard(req, spares).finally(() => next(error));
         return;
       }
       if (!req.staged || req.staged.files.length === 0) {
-        discard(req).finally(() => next(new AppError('UPLOAD_NO_FILES')));
+        discard(req, spares).finally(() => next(new AppError('UPLOAD_NO_FILES')));
         return;
       }
       // Each file was flushed as it closed; the names in the upload's folder, and the folder's own name,
@@ -66,7 +65,7 @@ export function receiveUpload(config: GatewayConfig): RequestHandler[] {
       const { dir } = req.staged;
       Promise.all([syncDirectory(dir), syncDirectory(path.dirname(dir))]).then(
         () => next(),
-        (syncError: unknown) => discard(req).finally(() => next(syncError)),
+        (syncError: unknown) => discard(req, spares).finally(() => next(syncError)),
       );
     });
   };
@@ -97,11 +96,11 @@ function refuseUnnamedParts(req: Request, parser: busboy.Busboy): void {
  * Removes what an aborted or refused upload left in the staging area, once the files still being written
  * have settled (a write opening its file after the folder is gone would leave it behind).
  */
-export async function discard(req: Request): Promise<void> {
+export async function discard(req: Request, spares: SpareFolders): Promise<void> {
   const staged = req.staged;
   if (!staged) return;
   await Promise.allSettled([...staged.writing]);
-  await rm(staged.dir, { recursive: true, force: true });
+  await spares.release(staged.dir);
 }
 
 /** multer's and busboy's errors, in the project's vocabulary. */

@@ -9,6 +9,7 @@ import { InstanceIndex } from '../../src/domain/instance-index.ts';
 import { JOURNAL_FILE, readStatusJournal } from '../../src/domain/status-journal.ts';
 import { StatusStore } from '../../src/domain/status-store.ts';
 import { StudyPipeline } from '../../src/domain/study-pipeline.ts';
+import { SpareFolders } from '../../src/upload/spare-folders.ts';
 import type { StudyState, StudyStatus } from '../../src/domain/study-status.ts';
 
 const EXPLICIT = '1.2.840.10008.1.2.1';
@@ -75,6 +76,7 @@ describe('StudyPipeline', () => {
       concurrency: 4,
       retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
       instances: index,
+      spares: new SpareFolders(path.join(dir, 'staging')),
     });
   }
 
@@ -133,7 +135,7 @@ describe('StudyPipeline', () => {
       const request = described.at(-1)!;
       expect(request).toMatchObject({ studyId: second, disposition: 'rejected', report: { valid: false } });
       expect(request.report.errors.map((e) => e.code)).toEqual(['sop-instance-conflict']);
-      expect(await readdir(path.join(dir, 'staging'))).toEqual([]);
+      expect((await readdir(path.join(dir, 'staging'))).filter((name) => !name.startsWith('.'))).toEqual([]);
     });
 
     it('then in another transfer syntax it is stored, with a warning and the other study named in the status', async () => {
