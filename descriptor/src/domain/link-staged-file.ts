@@ -13,12 +13,15 @@ export interface StagedFileFacts {
 /**
  * Places a file the gateway staged on this disk into the assembly folder without copying its bytes: a
  * hard link (the same inode; the gateway removes only its own name afterwards), or a copy when the two
- * folders are on different file systems. Then reads the header from it and flushes it to disk, so the
- * folder rename that publishes the study cannot outrun its data. The sha256 is the gateway's: the
+ * folders are on different file systems. Then reads the header from it. A copy is flushed to disk, so the
+ * folder rename that publishes the study cannot outrun its data; a link needs no flush of its own: the
+ * gateway flushed the staged file before it accepted the upload, and the new name is made durable with
+ * the assembly folder's flush. The sha256 is the gateway's: the
  * bytes are the very ones it hashed while writing them. Metadata calls are synchronous, fsync and any
  * copy are not (common's durable-fd.ts says why).
  */
 export async function linkStagedFile(source: string, facts: StagedFileFacts, target: string, options: InspectOptions): Promise<ReceivedFile> {
+  let copied = false;
   try {
     linkSync(source, target);
   } catch (error) {
@@ -27,6 +30,7 @@ export async function linkStagedFile(source: string, facts: StagedFileFacts, tar
     // EXDEV: another file system; EPERM/ENOTSUP: one without hard links.
     if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw error;
     await copyFile(source, target, constants.COPYFILE_EXCL);
+    copied = true;
   }
   let fd: number;
   try {
@@ -41,7 +45,7 @@ export async function linkStagedFile(source: string, facts: StagedFileFacts, tar
     if (inspection.fileBytes !== facts.sizeBytes) {
       throw new AppError('STAGED_FILE_UNAVAILABLE', 'A staged file is not the size the gateway recorded', { file: facts.file });
     }
-    await fsyncFd(fd);
+    if (copied) await fsyncFd(fd);
     return { file: facts.file, tempPath: target, sizeBytes: facts.sizeBytes, sha256: facts.sha256, inspection };
   } finally {
     closeSync(fd);
