@@ -34,6 +34,11 @@ export class DicomJsonSpool {
     this.#memoryBytes = memoryBytes;
   }
 
+  /** Whether the pieces went to the spool file (past `memoryBytes`). */
+  get spilled(): boolean {
+    return this.#spilled;
+  }
+
   /** Keeps the DICOM JSON of the stored name `file`; `tempDir` is the study's assembly folder. */
   async add(file: string, dataset: DicomJsonDataset, tempDir: string): Promise<void> {
     const text = Buffer.from(JSON.stringify(dataset));

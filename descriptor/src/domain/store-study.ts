@@ -43,16 +43,21 @@ export async function storeStudy(assembly: StudyAssembly): Promise<boolean> {
     mkdirSync(path.dirname(to), { recursive: true });
     renameSync(from, to);
   }
+  // A spilled spool creates metadata.dicom.json (and removes the spool file) only after awaiting.
+  const entriesMadeNow = !assembly.spool.spilled;
   const writes: Promise<void>[] = [];
   if (assembly.dicomJsonOrder !== null) writes.push(assembly.spool.writeArray(path.join(tempDir, StudyLayout.dicomJson), assembly.dicomJsonOrder));
   if (assembly.metadata !== null) writes.push(writeDurable(path.join(tempDir, StudyLayout.metadata), formatJson(assembly.metadata)));
   if (assembly.fhir !== null) writes.push(writeDurable(path.join(tempDir, StudyLayout.fhir), formatJson(assembly.fhir)));
   writes.push(writeDurable(path.join(tempDir, StudyLayout.validationLog), assembly.validationLog));
+  // The entries made or renamed inside the folder must be on disk before the folder is published, as
+  // must the files' data. When every entry already exists, the folders are flushed while the files are:
+  // one wait for the disk instead of two in a row.
+  if (entriesMadeNow) writes.push(...[...folders].map(syncDirectory));
   // allSettled: no file is still being written when the caller removes the folder after a failure.
   const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
-  // The entries made or renamed inside the folder must be on disk before the folder is published.
-  await Promise.all([...folders].map(syncDirectory));
+  if (!entriesMadeNow) await Promise.all([...folders].map(syncDirectory));
   try {
     renameSync(tempDir, assembly.finalDir);
   } catch (error) {
