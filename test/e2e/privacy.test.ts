@@ -2,7 +2,7 @@ import { createReadStream, openAsBlob } from 'node:fs';
 import { copyFile, mkdtemp, rm, truncate } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ElementReader, inspectStream } from '@dsv/common';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
 import { startStack, type Stack } from '../support/services.ts';
@@ -54,12 +54,15 @@ describe.skipIf(!(await generatorAvailable()))('patient data and the logs', () =
     const refused = await fetch(`${stack.gateway.url}/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ PatientName: PATIENT_NAME }) });
     expect(refused.status).toBe(415);
 
+    // The capture works: each service logged its events for these very studies (asynchronously: a line
+    // may reach the pipe a moment after the answer).
+    await vi.waitFor(() => {
+      for (const [output, type] of [[stack!.gateway.output, 'study.processed'], [stack!.validator.output, 'validation.failed'], [stack!.descriptor.output, 'storage.completed']] as const) {
+        expect(output.some((line) => line.includes(String(stored.body.id)) || line.includes(String(rejected.body.id))), type).toBe(true);
+        expect(output.some((line) => line.includes(`event ${type}`)), type).toBe(true);
+      }
+    });
     const lines = [...stack.gateway.output, ...stack.validator.output, ...stack.descriptor.output];
-    // The capture works: each service logged its events for these very studies.
-    for (const [output, type] of [[stack.gateway.output, 'study.processed'], [stack.validator.output, 'validation.failed'], [stack.descriptor.output, 'storage.completed']] as const) {
-      expect(output.some((line) => line.includes(String(stored.body.id)) || line.includes(String(rejected.body.id))), type).toBe(true);
-      expect(output.some((line) => line.includes(`event ${type}`)), type).toBe(true);
-    }
     const needles = [PATIENT_NAME, 'Privacytest', 'Zyxwvut', PATIENT_ID, birthDate];
     for (const needle of needles) {
       expect(lines.filter((line) => line.includes(needle)), needle).toEqual([]);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { corpusAvailable, corpusPath, loadManifest, entryFiles } from '../support/corpus.ts';
 import { sha256, storedOriginalHashes, upload } from '../support/gateway-calls.ts';
 import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
@@ -44,8 +44,11 @@ describe.skipIf(!corpusAvailable)('file transport between the services', () => {
     const res = await upload(stack.gateway.url, files, '?wait=true');
     expect(res.status).toBe(201);
     expectStoredAsSent(res.body.id, files);
-    expect(transportsLogged(stack.validator)).toEqual([transport]);
-    expect(transportsLogged(stack.descriptor)).toEqual([transport]);
+    // The services log asynchronously: a line may reach the pipe a moment after the answer.
+    await vi.waitFor(() => {
+      expect(transportsLogged(stack!.validator)).toEqual([transport]);
+      expect(transportsLogged(stack!.descriptor)).toEqual([transport]);
+    });
   });
 
   it('when the validator and descriptor cannot see the staging folder, then the gateway streams after one refusal each, warns once, and stores', async () => {
@@ -61,9 +64,11 @@ describe.skipIf(!corpusAvailable)('file transport between the services', () => {
     expect([first.status, second.status]).toEqual([201, 201]);
     expectStoredAsSent(first.body.id, study());
     // One refused reference each (422, logged as refused), then streams only.
-    expect(transportsLogged(stack.validator)).toEqual(['stream', 'stream']);
-    expect(transportsLogged(stack.descriptor)).toEqual(['stream', 'stream']);
-    const warnings = stack.gateway.output.filter((line) => line.includes('STAGED_FILE_UNAVAILABLE'));
-    expect(warnings.map((line) => JSON.parse(line).service).sort()).toEqual(['descriptor', 'validator']);
+    await vi.waitFor(() => {
+      expect(transportsLogged(stack!.validator)).toEqual(['stream', 'stream']);
+      expect(transportsLogged(stack!.descriptor)).toEqual(['stream', 'stream']);
+      const warnings = stack!.gateway.output.filter((line) => line.includes('STAGED_FILE_UNAVAILABLE'));
+      expect(warnings.map((line) => JSON.parse(line).service).sort()).toEqual(['descriptor', 'validator']);
+    });
   });
 });

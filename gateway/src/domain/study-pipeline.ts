@@ -39,25 +39,40 @@ const STORED: Outcome = { httpStatus: 201, code: 'STORED', message: 'The study i
  * next step: 'received' (the upload is accepted), 'describing' (the study's instances are claimed: the
  * instance index is rebuilt from the persisted statuses, and without the claim an upload of other bytes
  * under the same UIDs could be stored while this study, perhaps already published, waits to run again)
- * and the final state. 'validating', and the verdict of a study that goes to rejected/, live in memory
- * only: a crash loses nothing that running again from 'received' does not redo. The staged files are
- * removed only after the final state is on disk.
+ * and the final state, before the staged files are removed. 'validating', and the verdict of a study
+ * that goes to rejected/, live in memory only: a crash loses nothing that running again from 'received'
+ * does not redo. The final state is answered before its flush ends: running again from 'describing'
+ * reaches the same state, from the same staged files.
  */
 export class StudyPipeline {
   private readonly queue: WorkQueue;
-  private readonly inFlight = new Map<string, Promise<StudyStatus>>();
+  /** Per study running: its job (ends when all is on disk and tidied) and its answer (may come sooner). */
+  private readonly inFlight = new Map<string, { job: Promise<StudyStatus>; answer: Promise<StudyStatus> }>();
 
   constructor(private readonly deps: PipelineDeps) {
     this.queue = new WorkQueue(deps.concurrency);
   }
 
-  /** Queues a study; the promise resolves when it reaches a terminal state. */
+  /**
+   * Queues a study; the promise resolves with its terminal state, as soon as that state is final: a
+   * stored or rejected study is answered once the descriptor has it on disk, while the gateway's own
+   * record of that state is still being flushed (a restart before that flush runs the study again and
+   * the descriptor answers alreadyStored: the same answer).
+   */
   submit(id: string): Promise<StudyStatus> {
     const running = this.inFlight.get(id);
-    if (running) return running;
-    const job = this.queue.run(() => this.process(id)).finally(() => this.inFlight.delete(id));
-    this.inFlight.set(id, job);
-    return job;
+    if (running) return running.answer;
+    let settle!: (status: StudyStatus) => void;
+    let refuse!: (error: unknown) => void;
+    const answer = new Promise<StudyStatus>((resolve, reject) => {
+      settle = resolve;
+      refuse = reject;
+    });
+    const job = this.queue.run(() => this.process(id, settle)).finally(() => this.inFlight.delete(id));
+    // Whatever answered first wins; a job that ends without answering early answers with its end.
+    job.then(settle, refuse);
+    this.inFlight.set(id, { job, answer });
+    return answer;
   }
 
   /** Takes up a study left unfinished by a stop or a crash (at start-up). */
@@ -98,14 +113,14 @@ export class StudyPipeline {
 
   /** Resolves when every study in flight has ended (used when shutting down). */
   async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()].map((running) => running.job));
   }
 
   get pending(): number {
     return this.inFlight.size;
   }
 
-  private async process(id: string): Promise<StudyStatus> {
+  private async process(id: string, answer: (status: StudyStatus) => void): Promise<StudyStatus> {
     const { store, instances } = this.deps;
     const started = Date.now();
     const current = store.get(id)!;
@@ -149,7 +164,7 @@ export class StudyPipeline {
         : report.valid
           ? conflictOutcome(conflicts)
           : { httpStatus: report.outcome!.httpStatus, code: report.outcome!.code, message: ErrorCodes[report.outcome!.code].message };
-      const status = await store.update(id, (s) => {
+      const persisted = store.update(id, (s) => {
         s.events.push(...result.events);
         s.paths = {
           directory: result.directory,
@@ -162,7 +177,18 @@ export class StudyPipeline {
         const data = { code: outcome.code, httpStatus: outcome.httpStatus, durationMs: Date.now() - started };
         s.events.push(verdict.valid ? this.publish('study.processed', s, data) : this.publish('study.rejected', s, data));
       });
+      // The change is made in memory at once; its flush runs on after the answer.
+      const status = store.get(id)!;
+      answer(status);
       if (!verdict.valid) instances.release(id);
+      try {
+        await persisted;
+      } catch (error) {
+        // The study is where the answer said; only the record is missing. The staged files stay, so the
+        // next start runs it again from 'describing' and the descriptor answers alreadyStored.
+        this.deps.logger.error({ studyId: id, code: status.outcome?.code, err: error }, 'final state not persisted: the study runs again at the next start');
+        return status;
+      }
       await this.deps.spares.release(path.resolve(this.deps.stagingDir, id));
       return status;
     } catch (error) {

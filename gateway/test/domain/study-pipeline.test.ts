@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -135,6 +136,8 @@ describe('StudyPipeline', () => {
       const request = described.at(-1)!;
       expect(request).toMatchObject({ studyId: second, disposition: 'rejected', report: { valid: false } });
       expect(request.report.errors.map((e) => e.code)).toEqual(['sop-instance-conflict']);
+      // Answered as soon as the descriptor has it; the staged files go once the final state is flushed.
+      await pipeline.drain();
       expect((await readdir(path.join(dir, 'staging'))).filter((name) => !name.startsWith('.'))).toEqual([]);
     });
 
@@ -196,7 +199,7 @@ describe('StudyPipeline', () => {
   describe('what reaches the disk', () => {
     const onDisk = async (id: string): Promise<StudyStatus> => readStatusJournal(path.join(dir, 'status')).get(id)!;
 
-    it("then 'validating' stays in memory, 'describing' (the instances claimed) is on disk before the descriptor is called, and the final state after", async () => {
+    it("then 'validating' stays in memory, 'describing' (the instances claimed) is on disk before the descriptor is called, and the final state after (answered without waiting for it)", async () => {
       const pipeline = pipelineFor(new InstanceIndex());
       let open = (): void => undefined;
       descriptorGate = new Promise((resolve) => (open = resolve));
@@ -209,11 +212,32 @@ describe('StudyPipeline', () => {
       // Restarted here, the claim would be rebuilt from the file.
       expect(InstanceIndex.build([await onDisk(id)]).holderOf('2.25.20')).toBe(id);
       open();
-      await done;
+      expect((await done).state).toBe('stored');
+      // The answer does not wait for the final state's flush; the job ends once it is on disk.
+      await pipeline.drain();
       expect(await onDisk(id)).toEqual(store.get(id));
       expect((await onDisk(id)).state).toBe('stored');
       expect(await readFile(path.join(dir, 'status', JOURNAL_FILE), 'utf8')).not.toContain('\n ');
       expect(store.pendingWrites).toBe(0);
+    });
+
+    it("then when the final state cannot be written, the answer stands, the staged files stay, and the journal still says 'describing' (the next start runs it again)", async () => {
+      const pipeline = pipelineFor(new InstanceIndex());
+      let open = (): void => undefined;
+      descriptorGate = new Promise((resolve) => (open = resolve));
+      const id = await accepted([{ uid: '2.25.22', sha: 'k1' }]);
+      const done = pipeline.submit(id);
+      await vi.waitFor(async () => expect((await onDisk(id)).state).toBe('describing'));
+      // The disk fails from here on (as a full disk would for the journal).
+      const journal = (store as unknown as { journal: { append: () => Promise<void> } }).journal;
+      journal.append = () => Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+      open();
+      expect((await done).state).toBe('stored');
+      await pipeline.drain();
+      expect(store.get(id)!.state).toBe('stored');
+      expect((await onDisk(id)).state).toBe('describing');
+      // Its staging folder is kept (a stored study's is parked as a spare once its state is on disk).
+      expect(existsSync(path.join(dir, 'staging', id))).toBe(true);
     });
 
     it("then a study on its way to rejected/ keeps 'received' on disk until its final state", async () => {
