@@ -2,6 +2,7 @@ import { createServiceApp, requireToken, type EventBus, type Logger } from '@dsv
 import type { Express } from 'express';
 import type { ValidatorConfig } from './config.ts';
 import { validationsRouter } from './routes/validations.ts';
+import { validationsBatchRouter } from './routes/validations-batch.ts';
 
 export interface ValidatorDeps {
   config: ValidatorConfig;
@@ -17,6 +18,6 @@ export function createApp(deps: ValidatorDeps): Express {
     logger: deps.logger,
     // Only the gateway calls this service: it must carry the internal token (when one is configured).
     guard: requireToken({ tokens: deps.config.internalToken ? [deps.config.internalToken] : [] }),
-    routes: [validationsRouter(deps)],
+    routes: [validationsRouter(deps), validationsBatchRouter(deps)],
   });
 }

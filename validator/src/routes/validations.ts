@@ -1,15 +1,10 @@
-import { AppError, Headers, isStudyId, type EventBus, type LifecycleEvent, type Logger, type ValidationReport } from '@dsv/common';
-import express, { Router } from 'express';
-import type { ValidatorConfig } from '../config.ts';
-import { validateUpload, type UploadVerdict } from '../domain/validate-upload.ts';
-import { inspectStaged } from './inspect-staged.ts';
+import { AppError, Headers, isStudyId } from '@dsv/common';
+import express, { Router, type Request } from 'express';
 import { inspectUpload } from './inspect-upload.ts';
+import { reportValidation, type StudyContext, type ValidationDeps } from './report-validation.ts';
+import { validateStaged } from './validate-staged.ts';
 
-export interface ValidationsRouteDeps {
-  config: ValidatorConfig;
-  logger: Logger;
-  events: EventBus;
-}
+export type ValidationsRouteDeps = ValidationDeps;
 
 /**
  * POST /v1/validations, headers x-study-id (a ULID) and x-correlation-id, with either
@@ -27,25 +22,17 @@ export function validationsRouter(deps: ValidationsRouteDeps): Router {
     if (!byReference && !req.is('multipart/form-data')) throw new AppError('UNSUPPORTED_MEDIA_TYPE');
     const studyId = req.get(Headers.studyId);
     if (!isStudyId(studyId)) throw new AppError('STUDY_ID_INVALID', 'The header x-study-id must hold a study id (a ULID)');
-    const files = byReference ? await inspectStaged(req.body, studyId, deps.config) : await inspectUpload(req, deps.config);
-    if (files.length === 0) throw new AppError('UPLOAD_NO_FILES', 'The upload holds no file part (field "files")');
-    const verdict = validateUpload(files, deps.config.severity);
-    const event = publishVerdict(deps.events, { studyId, correlationId: req.correlationId }, verdict);
-    const report: ValidationReport = { studyId, ...verdict, events: [event] };
-    // Ids and codes only: findings can quote values, and values can be patient data.
-    deps.logger.info({
-      studyId, correlationId: req.correlationId, transport: byReference ? 'reference' : 'stream', files: files.length, valid: verdict.valid, outcome: verdict.outcome?.code ?? null,
-      errors: verdict.errors.length, warnings: verdict.warnings.length,
-    }, 'validated');
+    const context = { studyId, correlationId: req.correlationId };
+    const report = byReference
+      ? await validateStaged(req.body, context, deps)
+      : await validateStreamed(req, { ...context, transport: 'stream' }, deps);
     res.status(200).json(report);
   });
   return router;
 }
 
-function publishVerdict(events: EventBus, context: { studyId: string; correlationId: string }, verdict: UploadVerdict): LifecycleEvent {
-  const instances = verdict.instances.length;
-  const warnings = verdict.warnings.length;
-  if (verdict.valid) return events.publish('validation.success', context, { instances, errors: 0, warnings });
-  const codes = [...new Set(verdict.errors.map((finding) => finding.code))];
-  return events.publish('validation.failed', context, { instances, errors: verdict.errors.length, warnings, codes });
+async function validateStreamed(req: Request, context: StudyContext, deps: ValidationDeps) {
+  const files = await inspectUpload(req, deps.config);
+  if (files.length === 0) throw new AppError('UPLOAD_NO_FILES', 'The upload holds no file part (field "files")');
+  return reportValidation(files, context, deps);
 }
