@@ -10,7 +10,7 @@ import { readStoredStudy, type StoredEntry } from './read-stored-study.ts';
 import { entryFromMetadata } from './read-study-entry.ts';
 import { linkStagedStudy } from './link-staged-study.ts';
 import type { ReceivedFile } from './receive-file.ts';
-import { receiveStudy } from './receive-study.ts';
+import { receiveStudy, type ReceivedStudy, type ReceiveStudyOptions } from './receive-study.ts';
 import type { StudyIndex } from './study-index.ts';
 import { storeStudy } from './store-study.ts';
 import { displayPath, findStudy, rootFor, StudyLayout, type Disposition } from './study-folder.ts';
@@ -29,14 +29,35 @@ export interface DescribeDeps {
  * rename, and answer what is where. A study id that is already stored is answered from disk, never stored twice:
  * the gateway retries after a timeout.
  */
-export async function describeStudy(req: Request, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
+export function describeStudy(req: Request, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
+  return req.is('application/json') ? describeStagedStudy(req.body, context, deps) : describeStreamedStudy(req, context, deps);
+}
+
+/**
+ * A study by reference: `body` is the DescribeRequest (not yet checked), its files in the gateway's
+ * staging folder. Needs no HTTP request, so a batch describes each of its studies with it.
+ */
+export function describeStagedStudy(body: unknown, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
+  const { stagingDir } = deps.config;
+  return describeReceived(context, deps, (options, describe) => linkStagedStudy(body, { ...options, stagingDir }, describe));
+}
+
+/** A study streamed as multipart/form-data: the `request` field, then its files. */
+export function describeStreamedStudy(req: Request, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
+  return describeReceived(context, deps, (options, describe) => receiveStudy(req, options, describe));
+}
+
+type DescribeReceived = (file: ReceivedFile, request: DescribeRequest, tempDir: string) => Promise<DescribedFile>;
+type Receive = (options: ReceiveStudyOptions, describe: DescribeReceived) => Promise<ReceivedStudy<DescribedFile>>;
+
+async function describeReceived(context: EventContext, deps: DescribeDeps, receive: Receive): Promise<DescribeResult> {
   const { studyId } = context;
   const { config } = deps;
   const existing = await findStudy(config, studyId);
   let sectionsRead = false;
   const spool = new DicomJsonSpool();
   try {
-    const describeOne = async (file: ReceivedFile, request: DescribeRequest, tempDir: string) => {
+    const describeOne: DescribeReceived = async (file, request, tempDir) => {
       const { described, dicomJson } = describeFile(file, {
         withSections: !sectionsRead,
         storedPath: request.disposition === 'stored' ? (uid) => storedPath(request.files.length, uid) : null,
@@ -45,10 +66,7 @@ export async function describeStudy(req: Request, context: EventContext, deps: D
       if (dicomJson) await spool.add(file.file, dicomJson, tempDir);
       return described;
     };
-    const options = { studyId, roots: config, limits: config.limits, existing: existing?.disposition ?? null };
-    const received = req.is('application/json')
-      ? await linkStagedStudy(req.body, { ...options, stagingDir: config.stagingDir }, describeOne)
-      : await receiveStudy(req, options, describeOne);
+    const received = await receive({ studyId, roots: config, limits: config.limits, existing: existing?.disposition ?? null }, describeOne);
     const { request, sizes } = received;
     if (existing || received.tempDir === null) return await answerStored(request, sizes, context, deps);
     return await publishStudy(request, sizes, received.tempDir, received.files, spool, context, deps);

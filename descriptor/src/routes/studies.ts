@@ -1,9 +1,10 @@
-import path from 'node:path';
 import express, { Router } from 'express';
 import { assertStudyId, type Logger } from '@dsv/common';
 import type { DescriptorConfig } from '../config.ts';
 import { describeStudy, type DescribeDeps } from '../domain/describe-study.ts';
 import { createFhirForwarder } from '../domain/forward-fhir.ts';
+import { forwardNewStudy, logDescribed } from './report-described.ts';
+import { studiesBatchRouter } from './studies-batch.ts';
 
 export interface StudiesRouterDeps extends DescribeDeps {
   config: DescribeDeps['config'] & Pick<DescriptorConfig, 'fhir' | 'outboxDir'>;
@@ -16,21 +17,20 @@ export interface StudiesRouterDeps extends DescribeDeps {
  * alone, its files taken by reference from the gateway's staging folder (stagingDir, a shared disk). 201 with a DescribeResult when the
  * study was stored; 200 with alreadyStored=true when this id was stored before (a retry). With
  * fhir.forwardUrl set, a newly stored study's fhir.json is then sent to the FHIR server in the background.
+ * POST /v1/studies/batch (studies-batch.ts) does the same for several studies by reference.
  */
 export function studiesRouter(deps: StudiesRouterDeps): Router {
   const router = Router();
   const forwarder = deps.config.fhir.forwardUrl ? createFhirForwarder(deps) : null;
+  // Before /v1/studies/:id, which would take "batch" for a (malformed) study id.
+  router.use(studiesBatchRouter(deps, forwarder));
   router.post('/v1/studies/:id', express.json({ limit: deps.config.limits.maxRequestFieldBytes }), async (req, res) => {
     const studyId = assertStudyId(req.params.id);
     const context = { studyId, correlationId: req.correlationId };
     const result = await describeStudy(req, context, deps);
-    deps.logger?.info({
-      ...context, transport: req.is('application/json') ? 'reference' : 'stream', disposition: result.disposition,
-      alreadyStored: result.alreadyStored, files: result.files.originals.length,
-    }, 'described');
+    logDescribed(deps.logger, context, result, { transport: req.is('application/json') ? 'reference' : 'stream' });
     res.status(result.alreadyStored ? 200 : 201).json(result);
-    // After the answer: a retry (alreadyStored) was forwarded, or kept in the outbox, the first time.
-    if (forwarder && result.disposition === 'stored' && !result.alreadyStored) forwarder.forward(context, path.join(deps.config.studiesDir, studyId));
+    forwardNewStudy(forwarder, context, result, deps.config.studiesDir);
   });
   return router;
 }

@@ -1,0 +1,286 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createLogger,
+  DescribeBatchAnswerSchema,
+  DescribeResultSchema,
+  EventBus,
+  MAX_BATCH_STUDIES,
+  newStudyId,
+  type DescribeRequest,
+  type DescribeResult,
+  type LifecycleEvent,
+} from '@dsv/common';
+import { pino } from 'pino';
+import request from 'supertest';
+import { corpusAvailable, corpusPath, corpusSkipReason } from '../../../test/support/corpus.ts';
+import { createApp } from '../../src/app.ts';
+import { StudyIndex } from '../../src/domain/study-index.ts';
+import { asUpload, describeRequest, invalidReport, type UploadFile } from '../support/describe-request.ts';
+import { createTestDescriptor, FIXED_NOW, listTree, testDescriptorConfig, type TestDescriptor } from '../support/descriptor-app.ts';
+
+const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+
+if (!corpusAvailable) console.warn(`[studies-batch] ${corpusSkipReason}`);
+
+const CT_HEAD = ['valid/studies/pcir-ct-head/17106.dcm', 'valid/studies/pcir-ct-head/17136.dcm'];
+const CT_SMALL = ['valid/samples/CT_small.dcm'];
+const MR_SMALL = ['valid/samples/MR_small.dcm'];
+
+/**
+ * The gateway's batched by-reference call: `{ studies: [{ correlationId, request }] }`, each request a
+ * DescribeRequest whose files the gateway staged in <stagingDir>/<id>/. Each study must get what
+ * POST /v1/studies/:id with that request as its JSON body gives it.
+ */
+describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by reference)', () => {
+  let descriptor: TestDescriptor;
+  beforeEach(async () => {
+    descriptor = await createTestDescriptor();
+  });
+  afterEach(() => descriptor.remove());
+
+  const stagedDir = (id: string) => path.join(descriptor.config.stagingDir, id);
+  const incoming = async () => [
+    ...(await listTree(path.join(descriptor.config.studiesDir, '.incoming'))),
+    ...(await listTree(path.join(descriptor.config.rejectedDir, '.incoming'))),
+  ];
+  const everything = async (id: string) => [
+    ...(await listTree(path.join(descriptor.config.studiesDir, id))),
+    ...(await listTree(path.join(descriptor.config.rejectedDir, id))),
+  ];
+
+  /** Stages the corpus files as the gateway does (0001.dcm, …) and builds the request that names them. */
+  async function stage(id: string, sources: readonly string[], report?: Parameters<typeof describeRequest>[2]): Promise<DescribeRequest> {
+    const files: UploadFile[] = asUpload(sources.map(corpusPath));
+    await mkdir(stagedDir(id), { recursive: true });
+    const body = describeRequest(id, files, report);
+    for (const [index, { file, source }] of files.entries()) {
+      await copyFile(source, path.join(stagedDir(id), file));
+      body.files[index] = { ...body.files[index]!, sizeBytes: (await stat(source)).size, sha256: await sha256(source) };
+    }
+    return body;
+  }
+
+  const sendBatch = (body: unknown, app = descriptor.app) =>
+    request(app).post('/v1/studies/batch').set('x-correlation-id', 'corr-batch').set('content-type', 'application/json').send(JSON.stringify(body));
+  const sendSingle = (id: string, body: DescribeRequest) =>
+    request(descriptor.app).post(`/v1/studies/${id}`).set('x-correlation-id', 'corr-single').set('content-type', 'application/json').send(JSON.stringify(body));
+  const batchOf = (...requests: DescribeRequest[]) => ({ studies: requests.map((entry, index) => ({ correlationId: `corr-${index + 1}`, request: entry })) });
+  const answerOf = (response: request.Response) => DescribeBatchAnswerSchema.parse(response.body).results;
+  const bodyOf = (result: ReturnType<typeof answerOf>[number]): DescribeResult => {
+    if (!('body' in result)) throw new Error(`expected a described study, got ${JSON.stringify(result)}`);
+    return DescribeResultSchema.parse(result.body);
+  };
+
+  /** A result with its id written as <id>, and its events without what differs from call to call. */
+  const comparable = (result: DescribeResult, id: string) => {
+    const events = result.events.map(({ time: _time, correlationId: _correlationId, ...rest }) => rest);
+    return JSON.parse(JSON.stringify({ ...result, events }).replaceAll(id, '<id>')) as unknown;
+  };
+  const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+
+  describe('when a batch names several studies', () => {
+    it('then each, in order, gets what a call of its own gets: two stored, one rejected, one with a missing staged file (422, nothing left behind)', async () => {
+      const [head, small, rejected, missing] = [newStudyId(), newStudyId(), newStudyId(), newStudyId()];
+      const requests = [
+        await stage(head, CT_HEAD),
+        await stage(small, CT_SMALL),
+        await stage(rejected, MR_SMALL, invalidReport(rejected, [])),
+        await stage(missing, CT_SMALL),
+      ];
+      requests[3]!.files.push({ file: '0002.dcm', clientName: 'gone.dcm', sizeBytes: 10, sha256: '0'.repeat(64) });
+      // The same three studies under other ids, each by a call of its own.
+      const twins = [newStudyId(), newStudyId(), newStudyId()];
+      const twinRequests = [await stage(twins[0]!, CT_HEAD), await stage(twins[1]!, CT_SMALL), await stage(twins[2]!, MR_SMALL, invalidReport(twins[2]!, []))];
+
+      const response = await sendBatch(batchOf(...requests)).expect(200);
+      const results = answerOf(response);
+      expect(results.map((result) => result.status)).toEqual([201, 201, 201, 422]);
+
+      for (const [index, id] of [head, small, rejected].entries()) {
+        const twin = twins[index]!;
+        const alone = DescribeResultSchema.parse((await sendSingle(twin, twinRequests[index]!).expect(201)).body);
+        const batched = bodyOf(results[index]!);
+        expect(batched.studyId).toBe(id);
+        expect(comparable(batched, id)).toEqual(comparable(alone, twin));
+        // Each study's events carry its own correlation id, not the batch's.
+        expect(batched.events.map((event) => event.correlationId)).toEqual(batched.events.map(() => `corr-${index + 1}`));
+        for (const original of batched.files.originals) {
+          const stored = path.resolve(original.path);
+          expect((await stat(stored)).ino).toBe((await stat(path.join(stagedDir(id), original.file))).ino);
+          expect(await sha256(stored)).toBe(original.sha256);
+        }
+        expect(await everything(id)).toEqual(await everything(twin));
+      }
+      for (const [id, twin] of [[head, twins[0]!], [small, twins[1]!]] as const) {
+        const [batched, alone] = await Promise.all([id, twin].map((dir) => readJson(path.join(descriptor.config.studiesDir, dir, 'metadata.json'))));
+        expect({ ...batched, studyId: null }).toEqual({ ...alone, studyId: null });
+      }
+      expect(await listTree(path.join(descriptor.config.rejectedDir, rejected))).toContain('files/0001.dcm');
+
+      expect(results[3]).toMatchObject({ status: 422, error: { code: 'STAGED_FILE_UNAVAILABLE', details: { file: '0002.dcm' } } });
+      expect(await everything(missing)).toEqual([]);
+      expect(await incoming()).toEqual([]);
+    });
+
+    it('then a study already stored answers 200 alreadyStored, and the same id twice in one batch is stored once', async () => {
+      const before = newStudyId();
+      const twice = newStudyId();
+      const storedBefore = await stage(before, CT_SMALL);
+      await sendSingle(before, storedBefore).expect(201);
+      const again = await stage(twice, CT_HEAD);
+
+      const results = answerOf(await sendBatch(batchOf(storedBefore, again, again)).expect(200));
+      expect(results[0]).toMatchObject({ status: 200, body: { studyId: before, alreadyStored: true } });
+      // Two concurrent calls for one id: one publishes, the other is answered from what it published.
+      expect(results.slice(1).map((result) => result.status).toSorted((a, b) => a - b)).toEqual([200, 201]);
+      const [first, second] = [bodyOf(results[1]!), bodyOf(results[2]!)];
+      expect(first.files.originals).toEqual(second.files.originals);
+      expect(await listTree(path.join(descriptor.config.studiesDir, twice))).toContain('metadata.json');
+      expect(await incoming()).toEqual([]);
+    });
+
+    it('then an invalid study id is that study\'s 400 STUDY_ID_INVALID, and the others are described', async () => {
+      const id = newStudyId();
+      const good = await stage(id, CT_SMALL);
+      const bad = { ...good, studyId: '../../etc', report: { ...good.report, studyId: '../../etc' } };
+      const results = answerOf(await sendBatch(batchOf(bad, good)).expect(200));
+      expect(results[0]).toMatchObject({ status: 400, error: { code: 'STUDY_ID_INVALID' } });
+      expect(results[1]).toMatchObject({ status: 201, body: { studyId: id } });
+    });
+
+    it('then a report about another study than the request names is that study\'s 400 REQUEST_INVALID, as in a call of its own', async () => {
+      const id = newStudyId();
+      const body = await stage(id, CT_SMALL);
+      body.report.studyId = newStudyId();
+      const results = answerOf(await sendBatch(batchOf(body)).expect(200));
+      expect(results[0]).toMatchObject({ status: 400, error: { code: 'REQUEST_INVALID' } });
+      expect(await everything(id)).toEqual([]);
+    });
+  });
+
+  describe('when one study fails for a reason that is not an AppError (a bug)', () => {
+    it('then that study is 500 INTERNAL, logged with its study id, and the others are described and logged', async () => {
+      const lines: Record<string, unknown>[] = [];
+      const logger = pino({ level: 'info' }, new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+          done();
+        },
+      }));
+      const config = testDescriptorConfig(descriptor.dir);
+      const broken = newStudyId();
+      const index = await StudyIndex.build(config);
+      const record = index.record.bind(index);
+      index.record = (entry) => {
+        if (entry.id === broken) throw new TypeError('a bug');
+        record(entry);
+      };
+      const app = createApp({ config, logger, events: new EventBus(), now: () => FIXED_NOW, index });
+      const fine = newStudyId();
+      const results = answerOf(await sendBatch(batchOf(await stage(broken, CT_SMALL), await stage(fine, CT_SMALL)), app).expect(200));
+
+      expect(results[0]).toMatchObject({ status: 500, error: { code: 'INTERNAL' } });
+      expect(JSON.stringify(results[0])).not.toContain('a bug');
+      expect(results[1]).toMatchObject({ status: 201, body: { studyId: fine } });
+      expect(lines.find((line) => line.msg === 'batch study failed')).toMatchObject({ studyId: broken, correlationId: 'corr-1', code: 'INTERNAL', status: 500 });
+      expect(lines.filter((line) => line.msg === 'described')).toEqual([
+        expect.objectContaining({ studyId: fine, correlationId: 'corr-2', transport: 'reference', batch: 2, disposition: 'stored', alreadyStored: false, files: 1 }),
+      ]);
+    });
+  });
+
+  describe('when the batch itself is wrong', () => {
+    it('then a body that does not follow the contract answers 400 REQUEST_INVALID and nothing is described', async () => {
+      const id = newStudyId();
+      const body = await stage(id, CT_SMALL);
+      for (const wrong of [{ studies: [] }, { studies: [{ request: body }] }, { studies: [{ correlationId: 'c', request: body, extra: 1 }] }, [body]]) {
+        const response = await sendBatch(wrong).expect(400);
+        expect(response.body.error.code).toBe('REQUEST_INVALID');
+      }
+      expect(await everything(id)).toEqual([]);
+    });
+
+    it(`then more than ${MAX_BATCH_STUDIES} studies answer 400 REQUEST_INVALID and nothing is described`, async () => {
+      const id = newStudyId();
+      const body = await stage(id, CT_SMALL);
+      const response = await sendBatch(batchOf(...Array.from({ length: MAX_BATCH_STUDIES + 1 }, () => body))).expect(400);
+      expect(response.body.error.code).toBe('REQUEST_INVALID');
+      expect(await everything(id)).toEqual([]);
+    });
+
+    it(`then ${MAX_BATCH_STUDIES} requests each near the single route's limit are read (the body limit allows ${MAX_BATCH_STUDIES} of them)`, async () => {
+      const id = newStudyId();
+      const body = await stage(id, CT_SMALL);
+      // The client name is free text: pad it until this request alone is close to maxRequestFieldBytes.
+      body.files[0]!.clientName = 'x'.repeat(descriptor.config.limits.maxRequestFieldBytes - JSON.stringify(body).length - 64);
+      const results = answerOf(await sendBatch(batchOf(...Array.from({ length: MAX_BATCH_STUDIES }, () => body))).expect(200));
+      expect(results.map((result) => result.status).toSorted((a, b) => a - b)).toEqual([...Array.from({ length: MAX_BATCH_STUDIES - 1 }, () => 200), 201]);
+    });
+
+    it('then a body that is not JSON answers 400 REQUEST_INVALID', async () => {
+      const response = await request(descriptor.app).post('/v1/studies/batch').set('content-type', 'application/json').send('{"studies":').expect(400);
+      expect(response.body.error.code).toBe('REQUEST_INVALID');
+    });
+
+    it('then another media type (multipart) answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+      const response = await request(descriptor.app).post('/v1/studies/batch').field('request', '{}').expect(415);
+      expect(response.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    });
+
+    it('then without the internal token it answers 401 UNAUTHORIZED, as the single route does', async () => {
+      const config = { ...testDescriptorConfig(descriptor.dir), internalToken: 'internal-secret' };
+      const app = createApp({ config, logger: createLogger('descriptor', 'silent'), events: new EventBus(), now: () => FIXED_NOW, index: await StudyIndex.build(config) });
+      const id = newStudyId();
+      const body = batchOf(await stage(id, CT_SMALL));
+      expect((await sendBatch(body, app).expect(401)).body.error.code).toBe('UNAUTHORIZED');
+      expect(await everything(id)).toEqual([]);
+      await sendBatch(body, app).set('authorization', 'Bearer internal-secret').expect(200);
+    });
+  });
+
+  describe('when FHIR forwarding is on (fhir.forwardUrl)', () => {
+    let server: http.Server | undefined;
+    afterEach(async () => {
+      server?.closeAllConnections();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    });
+
+    it('then only the newly stored study\'s fhir.json is sent, after the answer, with its own correlation id', async () => {
+      const received: string[] = [];
+      server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          received.push(Buffer.concat(chunks).toString('utf8'));
+          res.writeHead(200, { 'content-type': 'application/fhir+json' }).end('{"resourceType":"Bundle","type":"transaction-response"}');
+        });
+      });
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
+      await descriptor.remove();
+      descriptor = await createTestDescriptor({}, { fhir: { forwardUrl: url, authHeader: '', timeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } } });
+
+      const [before, fresh, rejected] = [newStudyId(), newStudyId(), newStudyId()];
+      const storedBefore = await stage(before, CT_SMALL);
+      const forwardedBefore = new Promise((resolve) => descriptor.events.once('fhir.forwarded', resolve as never));
+      await sendSingle(before, storedBefore).expect(201);
+      await forwardedBefore;
+      received.length = 0;
+
+      const forwarded = new Promise<LifecycleEvent>((resolve) => descriptor.events.once('fhir.forwarded', resolve as never));
+      const requests = [storedBefore, await stage(fresh, CT_HEAD), await stage(rejected, MR_SMALL, invalidReport(rejected, []))];
+      const results = answerOf(await sendBatch(batchOf(...requests)).expect(200));
+      expect(results.map((result) => result.status)).toEqual([200, 201, 201]);
+      expect(await forwarded).toMatchObject({ studyId: fresh, correlationId: 'corr-2' });
+      // Whatever else would be sent was started with it, after the same answer.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(received).toEqual([await readFile(path.join(descriptor.config.studiesDir, fresh, 'fhir.json'), 'utf8')]);
+    });
+  });
+});
