@@ -233,9 +233,9 @@ function describeMachine(options: Options): string[] {
     '  the upload is stored; Orthanc answers POST /instances once stored; the baseline once the body is on disk (no fsync).',
     'inst/s and MB/s (10^6 bytes) count stored instances only; p50/p95: nearest rank over the requests of the run;',
     '  peak RSS: VmHWM reset at the start of the run (clear_refs), checked against VmRSS sampled every 50 ms;',
-    '  CPU: user + system time of each process during the run; client CPU: this process (Node fetch, FormData + fs.openAsBlob);',
+    '  CPU: user + system time of each process during the run; client CPU: this process (node:http, keep-alive, multipart written by hand);',
     '  others CPU: busy time of the whole machine during the run less all of the above (other work sharing the 2 cores).',
-    'Before each run, untimed: the previous run\'s stored data is deleted, `sync` writes out dirty pages, and the bench waits',
+    'Before each run, untimed: the previous run\'s stored data is moved aside (ours) or deleted (Orthanc), `sync` writes out dirty pages, and the bench waits',
     `  (up to ${options.quietWaitMs / 1000} s) for the rest of the machine to stay under a quarter of a core for 2 s; a run marked * did not get that.`,
   ];
 }
