@@ -1,4 +1,6 @@
-import { DescribeResultSchema, Headers, type DescribeRequest, type DescribeResult } from '@dsv/common';
+import { DescribeBatchAnswerSchema, DescribeResultSchema, Headers, MAX_BATCH_STUDIES, type DescribeRequest, type DescribeResult } from '@dsv/common';
+import { BATCH_FILES, batchSettled } from './batch-answer.ts';
+import { Coalescer } from './coalescer.ts';
 import { callService, createServiceAgent, internalAuth, jsonBody, type RequestBody } from './service-call.ts';
 import { stagedMultipart } from './staged-multipart.ts';
 import { TransportChoice, type ServiceTarget } from './transport.ts';
@@ -7,18 +9,35 @@ export interface DescriptorClient {
   describe(request: DescribeRequest, upload: { correlationId: string; dir: string }): Promise<DescribeResult>;
 }
 
+interface BatchItem {
+  correlationId: string;
+  request: DescribeRequest;
+}
+
+/**
+ * By reference, studies go in batches (`POST /v1/studies/batch`) when several wait at once; streamed,
+ * one call each (`POST /v1/studies/<id>`, the request part, then the files).
+ */
 export function createDescriptorClient(target: ServiceTarget): DescriptorClient {
   const { baseUrl, timeoutMs, internalToken } = target;
   const agent = createServiceAgent(baseUrl);
   const transport = new TransportChoice('descriptor', target);
+  const batchUrl = new URL('/v1/studies/batch', baseUrl).href;
+  const batches = new Coalescer<BatchItem, DescribeResult>(
+    async (studies) => {
+      const { body } = await callService('descriptor', batchUrl, { agent, headers: internalAuth(internalToken), body: jsonBody({ studies }) }, DescribeBatchAnswerSchema, timeoutMs);
+      return batchSettled('descriptor', body.results);
+    },
+    { inFlight: 2, maxItems: MAX_BATCH_STUDIES, weight: (item) => item.request.files.length, maxWeight: BATCH_FILES },
+  );
   return {
     describe(request, { correlationId, dir }) {
       const url = new URL(`/v1/studies/${request.studyId}`, baseUrl).href;
       const headers = { [Headers.correlationId]: correlationId, ...internalAuth(internalToken) };
       const send = async (body: RequestBody) => (await callService('descriptor', url, { agent, headers, body }, DescribeResultSchema, timeoutMs)).body;
       return transport.send(
-        // By reference the request is the whole body; its files carry the size and sha256 of staging.
-        () => send(jsonBody(request)),
+        // By reference the request is the whole item; its files carry the size and sha256 of staging.
+        () => batches.submit({ correlationId, request }),
         // The request part goes first: the descriptor reads it before any file.
         async () => send(await stagedMultipart(dir, request.files.map((f) => f.file), { request: JSON.stringify(request) })),
       );

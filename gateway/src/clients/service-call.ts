@@ -68,19 +68,27 @@ export async function callService<S extends z.ZodType>(
   }
   const json = parseJson(response.text);
   if (response.status < 200 || response.status > 299) {
-    const code = (json as { error?: { code?: string } } | undefined)?.error?.code;
-    if (code && STORAGE_CODES.has(code)) throw new AppError(code as ErrorCode, undefined, { service });
-    if (response.status === 502 || response.status === 503 || response.status === 504) {
-      const final = new AppError('DOWNSTREAM_UNAVAILABLE', `The ${service} answered ${response.status}`, { service, code });
-      throw new RetryableError(`answered ${response.status}`, final);
-    }
-    throw new AppError('PROCESSING_FAILED', `The ${service} answered ${response.status}${code ? ` ${code}` : ''}`, { service, code });
+    throw answerError(service, response.status, (json as { error?: { code?: string } } | undefined)?.error?.code);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     throw new AppError('PROCESSING_FAILED', `The ${service} answered outside its contract`, { service });
   }
   return { status: response.status, body: parsed.data };
+}
+
+/**
+ * What a sibling's error answer (its status and error code) means here: the storage errors as they are,
+ * 502/503/504 worth retrying, anything else PROCESSING_FAILED naming the service's code. Also used for
+ * a study's error inside a batch answer, so a study gets the same error batched or not.
+ */
+export function answerError(service: 'validator' | 'descriptor', status: number, code: string | undefined): Error {
+  if (code && STORAGE_CODES.has(code)) return new AppError(code as ErrorCode, undefined, { service });
+  if (status === 502 || status === 503 || status === 504) {
+    const final = new AppError('DOWNSTREAM_UNAVAILABLE', `The ${service} answered ${status}`, { service, code });
+    return new RetryableError(`answered ${status}`, final);
+  }
+  return new AppError('PROCESSING_FAILED', `The ${service} answered ${status}${code ? ` ${code}` : ''}`, { service, code });
 }
 
 /**

@@ -1,0 +1,76 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { corpusAvailable, corpusPath, corpusSkipReason, entryFiles, loadManifest } from '../support/corpus.ts';
+import { sha256, storedOriginalHashes, upload, type Body } from '../support/gateway-calls.ts';
+import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
+
+/** The lines a service logged with `msg`, parsed. */
+const logged = (service: ServiceProcess, msg: string): Body[] =>
+  service.output.flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as Body;
+      return entry.msg === msg ? [entry] : [];
+    } catch {
+      return [];
+    }
+  });
+
+/**
+ * Issue 7: under load the gateway sends studies to its siblings in batches (by reference), each study
+ * answered as a call of its own would be. Real processes, real files; the batching itself (which studies
+ * share a call) depends on timing and is pinned down in gateway/test/clients/coalescer.test.ts.
+ */
+describe.skipIf(!corpusAvailable)('studies sent in batches between the services', () => {
+  let stack: Stack | undefined;
+  let scratch: string | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('when many single-file uploads come at once, one of them broken, then each is stored or rejected on its own, every study through the batch routes', async () => {
+    stack = await startStack();
+    // Valid files with SOP Instance UIDs all different (the same UID would be a conflict, not this test).
+    const singles = ['CT_small', 'MR_small', 'JPEG2000', 'JPGExtended', 'SC_rgb_rle', 'liver_1frame', 'test-SR', 'chrFren', 'chrX1', 'dicom3tools_0051'];
+    const files = [
+      ...entryFiles(loadManifest().find((entry) => entry.path === 'valid/studies/pcir-ct-head')!),
+      ...singles.map((name) => corpusPath(`valid/samples/${name}.dcm`)),
+      ...['cr-1024/CR_0001', 'dx-1024/DX_0001', 'mf-16-frames/MF_0001'].map((name) => corpusPath(`valid/synthetic/${name}.dcm`)),
+    ];
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'dsv-batching-'));
+    const broken = path.join(scratch, 'broken.dcm');
+    copyFileSync(files[0]!, broken);
+    truncateSync(broken, 2000);
+    const sent = [...files.slice(1), broken];
+
+    const answers = await Promise.all(sent.map((file) => upload(stack!.gateway.url, [file], '?wait=true')));
+
+    const ids = answers.map((answer) => answer.body.id as string);
+    expect(new Set(ids).size).toBe(sent.length);
+    for (const [index, answer] of answers.entries()) {
+      if (sent[index] === broken) {
+        expect(answer.status).toBe(400);
+        expect(answer.body).toMatchObject({ state: 'rejected', outcome: { code: 'CORRUPT_DICOM' } });
+        continue;
+      }
+      expect(answer.status).toBe(201);
+      expect(answer.body.state).toBe('stored');
+      expect(answer.body.events.map((e: Body) => e.type)).toEqual(expect.arrayContaining(['validation.success', 'metadata.extracted', 'storage.completed', 'study.processed']));
+      expect(storedOriginalHashes(path.join(stack.studiesDir, answer.body.id))).toEqual([sha256(sent[index]!)]);
+      expect(readFileSync(path.join(stack.studiesDir, answer.body.id, 'original.dcm')).equals(readFileSync(sent[index]!))).toBe(true);
+    }
+    // Every study went through a batch route (the field `batch` is logged there only), once each.
+    await vi.waitFor(() => {
+      for (const [service, msg] of [[stack!.validator, 'validated'], [stack!.descriptor, 'described']] as const) {
+        const lines = logged(service, msg);
+        expect(lines.map((line) => line.studyId).sort(), msg).toEqual([...ids].sort());
+        for (const line of lines) expect(line).toMatchObject({ transport: 'reference', batch: expect.any(Number) });
+      }
+    });
+  });
+});
+
+if (!corpusAvailable) describe('studies sent in batches between the services', () => it.skip(corpusSkipReason, () => undefined));
