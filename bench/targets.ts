@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,19 +85,9 @@ async function startBaselineTarget(): Promise<Target> {
     name: 'baseline',
     processes: [{ name: 'baseline', pid: baseline.pid }],
     send: baselineSender(baseline.url),
-    reset: () => emptyFolder(baseline.bodiesDir),
+    reset: () => moveAside(baseline.bodiesDir),
     stop: () => baseline.stop(),
   };
-}
-
-async function emptyFolder(dir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
-  }
-  await Promise.all(names.map((name) => rm(path.join(dir, name), { recursive: true, force: true })));
 }
 
 let asideCount = 0;

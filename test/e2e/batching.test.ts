@@ -4,18 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { corpusAvailable, corpusPath, corpusSkipReason, entryFiles, loadManifest } from '../support/corpus.ts';
 import { sha256, storedOriginalHashes, upload, type Body } from '../support/gateway-calls.ts';
-import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
-
-/** The lines a service logged with `msg`, parsed. */
-const logged = (service: ServiceProcess, msg: string): Body[] =>
-  service.output.flatMap((line) => {
-    try {
-      const entry = JSON.parse(line) as Body;
-      return entry.msg === msg ? [entry] : [];
-    } catch {
-      return [];
-    }
-  });
+import { logged } from '../support/logs.ts';
+import { startStack, type Stack } from '../support/services.ts';
 
 /**
  * Issue 7: under load the gateway sends studies to its siblings in batches (by reference), each study

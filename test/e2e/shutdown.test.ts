@@ -2,21 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusPath, corpusSkipReason, entryFiles, loadManifest } from '../support/corpus.ts';
 import { writeConfigDir } from '../support/config-dir.ts';
 import { statusOf, upload, visibleEntries, waitFor, type Body } from '../support/gateway-calls.ts';
+import { logged } from '../support/logs.ts';
 import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
 
 /**
  * Issue 6, SIGTERM: a service stops taking new work, finishes what is in flight, and exits 0. Real
  * processes, real signals.
  */
-const logged = (service: ServiceProcess, msg: string): Body[] =>
-  service.output.flatMap((line) => {
-    try {
-      const entry = JSON.parse(line) as Body;
-      return entry.msg === msg ? [entry] : [];
-    } catch {
-      return [];
-    }
-  });
 
 /** The exit code, once the process has ended by itself (stop() would signal it again). */
 const exited = (service: ServiceProcess): Promise<number | null> =>

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { corpusAvailable, corpusPath, loadManifest, entryFiles } from '../support/corpus.ts';
 import { sha256, storedOriginalHashes, upload } from '../support/gateway-calls.ts';
+import { loggedEntries } from '../support/logs.ts';
 import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
 
 /**
@@ -11,15 +12,7 @@ import { startStack, type ServiceProcess, type Stack } from '../support/services
  * staging folder (the default), as multipart streams when told (services on other hosts), and by
  * streams after one refused reference when a service cannot see the folder. Same study stored each way.
  */
-const transportsLogged = (service: ServiceProcess): string[] =>
-  service.output.flatMap((line) => {
-    try {
-      const entry = JSON.parse(line) as { transport?: string };
-      return entry.transport ? [entry.transport] : [];
-    } catch {
-      return [];
-    }
-  });
+const transportsLogged = (service: ServiceProcess): string[] => loggedEntries(service).flatMap((entry) => (entry.transport ? [entry.transport as string] : []));
 
 describe.skipIf(!corpusAvailable)('file transport between the services', () => {
   let stack: Stack | undefined;

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -21,10 +20,10 @@ import request from 'supertest';
 import { corpusAvailable, corpusPath, corpusSkipReason } from '../../../test/support/corpus.ts';
 import { createApp } from '../../src/app.ts';
 import { StudyIndex } from '../../src/domain/study-index.ts';
-import { asUpload, describeRequest, invalidReport, type UploadFile } from '../support/describe-request.ts';
+import { asUpload, describeRequest, invalidReport } from '../support/describe-request.ts';
 import { createTestDescriptor, FIXED_NOW, listTree, testDescriptorConfig, type TestDescriptor } from '../support/descriptor-app.ts';
+import { incomingEntries, sha256, stageForReference } from '../support/staged-study.ts';
 
-const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
 
 if (!corpusAvailable) console.warn(`[studies-batch] ${corpusSkipReason}`);
 
@@ -45,26 +44,15 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
   afterEach(() => descriptor.remove());
 
   const stagedDir = (id: string) => path.join(descriptor.config.stagingDir, id);
-  const incoming = async () => [
-    ...(await listTree(path.join(descriptor.config.studiesDir, '.incoming'))),
-    ...(await listTree(path.join(descriptor.config.rejectedDir, '.incoming'))),
-  ];
+  const incoming = () => incomingEntries(descriptor.config);
   const everything = async (id: string) => [
     ...(await listTree(path.join(descriptor.config.studiesDir, id))),
     ...(await listTree(path.join(descriptor.config.rejectedDir, id))),
   ];
 
   /** Stages the corpus files as the gateway does (0001.dcm, …) and builds the request that names them. */
-  async function stage(id: string, sources: readonly string[], report?: Parameters<typeof describeRequest>[2]): Promise<DescribeRequest> {
-    const files: UploadFile[] = asUpload(sources.map(corpusPath));
-    await mkdir(stagedDir(id), { recursive: true });
-    const body = describeRequest(id, files, report);
-    for (const [index, { file, source }] of files.entries()) {
-      await copyFile(source, path.join(stagedDir(id), file));
-      body.files[index] = { ...body.files[index]!, sizeBytes: (await stat(source)).size, sha256: await sha256(source) };
-    }
-    return body;
-  }
+  const stage = (id: string, sources: readonly string[], report?: Parameters<typeof describeRequest>[2]): Promise<DescribeRequest> =>
+    stageForReference(descriptor.config.stagingDir, id, asUpload(sources.map(corpusPath)), report);
 
   const sendBatch = (body: unknown, app = descriptor.app) =>
     request(app).post('/v1/studies/batch').set('x-correlation-id', 'corr-batch').set('content-type', 'application/json').send(JSON.stringify(body));

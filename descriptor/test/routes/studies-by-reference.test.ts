@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DescribeResultSchema, newStudyId, type DescribeRequest } from '@dsv/common';
@@ -7,8 +6,8 @@ import request from 'supertest';
 import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
 import { asUpload, describeRequest, invalidReport, type UploadFile } from '../support/describe-request.ts';
 import { createTestDescriptor, listTree, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
+import { incomingEntries, sha256, stageForReference } from '../support/staged-study.ts';
 
-const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
 
 /**
  * The gateway's by-reference call: the DescribeRequest alone as JSON, the files already in
@@ -22,21 +21,10 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
   afterEach(() => descriptor.remove());
 
   const stagedDir = (id: string) => path.join(descriptor.config.stagingDir, id);
-  const incoming = async () => [
-    ...(await listTree(path.join(descriptor.config.studiesDir, '.incoming'))),
-    ...(await listTree(path.join(descriptor.config.rejectedDir, '.incoming'))),
-  ];
+  const incoming = () => incomingEntries(descriptor.config);
 
-  /** Stages the files as the gateway does and builds the request that names them. */
-  async function stage(id: string, files: UploadFile[], report = undefined as Parameters<typeof describeRequest>[2]): Promise<DescribeRequest> {
-    await mkdir(stagedDir(id), { recursive: true });
-    const body = describeRequest(id, files, report);
-    for (const [index, { file, source }] of files.entries()) {
-      await copyFile(source, path.join(stagedDir(id), file));
-      body.files[index] = { ...body.files[index]!, sizeBytes: (await stat(source)).size, sha256: await sha256(source) };
-    }
-    return body;
-  }
+  const stage = (id: string, files: UploadFile[], report?: Parameters<typeof describeRequest>[2]): Promise<DescribeRequest> =>
+    stageForReference(descriptor.config.stagingDir, id, files, report);
 
   const send = (id: string, body: unknown) =>
     request(descriptor.app).post(`/v1/studies/${id}`).set('x-correlation-id', 'corr-ref-1').set('content-type', 'application/json').send(JSON.stringify(body));

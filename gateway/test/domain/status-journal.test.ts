@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JOURNAL_FILE, readStatusJournal } from '../../src/domain/status-journal.ts';
 import { StatusStore } from '../../src/domain/status-store.ts';
 import type { StudyStatus } from '../../src/domain/study-status.ts';
+import { newStatus } from '../study-status.ts';
 
 const calls = vi.hoisted(() => ({ fdatasync: 0 }));
 vi.mock('node:fs', async (importOriginal) => {
@@ -20,23 +21,8 @@ vi.mock('node:fs', async (importOriginal) => {
 
 const logger = createLogger('gateway', 'silent');
 
-function statusOf(id: string, state: StudyStatus['state'] = 'received'): StudyStatus {
-  const now = new Date().toISOString();
-  return {
-    id,
-    state,
-    outcome: null,
-    upload: { files: [{ file: '0001.dcm', clientName: 'a.dcm', sizeBytes: 1, sha256: 'a' }], bytes: 1 },
-    study: null,
-    findings: { errors: 0, warnings: 0, firstErrors: [] },
-    events: [],
-    paths: null,
-    attempts: 0,
-    correlationId: 'c',
-    createdAt: now,
-    updatedAt: now,
-  };
-}
+const statusOf = (id: string, state: StudyStatus['state'] = 'received'): StudyStatus =>
+  newStatus(id, [{ file: '0001.dcm', clientName: 'a.dcm', sizeBytes: 1, sha256: 'a' }], state);
 
 describe('StatusStore on its journal', () => {
   let dir: string;

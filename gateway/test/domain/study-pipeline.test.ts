@@ -11,6 +11,7 @@ import { JOURNAL_FILE, readStatusJournal } from '../../src/domain/status-journal
 import { StatusStore } from '../../src/domain/status-store.ts';
 import { StudyPipeline } from '../../src/domain/study-pipeline.ts';
 import { SpareFolders } from '../../src/upload/spare-folders.ts';
+import { newStatus } from '../study-status.ts';
 import type { StudyState, StudyStatus } from '../../src/domain/study-status.ts';
 
 const EXPLICIT = '1.2.840.10008.1.2.1';
@@ -86,22 +87,7 @@ describe('StudyPipeline', () => {
     const id = newStudyId();
     await mkdir(path.join(dir, 'staging', id), { recursive: true });
     for (const f of files) instances.set(f.sha, { SOPInstanceUID: f.uid, TransferSyntaxUID: f.ts ?? EXPLICIT });
-    const now = new Date().toISOString();
-    const status: StudyStatus = {
-      id,
-      state,
-      outcome: null,
-      upload: { files: files.map((f, i) => ({ file: `000${i + 1}.dcm`, clientName: `f${i}.dcm`, sizeBytes: 1, sha256: f.sha })), bytes: files.length },
-      study: null,
-      findings: { errors: 0, warnings: 0, firstErrors: [] },
-      events: [],
-      paths: null,
-      attempts: 0,
-      correlationId: 'c',
-      createdAt: now,
-      updatedAt: now,
-    };
-    await store.create(status);
+    await store.create(newStatus(id, files.map((f, i) => ({ file: `000${i + 1}.dcm`, clientName: `f${i}.dcm`, sizeBytes: 1, sha256: f.sha })), state));
     return id;
   }
 

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger, EventBus, MAX_BATCH_STUDIES, newStudyId, ValidationBatchAnswerSchema, type LifecycleEvent } from '@dsv/common';
@@ -8,8 +8,9 @@ import { createApp } from '../../src/app.ts';
 import type { ValidatorConfig } from '../../src/config.ts';
 import { corpusAvailable, corpusPath, entryFiles, loadManifest } from '../../../test/support/corpus.ts';
 import { projectConfig } from '../support/inspect.ts';
+import { stageStudy, storedName } from '../support/staging.ts';
 
-const stored = (index: number) => `${String(index + 1).padStart(4, '0')}.dcm`;
+const stored = storedName;
 const names = (count: number) => Array.from({ length: count }, (_, index) => stored(index));
 
 function build(config: ValidatorConfig) {
@@ -37,12 +38,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
   });
   afterAll(() => rm(stagingDir, { recursive: true, force: true }));
 
-  async function stage(sources: string[]): Promise<string> {
-    const id = newStudyId();
-    await mkdir(path.join(stagingDir, id));
-    await Promise.all(sources.map((source, index) => copyFile(source, path.join(stagingDir, id, stored(index)))));
-    return id;
-  }
+  const stage = (sources: string[]) => stageStudy(stagingDir, sources);
   const single = (app: ReturnType<typeof build>['app'], studyId: string, files: string[]) =>
     request(app).post('/v1/validations').set('x-study-id', studyId).set('x-correlation-id', 'single').set('content-type', 'application/json').send(JSON.stringify({ files }));
   const batch = (app: ReturnType<typeof build>['app'], body: unknown) =>

@@ -1,16 +1,17 @@
-import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, EventBus, newStudyId } from '@dsv/common';
+import { createLogger, EventBus } from '@dsv/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import type { ValidatorConfig } from '../../src/config.ts';
 import { corpusAvailable, corpusPath, entryFiles, loadManifest } from '../../../test/support/corpus.ts';
 import { projectConfig } from '../support/inspect.ts';
+import { stageStudy, storedName } from '../support/staging.ts';
 
 const build = (config: ValidatorConfig) => createApp({ config, logger: createLogger('validator', 'silent'), events: new EventBus() });
-const stored = (index: number) => `${String(index + 1).padStart(4, '0')}.dcm`;
+const stored = storedName;
 
 /**
  * The gateway's by-reference call: `{ files: [...] }` as JSON, the files in <stagingDir>/<id>/. The answer
@@ -25,12 +26,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations by reference (applicatio
   });
   afterAll(() => rm(stagingDir, { recursive: true, force: true }));
 
-  async function stage(sources: string[]): Promise<string> {
-    const id = newStudyId();
-    await mkdir(path.join(stagingDir, id));
-    await Promise.all(sources.map((source, index) => copyFile(source, path.join(stagingDir, id, stored(index)))));
-    return id;
-  }
+  const stage = (sources: string[]) => stageStudy(stagingDir, sources);
   const byReference = (id: string, body: unknown, app = build(config)) =>
     request(app).post('/v1/validations').set('x-study-id', id).set('x-correlation-id', 'ref').set('content-type', 'application/json').send(JSON.stringify(body));
   const byStream = (id: string, sources: string[]) =>
