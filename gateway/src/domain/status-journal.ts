@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fdatasyncFd, FlushRounds, isStudyId, writeAllSync, type Logger } from '@dsv/common';
 import type { StudyStatus } from './study-status.ts';
@@ -29,18 +29,46 @@ export function readStatusJournal(dir: string, logger?: Logger): Map<string, Stu
   }
   const file = path.join(dir, JOURNAL_FILE);
   if (!existsSync(file)) return statuses;
-  const lines = readFileSync(file, 'utf8').split('\n');
-  for (const [index, line] of lines.entries()) {
-    if (line === '') continue;
+  let lineNumber = 0;
+  for (const { line, complete } of journalLines(file)) {
+    lineNumber += 1;
+    if (line.length === 0) continue;
     try {
-      const status = JSON.parse(line) as StudyStatus;
+      const status = JSON.parse(line.toString('utf8')) as StudyStatus;
       statuses.set(status.id, status);
     } catch {
       // The last line without its newline is an append a crash cut short; anything else is damage.
-      if (index !== lines.length - 1) logger?.warn({ line: index + 1 }, 'unreadable status journal line skipped');
+      if (complete) logger?.warn({ line: lineNumber }, 'unreadable status journal line skipped');
     }
   }
   return statuses;
+}
+
+/** Bytes read at a time: the journal is never one string (V8 caps strings at ~512 MB). */
+const READ_BYTES = 4 << 20;
+
+/** The journal's lines, read a piece at a time; `complete` is false for a last line without its newline. */
+function* journalLines(file: string): Generator<{ line: Buffer; complete: boolean }> {
+  const fd = openSync(file, 'r');
+  try {
+    let pending = Buffer.alloc(0);
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(READ_BYTES);
+      const read = readSync(fd, chunk, 0, READ_BYTES, null);
+      if (read === 0) break;
+      let data = Buffer.concat([pending, chunk.subarray(0, read)]);
+      let newline = data.indexOf(0x0a);
+      while (newline !== -1) {
+        yield { line: data.subarray(0, newline), complete: true };
+        data = data.subarray(newline + 1);
+        newline = data.indexOf(0x0a);
+      }
+      pending = Buffer.from(data);
+    }
+    if (pending.length > 0) yield { line: pending, complete: false };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -109,11 +137,26 @@ export class StatusJournal {
   private rewrite(statuses: Iterable<StudyStatus>): void {
     const target = path.join(this.dir, JOURNAL_FILE);
     const temporary = `${target}.${process.pid}.tmp`;
-    const lines = [...statuses].map((status) => `${JSON.stringify(status)}\n`).join('');
-    const bytes = Buffer.from(lines);
     const fd = openSync(temporary, 'w');
+    let size = 0;
     try {
-      writeAllSync(fd, bytes);
+      // A piece at a time: the statuses of a large archive would not fit in one string.
+      let piece: string[] = [];
+      let pieceLength = 0;
+      const flush = (): void => {
+        const bytes = Buffer.from(piece.join(''));
+        writeAllSync(fd, bytes);
+        size += bytes.length;
+        piece = [];
+        pieceLength = 0;
+      };
+      for (const status of statuses) {
+        const line = `${JSON.stringify(status)}\n`;
+        piece.push(line);
+        pieceLength += line.length;
+        if (pieceLength >= READ_BYTES) flush();
+      }
+      flush();
       fsyncSync(fd);
     } catch (error) {
       closeSync(fd);
@@ -131,8 +174,8 @@ export class StatusJournal {
     const previous = this.fd;
     const previousRounds = this.rounds;
     this.fd = fd;
-    this.size = bytes.length;
-    this.rewrittenSize = bytes.length;
+    this.size = size;
+    this.rewrittenSize = size;
     this.rounds = new FlushRounds(() => fdatasyncFd(fd));
     if (previous !== null) {
       if (previousRounds === null || previousRounds.idle) closeSync(previous);

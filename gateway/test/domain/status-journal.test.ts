@@ -93,6 +93,26 @@ describe('StatusStore on its journal', () => {
     expect(warn).toHaveBeenCalledWith({ line: 2 }, 'unreadable status journal line skipped');
   });
 
+  it('when the journal is bigger than one read, then every line is read whole, those across the pieces too, and rewritten whole', async () => {
+    // ~2.2 KB a status, 3000 of them: about 6.6 MB, past the 4 MiB read and the 4 MiB write pieces.
+    const ids = Array.from({ length: 3000 }, () => newStudyId());
+    const lines = ids.map((id, index) => {
+      const status = statusOf(id, index % 2 === 0 ? 'stored' : 'failed');
+      status.upload.files[0]!.clientName = `${String(index).padStart(6, '0')}-${'x'.repeat(2100)}.dcm`;
+      return `${JSON.stringify(status)}\n`;
+    });
+    writeFileSync(path.join(dir, JOURNAL_FILE), lines.join(''));
+    const statuses = readStatusJournal(dir);
+    expect(statuses.size).toBe(3000);
+    for (const [index, id] of ids.entries()) {
+      expect(statuses.get(id)!.state).toBe(index % 2 === 0 ? 'stored' : 'failed');
+      expect(statuses.get(id)!.upload.files[0]!.clientName.startsWith(String(index).padStart(6, '0'))).toBe(true);
+    }
+    const store = await open();
+    expect(store.list()).toHaveLength(3000);
+    expect(readFileSync(path.join(dir, JOURNAL_FILE), 'utf8')).toBe(lines.join(''));
+  });
+
   it('when the folder holds the file-per-upload layout of before, then its statuses are taken into the journal and the files removed', async () => {
     const [a, b] = [newStudyId(), newStudyId()];
     writeFileSync(path.join(dir, `${a}.json`), JSON.stringify(statusOf(a, 'stored')));
