@@ -41,6 +41,29 @@ export function errorBody(error: AppError, requestId: string): ErrorBody {
   };
 }
 
+/** Where one study of a batch stands: which item, of how many, and whose. */
+export interface BatchItemLog {
+  requestId: string;
+  correlationId: string;
+  /** Null when the item's id is malformed: never echoed into the log. */
+  studyId: string | null;
+  index: number;
+  batch: number;
+}
+
+/**
+ * One study of a batch failed: its own result, the status and error body a call of its own would have
+ * answered, logged as errorHandler logs such a call (a failure of the service with its cause, a refusal
+ * briefly). The batch itself goes on.
+ */
+export function batchItemError(error: unknown, log: BatchItemLog, logger: Logger | undefined): { status: number; error: ErrorBody['error'] } {
+  const appError = toAppError(error);
+  const line = { ...log, code: appError.code, status: appError.status };
+  if (appError.status >= 500) logger?.error({ ...line, err: appError.cause ?? error }, 'batch study failed');
+  else logger?.info(line, 'batch study refused');
+  return { status: appError.status, error: errorBody(appError, log.requestId).error };
+}
+
 /** The one place where errors become HTTP answers. Stack traces go to the log, never to the client. */
 export function errorHandler(logger: Logger, translators: readonly ErrorTranslator[] = []): ErrorRequestHandler {
   return (error, req, res, _next) => {

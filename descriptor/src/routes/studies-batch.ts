@@ -3,10 +3,10 @@ import {
   acceptId,
   AppError,
   assertStudyId,
+  batchItemError,
+  isStudyId,
   DescribeBatchRequestSchema,
-  errorBody,
   MAX_BATCH_STUDIES,
-  toAppError,
   type DescribeBatchAnswer,
   type DescribeBatchRequest,
   type DescribeResult,
@@ -44,7 +44,7 @@ export function studiesBatchRouter(deps: StudiesRouterDeps, forwarder: FhirForwa
   // Each study may be as large as the single route allows its one request to be.
   const limit = MAX_BATCH_STUDIES * (deps.config.limits.maxRequestFieldBytes + ITEM_ENVELOPE_BYTES);
   router.post('/v1/studies/batch', requireJson, express.json({ limit }), async (req, res) => {
-    const batch = parseBatch(req.body);
+    const batch = DescribeBatchRequestSchema.parse(req.body);
     const outcomes = await Promise.all(batch.studies.map((item, index) => describeItem(item, index, batch.studies.length, req, deps)));
     const answer: DescribeBatchAnswer = { results: outcomes.map((outcome) => outcome.result) };
     res.status(200).json(answer);
@@ -61,15 +61,6 @@ function requireJson(req: Request, _res: Response, next: NextFunction): void {
   next();
 }
 
-function parseBatch(body: unknown): DescribeBatchRequest {
-  const parsed = DescribeBatchRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-    throw new AppError('REQUEST_INVALID', 'The batch does not follow the DescribeBatchRequest contract', { issues });
-  }
-  return parsed.data;
-}
-
 /** One study of the batch: whatever it throws becomes its own result, never the batch's. */
 async function describeItem(
   item: DescribeBatchRequest['studies'][number],
@@ -80,19 +71,13 @@ async function describeItem(
 ): Promise<ItemOutcome> {
   // As the x-correlation-id header: logged only when short and plain, else the batch's own.
   const correlationId = acceptId(item.correlationId) ?? req.correlationId;
-  // The id names folders: it is checked as the URL's is before anything touches the disk.
-  const studyId = acceptId(item.request.studyId);
   try {
+    // The id names folders: it is checked as the URL's is before anything touches the disk.
     const context = { studyId: assertStudyId(item.request.studyId), correlationId };
     const result = await describeStagedStudy(item.request, context, deps);
     logDescribed(deps.logger, context, result, { transport: 'reference', batch: count });
     return { result: { status: result.alreadyStored ? 200 : 201, body: result }, described: { context, result } };
   } catch (error) {
-    const appError = toAppError(error);
-    const log = { requestId: req.requestId, correlationId, studyId, item: index, batch: count, code: appError.code, status: appError.status };
-    // As the error handler logs a single call: a failure of the service with its cause, a refusal briefly.
-    if (appError.status >= 500) deps.logger?.error({ ...log, err: appError.cause ?? error }, 'batch study failed');
-    else deps.logger?.info(log, 'batch study refused');
-    return { result: { status: appError.status, error: errorBody(appError, req.requestId).error } };
+    return { result: batchItemError(error, { requestId: req.requestId, correlationId, studyId: isStudyId(item.request.studyId) ? item.request.studyId : null, index, batch: count }, deps.logger) };
   }
 }

@@ -1,5 +1,5 @@
 import {
-  acceptId, AppError, errorBody, isStudyId, MAX_BATCH_STUDIES, toAppError, ValidationBatchRequestSchema,
+  acceptId, AppError, batchItemError, isStudyId, MAX_BATCH_STUDIES, ValidationBatchRequestSchema,
   type ValidationBatchAnswer, type ValidationBatchRequest,
 } from '@dsv/common';
 import express, { Router } from 'express';
@@ -40,11 +40,7 @@ async function answerStudy(study: BatchStudy, index: number, batch: number, requ
     const body = await validateStaged({ files: study.files }, { studyId: study.studyId, correlationId, batch }, deps);
     return { status: 200, body };
   } catch (error) {
-    const appError = toAppError(error);
-    // As the error handler logs a call of its own; a malformed study id is not echoed into the log.
-    const log = { requestId, correlationId, studyId: isStudyId(study.studyId) ? study.studyId : null, index, code: appError.code, status: appError.status };
-    if (appError.status >= 500) deps.logger.error({ ...log, err: appError.cause ?? error }, 'batch study failed');
-    else deps.logger.info(log, 'batch study refused');
-    return { status: appError.status, error: errorBody(appError, requestId).error };
+    const studyId = isStudyId(study.studyId) ? study.studyId : null;
+    return batchItemError(error, { requestId, correlationId, studyId, index, batch }, deps.logger);
   }
 }
