@@ -1,7 +1,6 @@
-import { DescribeBatchAnswerSchema, DescribeResultSchema, Headers, MAX_BATCH_STUDIES, type DescribeRequest, type DescribeResult } from '@dsv/common';
-import { BATCH_FILES, batchSettled } from './batch-answer.ts';
-import { Coalescer } from './coalescer.ts';
-import { callService, createServiceAgent, internalAuth, jsonBody, type RequestBody } from './service-call.ts';
+import { DescribeBatchAnswerSchema, DescribeResultSchema, Headers, type DescribeRequest, type DescribeResult } from '@dsv/common';
+import { batchCalls } from './batch-calls.ts';
+import { callService, createServiceAgent, internalAuth, type RequestBody } from './service-call.ts';
 import { stagedMultipart } from './staged-multipart.ts';
 import { TransportChoice, type ServiceTarget } from './transport.ts';
 
@@ -22,13 +21,10 @@ export function createDescriptorClient(target: ServiceTarget): DescriptorClient 
   const { baseUrl, timeoutMs, internalToken } = target;
   const agent = createServiceAgent(baseUrl);
   const transport = new TransportChoice('descriptor', target);
-  const batchUrl = new URL('/v1/studies/batch', baseUrl).href;
-  const batches = new Coalescer<BatchItem, DescribeResult>(
-    async (studies) => {
-      const { body } = await callService('descriptor', batchUrl, { agent, headers: internalAuth(internalToken), body: jsonBody({ studies }) }, DescribeBatchAnswerSchema, timeoutMs);
-      return batchSettled('descriptor', body.results);
-    },
-    { inFlight: 2, maxItems: MAX_BATCH_STUDIES, weight: (item) => item.request.files.length, maxWeight: BATCH_FILES },
+  const batches = batchCalls<BatchItem, DescribeResult>(
+    { service: 'descriptor', url: new URL('/v1/studies/batch', baseUrl).href, agent, internalToken, timeoutMs },
+    DescribeBatchAnswerSchema,
+    (item) => item.request.files.length,
   );
   return {
     describe(request, { correlationId, dir }) {

@@ -1,7 +1,6 @@
-import { Headers, MAX_BATCH_STUDIES, ValidationBatchAnswerSchema, ValidationReportSchema, type ValidationReport } from '@dsv/common';
-import { BATCH_FILES, batchSettled } from './batch-answer.ts';
-import { Coalescer } from './coalescer.ts';
-import { callService, createServiceAgent, internalAuth, jsonBody, type RequestBody } from './service-call.ts';
+import { Headers, ValidationBatchAnswerSchema, ValidationReportSchema, type ValidationReport } from '@dsv/common';
+import { batchCalls } from './batch-calls.ts';
+import { callService, createServiceAgent, internalAuth, type RequestBody } from './service-call.ts';
 import { stagedMultipart } from './staged-multipart.ts';
 import { TransportChoice, type ServiceTarget } from './transport.ts';
 
@@ -24,13 +23,10 @@ export function createValidatorClient(target: ServiceTarget): ValidatorClient {
   const agent = createServiceAgent(baseUrl);
   const transport = new TransportChoice('validator', target);
   const url = new URL('/v1/validations', baseUrl).href;
-  const batchUrl = new URL('/v1/validations/batch', baseUrl).href;
-  const batches = new Coalescer<BatchItem, ValidationReport>(
-    async (studies) => {
-      const { body } = await callService('validator', batchUrl, { agent, headers: internalAuth(internalToken), body: jsonBody({ studies }) }, ValidationBatchAnswerSchema, timeoutMs);
-      return batchSettled('validator', body.results);
-    },
-    { inFlight: 2, maxItems: MAX_BATCH_STUDIES, weight: (item) => item.files.length, maxWeight: BATCH_FILES },
+  const batches = batchCalls<BatchItem, ValidationReport>(
+    { service: 'validator', url: new URL('/v1/validations/batch', baseUrl).href, agent, internalToken, timeoutMs },
+    ValidationBatchAnswerSchema,
+    (item) => item.files.length,
   );
   return {
     validate({ studyId, correlationId, dir, files }) {
