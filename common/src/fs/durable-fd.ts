@@ -64,6 +64,11 @@ export class FlushRounds {
     return this.queued;
   }
 
+  /** Resolves once the flushes running or waiting now have ended, starting none. */
+  settled(): Promise<void> {
+    return (this.queued ?? this.current ?? Promise.resolve()).then(ignore, ignore);
+  }
+
   /** No flush running or waiting. */
   get idle(): boolean {
     return this.current === null && this.queued === null;

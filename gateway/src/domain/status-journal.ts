@@ -44,8 +44,8 @@ export function readStatusJournal(dir: string, logger?: Logger): Map<string, Stu
   return statuses;
 }
 
-/** Bytes read at a time: the journal is never one string (V8 caps strings at ~512 MB). */
-const READ_BYTES = 4 << 20;
+/** Bytes read or written at a time: the journal is never one string (V8 caps strings at ~512 MB). */
+const PIECE_BYTES = 4 << 20;
 
 /** The journal's lines, read a piece at a time; `complete` is false for a last line without its newline. */
 function* journalLines(file: string): Generator<{ line: Buffer; complete: boolean }> {
@@ -53,8 +53,8 @@ function* journalLines(file: string): Generator<{ line: Buffer; complete: boolea
   try {
     let pending = Buffer.alloc(0);
     for (;;) {
-      const chunk = Buffer.allocUnsafe(READ_BYTES);
-      const read = readSync(fd, chunk, 0, READ_BYTES, null);
+      const chunk = Buffer.allocUnsafe(PIECE_BYTES);
+      const read = readSync(fd, chunk, 0, PIECE_BYTES, null);
       if (read === 0) break;
       let data = Buffer.concat([pending, chunk.subarray(0, read)]);
       let newline = data.indexOf(0x0a);
@@ -154,16 +154,16 @@ export class StatusJournal {
         const line = `${JSON.stringify(status)}\n`;
         piece.push(line);
         pieceLength += line.length;
-        if (pieceLength >= READ_BYTES) flush();
+        if (pieceLength >= PIECE_BYTES) flush();
       }
       flush();
       fsyncSync(fd);
+      renameSync(temporary, target);
     } catch (error) {
       closeSync(fd);
       rmSync(temporary, { force: true });
       throw error;
     }
-    renameSync(temporary, target);
     const folder = openSync(this.dir, 'r');
     try {
       fsyncSync(folder);
@@ -177,9 +177,6 @@ export class StatusJournal {
     this.size = size;
     this.rewrittenSize = size;
     this.rounds = new FlushRounds(() => fdatasyncFd(fd));
-    if (previous !== null) {
-      if (previousRounds === null || previousRounds.idle) closeSync(previous);
-      else void previousRounds.request().finally(() => closeSync(previous));
-    }
+    if (previous !== null) void (previousRounds?.settled() ?? Promise.resolve()).then(() => closeSync(previous));
   }
 }
