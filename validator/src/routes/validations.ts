@@ -4,8 +4,6 @@ import { inspectUpload } from './inspect-upload.ts';
 import { reportValidation, type StudyContext, type ValidationDeps } from './report-validation.ts';
 import { validateStaged } from './validate-staged.ts';
 
-export type ValidationsRouteDeps = ValidationDeps;
-
 /**
  * POST /v1/validations, headers x-study-id (a ULID) and x-correlation-id, with either
  * - multipart/form-data: file parts in the field "files" named by the gateway ('0001.dcm'), or
@@ -14,7 +12,7 @@ export type ValidationsRouteDeps = ValidationDeps;
  * Answers 200 with a ValidationReport whether the study is valid or not: a finding is an answer, not a
  * failure of the request.
  */
-export function validationsRouter(deps: ValidationsRouteDeps): Router {
+export function validationsRouter(deps: ValidationDeps): Router {
   const router = Router();
   // 5000 names of 8 bytes in JSON fit in well under 1 MB.
   router.post('/v1/validations', express.json({ limit: '1mb' }), async (req, res) => {
