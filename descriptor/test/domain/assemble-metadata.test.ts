@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
+import { corpusPath } from '../../../test/support/corpus.ts';
+import { corpusSuite } from '../../../test/support/corpus-suite.ts';
 import { assembleMetadata, METADATA_SCHEMA_VERSION, type DescribedInstance } from '../../src/domain/assemble-metadata.ts';
 import { extractInstance, extractSeries, extractStudySections } from '../../src/domain/extract-metadata.ts';
 import { referenceValues } from '../support/reference-values.ts';
@@ -13,7 +14,7 @@ function describeCorpusFile(name: string, index: number): DescribedInstance {
   return { file: `000${index + 1}.dcm`, path: `originals/${index}.dcm`, sizeBytes: 1000 + index, sha256: `hash-${index}`, series: extractSeries(reader), instance: extractInstance(reader) };
 }
 
-describe.skipIf(!corpusAvailable)('assembleMetadata on the CT + MR study of the corpus', () => {
+corpusSuite('assembleMetadata on the CT + MR study of the corpus', () => {
   const instances = FILES.map(describeCorpusFile);
   const metadata = assembleMetadata({
     studyId: '01JTESTSTUDY0000000000000A',

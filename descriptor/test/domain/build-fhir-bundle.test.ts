@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImagingStudy, Patient } from 'fhir/r4.js';
-import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
+import { corpusPath } from '../../../test/support/corpus.ts';
+import { corpusSuite } from '../../../test/support/corpus-suite.ts';
 import { element, minimalDataset, part10 } from '../../../test/support/dicom-bytes.ts';
 import { assembleMetadata, type StudyMetadata } from '../../src/domain/assemble-metadata.ts';
 import { buildFhirBundle, fhirDateTime } from '../../src/domain/build-fhir-bundle.ts';
@@ -44,7 +45,7 @@ describe('buildFhirBundle', () => {
     expect(validate({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient', birthDate: '2004-1-19' } }] })).toBe(false);
   });
 
-  describe.skipIf(!corpusAvailable)('on the CT + MR study of the corpus', () => {
+  corpusSuite('on the CT + MR study of the corpus', () => {
     const STUDY = 'valid/synthetic/multi-series-study';
     const names = ['CT_0001.dcm', 'CT_0002.dcm', 'CT_0003.dcm', 'MR_0001.dcm', 'MR_0002.dcm', 'MR_0003.dcm'];
     const metadata = metadataOf(names.map((name) => corpusPath(`${STUDY}/${name}`)));
@@ -100,7 +101,7 @@ describe('buildFhirBundle', () => {
     });
   });
 
-  describe.skipIf(!corpusAvailable)('on CT_small.dcm, whose times have an offset (-0500)', () => {
+  corpusSuite('on CT_small.dcm, whose times have an offset (-0500)', () => {
     const { bundle, study } = resources(metadataOf([corpusPath('valid/samples/CT_small.dcm')]));
 
     it('when started is written, then it is the study date and time with seconds and the offset, and the bundle is valid', () => {

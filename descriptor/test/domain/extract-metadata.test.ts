@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TransferSyntax } from '@dsv/common';
-import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
+import { corpusPath } from '../../../test/support/corpus.ts';
+import { corpusSuite } from '../../../test/support/corpus-suite.ts';
 import { element, minimalDataset, part10 } from '../../../test/support/dicom-bytes.ts';
 import { extractInstance, extractSeries, extractStudySections } from '../../src/domain/extract-metadata.ts';
 import { referenceValues } from '../support/reference-values.ts';
@@ -12,7 +13,7 @@ const CT_SMALL = 'valid/samples/CT_small.dcm';
 const isoDate = (da: string): string => `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6, 8)}`;
 const isoTime = (tm: string): string => `${tm.slice(0, 2)}:${tm.slice(2, 4)}:${tm.slice(4, 6)}`;
 
-describe.skipIf(!corpusAvailable)('extract metadata from CT_small.dcm, checked against its dcmdump reference', () => {
+corpusSuite('extract metadata from CT_small.dcm, checked against its dcmdump reference', () => {
   const value = referenceValues(CT_SMALL);
   const reader = readerFor(corpusPath(CT_SMALL));
   const sections = extractStudySections(reader);
