@@ -34,12 +34,16 @@ export function bundlePath(service: ServiceName): string {
 }
 
 /**
- * The arguments of `node` for a service. --optimize-for-size: V8 otherwise lets the heap of a service that
- * keeps next to nothing between requests grow to ~175 MB under a stream of small requests before it
- * collects (measured on the validator: 176 MB peak without, 96 MB with, for no measurable CPU per request).
- * The same flag stands in package.json's start:<service> scripts and docker-compose.yml.
+ * The V8 flags of a service. By default V8 lets the heap of a service that keeps next to nothing between
+ * requests grow to ~150–175 MB under a stream of small requests before it collects. A young generation
+ * of at most 2 MB per semi-space and an old generation allowed to grow by 20 % past what survived the
+ * last full collection keep the three services at 95–126 MB in the 2000-file bench run.
+ * --optimize-for-size held them lower (92–112 MB) but cost ~20 % more CPU per stored study in the same
+ * run (small files at c=8: 105–120 against 124–140 inst/s, alternated runs): it also trades compiled
+ * code's speed for size. The same flags stand in package.json's start:<service> scripts and
+ * docker-compose.yml (test/docs/node-flags.test.ts keeps them equal).
  */
-export const NODE_FLAGS = ['--optimize-for-size'] as const;
+export const NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20'] as const;
 
 export function serviceArgs(service: ServiceName): string[] {
   return [...NODE_FLAGS, bundlePath(service)];

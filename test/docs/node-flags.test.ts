@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NODE_FLAGS, SERVICES } from '../../scripts/build-services.ts';
+import { projectRoot } from '../support/corpus.ts';
+
+/** Every place that starts a service names its V8 flags itself; they must be the ones measured. */
+describe('the V8 flags of the services', () => {
+  const read = (file: string): string => readFileSync(path.join(projectRoot, file), 'utf8');
+
+  it.each(SERVICES)('when package.json starts the %s alone, then it passes NODE_FLAGS', (service) => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts[`start:${service}`]).toContain(`node ${NODE_FLAGS.join(' ')} dist/${service}.mjs`);
+  });
+
+  it.each(SERVICES)('when docker-compose starts the %s, then its command passes NODE_FLAGS', (service) => {
+    const command = JSON.stringify(['node', ...NODE_FLAGS, `dist/${service}.mjs`]).replaceAll(',', ', ');
+    expect(read('docker-compose.yml')).toContain(`command: ${command}`);
+  });
+
+  it('when the README and the bench README show how a service runs, then they show NODE_FLAGS', () => {
+    const line = `node ${NODE_FLAGS.join(' ')} dist/<service>.mjs`;
+    expect(read('README.md')).toContain(line);
+    expect(read('bench/README.md')).toContain(line);
+  });
+});
