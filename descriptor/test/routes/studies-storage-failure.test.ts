@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { newStudyId } from '@dsv/common';
 import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
@@ -31,27 +30,30 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
-  /** A disk that fills up after the first chunk: the file exists, partly written, when the error comes. */
-  const createWriteStream = ((file: string, options: never) => {
-    const real = actual.createWriteStream(file, options);
-    const code = faults.write?.(String(file), '');
-    if (!code) return real;
-    let chunks = 0;
-    return new Writable({
-      write(chunk, _encoding, callback) {
-        if (chunks++ > 0) callback(errnoError(code, 'write', file));
-        else real.write(chunk, callback);
-      },
-      final: (callback) => real.end(callback),
-      destroy: (error, callback) => real.close(() => callback(error)),
-    });
-  }) as typeof actual.createWriteStream;
-  /** The outputs of a study are written through a bare descriptor opened synchronously (common's durable-fd.ts). */
+  /**
+   * The outputs of a study are written through a bare descriptor opened synchronously (common's
+   * durable-fd.ts), and so is a file streamed in: each descriptor's path is kept for the write faults.
+   */
+  const paths = new Map<number, string>();
   const openSync = ((file: string, ...rest: unknown[]) => {
     const code = faults.open?.(String(file), '');
     if (code) throw errnoError(code, 'open', String(file));
-    return (actual.openSync as (...args: unknown[]) => number)(file, ...rest);
+    const fd = (actual.openSync as (...args: unknown[]) => number)(file, ...rest);
+    paths.set(fd, String(file));
+    return fd;
   }) as typeof actual.openSync;
+  /** A disk that fills up after the first chunk: the file exists, partly written, when the error comes. */
+  const writes = new Map<string, number>();
+  const writeSync = ((fd: number, ...rest: unknown[]) => {
+    const file = paths.get(fd) ?? '';
+    const code = faults.write?.(file, '');
+    if (code) {
+      const done = writes.get(file) ?? 0;
+      writes.set(file, done + 1);
+      if (done > 0) throw errnoError(code, 'write', file);
+    }
+    return (actual.writeSync as (...args: unknown[]) => number)(fd, ...rest);
+  }) as typeof actual.writeSync;
   /** Folders and renames of the assembly are synchronous calls too. */
   const injectSync = <F extends (...args: never[]) => unknown>(name: 'mkdir' | 'rename', real: F): F =>
     ((...args: Parameters<F>) => {
@@ -62,7 +64,7 @@ vi.mock('node:fs', async (importOriginal) => {
   const mkdirSync = injectSync('mkdir', actual.mkdirSync);
   const mkdtempSync = injectSync('mkdir', actual.mkdtempSync);
   const renameSync = injectSync('rename', actual.renameSync);
-  const mocked = { ...actual, createWriteStream, openSync, mkdirSync, mkdtempSync, renameSync };
+  const mocked = { ...actual, openSync, writeSync, mkdirSync, mkdtempSync, renameSync };
   return { ...mocked, default: mocked };
 });
 

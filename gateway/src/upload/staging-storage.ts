@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { AppError, fsyncFd, writeAllSync } from '@dsv/common';
+import { AppError, writeStreamDurable } from '@dsv/common';
 import type { Request } from 'express';
 import type multer from 'multer';
 
@@ -52,7 +50,8 @@ export class StagingStorage implements multer.StorageEngine {
     staged.files.push(entry);
     const target = path.join(staged.dir, name);
     const hash = createHash('sha256');
-    const written = writeNewFile(file.stream, target, (chunk) => {
+    // Flushed before the file counts as written: an upload answered 202 survives a power cut, not only a crash.
+    const written = writeStreamDurable(file.stream, target, (chunk) => {
       staged.totalBytes += chunk.length;
       entry.sizeBytes += chunk.length;
       if (staged.totalBytes > this.maxUploadBytes) throw new AppError('UPLOAD_TOO_LARGE');
@@ -83,27 +82,3 @@ export function displayName(original: string | undefined): string {
   const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 255);
   return clean || 'unnamed';
 }
-
-/**
- * Streams `source` into a new file (never an existing one: 'wx'), handing each chunk to `take` first (it
- * may refuse the chunk by throwing, which ends the file and the source); the file's data is on disk
- * (fsync) when this resolves, so an upload answered 202 survives a power cut, not only a crash.
- *
- * Each chunk is written synchronously into the page cache (common's durable-fd.ts): a write stream sent
- * every 64 KiB chunk through the thread pool, and each round trip, a futex wake and an eventfd on this
- * kind of VM, cost the event loop more than the copy itself. Only the fsync waits for the disk, off the
- * event loop.
- */
-async function writeNewFile(source: Readable, target: string, take: (chunk: Buffer) => void): Promise<void> {
-  const fd = openSync(target, 'wx');
-  try {
-    for await (const chunk of source) {
-      take(chunk as Buffer);
-      writeAllSync(fd, chunk as Buffer);
-    }
-    await fsyncFd(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
