@@ -12,8 +12,10 @@ export interface RunningOrthanc {
   url: string;
   pid: number;
   version: string;
-  /** Stops the process and removes its storage, index and configuration. */
-  stop(): Promise<void>;
+  /** Its folder: configuration, storage and index. */
+  dir: string;
+  /** Stops the process and removes its folder, or leaves the folder to the caller (`keepFiles`). */
+  stop(options?: { keepFiles?: boolean }): Promise<void>;
 }
 
 export function isOrthancInstalled(): boolean {
@@ -48,14 +50,14 @@ export async function startOrthanc(): Promise<RunningOrthanc> {
   const child = spawn(ORTHANC_BINARY, ['--no-jobs', configFile], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log = (log + chunk).slice(-20_000)));
-  const stop = async (): Promise<void> => {
+  const stop = async ({ keepFiles = false } = {}): Promise<void> => {
     await stopChild(child);
-    await rm(dir, { recursive: true, force: true });
+    if (!keepFiles) await rm(dir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;
   try {
     const version = await waitUntilAnswering(url, () => child.exitCode !== null || child.signalCode !== null);
-    return { url, pid: child.pid!, version, stop };
+    return { url, pid: child.pid!, version, dir, stop };
   } catch (error) {
     await stop();
     throw new Error(`Orthanc did not start: ${(error as Error).message}\n${log}`);

@@ -18,6 +18,7 @@ import { isOrthancInstalled, ORTHANC_BINARY } from './orthanc.ts';
 import { findOwnChildren } from './processes.ts';
 import { describeWorkload, formatSummary, formatWorkloadSection, medianOf, type Goal, type SummaryLine } from './report.ts';
 import { startTarget, type Target, type TargetName, type TargetOptions } from './targets.ts';
+import { noteCleanup, recentCleanupWarning } from './recent-deletions.ts';
 import { cacheDir, prepareWorkload, workloadSpecs, type Workload, type WorkloadKind } from './workloads.ts';
 
 const USAGE = `npm run bench -- [options]
@@ -118,7 +119,10 @@ async function cleanUp(): Promise<void> {
       }
     }
   }
-  if (runDir) await rm(runDir, { recursive: true, force: true });
+  if (runDir) {
+    await rm(runDir, { recursive: true, force: true });
+    noteCleanup();
+  }
   runDir = null;
 }
 
@@ -253,11 +257,13 @@ async function main(): Promise<number> {
   process.env.TMPDIR = runDir;
 
   describeMachine(options).forEach((line) => log(line));
+  const cleanupWarning = recentCleanupWarning();
+  if (cleanupWarning) log(cleanupWarning);
   // Our services run as `npm start` runs them: node dist/<service>.mjs, built from the sources as they are now.
   await buildServices();
   const orthancMissing = !options.orthanc ? 'skipped (--no-orthanc)' : isOrthancInstalled() ? null : `not installed (${ORTHANC_BINARY})`;
   if (orthancMissing) log(`Orthanc: ${orthancMissing}`);
-  else log(`Orthanc: ${ORTHANC_BINARY}, own temporary config and storage, SQLite index, no plugins, no DICOM port, no compression; listens on all interfaces (1.10 has no bind address) with RemoteAccessAllowed false; deleted patient by patient between runs`);
+  else log(`Orthanc: ${ORTHANC_BINARY}, own temporary config and storage, SQLite index, no plugins, no DICOM port, no compression; listens on all interfaces (1.10 has no bind address) with RemoteAccessAllowed false; restarted empty between runs (the previous run's folder moved aside, not deleted)`);
   log(`Workload cache: ${cacheDir} (kept; delete it to regenerate)`);
   if (options.profileDir) {
     await mkdir(options.profileDir, { recursive: true });

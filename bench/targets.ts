@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename } from 'node:fs/promises';
+import { mkdir, readdir, rename, rmdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,22 +58,28 @@ async function startOurs({ profileDir, profileLabel = 'run' }: TargetOptions): P
   };
 }
 
-/** Orthanc with empty storage; between runs every patient is deleted, or re-sent files would be AlreadyStored. */
+/**
+ * Orthanc with empty storage for every run. Between runs it is stopped, its folder (storage, index,
+ * configuration) is moved aside like our stored studies, and a new Orthanc starts empty: re-sent files
+ * would otherwise be AlreadyStored. Deleting the previous run's patients through its API instead made
+ * the next run (Orthanc's, and ours in the next workload) pay for thousands of freshly deleted inodes
+ * (moveAside says how).
+ */
 async function startOrthancTarget(): Promise<Target> {
-  const orthanc = await startOrthanc();
+  let orthanc = await startOrthanc();
   return {
     name: 'orthanc',
-    processes: [{ name: 'orthanc', pid: orthanc.pid }],
-    send: orthancSender(orthanc.url),
+    get processes() {
+      return [{ name: 'orthanc', pid: orthanc.pid }];
+    },
+    send: (files) => orthancSender(orthanc.url)(files),
     reset: async () => {
-      const patients = (await (await fetch(`${orthanc.url}/patients`)).json()) as string[];
-      for (const id of patients) {
-        const res = await fetch(`${orthanc.url}/patients/${id}`, { method: 'DELETE' });
-        await res.arrayBuffer();
-        if (!res.ok) throw new Error(`Orthanc DELETE /patients/${id}: HTTP ${res.status}`);
-      }
       const stats = (await (await fetch(`${orthanc.url}/statistics`)).json()) as { CountInstances: number };
-      if (stats.CountInstances !== 0) throw new Error(`Orthanc still holds ${stats.CountInstances} instances after the reset`);
+      if (stats.CountInstances === 0) return;
+      await orthanc.stop({ keepFiles: true });
+      await moveAside(orthanc.dir);
+      await rmdir(orthanc.dir);
+      orthanc = await startOrthanc();
     },
     stop: () => orthanc.stop(),
   };
