@@ -48,14 +48,21 @@ async function main(): Promise<number> {
   const { values } = parseArgs({ options: { wait: { type: 'boolean', default: false } }, strict: true });
   const base = gatewayUrl(process.env);
   const apiKey = process.env.GATEWAY_API_KEY || undefined;
-  let failed: StudyLine[];
+  const failed: StudyLine[] = [];
   try {
-    const listed = await call(new URL('/status?state=failed', base).href, {}, apiKey);
-    if (listed.status !== 200) {
-      process.stderr.write(`replay: ${base} answered ${listed.status} ${listed.body?.error?.code ?? ''}\n`);
-      return 2;
-    }
-    failed = listed.body.uploads as StudyLine[];
+    // Every page first, then the retries: a retried study leaves 'failed' and would shift the pages.
+    let cursor: string | null = null;
+    do {
+      const page = new URL('/status?state=failed', base);
+      if (cursor) page.searchParams.set('cursor', cursor);
+      const listed = await call(page.href, {}, apiKey);
+      if (listed.status !== 200) {
+        process.stderr.write(`replay: ${base} answered ${listed.status} ${listed.body?.error?.code ?? ''}\n`);
+        return 2;
+      }
+      failed.push(...(listed.body.uploads as StudyLine[]));
+      cursor = (listed.body.nextCursor as string | null | undefined) ?? null;
+    } while (cursor);
   } catch (error) {
     process.stderr.write(`replay: cannot reach the gateway at ${base}: ${(error as Error).message}\n`);
     return 2;

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '@dsv/common';
 import { readStatusJournal, StatusJournal } from './status-journal.ts';
-import type { StudyStatus } from './study-status.ts';
+import type { StudyState, StudyStatus } from './study-status.ts';
 
 /**
  * The status of every upload, in memory and on disk (`<statusDir>/statuses.ndjson`, an append-only
@@ -43,6 +43,19 @@ export class StatusStore {
    * Applies a change and stamps updatedAt; with `persist` (the default), resolves once it is on disk,
    * otherwise at once, leaving the file as the last persisted change wrote it.
    */
+  /**
+   * Statuses with an id after `after` (ids sort by time), in `state` when given, oldest first, at most
+   * `limit`; `more` when others follow.
+   */
+  page({ after, state, limit }: { after?: string | undefined; state?: StudyState | undefined; limit: number }): { statuses: StudyStatus[]; more: boolean } {
+    const matching: StudyStatus[] = [];
+    for (const status of this.statuses.values()) {
+      if ((after === undefined || status.id > after) && (state === undefined || status.state === state)) matching.push(status);
+    }
+    matching.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { statuses: matching.slice(0, limit), more: matching.length > limit };
+  }
+
   async update(id: string, change: (status: StudyStatus) => void, { persist = true }: { persist?: boolean } = {}): Promise<StudyStatus> {
     const status = this.statuses.get(id);
     if (!status) throw new Error(`no status for ${id}`);

@@ -81,4 +81,39 @@ describe('GET /status', () => {
     expect((await request(gateway.app).get('/status?state=stored').expect(200)).body.uploads).toEqual([]);
     expect((await request(gateway.app).get('/status?state=lost').expect(400)).body.error.code).toBe('REQUEST_INVALID');
   });
+
+  it('when the uploads are more than a page, then each page follows the last by nextCursor, oldest first, and the last says null', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await request(gateway.app).post('/upload?wait=true').attach('files', Buffer.concat([dicomish, Buffer.from([i])]), 'a.dcm').expect(503);
+      ids.push(res.body.id as string);
+    }
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await request(gateway.app)
+        .get('/status')
+        .query({ limit: 2, ...(cursor ? { cursor } : {}) })
+        .expect(200);
+      pages.push(res.body.uploads.map((u: { id: string }) => u.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(pages).toEqual([ids.slice(0, 2), ids.slice(2, 4), ids.slice(4)]);
+    expect((await request(gateway.app).get('/status').expect(200)).body).toMatchObject({ nextCursor: null });
+    expect((await request(gateway.app).get('/status').query({ state: 'failed', limit: 5 }).expect(200)).body.nextCursor).toBeNull();
+  });
+
+  it('when a parameter is unknown, a limit out of 1 to 1000 or a cursor not an id, then 400 REQUEST_INVALID naming it', async () => {
+    for (const [query, parameter] of [
+      [{ stat: 'failed' }, ''],
+      [{ limit: 0 }, 'limit'],
+      [{ limit: 1001 }, 'limit'],
+      [{ limit: 'ten' }, 'limit'],
+      [{ cursor: '../etc' }, 'cursor'],
+    ] as const) {
+      const res = await request(gateway.app).get('/status').query(query).expect(400);
+      expect(res.body.error.code).toBe('REQUEST_INVALID');
+      expect(JSON.stringify(res.body.error.details)).toContain(parameter || 'stat');
+    }
+  });
 });
