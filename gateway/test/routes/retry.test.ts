@@ -91,12 +91,14 @@ describe('GET /status', () => {
     const pages: string[][] = [];
     let cursor: string | null = null;
     do {
-      const res = await request(gateway.app)
-        .get('/status')
-        .query({ limit: 2, ...(cursor ? { cursor } : {}) })
-        .expect(200);
-      pages.push(res.body.uploads.map((u: { id: string }) => u.id));
-      cursor = res.body.nextCursor;
+      const page = (
+        await request(gateway.app)
+          .get('/status')
+          .query({ limit: 2, ...(cursor ? { cursor } : {}) })
+          .expect(200)
+      ).body as { uploads: Array<{ id: string }>; nextCursor: string | null };
+      pages.push(page.uploads.map((u) => u.id));
+      cursor = page.nextCursor;
     } while (cursor);
     expect(pages).toEqual([ids.slice(0, 2), ids.slice(2, 4), ids.slice(4)]);
     expect((await request(gateway.app).get('/status').expect(200)).body).toMatchObject({ nextCursor: null });
