@@ -40,10 +40,6 @@ export class StatusStore {
   }
 
   /**
-   * Applies a change and stamps updatedAt; with `persist` (the default), resolves once it is on disk,
-   * otherwise at once, leaving the file as the last persisted change wrote it.
-   */
-  /**
    * Statuses with an id after `after` (ids sort by time), in `state` when given, oldest first, at most
    * `limit`; `more` when others follow.
    */
@@ -56,6 +52,10 @@ export class StatusStore {
     return { statuses: matching.slice(0, limit), more: matching.length > limit };
   }
 
+  /**
+   * Applies a change and stamps updatedAt; with `persist` (the default), resolves once it is on disk,
+   * otherwise at once, leaving the file as the last persisted change wrote it.
+   */
   async update(id: string, change: (status: StudyStatus) => void, { persist = true }: { persist?: boolean } = {}): Promise<StudyStatus> {
     const status = this.statuses.get(id);
     if (!status) throw new Error(`no status for ${id}`);
