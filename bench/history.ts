@@ -5,7 +5,6 @@
  * single-file studies (the small workload, new UIDs every round) at concurrency 8, and after each round
  * every process's RSS is printed with the round's rate.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { runLoad } from './client.ts';
 import { isOrthancInstalled } from './orthanc.ts';
 import { noteCleanup, recentCleanupWarning } from './recent-deletions.ts';
 import { formatTable } from './report.ts';
+import { readStatusKb } from './rss-sampler.ts';
 import { startTarget, type Target } from './targets.ts';
 import { prepareWorkload, workloadSpecs } from './workloads.ts';
 
@@ -22,13 +22,14 @@ const CONCURRENCY = 8;
 /** Workload variants of their own, so that no round re-sends a file the main bench sends. */
 const FIRST_VARIANT = 20;
 
-function readRssMb(pid: number): number | null {
-  try {
-    const line = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return line ? Math.round(Number(line[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
+/** Each of the target's processes with its current RSS, e.g. `gateway 104 | validator 91`. */
+function describeRss(target: Target): string {
+  return target.processes
+    .map((p) => {
+      const kb = readStatusKb(p.pid, 'VmRSS');
+      return `${p.name} ${kb === null ? '?' : Math.round(kb / 1024)}`;
+    })
+    .join(' | ');
 }
 
 async function main(): Promise<void> {
@@ -47,15 +48,14 @@ async function main(): Promise<void> {
   try {
     for (const name of names) targets.push(await startTarget(name));
     const header = ['target', 'studies since start', 'inst/s this round', 'RSS MB after the round'];
-    for (const target of targets) rows.push([target.name, '0', '-', target.processes.map((p) => `${p.name} ${readRssMb(p.pid) ?? '?'}`).join(' | ')]);
+    for (const target of targets) rows.push([target.name, '0', '-', describeRss(target)]);
     for (let round = 0; round < rounds; round++) {
       const workload = await prepareWorkload(spec, FIRST_VARIANT + round, (line) => console.log(`  ${line}`));
       for (const target of targets) {
         const load = await runLoad(workload.files.map((file) => [file]), CONCURRENCY, target.send);
         const failed = load.requests.filter((request) => !request.ok).length;
         if (failed > 0) throw new Error(`${target.name}: ${failed} of ${load.requests.length} studies failed in round ${round + 1}`);
-        const rss = target.processes.map((p) => `${p.name} ${readRssMb(p.pid) ?? '?'}`).join(' | ');
-        const row = [target.name, String((round + 1) * workload.files.length), (load.requests.length / (load.wallMs / 1000)).toFixed(1), rss];
+        const row = [target.name, String((round + 1) * workload.files.length), (load.requests.length / (load.wallMs / 1000)).toFixed(1), describeRss(target)];
         rows.push(row);
         console.log(row.join('  '));
       }

@@ -69,7 +69,7 @@ export class RssSampler {
 }
 
 /** One `kB` field of /proc/<pid>/status, or null when the process is gone. */
-function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
+export function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
   try {
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match?.[1] ? Number(match[1]) : null;
