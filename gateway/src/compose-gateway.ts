@@ -45,6 +45,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     stagingDir: config.stagingDir,
     concurrency: config.pipeline.concurrency,
     retry: config.pipeline.retry,
+    describeAhead: config.pipeline.describeAhead,
     instances,
     spares,
   });

@@ -3,3 +3,4 @@ export * from './lifecycle-event.ts';
 export * from './validation.ts';
 export * from './storage.ts';
 export * from './batch.ts';
+export * from './prepare.ts';

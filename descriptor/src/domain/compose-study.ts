@@ -2,7 +2,7 @@ import { AppError, ElementReader, type DescribeRequest } from '@dsv/common';
 import type { Bundle } from 'fhir/r4.js';
 import { assembleMetadata, type StudyMetadata } from './assemble-metadata.ts';
 import { buildFhirBundle } from './build-fhir-bundle.ts';
-import { instanceDicomJson, type DicomJsonDataset } from './dicom-json.ts';
+import { instanceDicomJson } from './dicom-json.ts';
 import { extractInstance, extractSeries, extractStudySections, type InstanceAttributes, type SeriesAttributes, type StudySections } from './extract-metadata.ts';
 import { formatValidationLog } from './format-validation-log.ts';
 import { planLayout, type PlacedFile } from './plan-layout.ts';
@@ -29,20 +29,31 @@ export interface DescribeFileOptions {
   storedPath: ((SOPInstanceUID: string | null) => string | null) | null;
 }
 
-/** Everything the header of a received file is needed for, read while it is in memory. */
-export function describeFile(received: ReceivedFile, options: DescribeFileOptions): { described: DescribedFile; dicomJson: DicomJsonDataset | null } {
+/**
+ * Everything the header of a received file is needed for, read while it is in memory; or taken from its
+ * description prepared ahead, made for a study of several files (linkStagedStudy uses one only then).
+ */
+export function describeFile(received: ReceivedFile, options: DescribeFileOptions): { described: DescribedFile; dicomJson: Buffer | null } {
+  const { file, sizeBytes, sha256 } = received;
+  if (received.prepared) {
+    const { attributes, sections, dicomJson } = received.prepared;
+    return {
+      described: { file, sizeBytes, sha256, attributes, sections: options.withSections ? sections : null },
+      dicomJson: options.storedPath ? dicomJson : null,
+    };
+  }
   const { parsed } = received.inspection;
   const reader = parsed ? new ElementReader(parsed) : null;
   const attributes = reader ? { series: extractSeries(reader), instance: extractInstance(reader) } : null;
   const stored = reader && options.storedPath ? options.storedPath(attributes!.instance.SOPInstanceUID) : null;
   const described: DescribedFile = {
-    file: received.file,
-    sizeBytes: received.sizeBytes,
-    sha256: received.sha256,
+    file,
+    sizeBytes,
+    sha256,
     attributes,
     sections: reader && options.withSections ? extractStudySections(reader) : null,
   };
-  return { described, dicomJson: reader && stored !== null ? instanceDicomJson(reader, stored) : null };
+  return { described, dicomJson: reader && stored !== null ? Buffer.from(JSON.stringify(instanceDicomJson(reader, stored))) : null };
 }
 
 export interface StudyContent {

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type LifecycleEvent } from '@dsv/common';
+import type { PreparedFiles } from './prepared-files.ts';
 import type { Request } from 'express';
 import type { DescriptorConfig } from '../config.ts';
 import { composeStudy, describeFile, type DescribedFile } from './compose-study.ts';
@@ -9,6 +10,7 @@ import { storedPath } from './plan-layout.ts';
 import { readStoredStudy, type StoredEntry } from './read-stored-study.ts';
 import { entryFromMetadata } from './read-study-entry.ts';
 import { linkStagedStudy } from './link-staged-study.ts';
+import type { HeaderDescription } from './prepare-description.ts';
 import type { ReceivedFile } from './receive-file.ts';
 import { receiveStudy, type ReceivedStudy, type ReceiveStudyOptions } from './receive-study.ts';
 import type { StudyIndex } from './study-index.ts';
@@ -21,6 +23,8 @@ export interface DescribeDeps {
   now?: () => Date;
   /** Told of every study this service publishes (GET /studies). */
   index?: Pick<StudyIndex, 'record'>;
+  /** Staged files described ahead of their study's call (POST /v1/studies/prepare). */
+  prepared: PreparedFiles<HeaderDescription>;
 }
 
 /**
@@ -39,7 +43,8 @@ export function describeStudy(req: Request, context: EventContext, deps: Describ
  */
 export function describeStagedStudy(body: unknown, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
   const { stagingDir } = deps.config;
-  return describeReceived(context, deps, (options, describe) => linkStagedStudy(body, { ...options, stagingDir }, describe));
+  const { prepared } = deps;
+  return describeReceived(context, deps, (options, describe) => linkStagedStudy(body, { ...options, stagingDir, prepared }, describe));
 }
 
 /** A study streamed as multipart/form-data: the `request` field, then its files. */

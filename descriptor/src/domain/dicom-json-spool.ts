@@ -39,9 +39,9 @@ export class DicomJsonSpool {
     return this.#spilled;
   }
 
-  /** Keeps the DICOM JSON of the stored name `file`; `tempDir` is the study's assembly folder. */
-  async add(file: string, dataset: DicomJsonDataset, tempDir: string): Promise<void> {
-    const text = Buffer.from(JSON.stringify(dataset));
+  /** Keeps the DICOM JSON of the stored name `file` (or its text); `tempDir` is the study's assembly folder. */
+  async add(file: string, dataset: DicomJsonDataset | Buffer, tempDir: string): Promise<void> {
+    const text = Buffer.isBuffer(dataset) ? dataset : Buffer.from(JSON.stringify(dataset));
     if (!this.#spilled && this.#inMemory + text.length <= this.#memoryBytes) {
       this.#pieces.set(file, { text });
       this.#inMemory += text.length;

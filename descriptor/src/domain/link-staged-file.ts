@@ -1,6 +1,7 @@
 import { closeSync, constants, linkSync, openSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { AppError, fsyncFd, inspectFd, type InspectOptions } from '@dsv/common';
+import type { HeaderDescription } from './prepare-description.ts';
 import type { ReceivedFile } from './receive-file.ts';
 
 /** What the gateway says about a staged file: its size, and the sha256 it computed while staging it. */
@@ -18,9 +19,16 @@ export interface StagedFileFacts {
  * gateway flushed the staged file before it accepted the upload, and the new name is made durable with
  * the assembly folder's flush. The sha256 is the gateway's: the
  * bytes are the very ones it hashed while writing them. Metadata calls are synchronous, fsync and any
- * copy are not (common's durable-fd.ts says why).
+ * copy are not (common's durable-fd.ts says why). A linked file whose header was described ahead
+ * (`prepared`, taken while the staged name still held the bytes it was read from) is not read again.
  */
-export async function linkStagedFile(source: string, facts: StagedFileFacts, target: string, options: InspectOptions): Promise<ReceivedFile> {
+export async function linkStagedFile(
+  source: string,
+  facts: StagedFileFacts,
+  target: string,
+  options: InspectOptions,
+  prepared: HeaderDescription | null = null,
+): Promise<ReceivedFile> {
   let copied = false;
   try {
     linkSync(source, target);
@@ -32,6 +40,11 @@ export async function linkStagedFile(source: string, facts: StagedFileFacts, tar
     await copyFile(source, target, constants.COPYFILE_EXCL);
     copied = true;
   }
+  // A copy is read below, and flushed; a link holds the very bytes the description was made from.
+  if (prepared && !copied) {
+    if (prepared.fileBytes !== facts.sizeBytes) throw sizeMismatch(facts.file);
+    return { file: facts.file, tempPath: target, sizeBytes: facts.sizeBytes, sha256: facts.sha256, prepared };
+  }
   let fd: number;
   try {
     fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -42,12 +55,14 @@ export async function linkStagedFile(source: string, facts: StagedFileFacts, tar
   }
   try {
     const inspection = await inspectFd(fd, options);
-    if (inspection.fileBytes !== facts.sizeBytes) {
-      throw new AppError('STAGED_FILE_UNAVAILABLE', 'A staged file is not the size the gateway recorded', { file: facts.file });
-    }
+    if (inspection.fileBytes !== facts.sizeBytes) throw sizeMismatch(facts.file);
     if (copied) await fsyncFd(fd);
     return { file: facts.file, tempPath: target, sizeBytes: facts.sizeBytes, sha256: facts.sha256, inspection };
   } finally {
     closeSync(fd);
   }
+}
+
+function sizeMismatch(file: string): AppError {
+  return new AppError('STAGED_FILE_UNAVAILABLE', 'A staged file is not the size the gateway recorded', { file });
 }

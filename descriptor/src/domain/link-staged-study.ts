@@ -2,9 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, stagedFilePath, type DescribeRequest } from '@dsv/common';
+import type { PreparedFiles } from './prepared-files.ts';
 import { linkStagedFile, type StagedFileFacts } from './link-staged-file.ts';
 import { checkDescribeRequest } from './parse-describe-request.ts';
 import { receivedPath } from './plan-layout.ts';
+import { PREPARED_LAYOUT_FILES, type HeaderDescription } from './prepare-description.ts';
 import type { ReceivedFile } from './receive-file.ts';
 import type { ReceivedStudy, ReceiveStudyOptions } from './receive-study.ts';
 import { createIncomingDir, rootFor } from './study-folder.ts';
@@ -16,10 +18,10 @@ import { createIncomingDir, rootFor } from './study-folder.ts';
  */
 export async function linkStagedStudy<T>(
   body: unknown,
-  options: ReceiveStudyOptions & { stagingDir: string },
+  options: ReceiveStudyOptions & { stagingDir: string; prepared: PreparedFiles<HeaderDescription> },
   describe: (file: ReceivedFile, request: DescribeRequest, tempDir: string) => T | Promise<T>,
 ): Promise<ReceivedStudy<T>> {
-  const { studyId, limits, existing, stagingDir } = options;
+  const { studyId, limits, existing, stagingDir, prepared } = options;
   if (!stagingDir) throw new AppError('STAGED_FILE_UNAVAILABLE', 'This descriptor has no stagingDir: send the files as multipart/form-data');
   const request = checkDescribeRequest(body, studyId, limits.maxFiles);
   if (existing !== null && existing !== request.disposition) {
@@ -38,10 +40,16 @@ export async function linkStagedStudy<T>(
     for (const folder of new Set(placed.map(({ relative }) => path.posix.dirname(relative)))) {
       if (folder !== '.') mkdirSync(path.join(tempDir, folder));
     }
+    // A description prepared ahead is made for a study of several files, or any rejected upload.
+    const layoutFits = request.disposition === 'rejected' || request.files.length >= PREPARED_LAYOUT_FILES;
     const files = await inOrder(
       placed,
       LINK_CONCURRENCY,
-      ({ facts, relative }) => linkStagedFile(stagedFilePath(stagingDir, studyId, facts.file), facts, path.join(tempDir, relative), limits),
+      ({ facts, relative }) => {
+        const source = stagedFilePath(stagingDir, studyId, facts.file);
+        const ready = prepared.take(studyId, facts.file, source);
+        return linkStagedFile(source, facts, path.join(tempDir, relative), limits, layoutFits ? ready : null);
+      },
       (received) => describe(received, request, tempDir),
     );
     return { request, sizes, tempDir, files };

@@ -5,6 +5,7 @@ import { describeStudy, type DescribeDeps } from '../domain/describe-study.ts';
 import { createFhirForwarder } from '../domain/forward-fhir.ts';
 import { forwardNewStudy, logDescribed } from './report-described.ts';
 import { studiesBatchRouter } from './studies-batch.ts';
+import { studiesPrepareRouter } from './studies-prepare.ts';
 
 export interface StudiesRouterDeps extends DescribeDeps {
   config: DescribeDeps['config'] & Pick<DescriptorConfig, 'fhir' | 'outboxDir'>;
@@ -17,13 +18,15 @@ export interface StudiesRouterDeps extends DescribeDeps {
  * alone, its files taken by reference from the gateway's staging folder (stagingDir, a shared disk). 201 with a DescribeResult when the
  * study was stored; 200 with alreadyStored=true when this id was stored before (a retry). With
  * fhir.forwardUrl set, a newly stored study's fhir.json is then sent to the FHIR server in the background.
- * POST /v1/studies/batch (studies-batch.ts) does the same for several studies by reference.
+ * POST /v1/studies/batch (studies-batch.ts) does the same for several studies by reference; POST
+ * /v1/studies/prepare (studies-prepare.ts) reads staged files ahead of their study's call.
  */
 export function studiesRouter(deps: StudiesRouterDeps): Router {
   const router = Router();
   const forwarder = deps.config.fhir.forwardUrl ? createFhirForwarder(deps) : null;
-  // Before /v1/studies/:id, which would take "batch" for a (malformed) study id.
+  // Before /v1/studies/:id, which would take "batch" or "prepare" for a (malformed) study id.
   router.use(studiesBatchRouter(deps, forwarder));
+  router.use(studiesPrepareRouter(deps));
   router.post('/v1/studies/:id', express.json({ limit: deps.config.limits.maxRequestFieldBytes }), async (req, res) => {
     const studyId = assertStudyId(req.params.id);
     const context = { studyId, correlationId: req.correlationId };

@@ -24,7 +24,15 @@ export interface PipelineDeps {
   instances: InstanceIndex;
   /** Where a finished study's staging folder goes. */
   spares: SpareFolders;
+  /** Let the descriptor read a study's files while the validator checks them (pipeline.describeAhead). */
+  describeAhead: boolean;
 }
+
+/**
+ * Studies with fewer files are not described ahead: the extra exchange with the descriptor costs about
+ * what reading a few headers does.
+ */
+export const DESCRIBE_AHEAD_MIN_FILES = 4;
 
 const STORED: Outcome = { httpStatus: 201, code: 'STORED', message: 'The study is stored' };
 
@@ -135,7 +143,8 @@ export class StudyPipeline {
       { persist: false },
     );
     try {
-      const report = await this.validate(current);
+      // The descriptor's reading overlaps the validator's; describeAhead never rejects.
+      const [report] = await Promise.all([this.validate(current), this.describeAhead(current)]);
       const files = withInstanceUids(current.upload.files, report.instances);
       // Check and claim in one synchronous step: two uploads in flight cannot both store a version.
       const conflicts: InstanceConflict[] = report.valid ? instances.checkAndClaim(id, files) : [];
@@ -195,6 +204,12 @@ export class StudyPipeline {
       instances.release(id);
       return this.fail(id, error, started);
     }
+  }
+
+  private describeAhead(status: StudyStatus): Promise<void> {
+    const { files } = status.upload;
+    if (!this.deps.describeAhead || files.length < DESCRIBE_AHEAD_MIN_FILES) return Promise.resolve();
+    return this.deps.descriptor.prepare(status.id, files.map((f) => f.file));
   }
 
   private validate(status: StudyStatus): Promise<ValidationReport> {

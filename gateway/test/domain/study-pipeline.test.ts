@@ -9,7 +9,7 @@ import type { ValidatorClient } from '../../src/clients/validator-client.ts';
 import { InstanceIndex } from '../../src/domain/instance-index.ts';
 import { JOURNAL_FILE, readStatusJournal } from '../../src/domain/status-journal.ts';
 import { StatusStore } from '../../src/domain/status-store.ts';
-import { StudyPipeline } from '../../src/domain/study-pipeline.ts';
+import { DESCRIBE_AHEAD_MIN_FILES, StudyPipeline } from '../../src/domain/study-pipeline.ts';
 import { SpareFolders } from '../../src/upload/spare-folders.ts';
 import { newStatus } from '../study-status.ts';
 import type { StudyState, StudyStatus } from '../../src/domain/study-status.ts';
@@ -24,6 +24,7 @@ describe('StudyPipeline', () => {
   let dir: string;
   let store: StatusStore;
   let described: DescribeRequest[];
+  let prepared: Array<{ studyId: string; files: string[]; describedBefore: boolean }>;
   let descriptorFails: boolean;
   let descriptorGate: Promise<void>;
   let alreadyStored: Set<string>;
@@ -64,6 +65,9 @@ describe('StudyPipeline', () => {
       };
       return result;
     },
+    async prepare(studyId, files) {
+      prepared.push({ studyId, files: [...files], describedBefore: described.some((request) => request.studyId === studyId) });
+    },
   };
 
   function pipelineFor(index: InstanceIndex): StudyPipeline {
@@ -77,6 +81,7 @@ describe('StudyPipeline', () => {
       stagingDir: path.join(dir, 'staging'),
       concurrency: 4,
       retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+      describeAhead: true,
       instances: index,
       spares: new SpareFolders(path.join(dir, 'staging')),
     });
@@ -96,6 +101,7 @@ describe('StudyPipeline', () => {
     store = new StatusStore(path.join(dir, 'status'), logger);
     await store.open();
     described = [];
+    prepared = [];
     descriptorFails = false;
     descriptorGate = Promise.resolve();
     alreadyStored = new Set();
@@ -179,6 +185,18 @@ describe('StudyPipeline', () => {
       expect(final).toMatchObject({ state: 'stored', outcome: { code: 'STORED' }, attempts: 1 });
       expect(final.conflicts).toBeUndefined();
       expect(final.events.map((e) => e.type)).toEqual(['study.resumed', 'study.validated', 'study.processed']);
+    });
+  });
+
+  describe('when describeAhead is on', () => {
+    it(`then a study of ${DESCRIBE_AHEAD_MIN_FILES} files or more is named to the descriptor before its describe call, and a smaller one is not`, async () => {
+      const pipeline = pipelineFor(new InstanceIndex());
+      const files = Array.from({ length: DESCRIBE_AHEAD_MIN_FILES }, (_, i) => ({ uid: `2.25.30${i}`, sha: `p${i}` }));
+      const large = await accepted(files);
+      expect((await pipeline.submit(large)).state).toBe('stored');
+      const small = await accepted(files.slice(0, DESCRIBE_AHEAD_MIN_FILES - 1).map((f) => ({ uid: `${f.uid}9`, sha: `${f.sha}-small` })));
+      expect((await pipeline.submit(small)).state).toBe('stored');
+      expect(prepared).toEqual([{ studyId: large, files: files.map((_, i) => `000${i + 1}.dcm`), describedBefore: false }]);
     });
   });
 
