@@ -1,7 +1,7 @@
 import { createServiceApp, requireToken, type EventBus, type Logger } from '@dsv/common';
 import type { Express } from 'express';
 import type { DescriptorConfig } from './config.ts';
-import type { HeaderDescription } from './domain/prepare-description.ts';
+import type { HeaderDescription } from './domain/compose-study.ts';
 import { PreparedFiles } from './domain/prepared-files.ts';
 import type { StudyIndex } from './domain/study-index.ts';
 import { browseRouter } from './routes/browse.ts';

@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import { MAX_BATCH_STUDIES } from './batch.ts';
 
-/** Files named in one prepare call at most (the gateway sends far fewer: what staged while the last call ran). */
+/** Files of one study named in one prepare call at most (the gateway names a larger study's first ones). */
 export const MAX_PREPARE_FILES = 256;
 
 /**
- * POST /v1/validations/prepare (validator) and POST /v1/studies/prepare (descriptor): staged files of
- * uploads still arriving, named as soon as each is on disk. The service reads and checks them while its
- * core would otherwise wait for the upload to end, and keeps what it found for the study's own call,
- * which stays the only one that decides anything: a file prepared and changed since, or never prepared,
- * is read then as before. A hint, so nothing in it is an error but a body that is not one.
+ * POST /v1/studies/prepare (descriptor): the staged files of studies the validator is checking. The
+ * descriptor reads and describes them on its own core meanwhile, and keeps that for the study's describe
+ * call, which stays the only one that decides anything: a file prepared and changed since, or never
+ * prepared, is read then as before. A hint, so nothing in it is an error but a body that is not one.
  */
 export const PrepareRequestSchema = z.strictObject({
   studies: z

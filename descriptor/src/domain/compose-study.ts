@@ -1,4 +1,4 @@
-import { AppError, ElementReader, type DescribeRequest } from '@dsv/common';
+import { AppError, ElementReader, type DescribeRequest, type Inspection } from '@dsv/common';
 import type { Bundle } from 'fhir/r4.js';
 import { assembleMetadata, type StudyMetadata } from './assemble-metadata.ts';
 import { buildFhirBundle } from './build-fhir-bundle.ts';
@@ -30,30 +30,46 @@ export interface DescribeFileOptions {
 }
 
 /**
- * Everything the header of a received file is needed for, read while it is in memory; or taken from its
- * description prepared ahead, made for a study of several files (linkStagedStudy uses one only then).
+ * What the descriptor takes from one file's header. Made while the study's call reads the file, or
+ * ahead of it (prepare-description.ts) for a study of several files.
+ */
+export interface HeaderDescription {
+  fileBytes: number;
+  /** Null when the file cannot be read as DICOM at all. */
+  attributes: { series: SeriesAttributes; instance: InstanceAttributes } | null;
+  /** Only when asked for (`withSections`). */
+  sections: StudySections | null;
+  /** The instance's DICOM JSON, serialised; only with `storedPath`, and null when its UID cannot name a stored file. */
+  dicomJson: Buffer | null;
+}
+
+/** Reads what `options` asks for from one header, while it is in memory. */
+export function describeHeader(inspection: Inspection, options: DescribeFileOptions): HeaderDescription {
+  const { parsed, fileBytes } = inspection;
+  if (!parsed) return { fileBytes, attributes: null, sections: null, dicomJson: null };
+  const reader = new ElementReader(parsed);
+  const attributes = { series: extractSeries(reader), instance: extractInstance(reader) };
+  const stored = options.storedPath ? options.storedPath(attributes.instance.SOPInstanceUID) : null;
+  return {
+    fileBytes,
+    attributes,
+    sections: options.withSections ? extractStudySections(reader) : null,
+    dicomJson: stored === null ? null : Buffer.from(JSON.stringify(instanceDicomJson(reader, stored))),
+  };
+}
+
+/**
+ * Everything the header of a received file is needed for: read now, or taken from its description
+ * made ahead, which holds the study-level sections and the DICOM JSON of the layout of a study of
+ * several files (linkStagedStudy uses one only for such a study, or a rejected upload).
  */
 export function describeFile(received: ReceivedFile, options: DescribeFileOptions): { described: DescribedFile; dicomJson: Buffer | null } {
   const { file, sizeBytes, sha256 } = received;
-  if (received.prepared) {
-    const { attributes, sections, dicomJson } = received.prepared;
-    return {
-      described: { file, sizeBytes, sha256, attributes, sections: options.withSections ? sections : null },
-      dicomJson: options.storedPath ? dicomJson : null,
-    };
-  }
-  const { parsed } = received.inspection;
-  const reader = parsed ? new ElementReader(parsed) : null;
-  const attributes = reader ? { series: extractSeries(reader), instance: extractInstance(reader) } : null;
-  const stored = reader && options.storedPath ? options.storedPath(attributes!.instance.SOPInstanceUID) : null;
-  const described: DescribedFile = {
-    file,
-    sizeBytes,
-    sha256,
-    attributes,
-    sections: reader && options.withSections ? extractStudySections(reader) : null,
+  const { attributes, sections, dicomJson } = received.prepared ?? describeHeader(received.inspection, options);
+  return {
+    described: { file, sizeBytes, sha256, attributes, sections: options.withSections ? sections : null },
+    dicomJson: options.storedPath ? dicomJson : null,
   };
-  return { described, dicomJson: reader && stored !== null ? Buffer.from(JSON.stringify(instanceDicomJson(reader, stored))) : null };
 }
 
 export interface StudyContent {

@@ -1,16 +1,15 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type LifecycleEvent } from '@dsv/common';
-import type { PreparedFiles } from './prepared-files.ts';
 import type { Request } from 'express';
 import type { DescriptorConfig } from '../config.ts';
-import { composeStudy, describeFile, type DescribedFile } from './compose-study.ts';
+import { composeStudy, describeFile, type DescribedFile, type HeaderDescription } from './compose-study.ts';
 import { DicomJsonSpool } from './dicom-json-spool.ts';
 import { storedPath } from './plan-layout.ts';
 import { readStoredStudy, type StoredEntry } from './read-stored-study.ts';
 import { entryFromMetadata } from './read-study-entry.ts';
 import { linkStagedStudy } from './link-staged-study.ts';
-import type { HeaderDescription } from './prepare-description.ts';
+import type { PreparedFiles } from './prepared-files.ts';
 import type { ReceivedFile } from './receive-file.ts';
 import { receiveStudy, type ReceivedStudy, type ReceiveStudyOptions } from './receive-study.ts';
 import type { StudyIndex } from './study-index.ts';

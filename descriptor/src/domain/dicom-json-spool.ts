@@ -1,7 +1,6 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { writeDurable } from '@dsv/common';
-import type { DicomJsonDataset } from './dicom-json.ts';
 
 /** DICOM JSON held in memory per study before it goes to the spool file: a small study never touches disk. */
 export const SPOOL_MEMORY_BYTES = 1 << 20;
@@ -39,9 +38,8 @@ export class DicomJsonSpool {
     return this.#spilled;
   }
 
-  /** Keeps the DICOM JSON of the stored name `file` (or its text); `tempDir` is the study's assembly folder. */
-  async add(file: string, dataset: DicomJsonDataset | Buffer, tempDir: string): Promise<void> {
-    const text = Buffer.isBuffer(dataset) ? dataset : Buffer.from(JSON.stringify(dataset));
+  /** Keeps the DICOM JSON (serialised) of the stored name `file`; `tempDir` is the study's assembly folder. */
+  async add(file: string, text: Buffer, tempDir: string): Promise<void> {
     if (!this.#spilled && this.#inMemory + text.length <= this.#memoryBytes) {
       this.#pieces.set(file, { text });
       this.#inMemory += text.length;

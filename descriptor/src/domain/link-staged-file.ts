@@ -1,7 +1,7 @@
 import { closeSync, constants, linkSync, openSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { AppError, fsyncFd, inspectFd, type InspectOptions } from '@dsv/common';
-import type { HeaderDescription } from './prepare-description.ts';
+import type { HeaderDescription } from './compose-study.ts';
 import type { ReceivedFile } from './receive-file.ts';
 
 /** What the gateway says about a staged file: its size, and the sha256 it computed while staging it. */

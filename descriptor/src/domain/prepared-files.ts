@@ -1,6 +1,6 @@
 import { lstatSync, type Stats } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { AppError, PrepareRequestSchema, stagedFilePath, type PrepareAnswer } from '@dsv/common';
+import { stagedFilePath, type PrepareAnswer, type PrepareRequest } from '@dsv/common';
 
 /** Which bytes a staged name held when it was read: the same inode, size and times mean the same bytes. */
 export function fileIdentity(stats: Stats): string {
@@ -38,28 +38,21 @@ export class PreparedFiles<T> {
     const stats = lstatSync(filePath, { throwIfNoEntry: false });
     return stats?.isFile() && fileIdentity(stats) === entry.identity ? entry.value : null;
   }
-
-  get size(): number {
-    return this.#entries.size;
-  }
 }
 
 /**
- * The body of a prepare call, file by file: `prepare` gets each staged file's path and answers whether
- * it kept something. A bad study id or name, or a file `prepare` fails on, is passed over: the study's
- * own call meets it again and answers for it. Yields to the event loop between files, so a long list
- * never holds up the calls that decide studies.
+ * The files of a prepare call, one by one: `prepare` gets each staged file's path and answers whether it
+ * kept something. A bad study id or name, or a file `prepare` fails on, is passed over: the study's own
+ * call meets it again and answers for it. Yields to the event loop between files, so a long list never
+ * holds up the calls that decide studies.
  */
 export async function prepareStaged(
-  body: unknown,
+  studies: PrepareRequest['studies'],
   stagingDir: string,
   prepare: (studyId: string, file: string, filePath: string) => Promise<boolean>,
 ): Promise<PrepareAnswer> {
-  if (!stagingDir) throw new AppError('STAGED_FILE_UNAVAILABLE', 'This descriptor has no stagingDir: nothing can be prepared');
-  const parsed = PrepareRequestSchema.safeParse(body);
-  if (!parsed.success) throw new AppError('REQUEST_INVALID', 'The body is not { "studies": [{ "studyId", "files": ["0001.dcm", …] }, …] }');
   const answer: PrepareAnswer = { prepared: 0, skipped: 0 };
-  for (const { studyId, files } of parsed.data.studies) {
+  for (const { studyId, files } of studies) {
     for (const file of files) {
       let kept = false;
       try {

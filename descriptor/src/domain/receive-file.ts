@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DicomInspector, writeStreamDurable, type InspectOptions, type Inspection } from '@dsv/common';
-import type { HeaderDescription } from './prepare-description.ts';
+import type { HeaderDescription } from './compose-study.ts';
 
 interface ReceivedBytes {
   /** The gateway's stored name, e.g. '0001.dcm'. */
