@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildGateway, type TestGateway } from '../build-gateway.ts';
 
 const dicomish = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.alloc(64)]);
@@ -36,11 +38,32 @@ describe('POST /studies/:id/retry', () => {
   });
 
   it('when the study is running again already, then 409 STUDY_NOT_RETRYABLE', async () => {
-    const id = await failedStudy();
-    await request(gateway.app).post(`/studies/${id}/retry`).expect(202);
-    const res = await request(gateway.app).post(`/studies/${id}/retry`).expect(409);
-    expect(res.body.error).toMatchObject({ code: 'STUDY_NOT_RETRYABLE' });
-    await gateway.pipeline.submit(id);
+    // A validator that answers 503, or holds its answers while told to: the run started by the first
+    // retry is still under way when the second comes (against a dead port it could end in between).
+    const held: http.ServerResponse[] = [];
+    let holding = false;
+    const validator = http.createServer((req, res) => {
+      req.resume();
+      if (holding) held.push(res);
+      else res.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => validator.listen(0, '127.0.0.1', resolve));
+    try {
+      await gateway.cleanup();
+      gateway = await buildGateway({ validatorUrl: `http://127.0.0.1:${(validator.address() as AddressInfo).port}` });
+      const id = await failedStudy();
+      holding = true;
+      await request(gateway.app).post(`/studies/${id}/retry`).expect(202);
+      await vi.waitFor(() => expect(held).toHaveLength(1));
+      const res = await request(gateway.app).post(`/studies/${id}/retry`).expect(409);
+      expect(res.body.error).toMatchObject({ code: 'STUDY_NOT_RETRYABLE' });
+      holding = false;
+      for (const answer of held.splice(0)) answer.writeHead(503).end();
+      await gateway.pipeline.submit(id);
+    } finally {
+      validator.closeAllConnections();
+      await new Promise((resolve) => validator.close(resolve));
+    }
   });
 
   it('when the study is not failed, then 409 STUDY_NOT_RETRYABLE with its state', async () => {
