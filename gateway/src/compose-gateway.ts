@@ -6,10 +6,9 @@ import { createDescriptorClient } from './clients/descriptor-client.ts';
 import { createValidatorClient } from './clients/validator-client.ts';
 import type { GatewayConfig } from './config.ts';
 import { InstanceIndex } from './domain/instance-index.ts';
-import { StatusStore } from './domain/status-store.ts';
+import { StatusStore, type OpenedStatuses } from './domain/status-store.ts';
 import { SpareFolders } from './upload/spare-folders.ts';
 import { StudyPipeline } from './domain/study-pipeline.ts';
-import type { StudyStatus } from './domain/study-status.ts';
 import { UploadIndex } from './domain/upload-index.ts';
 
 export interface GatewayParts {
@@ -19,8 +18,8 @@ export interface GatewayParts {
   pipeline: StudyPipeline;
   uploads: UploadIndex;
   instances: InstanceIndex;
-  /** Every status read back from disk. */
-  known: StudyStatus[];
+  /** What was read back from disk. */
+  opened: OpenedStatuses;
 }
 
 /**
@@ -29,10 +28,14 @@ export interface GatewayParts {
  */
 export async function composeGateway(config: GatewayConfig, logger: Logger): Promise<GatewayParts> {
   const events = createEventBus(logger, EventTypes.filter((type) => type.startsWith('study.')));
-  const store = new StatusStore(path.resolve(config.statusDir), logger);
-  const known = await store.open();
-  const uploads = UploadIndex.build(known);
-  const instances = InstanceIndex.build(known);
+  const store = new StatusStore(path.resolve(config.statusDir), logger, { finishedInMemory: config.finishedStatusesInMemory });
+  const uploads = new UploadIndex();
+  const instances = new InstanceIndex();
+  // One status at a time, oldest first: the indexes are built without holding every status at once.
+  const opened = await store.open((status) => {
+    uploads.add(status);
+    instances.add(status);
+  });
   const spares = new SpareFolders(path.resolve(config.stagingDir));
   spares.open();
   const target = { timeoutMs: config.pipeline.requestTimeoutMs, internalToken: config.internalToken, transport: config.pipeline.transport, logger };
@@ -50,5 +53,5 @@ export async function composeGateway(config: GatewayConfig, logger: Logger): Pro
     spares,
   });
   const app = createApp({ config, logger, events, store, pipeline, uploads, spares });
-  return { app, events, store, pipeline, uploads, instances, known };
+  return { app, events, store, pipeline, uploads, instances, opened };
 }

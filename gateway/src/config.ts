@@ -19,6 +19,11 @@ export const GatewayConfigSchema = z.strictObject({
   descriptorUrl: url.describe('Base URL of the descriptor service'),
   stagingDir: z.string().min(1).describe('Where uploads are received, one folder per upload, until stored or rejected'),
   statusDir: z.string().min(1).describe('Where the status of every upload is kept: an append-only journal, statuses.ndjson'),
+  finishedStatusesInMemory: z
+    .number()
+    .int()
+    .min(1)
+    .describe('Finished uploads (stored, rejected, failed) whose status stays parsed in memory, the latest used; older ones are read back from the journal when asked, so memory does not grow with every upload taken'),
   limits: z.strictObject({
     maxFileBytes: byteSize.describe('Largest file of an upload, in bytes (413 UPLOAD_FILE_TOO_LARGE)'),
     maxFiles: z.number().int().positive().describe('Most files in one upload (413 UPLOAD_TOO_MANY_FILES)'),
@@ -66,6 +71,7 @@ export const GatewayEnv: readonly EnvBinding[] = [
   { env: 'DESCRIPTOR_URL', key: 'descriptorUrl', type: 'string' },
   { env: 'STAGING_DIR', key: 'stagingDir', type: 'string' },
   { env: 'STATUS_DIR', key: 'statusDir', type: 'string' },
+  { env: 'FINISHED_STATUSES_IN_MEMORY', key: 'finishedStatusesInMemory', type: 'integer' },
   { env: 'PIPELINE_TRANSPORT', key: 'pipeline.transport', type: 'string' },
   { env: 'PIPELINE_DESCRIBE_AHEAD', key: 'pipeline.describeAhead', type: 'boolean' },
   { env: 'LOG_LEVEL', key: 'logLevel', type: 'string' },

@@ -5,7 +5,6 @@ import { createLogger, DEFAULT_SHUTDOWN_TIMEOUT_MS, listen, type Logger } from '
 import { composeGateway } from './compose-gateway.ts';
 import type { GatewayConfig } from './config.ts';
 import { StudyPipeline } from './domain/study-pipeline.ts';
-import { TerminalStates } from './domain/study-status.ts';
 import { sweepStaging } from './domain/sweep-staging.ts';
 
 export interface RunningGateway {
@@ -30,8 +29,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? config.http.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const stagingDir = path.resolve(config.stagingDir);
   await mkdir(stagingDir, { recursive: true });
-  const { app, pipeline, store, known } = await composeGateway(config, logger);
-  const swept = await sweepStaging(stagingDir, known);
+  const { app, pipeline, store, opened } = await composeGateway(config, logger);
+  const swept = await sweepStaging(stagingDir, (id) => store.stateOf(id));
   const server = await listen(app, {
     host: config.host,
     port: config.port,
@@ -40,9 +39,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     shutdownTimeoutMs,
   });
   // Studies accepted before a stop or a crash are finished now: nothing accepted is lost.
-  const unfinished = known.filter((status) => !TerminalStates.has(status.state));
+  const { unfinished } = opened;
   for (const status of unfinished) void pipeline.resume(status.id).catch((error: unknown) => logger.error({ studyId: status.id, err: error }, 'resume failed'));
-  logger.info({ url: server.url, known: known.length, resumed: unfinished.length, stagingRemoved: swept.removed }, 'listening');
+  logger.info({ url: server.url, known: opened.count, resumed: unfinished.length, stagingRemoved: swept.removed }, 'listening');
   let closing: Promise<{ unfinished: number }> | null = null;
   return {
     url: server.url,

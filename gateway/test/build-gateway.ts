@@ -34,6 +34,7 @@ export async function buildGateway(
     allowedOrigins?: string[];
     http?: Partial<GatewayConfig['http']>;
     retry?: Partial<GatewayConfig['pipeline']['retry']>;
+    finishedStatusesInMemory?: number;
   } = {},
 ): Promise<TestGateway> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-gateway-'));
@@ -48,6 +49,7 @@ export async function buildGateway(
     descriptorUrl: overrides.descriptorUrl ?? DEAD_URL,
     stagingDir: path.join(dir, 'staging'),
     statusDir: path.join(dir, 'status'),
+    finishedStatusesInMemory: overrides.finishedStatusesInMemory ?? 1000,
     limits: { maxFileBytes: 1 << 20, maxFiles: 5, maxUploadBytes: 2 << 20, maxFieldBytes: 1024, maxParts: 10, ...overrides.limits },
     pipeline: { concurrency: 2, requestTimeoutMs: 5000, transport: 'reference', describeAhead: true, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, ...overrides.retry } },
     http: { requestTimeoutMs: 10_000, headersTimeoutMs: 5000, ...overrides.http },

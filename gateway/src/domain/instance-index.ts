@@ -27,10 +27,13 @@ export class InstanceIndex {
 
   static build(statuses: Iterable<StudyStatus>): InstanceIndex {
     const index = new InstanceIndex();
-    for (const status of [...statuses].sort((a, b) => a.id.localeCompare(b.id))) {
-      if (status.state === 'stored' || status.state === 'describing') index.claim(status.id, status.upload.files);
-    }
+    for (const status of [...statuses].sort((a, b) => a.id.localeCompare(b.id))) index.add(status);
     return index;
+  }
+
+  /** A persisted status read back at start-up, oldest first: its instances, if stored or on their way. */
+  add(status: StudyStatus): void {
+    if (status.state === 'stored' || status.state === 'describing') this.claim(status.id, status.upload.files);
   }
 
   /**

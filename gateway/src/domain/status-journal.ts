@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fdatasyncFd, FlushRounds, isStudyId, writeAllSync, type Logger } from '@dsv/common';
-import type { StudyStatus } from './study-status.ts';
+import type { StudyState, StudyStatus } from './study-status.ts';
 
 /** The journal's name inside the status folder. */
 export const JOURNAL_FILE = 'statuses.ndjson';
@@ -9,90 +9,132 @@ export const JOURNAL_FILE = 'statuses.ndjson';
 /** The journal is rewritten (compacted) once it holds this much more than its last rewrite, at least. */
 export const DEFAULT_MIN_ROLL_BYTES = 64 << 20;
 
+/** Where an id's latest status is in the journal (its line, without the newline), and its state there. */
+interface JournalEntry {
+  offset: number;
+  length: number;
+  state: StudyState;
+}
+
+/** One status as a line of the journal, without its newline. */
+interface JournalLine {
+  id: string;
+  line: Buffer;
+  state: StudyState;
+}
+
 /**
- * The statuses as the journal holds them: one compact JSON status per line, the last line of an id wins.
- * A line cut short by a crash is the last one and was never acknowledged: it is skipped. Files of the
- * layout before the journal (`<id>.json`, one per upload) are read first, so an upgrade loses nothing.
+ * Every status the folder holds, parsed: the journal's last line of each id, and files of the layout
+ * before the journal (`<id>.json`, one per upload) for ids the journal does not have. For tools and
+ * tests; the store itself keeps only the journal's index in memory (StatusJournal).
  */
 export function readStatusJournal(dir: string, logger?: Logger): Map<string, StudyStatus> {
   const statuses = new Map<string, StudyStatus>();
   if (!existsSync(dir)) return statuses;
+  const journal = new StatusJournal(dir, DEFAULT_MIN_ROLL_BYTES, logger);
+  try {
+    journal.open((status) => statuses.set(status.id, status), { readOnly: true });
+  } finally {
+    journal.close();
+  }
+  return statuses;
+}
+
+/** Files of the layout before the journal, one `<id>.json` per upload. */
+function readLegacyFiles(dir: string, logger?: Logger): Map<string, JournalLine> {
+  const lines = new Map<string, JournalLine>();
   for (const name of readdirSync(dir)) {
     const id = name.replace(/\.json$/, '');
     if (!name.endsWith('.json') || !isStudyId(id)) continue;
     try {
       const status = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as StudyStatus;
-      statuses.set(status.id, status);
+      lines.set(status.id, { id: status.id, line: Buffer.from(JSON.stringify(status)), state: status.state });
     } catch (error) {
       logger?.warn({ studyId: id, err: error }, 'unreadable status file skipped');
     }
   }
-  const file = path.join(dir, JOURNAL_FILE);
-  if (!existsSync(file)) return statuses;
-  let lineNumber = 0;
-  for (const { line, complete } of journalLines(file)) {
-    lineNumber += 1;
-    if (line.length === 0) continue;
-    try {
-      const status = JSON.parse(line.toString('utf8')) as StudyStatus;
-      statuses.set(status.id, status);
-    } catch {
-      // The last line without its newline is an append a crash cut short; anything else is damage.
-      if (complete) logger?.warn({ line: lineNumber }, 'unreadable status journal line skipped');
-    }
-  }
-  return statuses;
+  return lines;
 }
 
 /** Bytes read or written at a time: the journal is never one string (V8 caps strings at ~512 MB). */
 const PIECE_BYTES = 4 << 20;
 
-/** The journal's lines, read a piece at a time; `complete` is false for a last line without its newline. */
-function* journalLines(file: string): Generator<{ line: Buffer; complete: boolean }> {
-  const fd = openSync(file, 'r');
-  try {
-    let pending = Buffer.alloc(0);
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(PIECE_BYTES);
-      const read = readSync(fd, chunk, 0, PIECE_BYTES, null);
-      if (read === 0) break;
-      let data = Buffer.concat([pending, chunk.subarray(0, read)]);
-      let newline = data.indexOf(0x0a);
-      while (newline !== -1) {
-        yield { line: data.subarray(0, newline), complete: true };
-        data = data.subarray(newline + 1);
-        newline = data.indexOf(0x0a);
-      }
-      pending = Buffer.from(data);
+/** The journal's lines with their offsets, read a piece at a time; `complete` is false for a last line without its newline. */
+function* journalLines(fd: number): Generator<{ line: Buffer; offset: number; complete: boolean }> {
+  let pending = Buffer.alloc(0);
+  let pendingOffset = 0;
+  let position = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(PIECE_BYTES);
+    const read = readSync(fd, chunk, 0, PIECE_BYTES, position);
+    if (read === 0) break;
+    position += read;
+    let data = Buffer.concat([pending, chunk.subarray(0, read)]);
+    let offset = pendingOffset;
+    let newline = data.indexOf(0x0a);
+    while (newline !== -1) {
+      yield { line: data.subarray(0, newline), offset, complete: true };
+      data = data.subarray(newline + 1);
+      offset += newline + 1;
+      newline = data.indexOf(0x0a);
     }
-    if (pending.length > 0) yield { line: pending, complete: false };
-  } finally {
-    closeSync(fd);
+    pending = Buffer.from(data);
+    pendingOffset = offset;
   }
+  if (pending.length > 0) yield { line: pending, offset: pendingOffset, complete: false };
 }
 
 /**
  * The statuses on disk as an append-only journal (`<dir>/statuses.ndjson`): a change is one appended
  * line, made durable by an fdatasync shared with every change appended meanwhile (group commit). On this
  * kind of machine creating a file costs far more than appending to one: the journal replaced a temporary
- * file, an fsync, a rename and a folder fsync per change. Rewritten whole (compacted) at start-up and
- * when it has grown past `minRollBytes` and twice its last rewrite, synchronously, so no append can land
- * in the file being replaced.
+ * file, an fsync, a rename and a folder fsync per change.
+ *
+ * In memory it keeps only where each id's latest line is (and its state), so a gateway that has taken a
+ * million uploads does not hold a million statuses: `read` parses one back when asked. Rewritten whole
+ * (compacted, one line per id in id order) at start-up and when it has grown past `minRollBytes` and twice
+ * its last rewrite, synchronously, so no append can land in the file being replaced; the rewrite copies
+ * each latest line as it is, without parsing it.
  */
 export class StatusJournal {
   private fd: number | null = null;
   private size = 0;
   private rewrittenSize = 0;
   private rounds: FlushRounds | null = null;
+  private entries = new Map<string, JournalEntry>();
 
   constructor(
     private readonly dir: string,
     private readonly minRollBytes = DEFAULT_MIN_ROLL_BYTES,
+    private readonly logger?: Logger,
   ) {}
 
-  /** Rewrites the journal with these statuses (one line each) and opens it for appending. */
-  open(statuses: Iterable<StudyStatus>): void {
-    this.rewrite(statuses);
+  /**
+   * Reads what the folder holds, shows each id's latest status to `visit` once, in id order (ids sort by
+   * time), then rewrites the journal compacted and opens it for appending (unless `readOnly`).
+   */
+  open(visit: (status: StudyStatus) => void, { readOnly = false }: { readOnly?: boolean } = {}): void {
+    const legacy = readLegacyFiles(this.dir, this.logger);
+    const file = path.join(this.dir, JOURNAL_FILE);
+    const old = existsSync(file) ? openSync(file, 'r') : null;
+    try {
+      const found = old === null ? new Map<string, JournalEntry>() : this.scan(old);
+      for (const id of found.keys()) legacy.delete(id);
+      const ids = [...found.keys(), ...legacy.keys()].sort();
+      const lines = function* (): Generator<JournalLine> {
+        for (const id of ids) {
+          const entry = found.get(id);
+          yield entry ? { id, line: readEntry(old!, entry), state: entry.state } : legacy.get(id)!;
+        }
+      };
+      if (readOnly) {
+        for (const { line } of lines()) visit(JSON.parse(line.toString('utf8')) as StudyStatus);
+        return;
+      }
+      this.rewrite(lines(), (line) => visit(JSON.parse(line.toString('utf8')) as StudyStatus));
+    } finally {
+      if (old !== null) closeSync(old);
+    }
     // What the rewrite now holds: files of the old layout and temporary files a crash left.
     for (const name of readdirSync(this.dir)) {
       if (name !== JOURNAL_FILE && (name.endsWith('.json') || name.endsWith('.tmp'))) rmSync(path.join(this.dir, name), { force: true });
@@ -100,10 +142,10 @@ export class StatusJournal {
   }
 
   /**
-   * Appends one status; resolves once it is on disk. `all` gives every current status when the journal
-   * is due for a rewrite, which then holds this one too.
+   * Appends one status; resolves once it is on disk. The line is in the file (the page cache) when this
+   * returns, so `read` finds it at once.
    */
-  append(status: StudyStatus, all: () => Iterable<StudyStatus>): Promise<void> {
+  append(status: StudyStatus): Promise<void> {
     const fd = this.openFd();
     const line = Buffer.from(`${JSON.stringify(status)}\n`);
     try {
@@ -114,12 +156,33 @@ export class StatusJournal {
       ftruncateSync(fd, this.size);
       throw error;
     }
+    this.entries.set(status.id, { offset: this.size, length: line.length - 1, state: status.state });
     this.size += line.length;
     if (this.size > Math.max(this.minRollBytes, 2 * this.rewrittenSize)) {
-      this.rewrite(all());
+      this.compact();
       return Promise.resolve();
     }
     return this.rounds!.request();
+  }
+
+  /** The latest persisted status of `id`, parsed from its line; undefined for an id never appended. */
+  read(id: string): StudyStatus | undefined {
+    const entry = this.entries.get(id);
+    return entry && (JSON.parse(readEntry(this.openFd(), entry).toString('utf8')) as StudyStatus);
+  }
+
+  /** The state of `id`'s latest persisted status. */
+  stateOf(id: string): StudyState | undefined {
+    return this.entries.get(id)?.state;
+  }
+
+  /** Every id with a persisted status. */
+  ids(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
+  get count(): number {
+    return this.entries.size;
   }
 
   close(): void {
@@ -133,27 +196,66 @@ export class StatusJournal {
     return this.fd;
   }
 
-  /** The whole journal written anew beside the old one, flushed, then renamed over it and the folder flushed. */
-  private rewrite(statuses: Iterable<StudyStatus>): void {
+  /** Each id's last complete line in an existing journal; damaged lines are skipped with a warning. */
+  private scan(fd: number): Map<string, JournalEntry> {
+    const found = new Map<string, JournalEntry>();
+    let lineNumber = 0;
+    for (const { line, offset, complete } of journalLines(fd)) {
+      lineNumber += 1;
+      if (line.length === 0) continue;
+      try {
+        const { id, state } = JSON.parse(line.toString('utf8')) as StudyStatus;
+        found.set(id, { offset, length: line.length, state });
+      } catch {
+        // The last line without its newline is an append a crash cut short; anything else is damage.
+        if (complete) this.logger?.warn({ line: lineNumber }, 'unreadable status journal line skipped');
+      }
+    }
+    return found;
+  }
+
+  /** The journal rewritten from its own latest lines. */
+  private compact(): void {
+    const fd = this.openFd();
+    const entries = this.entries;
+    const ids = [...entries.keys()].sort();
+    this.rewrite(
+      (function* (): Generator<JournalLine> {
+        for (const id of ids) {
+          const entry = entries.get(id)!;
+          yield { id, line: readEntry(fd, entry), state: entry.state };
+        }
+      })(),
+    );
+  }
+
+  /**
+   * A journal of these lines (one status each, without newlines) written anew beside the old one,
+   * flushed, then renamed over it and the folder flushed; it is then the one appended to.
+   */
+  private rewrite(lines: Iterable<JournalLine>, visit?: (line: Buffer) => void): void {
     const target = path.join(this.dir, JOURNAL_FILE);
     const temporary = `${target}.${process.pid}.tmp`;
-    const fd = openSync(temporary, 'w');
+    // Read as well as appended to: `read` parses statuses back from it.
+    const fd = openSync(temporary, 'w+');
+    const entries = new Map<string, JournalEntry>();
     let size = 0;
     try {
-      // A piece at a time: the statuses of a large archive would not fit in one string.
-      let piece: string[] = [];
+      // A piece at a time: the statuses of a large archive would not fit in one buffer.
+      let piece: Buffer[] = [];
       let pieceLength = 0;
       const flush = (): void => {
-        const bytes = Buffer.from(piece.join(''));
-        writeAllSync(fd, bytes);
-        size += bytes.length;
+        writeAllSync(fd, Buffer.concat(piece, pieceLength));
         piece = [];
         pieceLength = 0;
       };
-      for (const status of statuses) {
-        const line = `${JSON.stringify(status)}\n`;
-        piece.push(line);
-        pieceLength += line.length;
+      const newline = Buffer.from('\n');
+      for (const { id, line, state } of lines) {
+        visit?.(line);
+        entries.set(id, { offset: size, length: line.length, state });
+        piece.push(line, newline);
+        pieceLength += line.length + 1;
+        size += line.length + 1;
         if (pieceLength >= PIECE_BYTES) flush();
       }
       flush();
@@ -176,7 +278,20 @@ export class StatusJournal {
     this.fd = fd;
     this.size = size;
     this.rewrittenSize = size;
+    this.entries = entries;
     this.rounds = new FlushRounds(() => fdatasyncFd(fd));
     if (previous !== null) void (previousRounds?.settled() ?? Promise.resolve()).then(() => closeSync(previous));
   }
+}
+
+/** One entry's line, read from the journal at its offset. */
+function readEntry(fd: number, { offset, length }: { offset: number; length: number }): Buffer {
+  const line = Buffer.allocUnsafe(length);
+  let read = 0;
+  while (read < length) {
+    const n = readSync(fd, line, read, length - read, offset + read);
+    if (n === 0) throw new Error('the status journal ends before a line it indexed');
+    read += n;
+  }
+  return line;
 }

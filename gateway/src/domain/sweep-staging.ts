@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isStudyId } from '@dsv/common';
-import type { StudyStatus } from './study-status.ts';
+import type { StudyState } from './study-status.ts';
 
 /**
  * At start-up, before anything is received: removes the staging folders nothing will use again. A folder
@@ -9,12 +9,11 @@ import type { StudyStatus } from './study-status.ts';
  * an id); a folder of a stored or rejected study is one a crash left between the final state and its
  * removal. Folders of unfinished and failed studies stay: they run again from them.
  */
-export async function sweepStaging(stagingDir: string, statuses: readonly StudyStatus[]): Promise<{ removed: number }> {
-  const states = new Map(statuses.map((status) => [status.id, status.state]));
+export async function sweepStaging(stagingDir: string, stateOf: (id: string) => StudyState | undefined): Promise<{ removed: number }> {
   let removed = 0;
   for (const name of await readdir(stagingDir)) {
     if (!isStudyId(name)) continue;
-    const state = states.get(name);
+    const state = stateOf(name);
     if (state === undefined || state === 'stored' || state === 'rejected') {
       await rm(path.join(stagingDir, name), { recursive: true, force: true });
       removed++;

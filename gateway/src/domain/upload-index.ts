@@ -21,10 +21,13 @@ export class UploadIndex {
   static build(statuses: Iterable<StudyStatus>): UploadIndex {
     const index = new UploadIndex();
     // Oldest first (ULIDs sort by time): if two identical uploads ever got in, the first one answers.
-    for (const status of [...statuses].sort((a, b) => a.id.localeCompare(b.id))) {
-      if (status.upload.files.length > 0) index.claim(uploadIdentity(status.upload.files), status.id);
-    }
+    for (const status of [...statuses].sort((a, b) => a.id.localeCompare(b.id))) index.add(status);
     return index;
+  }
+
+  /** A persisted status read back at start-up, oldest first. */
+  add(status: StudyStatus): void {
+    if (status.upload.files.length > 0) this.claim(uploadIdentity(status.upload.files), status.id);
   }
 
   /**

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createLogger, newStudyId } from '@dsv/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JOURNAL_FILE, readStatusJournal } from '../../src/domain/status-journal.ts';
-import { StatusStore } from '../../src/domain/status-store.ts';
+import { StatusStore, type StatusStoreOptions } from '../../src/domain/status-store.ts';
 import type { StudyStatus } from '../../src/domain/study-status.ts';
 import { newStatus } from '../study-status.ts';
 
@@ -27,7 +27,7 @@ const statusOf = (id: string, state: StudyStatus['state'] = 'received'): StudySt
 describe('StatusStore on its journal', () => {
   let dir: string;
   const stores: StatusStore[] = [];
-  const open = async (options?: { minRollBytes?: number }): Promise<StatusStore> => {
+  const open = async (options?: StatusStoreOptions): Promise<StatusStore> => {
     const store = new StatusStore(dir, logger, options);
     stores.push(store);
     await store.open();
@@ -109,7 +109,7 @@ describe('StatusStore on its journal', () => {
       expect(statuses.get(id)!.upload.files[0]!.clientName.startsWith(String(index).padStart(6, '0'))).toBe(true);
     }
     const store = await open();
-    expect(store.list()).toHaveLength(3000);
+    expect(store.page({ limit: 5000 }).statuses).toHaveLength(3000);
     expect(readFileSync(path.join(dir, JOURNAL_FILE), 'utf8')).toBe(lines.join(''));
   });
 
@@ -135,5 +135,82 @@ describe('StatusStore on its journal', () => {
     expect(statSync(path.join(dir, JOURNAL_FILE)).size).toBeLessThan(3 * 4096);
     for (const status of readStatusJournal(dir).values()) expect(status.attempts).toBe(39);
     expect(readdirSync(dir)).toEqual([JOURNAL_FILE]);
+  });
+
+  describe('when more uploads have finished than finishedInMemory', () => {
+    const finish = async (store: StatusStore, count: number): Promise<string[]> => {
+      const ids = Array.from({ length: count }, () => newStudyId());
+      for (const [index, id] of ids.entries()) {
+        await store.create(statusOf(id));
+        await store.update(id, (s) => {
+          s.state = index % 3 === 2 ? 'rejected' : 'stored';
+          s.attempts = index + 1;
+        });
+      }
+      return ids;
+    };
+
+    it('then only the latest used stay in memory, and any other is read back whole from the journal', async () => {
+      const store = await open({ finishedInMemory: 3 });
+      const ids = await finish(store, 10);
+      const unfinished = newStudyId();
+      await store.create(statusOf(unfinished));
+      expect(store.inMemory).toBe(4);
+      const persisted = readStatusJournal(dir);
+      for (const [index, id] of ids.entries()) {
+        expect(store.stateOf(id)).toBe(index % 3 === 2 ? 'rejected' : 'stored');
+        expect(store.get(id)).toEqual(persisted.get(id));
+      }
+      // Reading them back kept the last three read, and the unfinished one was never dropped.
+      expect(store.inMemory).toBe(4);
+      expect(store.get(unfinished)!.state).toBe('received');
+      const page = store.page({ state: 'rejected', limit: 2 });
+      expect(page.statuses.map((s) => s.id)).toEqual([ids[2], ids[5]]);
+      expect(page.more).toBe(true);
+    });
+
+    it('then a status read back takes a change like any other, persisted, and the same object answers until it is dropped again', async () => {
+      const store = await open({ finishedInMemory: 2 });
+      const [first] = await finish(store, 5);
+      const updated = await store.update(first!, (s) => void (s.attempts = 99));
+      expect(store.get(first!)).toBe(updated);
+      store.close();
+      const again = await open({ finishedInMemory: 2 });
+      expect(again.get(first!)!.attempts).toBe(99);
+    });
+
+    it('then a change not persisted keeps its status in memory until one is', async () => {
+      const store = await open({ finishedInMemory: 1 });
+      const [first] = await finish(store, 1);
+      await store.update(first!, (s) => void (s.attempts = 42), { persist: false });
+      await finish(store, 4);
+      expect(store.get(first!)!.attempts).toBe(42);
+      await store.update(first!, (s) => void (s.attempts = 43));
+      await finish(store, 2);
+      expect(store.inMemory).toBe(1);
+      expect(store.get(first!)!.attempts).toBe(43);
+    });
+
+    it('then after the journal is compacted the statuses not in memory are still read back from the new file', async () => {
+      const store = await open({ finishedInMemory: 2, minRollBytes: 4096 });
+      const ids = await finish(store, 30);
+      // 60 lines of ~500 bytes appended: compacted on the way, so some superseded lines are gone.
+      expect(readFileSync(path.join(dir, JOURNAL_FILE), 'utf8').trim().split('\n').length).toBeLessThan(60);
+      for (const [index, id] of ids.entries()) expect(store.get(id)!.attempts).toBe(index + 1);
+    });
+
+    it('then a store opening a journal of many keeps only that many parsed', async () => {
+      const first = await open();
+      const ids = await finish(first, 12);
+      first.close();
+      const visited: string[] = [];
+      const store = new StatusStore(dir, logger, { finishedInMemory: 5 });
+      stores.push(store);
+      const opened = await store.open((status) => visited.push(status.id));
+      expect(opened).toEqual({ count: 12, unfinished: [] });
+      expect(visited).toEqual([...ids].sort());
+      expect(store.inMemory).toBe(5);
+      expect(store.get(ids[0]!)!.attempts).toBe(1);
+    });
   });
 });

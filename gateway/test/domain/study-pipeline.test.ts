@@ -178,9 +178,10 @@ describe('StudyPipeline', () => {
       alreadyStored.add(id);
       store.close();
       const reopened = new StatusStore(path.join(dir, 'status'), logger);
-      const known = await reopened.open();
+      const instances = new InstanceIndex();
+      await reopened.open((status) => instances.add(status));
       store = reopened;
-      const pipeline = pipelineFor(InstanceIndex.build(known));
+      const pipeline = pipelineFor(instances);
       const final = await pipeline.resume(id);
       expect(final).toMatchObject({ state: 'stored', outcome: { code: 'STORED' }, attempts: 1 });
       expect(final.conflicts).toBeUndefined();

@@ -88,6 +88,31 @@ describe('POST /studies/:id/retry', () => {
   });
 });
 
+describe('when more uploads have finished than finishedStatusesInMemory', () => {
+  let gateway: TestGateway;
+  beforeEach(async () => {
+    gateway = await buildGateway({ finishedStatusesInMemory: 1 });
+  });
+  afterEach(() => gateway.cleanup());
+
+  it('then an early one is read back from the journal: GET /status/<id> answers it whole, the list has it, and it can be retried', async () => {
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      answers.push((await request(gateway.app).post('/upload?wait=true').attach('files', Buffer.concat([dicomish, Buffer.from([i])]), 'a.dcm').expect(503)).body);
+    }
+    expect(gateway.store.inMemory).toBe(1);
+    const first = answers[0] as { id: string };
+    const status = (await request(gateway.app).get(`/status/${first.id}`).expect(200)).body;
+    expect(status).toEqual(answers[0]);
+    const listed = (await request(gateway.app).get('/status?state=failed').expect(200)).body.uploads.map((u: { id: string }) => u.id);
+    expect(listed).toEqual(answers.map((a) => (a as { id: string }).id));
+    await request(gateway.app).post(`/studies/${first.id}/retry`).expect(202);
+    const final = await gateway.pipeline.submit(first.id);
+    expect(final).toMatchObject({ state: 'failed', attempts: 2 });
+    expect((await request(gateway.app).get(`/status/${first.id}`).expect(200)).body).toMatchObject({ state: 'failed', attempts: 2 });
+  });
+});
+
 describe('GET /status', () => {
   let gateway: TestGateway;
   beforeEach(async () => {
