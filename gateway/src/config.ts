@@ -23,7 +23,7 @@ export const GatewayConfigSchema = z.strictObject({
     .number()
     .int()
     .min(1)
-    .describe('Finished uploads (stored, rejected, failed) whose status stays parsed in memory, the latest used; older ones are read back from the journal when asked, so memory does not grow with every upload taken'),
+    .describe('Finished uploads (stored, rejected, failed) whose status stays parsed in memory, the latest used; older ones are read back from the journal when asked instead of being held, all of them, since start-up'),
   limits: z.strictObject({
     maxFileBytes: byteSize.describe('Largest file of an upload, in bytes (413 UPLOAD_FILE_TOO_LARGE)'),
     maxFiles: z.number().int().positive().describe('Most files in one upload (413 UPLOAD_TOO_MANY_FILES)'),
