@@ -205,6 +205,7 @@ export class StatusJournal {
       if (line.length === 0) continue;
       try {
         const { id, state } = JSON.parse(line.toString('utf8')) as StudyStatus;
+        if (typeof id !== 'string' || !isStudyId(id)) throw new Error('not a status');
         found.set(id, { offset, length: line.length, state });
       } catch {
         // The last line without its newline is an append a crash cut short; anything else is damage.

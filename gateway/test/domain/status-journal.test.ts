@@ -83,14 +83,15 @@ describe('StatusStore on its journal', () => {
     expect(readFileSync(path.join(dir, JOURNAL_FILE), 'utf8')).toMatch(/\}\n$/);
   });
 
-  it('when a line in the middle is damaged, then it is skipped with a warning and the lines after it count', async () => {
+  it('when a line in the middle is damaged or not a status, then it is skipped with a warning and the lines after it count', async () => {
     const [a, b] = [newStudyId(), newStudyId()];
     const warn = vi.fn();
-    writeFileSync(path.join(dir, JOURNAL_FILE), `${JSON.stringify(statusOf(a))}\n{garbage\n${JSON.stringify(statusOf(b, 'stored'))}\n`);
+    writeFileSync(path.join(dir, JOURNAL_FILE), `${JSON.stringify(statusOf(a))}\n{garbage\n{"state":"stored"}\n${JSON.stringify(statusOf(b, 'stored'))}\n`);
     const statuses = readStatusJournal(dir, { warn } as unknown as typeof logger);
     expect([...statuses.keys()].sort()).toEqual([a, b].sort());
     expect(statuses.get(b)!.state).toBe('stored');
     expect(warn).toHaveBeenCalledWith({ line: 2 }, 'unreadable status journal line skipped');
+    expect(warn).toHaveBeenCalledWith({ line: 3 }, 'unreadable status journal line skipped');
   });
 
   it('when the journal is bigger than one read, then every line is read whole, those across the pieces too, and rewritten whole', async () => {
