@@ -102,6 +102,8 @@ export class StatusJournal {
   private rewrittenSize = 0;
   private rounds: FlushRounds | null = null;
   private entries = new Map<string, JournalEntry>();
+  /** The same ids in ascending order (ULIDs sort by time), for paging without sorting them all. */
+  private sorted: string[] = [];
 
   constructor(
     private readonly dir: string,
@@ -156,6 +158,7 @@ export class StatusJournal {
       ftruncateSync(fd, this.size);
       throw error;
     }
+    if (!this.entries.has(status.id)) this.insertSorted(status.id);
     this.entries.set(status.id, { offset: this.size, length: line.length - 1, state: status.state });
     this.size += line.length;
     if (this.size > Math.max(this.minRollBytes, 2 * this.rewrittenSize)) {
@@ -176,9 +179,10 @@ export class StatusJournal {
     return this.entries.get(id)?.state;
   }
 
-  /** Every id with a persisted status. */
-  ids(): IterableIterator<string> {
-    return this.entries.keys();
+  /** The ids with a persisted status above `after` (all when undefined), in ascending order. */
+  *idsAfter(after: string | undefined): Generator<string> {
+    const sorted = this.sorted;
+    for (let i = after === undefined ? 0 : positionAbove(sorted, after); i < sorted.length; i++) yield sorted[i]!;
   }
 
   get count(): number {
@@ -215,11 +219,19 @@ export class StatusJournal {
     return found;
   }
 
+  /**
+   * Ids are made when an upload starts and recorded when it is accepted, so a new one lands at most a
+   * few places before the end: the search is binary, the move short.
+   */
+  private insertSorted(id: string): void {
+    this.sorted.splice(positionAbove(this.sorted, id), 0, id);
+  }
+
   /** The journal rewritten from its own latest lines. */
   private compact(): void {
     const fd = this.openFd();
     const entries = this.entries;
-    const ids = [...entries.keys()].sort();
+    const ids = this.sorted;
     this.rewrite(
       (function* (): Generator<JournalLine> {
         for (const id of ids) {
@@ -240,6 +252,7 @@ export class StatusJournal {
     // Read as well as appended to: `read` parses statuses back from it.
     const fd = openSync(temporary, 'w+');
     const entries = new Map<string, JournalEntry>();
+    const sorted: string[] = [];
     let size = 0;
     try {
       // A piece at a time: the statuses of a large archive would not fit in one buffer.
@@ -254,6 +267,7 @@ export class StatusJournal {
       for (const { id, line, state } of lines) {
         visit?.(line);
         entries.set(id, { offset: size, length: line.length, state });
+        sorted.push(id);
         piece.push(line, newline);
         pieceLength += line.length + 1;
         size += line.length + 1;
@@ -280,9 +294,22 @@ export class StatusJournal {
     this.size = size;
     this.rewrittenSize = size;
     this.entries = entries;
+    this.sorted = sorted;
     this.rounds = new FlushRounds(() => fdatasyncFd(fd));
     if (previous !== null) void (previousRounds?.settled() ?? Promise.resolve()).then(() => closeSync(previous));
   }
+}
+
+/** The first position in ascending `sorted` whose id is above `id`. */
+function positionAbove(sorted: readonly string[], id: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! <= id) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** One entry's line, read from the journal at its offset. */

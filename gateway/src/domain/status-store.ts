@@ -81,16 +81,17 @@ export class StatusStore {
 
   /**
    * Statuses with an id after `after` (ids sort by time), in `state` when given, oldest first, at most
-   * `limit`; `more` when others follow. Those not in memory are read back for the answer only.
+   * `limit`; `more` when others follow. Walks the ids from `after` on, only as far as the page needs;
+   * those not in memory are read back for the answer only.
    */
   page({ after, state, limit }: { after?: string | undefined; state?: StudyState | undefined; limit: number }): { statuses: StudyStatus[]; more: boolean } {
-    const matching: string[] = [];
-    for (const id of this.journal.ids()) {
-      if ((after === undefined || id > after) && (state === undefined || this.stateOf(id) === state)) matching.push(id);
+    const statuses: StudyStatus[] = [];
+    for (const id of this.journal.idsAfter(after)) {
+      if (state !== undefined && this.stateOf(id) !== state) continue;
+      if (statuses.length === limit) return { statuses, more: true };
+      statuses.push(this.live.get(id) ?? this.journal.read(id)!);
     }
-    matching.sort();
-    const statuses = matching.slice(0, limit).map((id) => this.live.get(id) ?? this.journal.read(id)!);
-    return { statuses, more: matching.length > limit };
+    return { statuses, more: false };
   }
 
   /**

@@ -138,6 +138,30 @@ describe('StatusStore on its journal', () => {
     expect(readdirSync(dir)).toEqual([JOURNAL_FILE]);
   });
 
+  it('when ids were made in one order and recorded in another, then a page lists them in id order from the cursor on, before and after a compaction', async () => {
+    const store = await open({ minRollBytes: 4096 });
+    const ids = Array.from({ length: 12 }, () => newStudyId()).sort();
+    // Each pair recorded the later first, as two uploads started together and ended the other way round.
+    for (let i = 0; i < ids.length; i += 2) {
+      await store.create(statusOf(ids[i + 1]!));
+      await store.create(statusOf(ids[i]!, 'stored'));
+    }
+    const walk = (state?: StudyStatus['state']): string[][] => {
+      const pages: string[][] = [];
+      let after: string | undefined;
+      for (;;) {
+        const { statuses, more } = store.page({ after, state, limit: 5 });
+        pages.push(statuses.map((s) => s.id));
+        if (!more) return pages;
+        after = statuses.at(-1)!.id;
+      }
+    };
+    expect(walk()).toEqual([ids.slice(0, 5), ids.slice(5, 10), ids.slice(10)]);
+    expect(walk('stored').flat()).toEqual(ids.filter((_, i) => i % 2 === 0));
+    for (const id of ids) for (let round = 0; round < 3; round++) await store.update(id, (s) => void (s.attempts = round));
+    expect(walk()).toEqual([ids.slice(0, 5), ids.slice(5, 10), ids.slice(10)]);
+  });
+
   describe('when more uploads have finished than finishedInMemory', () => {
     const finish = async (store: StatusStore, count: number): Promise<string[]> => {
       const ids = Array.from({ length: count }, () => newStudyId());
