@@ -24,7 +24,7 @@ export interface OpenedStatuses {
  * The status of every upload, on disk (`<statusDir>/statuses.ndjson`, an append-only journal:
  * status-journal.ts), so that GET /status/<id> answers the same after a restart. In memory, parsed: the
  * unfinished statuses and the last `finishedInMemory` finished ones used; any other is parsed back from
- * its journal line when asked, so memory does not grow with every upload ever taken.
+ * its journal line when asked, so the gateway does not hold the status of every upload it ever took.
  *
  * A change can stay in memory when losing it in a crash is harmless (the pipeline runs an unfinished study
  * again from the start); such a status is never dropped from memory before a persisted change follows. A
