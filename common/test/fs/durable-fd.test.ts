@@ -6,14 +6,18 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { syncDirectory, writeStreamDurable } from '../../src/fs/durable-fd.ts';
 
-const calls = vi.hoisted(() => ({ fsync: 0 }));
+const calls = vi.hoisted(() => ({ fsync: 0, writev: 0 }));
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
   const fsync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
     calls.fsync += 1;
     actual.fsync(fd, callback);
   }) as typeof actual.fsync;
-  return { ...actual, fsync, default: { ...actual, fsync } };
+  const writev = ((fd: number, buffers: NodeJS.ArrayBufferView[], callback: (error: NodeJS.ErrnoException | null, bytes: number) => void) => {
+    calls.writev += 1;
+    actual.writev(fd, buffers, callback);
+  }) as typeof actual.writev;
+  return { ...actual, fsync, writev, default: { ...actual, fsync, writev } };
 });
 
 let dir: string;
@@ -48,7 +52,10 @@ describe('writeStreamDurable', () => {
     calls.fsync = 0;
     const target = path.join(dir, 'whole.bin');
     const seen: number[] = [];
+    calls.writev = 0;
     await writeStreamDurable(Readable.from(chunks()), target, (chunk) => seen.push(chunk.length));
+    // Smaller than a batch: written synchronously at its end, no thread-pool write.
+    expect(calls.writev).toBe(0);
     expect(seen).toEqual([4, 70_000, 3]);
     expect(readFileSync(target)).toEqual(Buffer.concat(chunks()));
     expect(calls.fsync).toBe(1);
@@ -61,8 +68,36 @@ describe('writeStreamDurable', () => {
     await expect(writeStreamDurable(source, target, (chunk) => {
       if (chunk.length > 100) throw refusal;
     })).rejects.toBe(refusal);
-    expect(readFileSync(target)).toEqual(Buffer.from('DICM'));
+    // A file smaller than a batch is written at its end: the chunk before the refusal was never written.
+    expect(readFileSync(target)).toEqual(Buffer.alloc(0));
     expect(source.destroyed).toBe(true);
+  });
+
+  it('when a stream is larger than a batch, then it is written whole and in order, the batches in the thread pool, and flushed once', async () => {
+    calls.fsync = 0;
+    calls.writev = 0;
+    const target = path.join(dir, 'large.bin');
+    // 3.5 MiB in 64 KiB chunks of distinct bytes, and an odd tail: batches of 1 MiB and one partial.
+    const large = Array.from({ length: 56 }, (_, i) => Buffer.alloc(65_536, i)).concat(Buffer.from('tail'));
+    let taken = 0;
+    await writeStreamDurable(Readable.from(large), target, (chunk) => void (taken += chunk.length));
+    expect(taken).toBe(56 * 65_536 + 4);
+    expect(readFileSync(target)).toEqual(Buffer.concat(large));
+    expect(calls.writev).toBe(4);
+    expect(calls.fsync).toBe(1);
+  });
+
+  it('when a chunk is refused after batches were written, then the write rejects with its error once no write is under way', async () => {
+    const target = path.join(dir, 'refused-late.bin');
+    const large = Array.from({ length: 40 }, (_, i) => Buffer.alloc(65_536, i));
+    const refusal = new Error('too large');
+    let taken = 0;
+    await expect(writeStreamDurable(Readable.from(large), target, () => {
+      taken += 1;
+      if (taken === 35) throw refusal;
+    })).rejects.toBe(refusal);
+    // The first two batches (32 chunks) were written, the one being gathered was not.
+    expect(readFileSync(target)).toEqual(Buffer.concat(large.slice(0, 32)));
   });
 
   it('when the file already exists, then it is left as it was and the write rejects with EEXIST', async () => {

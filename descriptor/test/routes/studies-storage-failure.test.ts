@@ -54,6 +54,21 @@ vi.mock('node:fs', async (importOriginal) => {
     }
     return (actual.writeSync as (...args: unknown[]) => number)(fd, ...rest);
   }) as typeof actual.writeSync;
+  /** A file of a batch or more is written in batches in the thread pool: the same fault, by callback. */
+  const writev = ((fd: number, buffers: NodeJS.ArrayBufferView[], ...rest: unknown[]) => {
+    const callback = rest.at(-1) as (error: NodeJS.ErrnoException | null, bytes?: number) => void;
+    const file = paths.get(fd) ?? '';
+    const code = faults.write?.(file, '');
+    if (code) {
+      const done = writes.get(file) ?? 0;
+      writes.set(file, done + 1);
+      if (done > 0) {
+        process.nextTick(() => callback(errnoError(code, 'write', file)));
+        return;
+      }
+    }
+    (actual.writev as (...args: unknown[]) => void)(fd, buffers, ...rest);
+  }) as typeof actual.writev;
   /** Folders and renames of the assembly are synchronous calls too. */
   const injectSync = <F extends (...args: never[]) => unknown>(name: 'mkdir' | 'rename', real: F): F =>
     ((...args: Parameters<F>) => {
@@ -64,7 +79,7 @@ vi.mock('node:fs', async (importOriginal) => {
   const mkdirSync = injectSync('mkdir', actual.mkdirSync);
   const mkdtempSync = injectSync('mkdir', actual.mkdtempSync);
   const renameSync = injectSync('rename', actual.renameSync);
-  const mocked = { ...actual, openSync, writeSync, mkdirSync, mkdtempSync, renameSync };
+  const mocked = { ...actual, openSync, writeSync, writev, mkdirSync, mkdtempSync, renameSync };
   return { ...mocked, default: mocked };
 });
 
