@@ -81,6 +81,8 @@ export function writeStreamDurable(source: AsyncIterable<unknown>, target: strin
       batched = 0;
       if (writing) await writing;
       writing = writevAll(fd, chunks);
+      // Awaited later, before the next batch or the end; a failure meanwhile must not count as unhandled.
+      writing.catch(() => undefined);
     };
     try {
       for await (const chunk of source) {

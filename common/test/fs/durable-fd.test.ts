@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { syncDirectory, writeStreamDurable } from '../../src/fs/durable-fd.ts';
 
-const calls = vi.hoisted(() => ({ fsync: 0, writev: 0 }));
+const calls = vi.hoisted(() => ({ fsync: 0, writev: 0, failWritev: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
   const fsync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
@@ -15,6 +15,10 @@ vi.mock('node:fs', async (importOriginal) => {
   }) as typeof actual.fsync;
   const writev = ((fd: number, buffers: NodeJS.ArrayBufferView[], callback: (error: NodeJS.ErrnoException | null, bytes: number) => void) => {
     calls.writev += 1;
+    if (calls.failWritev) {
+      process.nextTick(() => callback(Object.assign(new Error('ENOSPC: injected'), { code: 'ENOSPC' }), 0));
+      return;
+    }
     actual.writev(fd, buffers, callback);
   }) as typeof actual.writev;
   return { ...actual, fsync, writev, default: { ...actual, fsync, writev } };
@@ -98,6 +102,22 @@ describe('writeStreamDurable', () => {
     })).rejects.toBe(refusal);
     // The first two batches (32 chunks) were written, the one being gathered was not.
     expect(readFileSync(target)).toEqual(Buffer.concat(large.slice(0, 32)));
+  });
+
+  it('when a batch fails while the next chunk is awaited, then the write rejects with that error, and nothing is left unhandled', async () => {
+    const target = path.join(dir, 'full.bin');
+    async function* slow(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 17; i++) yield Buffer.alloc(65_536, i);
+      // The first batch's write fails during this wait, before anything awaits it.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      yield Buffer.from('late');
+    }
+    calls.failWritev = true;
+    try {
+      await expect(writeStreamDurable(slow(), target, () => undefined)).rejects.toMatchObject({ code: 'ENOSPC' });
+    } finally {
+      calls.failWritev = false;
+    }
   });
 
   it('when the file already exists, then it is left as it was and the write rejects with EEXIST', async () => {
