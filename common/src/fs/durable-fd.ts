@@ -45,7 +45,7 @@ export function writeDurable(target: string, data: string | Uint8Array): Promise
 }
 
 /** A large file is written in batches of this size, each in the thread pool while the next one arrives. */
-const BATCH_BYTES = 1 << 20;
+const BATCH_BYTES = 256 << 10;
 
 /** writev(2) of all of `chunks` at the descriptor's position, in the thread pool. */
 async function writevAll(fd: number, chunks: Buffer[]): Promise<void> {
@@ -64,7 +64,7 @@ async function writevAll(fd: number, chunks: Buffer[]): Promise<void> {
  * hash it, count it, read its header, or refuse it by throwing, which ends the file and the source); the
  * file's data is on disk when this resolves.
  *
- * Chunks are gathered into batches of 1 MiB. A file smaller than a batch is written synchronously into
+ * Chunks are gathered into batches of 256 KiB. A file smaller than a batch is written synchronously into
  * the page cache at its end: a thread-pool round trip (a futex wake and an eventfd on this kind of VM)
  * costs the event loop more than copying a small file. A larger file's batches are written in the thread
  * pool, one at a time, while the event loop parses and hashes the next: the copy into the page cache is
