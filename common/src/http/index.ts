@@ -5,3 +5,4 @@ export * from './service-app.ts';
 export * from './server-lifecycle.ts';
 export * from './require-token.ts';
 export * from './run-service.ts';
+export * from './require-json.ts';

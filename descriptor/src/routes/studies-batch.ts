@@ -1,12 +1,12 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type Request } from 'express';
 import {
   acceptId,
-  AppError,
   assertStudyId,
   batchItemError,
   isStudyId,
   DescribeBatchRequestSchema,
   MAX_BATCH_STUDIES,
+  requireJson,
   type DescribeBatchAnswer,
   type DescribeBatchRequest,
   type DescribeResult,
@@ -43,7 +43,9 @@ export function studiesBatchRouter(deps: StudiesRouterDeps, forwarder: FhirForwa
   const router = Router();
   // Each study may be as large as the single route allows its one request to be.
   const limit = MAX_BATCH_STUDIES * (deps.config.limits.maxRequestFieldBytes + ITEM_ENVELOPE_BYTES);
-  router.post('/v1/studies/batch', requireJson, express.json({ limit }), async (req, res) => {
+  // Files come by reference only: a batch of multipart bodies would be one body holding many.
+  const json = requireJson('Send a batch as application/json: its files are taken by reference');
+  router.post('/v1/studies/batch', json, express.json({ limit }), async (req, res) => {
     const batch = DescribeBatchRequestSchema.parse(req.body);
     const outcomes = await Promise.all(batch.studies.map((item, index) => describeItem(item, index, batch.studies.length, req, deps)));
     const answer: DescribeBatchAnswer = { results: outcomes.map((outcome) => outcome.result) };
@@ -53,12 +55,6 @@ export function studiesBatchRouter(deps: StudiesRouterDeps, forwarder: FhirForwa
     }
   });
   return router;
-}
-
-/** Files come by reference only: a batch of multipart bodies would be one body holding many. */
-function requireJson(req: Request, _res: Response, next: NextFunction): void {
-  if (!req.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send a batch as application/json: its files are taken by reference');
-  next();
 }
 
 /** One study of the batch: whatever it throws becomes its own result, never the batch's. */

@@ -1,4 +1,4 @@
-import { AppError, isStudyId, PrepareRequestSchema, type Logger } from '@dsv/common';
+import { AppError, isStudyId, PrepareRequestSchema, requireJson, type Logger } from '@dsv/common';
 import express, { Router } from 'express';
 import type { DescribeDeps } from '../domain/describe-study.ts';
 import { prepareDescription } from '../domain/prepare-description.ts';
@@ -13,8 +13,8 @@ import { prepareStaged } from '../domain/prepared-files.ts';
  */
 export function studiesPrepareRouter(deps: DescribeDeps & { logger?: Logger | undefined }): Router {
   const router = Router();
-  router.post('/v1/studies/prepare', express.json({ limit: '1mb' }), async (req, res) => {
-    if (!req.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send application/json: { "studies": [{ "studyId", "files" }, …] }');
+  const json = requireJson('Send application/json: { "studies": [{ "studyId", "files" }, …] }');
+  router.post('/v1/studies/prepare', json, express.json({ limit: '1mb' }), async (req, res) => {
     const { stagingDir } = deps.config;
     if (!stagingDir) throw new AppError('STAGED_FILE_UNAVAILABLE', 'This descriptor has no stagingDir: nothing can be prepared');
     const parsed = PrepareRequestSchema.safeParse(req.body);

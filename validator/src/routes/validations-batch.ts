@@ -1,5 +1,5 @@
 import {
-  acceptId, AppError, batchItemError, isStudyId, MAX_BATCH_STUDIES, ValidationBatchRequestSchema,
+  acceptId, batchItemError, isStudyId, MAX_BATCH_STUDIES, requireJson, ValidationBatchRequestSchema,
   type ValidationBatchAnswer, type ValidationBatchRequest,
 } from '@dsv/common';
 import express, { Router } from 'express';
@@ -20,10 +20,8 @@ export function validationsBatchRouter(deps: ValidationDeps): Router {
   // A stored name is at most 10 characters ('000001.dcm'), 13 bytes in a JSON array; 16 leaves room for
   // spacing, and 1 KiB a study for its ids and keys: a full batch of full studies is never refused.
   const limit = MAX_BATCH_STUDIES * (deps.config.limits.maxFiles * 16 + 1024);
-  router.post('/v1/validations/batch', express.json({ limit }), async (req, res) => {
-    if (!req.is('application/json')) {
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send application/json: { "studies": [{ "studyId", "correlationId", "files" }, …] }');
-    }
+  const json = requireJson('Send application/json: { "studies": [{ "studyId", "correlationId", "files" }, …] }');
+  router.post('/v1/validations/batch', json, express.json({ limit }), async (req, res) => {
     const { studies } = ValidationBatchRequestSchema.parse(req.body);
     // Each study awaits its own reads; the studies run side by side, and none can fail another.
     const results = await Promise.all(studies.map((study, index) => answerStudy(study, index, studies.length, req.requestId, deps)));
