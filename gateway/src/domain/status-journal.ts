@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fdatasyncFd, FlushRounds, isStudyId, writeAllSync, type Logger } from '@dsv/common';
 import type { StudyState, StudyStatus } from './study-status.ts';
 
@@ -92,9 +93,10 @@ function* journalLines(fd: number): Generator<{ line: Buffer; offset: number; co
  *
  * In memory it keeps only where each id's latest line is (and its state), so a gateway that has taken a
  * million uploads does not hold a million statuses: `read` parses one back when asked. Rewritten whole
- * (compacted, one line per id in id order) at start-up and when it has grown past `minRollBytes` and twice
- * its last rewrite, synchronously, so no append can land in the file being replaced; the rewrite copies
- * each latest line as it is, without parsing it.
+ * (compacted, one line per id) at start-up, before anything is served, and when it has grown past
+ * `minRollBytes` and twice its last rewrite. That second rewrite runs beside the appends, a slice at a
+ * time (compactInSlices), because a history of 100,000 statuses (~250 MB) held the event loop for 1.3 s
+ * when it was copied in one go. Either copies each latest line as it is, without parsing it.
  */
 export class StatusJournal {
   private fd: number | null = null;
@@ -104,6 +106,8 @@ export class StatusJournal {
   private entries = new Map<string, JournalEntry>();
   /** The same ids in ascending order (ULIDs sort by time), for paging without sorting them all. */
   private sorted: string[] = [];
+  /** The compaction under way, if any, and the ids appended since it began (their lines are in its tail). */
+  private compaction: { done: Promise<void>; appended: Set<string> } | null = null;
 
   constructor(
     private readonly dir: string,
@@ -161,11 +165,14 @@ export class StatusJournal {
     if (!this.entries.has(status.id)) this.insertSorted(status.id);
     this.entries.set(status.id, { offset: this.size, length: line.length - 1, state: status.state });
     this.size += line.length;
-    if (this.size > Math.max(this.minRollBytes, 2 * this.rewrittenSize)) {
-      this.compact();
-      return Promise.resolve();
-    }
+    this.compaction?.appended.add(status.id);
+    if (this.compaction === null && this.size > Math.max(this.minRollBytes, 2 * this.rewrittenSize)) this.startCompaction();
     return this.rounds!.request();
+  }
+
+  /** Resolves once no compaction is under way (tests; a compaction cut short by `close` ends too). */
+  compacted(): Promise<void> {
+    return this.compaction?.done ?? Promise.resolve();
   }
 
   /** The latest persisted status of `id`, parsed from its line; undefined for an id never appended. */
@@ -227,19 +234,56 @@ export class StatusJournal {
     this.sorted.splice(positionAbove(this.sorted, id), 0, id);
   }
 
-  /** The journal rewritten from its own latest lines. */
-  private compact(): void {
-    const fd = this.openFd();
-    const entries = this.entries;
-    const ids = this.sorted;
-    this.rewrite(
-      (function* (): Generator<JournalLine> {
-        for (const id of ids) {
-          const entry = entries.get(id)!;
-          yield { id, line: readEntry(fd, entry), state: entry.state };
-        }
-      })(),
+  private startCompaction(): void {
+    const appended = new Set<string>();
+    const done = this.compactInSlices(appended).then(
+      () => undefined,
+      (error: unknown) => {
+        // Appends go on into the file as it is; the next try waits until it has doubled again.
+        this.rewrittenSize = this.size;
+        this.logger?.error({ err: error }, 'status journal not compacted: it is tried again once the journal has doubled');
+      },
     );
+    this.compaction = { done: done.finally(() => (this.compaction = null)), appended };
+  }
+
+  /**
+   * The journal rewritten from its own latest lines while appends go on. The lines that were latest when
+   * it began are copied a slice at a time, the event loop free between slices, and flushed in the thread
+   * pool. Then, in one synchronous step so that no append can come between, the lines appended meanwhile
+   * (the tail) are copied after them, the copy is flushed (only the tail is left to write) and renamed
+   * over the journal. An id appended meanwhile has its latest line in the tail, whether its older line was
+   * copied or skipped. Ends without a change when the journal is closed meanwhile.
+   */
+  private async compactInSlices(appended: ReadonlySet<string>): Promise<void> {
+    const old = this.openFd();
+    const start = this.size;
+    const ids = this.sorted.slice();
+    const copy = new JournalCopy(path.join(this.dir, JOURNAL_FILE));
+    try {
+      for (const id of ids) {
+        const entry = this.entries.get(id)!;
+        if (entry.offset >= start) continue;
+        if (copy.add(id, readEntry(old, entry), entry.state)) {
+          await yieldToLoop();
+          if (this.fd !== old) return copy.abandon();
+        }
+      }
+      copy.flushPiece();
+      await fdatasyncFd(copy.fd);
+      if (this.fd !== old) return copy.abandon();
+      const tailAt = copy.size;
+      copy.appendRaw(readRange(old, start, this.size));
+      for (const id of appended) {
+        const entry = this.entries.get(id)!;
+        copy.entries.set(id, { ...entry, offset: tailAt + entry.offset - start });
+      }
+      copy.commit();
+    } catch (error) {
+      copy.abandon();
+      throw error;
+    }
+    this.switchTo(copy, this.sorted);
   }
 
   /**
@@ -247,58 +291,99 @@ export class StatusJournal {
    * flushed, then renamed over it and the folder flushed; it is then the one appended to.
    */
   private rewrite(lines: Iterable<JournalLine>, visit?: (line: Buffer) => void): void {
-    const target = path.join(this.dir, JOURNAL_FILE);
-    const temporary = `${target}.${process.pid}.tmp`;
-    // Read as well as appended to: `read` parses statuses back from it.
-    const fd = openSync(temporary, 'w+');
-    const entries = new Map<string, JournalEntry>();
+    const copy = new JournalCopy(path.join(this.dir, JOURNAL_FILE));
     const sorted: string[] = [];
-    let size = 0;
     try {
-      // A piece at a time: the statuses of a large archive would not fit in one buffer.
-      let piece: Buffer[] = [];
-      let pieceLength = 0;
-      const flush = (): void => {
-        writeAllSync(fd, Buffer.concat(piece, pieceLength));
-        piece = [];
-        pieceLength = 0;
-      };
-      const newline = Buffer.from('\n');
       for (const { id, line, state } of lines) {
         visit?.(line);
-        entries.set(id, { offset: size, length: line.length, state });
+        copy.add(id, line, state);
         sorted.push(id);
-        piece.push(line, newline);
-        pieceLength += line.length + 1;
-        size += line.length + 1;
-        if (pieceLength >= PIECE_BYTES) flush();
       }
-      flush();
-      fsyncSync(fd);
-      renameSync(temporary, target);
+      copy.flushPiece();
+      copy.commit();
     } catch (error) {
-      closeSync(fd);
-      rmSync(temporary, { force: true });
+      copy.abandon();
       throw error;
     }
-    const folder = openSync(this.dir, 'r');
-    try {
-      fsyncSync(folder);
-    } finally {
-      closeSync(folder);
-    }
-    // A flush still running on the old descriptor ends on its own; appends go to the new file from now.
+    this.switchTo(copy, sorted);
+  }
+
+  /** Appends go to the committed copy from now; a flush still running on the old descriptor ends on its own. */
+  private switchTo(copy: JournalCopy, sorted: string[]): void {
     const previous = this.fd;
     const previousRounds = this.rounds;
+    const { fd } = copy;
     this.fd = fd;
-    this.size = size;
-    this.rewrittenSize = size;
-    this.entries = entries;
+    this.size = copy.size;
+    this.rewrittenSize = copy.size;
+    this.entries = copy.entries;
     this.sorted = sorted;
     this.rounds = new FlushRounds(() => fdatasyncFd(fd));
     if (previous !== null) void (previousRounds?.settled() ?? Promise.resolve()).then(() => closeSync(previous));
   }
 }
+
+/**
+ * A new journal written beside the old one (`<journal>.<pid>.tmp`), a piece at a time (the statuses of a
+ * large archive would not fit in one buffer), then flushed and renamed over it, and the folder flushed.
+ */
+class JournalCopy {
+  /** Read as well as appended to once it is the journal: `read` parses statuses back from it. */
+  readonly fd: number;
+  readonly entries = new Map<string, JournalEntry>();
+  size = 0;
+  private readonly temporary: string;
+  private piece: Buffer[] = [];
+  private pieceLength = 0;
+
+  constructor(private readonly target: string) {
+    this.temporary = `${target}.${process.pid}.tmp`;
+    this.fd = openSync(this.temporary, 'w+');
+  }
+
+  /** One line; answers true when it completed a piece (written out). */
+  add(id: string, line: Buffer, state: StudyState): boolean {
+    this.entries.set(id, { offset: this.size, length: line.length, state });
+    this.piece.push(line, NEWLINE);
+    this.pieceLength += line.length + 1;
+    this.size += line.length + 1;
+    if (this.pieceLength < PIECE_BYTES) return false;
+    this.flushPiece();
+    return true;
+  }
+
+  flushPiece(): void {
+    if (this.pieceLength === 0) return;
+    writeAllSync(this.fd, Buffer.concat(this.piece, this.pieceLength));
+    this.piece = [];
+    this.pieceLength = 0;
+  }
+
+  /** Bytes that are already whole lines (a tail copied from the old journal), after what was added. */
+  appendRaw(bytes: Buffer): void {
+    writeAllSync(this.fd, bytes);
+    this.size += bytes.length;
+  }
+
+  /** Flushed, renamed over the journal, the folder flushed: the copy is the journal. */
+  commit(): void {
+    fsyncSync(this.fd);
+    renameSync(this.temporary, this.target);
+    const folder = openSync(path.dirname(this.target), 'r');
+    try {
+      fsyncSync(folder);
+    } finally {
+      closeSync(folder);
+    }
+  }
+
+  abandon(): void {
+    closeSync(this.fd);
+    rmSync(this.temporary, { force: true });
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
 
 /** The first position in ascending `sorted` whose id is above `id`. */
 function positionAbove(sorted: readonly string[], id: string): number {
@@ -310,6 +395,11 @@ function positionAbove(sorted: readonly string[], id: string): number {
     else high = mid;
   }
   return low;
+}
+
+/** The bytes of the journal from `start` to `end`. */
+function readRange(fd: number, start: number, end: number): Buffer {
+  return readEntry(fd, { offset: start, length: end - start });
 }
 
 /** One entry's line, read from the journal at its offset. */

@@ -58,9 +58,14 @@ export class StatusStore {
     return { count: this.journal.count, unfinished };
   }
 
-  /** Stops writing (after the pipeline has drained). */
+  /** Stops writing (after the pipeline has drained); a compaction under way ends without a change. */
   close(): void {
     this.journal.close();
+  }
+
+  /** Resolves once the journal's compaction under way, if any, has ended. */
+  compacted(): Promise<void> {
+    return this.journal.compacted();
   }
 
   /** The status of `id`; a finished one not in memory is read back and kept (as the latest used). */

@@ -1,4 +1,4 @@
-import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -132,6 +132,7 @@ describe('StatusStore on its journal', () => {
     for (let round = 0; round < 40; round += 1) {
       for (const id of ids) await store.update(id, (s) => void (s.attempts = round));
     }
+    await store.compacted();
     // 205 lines of ~400 bytes appended: without rewrites the file would be ~80 KB.
     expect(statSync(path.join(dir, JOURNAL_FILE)).size).toBeLessThan(3 * 4096);
     for (const status of readStatusJournal(dir).values()) expect(status.attempts).toBe(39);
@@ -219,6 +220,7 @@ describe('StatusStore on its journal', () => {
     it('then after the journal is compacted the statuses not in memory are still read back from the new file', async () => {
       const store = await open({ finishedInMemory: 2, minRollBytes: 4096 });
       const ids = await finish(store, 30);
+      await store.compacted();
       // 60 lines of ~500 bytes appended: compacted on the way, so some superseded lines are gone.
       expect(readFileSync(path.join(dir, JOURNAL_FILE), 'utf8').trim().split('\n').length).toBeLessThan(60);
       for (const [index, id] of ids.entries()) expect(store.get(id)!.attempts).toBe(index + 1);
@@ -236,6 +238,82 @@ describe('StatusStore on its journal', () => {
       expect(visited).toEqual([...ids].sort());
       expect(store.inMemory).toBe(5);
       expect(store.get(ids[0]!)!.attempts).toBe(1);
+    });
+  });
+
+  describe('when the journal is compacted while statuses keep coming', () => {
+    // ~2.3 KB a line, as a status with its events is: 2,800 of them make more than one 4 MiB slice.
+    const padded = (id: string): StudyStatus => newStatus(id, [{ file: '0001.dcm', clientName: 'x'.repeat(2000), sizeBytes: 1, sha256: 'a' }], 'stored');
+    const MIN_ROLL = 6 << 20;
+    const lines = (): number => readFileSync(path.join(dir, JOURNAL_FILE), 'utf8').trim().split('\n').length;
+    /** Statuses up to just past MIN_ROLL, the last append left running: the compaction it starts is under way. */
+    const fillUntilCompaction = async (store: StatusStore): Promise<{ ids: string[]; last: Promise<unknown> }> => {
+      const ids: string[] = [];
+      for (;;) {
+        const id = newStudyId();
+        ids.push(id);
+        const appended = store.create(padded(id));
+        if (statSync(path.join(dir, JOURNAL_FILE)).size > MIN_ROLL) return { ids, last: appended };
+        await appended;
+      }
+    };
+
+    it('then the changes and new statuses appended meanwhile are all read back, after it and after a restart, and superseded lines are gone', async () => {
+      const store = await open({ finishedInMemory: 2, minRollBytes: MIN_ROLL });
+      const { ids, last } = await fillUntilCompaction(store);
+      const appendedLines = ids.length;
+      // Appended while the copy runs: changes to statuses it copies or has copied, and new ones.
+      const changed = [ids[0]!, ids[Math.floor(ids.length / 2)]!, ids.at(-1)!];
+      const added = [newStudyId(), newStudyId()];
+      await Promise.all([
+        last,
+        ...changed.map((id) => store.update(id, (s) => void (s.attempts = 7))),
+        ...added.map((id) => store.create(padded(id))),
+      ]);
+      await store.compacted();
+      expect(lines()).toBeLessThan(appendedLines + changed.length + added.length);
+      for (const id of changed) expect(store.get(id)!.attempts).toBe(7);
+      for (const id of [...ids, ...added]) expect(store.stateOf(id)).toBe('stored');
+      expect(readdirSync(dir)).toEqual([JOURNAL_FILE]);
+      store.close();
+
+      const again = await open({ finishedInMemory: 2, minRollBytes: MIN_ROLL });
+      expect(again.page({ limit: 10_000 }).statuses.map((s) => s.id)).toEqual([...ids, ...added].sort());
+      for (const id of changed) expect(again.get(id)!.attempts).toBe(7);
+      expect(lines()).toBe(ids.length + added.length);
+    });
+
+    it('then closing the store meanwhile stops it: the journal keeps every status and no temporary file is left', async () => {
+      const store = await open({ minRollBytes: MIN_ROLL });
+      const { ids, last } = await fillUntilCompaction(store);
+      await last;
+      const before = statSync(path.join(dir, JOURNAL_FILE)).ino;
+      store.close();
+      await store.compacted();
+      // Not replaced: the copy was dropped, not renamed over the journal.
+      expect(statSync(path.join(dir, JOURNAL_FILE)).ino).toBe(before);
+      expect(readdirSync(dir)).toEqual([JOURNAL_FILE]);
+      const again = await open();
+      expect(again.page({ limit: 10_000 }).statuses.map((s) => s.id)).toEqual([...ids].sort());
+    });
+
+    it('then a compaction that fails is logged, the statuses go on into the journal as it is, and none is lost', async () => {
+      const failing = createLogger('gateway', 'silent');
+      const errors = vi.spyOn(failing, 'error');
+      const store = new StatusStore(dir, failing, { minRollBytes: MIN_ROLL });
+      stores.push(store);
+      await store.open();
+      // The copy's file cannot be created: a folder has its name.
+      mkdirSync(path.join(dir, `${JOURNAL_FILE}.${process.pid}.tmp`));
+      const { ids, last } = await fillUntilCompaction(store);
+      await last;
+      await store.compacted();
+      expect(errors).toHaveBeenCalledWith(expect.objectContaining({ err: expect.objectContaining({ code: 'EISDIR' }) }), expect.stringContaining('not compacted'));
+      const more = newStudyId();
+      await store.create(padded(more));
+      expect(lines()).toBe(ids.length + 1);
+      expect(store.get(more)!.state).toBe('stored');
+      expect(store.page({ limit: 10_000 }).statuses).toHaveLength(ids.length + 1);
     });
   });
 });
