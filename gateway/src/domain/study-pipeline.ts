@@ -189,7 +189,8 @@ export class StudyPipeline {
       // The change is made in memory at once; its flush runs on after the answer.
       const status = store.get(id)!;
       answer(status);
-      if (!verdict.valid) instances.release(id);
+      if (verdict.valid) instances.settle(id);
+      else instances.release(id);
       try {
         await persisted;
       } catch (error) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { InstanceIndex } from '../../src/domain/instance-index.ts';
 import type { StudyStatus } from '../../src/domain/study-status.ts';
@@ -38,6 +39,36 @@ describe('InstanceIndex', () => {
     index.release('A');
     expect(index.checkAndClaim('B', [f('1.1', 'other')])).toEqual([]);
     expect(index.holderOf('1.1')).toBe('B');
+  });
+
+  it('when a study is stored (settled), then a release no longer frees its UIDs', () => {
+    const index = new InstanceIndex();
+    index.checkAndClaim('A', [f('1.1', 'h1')]);
+    index.settle('A');
+    index.release('A');
+    expect(index.holderOf('1.1')).toBe('A');
+    expect(index.checkAndClaim('B', [f('1.1', 'other')])).toEqual([{ file: '0001.dcm', SOPInstanceUID: '1.1', heldBy: 'A', kind: 'changed' }]);
+  });
+
+  it('when thousands of instances come and go, then each keeps its holder, bytes and transfer syntax, in slots freed and reused', () => {
+    const sha = (label: string) => createHash('sha256').update(label).digest('hex');
+    const index = new InstanceIndex();
+    const uids = Array.from({ length: 3000 }, (_, i) => `2.25.${i}`);
+    const study = (i: number) => `S${Math.floor(i / 100)}`;
+    for (const [i, uid] of uids.entries()) index.checkAndClaim(study(i), [f(uid, sha(uid), i % 2 ? EXPLICIT : IMPLICIT)]);
+    // Studies S0–S9 rejected, S10 onwards stored: the first thousand UIDs are free again.
+    for (let s = 0; s < 30; s++) {
+      if (s < 10) index.release(`S${s}`);
+      else index.settle(`S${s}`);
+    }
+    for (const uid of uids.slice(0, 500)) expect(index.checkAndClaim('T', [f(uid, sha(`${uid}-other`))])).toEqual([]);
+    expect(uids.map((uid) => index.holderOf(uid))).toEqual(uids.map((_, i) => (i < 500 ? 'T' : i < 1000 ? undefined : study(i))));
+    for (const i of [1000, 1999, 2998, 2999]) {
+      const uid = uids[i]!;
+      expect(index.checkAndClaim('U', [f(uid, sha(uid), IMPLICIT)])).toEqual([]);
+      const otherBytes = index.checkAndClaim('U', [f(uid, sha(`${uid}-other`), IMPLICIT)]);
+      expect(otherBytes).toEqual([{ file: '0001.dcm', SOPInstanceUID: uid, heldBy: study(i), kind: i % 2 ? 'reencoded' : 'changed' }]);
+    }
   });
 
   it('when rebuilt from statuses, then stored and describing studies hold their instances, others do not', () => {
