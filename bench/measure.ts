@@ -23,6 +23,11 @@ export interface Measurement {
   runs: RunResult[];
   /** Why the target was not run (not installed, turned off, failed to start). */
   skipped: string | null;
+  /**
+   * The mode whose runs this one's alternated with, when not its own: Orthanc at c=8 measured beside
+   * our study in one request, which it has no mode for.
+   */
+  beside?: string;
 }
 
 export interface ProcessStats {

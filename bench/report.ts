@@ -86,6 +86,18 @@ export function medianOf(m: Measurement): RunResult | null {
   return m.runs.length ? medianRun(m.runs) : null;
 }
 
+/**
+ * ours / Orthanc inst/s, run by run (run i of each was taken in the same turn), then the median: the
+ * ratio of the medians could pair a run of one with a run of the other taken at another speed.
+ */
+export function pairedRatio(ours: Pick<Measurement, 'runs'>, orthanc: Pick<Measurement, 'runs'>): number | null {
+  const ratios = ours.runs.flatMap((run, i) => {
+    const other = orthanc.runs[i];
+    return other && other.instancesPerSecond > 0 ? [run.instancesPerSecond / other.instancesPerSecond] : [];
+  });
+  return ratios.length ? median(ratios) : null;
+}
+
 /** Every run of every target for one workload, warm-up first (marked excluded), then the median. */
 export function formatWorkloadSection(variants: Workload[], measurements: Measurement[]): string {
   const rows: string[][] = [];
@@ -112,7 +124,8 @@ export function formatWorkloadSection(variants: Workload[], measurements: Measur
 export interface Goal {
   /** What the issue asks, in words. */
   text: string;
-  check(ours: RunResult, orthanc: RunResult | null): boolean | null;
+  /** `ratio`: ours / Orthanc, the median of the runs' ratios; null without Orthanc. */
+  check(ours: RunResult, ratio: number | null): boolean | null;
 }
 
 export interface SummaryLine {
@@ -120,6 +133,8 @@ export interface SummaryLine {
   modeLabel: string;
   ours: RunResult | null;
   orthanc: RunResult | null;
+  /** ours / Orthanc inst/s, the median of the ratios of runs taken in the same turn. */
+  ratio: number | null;
   /** Which Orthanc measurement the ratio is taken against, when not the same mode. */
   orthancLabel: string;
   orthancMissing: string | null;
@@ -142,10 +157,10 @@ function cpuPerInstance(run: RunResult | null): string {
 /** One line per workload and mode: medians, the ratio ours / Orthanc, and the issue's targets met or not. */
 export function formatSummary(lines: SummaryLine[]): string {
   const rows = lines.map((l) => {
-    const ratio = l.ours && l.orthanc ? l.ours.instancesPerSecond / l.orthanc.instancesPerSecond : Number.NaN;
+    const ratio = l.ratio ?? Number.NaN;
     const orthanc = l.orthanc ? `${rate(l.orthanc.instancesPerSecond)}${l.orthancLabel}` : (l.orthancMissing ?? '-');
     const goals = l.goals.map((g) => {
-      const verdict = l.ours ? g.check(l.ours, l.orthanc) : null;
+      const verdict = l.ours ? g.check(l.ours, l.ratio) : null;
       return `${g.text}: ${verdict === null ? 'unknown' : verdict ? 'met' : 'NOT met'}`;
     });
     return [

@@ -16,8 +16,8 @@ import { projectRoot } from '../test/support/corpus.ts';
 import { measureRun, type Measurement, type Mode } from './measure.ts';
 import { isOrthancInstalled, ORTHANC_BINARY } from './orthanc.ts';
 import { findOwnChildren } from './processes.ts';
-import { describeWorkload, formatSummary, formatWorkloadSection, medianOf, type Goal, type SummaryLine } from './report.ts';
-import { startTarget, type Target, type TargetName, type TargetOptions } from './targets.ts';
+import { describeWorkload, formatSummary, formatWorkloadSection, medianOf, pairedRatio, type Goal, type SummaryLine } from './report.ts';
+import { startTarget, type Target, type TargetName } from './targets.ts';
 import { noteCleanup, recentCleanupWarning } from './recent-deletions.ts';
 import { cacheDir, prepareWorkload, workloadSpecs, type Workload, type WorkloadKind } from './workloads.ts';
 
@@ -47,7 +47,11 @@ const MODES: Record<WorkloadKind, Mode[]> = {
   big: [{ label: '1 file', concurrency: 1, perFile: true }],
 };
 
+/** Orthanc's mode measured beside our study in one request. */
+const BESIDE_ONE_REQUEST: Mode = { label: 'c=8', concurrency: 8, perFile: true };
+
 const RSS_LIMIT = 150 * 1_000_000;
+
 
 interface Options {
   runs: number;
@@ -138,53 +142,83 @@ function log(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function withTarget<T>(name: TargetName, options: TargetOptions, use: (target: Target) => Promise<T>): Promise<T> {
-  const target = await startTarget(name, options);
-  const stop = (): Promise<void> => target.stop();
-  cleanups.add(stop);
-  try {
-    return await use(target);
-  } finally {
-    cleanups.delete(stop);
-    await stop();
-  }
+/** One target to measure in a mode's loop: which, and in which mode (Orthanc has no study in one request). */
+interface Entry {
+  name: TargetName;
+  mode: Mode;
+  beside?: string;
 }
 
-/** Run i (0: the warm-up) sends variants[i]: instances the target has never seen. */
-async function measure(variants: Workload[], mode: Mode, name: TargetName, options: Options): Promise<Measurement> {
-  const { runs } = options;
+/**
+ * The targets compared in one mode, started together and measured in turns: run i (0: the warm-up) of
+ * each, then run i + 1 of each in the reverse order, so that a change of the machine's speed (this VM's
+ * varies by 2x within an hour) falls on every target alike; the targets not running sit idle. Run i sends
+ * variants[i]: instances the target has never seen.
+ */
+async function measureTogether(variants: Workload[], entries: Entry[], options: Options): Promise<Measurement[]> {
   const workload = variants[0]!;
-  const measurement: Measurement = { workload, mode, target: name, warmup: null, runs: [], skipped: null };
-  const batchesOf = (w: Workload): Workload['files'][] => (mode.perFile ? w.files.map((f) => [f]) : [w.files]);
+  const measurements = entries.map((entry): Measurement => ({
+    workload, mode: entry.mode, target: entry.name, warmup: null, runs: [], skipped: null, ...(entry.beside ? { beside: entry.beside } : {}),
+  }));
+  const started: Array<{ target: Target; measurement: Measurement } | null> = [];
   try {
-    const label = `${workload.kind}-${mode.label.replace(/[^a-z0-9]+/gi, '')}`;
-    await withTarget(name, { profileDir: options.profileDir, profileLabel: label }, async (target) => {
-      for (let i = 0; i <= runs; i++) {
-        if (stopping) return;
-        const result = await measureRun(i === 0 ? 'warm-up' : `run ${i}`, target, batchesOf(variants[i]!), mode.concurrency, options.quietWaitMs);
-        if (i === 0) measurement.warmup = result;
-        else measurement.runs.push(result);
-        const failed = result.failures ? `, ${result.failures} FAILED (${result.firstError})` : '';
-        const noisy = result.quietWaitMs === null ? ' (the machine did not go quiet before it)' : '';
-        log(
-          `  ${name} ${workload.kind} ${mode.label} ${i === 0 ? 'warm-up (excluded)' : result.label}: ` +
-            `${result.instancesPerSecond.toPrecision(3)} inst/s, ${result.megabytesPerSecond.toFixed(1)} MB/s, ` +
-            `p50 ${result.p50Ms.toFixed(0)} ms, p95 ${result.p95Ms.toFixed(0)} ms, others' CPU ${((result.otherCpuMs ?? Number.NaN) / 1000).toFixed(1)} s${noisy}${failed}`,
-        );
+    for (const [index, entry] of entries.entries()) {
+      const measurement = measurements[index]!;
+      try {
+        const label = `${workload.kind}-${entry.mode.label.replace(/[^a-z0-9]+/gi, '')}`;
+        const target = await startTarget(entry.name, entry.name === 'ours' ? { profileDir: options.profileDir, profileLabel: label } : {});
+        cleanups.add(target.stop);
+        started.push({ target, measurement });
+      } catch (error) {
+        if (stopping) throw error;
+        measurement.skipped = `failed: ${(error as Error).message.split('\n')[0]}`;
+        log(`  ${entry.name} ${workload.kind} ${entry.mode.label}: ${measurement.skipped}`);
+        started.push(null);
       }
-    });
+    }
+    for (let i = 0; i <= options.runs; i++) {
+      const turn = i % 2 === 0 ? started : [...started].reverse();
+      for (const running of turn) {
+        if (stopping) return measurements;
+        if (!running || running.measurement.skipped) continue;
+        await runOnce(running.target, running.measurement, variants[i]!, i, options);
+      }
+    }
+  } finally {
+    for (const running of started) {
+      if (!running) continue;
+      cleanups.delete(running.target.stop);
+      await running.target.stop();
+    }
+  }
+  return measurements;
+}
+
+async function runOnce(target: Target, measurement: Measurement, variant: Workload, i: number, options: Options): Promise<void> {
+  const { mode, workload, target: name } = measurement;
+  const batches = mode.perFile ? variant.files.map((f) => [f]) : [variant.files];
+  try {
+    const result = await measureRun(i === 0 ? 'warm-up' : `run ${i}`, target, batches, mode.concurrency, options.quietWaitMs);
+    if (i === 0) measurement.warmup = result;
+    else measurement.runs.push(result);
+    const failed = result.failures ? `, ${result.failures} FAILED (${result.firstError})` : '';
+    const noisy = result.quietWaitMs === null ? ' (the machine did not go quiet before it)' : '';
+    log(
+      `  ${name} ${workload.kind} ${mode.label} ${i === 0 ? 'warm-up (excluded)' : result.label}: ` +
+        `${result.instancesPerSecond.toPrecision(3)} inst/s, ${result.megabytesPerSecond.toFixed(1)} MB/s, ` +
+        `p50 ${result.p50Ms.toFixed(0)} ms, p95 ${result.p95Ms.toFixed(0)} ms, others' CPU ${((result.otherCpuMs ?? Number.NaN) / 1000).toFixed(1)} s${noisy}${failed}`,
+    );
   } catch (error) {
     if (stopping) throw error;
     measurement.skipped = `failed: ${(error as Error).message.split('\n')[0]}`;
     log(`  ${name} ${workload.kind} ${mode.label}: ${measurement.skipped}`);
   }
-  return measurement;
 }
 
 function goalsFor(kind: WorkloadKind, mode: Mode): Goal[] {
   const faster = (factor: number): Goal => ({
     text: `≥ ${factor}x Orthanc c=8`,
-    check: (ours, orthanc) => (orthanc ? ours.instancesPerSecond >= factor * orthanc.instancesPerSecond : null),
+    check: (_ours, ratio) => (ratio === null ? null : ratio >= factor),
   });
   const rss: Goal = {
     text: 'each service < 150 MB RSS',
@@ -198,11 +232,10 @@ function goalsFor(kind: WorkloadKind, mode: Mode): Goal[] {
 }
 
 function summarise(workload: Workload, measurements: Measurement[], orthancMissing: string | null): SummaryLine[] {
-  const find = (target: TargetName, label: string): Measurement | undefined => measurements.find((m) => m.target === target && m.mode.label === label);
+  // Each mode's own loop: Orthanc at c=8 beside our study in one request counts for that mode only.
+  const find = (target: TargetName, label: string): Measurement | undefined => measurements.find((m) => m.target === target && (m.beside ?? m.mode.label) === label);
   return MODES[workload.kind].map((mode) => {
-    // A study in one request has no Orthanc equivalent: it is compared with Orthanc's best, c=8.
-    const orthancMode = mode.perFile ? mode.label : 'c=8';
-    const orthanc = find('orthanc', orthancMode);
+    const orthanc = find('orthanc', mode.label);
     const ours = find('ours', mode.label);
     const baseline = find('baseline', mode.label);
     return {
@@ -210,7 +243,8 @@ function summarise(workload: Workload, measurements: Measurement[], orthancMissi
       modeLabel: mode.label,
       ours: ours ? medianOf(ours) : null,
       orthanc: orthanc ? medianOf(orthanc) : null,
-      orthancLabel: orthancMode === mode.label ? '' : ` (${orthancMode})`,
+      ratio: ours && orthanc ? pairedRatio(ours, orthanc) : null,
+      orthancLabel: orthanc && orthanc.mode.label !== mode.label ? ` (${orthanc.mode.label})` : '',
       orthancMissing: orthanc?.skipped ?? orthancMissing,
       baseline: baseline ? medianOf(baseline) : null,
       goals: goalsFor(workload.kind, mode),
@@ -231,6 +265,8 @@ function describeMachine(options: Options): string[] {
   return [
     `dsv bench: ${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     `${options.quick ? 'QUICK (reduced workloads), ' : ''}${options.runs} timed run(s) per measurement, each after 1 warm-up run that is EXCLUDED from the medians;`,
+    '  the targets compared in a mode are started together and run in turns (ours, Orthanc, baseline, then the reverse order),',
+    '  the others idle meanwhile, so that the machine\'s changes of speed fall on all of them alike;',
     '  every run (the warm-up too) sends its own copy of the workload (other seed: other UIDs and bytes), since re-sent files',
     '  are answered without being stored (our duplicateOf, Orthanc\'s AlreadyStored); an answer of either kind counts as failed.',
     'Timing: from just before the first request starts to the last answer. Our gateway is asked ?wait=true, so it answers when',
@@ -281,21 +317,21 @@ async function main(): Promise<number> {
     log(`\n${describeWorkload(variants)}`);
     const measurements: Measurement[] = [];
     for (const mode of MODES[kind]) {
-      const targets: TargetName[] = ['ours'];
-      if (mode.perFile && !orthancMissing) targets.push('orthanc');
-      if (options.baseline) targets.push('baseline');
-      for (const name of targets) {
-        if (stopping) return 130;
-        measurements.push(await measure(variants, mode, name, options));
-      }
-      if (mode.perFile && orthancMissing) measurements.push({ workload, mode, target: 'orthanc', warmup: null, runs: [], skipped: orthancMissing });
+      if (stopping) return 130;
+      const entries: Entry[] = [{ name: 'ours', mode }];
+      // A study in one request has no Orthanc equivalent: it is compared with Orthanc's best, c=8.
+      const orthancMode = mode.perFile ? mode : { ...BESIDE_ONE_REQUEST, label: `${BESIDE_ONE_REQUEST.label} beside ${mode.label}` };
+      if (!orthancMissing) entries.push({ name: 'orthanc', mode: orthancMode, ...(mode.perFile ? {} : { beside: mode.label }) });
+      if (options.baseline) entries.push({ name: 'baseline', mode });
+      measurements.push(...(await measureTogether(variants, entries, options)));
+      if (orthancMissing) measurements.push({ workload, mode: orthancMode, target: 'orthanc', warmup: null, runs: [], skipped: orthancMissing, ...(mode.perFile ? {} : { beside: mode.label }) });
     }
     sections.push(formatWorkloadSection(variants, measurements));
     all.push(...measurements);
     summary.push(...summarise(workload, measurements, orthancMissing));
   }
   log(`\n${sections.join('\n\n')}`);
-  log('\nSummary: medians of the timed runs (peak RSS: the largest of the runs); ratio = ours / Orthanc inst/s');
+  log('\nSummary: medians of the timed runs (peak RSS: the largest of the runs); ratio = ours / Orthanc inst/s, the median of the ratios of runs taken in the same turn');
   log(formatSummary(summary));
   if (options.jsonFile) {
     const runs = all.map(({ workload, ...m }) => ({ workload: { kind: workload.kind, title: workload.title, files: workload.files.length, bytes: workload.totalBytes }, ...m }));
