@@ -23,8 +23,8 @@ const FIRST_SLOTS = 1024;
  * It grows with every instance the archive takes, so an instance costs what it must and little more:
  * its UID (the key) and a slot number in a Map, then per slot the holder as a number, the sha256 as 32
  * bytes and the transfer syntax as a number, in columns (typed arrays). Study ids and transfer syntaxes
- * are kept once each. Only studies that may still be released keep the list of their UIDs. About 150
- * bytes per instance, where an object per instance with hex strings took ~360.
+ * are kept once each. Only studies that may still be released keep the list of their UIDs. 155 bytes per
+ * instance on the heap, where an object per instance with hex strings took 280 (200,000 instances).
  */
 export class InstanceIndex {
   private readonly slots = new Map<string, number>();

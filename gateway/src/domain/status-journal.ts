@@ -102,10 +102,10 @@ function* journalLines(fd: number): Generator<{ line: Buffer; offset: number; co
  *
  * In memory it keeps only where each id's latest line is (and its state), so a gateway that has taken a
  * million uploads does not hold a million statuses: `read` parses one back when asked. Rewritten whole
- * (compacted, one line per id) at start-up, before anything is served, and when it has grown past
- * `minRollBytes` and twice its last rewrite. That second rewrite runs beside the appends, a slice at a
- * time (compactInSlices), because a history of 100,000 statuses (~250 MB) held the event loop for 1.3 s
- * when it was copied in one go. Either copies each latest line as it is, without parsing it.
+ * (compacted, one line per id) once it has grown past `minRollBytes` and twice its latest lines: found so
+ * at start-up, before anything is served; while running, beside the appends, a slice at a time
+ * (compactInSlices), because a history of 100,000 statuses (~250 MB) held the event loop for 1.3 s when
+ * it was copied in one go. Either copies each latest line as it is, without parsing it.
  */
 export class StatusJournal {
   private fd: number | null = null;
@@ -168,7 +168,7 @@ export class StatusJournal {
     } finally {
       if (old !== null && !kept) closeSync(old);
     }
-    // What the rewrite now holds: files of the old layout and temporary files a crash left.
+    // Files of the old layout, now in the journal, and temporary files a crash left.
     for (const name of readdirSync(this.dir)) {
       if (name !== JOURNAL_FILE && (name.endsWith('.json') || name.endsWith('.tmp'))) rmSync(path.join(this.dir, name), { force: true });
     }
@@ -319,6 +319,7 @@ export class StatusJournal {
       throw error;
     }
     this.switchTo(copy, this.sorted);
+    syncFolder(this.dir);
   }
 
   /**
@@ -341,6 +342,7 @@ export class StatusJournal {
       throw error;
     }
     this.switchTo(copy, sorted);
+    syncFolder(this.dir);
   }
 
   /** Appends go to the committed copy from now; a flush still running on the old descriptor ends on its own. */
@@ -400,16 +402,13 @@ class JournalCopy {
     this.size += bytes.length;
   }
 
-  /** Flushed, renamed over the journal, the folder flushed: the copy is the journal. */
+  /**
+   * Flushed and renamed over the journal: from then on the copy is the journal, so the caller switches to
+   * it before flushing the folder (syncFolder), whose failure must not leave appends going to the old file.
+   */
   commit(): void {
     fsyncSync(this.fd);
     renameSync(this.temporary, this.target);
-    const folder = openSync(path.dirname(this.target), 'r');
-    try {
-      fsyncSync(folder);
-    } finally {
-      closeSync(folder);
-    }
   }
 
   abandon(): void {
@@ -419,6 +418,16 @@ class JournalCopy {
 }
 
 const NEWLINE = Buffer.from('\n');
+
+/** The folder flushed: a rename in it is durable once this returns. */
+function syncFolder(dir: string): void {
+  const folder = openSync(dir, 'r');
+  try {
+    fsyncSync(folder);
+  } finally {
+    closeSync(folder);
+  }
+}
 
 /** The first position in ascending `sorted` whose id is above `id`. */
 function positionAbove(sorted: readonly string[], id: string): number {

@@ -9,14 +9,19 @@ import { StatusStore, type StatusStoreOptions } from '../../src/domain/status-st
 import type { StudyStatus } from '../../src/domain/study-status.ts';
 import { newStatus } from '../study-status.ts';
 
-const calls = vi.hoisted(() => ({ fdatasync: 0 }));
+const calls = vi.hoisted(() => ({ fdatasync: 0, failFolderFlush: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
   const fdatasync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
     calls.fdatasync += 1;
     actual.fdatasync(fd, callback);
   }) as typeof actual.fdatasync;
-  return { ...actual, fdatasync, default: { ...actual, fdatasync } };
+  // A folder whose flush fails (an I/O error of the disk), when a test asks for it.
+  const fsyncSync = ((fd: number) => {
+    if (calls.failFolderFlush && actual.fstatSync(fd).isDirectory()) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    actual.fsyncSync(fd);
+  }) as typeof actual.fsyncSync;
+  return { ...actual, fdatasync, fsyncSync, default: { ...actual, fdatasync, fsyncSync } };
 });
 
 const logger = createLogger('gateway', 'silent');
@@ -330,6 +335,26 @@ describe('StatusStore on its journal', () => {
       expect(readdirSync(dir)).toEqual([JOURNAL_FILE]);
       const again = await open();
       expect(again.page({ limit: 10_000 }).statuses.map((s) => s.id)).toEqual([...ids].sort());
+    });
+
+    it('then when the folder cannot be flushed after the copy was renamed over the journal, the statuses appended after it still go into the journal', async () => {
+      const store = await open({ minRollBytes: MIN_ROLL });
+      calls.failFolderFlush = true;
+      let ids: string[];
+      try {
+        const filled = await fillUntilCompaction(store);
+        ids = filled.ids;
+        await filled.last;
+        await store.compacted();
+      } finally {
+        calls.failFolderFlush = false;
+      }
+      const after = newStudyId();
+      await store.create(padded(after));
+      store.close();
+      const again = await open();
+      expect(again.get(after)?.state).toBe('stored');
+      expect(again.page({ limit: 10_000 }).statuses).toHaveLength(ids.length + 1);
     });
 
     it('then a compaction that fails is logged, the statuses go on into the journal as it is, and none is lost', async () => {
