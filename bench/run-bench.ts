@@ -52,7 +52,6 @@ const BESIDE_ONE_REQUEST: Mode = { label: 'c=8', concurrency: 8, perFile: true }
 
 const RSS_LIMIT = 150 * 1_000_000;
 
-
 interface Options {
   runs: number;
   quick: boolean;
