@@ -165,7 +165,8 @@ async function measureTogether(variants: Workload[], entries: Entry[], options: 
       const measurement = measurements[index]!;
       try {
         const label = `${workload.kind}-${entry.mode.label.replace(/[^a-z0-9]+/gi, '')}`;
-        const target = await startTarget(entry.name, entry.name === 'ours' ? { profileDir: options.profileDir, profileLabel: label } : {});
+        // Profiles are of our services only (startTarget passes the options to them alone).
+        const target = await startTarget(entry.name, { profileDir: options.profileDir, profileLabel: label });
         cleanups.add(target.stop);
         started.push({ target, measurement });
       } catch (error) {

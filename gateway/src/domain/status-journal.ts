@@ -148,11 +148,11 @@ export class StatusJournal {
         }
       };
       if (readOnly) {
-        for (const { line } of lines()) visit(JSON.parse(line.toString('utf8')) as StudyStatus);
+        for (const { line } of lines()) visit(parseStatus(line));
         return;
       }
-      if (old !== null && legacy.size === 0 && end <= Math.max(this.minRollBytes, 2 * live)) {
-        for (const { line } of lines()) visit(JSON.parse(line.toString('utf8')) as StudyStatus);
+      if (old !== null && legacy.size === 0 && !this.outgrown(end, live)) {
+        for (const { line } of lines()) visit(parseStatus(line));
         // A cut-short append is dropped here; the next append lands where it began.
         ftruncateSync(old, end);
         this.fd = old;
@@ -163,7 +163,7 @@ export class StatusJournal {
         this.rounds = new FlushRounds(() => fdatasyncFd(old));
         kept = true;
       } else {
-        this.rewrite(lines(), (line) => visit(JSON.parse(line.toString('utf8')) as StudyStatus));
+        this.rewrite(lines(), (line) => visit(parseStatus(line)));
       }
     } finally {
       if (old !== null && !kept) closeSync(old);
@@ -193,8 +193,16 @@ export class StatusJournal {
     this.entries.set(status.id, { offset: this.size, length: line.length - 1, state: status.state });
     this.size += line.length;
     this.compaction?.appended.add(status.id);
-    if (this.compaction === null && this.size > Math.max(this.minRollBytes, 2 * this.rewrittenSize)) this.startCompaction();
+    if (this.compaction === null && this.outgrown(this.size, this.rewrittenSize)) this.startCompaction();
     return this.rounds!.request();
+  }
+
+  /**
+   * Whether a journal of `size` bytes whose latest lines take `latest` is worth rewriting: past
+   * `minRollBytes` and more than half superseded lines. The same rule at start-up and while appending.
+   */
+  private outgrown(size: number, latest: number): boolean {
+    return size > Math.max(this.minRollBytes, 2 * latest);
   }
 
   /** Resolves once no compaction is under way (tests; a compaction cut short by `close` ends too). */
@@ -205,7 +213,7 @@ export class StatusJournal {
   /** The latest persisted status of `id`, parsed from its line; undefined for an id never appended. */
   read(id: string): StudyStatus | undefined {
     const entry = this.entries.get(id);
-    return entry && (JSON.parse(readEntry(this.openFd(), entry).toString('utf8')) as StudyStatus);
+    return entry && parseStatus(readEntry(this.openFd(), entry));
   }
 
   /** The state of `id`'s latest persisted status. */
@@ -249,7 +257,7 @@ export class StatusJournal {
       end = offset + line.length + 1;
       if (line.length === 0) continue;
       try {
-        const { id, state } = JSON.parse(line.toString('utf8')) as StudyStatus;
+        const { id, state } = parseStatus(line);
         if (typeof id !== 'string' || !isStudyId(id)) throw new Error('not a status');
         found.set(id, { offset, length: line.length, state });
       } catch {
@@ -319,7 +327,6 @@ export class StatusJournal {
       throw error;
     }
     this.switchTo(copy, this.sorted);
-    syncFolder(this.dir);
   }
 
   /**
@@ -342,10 +349,13 @@ export class StatusJournal {
       throw error;
     }
     this.switchTo(copy, sorted);
-    syncFolder(this.dir);
   }
 
-  /** Appends go to the committed copy from now; a flush still running on the old descriptor ends on its own. */
+  /**
+   * Appends go to the committed copy from now, then the folder is flushed (the rename durable); a failure
+   * of that flush leaves the appends going to the journal all the same. A flush still running on the old
+   * descriptor ends on its own.
+   */
   private switchTo(copy: JournalCopy, sorted: string[]): void {
     const previous = this.fd;
     const previousRounds = this.rounds;
@@ -357,6 +367,7 @@ export class StatusJournal {
     this.sorted = sorted;
     this.rounds = new FlushRounds(() => fdatasyncFd(fd));
     if (previous !== null) void (previousRounds?.settled() ?? Promise.resolve()).then(() => closeSync(previous));
+    syncFolder(this.dir);
   }
 }
 
@@ -404,7 +415,7 @@ class JournalCopy {
 
   /**
    * Flushed and renamed over the journal: from then on the copy is the journal, so the caller switches to
-   * it before flushing the folder (syncFolder), whose failure must not leave appends going to the old file.
+   * it before flushing the folder (switchTo), whose failure must not leave appends going to the old file.
    */
   commit(): void {
     fsyncSync(this.fd);
@@ -439,6 +450,10 @@ function positionAbove(sorted: readonly string[], id: string): number {
     else high = mid;
   }
   return low;
+}
+
+function parseStatus(line: Buffer): StudyStatus {
+  return JSON.parse(line.toString('utf8')) as StudyStatus;
 }
 
 /** The bytes of the journal from `start` to `end`. */
