@@ -77,6 +77,8 @@ async function bundleAndWrite(): Promise<Metafile> {
     outdir: DIST_DIR,
     outExtension: { '.js': '.mjs' },
     bundle: true,
+    // A native addon: loaded from node_modules at run time.
+    external: ['better-sqlite3'],
     platform: 'node',
     format: 'esm',
     target: 'node20',

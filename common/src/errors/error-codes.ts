@@ -25,6 +25,7 @@ export const ErrorCodes = {
   STUDY_ALREADY_EXISTS: { status: 409, message: 'A different study is already stored under that id' },
   STUDY_NOT_RETRYABLE: { status: 409, message: 'Only a failed study can be run again' },
   INSTANCE_CONFLICT: { status: 409, message: 'An instance of the study is already stored with other content under the same SOP Instance UID' },
+  INCONSISTENT_PATIENT: { status: 422, message: 'The stored study with this StudyInstanceUID belongs to another patient (PatientID)' },
   INSTANCE_NOT_FOUND: { status: 404, message: 'The study holds no file with that SOP Instance UID or stored name' },
   METADATA_NOT_FOUND: { status: 404, message: 'The study has no metadata.json: none of its files could be read as DICOM' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range lies outside the file' },

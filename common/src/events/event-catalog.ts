@@ -19,6 +19,8 @@ export interface EventPayloads {
   'study.retried': { trigger: 'retry' | 'reupload'; previousCode: string | null; attempt: number };
   /** An unfinished study taken up again when the gateway starts (after a stop or a crash). */
   'study.resumed': { previousState: string };
+  /** No delivery reached the study for stableAfterSeconds: its study-level checks ran, its documents are whole. */
+  'study.stable': { studyInstanceUid: string; instances: number; series: number; errors: number; warnings: number };
   /** A stored study's fhir.json accepted by the FHIR server (fhir.forwardUrl), in the background. */
   'fhir.forwarded': { attempts: number; httpStatus: number; durationMs: number };
   /** Every attempt failed: the bundle is kept in the outbox (when it could be written) for `npm run fhir:replay`. */
@@ -39,6 +41,7 @@ export const EventTypes = [
   'study.failed',
   'study.retried',
   'study.resumed',
+  'study.stable',
   'fhir.forwarded',
   'fhir.forward_failed',
 ] as const satisfies readonly EventType[];
@@ -56,6 +59,7 @@ export const EventOwners: { readonly [T in EventType]: ServiceName } = {
   'study.failed': 'gateway',
   'study.retried': 'gateway',
   'study.resumed': 'gateway',
+  'study.stable': 'gateway',
   'fhir.forwarded': 'descriptor',
   'fhir.forward_failed': 'descriptor',
 };
@@ -73,6 +77,10 @@ export const EventDocs: { readonly [T in EventType]: { meaning: string; data: re
   'study.failed': { meaning: 'The pipeline could not finish; the staged files are kept for a retry', data: ['code', 'httpStatus', 'durationMs', 'reason'] },
   'study.retried': { meaning: 'A failed study runs again (POST /studies/<id>/retry, npm run replay, or an identical re-upload)', data: ['trigger', 'previousCode', 'attempt'] },
   'study.resumed': { meaning: 'An unfinished study is taken up again when the gateway starts', data: ['previousState'] },
+  'study.stable': {
+    meaning: 'No delivery reached the DICOM study for stableAfterSeconds: its study-level checks ran, metadata.dicom.json and fhir.json are written',
+    data: ['studyInstanceUid', 'instances', 'series', 'errors', 'warnings'],
+  },
   'fhir.forwarded': { meaning: "The study's fhir.json was accepted by the configured FHIR server", data: ['attempts', 'httpStatus', 'durationMs'] },
   'fhir.forward_failed': { meaning: 'Forwarding fhir.json failed after every attempt; the bundle waits in the outbox', data: ['attempts', 'httpStatus', 'reason', 'outbox'] },
 };
