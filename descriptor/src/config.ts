@@ -12,8 +12,14 @@ export const DescriptorConfigSchema = z
     port: port.describe('Port to listen on (0 picks a free one)'),
     internalToken,
     logLevel,
-    studiesDir: directory.describe('Valid studies: <studiesDir>/<id>/, each published by one folder rename'),
-    rejectedDir: directory.describe('Rejected uploads, kept so that nothing sent is lost: <rejectedDir>/<id>/'),
+    studiesDir: directory.describe('DICOM studies: <studiesDir>/<StudyInstanceUID>/, each holding the instances of every delivery that brought them'),
+    rejectedDir: directory.describe('Rejected deliveries, kept so that nothing sent is lost: <rejectedDir>/<delivery id>/'),
+    dataDir: directory.describe('The catalogue: <dataDir>/descriptor.db (SQLite); npm run reindex rebuilds it from studiesDir and rejectedDir'),
+    storage: z.strictObject({
+      onReencoded: z
+        .enum(['keep-first', 'refuse'])
+        .describe('An instance stored before in another transfer syntax: keep-first keeps the stored version and warns (sop-instance-reencoded); refuse treats it as a conflict (409 INSTANCE_CONFLICT)'),
+    }),
     stagingDir: z
       .string()
       .transform((dir) => (dir === '' ? '' : path.resolve(dir)))
@@ -30,7 +36,7 @@ export const DescriptorConfigSchema = z
     fhir: z.strictObject({
       forwardUrl: z
         .union([z.literal(''), url])
-        .describe('FHIR server base URL that the fhir.json of every stored study is POSTed to, as a transaction, after the answer; empty: no forwarding'),
+        .describe('FHIR server base URL that the fhir.json of every study is POSTed to, as a transaction, when it becomes stable (the ImagingStudy as a conditional update); empty: no forwarding'),
       authHeader: z.string().describe('Authorization header value sent with each bundle, e.g. "Bearer <token>"; empty: none'),
       timeoutMs: z.number().int().positive().describe('How long one POST of a bundle may take'),
       retry: z.strictObject({
@@ -54,6 +60,7 @@ export const DescriptorEnv: readonly EnvBinding[] = [
   { env: 'INTERNAL_TOKEN', key: 'internalToken', type: 'string' },
   { env: 'STUDIES_DIR', key: 'studiesDir', type: 'string' },
   { env: 'REJECTED_DIR', key: 'rejectedDir', type: 'string' },
+  { env: 'DATA_DIR', key: 'dataDir', type: 'string' },
   { env: 'OUTBOX_DIR', key: 'outboxDir', type: 'string' },
   { env: 'STAGING_DIR', key: 'stagingDir', type: 'string' },
   { env: 'FHIR_FORWARD_URL', key: 'fhir.forwardUrl', type: 'string' },

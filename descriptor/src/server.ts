@@ -1,9 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { createEventBus, createLogger, listen, type EventType, type Logger } from '@dsv/common';
-import { createApp } from './app.ts';
+import { createApp, openArchive } from './app.ts';
 import type { DescriptorConfig } from './config.ts';
 import { clearIncoming } from './domain/study-folder.ts';
-import { StudyIndex } from './domain/study-index.ts';
 
 export interface RunningDescriptor {
   url: string;
@@ -15,7 +14,8 @@ const OWN_EVENTS: readonly EventType[] = ['metadata.extracted', 'storage.complet
 
 /**
  * Prepares the two folders, removes what a crash left half-assembled in their `.incoming/` (it was never
- * visible as a study), indexes the studies they hold, then listens.
+ * part of a study), opens the catalogue, rewrites the documents of studies a crash left behind it, then
+ * listens.
  */
 export async function startDescriptor(config: DescriptorConfig, options: { logger?: Logger } = {}): Promise<RunningDescriptor> {
   const logger = options.logger ?? createLogger('descriptor', config.logLevel);
@@ -24,9 +24,9 @@ export async function startDescriptor(config: DescriptorConfig, options: { logge
     await clearIncoming(dir);
   }
   const events = createEventBus(logger, OWN_EVENTS);
-  // The folders are the truth: whatever they hold now, copied in or restored, is what GET /studies lists.
-  const index = await StudyIndex.build(config, logger);
-  const server = await listen(createApp({ config, logger, events, index }), {
+  const { catalogue, documents } = openArchive(config, logger);
+  await documents.repair();
+  const server = await listen(createApp({ config, logger, events, catalogue, documents }), {
     host: config.host,
     port: config.port,
     requestTimeoutMs: config.http.requestTimeoutMs,
@@ -34,5 +34,12 @@ export async function startDescriptor(config: DescriptorConfig, options: { logge
     shutdownTimeoutMs: config.http.shutdownTimeoutMs,
   });
   logger.info({ url: server.url }, 'listening');
-  return { url: server.url, port: server.port, close: () => server.close() };
+  return {
+    url: server.url,
+    port: server.port,
+    close: async () => {
+      await server.close();
+      catalogue.close();
+    },
+  };
 }

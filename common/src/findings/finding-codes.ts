@@ -58,8 +58,10 @@ export const FindingCodes = {
   'duplicate-instance-number': code('structure', 'warning', 'Two files of one series have the same Instance Number', ''),
   'instance-number-gap': code('structure', 'warning', 'The Instance Numbers of a series skip values: files may be missing', 'instances 1-9 and 11-20'),
   'uneven-slice-spacing': code('structure', 'warning', 'The slices of a series are not evenly spaced along their normal: a slice may be missing', 'spacing 2.5 mm except one 5.0 mm step'),
-  'sop-instance-conflict': code('structure', 'error', 'A file has the SOP Instance UID of an instance another study stored, in the same transfer syntax but with other bytes: a second version of one object (found by the gateway; 409 INSTANCE_CONFLICT)', 'a corrected image re-sent under its old SOP Instance UID'),
-  'sop-instance-reencoded': code('structure', 'warning', 'A file has the SOP Instance UID of an instance another study stored in another transfer syntax: the same object encoded otherwise (found by the gateway; the status names the other study)', 'an image sent again after lossless recompression'),
+  'sop-instance-conflict': code('structure', 'error', 'A file has the SOP Instance UID of an instance the archive already stores, in the same transfer syntax but with other bytes: a second version of one object (found when the delivery joins its study; 409 INSTANCE_CONFLICT)', 'a corrected image re-sent under its old SOP Instance UID'),
+  'sop-instance-reencoded': code('structure', 'warning', 'A file has the SOP Instance UID of an instance the archive already stores in another transfer syntax: the same object encoded otherwise; the stored version is kept (storage.onReencoded)', 'an image sent again after lossless recompression'),
+  'study-patient-mismatch': code('structure', 'error', 'The delivery names another PatientID than the stored study with its StudyInstanceUID (PS3.3 §A.1.2.2: a study belongs to one patient; 422 INCONSISTENT_PATIENT)', 'a study re-sent after the patient was merged'),
+  'study-patient-details-differ': code('structure', 'warning', "The delivery's PatientName or PatientBirthDate differs from the stored study's; the stored ones are kept", 'a name corrected at the modality'),
 } as const satisfies Record<string, FindingCodeInfo>;
 
 export type FindingCode = keyof typeof FindingCodes;

@@ -17,8 +17,9 @@ const GENDER: Record<string, Patient['gender']> = { M: 'male', F: 'female', O: '
 
 /**
  * fhir.json: a FHIR R4 transaction Bundle with the study's Patient and ImagingStudy, built from
- * metadata.json. Both entries are conditional creates, so a bundle sent twice (a retry, a replay) creates
- * nothing twice: the study by its StudyInstanceUID, the patient by its PatientID. The fullUrls are
+ * metadata.json. The patient is a conditional create (by its PatientID) and the study a conditional update
+ * (by its StudyInstanceUID), so a bundle sent twice (a retry, a replay, a study that grew) creates nothing
+ * twice. The fullUrls are
  * name-based UUIDs of the study id, so the same study always gives the same bundle.
  */
 export function buildFhirBundle(metadata: StudyMetadata): Bundle<Patient | ImagingStudy> {
@@ -34,7 +35,11 @@ export function buildFhirBundle(metadata: StudyMetadata): Bundle<Patient | Imagi
   const study: BundleEntry<ImagingStudy> = {
     fullUrl: studyUrl,
     resource: buildImagingStudy(metadata, patientUrl),
-    request: { method: 'POST', url: 'ImagingStudy', ...(studyUid ? { ifNoneExist: `identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${studyUid}`)}` } : {}) },
+    // A conditional update (FHIR R4 §3.1.0.7.1): a study that grew since it was last sent replaces its
+    // ImagingStudy instead of being created a second time, or ignored as an existing one.
+    request: studyUid
+      ? { method: 'PUT', url: `ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${studyUid}`)}` }
+      : { method: 'POST', url: 'ImagingStudy' },
   };
   return { resourceType: 'Bundle', type: 'transaction', timestamp: metadata.createdAt, entry: [patient, study] };
 }

@@ -1,27 +1,34 @@
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type LifecycleEvent } from '@dsv/common';
+import { AppError, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type LifecycleEvent, type Refusal } from '@dsv/common';
 import type { Request } from 'express';
+import { joinDelivery } from '../archive/join-delivery.ts';
+import type { KeyedLock } from '../archive/keyed-lock.ts';
+import type { StudyDocuments } from '../archive/study-documents.ts';
 import type { DescriptorConfig } from '../config.ts';
+import type { Catalogue } from '../data/catalogue.ts';
 import { composeStudy, describeFile, type DescribedFile, type HeaderDescription } from './compose-study.ts';
 import { DicomJsonSpool } from './dicom-json-spool.ts';
-import { storedPath } from './plan-layout.ts';
-import { readStoredStudy, type StoredEntry } from './read-stored-study.ts';
+import { formatValidationLog } from './format-validation-log.ts';
+import { receivedPath } from './plan-layout.ts';
+import type { StoredEntry } from './read-stored-study.ts';
 import { entryFromMetadata } from './read-study-entry.ts';
 import { linkStagedStudy } from './link-staged-study.ts';
 import type { PreparedFiles } from './prepared-files.ts';
 import type { ReceivedFile } from './receive-file.ts';
 import { receiveStudy, type ReceivedStudy, type ReceiveStudyOptions } from './receive-study.ts';
-import type { StudyIndex } from './study-index.ts';
 import { storeStudy } from './store-study.ts';
-import { displayPath, findStudy, rootFor, StudyLayout, type Disposition } from './study-folder.ts';
+import { createIncomingDir, displayPath, StudyLayout, type Disposition } from './study-folder.ts';
 
 export interface DescribeDeps {
-  config: Pick<DescriptorConfig, 'studiesDir' | 'rejectedDir' | 'limits' | 'stagingDir'>;
+  config: Pick<DescriptorConfig, 'studiesDir' | 'rejectedDir' | 'limits' | 'stagingDir' | 'storage'>;
   events: EventBus;
   now?: () => Date;
-  /** Told of every study this service publishes (GET /studies). */
-  index?: Pick<StudyIndex, 'record'>;
+  /** The studies and deliveries this service keeps (patients, studies, series, instances). */
+  catalogue: Catalogue;
+  documents: StudyDocuments;
+  locks: KeyedLock;
   /** Staged files described ahead of their study's call (POST /v1/studies/prepare). */
   prepared: PreparedFiles<HeaderDescription>;
 }
@@ -57,36 +64,83 @@ type Receive = (options: ReceiveStudyOptions, describe: DescribeReceived) => Pro
 async function describeReceived(context: EventContext, deps: DescribeDeps, receive: Receive): Promise<DescribeResult> {
   const { studyId } = context;
   const { config } = deps;
-  const existing = await findStudy(config, studyId);
+  const recorded = deps.catalogue.delivery(studyId);
   let sectionsRead = false;
   const spool = new DicomJsonSpool();
   try {
     const describeOne: DescribeReceived = async (file, request, tempDir) => {
-      const { described, dicomJson } = describeFile(file, {
-        withSections: !sectionsRead,
-        storedPath: request.disposition === 'stored' ? (uid) => storedPath(request.files.length, uid) : null,
-      });
+      const { described, dicomJson } = describeFile(file, { withSections: !sectionsRead, storedPath: request.disposition === 'rejected' ? null : () => null });
       sectionsRead ||= described.sections !== null;
       if (dicomJson) await spool.add(file.file, dicomJson, tempDir);
       return described;
     };
-    const received = await receive({ studyId, roots: config, limits: config.limits, existing: existing?.disposition ?? null }, describeOne);
-    const { request, sizes } = received;
-    if (existing || received.tempDir === null) return await answerStored(request, sizes, context, deps);
-    return await publishStudy(request, sizes, received.tempDir, received.files, spool, context, deps);
+    const received = await receive({ studyId, roots: config, limits: config.limits, existing: recorded?.disposition ?? null }, describeOne);
+    const { request } = received;
+    if (recorded || received.tempDir === null) return answerRecorded(context, deps);
+    try {
+      if (request.disposition === 'rejected') return await publishRejected(request, received.tempDir, received.files, spool, context, deps, null);
+      const outcome = await joinDelivery(request, received.tempDir, received.files, context, { ...deps, studiesDir: config.studiesDir, onReencoded: config.storage.onReencoded, now: deps.now ?? (() => new Date()) });
+      if ('refused' in outcome) {
+        const { findings, refusal } = outcome.refused;
+        const report = { ...request.report, valid: false, errors: [...request.report.errors, ...findings] };
+        const refused = { ...request, disposition: 'rejected' as const, report };
+        const rejectedDir = await moveToRejected(received.tempDir, request, config.rejectedDir, studyId);
+        return await publishRejected(refused, rejectedDir, received.files, spool, context, deps, refusal);
+      }
+      const result = outcome.joined;
+      result.events = publishJoined(deps.events, context, result);
+      return result;
+    } finally {
+      await rm(received.tempDir, { recursive: true, force: true });
+    }
   } finally {
     await spool.close();
   }
 }
 
-async function publishStudy(
+/** metadata.extracted and storage.completed of a delivery that joined its study. */
+function publishJoined(events: EventBus, context: EventContext, result: DescribeResult): LifecycleEvent[] {
+  const { study } = result;
+  const bytes = result.files.originals.reduce((sum, file) => sum + file.sizeBytes, 0);
+  return [
+    events.publish('metadata.extracted', context, { instances: study?.numberOfInstances ?? 0, series: study?.numberOfSeries ?? 0, studyInstanceUid: study?.StudyInstanceUID ?? null }),
+    events.publish('storage.completed', context, { disposition: 'stored', files: result.files.originals.length, bytes, alreadyStored: false }),
+  ];
+}
+
+/**
+ * A refused delivery's files were received for its study (original.dcm or originals/<name>): they move
+ * into a fresh assembly folder under rejected/, at the place a rejected delivery keeps them (files/<name>).
+ */
+async function moveToRejected(tempDir: string, request: DescribeRequest, rejectedRoot: string, studyId: string): Promise<string> {
+  const target = await createIncomingDir(rejectedRoot, studyId);
+  mkdirSync(path.join(target, StudyLayout.files));
+  for (const { file } of request.files) {
+    const from = path.join(tempDir, receivedPath('stored', request.files.length, file));
+    const to = path.join(target, receivedPath('rejected', request.files.length, file));
+    try {
+      renameSync(from, to);
+    } catch (error) {
+      // studies/ and rejected/ on two file systems.
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      copyFileSync(from, to);
+    }
+  }
+  return target;
+}
+
+/**
+ * A rejected delivery (invalid, or refused by its study) is published under rejected/<delivery id>/ by
+ * one rename, and recorded in the catalogue, so that a retry is answered the same.
+ */
+async function publishRejected(
   request: DescribeRequest,
-  sizes: ReadonlyMap<string, number>,
   tempDir: string,
   files: DescribedFile[],
   spool: DicomJsonSpool,
   context: EventContext,
   deps: DescribeDeps,
+  refusal: Refusal | null,
 ): Promise<DescribeResult> {
   const { studyId } = context;
   const { config } = deps;
@@ -94,48 +148,32 @@ async function publishStudy(
   try {
     const createdAt = (deps.now?.() ?? new Date()).toISOString();
     const content = composeStudy(request, files, createdAt);
-    const finalDir = path.join(rootFor(config, request.disposition), studyId);
-    published = await storeStudy({ tempDir, finalDir, disposition: request.disposition, spool, ...content });
-    if (!published) return await answerStored(request, sizes, context, deps);
-    deps.index?.record(entryFromMetadata(studyId, request.disposition, createdAt, content.metadata));
-
-    const events: LifecycleEvent[] = [];
-    if (request.disposition === 'stored' && content.metadata) {
-      const { summary, study } = content.metadata;
-      events.push(deps.events.publish('metadata.extracted', context, {
-        instances: summary.numberOfInstances,
-        series: summary.numberOfSeries,
-        studyInstanceUid: study.StudyInstanceUID,
-      }));
-    }
-    const entries = files.map((file, index) => ({
-      ...file,
-      path: content.placed[index]!.path,
-      SOPInstanceUID: file.attributes?.instance.SOPInstanceUID ?? null,
-    }));
-    events.push(publishStorage(deps.events, context, request.disposition, entries, false));
-    return toResult(studyId, request.disposition, false, finalDir, entries, content.metadata !== null, events);
+    if (refusal) content.validationLog = formatValidationLog({ studyId, createdAt, disposition: 'rejected', report: request.report, files: request.files, refusal });
+    const finalDir = path.join(config.rejectedDir, studyId);
+    published = await storeStudy({ tempDir, finalDir, disposition: 'rejected', spool, ...content });
+    const entries = files.map((file, index) => ({ ...file, path: content.placed[index]!.path, SOPInstanceUID: file.attributes?.instance.SOPInstanceUID ?? null }));
+    // Not published: a folder of this id is there already, from a run a crash stopped before its record.
+    if (!published && deps.catalogue.delivery(studyId)) return answerRecorded(context, deps);
+    const result = toResult(studyId, finalDir, entries, content.metadata !== null, refusal);
+    const summary = entryFromMetadata(studyId, 'rejected', createdAt, content.metadata).summary;
+    deps.catalogue.recordDelivery({ deliveryId: studyId, studyUid: null, disposition: 'rejected', result }, { receivedAt: request.receivedAt, describedAt: createdAt, log: content.validationLog }, summary);
+    result.alreadyStored = !published;
+    result.events = [publishStorage(deps.events, context, 'rejected', entries, !published)];
+    return result;
   } finally {
-    // Once published, the assembly folder is the study folder: nothing is left to remove.
+    // Once published, the assembly folder is the delivery's folder: nothing is left to remove.
     if (!published) await rm(tempDir, { recursive: true, force: true });
   }
 }
 
-/** A retry, or a request that lost the race to publish the same id: answer from what is on disk. */
-async function answerStored(request: DescribeRequest, sizes: ReadonlyMap<string, number>, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
-  const found = await findStudy(deps.config, context.studyId);
-  if (!found) throw new AppError('INTERNAL', 'The study folder vanished while a retry was answered');
-  if (found.disposition !== request.disposition) {
-    throw new AppError('STUDY_ALREADY_EXISTS', `The study is already ${found.disposition}`, { studyId: context.studyId, disposition: found.disposition });
-  }
-  const stored = await readStoredStudy(found.dir, found.disposition);
-  const same = stored.entries.length === sizes.size && stored.entries.every((entry) => sizes.get(entry.file) === entry.sizeBytes);
-  if (!same) throw new AppError('STUDY_ALREADY_EXISTS', 'Other files are already stored under this study id', { studyId: context.studyId });
-  // The same order as the first answer: the request's.
-  const order = new Map(request.files.map((entry, index) => [entry.file, index]));
-  const entries = stored.entries.toSorted((a, b) => order.get(a.file)! - order.get(b.file)!);
-  const event = publishStorage(deps.events, context, found.disposition, entries, true);
-  return toResult(context.studyId, found.disposition, true, found.dir, entries, stored.hasMetadata, [event]);
+/** A retry of a delivery described before, or one that lost the race to publish the same id: its recorded answer. */
+function answerRecorded(context: EventContext, deps: DescribeDeps): DescribeResult {
+  const recorded = deps.catalogue.delivery(context.studyId);
+  if (!recorded) throw new AppError('INTERNAL', 'The delivery vanished while a retry was answered');
+  const result: DescribeResult = { ...recorded.result, alreadyStored: true };
+  const files = result.files.originals;
+  result.events = [deps.events.publish('storage.completed', context, { disposition: recorded.disposition, files: files.length, bytes: files.reduce((sum, f) => sum + f.sizeBytes, 0), alreadyStored: true })];
+  return result;
 }
 
 function publishStorage(events: EventBus, context: EventContext, disposition: Disposition, entries: readonly StoredEntry[], alreadyStored: boolean) {
@@ -143,20 +181,16 @@ function publishStorage(events: EventBus, context: EventContext, disposition: Di
   return events.publish('storage.completed', context, { disposition, files: entries.length, bytes, alreadyStored });
 }
 
-function toResult(
-  studyId: string,
-  disposition: Disposition,
-  alreadyStored: boolean,
-  dir: string,
-  entries: readonly StoredEntry[],
-  hasMetadata: boolean,
-  events: LifecycleEvent[],
-): DescribeResult {
+function toResult(studyId: string, dir: string, entries: readonly StoredEntry[], hasMetadata: boolean, refusal: Refusal | null): DescribeResult {
   return {
     studyId,
-    disposition,
-    alreadyStored,
+    disposition: 'rejected',
+    alreadyStored: false,
     directory: displayPath(dir),
+    study: null,
+    join: null,
+    refusal,
+    warnings: [],
     files: {
       originals: entries.map((entry) => ({
         file: entry.file,
@@ -168,6 +202,6 @@ function toResult(
       metadata: hasMetadata ? displayPath(path.join(dir, StudyLayout.metadata)) : null,
       validationLog: displayPath(path.join(dir, StudyLayout.validationLog)),
     },
-    events,
+    events: [],
   };
 }

@@ -1,4 +1,4 @@
-import type { DescribeRequest, Finding } from '@dsv/common';
+import type { DescribeRequest, Finding, Join, Refusal } from '@dsv/common';
 
 export interface ValidationLogInput {
   studyId: string;
@@ -7,6 +7,10 @@ export interface ValidationLogInput {
   disposition: DescribeRequest['disposition'];
   report: DescribeRequest['report'];
   files: DescribeRequest['files'];
+  /** What joining the stored study did with the delivery's instances. */
+  join?: Join;
+  /** Why the stored study refused a delivery the validator passed. */
+  refusal?: Refusal;
 }
 
 /** Study-level findings can name hundreds of files: the log names a few and counts the rest. */
@@ -20,23 +24,47 @@ const MAX_FILES_PER_LINE = 5;
 export function formatValidationLog(input: ValidationLogInput): string {
   const { report } = input;
   const clientNames = new Map(input.files.map((entry) => [entry.file, entry.clientName]));
-  const rows = [
-    ...report.errors.map((finding) => findingColumns('ERROR', finding, clientNames)),
-    ...report.warnings.map((finding) => findingColumns('WARNING', finding, clientNames)),
-  ];
-  const outcome = report.outcome ? `${report.outcome.code} (HTTP ${report.outcome.httpStatus})` : 'none';
+  const outcome = input.refusal ? input.refusal.code : report.outcome ? `${report.outcome.code} (HTTP ${report.outcome.httpStatus})` : 'none';
+  const { join } = input;
   const lines = [
-    `Validation log of study ${input.studyId}`,
+    `Delivery ${input.studyId}`,
     `Time:         ${input.createdAt}`,
     `Verdict:      ${report.valid ? 'VALID' : 'INVALID'} (${input.disposition})`,
     `Outcome:      ${outcome}`,
     `Files:        ${input.files.length}`,
+    ...(join ? [`Joined:       ${join.added} added, ${join.duplicates.length} already stored, ${join.reencoded.length} stored before in another transfer syntax (kept)`] : []),
     '',
-    ...(rows.length === 0 ? ['No findings.'] : alignColumns(rows)),
+    ...findingLines(report, clientNames),
     '',
     `Summary: ${count(report.errors.length, 'error')}, ${count(report.warnings.length, 'warning')} in ${count(input.files.length, 'file')}; verdict ${report.valid ? 'VALID' : 'INVALID'}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The section a study gets when it goes stable: the findings of the checks that need the whole study
+ * (instance numbers, slice spacing, one patient and modality per series).
+ */
+export function formatStudyChecks(input: { StudyInstanceUID: string; stableAt: string; instances: number; errors: readonly Finding[]; warnings: readonly Finding[] }): string {
+  const lines = [
+    `Study-level checks of ${input.StudyInstanceUID}`,
+    `Time:         ${input.stableAt}`,
+    `Instances:    ${input.instances}`,
+    '',
+    ...findingLines(input, new Map()),
+    '',
+    `Summary: ${count(input.errors.length, 'error')}, ${count(input.warnings.length, 'warning')} over the whole study`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** One aligned line per finding, errors first; a line saying there are none. */
+function findingLines(findings: { errors: readonly Finding[]; warnings: readonly Finding[] }, clientNames: ReadonlyMap<string, string>): string[] {
+  const rows = [
+    ...findings.errors.map((finding) => findingColumns('ERROR', finding, clientNames)),
+    ...findings.warnings.map((finding) => findingColumns('WARNING', finding, clientNames)),
+  ];
+  return rows.length === 0 ? ['No findings.'] : alignColumns(rows);
 }
 
 function findingColumns(severity: string, finding: Finding, clientNames: ReadonlyMap<string, string>): string[] {

@@ -1,7 +1,6 @@
 import { isStudyId } from '@dsv/common';
 import { z } from 'zod';
-import { dateInRange, parseDateRange } from './parse-date-range.ts';
-import type { IndexedStudy } from './read-study-entry.ts';
+import { parseDateRange } from './parse-date-range.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -16,7 +15,7 @@ const MODALITY = /^[A-Z0-9_ ]{1,16}$/;
 export const StudyQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
   cursor: z.string().refine(isStudyId, 'not a cursor this service gave: pass nextCursor as it came').optional(),
-  state: z.enum(['stored', 'rejected']).optional(),
+  state: z.enum(['receiving', 'stable', 'rejected']).optional(),
   PatientID: z.string().min(1).max(64).optional(),
   AccessionNumber: z.string().min(1).max(16).optional(),
   StudyDate: z
@@ -45,13 +44,3 @@ export const StudyQuerySchema = z.strictObject({
 
 export type StudyQuery = z.infer<typeof StudyQuerySchema>;
 
-export function matchesQuery(study: IndexedStudy, query: StudyQuery): boolean {
-  const { summary } = study;
-  if (query.state !== undefined && study.state !== query.state) return false;
-  if (query.PatientID !== undefined && summary.PatientID !== query.PatientID) return false;
-  if (query.AccessionNumber !== undefined && summary.AccessionNumber !== query.AccessionNumber) return false;
-  if (query.StudyDate !== undefined && !dateInRange(summary.StudyDate, query.StudyDate)) return false;
-  const wanted = query.ModalitiesInStudy;
-  if (wanted !== undefined && !summary.modalities.some((modality) => wanted.has(modality))) return false;
-  return true;
-}

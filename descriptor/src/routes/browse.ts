@@ -1,73 +1,72 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, assertStudyId } from '@dsv/common';
+import { AppError, isStudyId, isValidUid } from '@dsv/common';
 import { Router, type Request } from 'express';
-import type { IndexedStudy } from '../domain/read-study-entry.ts';
+import type { Catalogue, ListedStudy } from '../data/catalogue.ts';
 import { isFileKey, readStudyFiles, type StudyFile, type StudyFiles } from '../domain/read-study-files.ts';
-import type { StudyIndex } from '../domain/study-index.ts';
 import { StudyQuerySchema } from '../domain/study-query.ts';
 import { displayPath, rootFor, StudyLayout, type StudyRoots } from '../domain/study-folder.ts';
 import { sendStoredFile } from './send-stored-file.ts';
 
 export interface BrowseDeps {
   config: StudyRoots;
-  index: StudyIndex;
+  catalogue: Catalogue;
 }
 
 /** File lists of this many studies are kept: a viewer fetches the instances of one study in a row. */
 const CACHED_STUDIES = 32;
 
 /**
- * Reading the studies the service keeps (stored and rejected), through its index: GET /studies (a page,
- * newest first, filtered), GET /studies/<id> (summary, paths, files), /metadata (metadata.json),
- * /validation (validation.log) and /files/<SOPInstanceUID or stored name> (the original, with Range).
- * A path is made only from an id and a key that passed their grammar and were found in the index or in
- * the study's own file list; nothing the client sends is joined to a path as it came.
+ * Reading what the service keeps, through its catalogue: GET /studies (a page of DICOM studies, newest
+ * first, filtered; `state=rejected` lists rejected deliveries), GET /studies/<key> (summary, paths,
+ * files), /metadata (metadata.json), /validation (validation.log) and /files/<SOPInstanceUID or stored
+ * name> (the original, with Range). A key is a StudyInstanceUID, or a delivery id: a rejected delivery's
+ * own folder, or the study a stored delivery joined. A path is made only from a key and a file key that
+ * passed their grammar and were found in the catalogue or in the study's own file list; nothing the client
+ * sends is joined to a path as it came.
  */
 export function browseRouter(deps: BrowseDeps): Router {
   const router = Router();
   const filesCache = new Map<string, StudyFiles>();
 
-  const studyDir = (study: IndexedStudy): string => path.join(rootFor(deps.config, study.state), study.id);
+  const studyDir = (study: ListedStudy): string => path.join(rootFor(deps.config, study.state === 'rejected' ? 'rejected' : 'stored'), study.id);
 
-  const findStudy = (raw: unknown): IndexedStudy => {
-    const study = deps.index.get(assertStudyId(raw));
+  const findStudy = (raw: unknown): ListedStudy => {
+    if (typeof raw !== 'string' || !(isStudyId(raw) || isValidUid(raw))) throw new AppError('STUDY_ID_INVALID', 'A study is named by its StudyInstanceUID or by the id of a delivery');
+    const joined = isStudyId(raw) ? deps.catalogue.studyOfDelivery(raw) : null;
+    const study = deps.catalogue.find(joined ?? raw);
     if (!study) throw new AppError('STUDY_NOT_FOUND');
     return study;
   };
 
-  /** A folder removed by hand while the service runs: forgotten at the first request that misses it. */
-  const gone = (study: IndexedStudy): AppError => {
-    deps.index.forget(study.id);
-    filesCache.delete(study.id);
-    return new AppError('STUDY_NOT_FOUND');
-  };
-  const notFound = async (study: IndexedStudy, error: AppError): Promise<AppError> => ((await exists(studyDir(study))) ? error : gone(study));
+  /** A folder removed by hand while the service runs. */
+  const notFound = async (study: ListedStudy, error: AppError): Promise<AppError> => ((await exists(studyDir(study))) ? error : new AppError('STUDY_NOT_FOUND'));
 
-  // Published folders never change (they appear by one rename), so a file list, once read, stays right.
-  const filesOf = async (study: IndexedStudy): Promise<StudyFiles> => {
-    const cached = filesCache.get(study.id);
+  // A study's file list changes when a delivery joins it: cached per study and version.
+  const filesOf = async (study: ListedStudy): Promise<StudyFiles> => {
+    const key = `${study.id}@${study.updatedAt}@${study.summary.numberOfInstances}`;
+    const cached = filesCache.get(key);
     if (cached) {
-      filesCache.delete(study.id);
-      filesCache.set(study.id, cached);
+      filesCache.delete(key);
+      filesCache.set(key, cached);
       return cached;
     }
-    const files = await readStudyFiles(studyDir(study), study.state);
-    filesCache.set(study.id, files);
+    const files = await readStudyFiles(studyDir(study), study.state === 'rejected' ? 'rejected' : 'stored');
+    filesCache.set(key, files);
     if (filesCache.size > CACHED_STUDIES) filesCache.delete(filesCache.keys().next().value!);
     return files;
   };
 
   router.get('/studies', (req, res) => {
     const query = StudyQuerySchema.parse(req.query);
-    const page = deps.index.list(query);
+    const page = deps.catalogue.list(query);
     res.json({ studies: page.studies.map(presentStudy), nextCursor: page.nextCursor });
   });
 
   router.get('/studies/:id', async (req, res) => {
     const study = findStudy(req.params.id);
     const dir = studyDir(study);
-    if (!(await exists(dir))) throw gone(study);
+    if (!(await exists(dir))) throw new AppError('STUDY_NOT_FOUND');
     const { files, byKey } = await filesOf(study);
     res.json({
       ...presentStudy(study),
@@ -95,9 +94,8 @@ export function browseRouter(deps: BrowseDeps): Router {
 
   router.get('/studies/:id/files/:key', async (req, res) => {
     // Both names are checked before anything is looked up.
-    const id = assertStudyId(req.params.id);
     const key = fileKey(req);
-    const study = findStudy(id);
+    const study = findStudy(req.params.id);
     const file = (await filesOf(study)).byKey.get(key);
     if (!file) throw await notFound(study, new AppError('INSTANCE_NOT_FOUND'));
     const sent = await sendStoredFile(req, res, path.join(studyDir(study), file.path), {
@@ -119,12 +117,13 @@ function fileKey(req: Request): string {
   return key;
 }
 
-function presentStudy(study: IndexedStudy) {
+function presentStudy(study: ListedStudy) {
   const self = `/studies/${study.id}`;
   return {
     id: study.id,
     state: study.state,
     createdAt: study.createdAt,
+    updatedAt: study.updatedAt,
     summary: study.summary,
     links: { self, metadata: study.hasMetadata ? `${self}/metadata` : null, validation: `${self}/validation` },
   };

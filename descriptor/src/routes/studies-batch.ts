@@ -13,8 +13,7 @@ import {
   type EventContext,
 } from '@dsv/common';
 import { describeStagedStudy } from '../domain/describe-study.ts';
-import type { FhirForwarder } from '../domain/forward-fhir.ts';
-import { forwardNewStudy, logDescribed } from './report-described.ts';
+import { logDescribed } from './report-described.ts';
 import type { StudiesRouterDeps } from './studies.ts';
 
 /**
@@ -25,21 +24,15 @@ const ITEM_ENVELOPE_BYTES = 1024;
 
 type BatchResult = DescribeBatchAnswer['results'][number];
 
-interface ItemOutcome {
-  result: BatchResult;
-  /** Set when the study was described: what comes after the answer (forwarding) needs it. */
-  described?: { context: EventContext; result: DescribeResult };
-}
-
 /**
  * POST /v1/studies/batch, application/json only: `{ studies: [{ correlationId, request }] }`, up to
  * MAX_BATCH_STUDIES DescribeRequests, each study's files by reference in the staging folder. The studies
  * are described at the same time (their flushes overlap in the disk's queue), each exactly as
  * POST /v1/studies/:id would with that request as its JSON body. 200 with `{ results }` in the order asked:
  * per study its status and DescribeResult, or its status and error body. A malformed batch is refused
- * whole (400). Newly stored studies are forwarded to the FHIR server after the answer, as one by one.
+ * whole (400).
  */
-export function studiesBatchRouter(deps: StudiesRouterDeps, forwarder: FhirForwarder | null): Router {
+export function studiesBatchRouter(deps: StudiesRouterDeps): Router {
   const router = Router();
   // Each study may be as large as the single route allows its one request to be.
   const limit = MAX_BATCH_STUDIES * (deps.config.limits.maxRequestFieldBytes + ITEM_ENVELOPE_BYTES);
@@ -48,11 +41,8 @@ export function studiesBatchRouter(deps: StudiesRouterDeps, forwarder: FhirForwa
   router.post('/v1/studies/batch', json, express.json({ limit }), async (req, res) => {
     const batch = DescribeBatchRequestSchema.parse(req.body);
     const outcomes = await Promise.all(batch.studies.map((item, index) => describeItem(item, index, batch.studies.length, req, deps)));
-    const answer: DescribeBatchAnswer = { results: outcomes.map((outcome) => outcome.result) };
+    const answer: DescribeBatchAnswer = { results: outcomes };
     res.status(200).json(answer);
-    for (const { described } of outcomes) {
-      if (described) forwardNewStudy(forwarder, described.context, described.result, deps.config.studiesDir);
-    }
   });
   return router;
 }
@@ -64,7 +54,7 @@ async function describeItem(
   count: number,
   req: Request,
   deps: StudiesRouterDeps,
-): Promise<ItemOutcome> {
+): Promise<BatchResult> {
   // As the x-correlation-id header: logged only when short and plain, else the batch's own.
   const correlationId = acceptId(item.correlationId) ?? req.correlationId;
   try {
@@ -72,8 +62,8 @@ async function describeItem(
     const context = { studyId: assertStudyId(item.request.studyId), correlationId };
     const result = await describeStagedStudy(item.request, context, deps);
     logDescribed(deps.logger, context, result, { transport: 'reference', batch: count });
-    return { result: { status: result.alreadyStored ? 200 : 201, body: result }, described: { context, result } };
+    return { status: result.alreadyStored ? 200 : 201, body: result };
   } catch (error) {
-    return { result: batchItemError(error, { requestId: req.requestId, correlationId, studyId: isStudyId(item.request.studyId) ? item.request.studyId : null, index, batch: count }, deps.logger) };
+    return batchItemError(error, { requestId: req.requestId, correlationId, studyId: isStudyId(item.request.studyId) ? item.request.studyId : null, index, batch: count }, deps.logger);
   }
 }

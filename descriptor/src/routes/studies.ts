@@ -2,30 +2,28 @@ import express, { Router } from 'express';
 import { assertStudyId, type Logger } from '@dsv/common';
 import type { DescriptorConfig } from '../config.ts';
 import { describeStudy, type DescribeDeps } from '../domain/describe-study.ts';
-import { createFhirForwarder } from '../domain/forward-fhir.ts';
-import { forwardNewStudy, logDescribed } from './report-described.ts';
+import { logDescribed } from './report-described.ts';
 import { studiesBatchRouter } from './studies-batch.ts';
 import { studiesPrepareRouter } from './studies-prepare.ts';
 
 export interface StudiesRouterDeps extends DescribeDeps {
   config: DescribeDeps['config'] & Pick<DescriptorConfig, 'fhir' | 'outboxDir'>;
-  logger?: Logger;
+  logger?: Logger | undefined;
 }
 
 /**
  * POST /v1/studies/:id, multipart/form-data: the field `request` (a DescribeRequest, JSON) first, then
  * the files in the field `files`, each named by its stored name. Or application/json: the DescribeRequest
  * alone, its files taken by reference from the gateway's staging folder (stagingDir, a shared disk). 201 with a DescribeResult when the
- * study was stored; 200 with alreadyStored=true when this id was stored before (a retry). With
- * fhir.forwardUrl set, a newly stored study's fhir.json is then sent to the FHIR server in the background.
+ * delivery joined its study or was kept under rejected/; 200 with alreadyStored=true when this delivery
+ * was described before (a retry).
  * POST /v1/studies/batch (studies-batch.ts) does the same for several studies by reference; POST
  * /v1/studies/prepare (studies-prepare.ts) reads staged files ahead of their study's call.
  */
 export function studiesRouter(deps: StudiesRouterDeps): Router {
   const router = Router();
-  const forwarder = deps.config.fhir.forwardUrl ? createFhirForwarder(deps) : null;
   // Before /v1/studies/:id, which would take "batch" or "prepare" for a (malformed) study id.
-  router.use(studiesBatchRouter(deps, forwarder));
+  router.use(studiesBatchRouter(deps));
   router.use(studiesPrepareRouter(deps));
   router.post('/v1/studies/:id', express.json({ limit: deps.config.limits.maxRequestFieldBytes }), async (req, res) => {
     const studyId = assertStudyId(req.params.id);
@@ -33,7 +31,6 @@ export function studiesRouter(deps: StudiesRouterDeps): Router {
     const result = await describeStudy(req, context, deps);
     logDescribed(deps.logger, context, result, { transport: req.is('application/json') ? 'reference' : 'stream' });
     res.status(result.alreadyStored ? 200 : 201).json(result);
-    forwardNewStudy(forwarder, context, result, deps.config.studiesDir);
   });
   return router;
 }

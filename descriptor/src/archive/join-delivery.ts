@@ -1,0 +1,161 @@
+import { mkdirSync, renameSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError, isValidUid, syncDirectory, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type Finding } from '@dsv/common';
+import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
+import type { DescribedFile } from '../domain/compose-study.ts';
+import type { SeriesAttributes } from '../domain/extract-metadata.ts';
+import { judgeDelivery, type OnReencoded } from '../domain/judge-delivery.ts';
+import { formatValidationLog } from '../domain/format-validation-log.ts';
+import { receivedPath } from '../domain/plan-layout.ts';
+import { displayPath, StudyLayout } from '../domain/study-folder.ts';
+import type { KeyedLock } from './keyed-lock.ts';
+import type { StudyDocuments } from './study-documents.ts';
+
+export interface JoinDeps {
+  catalogue: Catalogue;
+  documents: StudyDocuments;
+  locks: KeyedLock;
+  events: EventBus;
+  studiesDir: string;
+  onReencoded: OnReencoded;
+  now: () => Date;
+}
+
+export type JoinOutcome = { joined: DescribeResult } | { refused: { findings: Finding[]; refusal: NonNullable<DescribeResult['refusal']> } };
+
+/**
+ * A valid delivery joins its DICOM study, all or nothing: under the study's lock, it is judged against the
+ * catalogue (judge-delivery.ts); its new files are renamed into `studies/<StudyInstanceUID>/` and flushed,
+ * then the catalogue records them in one transaction, then the documents are rewritten. A crash before the
+ * commit leaves files the catalogue does not list (the gateway runs the delivery again and they are
+ * renamed over); after it, the documents are due and rewritten at start-up (StudyDocuments.repair).
+ */
+export async function joinDelivery(request: DescribeRequest, tempDir: string, files: readonly DescribedFile[], context: EventContext, deps: JoinDeps): Promise<JoinOutcome> {
+  const summaries = new Map(request.report.instances.map((summary) => [summary.file, summary]));
+  const sections = files.find((file) => file.sections !== null)?.sections;
+  const described = files.map((file) => {
+    const uid = file.attributes?.instance.SOPInstanceUID ?? null;
+    if (file.attributes === null || uid === null || !isValidUid(uid)) {
+      throw new AppError('REQUEST_INVALID', 'A file of a valid delivery has no valid SOP Instance UID', { file: file.file });
+    }
+    return { file, uid, attributes: file.attributes };
+  });
+  const studyUid = sections?.study.StudyInstanceUID ?? null;
+  // The folder is named by the UID: only after its grammar (PS3.5 §9.1) has been checked.
+  if (!sections || studyUid === null || !isValidUid(studyUid)) throw new AppError('REQUEST_INVALID', 'A valid delivery has no valid StudyInstanceUID');
+
+  return deps.locks.run(studyUid, async () => {
+    const { catalogue } = deps;
+    const study = catalogue.study(studyUid);
+    const judgement = judgeDelivery({
+      delivered: described.map(({ file, uid, attributes }) => ({ file: file.file, SOPInstanceUID: uid, sha256: file.sha256, transferSyntax: attributes.instance.TransferSyntaxUID })),
+      stored: catalogue.instancesByUid(described.map((entry) => entry.uid)),
+      storedPatient: study?.sections.patient ?? null,
+      deliveredPatient: sections.patient,
+      onReencoded: deps.onReencoded,
+    });
+    if (judgement.refusal) return { refused: { findings: judgement.findings, refusal: judgement.refusal } };
+
+    const dir = path.join(deps.studiesDir, studyUid);
+    const before = study?.numberOfInstances ?? 0;
+    const total = before + judgement.added.length;
+    const pathOf = (uid: string) => (total === 1 ? StudyLayout.original : `${StudyLayout.originals}/${uid}.dcm`);
+    // The study's single instance moves into originals/ once it has company (after the commit).
+    const moved = before === 1 && total > 1 ? catalogue.studyInstances(studyUid).filter((i) => i.path === StudyLayout.original) : [];
+
+    const addedUids = new Set(judgement.added.map((entry) => entry.SOPInstanceUID));
+    const adding = described.filter((entry) => addedUids.has(entry.uid));
+    if (adding.length > 0) await placeFiles(dir, tempDir, request, adding.map(({ file, uid }) => ({ from: file.file, to: pathOf(uid) })));
+
+    const describedAt = deps.now().toISOString();
+    const added: CatalogueInstance[] = adding.map(({ file, uid, attributes }) => ({
+      SOPInstanceUID: uid,
+      StudyInstanceUID: studyUid,
+      SeriesInstanceUID: attributes.series.SeriesInstanceUID ?? '',
+      deliveryId: request.studyId,
+      file: file.file,
+      path: pathOf(uid),
+      sizeBytes: file.sizeBytes,
+      sha256: file.sha256,
+      transferSyntax: attributes.instance.TransferSyntaxUID,
+      attributes: attributes.instance,
+      summary: summaries.get(file.file) ?? { file: file.file, sizeBytes: file.sizeBytes, readable: true },
+    }));
+    const newSeries = new Map(adding.map(({ attributes }) => [attributes.series.SeriesInstanceUID ?? '', attributes.series]));
+    const warnings = [...request.report.warnings, ...judgement.findings];
+    const log = formatValidationLog({
+      studyId: request.studyId,
+      createdAt: describedAt,
+      disposition: 'stored',
+      report: { ...request.report, warnings },
+      files: request.files,
+      join: judgement.join,
+    });
+
+    const result = catalogue.transaction(() => {
+      const counts = countAfterJoin(catalogue, studyUid, added, newSeries);
+      const answer: DescribeResult = {
+        studyId: request.studyId,
+        disposition: 'stored',
+        alreadyStored: false,
+        directory: displayPath(dir),
+        study: { StudyInstanceUID: studyUid, state: 'receiving', numberOfSeries: counts.numberOfSeries, numberOfInstances: counts.numberOfInstances },
+        join: judgement.join,
+        refusal: null,
+        warnings: judgement.findings,
+        files: {
+          originals: added.map((i) => ({ file: i.file, path: displayPath(path.join(dir, i.path)), sizeBytes: i.sizeBytes, sha256: i.sha256, SOPInstanceUID: i.SOPInstanceUID })),
+          metadata: displayPath(path.join(dir, StudyLayout.metadata)),
+          validationLog: displayPath(path.join(dir, StudyLayout.validationLog)),
+        },
+        events: [],
+      };
+      catalogue.joinStudy(studyUid, {
+        deliveryId: request.studyId,
+        receivedAt: request.receivedAt,
+        describedAt,
+        sections,
+        series: [...newSeries].map(([SeriesInstanceUID, attributes]) => ({ SeriesInstanceUID, attributes })),
+        added,
+        moved: moved.map((i) => ({ SOPInstanceUID: i.SOPInstanceUID, path: pathOf(i.SOPInstanceUID) })),
+        result: answer,
+        log,
+      }, { ...counts, StudyInstanceUID: studyUid, PatientID: sections.patient.PatientID, StudyDate: sections.study.StudyDate, AccessionNumber: sections.study.AccessionNumber });
+      return answer;
+    });
+    if (moved.length > 0) {
+      await mkdir(path.join(dir, StudyLayout.originals), { recursive: true });
+      for (const instance of moved) renameSync(path.join(dir, StudyLayout.original), path.join(dir, pathOf(instance.SOPInstanceUID)));
+      await Promise.all([syncDirectory(dir), syncDirectory(path.join(dir, StudyLayout.originals))]);
+    }
+    await deps.documents.refresh(studyUid);
+    return { joined: result };
+  });
+}
+
+/** The study's counts once `added` has joined it (inside the join's transaction, so they are exact). */
+function countAfterJoin(catalogue: Catalogue, uid: string, added: readonly CatalogueInstance[], newSeries: ReadonlyMap<string, SeriesAttributes>) {
+  const study = catalogue.study(uid);
+  const series = catalogue.studySeries(uid);
+  for (const [seriesUid, attributes] of newSeries) if (!series.has(seriesUid)) series.set(seriesUid, attributes);
+  const modalities = [...new Set([...series.values()].map((s) => s.Modality).filter((m): m is string => m !== null))].sort();
+  return {
+    numberOfSeries: series.size,
+    numberOfInstances: (study?.numberOfInstances ?? 0) + added.length,
+    totalBytes: (study?.totalBytes ?? 0) + added.reduce((sum, i) => sum + i.sizeBytes, 0),
+    modalities,
+  };
+}
+
+/** Renames the delivery's new files from its assembly folder into the study folder, and flushes the folders. */
+async function placeFiles(dir: string, tempDir: string, request: DescribeRequest, moves: readonly { from: string; to: string }[]): Promise<void> {
+  const folders = new Set<string>();
+  for (const { from, to } of moves) {
+    const target = path.join(dir, to);
+    folders.add(path.dirname(target));
+    mkdirSync(path.dirname(target), { recursive: true });
+    renameSync(path.join(tempDir, receivedPath('stored', request.files.length, from)), target);
+  }
+  await Promise.all([...folders, path.dirname(dir)].map(syncDirectory));
+}

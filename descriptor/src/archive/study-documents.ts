@@ -1,0 +1,171 @@
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ElementReader, inspectFile, syncDirectory, writeFileAtomic, fsyncFd, type Logger } from '@dsv/common';
+import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
+import { assembleMetadata, type StudyMetadata } from '../domain/assemble-metadata.ts';
+import { buildFhirBundle } from '../domain/build-fhir-bundle.ts';
+import { instanceDicomJson } from '../domain/dicom-json.ts';
+import { StudyLayout } from '../domain/study-folder.ts';
+
+/** How much of a file is read for its header when metadata.dicom.json is written (Pixel Data is not read). */
+const HEADER_READ = { maxHeaderBytes: 16 << 20, maxInflatedBytes: 256 << 20 };
+
+/**
+ * A study's metadata.json, built from the catalogue: every instance of every delivery that joined it.
+ * `studyId` is the StudyInstanceUID, the study folder's name.
+ */
+export function studyMetadata(catalogue: Catalogue, uid: string): StudyMetadata & { state: string; updatedAt: string; deliveries: string[] } {
+  const study = catalogue.study(uid)!;
+  const series = catalogue.studySeries(uid);
+  const instances = catalogue.studyInstances(uid);
+  const metadata = assembleMetadata({
+    studyId: uid,
+    createdAt: study.createdAt,
+    disposition: 'stored',
+    sections: study.sections,
+    instances: instances.map((instance) => describedOf(instance, series)),
+  });
+  const deliveries = [...new Set(instances.map((instance) => instance.deliveryId))].sort();
+  return { ...metadata, state: study.state, updatedAt: study.updatedAt, deliveries };
+}
+
+function describedOf(instance: CatalogueInstance, series: ReadonlyMap<string, ReturnType<Catalogue['studySeries']> extends Map<string, infer S> ? S : never>) {
+  return {
+    file: instance.file,
+    path: instance.path,
+    sizeBytes: instance.sizeBytes,
+    sha256: instance.sha256,
+    deliveryId: instance.deliveryId,
+    series: series.get(instance.SeriesInstanceUID)!,
+    instance: instance.attributes,
+  };
+}
+
+/** validation.log of a study: a section per delivery that joined it, then the study-level checks. */
+export function studyValidationLog(catalogue: Catalogue, uid: string): string {
+  const study = catalogue.study(uid)!;
+  const sections = catalogue.studyDeliveryLogs(uid);
+  const head = `Validation log of DICOM study ${uid}\nDeliveries:   ${sections.length}\nState:        ${study.state}\n`;
+  return [head, ...sections, ...(study.studyLog ? [study.studyLog] : [])].join('\n');
+}
+
+/**
+ * Rewrites a study's documents from the catalogue, each whole or not at all (writeFileAtomic). Deliveries
+ * that join while a rewrite runs wait for the next one, which covers all of them: concurrent deliveries
+ * of one study share a rewrite. metadata.dicom.json and fhir.json are written once the study is stable.
+ */
+export class StudyDocuments {
+  /** Per study: the rewrite under way, and the one queued behind it (shared by whoever asks meanwhile). */
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #queued = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly catalogue: Catalogue,
+    private readonly studiesDir: string,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** Resolves once documents written after this call reflect the catalogue as it is now. */
+  refresh(uid: string): Promise<void> {
+    const queued = this.#queued.get(uid);
+    if (queued) return queued;
+    const before = this.#running.get(uid) ?? Promise.resolve();
+    const next = before.catch(() => undefined).then(() => {
+      this.#queued.delete(uid);
+      this.#running.set(uid, next);
+      return this.#write(uid);
+    });
+    const settled = next.finally(() => {
+      if (this.#running.get(uid) === next) this.#running.delete(uid);
+    });
+    this.#queued.set(uid, settled);
+    return settled;
+  }
+
+  /** At start-up: the studies whose catalogue changed after their documents were last written. */
+  async repair(): Promise<number> {
+    const due = this.catalogue.studiesWithDocumentsDue();
+    for (const uid of due) {
+      await placeInstances(this.catalogue, this.studiesDir, uid);
+      await this.refresh(uid);
+    }
+    if (due.length > 0) this.logger?.info({ studies: due.length }, 'study documents rewritten after a restart');
+    return due.length;
+  }
+
+  async #write(uid: string): Promise<void> {
+    const study = this.catalogue.study(uid);
+    if (!study) return;
+    const asOf = study.lastDeliveryId;
+    const dir = path.join(this.studiesDir, uid);
+    const metadata = studyMetadata(this.catalogue, uid);
+    const writes = [
+      writeFileAtomic(path.join(dir, StudyLayout.metadata), formatJson(metadata)),
+      writeFileAtomic(path.join(dir, StudyLayout.validationLog), studyValidationLog(this.catalogue, uid)),
+    ];
+    if (study.state === 'stable') {
+      writes.push(writeFileAtomic(path.join(dir, StudyLayout.fhir), formatJson(buildFhirBundle(metadata))));
+      writes.push(writeDicomJson(dir, metadata.instances.map((instance) => instance.path)));
+    }
+    await Promise.all(writes);
+    this.catalogue.documentsWritten(uid, asOf);
+  }
+}
+
+/**
+ * metadata.dicom.json: the DICOM JSON Model of every instance (PS3.18 Annex F), as DICOMweb's /metadata,
+ * read from the stored files' headers one at a time and written as it goes, so a large study is never
+ * held in memory whole.
+ */
+async function writeDicomJson(dir: string, paths: readonly string[]): Promise<void> {
+  const target = path.join(dir, StudyLayout.dicomJson);
+  const temporary = path.join(dir, `.${StudyLayout.dicomJson}.${process.pid}.tmp`);
+  const out = createWriteStream(temporary);
+  const write = (text: string) => new Promise<void>((resolve, reject) => out.write(text, (error) => (error ? reject(error) : resolve())));
+  try {
+    await write('[');
+    for (const [index, relative] of paths.entries()) {
+      const inspection = await inspectFile(path.join(dir, relative), HEADER_READ);
+      if (!inspection.parsed) continue;
+      await write(`${index === 0 ? '' : ','}${JSON.stringify(instanceDicomJson(new ElementReader(inspection.parsed), relative))}`);
+    }
+    await write(']\n');
+    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    const handle = await open(temporary, 'r');
+    try {
+      await fsyncFd(handle.fd);
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, target);
+    await syncDirectory(dir);
+  } catch (error) {
+    out.destroy();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Puts every file of a study where the catalogue says it is. A join that turns a study of one instance
+ * into a larger one commits the new paths first, then moves original.dcm into originals/; after a crash
+ * between the two, the one instance whose file is missing is the one still at original.dcm.
+ */
+export async function placeInstances(catalogue: Catalogue, studiesDir: string, uid: string): Promise<void> {
+  const dir = path.join(studiesDir, uid);
+  const single = path.join(dir, StudyLayout.original);
+  for (const instance of catalogue.studyInstances(uid)) {
+    if (instance.path === StudyLayout.original || existsSync(path.join(dir, instance.path)) || !existsSync(single)) continue;
+    await mkdir(path.join(dir, StudyLayout.originals), { recursive: true });
+    await rename(single, path.join(dir, instance.path));
+    await syncDirectory(path.join(dir, StudyLayout.originals));
+    await syncDirectory(dir);
+  }
+}
+
+/** Pretty-printed while small (read by people); compact past 1 MiB, where indentation only costs. */
+export function formatJson(value: unknown): string {
+  const compact = JSON.stringify(value);
+  return compact.length > 1 << 20 ? `${compact}\n` : `${JSON.stringify(value, null, 2)}\n`;
+}
