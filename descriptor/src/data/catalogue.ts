@@ -15,8 +15,6 @@ CREATE TABLE IF NOT EXISTS studies (
   last_delivery_id TEXT NOT NULL,
   state TEXT NOT NULL,
   patient_id TEXT,
-  patient_name TEXT,
-  patient_birth_date TEXT,
   study_date TEXT,
   accession_number TEXT,
   modalities TEXT NOT NULL,
@@ -264,13 +262,12 @@ export class Catalogue {
   joinStudy(studyUid: string, delivery: JoiningDelivery, summary: StudySummary & { totalBytes: number }): void {
     const db = this.#db;
     const existing = this.study(studyUid);
-    const patient = delivery.sections.patient;
     if (existing === null) {
       db.prepare(
-        `INSERT INTO studies (study_uid, first_delivery_id, last_delivery_id, state, patient_id, patient_name, patient_birth_date, study_date,
+        `INSERT INTO studies (study_uid, first_delivery_id, last_delivery_id, state, patient_id, study_date,
           accession_number, modalities, series_count, instance_count, total_bytes, sections, study_log, created_at, updated_at, stable_at, documents_due)
-         VALUES (?, ?, ?, 'receiving', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, 1)`,
-      ).run(studyUid, delivery.deliveryId, delivery.deliveryId, patient.PatientID, patient.PatientName, patient.PatientBirthDate, summary.StudyDate,
+         VALUES (?, ?, ?, 'receiving', ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, 1)`,
+      ).run(studyUid, delivery.deliveryId, delivery.deliveryId, delivery.sections.patient.PatientID, summary.StudyDate,
         summary.AccessionNumber, summary.modalities.join(','), summary.numberOfSeries, summary.numberOfInstances, summary.totalBytes,
         JSON.stringify(delivery.sections), delivery.describedAt, delivery.describedAt);
     } else {

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { createLogger, EventBus, newStudyId, type DescribeRequest } from '@dsv/common';
 import type { Express } from 'express';
 import request from 'supertest';
-import { createApp } from '../../src/app.ts';
+import { createApp, openArchive } from '../../src/app.ts';
 import type { DescriptorConfig } from '../../src/config.ts';
-import { StudyIndex } from '../../src/domain/study-index.ts';
+import type { Catalogue } from '../../src/data/catalogue.ts';
 import type { UploadFile } from './describe-request.ts';
 
 export const FIXED_NOW = new Date('2026-03-04T05:06:07.890Z');
@@ -15,6 +15,7 @@ export interface TestDescriptor {
   app: Express;
   config: DescriptorConfig;
   events: EventBus;
+  catalogue: Catalogue;
   dir: string;
   remove(): Promise<void>;
 }
@@ -23,7 +24,7 @@ export interface TestDescriptor {
 export function testDescriptorConfig(
   dir: string,
   limits: Partial<DescriptorConfig['limits']> = {},
-  configOverrides: Partial<Pick<DescriptorConfig, 'fhir' | 'stagingDir'>> = {},
+  configOverrides: Partial<Pick<DescriptorConfig, 'fhir' | 'stagingDir' | 'storage'>> = {},
 ): DescriptorConfig {
   return {
     host: '127.0.0.1',
@@ -32,6 +33,8 @@ export function testDescriptorConfig(
     logLevel: 'silent',
     studiesDir: path.join(dir, 'studies'),
     rejectedDir: path.join(dir, 'rejected'),
+    dataDir: path.join(dir, 'var'),
+    storage: { onReencoded: 'keep-first' },
     outboxDir: path.join(dir, 'outbox'),
     stagingDir: path.join(dir, 'staging'),
     limits: { maxFiles: 50, maxFileBytes: 64 * 1024 * 1024, maxHeaderBytes: 64 * 1024 * 1024, maxInflatedBytes: 512 * 1024 * 1024, maxRequestFieldBytes: 1024 * 1024, ...limits },
@@ -44,13 +47,19 @@ export function testDescriptorConfig(
 /** The app over a fresh temporary folder holding studies/, rejected/ and outbox/; FHIR forwarding off unless told. */
 export async function createTestDescriptor(
   overrides: Partial<DescriptorConfig['limits']> = {},
-  configOverrides: Partial<Pick<DescriptorConfig, 'fhir' | 'stagingDir'>> = {},
+  configOverrides: Partial<Pick<DescriptorConfig, 'fhir' | 'stagingDir' | 'storage'>> = {},
 ): Promise<TestDescriptor> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-descriptor-'));
   const config = testDescriptorConfig(dir, overrides, configOverrides);
   const events = new EventBus();
-  const app = createApp({ config, logger: createLogger('descriptor', 'silent'), events, now: () => FIXED_NOW, index: await StudyIndex.build(config) });
-  return { app, config, events, dir, remove: () => rm(dir, { recursive: true, force: true }) };
+  const logger = createLogger('descriptor', 'silent');
+  const { catalogue, documents } = openArchive(config, logger);
+  const app = createApp({ config, logger, events, now: () => FIXED_NOW, catalogue, documents });
+  const remove = async () => {
+    catalogue.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { app, config, events, catalogue, dir, remove };
 }
 
 /** POSTs the request part, then the files, the way the gateway does. */
