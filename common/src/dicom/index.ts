@@ -7,3 +7,4 @@ export * from './inspect-file.ts';
 export * from './element-values.ts';
 export * from './character-set.ts';
 export * from './uid.ts';
+export * from './summarise-instance.ts';

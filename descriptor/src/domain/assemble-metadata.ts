@@ -3,9 +3,11 @@ import { summariseSlices } from './summarise-slices.ts';
 
 /**
  * Bumped when a key of metadata.json changes meaning or disappears. 2: StudyTime, SeriesTime and
- * AcquisitionDateTime carry the file's Timezone Offset From UTC when it has one.
+ * AcquisitionDateTime carry the file's Timezone Offset From UTC when it has one. 3: a study's folder is
+ * its StudyInstanceUID (`studyId`), holding the instances of every delivery (`deliveries`, and each
+ * instance's `deliveryId`), with its `state` and `updatedAt`.
  */
-export const METADATA_SCHEMA_VERSION = 2;
+export const METADATA_SCHEMA_VERSION = 3;
 
 /** One file that was read as DICOM, with where it is stored. */
 export interface DescribedInstance {
@@ -15,6 +17,8 @@ export interface DescribedInstance {
   path: string;
   sizeBytes: number;
   sha256: string;
+  /** The delivery that brought it into its study. */
+  deliveryId?: string;
   series: SeriesAttributes;
   instance: InstanceAttributes;
 }
@@ -38,6 +42,7 @@ export function assembleMetadata(input: MetadataInput) {
     path: member.path,
     sizeBytes: member.sizeBytes,
     sha256: member.sha256,
+    ...(member.deliveryId ? { deliveryId: member.deliveryId } : {}),
     SeriesInstanceUID: member.series.SeriesInstanceUID,
     ...member.instance,
   })));

@@ -50,7 +50,7 @@ export async function readStoredStudy(dir: string, disposition: Disposition): Pr
   return { entries, hasMetadata: await exists(metadataPath) };
 }
 
-async function hashFile(file: string): Promise<string> {
+export async function hashFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');

@@ -1,4 +1,4 @@
-import type { Finding, Inspection, InstanceSummary } from '@dsv/common';
+import { summariseInstance, type Finding, type Inspection, type InstanceSummary } from '@dsv/common';
 import { applySeverity, type SeverityOverrides } from './apply-severity.ts';
 import { checkEnumeratedValues } from './check-enumerated-values.ts';
 import { checkFormat } from './check-format.ts';
@@ -8,7 +8,7 @@ import { checkRequiredAttributes, type RequiredAttributes } from './check-requir
 import { checkValues } from './check-values.ts';
 import { isFatal, isHeaderComplete } from './header-state.ts';
 import { checkIod, type IodRules } from './iod/check-iod.ts';
-import { summariseInstance } from './summarise-instance.ts';
+
 
 /** The part of the validator config one file needs. */
 export interface FileRules {

@@ -1,4 +1,6 @@
-import { ElementReader, type Inspection, type InstanceSummary } from '@dsv/common';
+import type { InstanceSummary } from '../contracts/validation.ts';
+import { ElementReader } from './element-values.ts';
+import type { Inspection } from './model.ts';
 
 const TEXT_KEYWORDS = [
   'SOPClassUID', 'SOPInstanceUID', 'StudyInstanceUID', 'SeriesInstanceUID', 'Modality', 'PatientID', 'PatientName',
