@@ -32,6 +32,7 @@ CREATE INDEX IF NOT EXISTS studies_by_patient ON studies (patient_id);
 CREATE INDEX IF NOT EXISTS studies_by_accession ON studies (accession_number);
 CREATE INDEX IF NOT EXISTS studies_by_date ON studies (study_date);
 CREATE INDEX IF NOT EXISTS studies_by_documents_due ON studies (documents_due);
+CREATE INDEX IF NOT EXISTS studies_by_state ON studies (state, first_delivery_id);
 CREATE TABLE IF NOT EXISTS series (
   series_uid TEXT PRIMARY KEY,
   study_uid TEXT NOT NULL,
