@@ -2,10 +2,11 @@ import { createServiceApp, requireToken, type EventBus, type Logger } from '@dsv
 import cors from 'cors';
 import type { Express } from 'express';
 import type { GatewayConfig } from './config.ts';
+import type { GatewayData } from './data/gateway-data.ts';
 import type { StatusStore } from './domain/status-store.ts';
 import type { StudyPipeline } from './domain/study-pipeline.ts';
-import type { UploadIndex } from './domain/upload-index.ts';
 import { browseProxyRouter } from './routes/browse-proxy.ts';
+import { eventsRouter } from './routes/events.ts';
 import { retryRouter } from './routes/retry.ts';
 import { statusRouter } from './routes/status.ts';
 import { statusListRouter } from './routes/status-list.ts';
@@ -18,8 +19,8 @@ export interface GatewayDeps {
   logger: Logger;
   events: EventBus;
   store: StatusStore;
+  data: GatewayData;
   pipeline: StudyPipeline;
-  uploads: UploadIndex;
   spares: SpareFolders;
 }
 
@@ -34,7 +35,14 @@ export function createApp(deps: GatewayDeps): Express {
     ...(deps.config.cors.allowedOrigins.length > 0
       ? { before: cors({ origin: [...deps.config.cors.allowedOrigins], exposedHeaders: ['Location', 'x-request-id', 'x-correlation-id', 'Content-Range', 'Accept-Ranges', 'ETag', 'Content-Disposition'] }) }
       : {}),
-    routes: [uploadRouter(deps), statusRouter(deps.store), statusListRouter(deps.store), retryRouter(deps.pipeline), browseProxyRouter(deps.config)],
+    routes: [
+      uploadRouter(deps),
+      statusRouter(deps.store, deps.data),
+      statusListRouter(deps.store),
+      eventsRouter(deps.data),
+      retryRouter(deps.pipeline),
+      browseProxyRouter(deps.config),
+    ],
     readiness: () => checkDependencies(deps.config),
   });
 }

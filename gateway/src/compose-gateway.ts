@@ -5,53 +5,57 @@ import { createApp } from './app.ts';
 import { createDescriptorClient } from './clients/descriptor-client.ts';
 import { createValidatorClient } from './clients/validator-client.ts';
 import type { GatewayConfig } from './config.ts';
-import { InstanceIndex } from './domain/instance-index.ts';
+import type { GatewayData } from './data/gateway-data.ts';
+import { DATABASE_FILE, openGatewayDb } from './data/gateway-db.ts';
+import { StabilityScheduler, type Clock } from './domain/stability-scheduler.ts';
 import { StatusStore, type OpenedStatuses } from './domain/status-store.ts';
-import { SpareFolders } from './upload/spare-folders.ts';
 import { StudyPipeline } from './domain/study-pipeline.ts';
-import { UploadIndex } from './domain/upload-index.ts';
+import { SpareFolders } from './upload/spare-folders.ts';
 
 export interface GatewayParts {
   app: Express;
   events: EventBus;
+  data: GatewayData;
   store: StatusStore;
   pipeline: StudyPipeline;
-  uploads: UploadIndex;
-  instances: InstanceIndex;
-  /** What was read back from disk. */
+  stability: StabilityScheduler;
+  /** What was read back from the database. */
   opened: OpenedStatuses;
 }
 
 /**
- * The gateway's objects wired together from its config, with the persisted statuses read back: what
- * startGateway listens with, and what the route tests drive with supertest.
+ * The gateway's objects wired together from its config, with the unfinished statuses read back: what
+ * startGateway listens with, and what the route tests drive with supertest. The stability timer is not
+ * started here (startGateway starts it).
  */
-export async function composeGateway(config: GatewayConfig, logger: Logger): Promise<GatewayParts> {
+export async function composeGateway(config: GatewayConfig, logger: Logger, options: { clock?: Clock } = {}): Promise<GatewayParts> {
   const events = createEventBus(logger, EventTypes.filter((type) => type.startsWith('study.')));
-  const store = new StatusStore(path.resolve(config.statusDir), logger, { finishedInMemory: config.finishedStatusesInMemory });
-  const uploads = new UploadIndex();
-  const instances = new InstanceIndex();
-  // One status at a time, oldest first: the indexes are built without holding every status at once.
-  const opened = await store.open((status) => {
-    uploads.add(status);
-    instances.add(status);
-  });
+  const data = openGatewayDb(path.join(path.resolve(config.dataDir), DATABASE_FILE));
+  const store = new StatusStore(data);
+  const opened = await store.open();
   const spares = new SpareFolders(path.resolve(config.stagingDir));
   spares.open();
   const target = { timeoutMs: config.pipeline.requestTimeoutMs, internalToken: config.internalToken, transport: config.pipeline.transport, logger };
+  const validator = createValidatorClient({ ...target, baseUrl: config.validatorUrl });
+  const descriptor = createDescriptorClient({ ...target, baseUrl: config.descriptorUrl });
+  const stableAfterMs = config.stableAfterSeconds * 1000;
+  const stability = new StabilityScheduler({
+    data, store, descriptor, validator, events, logger, stableAfterMs, retry: config.pipeline.retry, ...(options.clock ? { clock: options.clock } : {}),
+  });
   const pipeline = new StudyPipeline({
     store,
     events,
     logger,
-    validator: createValidatorClient({ ...target, baseUrl: config.validatorUrl }),
-    descriptor: createDescriptorClient({ ...target, baseUrl: config.descriptorUrl }),
+    validator,
+    descriptor,
     stagingDir: config.stagingDir,
     concurrency: config.pipeline.concurrency,
     retry: config.pipeline.retry,
     describeAhead: config.pipeline.describeAhead,
-    instances,
+    stableAfterMs,
+    onJoined: () => stability.wake(),
     spares,
   });
-  const app = createApp({ config, logger, events, store, pipeline, uploads, spares });
-  return { app, events, store, pipeline, uploads, instances, opened };
+  const app = createApp({ config, logger, events, store, data, pipeline, spares });
+  return { app, events, data, store, pipeline, stability, opened };
 }

@@ -18,12 +18,15 @@ export const GatewayConfigSchema = z.strictObject({
   validatorUrl: url.describe('Base URL of the validator service'),
   descriptorUrl: url.describe('Base URL of the descriptor service'),
   stagingDir: z.string().min(1).describe('Where uploads are received, one folder per upload, until stored or rejected'),
-  statusDir: z.string().min(1).describe('Where the status of every upload is kept: an append-only journal, statuses.ndjson'),
-  finishedStatusesInMemory: z
+  dataDir: z
+    .string()
+    .min(1)
+    .describe('Where the gateway keeps its SQLite database, gateway.db: the status of every delivery, the event feed (GET /events) and the stability of each DICOM study'),
+  stableAfterSeconds: z
     .number()
     .int()
-    .min(1)
-    .describe('Finished uploads (stored, rejected, failed) whose status stays parsed in memory, the latest used; older ones are read back from the journal when asked instead of being held, all of them, since start-up'),
+    .min(0)
+    .describe("A DICOM study is 'receiving' until no delivery has reached it for this long, then 'stable' (its study-level checks run, event study.stable); 0: stable right after each delivery"),
   limits: z.strictObject({
     maxFileBytes: byteSize.describe('Largest file of an upload, in bytes (413 UPLOAD_FILE_TOO_LARGE)'),
     maxFiles: z.number().int().positive().describe('Most files in one upload (413 UPLOAD_TOO_MANY_FILES)'),
@@ -70,8 +73,8 @@ export const GatewayEnv: readonly EnvBinding[] = [
   { env: 'VALIDATOR_URL', key: 'validatorUrl', type: 'string' },
   { env: 'DESCRIPTOR_URL', key: 'descriptorUrl', type: 'string' },
   { env: 'STAGING_DIR', key: 'stagingDir', type: 'string' },
-  { env: 'STATUS_DIR', key: 'statusDir', type: 'string' },
-  { env: 'FINISHED_STATUSES_IN_MEMORY', key: 'finishedStatusesInMemory', type: 'integer' },
+  { env: 'DATA_DIR', key: 'dataDir', type: 'string' },
+  { env: 'STABLE_AFTER_SECONDS', key: 'stableAfterSeconds', type: 'integer' },
   { env: 'PIPELINE_TRANSPORT', key: 'pipeline.transport', type: 'string' },
   { env: 'PIPELINE_DESCRIBE_AHEAD', key: 'pipeline.describeAhead', type: 'boolean' },
   { env: 'LOG_LEVEL', key: 'logLevel', type: 'string' },

@@ -12,8 +12,9 @@ export interface RunningGateway {
   port: number;
   pipeline: StudyPipeline;
   /**
-   * Stops taking new work, then lets the requests and studies in flight finish, for at most the shutdown
-   * timeout. A study still unfinished then is persisted as it is, and resumed at the next start.
+   * Stops taking new work and the stability timer, then lets the requests, deliveries and the stability
+   * check in flight finish, for at most the shutdown timeout. A delivery still unfinished then is
+   * resumed at the next start, from its last written state.
    */
   close(): Promise<{ unfinished: number }>;
 }
@@ -29,7 +30,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? config.http.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const stagingDir = path.resolve(config.stagingDir);
   await mkdir(stagingDir, { recursive: true });
-  const { app, pipeline, store, opened } = await composeGateway(config, logger);
+  const { app, pipeline, store, data, stability, opened } = await composeGateway(config, logger);
   const swept = await sweepStaging(stagingDir, (id) => store.stateOf(id));
   const server = await listen(app, {
     host: config.host,
@@ -41,6 +42,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   // Studies accepted before a stop or a crash are finished now: nothing accepted is lost.
   const { unfinished } = opened;
   for (const status of unfinished) void pipeline.resume(status.id).catch((error: unknown) => logger.error({ studyId: status.id, err: error }, 'resume failed'));
+  // Studies left receiving by the last run are checked when due, as if it had not stopped.
+  stability.start();
   logger.info({ url: server.url, known: opened.count, resumed: unfinished.length, stagingRemoved: swept.removed }, 'listening');
   let closing: Promise<{ unfinished: number }> | null = null;
   return {
@@ -50,12 +53,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     close: () => {
       closing ??= (async () => {
         logger.info({ inFlight: pipeline.pending, shutdownTimeoutMs }, 'shutting down');
-        const deadline = sleep(shutdownTimeoutMs, undefined, { ref: false });
-        await Promise.all([server.close(shutdownTimeoutMs), Promise.race([pipeline.drain(), deadline])]);
+        const deadline = sleep(shutdownTimeoutMs, undefined, { ref: false }).then(() => false);
+        const settled = Promise.all([pipeline.drain(), stability.stop()]).then(() => true);
+        const [, ended] = await Promise.all([server.close(shutdownTimeoutMs), Promise.race([settled, deadline])]);
         const left = pipeline.pending;
-        if (left > 0) logger.warn({ unfinished: left }, 'shutdown timeout: unfinished studies resume at the next start');
-        // A study still running writes its status on: the journal stays open for it until the process ends.
-        else store.close();
+        if (left > 0) logger.warn({ unfinished: left }, 'shutdown timeout: unfinished deliveries resume at the next start');
+        // Work still running writes on: the database stays open for it until the process ends.
+        if (ended) await data.close();
         return { unfinished: left };
       })();
       return closing;

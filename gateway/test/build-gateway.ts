@@ -5,10 +5,9 @@ import { createLogger } from '@dsv/common';
 import type { createApp } from '../src/app.ts';
 import { composeGateway } from '../src/compose-gateway.ts';
 import { GatewayConfigSchema, type GatewayConfig } from '../src/config.ts';
-import type { InstanceIndex } from '../src/domain/instance-index.ts';
+import type { GatewayData } from '../src/data/gateway-data.ts';
 import type { StatusStore } from '../src/domain/status-store.ts';
 import type { StudyPipeline } from '../src/domain/study-pipeline.ts';
-import type { UploadIndex } from '../src/domain/upload-index.ts';
 
 /** A port nothing listens on: the siblings are "down". */
 export const DEAD_URL = 'http://127.0.0.1:9';
@@ -17,9 +16,8 @@ export interface TestGateway {
   app: ReturnType<typeof createApp>;
   config: GatewayConfig;
   store: StatusStore;
+  data: GatewayData;
   pipeline: StudyPipeline;
-  uploads: UploadIndex;
-  instances: InstanceIndex;
   dir: string;
   cleanup(): Promise<void>;
 }
@@ -34,7 +32,7 @@ export async function buildGateway(
     allowedOrigins?: string[];
     http?: Partial<GatewayConfig['http']>;
     retry?: Partial<GatewayConfig['pipeline']['retry']>;
-    finishedStatusesInMemory?: number;
+    stableAfterSeconds?: number;
   } = {},
 ): Promise<TestGateway> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-gateway-'));
@@ -48,23 +46,23 @@ export async function buildGateway(
     validatorUrl: overrides.validatorUrl ?? DEAD_URL,
     descriptorUrl: overrides.descriptorUrl ?? DEAD_URL,
     stagingDir: path.join(dir, 'staging'),
-    statusDir: path.join(dir, 'status'),
-    finishedStatusesInMemory: overrides.finishedStatusesInMemory ?? 1000,
+    dataDir: path.join(dir, 'var'),
+    stableAfterSeconds: overrides.stableAfterSeconds ?? 10,
     limits: { maxFileBytes: 1 << 20, maxFiles: 5, maxUploadBytes: 2 << 20, maxFieldBytes: 1024, maxParts: 10, ...overrides.limits },
     pipeline: { concurrency: 2, requestTimeoutMs: 5000, transport: 'reference', describeAhead: true, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, ...overrides.retry } },
     http: { requestTimeoutMs: 10_000, headersTimeoutMs: 5000, ...overrides.http },
   }) as GatewayConfig;
-  const { app, store, pipeline, uploads, instances } = await composeGateway(config, createLogger('gateway', 'silent'));
+  const { app, store, data, pipeline } = await composeGateway(config, createLogger('gateway', 'silent'));
   return {
     app,
     config,
     store,
+    data,
     pipeline,
-    uploads,
-    instances,
     dir,
     cleanup: async () => {
       await pipeline.drain();
+      await data.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import type { ValidatorConfig } from './config.ts';
 import { validationsRouter } from './routes/validations.ts';
 import { validationsBatchRouter } from './routes/validations-batch.ts';
+import { studyChecksRouter } from './routes/study-checks.ts';
 
 export interface ValidatorDeps {
   config: ValidatorConfig;
@@ -18,6 +19,6 @@ export function createApp(deps: ValidatorDeps): Express {
     logger: deps.logger,
     // Only the gateway calls this service: it must carry the internal token (when one is configured).
     guard: requireToken({ tokens: deps.config.internalToken ? [deps.config.internalToken] : [] }),
-    routes: [validationsRouter(deps), validationsBatchRouter(deps)],
+    routes: [validationsRouter(deps), validationsBatchRouter(deps), studyChecksRouter(deps)],
   });
 }

@@ -1,6 +1,6 @@
 import {
-  DescribeBatchAnswerSchema, DescribeResultSchema, Headers, MAX_PREPARE_FILES, PrepareAnswerSchema,
-  type DescribeRequest, type DescribeResult, type PrepareRequest,
+  DescribeBatchAnswerSchema, DescribeResultSchema, Headers, MAX_PREPARE_FILES, PrepareAnswerSchema, StableResultSchema, StudyInstancesSchema,
+  type DescribeRequest, type DescribeResult, type PrepareRequest, type StableRequest, type StableResult, type StudyInstances,
 } from '@dsv/common';
 import { batchCalls } from './batch-calls.ts';
 import { callService, createServiceAgent, internalAuth, jsonBody, type RequestBody } from './service-call.ts';
@@ -17,6 +17,10 @@ export interface DescriptorClient {
    * the files go as streams.
    */
   prepare(studyId: string, files: readonly string[]): Promise<void>;
+  /** GET /v1/studies/<StudyInstanceUID>/instances: what the study-level checks read. */
+  studyInstances(StudyInstanceUID: string, correlationId: string): Promise<StudyInstances>;
+  /** POST /v1/studies/<StudyInstanceUID>/stable: the study had no delivery for stableAfterSeconds. */
+  markStable(StudyInstanceUID: string, request: StableRequest): Promise<StableResult>;
 }
 
 interface BatchItem {
@@ -59,5 +63,20 @@ export function createDescriptorClient(target: ServiceTarget): DescriptorClient 
         target.logger?.debug({ studyId, service: 'descriptor', reason: (error as Error).message }, 'prepare call failed: the describe call reads the files itself');
       }
     },
+    async studyInstances(StudyInstanceUID, correlationId) {
+      const url = studyUrl(baseUrl, StudyInstanceUID, 'instances');
+      const headers = { [Headers.correlationId]: correlationId, ...internalAuth(internalToken) };
+      return (await callService('descriptor', url, { agent, headers }, StudyInstancesSchema, timeoutMs)).body;
+    },
+    async markStable(StudyInstanceUID, request) {
+      const url = studyUrl(baseUrl, StudyInstanceUID, 'stable');
+      const headers = { [Headers.correlationId]: request.correlationId, ...internalAuth(internalToken) };
+      return (await callService('descriptor', url, { agent, headers, body: jsonBody(request) }, StableResultSchema, timeoutMs)).body;
+    },
   };
+}
+
+/** A route under one study; the UID passed the grammar of PS3.5 §9.1 where it came in, and is escaped still. */
+function studyUrl(baseUrl: string, StudyInstanceUID: string, route: string): string {
+  return new URL(`/v1/studies/${encodeURIComponent(StudyInstanceUID)}/${route}`, baseUrl).href;
 }

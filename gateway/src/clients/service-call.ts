@@ -27,7 +27,8 @@ export interface RequestBody {
 
 export interface ServiceRequest {
   headers: Record<string, string>;
-  body: RequestBody;
+  /** A POST's body; without one, the call is a GET. */
+  body?: RequestBody;
   agent: http.Agent;
 }
 
@@ -47,8 +48,9 @@ export function jsonBody(value: unknown): RequestBody {
 const STORAGE_CODES = new Set<string>(['STORAGE_FULL', 'STORAGE_FAILED']);
 
 /**
- * One HTTP POST to a sibling service, with its answer checked against the contract. Failures become
- * AppErrors; those worth retrying (unreachable, timed out, 502/503/504) are wrapped in RetryableError.
+ * One HTTP call to a sibling service (a POST, or a GET when there is no body), with its answer checked
+ * against the contract. Failures become AppErrors; those worth retrying (unreachable, timed out,
+ * 502/503/504) are wrapped in RetryableError.
  */
 export async function callService<S extends z.ZodType>(
   service: 'validator' | 'descriptor',
@@ -61,7 +63,7 @@ export async function callService<S extends z.ZodType>(
   const deadline = { passed: false };
   let response: { status: number; text: string };
   try {
-    response = await post(new URL(url), request, timeoutMs, deadline);
+    response = await exchange(new URL(url), request, timeoutMs, deadline);
   } catch (error) {
     const reason = deadline.passed ? `no answer within ${timeoutMs} ms` : 'unreachable';
     throw new RetryableError(reason, new AppError('DOWNSTREAM_UNAVAILABLE', `The ${service} is ${reason}`, { service }, { cause: error }));
@@ -97,7 +99,7 @@ export function answerError(service: 'validator' | 'descriptor', status: number,
  * An answer that arrives before the body is all sent (a 413, a 401) still counts, though the service
  * may close the connection on the rest of the body.
  */
-function post(
+function exchange(
   url: URL,
   { headers, body, agent }: ServiceRequest,
   timeoutMs: number,
@@ -107,9 +109,9 @@ function post(
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = send(url, {
-      method: 'POST',
+      method: body ? 'POST' : 'GET',
       agent,
-      headers: { ...headers, 'content-type': body.contentType, 'content-length': String(body.contentLength) },
+      headers: body ? { ...headers, 'content-type': body.contentType, 'content-length': String(body.contentLength) } : headers,
     });
     req.on('socket', guardSocket);
     const timer = setTimeout(() => {
@@ -135,7 +137,8 @@ function post(
       });
     });
     // A failed send destroys the request, which reports the error above (unless an answer came first).
-    if (body.bytes) req.end(body.bytes);
+    if (!body) req.end();
+    else if (body.bytes) req.end(body.bytes);
     else pipeline(body.chunks(), req).catch(() => undefined);
   });
 }

@@ -1,11 +1,16 @@
-import { Headers, ValidationBatchAnswerSchema, ValidationReportSchema, type ValidationReport } from '@dsv/common';
+import {
+  Headers, StudyChecksResultSchema, ValidationBatchAnswerSchema, ValidationReportSchema,
+  type StudyChecksRequest, type StudyChecksResult, type ValidationReport,
+} from '@dsv/common';
 import { batchCalls } from './batch-calls.ts';
-import { callService, createServiceAgent, internalAuth, type RequestBody } from './service-call.ts';
+import { callService, createServiceAgent, internalAuth, jsonBody, type RequestBody } from './service-call.ts';
 import { stagedMultipart } from './staged-multipart.ts';
 import { TransportChoice, type ServiceTarget } from './transport.ts';
 
 export interface ValidatorClient {
   validate(upload: { studyId: string; correlationId: string; dir: string; files: readonly string[] }): Promise<ValidationReport>;
+  /** POST /v1/study-checks: the checks that need the whole DICOM study, run when it goes stable. */
+  studyChecks(request: StudyChecksRequest, correlationId: string): Promise<StudyChecksResult>;
 }
 
 interface BatchItem {
@@ -23,6 +28,7 @@ export function createValidatorClient(target: ServiceTarget): ValidatorClient {
   const agent = createServiceAgent(baseUrl);
   const transport = new TransportChoice('validator', target);
   const url = new URL('/v1/validations', baseUrl).href;
+  const studyChecksUrl = new URL('/v1/study-checks', baseUrl).href;
   const batches = batchCalls<BatchItem, ValidationReport>(
     { service: 'validator', url: new URL('/v1/validations/batch', baseUrl).href, agent, internalToken, timeoutMs },
     ValidationBatchAnswerSchema,
@@ -36,6 +42,10 @@ export function createValidatorClient(target: ServiceTarget): ValidatorClient {
         () => batches.submit({ studyId, correlationId, files: [...files] }),
         async () => send(await stagedMultipart(dir, files)),
       );
+    },
+    async studyChecks(request, correlationId) {
+      const headers = { [Headers.correlationId]: correlationId, ...internalAuth(internalToken) };
+      return (await callService('validator', studyChecksUrl, { agent, headers, body: jsonBody(request) }, StudyChecksResultSchema, timeoutMs)).body;
     },
   };
 }

@@ -1,163 +1,158 @@
-import { mkdir } from 'node:fs/promises';
-import type { Logger } from '@dsv/common';
-import { StatusJournal } from './status-journal.ts';
-import { TerminalStates, type StudyState, type StudyStatus } from './study-status.ts';
+import type { Delivered, GatewayData, StatusLine, StatusQuery } from '../data/gateway-data.ts';
+import { studyUidOf, TerminalStates, type StudyState, type StudyStatus } from './study-status.ts';
 
-/** Finished statuses kept parsed in memory by default (config finishedStatusesInMemory). */
-export const DEFAULT_FINISHED_IN_MEMORY = 1000;
-
-export interface StatusStoreOptions {
-  minRollBytes?: number;
-  /** How many finished statuses (stored, rejected, failed) stay parsed in memory, the latest used. */
-  finishedInMemory?: number;
-}
-
-/** What the store found on disk when it opened. */
+/** What the store found in the database when it opened. */
 export interface OpenedStatuses {
-  /** Uploads with a status. */
+  /** Deliveries with a status. */
   count: number;
   /** Those not finished: a stop or a crash came before their end, and they run again. */
   unfinished: StudyStatus[];
 }
 
+export interface UpdateOptions {
+  /** false: the change stays in memory; the database keeps the last persisted change. */
+  persist?: boolean;
+  /** The delivery joined this study: written with the status, in its transaction. */
+  delivered?: Delivered;
+}
+
 /**
- * The status of every upload, on disk (`<statusDir>/statuses.ndjson`, an append-only journal:
- * status-journal.ts), so that GET /status/<id> answers the same after a restart. In memory, parsed: the
- * unfinished statuses and the last `finishedInMemory` finished ones used; any other is parsed back from
- * its journal line when asked, so the gateway does not hold the status of every upload it ever took.
+ * The status of every delivery, in the database (GatewayData), so that GET /status/<id> answers the same
+ * after a restart. In memory: the statuses not finished, and a finished one while it has a change the
+ * database does not have yet; any other is read back when asked.
  *
- * A change can stay in memory when losing it in a crash is harmless (the pipeline runs an unfinished study
- * again from the start); such a status is never dropped from memory before a persisted change follows. A
- * persisted change is appended whole, so the last line of an id is its latest status.
+ * A change can stay in memory when losing it in a crash is harmless (the pipeline runs an unfinished
+ * delivery again from the start); such a status stays in memory until a persisted change follows. The
+ * writes of one status go one after another, each the whole status as it was when asked for, so the
+ * last one written is its latest persisted change.
  */
 export class StatusStore {
   private readonly live = new Map<string, StudyStatus>();
-  /** The finished ids among `live`, least recently used first. */
-  private readonly finished = new Set<string>();
-  /** Ids whose status in memory has changes the journal does not have. */
+  /** Ids whose status in memory has changes the database does not have. */
   private readonly unsaved = new Set<string>();
-  private readonly journal: StatusJournal;
-  private readonly finishedInMemory: number;
+  /** Per id, its last write asked for: the next one starts after it. */
+  private readonly writes = new Map<string, Promise<void>>();
   private waiting = 0;
 
-  constructor(private readonly dir: string, logger: Logger, options: StatusStoreOptions = {}) {
-    this.journal = new StatusJournal(dir, options.minRollBytes, logger);
-    this.finishedInMemory = options.finishedInMemory ?? DEFAULT_FINISHED_IN_MEMORY;
+  constructor(private readonly data: GatewayData) {}
+
+  /** Takes the unfinished statuses into memory: they run again. */
+  async open(): Promise<OpenedStatuses> {
+    const unfinished = await this.data.unfinishedStatuses();
+    for (const status of unfinished) this.live.set(status.id, status);
+    return { count: await this.data.countStatuses(), unfinished };
   }
 
-  /** Reads the statuses back, showing each to `visit` once, oldest first (ids sort by time). */
-  async open(visit: (status: StudyStatus) => void = () => undefined): Promise<OpenedStatuses> {
-    await mkdir(this.dir, { recursive: true });
-    const unfinished: StudyStatus[] = [];
-    this.journal.open((status) => {
-      visit(status);
-      this.live.set(status.id, status);
-      if (!TerminalStates.has(status.state)) unfinished.push(status);
-      this.touch(status);
-    });
-    return { count: this.journal.count, unfinished };
-  }
-
-  /** Stops writing (after the pipeline has drained); a compaction under way ends without a change. */
-  close(): void {
-    this.journal.close();
-  }
-
-  /** Resolves once the journal's compaction under way, if any, has ended. */
-  compacted(): Promise<void> {
-    return this.journal.compacted();
-  }
-
-  /** The status of `id`; a finished one not in memory is read back and kept (as the latest used). */
-  get(id: string): StudyStatus | undefined {
-    const known = this.live.get(id);
-    if (known) return known;
-    const status = this.journal.read(id);
-    if (!status) return undefined;
-    this.live.set(id, status);
-    this.touch(status);
-    return status;
-  }
-
-  /** The state of `id`, without reading its status back. */
-  stateOf(id: string): StudyState | undefined {
-    return this.live.get(id)?.state ?? this.journal.stateOf(id);
+  /** The status of `id`: the one in memory, else as the database has it. */
+  async get(id: string): Promise<StudyStatus | undefined> {
+    return this.live.get(id) ?? (await this.data.readStatus(id));
   }
 
   /**
-   * Statuses with an id after `after` (ids sort by time), in `state` when given, oldest first, at most
-   * `limit`; `more` when others follow. Walks the ids from `after` on, only as far as the page needs;
-   * those not in memory are read back for the answer only.
+   * The status in memory, the one update() changes: every unfinished status is, so the pipeline reads
+   * here, without waiting, the change it has just made.
    */
-  page({ after, state, limit }: { after?: string | undefined; state?: StudyState | undefined; limit: number }): { statuses: StudyStatus[]; more: boolean } {
-    const statuses: StudyStatus[] = [];
-    for (const id of this.journal.idsAfter(after)) {
-      if (state !== undefined && this.stateOf(id) !== state) continue;
-      if (statuses.length === limit) return { statuses, more: true };
-      statuses.push(this.live.get(id) ?? this.journal.read(id)!);
-    }
-    return { statuses, more: false };
+  held(id: string): StudyStatus | undefined {
+    return this.live.get(id);
+  }
+
+  async stateOf(id: string): Promise<StudyState | undefined> {
+    return this.live.get(id)?.state ?? (await this.data.stateOf(id));
+  }
+
+  /** A page of statuses in short (GatewayData.pageStatuses), with the states of those in memory. */
+  async page(query: StatusQuery): Promise<{ statuses: StatusLine[]; more: boolean }> {
+    const { statuses, more } = await this.data.pageStatuses(query);
+    return {
+      statuses: statuses.map((line) => {
+        const status = this.live.get(line.id);
+        if (!status) return line;
+        const { id, state, outcome, attempts, createdAt, updatedAt } = status;
+        return { id, state, StudyInstanceUID: studyUidOf(status), outcome, attempts, createdAt, updatedAt };
+      }),
+      more,
+    };
   }
 
   /**
-   * Applies a change and stamps updatedAt; with `persist` (the default), resolves once it is on disk,
-   * otherwise at once, leaving the file as the last persisted change wrote it.
+   * Applies a change and stamps updatedAt; with `persist` (the default), resolves once it is written.
+   * For a status in memory the change is made before this returns (the write follows); any other is
+   * read back first.
    */
-  async update(id: string, change: (status: StudyStatus) => void, { persist = true }: { persist?: boolean } = {}): Promise<StudyStatus> {
-    const status = this.get(id);
-    if (!status) throw new Error(`no status for ${id}`);
-    change(status);
-    status.updatedAt = new Date().toISOString();
-    if (!persist) {
-      this.unsaved.add(id);
-      this.touch(status);
-      return status;
-    }
-    const durable = this.persist(status);
-    this.touch(status);
-    await durable;
-    return status;
+  update(id: string, change: (status: StudyStatus) => void, options: UpdateOptions = {}): Promise<StudyStatus> {
+    const held = this.live.get(id);
+    if (held) return this.apply(held, change, options);
+    return this.hold(id).then((status) => this.apply(status, change, options));
   }
 
   async create(status: StudyStatus): Promise<void> {
     this.live.set(status.id, status);
-    const durable = this.persist(status);
-    this.touch(status);
-    await durable;
+    await this.write(status);
   }
 
-  /** Appends the status (synchronously: its line is in the journal when this returns), then waits for its flush. */
-  private async persist(status: StudyStatus): Promise<void> {
-    this.unsaved.delete(status.id);
-    this.waiting += 1;
-    try {
-      await this.journal.append(status);
-    } finally {
-      this.waiting -= 1;
-    }
-  }
-
-  /** Marks `status` the latest used, and drops the least recently used finished ones past the limit. */
-  private touch(status: StudyStatus): void {
-    this.finished.delete(status.id);
-    if (!TerminalStates.has(status.state)) return;
-    this.finished.add(status.id);
-    for (const id of this.finished) {
-      if (this.finished.size <= this.finishedInMemory) break;
-      // A change not persisted would be lost with it: it waits for the next persisted one.
-      if (this.unsaved.has(id)) continue;
-      this.finished.delete(id);
-      this.live.delete(id);
-    }
-  }
-
-  /** How many changes wait for their flush (for the tests: nothing stays pending). */
+  /** How many writes have not ended (for the tests: nothing stays pending). */
   get pendingWrites(): number {
     return this.waiting;
   }
 
-  /** Statuses parsed in memory (for the tests: the finished ones beyond the limit are not). */
+  /** Statuses held in memory (for the tests: finished ones are not kept). */
   get inMemory(): number {
     return this.live.size;
+  }
+
+  private async apply(status: StudyStatus, change: (status: StudyStatus) => void, { persist = true, delivered }: UpdateOptions): Promise<StudyStatus> {
+    change(status);
+    status.updatedAt = new Date().toISOString();
+    if (!persist) {
+      this.unsaved.add(status.id);
+      return status;
+    }
+    await this.write(status, delivered);
+    return status;
+  }
+
+  /** Reads a status back into memory; one object per id, even when two updates read it at once. */
+  private async hold(id: string): Promise<StudyStatus> {
+    const read = await this.data.readStatus(id);
+    const held = this.live.get(id);
+    if (held) return held;
+    if (!read) throw new Error(`no status for ${id}`);
+    this.live.set(id, read);
+    return read;
+  }
+
+  private write(status: StudyStatus, delivered?: Delivered): Promise<void> {
+    const { id } = status;
+    // The snapshot is taken now: a change made in memory meanwhile is not written by this write.
+    const snapshot = {
+      id,
+      state: status.state,
+      StudyInstanceUID: studyUidOf(status),
+      attempts: status.attempts,
+      outcome: status.outcome,
+      createdAt: status.createdAt,
+      updatedAt: status.updatedAt,
+      json: JSON.stringify(status),
+      events: [...status.events],
+    };
+    this.unsaved.delete(id);
+    this.waiting += 1;
+    const before = this.writes.get(id) ?? Promise.resolve();
+    const written = before
+      .catch(() => undefined)
+      .then(() => this.data.writeStatus(snapshot, delivered))
+      .catch((error: unknown) => {
+        // The database keeps the change before: the one in memory stays, unsaved, for the next write.
+        this.unsaved.add(id);
+        throw error;
+      })
+      .finally(() => {
+        this.waiting -= 1;
+        if (this.writes.get(id) !== written) return;
+        this.writes.delete(id);
+        if (TerminalStates.has(status.state) && !this.unsaved.has(id) && this.live.get(id) === status) this.live.delete(id);
+      });
+    this.writes.set(id, written);
+    return written;
   }
 }

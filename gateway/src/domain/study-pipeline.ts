@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { AppError, ErrorCodes, type EventBus, type EventPayloads, type EventType, type Logger, type ValidationReport } from '@dsv/common';
+import { AppError, ErrorCodes, type DescribeResult, type EventBus, type EventPayloads, type EventType, type Logger, type ValidationReport } from '@dsv/common';
 import type { DescriptorClient } from '../clients/descriptor-client.ts';
 import { withRetry, type RetryPolicy } from '../clients/retry.ts';
 import type { ValidatorClient } from '../clients/validator-client.ts';
 import type { SpareFolders } from '../upload/spare-folders.ts';
-import { conflictOutcome, reportWithConflicts, withInstanceUids } from './check-instances.ts';
-import type { InstanceIndex } from './instance-index.ts';
 import type { StatusStore } from './status-store.ts';
-import { FIRST_ERRORS_SHOWN, TerminalStates, type InstanceConflict, type Outcome, type StudyState, type StudyStatus } from './study-status.ts';
+import { FIRST_ERRORS_SHOWN, TerminalStates, type Outcome, type StudyState, type StudyStatus } from './study-status.ts';
 import { summariseStudy } from './summarise-study.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -21,51 +19,53 @@ export interface PipelineDeps {
   stagingDir: string;
   concurrency: number;
   retry: RetryPolicy;
-  instances: InstanceIndex;
-  /** Where a finished study's staging folder goes. */
+  /** Where a finished delivery's staging folder goes. */
   spares: SpareFolders;
-  /** Let the descriptor read a study's files while the validator checks them (pipeline.describeAhead). */
+  /** Let the descriptor read a delivery's files while the validator checks them (pipeline.describeAhead). */
   describeAhead: boolean;
+  /** How long a study stays receiving after a delivery joined it (config stableAfterSeconds). */
+  stableAfterMs: number;
+  /** Told when a delivery joined its study and that is written: the stability checks look again. */
+  onJoined?: () => void;
 }
 
 /**
- * Studies with fewer files are not described ahead: the extra exchange with the descriptor costs about
- * what reading a few headers does.
+ * Deliveries with fewer files are not described ahead: the extra exchange with the descriptor costs
+ * about what reading a few headers does.
  */
 export const DESCRIBE_AHEAD_MIN_FILES = 4;
 
-const STORED: Outcome = { httpStatus: 201, code: 'STORED', message: 'The study is stored' };
-
 /**
- * Takes an accepted upload through validation and storage. The staged files stay until the descriptor
- * has the study (stored or rejected), so a failed study can run again from them.
+ * Takes an accepted delivery through validation and storage. The staged files stay until the descriptor
+ * has the delivery (joined to its study, or rejected), so a failed delivery can run again from them.
  *
- * Crash safety: every step can run twice. A study found in 'received', 'validating' or 'describing' at
- * start-up runs again from the start: the validator is a pure function of the files, and the descriptor
- * answers a second describe of a study it already published with alreadyStored (one rename publishes a
- * study; a half-assembled one is never visible). So only three states must reach the disk before the
- * next step: 'received' (the upload is accepted), 'describing' (the study's instances are claimed: the
- * instance index is rebuilt from the persisted statuses, and without the claim an upload of other bytes
- * under the same UIDs could be stored while this study, perhaps already published, waits to run again)
- * and the final state, before the staged files are removed. 'validating', and the verdict of a study
- * that goes to rejected/, live in memory only: a crash loses nothing that running again from 'received'
- * does not redo. The final state is answered before its flush ends: running again from 'describing'
- * reaches the same state, from the same staged files.
+ * Crash safety: every step can run twice. A delivery found in 'received', 'validating' or 'describing'
+ * at start-up runs again from the start: the validator is a pure function of the files, and the
+ * descriptor answers a second describe of a delivery it already has with alreadyStored (it records the
+ * join in its catalogue in one transaction, and reads that answer back). So only two states must be
+ * written before the next step: 'received' (the delivery is accepted) and the final state, before the
+ * staged files are removed; the final state's transaction also marks its study receiving, so a stored
+ * delivery is never left out of the stability checks. 'validating' and 'describing' live in memory
+ * only: a crash loses nothing that running again from 'received' does not redo. The final state is
+ * answered before its write ends: running again from 'received' reaches the same state, from the same
+ * staged files.
  */
 export class StudyPipeline {
   private readonly queue: WorkQueue;
-  /** Per study running: its job (ends when all is on disk and tidied) and its answer (may come sooner). */
+  /** Per delivery running: its job (ends when all is written and tidied) and its answer (may come sooner). */
   private readonly inFlight = new Map<string, { job: Promise<StudyStatus>; answer: Promise<StudyStatus> }>();
+  /** Failed deliveries a retry has taken and not yet submitted: no second retry can take them meanwhile. */
+  private readonly retrying = new Set<string>();
 
   constructor(private readonly deps: PipelineDeps) {
     this.queue = new WorkQueue(deps.concurrency);
   }
 
   /**
-   * Queues a study; the promise resolves with its terminal state, as soon as that state is final: a
-   * stored or rejected study is answered once the descriptor has it on disk, while the gateway's own
-   * record of that state is still being flushed (a restart before that flush runs the study again and
-   * the descriptor answers alreadyStored: the same answer).
+   * Queues a delivery; the promise resolves with its terminal state, as soon as that state is final: a
+   * stored or rejected delivery is answered once the descriptor has it on disk, while the gateway's own
+   * record of that state is still being written (a restart before that write runs the delivery again
+   * and the descriptor answers alreadyStored: the same answer).
    */
   submit(id: string): Promise<StudyStatus> {
     const running = this.inFlight.get(id);
@@ -83,7 +83,7 @@ export class StudyPipeline {
     return answer;
   }
 
-  /** Takes up a study left unfinished by a stop or a crash (at start-up). */
+  /** Takes up a delivery left unfinished by a stop or a crash (at start-up). */
   async resume(id: string): Promise<StudyStatus> {
     await this.deps.store.update(id, (s) => {
       s.events.push(this.publish('study.resumed', s, { previousState: s.state }));
@@ -92,27 +92,32 @@ export class StudyPipeline {
   }
 
   /**
-   * Runs a failed study again from its staged files. Throws STUDY_NOT_FOUND, or STUDY_NOT_RETRYABLE when
-   * it is not failed, already running again, or its staged files are gone. The state changes to
-   * 'received' before anything else can run, so two retries of one study cannot both start.
+   * Runs a failed delivery again from its staged files. Throws STUDY_NOT_FOUND, or STUDY_NOT_RETRYABLE
+   * when it is not failed, already running again, or its staged files are gone. Taken (in one synchronous
+   * step after its status is read) before anything else can run, so two retries cannot both start.
    */
-  async retry(id: string, trigger: 'retry' | 'reupload'): Promise<{ state: StudyState; done: Promise<StudyStatus> }> {
-    const status = this.deps.store.get(id);
+  async retry(id: string): Promise<{ state: StudyState; done: Promise<StudyStatus> }> {
+    const status = await this.deps.store.get(id);
     if (!status) throw new AppError('STUDY_NOT_FOUND');
-    if (status.state !== 'failed' || this.inFlight.has(id)) {
-      throw new AppError('STUDY_NOT_RETRYABLE', undefined, { state: status.state });
+    if (status.state !== 'failed' || this.inFlight.has(id) || this.retrying.has(id)) {
+      throw new AppError('STUDY_NOT_RETRYABLE', undefined, { state: this.retrying.has(id) ? 'received' : status.state });
     }
     if (!existsSync(path.resolve(this.deps.stagingDir, id))) {
       throw new AppError('STUDY_NOT_RETRYABLE', 'The staged files of this study are gone', { state: status.state });
     }
-    const updated = await this.deps.store.update(id, (s) => {
-      s.events.push(this.publish('study.retried', s, { trigger, previousCode: s.outcome?.code ?? null, attempt: s.attempts + 1 }));
-      s.state = 'received';
-      s.outcome = null;
-    });
-    // The state it was accepted in: once submitted, the live status moves on.
-    const { state } = updated;
-    return { state, done: this.submit(id) };
+    this.retrying.add(id);
+    try {
+      const updated = await this.deps.store.update(id, (s) => {
+        s.events.push(this.publish('study.retried', s, { trigger: 'retry', previousCode: s.outcome?.code ?? null, attempt: s.attempts + 1 }));
+        s.state = 'received';
+        s.outcome = null;
+      });
+      // The state it was accepted in: once submitted, the live status moves on.
+      const { state } = updated;
+      return { state, done: this.submit(id) };
+    } finally {
+      this.retrying.delete(id);
+    }
   }
 
   isRunning(id: string): boolean {
@@ -129,11 +134,12 @@ export class StudyPipeline {
   }
 
   private async process(id: string, answer: (status: StudyStatus) => void): Promise<StudyStatus> {
-    const { store, instances } = this.deps;
+    const { store } = this.deps;
     const started = Date.now();
-    const current = store.get(id)!;
+    const current = await store.get(id);
+    if (!current) throw new AppError('STUDY_NOT_FOUND');
     if (TerminalStates.has(current.state) && current.state !== 'failed') return current;
-    await store.update(
+    const running = await store.update(
       id,
       (s) => {
         s.state = 'validating';
@@ -144,65 +150,67 @@ export class StudyPipeline {
     );
     try {
       // The descriptor's reading overlaps the validator's; describeAhead never rejects.
-      const [report] = await Promise.all([this.validate(current), this.describeAhead(current)]);
-      const files = withInstanceUids(current.upload.files, report.instances);
-      // Check and claim in one synchronous step: two uploads in flight cannot both store a version.
-      const conflicts: InstanceConflict[] = report.valid ? instances.checkAndClaim(id, files) : [];
-      const verdict = conflicts.length > 0 ? reportWithConflicts(report, conflicts) : report;
+      const [report] = await Promise.all([this.validate(running), this.describeAhead(running)]);
       await store.update(
         id,
         (s) => {
-          s.upload.files = files;
           s.events.push(...report.events);
-          s.study = summariseStudy(report.instances);
-          s.findings = { errors: verdict.errors.length, warnings: verdict.warnings.length, firstErrors: verdict.errors.slice(0, FIRST_ERRORS_SHOWN) };
-          if (conflicts.length > 0) s.conflicts = conflicts;
-          else delete s.conflicts;
-          s.events.push(this.publish('study.validated', s, { valid: verdict.valid, errors: verdict.errors.length, warnings: verdict.warnings.length }));
-          if (verdict.valid) s.state = 'describing';
+          s.contents = summariseStudy(report.instances);
+          s.findings = { errors: report.errors.length, warnings: report.warnings.length, firstErrors: report.errors.slice(0, FIRST_ERRORS_SHOWN) };
+          s.events.push(this.publish('study.validated', s, { valid: report.valid, errors: report.errors.length, warnings: report.warnings.length }));
+          if (report.valid) s.state = 'describing';
         },
-        { persist: verdict.valid },
+        { persist: false },
       );
-      if (conflicts.length > 0) {
-        const heldBy = [...new Set(conflicts.map((c) => c.heldBy))];
-        this.deps.logger.warn({ studyId: id, conflicts: conflicts.length, rejected: !verdict.valid, heldBy }, 'instance already stored with other bytes');
+      const result = await this.describe(running, report);
+      // The descriptor's word on where the delivery ended: a retry after a crash may get, read back, the
+      // answer of an earlier run.
+      const stored = result.disposition === 'stored';
+      const outcome = stored ? storedOutcome(result) : rejectedOutcome(report, result);
+      if (result.refusal) {
+        this.deps.logger.warn({ studyId: id, code: result.refusal.code, conflicts: result.refusal.conflicts?.length ?? 0 }, 'the study refused the delivery');
       }
-      const result = await this.describe(current, verdict);
-      const outcome: Outcome = verdict.valid
-        ? STORED
-        : report.valid
-          ? conflictOutcome(conflicts)
-          : { httpStatus: report.outcome!.httpStatus, code: report.outcome!.code, message: ErrorCodes[report.outcome!.code].message };
-      const persisted = store.update(id, (s) => {
-        s.events.push(...result.events);
-        s.paths = {
-          directory: result.directory,
-          originals: result.files.originals.map((f) => f.path),
-          metadata: result.files.metadata,
-          validationLog: result.files.validationLog,
-        };
-        s.state = verdict.valid ? 'stored' : 'rejected';
-        s.outcome = outcome;
-        const data = { code: outcome.code, httpStatus: outcome.httpStatus, durationMs: Date.now() - started };
-        s.events.push(verdict.valid ? this.publish('study.processed', s, data) : this.publish('study.rejected', s, data));
-      });
-      // The change is made in memory at once; its flush runs on after the answer.
-      const status = store.get(id)!;
+      const joined = stored && result.study !== null;
+      const now = Date.now();
+      const persisted = store.update(
+        id,
+        (s) => {
+          s.events.push(...result.events);
+          s.paths = {
+            directory: result.directory,
+            originals: result.files.originals.map((f) => f.path),
+            metadata: result.files.metadata,
+            validationLog: result.files.validationLog,
+          };
+          s.study = result.study ? { ...result.study, url: `/studies/${result.study.StudyInstanceUID}` } : null;
+          s.join = result.join;
+          if (result.refusal?.conflicts) s.conflicts = result.refusal.conflicts;
+          else delete s.conflicts;
+          s.findings = { ...s.findings, warnings: report.warnings.length + result.warnings.length };
+          s.state = stored ? 'stored' : 'rejected';
+          s.outcome = outcome;
+          const data = { code: outcome.code, httpStatus: outcome.httpStatus, durationMs: now - started };
+          s.events.push(stored ? this.publish('study.processed', s, data) : this.publish('study.rejected', s, data));
+        },
+        joined
+          ? { delivered: { StudyInstanceUID: result.study!.StudyInstanceUID, deliveryId: id, at: now, checkAfter: now + this.deps.stableAfterMs } }
+          : {},
+      );
+      // The change is made in memory at once; its write goes on after the answer.
+      const status = store.held(id)!;
       answer(status);
-      if (verdict.valid) instances.settle(id);
-      else instances.release(id);
       try {
         await persisted;
       } catch (error) {
-        // The study is where the answer said; only the record is missing. The staged files stay, so the
-        // next start runs it again from 'describing' and the descriptor answers alreadyStored.
-        this.deps.logger.error({ studyId: id, code: status.outcome?.code, err: error }, 'final state not persisted: the study runs again at the next start');
+        // The delivery is where the answer said; only the record is missing. The staged files stay, so the
+        // next start runs it again from 'received' and the descriptor answers alreadyStored.
+        this.deps.logger.error({ studyId: id, code: status.outcome?.code, err: error }, 'final state not persisted: the delivery runs again at the next start');
         return status;
       }
+      if (joined) this.deps.onJoined?.();
       await this.deps.spares.release(path.resolve(this.deps.stagingDir, id));
       return status;
     } catch (error) {
-      instances.release(id);
       return this.fail(id, error, started);
     }
   }
@@ -227,7 +235,7 @@ export class StudyPipeline {
     );
   }
 
-  private describe(status: StudyStatus, report: ValidationReport) {
+  private describe(status: StudyStatus, report: ValidationReport): Promise<DescribeResult> {
     return withRetry(
       () =>
         this.deps.descriptor.describe(
@@ -258,4 +266,26 @@ export class StudyPipeline {
   private publish<T extends EventType>(type: T, status: StudyStatus, data: EventPayloads[T]) {
     return this.deps.events.publish(type, { studyId: status.id, correlationId: status.correlationId }, data);
   }
+}
+
+/** 201 STORED, saying what joining the study did: a delivery of instances all held already is stored too. */
+function storedOutcome(result: DescribeResult): Outcome {
+  const { study, join } = result;
+  if (!study || !join) return { httpStatus: 201, code: 'STORED', message: 'The delivery is stored' };
+  const counts = [`${join.added} instance${join.added === 1 ? '' : 's'} added`, `${join.duplicates.length} already stored`];
+  if (join.reencoded.length > 0) counts.push(`${join.reencoded.length} already stored in another transfer syntax (kept as stored)`);
+  return { httpStatus: 201, code: 'STORED', message: `The delivery joined study ${study.StudyInstanceUID}: ${counts.join(', ')}` };
+}
+
+/**
+ * Why the delivery went to rejected/: the study refused it (its code and status from the error table),
+ * else the validator's verdict.
+ */
+function rejectedOutcome(report: ValidationReport, result: DescribeResult): Outcome {
+  const { refusal } = result;
+  if (refusal) return { httpStatus: ErrorCodes[refusal.code].status, code: refusal.code, message: refusal.message };
+  // A valid verdict with a rejected delivery: read back from a run whose verdict was not (the validator's
+  // config changed in between); the delivery stays where that run put it.
+  const code = report.outcome?.code ?? 'STUDY_INVALID';
+  return { httpStatus: ErrorCodes[code].status, code, message: ErrorCodes[code].message };
 }

@@ -1,4 +1,4 @@
-import type { Finding, LifecycleEvent } from '@dsv/common';
+import type { Finding, InstanceConflict, Join, JoinedStudy, LifecycleEvent } from '@dsv/common';
 import type { StagedFile } from '../upload/staging-storage.ts';
 
 export const StudyStates = ['received', 'validating', 'describing', 'stored', 'rejected', 'failed'] as const;
@@ -14,23 +14,19 @@ export interface Outcome {
   details?: Record<string, unknown>;
 }
 
-/** A file whose SOP Instance UID another study already holds with other bytes. */
-export interface InstanceConflict {
-  file: string;
-  SOPInstanceUID: string;
-  /** The study holding the other version. */
-  heldBy: string;
-  /** 'changed': same transfer syntax, other bytes (rejects); 'reencoded': another transfer syntax (a warning). */
-  kind: 'changed' | 'reencoded';
-}
-
-export interface StudySummary {
+/** What the delivery itself holds, as the validator read it. */
+export interface DeliveryContents {
   StudyInstanceUID: string | null;
-  PatientID: string | null;
   modalities: string[];
   numberOfSeries: number;
   numberOfInstances: number;
 }
+
+/**
+ * The DICOM study the delivery joined (or that refused it), as the descriptor answered after the join:
+ * the whole study's counts, not the delivery's. `url` is where the study is browsed.
+ */
+export type StudyLink = JoinedStudy & { url: string };
 
 export interface StoredPaths {
   directory: string;
@@ -39,17 +35,23 @@ export interface StoredPaths {
   validationLog: string;
 }
 
-/** What GET /status/<id> answers, and what is persisted for every upload. */
+/** What GET /status/<id> answers, and what is persisted for every delivery (an upload). */
 export interface StudyStatus {
   id: string;
   state: StudyState;
   outcome: Outcome | null;
   upload: { files: StagedFile[]; bytes: number };
-  study: StudySummary | null;
+  /** Set once validated. */
+  contents: DeliveryContents | null;
+  /** Set once the descriptor has the delivery, when it named the study (a valid delivery, or one the study refused). */
+  study: StudyLink | null;
+  /** What joining the study did with each instance: added, already stored (duplicates), re-encoded. */
+  join: Join | null;
+  /** The validator's findings and the join's warnings, counted. */
   findings: { errors: number; warnings: number; firstErrors: Finding[] };
   events: LifecycleEvent[];
   paths: StoredPaths | null;
-  /** Present when the upload was refused because of instances stored before (409 INSTANCE_CONFLICT). */
+  /** Present when the study refused the delivery for instances it holds with other bytes (409 INSTANCE_CONFLICT). */
   conflicts?: InstanceConflict[];
   attempts: number;
   correlationId: string;
@@ -59,3 +61,8 @@ export interface StudyStatus {
 
 /** How many error findings the status shows in full; validation.log has them all. */
 export const FIRST_ERRORS_SHOWN = 20;
+
+/** The StudyInstanceUID a status is filed under: the study it joined, else the one its files name. */
+export function studyUidOf(status: Pick<StudyStatus, 'study' | 'contents'>): string | null {
+  return status.study?.StudyInstanceUID ?? status.contents?.StudyInstanceUID ?? null;
+}

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { AppError, assertStudyId, Headers, isStoredName, isValidUid } from '@dsv/common';
+import { AppError, Headers, isStoredName, isStudyId, isValidUid } from '@dsv/common';
 import { Router, type Request, type RequestHandler } from 'express';
 import { internalAuth } from '../clients/service-call.ts';
 import type { GatewayConfig } from '../config.ts';
@@ -12,11 +12,12 @@ const REQUEST_HEADERS = ['accept', 'range', 'if-range', 'if-none-match'] as cons
 const RESPONSE_HEADERS = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag', 'content-disposition', 'cache-control', 'last-modified'] as const;
 
 /**
- * GET (and HEAD) /studies, /studies/<id>, /studies/<id>/metadata, /studies/<id>/validation and
- * /studies/<id>/files/<SOPInstanceUID>: the descriptor owns the study folders and answers these; the
+ * GET (and HEAD) /studies, /studies/<key>, /studies/<key>/metadata, /studies/<key>/validation and
+ * /studies/<key>/files/<SOPInstanceUID>, where <key> is a StudyInstanceUID (a DICOM study) or a
+ * delivery id (a rejected delivery): the descriptor owns the study folders and answers these; the
  * gateway puts its API-key guard in front, adds the internal token, and streams the answer through as it
- * comes (a file is never held in memory). The path sent on is rebuilt from an id and a key that passed
- * their grammar here (the descriptor checks them again); of the client's URL only the query goes on.
+ * comes (a file is never held in memory). The path sent on is rebuilt from keys that passed their
+ * grammar here (the descriptor checks them again); of the client's URL only the query goes on.
  */
 export function browseProxyRouter(config: Pick<GatewayConfig, 'descriptorUrl' | 'internalToken' | 'pipeline'>): Router {
   const router = Router();
@@ -76,11 +77,17 @@ export function browseProxyRouter(config: Pick<GatewayConfig, 'descriptorUrl' | 
   };
 
   router.get('/studies', forward(() => []));
-  router.get('/studies/:id', forward((req) => [assertStudyId(req.params.id)]));
-  router.get('/studies/:id/metadata', forward((req) => [assertStudyId(req.params.id), 'metadata']));
-  router.get('/studies/:id/validation', forward((req) => [assertStudyId(req.params.id), 'validation']));
-  router.get('/studies/:id/files/:key', forward((req) => [assertStudyId(req.params.id), 'files', assertFileKey(req.params.key)]));
+  router.get('/studies/:key', forward((req) => [assertStudyKey(req.params.key)]));
+  router.get('/studies/:key/metadata', forward((req) => [assertStudyKey(req.params.key), 'metadata']));
+  router.get('/studies/:key/validation', forward((req) => [assertStudyKey(req.params.key), 'validation']));
+  router.get('/studies/:key/files/:file', forward((req) => [assertStudyKey(req.params.key), 'files', assertFileKey(req.params.file)]));
   return router;
+}
+
+function assertStudyKey(key: unknown): string {
+  // A study is named by its StudyInstanceUID (PS3.5 §9.1); a rejected delivery, which joined none, by its id.
+  if (typeof key === 'string' && (isValidUid(key) || isStudyId(key))) return key;
+  throw new AppError('STUDY_ID_INVALID', 'A study is named by its StudyInstanceUID (PS3.5 §9.1), a rejected delivery by its id (a ULID)');
 }
 
 function assertFileKey(key: unknown): string {

@@ -12,7 +12,7 @@ export function retryRouter(pipeline: StudyPipeline): Router {
   const router = Router();
   router.post('/studies/:id/retry', async (req, res) => {
     const id = assertStudyId(req.params.id);
-    const { state, done } = await pipeline.retry(id, 'retry');
+    const { state, done } = await pipeline.retry(id);
     await answerTakenStudy(req, res, { id, state, done });
   });
   return router;

@@ -21,9 +21,6 @@ export interface StagedFile {
   clientName: string;
   sizeBytes: number;
   sha256: string;
-  /** From the validator's report, once validated: what the instance index is rebuilt from. */
-  SOPInstanceUID?: string;
-  TransferSyntaxUID?: string;
 }
 
 declare module 'express-serve-static-core' {

@@ -1,80 +1,132 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AppError, createEventBus, createLogger, EventTypes, newStudyId, type DescribeRequest, type DescribeResult, type ValidationReport } from '@dsv/common';
+import {
+  AppError, createEventBus, createLogger, EventTypes, newStudyId,
+  type DescribeRequest, type DescribeResult, type Finding, type InstanceConflict, type ValidationReport,
+} from '@dsv/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DescriptorClient } from '../../src/clients/descriptor-client.ts';
 import type { ValidatorClient } from '../../src/clients/validator-client.ts';
-import { InstanceIndex } from '../../src/domain/instance-index.ts';
-import { JOURNAL_FILE, readStatusJournal } from '../../src/domain/status-journal.ts';
+import type { GatewayData } from '../../src/data/gateway-data.ts';
+import { openGatewayDb } from '../../src/data/gateway-db.ts';
 import { StatusStore } from '../../src/domain/status-store.ts';
 import { DESCRIBE_AHEAD_MIN_FILES, StudyPipeline } from '../../src/domain/study-pipeline.ts';
+import type { StudyState } from '../../src/domain/study-status.ts';
 import { SpareFolders } from '../../src/upload/spare-folders.ts';
 import { newStatus } from '../study-status.ts';
-import type { StudyState, StudyStatus } from '../../src/domain/study-status.ts';
 
-const EXPLICIT = '1.2.840.10008.1.2.1';
-const IMPLICIT = '1.2.840.10008.1.2';
+const STUDY = '1.2.826.0.1.3680043.8.498.1';
+const STABLE_AFTER_MS = 10_000;
 
-/** What the fake validator reads in a staged file: its SOP Instance UID and transfer syntax, by sha256. */
-const instances = new Map<string, { SOPInstanceUID: string; TransferSyntaxUID: string }>();
+/** What the fake validator reads in a staged file, by its sha256. */
+interface FakeInstance {
+  uid: string;
+  sha: string;
+  patient?: string;
+  valid?: boolean;
+}
 
+/**
+ * The pipeline between a fake validator and a fake descriptor (the HTTP clients stubbed): the descriptor
+ * keeps per study the bytes of each SOP Instance UID and its patient, and judges a valid delivery as
+ * the contract says: duplicates, conflicts (409), another patient (422).
+ */
 describe('StudyPipeline', () => {
   let dir: string;
+  let data: GatewayData;
   let store: StatusStore;
+  let files: Map<string, FakeInstance>;
+  let held: Map<string, { patient: string; instances: Map<string, { sha: string; by: string }> }>;
+  let answered: Map<string, DescribeResult>;
   let described: DescribeRequest[];
-  let prepared: Array<{ studyId: string; files: string[]; describedBefore: boolean }>;
+  let prepared: string[];
   let descriptorFails: boolean;
   let descriptorGate: Promise<void>;
-  let alreadyStored: Set<string>;
+  let joinWarnings: Finding[];
+  let joined: number;
 
   const logger = createLogger('gateway', 'silent');
   const validator: ValidatorClient = {
-    async validate({ studyId, files }) {
-      const status = store.get(studyId)!;
+    async validate({ studyId, files: names }) {
+      const status = (await store.get(studyId))!;
+      const read = names.map((file) => ({ file, ...files.get(status.upload.files.find((f) => f.file === file)!.sha256)! }));
+      const valid = read.every((f) => f.valid !== false);
       const report: ValidationReport = {
         studyId,
-        valid: true,
-        outcome: null,
-        instances: files.map((file) => {
-          const sha = status.upload.files.find((f) => f.file === file)!.sha256;
-          return { file, sizeBytes: 1, readable: true, ...instances.get(sha)!, StudyInstanceUID: '1.9', SeriesInstanceUID: '1.9.1', Modality: 'CT' };
-        }),
-        errors: [],
+        valid,
+        outcome: valid ? null : { code: 'STUDY_INVALID', httpStatus: 422 },
+        instances: read.map((f) => ({ file: f.file, sizeBytes: 1, readable: true, SOPInstanceUID: f.uid, StudyInstanceUID: STUDY, SeriesInstanceUID: `${STUDY}.1`, Modality: 'CT' })),
+        errors: valid ? [] : [{ severity: 'error', code: 'missing-type1', message: 'Modality is missing', file: '0001.dcm' }],
         warnings: [],
         events: [],
       };
       return report;
     },
+    studyChecks: () => Promise.reject(new Error('not used by the pipeline')),
   };
   const descriptor: DescriptorClient = {
     async describe(request) {
       await descriptorGate;
       if (descriptorFails) throw new AppError('PROCESSING_FAILED', 'The descriptor answered 500');
       described.push(request);
-      const again = alreadyStored.has(request.studyId);
-      alreadyStored.add(request.studyId);
-      const result: DescribeResult = {
-        studyId: request.studyId,
-        disposition: request.disposition,
-        alreadyStored: again,
-        directory: `${request.disposition === 'stored' ? 'studies' : 'rejected'}/${request.studyId}`,
-        files: { originals: [], metadata: null, validationLog: 'validation.log' },
-        events: [],
-      };
+      const before = answered.get(request.studyId);
+      if (before) return { ...before, alreadyStored: true };
+      const result = judge(request);
+      answered.set(request.studyId, result);
       return result;
     },
-    async prepare(studyId, files) {
-      prepared.push({ studyId, files: [...files], describedBefore: described.some((request) => request.studyId === studyId) });
+    async prepare(studyId) {
+      prepared.push(studyId);
     },
+    studyInstances: () => Promise.reject(new Error('not used by the pipeline')),
+    markStable: () => Promise.reject(new Error('not used by the pipeline')),
   };
 
-  function pipelineFor(index: InstanceIndex): StudyPipeline {
-    const events = createEventBus(logger, EventTypes);
+  function judge(request: DescribeRequest): DescribeResult {
+    const base = {
+      studyId: request.studyId,
+      alreadyStored: false,
+      files: { originals: [], metadata: null, validationLog: 'validation.log' },
+      events: [],
+      warnings: [] as Finding[],
+    };
+    const rejected = (refusal: DescribeResult['refusal']): DescribeResult => ({
+      ...base, disposition: 'rejected', directory: `rejected/${request.studyId}`, study: refusal ? studyOf() : null, join: null, refusal,
+    });
+    if (request.disposition === 'rejected') return rejected(null);
+    const incoming = request.files.map((f) => ({ file: f.file, ...files.get(f.sha256!)! }));
+    const patient = incoming[0]!.patient ?? 'P1';
+    const study = held.get(STUDY);
+    if (study && study.patient !== patient) return rejected({ code: 'INCONSISTENT_PATIENT', message: 'The stored study belongs to another patient' });
+    const conflicts: InstanceConflict[] = incoming
+      .filter((f) => study?.instances.has(f.uid) && study.instances.get(f.uid)!.sha !== f.sha)
+      .map((f) => ({ file: f.file, SOPInstanceUID: f.uid, heldBy: study!.instances.get(f.uid)!.by }));
+    if (conflicts.length > 0) return rejected({ code: 'INSTANCE_CONFLICT', message: `${conflicts.length} instance(s) held with other bytes`, conflicts });
+    const target = study ?? { patient, instances: new Map() };
+    held.set(STUDY, target);
+    const duplicates = incoming.filter((f) => target.instances.has(f.uid)).map((f) => f.uid);
+    for (const f of incoming) if (!target.instances.has(f.uid)) target.instances.set(f.uid, { sha: f.sha, by: request.studyId });
+    return {
+      ...base,
+      warnings: joinWarnings,
+      disposition: 'stored',
+      directory: `studies/${STUDY}`,
+      study: studyOf(),
+      join: { added: incoming.length - duplicates.length, duplicates, reencoded: [] },
+      refusal: null,
+    };
+  }
+
+  function studyOf() {
+    return { StudyInstanceUID: STUDY, state: 'receiving' as const, numberOfSeries: 1, numberOfInstances: held.get(STUDY)?.instances.size ?? 0 };
+  }
+
+  function pipelineFor(): StudyPipeline {
     return new StudyPipeline({
       store,
-      events,
+      events: createEventBus(logger, EventTypes),
       logger,
       validator,
       descriptor,
@@ -82,207 +134,225 @@ describe('StudyPipeline', () => {
       concurrency: 4,
       retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
       describeAhead: true,
-      instances: index,
+      stableAfterMs: STABLE_AFTER_MS,
+      onJoined: () => joined++,
       spares: new SpareFolders(path.join(dir, 'staging')),
     });
   }
 
-  /** A status as POST /upload creates it, with one staged file per (UID, transfer syntax, bytes). */
-  async function accepted(files: { uid: string; ts?: string; sha: string }[], state: StudyState = 'received'): Promise<string> {
+  /** A status as POST /upload creates it, with one staged file per instance. */
+  async function accepted(instances: FakeInstance[], state: StudyState = 'received'): Promise<string> {
     const id = newStudyId();
     await mkdir(path.join(dir, 'staging', id), { recursive: true });
-    for (const f of files) instances.set(f.sha, { SOPInstanceUID: f.uid, TransferSyntaxUID: f.ts ?? EXPLICIT });
-    await store.create(newStatus(id, files.map((f, i) => ({ file: `000${i + 1}.dcm`, clientName: `f${i}.dcm`, sizeBytes: 1, sha256: f.sha })), state));
+    for (const f of instances) files.set(f.sha, f);
+    await store.create(newStatus(id, instances.map((f, i) => ({ file: `000${i + 1}.dcm`, clientName: `f${i}.dcm`, sizeBytes: 1, sha256: f.sha })), state));
     return id;
   }
 
+  const database = () => path.join(dir, 'var', 'gateway.db');
+  /** The status as the database has it (not the one in memory). */
+  const written = (id: string) => data.readStatus(id);
+
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-pipeline-'));
-    store = new StatusStore(path.join(dir, 'status'), logger);
+    data = openGatewayDb(database());
+    store = new StatusStore(data);
     await store.open();
+    files = new Map();
+    held = new Map();
+    answered = new Map();
     described = [];
     prepared = [];
     descriptorFails = false;
     descriptorGate = Promise.resolve();
-    alreadyStored = new Set();
+    joinWarnings = [];
+    joined = 0;
   });
   afterEach(async () => {
-    store.close();
+    await data.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  describe('when an upload holds an instance another study stored', () => {
-    it('then with other bytes in the same transfer syntax it is rejected 409 INSTANCE_CONFLICT, naming the study that holds it, and kept under rejected/', async () => {
-      const pipeline = pipelineFor(new InstanceIndex());
+  describe('when a valid delivery joins its study', () => {
+    it('then it is stored 201 STORED, its status links the study and says what the join did, and the study is receiving until stableAfterSeconds from now', async () => {
+      const pipeline = pipelineFor();
+      const id = await accepted([{ uid: '2.25.1', sha: 'a1' }, { uid: '2.25.2', sha: 'a2' }]);
+      const before = Date.now();
+      const final = await pipeline.submit(id);
+      expect(final).toMatchObject({
+        state: 'stored',
+        outcome: { httpStatus: 201, code: 'STORED', message: `The delivery joined study ${STUDY}: 2 instances added, 0 already stored` },
+        contents: { StudyInstanceUID: STUDY, modalities: ['CT'], numberOfSeries: 1, numberOfInstances: 2 },
+        study: { StudyInstanceUID: STUDY, state: 'receiving', numberOfSeries: 1, numberOfInstances: 2, url: `/studies/${STUDY}` },
+        join: { added: 2, duplicates: [], reencoded: [] },
+        findings: { errors: 0, warnings: 0 },
+      });
+      expect(described[0]).toMatchObject({ studyId: id, disposition: 'stored' });
+      await pipeline.drain();
+      const study = (await data.studyRecord(STUDY))!;
+      expect(study).toMatchObject({ lastDeliveryId: id, state: 'receiving', stableAt: null, failures: 0 });
+      expect(study.checkAfter - study.lastDeliveryAt).toBe(STABLE_AFTER_MS);
+      expect(study.lastDeliveryAt).toBeGreaterThanOrEqual(before);
+      expect(joined).toBe(1);
+    });
+
+    it('then the same files sent again are a delivery of their own, stored, whose instances are all duplicates', async () => {
+      const pipeline = pipelineFor();
       const first = await accepted([{ uid: '2.25.1', sha: 'a1' }, { uid: '2.25.2', sha: 'a2' }]);
-      expect((await pipeline.submit(first)).state).toBe('stored');
+      await pipeline.submit(first);
+      const again = await accepted([{ uid: '2.25.2', sha: 'a2' }, { uid: '2.25.1', sha: 'a1' }]);
+      const final = await pipeline.submit(again);
+      expect(again).not.toBe(first);
+      expect(final).toMatchObject({
+        state: 'stored',
+        outcome: { code: 'STORED', message: `The delivery joined study ${STUDY}: 0 instances added, 2 already stored` },
+        join: { added: 0, duplicates: ['2.25.2', '2.25.1'] },
+      });
+      await pipeline.drain();
+      expect(await data.studyRecord(STUDY)).toMatchObject({ lastDeliveryId: again });
+    });
+
+    it("then the join's warnings are counted with the validator's", async () => {
+      joinWarnings = [{ severity: 'warning', code: 'sop-instance-reencoded', message: 'stored in another transfer syntax', file: '0001.dcm' }];
+      const final = await pipelineFor().submit(await accepted([{ uid: '2.25.3', sha: 'b1' }]));
+      expect(final.findings).toMatchObject({ errors: 0, warnings: 1 });
+    });
+  });
+
+  describe('when the study refuses the delivery', () => {
+    it('then instances it holds with other bytes reject it 409 INSTANCE_CONFLICT, with the conflicts in the status, and the study stays as it was', async () => {
+      const pipeline = pipelineFor();
+      const first = await accepted([{ uid: '2.25.1', sha: 'a1' }, { uid: '2.25.2', sha: 'a2' }]);
+      await pipeline.submit(first);
+      await pipeline.drain();
+      const study = await data.studyRecord(STUDY);
       const second = await accepted([{ uid: '2.25.2', sha: 'a2-changed' }, { uid: '2.25.3', sha: 'a3' }]);
       const final = await pipeline.submit(second);
       expect(final).toMatchObject({
         state: 'rejected',
-        outcome: { httpStatus: 409, code: 'INSTANCE_CONFLICT', details: { conflicts: 1, heldBy: [first] } },
-        conflicts: [{ file: '0001.dcm', SOPInstanceUID: '2.25.2', heldBy: first, kind: 'changed' }],
-        findings: { errors: 1, firstErrors: [{ severity: 'error', code: 'sop-instance-conflict', file: '0001.dcm', tag: '(0008,0018)' }] },
+        outcome: { httpStatus: 409, code: 'INSTANCE_CONFLICT', message: '1 instance(s) held with other bytes' },
+        conflicts: [{ file: '0001.dcm', SOPInstanceUID: '2.25.2', heldBy: first }],
+        study: { StudyInstanceUID: STUDY },
+        join: null,
       });
-      expect(final.outcome!.message).toContain(first);
-      const request = described.at(-1)!;
-      expect(request).toMatchObject({ studyId: second, disposition: 'rejected', report: { valid: false } });
-      expect(request.report.errors.map((e) => e.code)).toEqual(['sop-instance-conflict']);
-      // Answered as soon as the descriptor has it; the staged files go once the final state is flushed.
+      expect(final.events.map((e) => e.type)).toEqual(['study.validated', 'study.rejected']);
       await pipeline.drain();
+      expect(await data.studyRecord(STUDY)).toEqual(study);
+      expect(joined).toBe(1);
+      // The staged files go once the final state is written.
       expect((await readdir(path.join(dir, 'staging'))).filter((name) => !name.startsWith('.'))).toEqual([]);
     });
 
-    it('then in another transfer syntax it is stored, with a warning and the other study named in the status', async () => {
-      const pipeline = pipelineFor(new InstanceIndex());
-      const first = await accepted([{ uid: '2.25.1', sha: 'b1' }]);
-      await pipeline.submit(first);
-      const final = await pipeline.submit(await accepted([{ uid: '2.25.1', ts: IMPLICIT, sha: 'b1-implicit' }]));
-      expect(final).toMatchObject({ state: 'stored', outcome: { code: 'STORED' }, findings: { errors: 0, warnings: 1 }, conflicts: [{ heldBy: first, kind: 'reencoded' }] });
-      expect(described.at(-1)!.report.warnings.map((w) => w.code)).toEqual(['sop-instance-reencoded']);
-    });
-
-    it('then two such uploads in flight together cannot both be stored', async () => {
-      const pipeline = pipelineFor(new InstanceIndex());
-      let open: () => void = () => undefined;
-      descriptorGate = new Promise((resolve) => (open = resolve));
-      const a = await accepted([{ uid: '2.25.7', sha: 'c1' }]);
-      const b = await accepted([{ uid: '2.25.7', sha: 'c2' }]);
-      const both = Promise.all([pipeline.submit(a), pipeline.submit(b)]);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      open();
-      // Whichever claims the UID first is stored (the order is not fixed); the other never is.
-      const finals = await both;
-      expect(finals.map((s) => s.state).sort()).toEqual(['rejected', 'stored']);
-      const [winner, loser] = finals[0]!.state === 'stored' ? finals : [finals[1]!, finals[0]!];
-      expect(loser).toMatchObject({ outcome: { code: 'INSTANCE_CONFLICT' }, conflicts: [{ heldBy: winner!.id }] });
-    });
-
-    it('then a study that failed gave its instances back: the same UID with other bytes is stored next', async () => {
-      const pipeline = pipelineFor(new InstanceIndex());
-      descriptorFails = true;
-      const failed = await pipeline.submit(await accepted([{ uid: '2.25.8', sha: 'd1' }]));
-      expect(failed).toMatchObject({ state: 'failed', outcome: { code: 'PROCESSING_FAILED' } });
-      descriptorFails = false;
-      expect((await pipeline.submit(await accepted([{ uid: '2.25.8', sha: 'd2' }]))).state).toBe('stored');
-    });
-  });
-
-  describe("when the gateway starts with a study it left in 'describing' (a crash after the descriptor stored it)", () => {
-    it('then the study runs again, the descriptor answers alreadyStored, and its own instances are no conflict', async () => {
-      const id = await accepted([{ uid: '2.25.9', sha: 'e1' }], 'describing');
-      await store.update(id, (s) => {
-        s.upload.files[0]!.SOPInstanceUID = '2.25.9';
-        s.upload.files[0]!.TransferSyntaxUID = EXPLICIT;
-      });
-      alreadyStored.add(id);
-      store.close();
-      const reopened = new StatusStore(path.join(dir, 'status'), logger);
-      const instances = new InstanceIndex();
-      await reopened.open((status) => instances.add(status));
-      store = reopened;
-      const pipeline = pipelineFor(instances);
-      const final = await pipeline.resume(id);
-      expect(final).toMatchObject({ state: 'stored', outcome: { code: 'STORED' }, attempts: 1 });
+    it('then another patient rejects it 422 INCONSISTENT_PATIENT, without conflicts', async () => {
+      const pipeline = pipelineFor();
+      await pipeline.submit(await accepted([{ uid: '2.25.1', sha: 'a1' }]));
+      const final = await pipeline.submit(await accepted([{ uid: '2.25.5', sha: 'c1', patient: 'P2' }]));
+      expect(final).toMatchObject({ state: 'rejected', outcome: { httpStatus: 422, code: 'INCONSISTENT_PATIENT' } });
       expect(final.conflicts).toBeUndefined();
-      expect(final.events.map((e) => e.type)).toEqual(['study.resumed', 'study.validated', 'study.processed']);
     });
   });
 
-  describe('when describeAhead is on', () => {
-    it(`then a study of ${DESCRIBE_AHEAD_MIN_FILES} files or more is named to the descriptor before its describe call, and a smaller one is not`, async () => {
-      const pipeline = pipelineFor(new InstanceIndex());
-      const files = Array.from({ length: DESCRIBE_AHEAD_MIN_FILES }, (_, i) => ({ uid: `2.25.30${i}`, sha: `p${i}` }));
-      const large = await accepted(files);
-      expect((await pipeline.submit(large)).state).toBe('stored');
-      const small = await accepted(files.slice(0, DESCRIBE_AHEAD_MIN_FILES - 1).map((f) => ({ uid: `${f.uid}9`, sha: `${f.sha}-small` })));
-      expect((await pipeline.submit(small)).state).toBe('stored');
-      expect(prepared).toEqual([{ studyId: large, files: files.map((_, i) => `000${i + 1}.dcm`), describedBefore: false }]);
+  describe('when the validator finds errors', () => {
+    it("then the delivery goes to rejected/ with the validator's outcome, and no study is touched", async () => {
+      const pipeline = pipelineFor();
+      const final = await pipeline.submit(await accepted([{ uid: '2.25.6', sha: 'd1', valid: false }]));
+      expect(final).toMatchObject({ state: 'rejected', outcome: { httpStatus: 422, code: 'STUDY_INVALID' }, findings: { errors: 1 }, study: null, join: null });
+      expect(described[0]).toMatchObject({ disposition: 'rejected', report: { valid: false } });
+      await pipeline.drain();
+      expect(await data.studyRecord(STUDY)).toBeUndefined();
     });
   });
 
-  describe('what reaches the disk', () => {
-    const onDisk = async (id: string): Promise<StudyStatus> => readStatusJournal(path.join(dir, 'status')).get(id)!;
-
-    it("then 'validating' stays in memory, 'describing' (the instances claimed) is on disk before the descriptor is called, and the final state after (answered without waiting for it)", async () => {
-      const pipeline = pipelineFor(new InstanceIndex());
+  describe('what is written, and when', () => {
+    it("then 'validating' and 'describing' stay in memory, the final state is written with its events and its study, and the answer does not wait for that write", async () => {
+      const pipeline = pipelineFor();
       let open = (): void => undefined;
       descriptorGate = new Promise((resolve) => (open = resolve));
       const id = await accepted([{ uid: '2.25.20', sha: 'g1' }]);
       const done = pipeline.submit(id);
-      // The descriptor is held at its gate: whatever reaches the disk now was written before it was called.
-      // (The state changes in memory first and its write lands a moment later: wait for the file.)
-      await vi.waitFor(async () => expect((await onDisk(id)).state).toBe('describing'));
-      expect(await onDisk(id)).toMatchObject({ state: 'describing', upload: { files: [{ SOPInstanceUID: '2.25.20' }] } });
-      // Restarted here, the claim would be rebuilt from the file.
-      expect(InstanceIndex.build([await onDisk(id)]).holderOf('2.25.20')).toBe(id);
+      await vi.waitFor(() => expect(store.held(id)?.state).toBe('describing'));
+      expect((await written(id))!.state).toBe('received');
+      expect((await data.readEvents(0, 100)).events.map((e) => e.type)).toEqual([]);
       open();
       expect((await done).state).toBe('stored');
-      // The answer does not wait for the final state's flush; the job ends once it is on disk.
       await pipeline.drain();
-      expect(await onDisk(id)).toEqual(store.get(id));
-      expect((await onDisk(id)).state).toBe('stored');
-      expect(await readFile(path.join(dir, 'status', JOURNAL_FILE), 'utf8')).not.toContain('\n ');
+      const status = (await written(id))!;
+      expect(status).toEqual(await store.get(id));
+      expect(status.state).toBe('stored');
+      expect((await data.readEvents(0, 100)).events.map(({ seq, ...event }) => event)).toEqual(status.events);
       expect(store.pendingWrites).toBe(0);
+      expect(store.inMemory).toBe(0);
     });
 
-    it("then when the final state cannot be written, the answer stands, the staged files stay, and the journal still says 'describing' (the next start runs it again)", async () => {
-      const pipeline = pipelineFor(new InstanceIndex());
+    it("then when the final state cannot be written, the answer stands, the staged files stay, and the database still says 'received' (the next start runs it again)", async () => {
+      const pipeline = pipelineFor();
       let open = (): void => undefined;
       descriptorGate = new Promise((resolve) => (open = resolve));
       const id = await accepted([{ uid: '2.25.22', sha: 'k1' }]);
       const done = pipeline.submit(id);
-      await vi.waitFor(async () => expect((await onDisk(id)).state).toBe('describing'));
-      // The disk fails from here on (as a full disk would for the journal).
-      const journal = (store as unknown as { journal: { append: () => Promise<void> } }).journal;
-      journal.append = () => Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+      await vi.waitFor(() => expect(store.held(id)?.state).toBe('describing'));
+      // The disk fails from here on (as a full disk would).
+      data.writeStatus = () => Promise.reject(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }));
       open();
       expect((await done).state).toBe('stored');
       await pipeline.drain();
-      expect(store.get(id)!.state).toBe('stored');
-      expect((await onDisk(id)).state).toBe('describing');
-      // Its staging folder is kept (a stored study's is parked as a spare once its state is on disk).
+      expect((await store.get(id))!.state).toBe('stored');
+      expect((await written(id))!.state).toBe('received');
+      expect(await data.studyRecord(STUDY)).toBeUndefined();
       expect(existsSync(path.join(dir, 'staging', id))).toBe(true);
+      expect(joined).toBe(0);
     });
 
-    it("then a study on its way to rejected/ keeps 'received' on disk until its final state", async () => {
-      const pipeline = pipelineFor(new InstanceIndex());
-      const first = await accepted([{ uid: '2.25.21', sha: 'h1' }]);
-      await pipeline.submit(first);
-      let open = (): void => undefined;
-      descriptorGate = new Promise((resolve) => (open = resolve));
-      const second = await accepted([{ uid: '2.25.21', sha: 'h1-changed' }]);
-      const done = pipeline.submit(second);
-      await vi.waitFor(() => expect(store.get(second)!.events.map((e) => e.type)).toContain('study.validated'));
-      expect((await onDisk(second)).state).toBe('received');
-      open();
-      expect((await done).state).toBe('rejected');
-      expect((await onDisk(second)).state).toBe('rejected');
+    it('then a delivery left unfinished runs again at the next start, the descriptor answers alreadyStored, and its study is marked receiving then', async () => {
+      const id = await accepted([{ uid: '2.25.9', sha: 'e1' }]);
+      // The descriptor had it before a crash; the gateway never wrote more than 'received'.
+      answered.set(id, judge({ studyId: id, disposition: 'stored', receivedAt: '', files: [{ file: '0001.dcm', clientName: 'f0.dcm', sha256: 'e1' }], report: {} as ValidationReport }));
+      await data.close();
+      data = openGatewayDb(database());
+      store = new StatusStore(data);
+      const { unfinished } = await store.open();
+      expect(unfinished.map((s) => s.id)).toEqual([id]);
+      const final = await pipelineFor().resume(id);
+      expect(final).toMatchObject({ state: 'stored', outcome: { code: 'STORED' }, attempts: 1, join: { added: 1 } });
+      expect(final.events.map((e) => e.type)).toEqual(['study.resumed', 'study.validated', 'study.processed']);
+      await vi.waitFor(async () => expect(await data.studyRecord(STUDY)).toMatchObject({ lastDeliveryId: id, state: 'receiving' }));
+    });
+  });
+
+  describe('when describeAhead is on', () => {
+    it(`then a delivery of ${DESCRIBE_AHEAD_MIN_FILES} files or more is named to the descriptor ahead, and a smaller one is not`, async () => {
+      const pipeline = pipelineFor();
+      const many = Array.from({ length: DESCRIBE_AHEAD_MIN_FILES }, (_, i) => ({ uid: `2.25.30${i}`, sha: `p${i}` }));
+      const large = await accepted(many);
+      await pipeline.submit(large);
+      await pipeline.submit(await accepted(many.slice(1).map((f) => ({ uid: `${f.uid}9`, sha: `${f.sha}-small` }))));
+      expect(prepared).toEqual([large]);
     });
   });
 
   describe('retry()', () => {
-    it('then only a failed study with its staged files runs again, once at a time', async () => {
-      const pipeline = pipelineFor(new InstanceIndex());
+    it('then only a failed delivery with its staged files runs again, once at a time', async () => {
+      const pipeline = pipelineFor();
       const id = await accepted([{ uid: '2.25.10', sha: 'f1' }]);
-      await expect(pipeline.retry(id, 'retry')).rejects.toMatchObject({ code: 'STUDY_NOT_RETRYABLE', details: { state: 'received' } });
-      await expect(pipeline.retry(newStudyId(), 'retry')).rejects.toMatchObject({ code: 'STUDY_NOT_FOUND' });
+      await expect(pipeline.retry(id)).rejects.toMatchObject({ code: 'STUDY_NOT_RETRYABLE', details: { state: 'received' } });
+      await expect(pipeline.retry(newStudyId())).rejects.toMatchObject({ code: 'STUDY_NOT_FOUND' });
       descriptorFails = true;
-      await pipeline.submit(id);
+      expect(await pipeline.submit(id)).toMatchObject({ state: 'failed', outcome: { code: 'PROCESSING_FAILED' } });
       descriptorFails = false;
-      const { state, done } = await pipeline.retry(id, 'retry');
-      expect(state).toBe('received');
-      await expect(pipeline.retry(id, 'retry')).rejects.toMatchObject({ code: 'STUDY_NOT_RETRYABLE' });
-      const final = await done;
+      // Two retries asked together: one takes it, the other is refused.
+      const both = await Promise.allSettled([pipeline.retry(id), pipeline.retry(id)]);
+      expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const taken = both.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<Awaited<ReturnType<StudyPipeline['retry']>>>;
+      expect(taken.value.state).toBe('received');
+      const final = await taken.value.done;
       expect(final).toMatchObject({ state: 'stored', attempts: 2 });
-      const retried = final.events.find((e) => e.type === 'study.retried');
-      expect(retried?.data).toEqual({ trigger: 'retry', previousCode: 'PROCESSING_FAILED', attempt: 2 });
+      expect(final.events.find((e) => e.type === 'study.retried')?.data).toEqual({ trigger: 'retry', previousCode: 'PROCESSING_FAILED', attempt: 2 });
 
       const gone = await accepted([{ uid: '2.25.11', sha: 'f2' }]);
       descriptorFails = true;
       await pipeline.submit(gone);
       await rm(path.join(dir, 'staging', gone), { recursive: true });
-      await expect(pipeline.retry(gone, 'retry')).rejects.toMatchObject({ code: 'STUDY_NOT_RETRYABLE', message: 'The staged files of this study are gone' });
+      await expect(pipeline.retry(gone)).rejects.toMatchObject({ code: 'STUDY_NOT_RETRYABLE', message: 'The staged files of this study are gone' });
     });
   });
 });
