@@ -82,6 +82,18 @@ describe('StabilityScheduler', () => {
 
   const record = async () => (await data.studyRecord(STUDY))!;
 
+  /** Moves the clock on, then waits for the round it started (if any) and for the timer set after it. */
+  async function start(): Promise<void> {
+    scheduler.start();
+    await settle();
+  }
+
+  async function advance(ms: number): Promise<void> {
+    clock.advance(ms);
+    await scheduler.idle();
+    await settle();
+  }
+
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-stability-'));
     data = openGatewayDb(path.join(dir, 'gateway.db'));
@@ -103,14 +115,11 @@ describe('StabilityScheduler', () => {
   describe('when no delivery has reached a study for stableAfterSeconds', () => {
     it('then its instances are checked, the descriptor told, and it is stable, with study.stable published and in the feed', async () => {
       const last = await deliver();
-      scheduler.start();
-      await settle();
+      await start();
       expect(clock.pending).toEqual([STABLE_AFTER_MS]);
-      clock.advance(STABLE_AFTER_MS - 1);
-      await settle();
+      await advance(STABLE_AFTER_MS - 1);
       expect(calls).toEqual([]);
-      clock.advance(1);
-      await scheduler.idle();
+      await advance(1);
       expect(calls).toEqual([`instances ${STUDY} corr-${last}`, 'checks 1', `stable ${STUDY} ${last} 0/1`]);
       expect(await record()).toMatchObject({ state: 'stable', stableAt: clock.now() });
       const expected = {
@@ -130,8 +139,7 @@ describe('StabilityScheduler', () => {
       scheduler.wake();
       await settle();
       expect(clock.pending).toEqual([0]);
-      clock.advance(0);
-      await scheduler.idle();
+      await advance(0);
       expect((await record()).state).toBe('stable');
     });
   });
@@ -139,18 +147,15 @@ describe('StabilityScheduler', () => {
   describe('when a delivery reaches the study before it is due', () => {
     it('then the check waits stableAfterSeconds from that delivery', async () => {
       await deliver();
-      scheduler.start();
-      await settle();
+      await start();
       clock.advance(STABLE_AFTER_MS / 2);
       const later = await deliver();
       scheduler.wake();
       await settle();
       expect(clock.pending).toEqual([STABLE_AFTER_MS]);
-      clock.advance(STABLE_AFTER_MS - 1);
-      await settle();
+      await advance(STABLE_AFTER_MS - 1);
       expect(calls).toEqual([]);
-      clock.advance(1);
-      await scheduler.idle();
+      await advance(1);
       expect(calls.at(-1)).toBe(`stable ${STUDY} ${later} 0/1`);
       expect((await record()).state).toBe('stable');
     });
@@ -164,10 +169,8 @@ describe('StabilityScheduler', () => {
         later = await deliver();
         return { StudyInstanceUID: STUDY, state: 'stable', numberOfSeries: 1, numberOfInstances: 1 };
       };
-      scheduler.start();
-      await settle();
-      clock.advance(STABLE_AFTER_MS);
-      await scheduler.idle();
+      await start();
+      await advance(STABLE_AFTER_MS);
       expect(await record()).toMatchObject({ state: 'receiving', lastDeliveryId: later });
       expect(published).toEqual([]);
       await settle();
@@ -177,11 +180,8 @@ describe('StabilityScheduler', () => {
     it('then when the descriptor answers receiving, it stays receiving and is checked again stableAfterSeconds later', async () => {
       await deliver();
       stableAnswer = async () => ({ StudyInstanceUID: STUDY, state: 'receiving', numberOfSeries: 1, numberOfInstances: 2 });
-      scheduler.start();
-      await settle();
-      clock.advance(STABLE_AFTER_MS);
-      await scheduler.idle();
-      await settle();
+      await start();
+      await advance(STABLE_AFTER_MS);
       expect((await record()).state).toBe('receiving');
       expect(published).toEqual([]);
       expect(clock.pending).toEqual([STABLE_AFTER_MS]);
@@ -193,21 +193,15 @@ describe('StabilityScheduler', () => {
       const warn = vi.spyOn(logger, 'warn');
       await deliver();
       checksAnswer = () => Promise.reject(new AppError('DOWNSTREAM_UNAVAILABLE', 'The validator is unreachable', { service: 'validator' }));
-      scheduler.start();
-      await settle();
-      clock.advance(STABLE_AFTER_MS);
-      await scheduler.idle();
-      await settle();
+      await start();
+      await advance(STABLE_AFTER_MS);
       expect(await record()).toMatchObject({ state: 'receiving', failures: 1 });
       expect(clock.pending).toEqual([FAILED_CHECK_FIRST_DELAY_MS]);
       expect(warn).toHaveBeenCalledWith(expect.objectContaining({ studyInstanceUid: STUDY, failures: 1, code: 'DOWNSTREAM_UNAVAILABLE' }), expect.any(String));
-      clock.advance(FAILED_CHECK_FIRST_DELAY_MS);
-      await scheduler.idle();
-      await settle();
+      await advance(FAILED_CHECK_FIRST_DELAY_MS);
       expect(clock.pending).toEqual([2 * FAILED_CHECK_FIRST_DELAY_MS]);
       checksAnswer = async () => ({ errors: [], warnings: [] });
-      clock.advance(2 * FAILED_CHECK_FIRST_DELAY_MS);
-      await scheduler.idle();
+      await advance(2 * FAILED_CHECK_FIRST_DELAY_MS);
       expect(await record()).toMatchObject({ state: 'stable', failures: 0 });
       warn.mockRestore();
     });
@@ -219,11 +213,9 @@ describe('StabilityScheduler', () => {
       clock.advance(STABLE_AFTER_MS / 4);
       await scheduler.stop();
       scheduler = schedulerWith();
-      scheduler.start();
-      await settle();
+      await start();
       expect(clock.pending).toEqual([(STABLE_AFTER_MS * 3) / 4]);
-      clock.advance((STABLE_AFTER_MS * 3) / 4);
-      await scheduler.idle();
+      await advance((STABLE_AFTER_MS * 3) / 4);
       expect((await record()).state).toBe('stable');
     });
   });
@@ -231,8 +223,7 @@ describe('StabilityScheduler', () => {
   describe('when stopped', () => {
     it('then no timer stays set and a wake does nothing', async () => {
       await deliver();
-      scheduler.start();
-      await settle();
+      await start();
       expect(clock.pending).toHaveLength(1);
       await scheduler.stop();
       scheduler.wake();
