@@ -79,6 +79,16 @@ describe('the gateway database, through the status store', () => {
     });
   });
 
+  describe('when a new status cannot be written', () => {
+    it('then create() fails and the status is not kept anywhere', async () => {
+      const failing = Object.assign(Object.create(data) as GatewayData, { writeStatus: () => Promise.reject(new Error('database or disk is full')) });
+      const refusing = new StatusStore(failing);
+      const id = newStudyId();
+      await expect(refusing.create(newStatus(id, []))).rejects.toThrow('database or disk is full');
+      expect([await refusing.get(id), refusing.inMemory, refusing.pendingWrites]).toEqual([undefined, 0, 0]);
+    });
+  });
+
   describe('when a status is written again and again', () => {
     it('then its events reach the feed once each, in order, with a growing seq, also after a reopen', async () => {
       const a = await delivery('received', ['study.uploaded']);
