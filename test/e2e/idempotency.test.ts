@@ -7,14 +7,16 @@ import { upload, visibleEntries, waitFor } from '../support/gateway-calls.ts';
 import { startStack, type Stack } from '../support/services.ts';
 
 /**
- * Issue 6, "nothing stored twice": the same files sent again are answered with the study they already
- * are; an instance sent again with other content under the same SOP Instance UID is refused (409) and
- * kept under rejected/ with the reason; one re-encoded in another transfer syntax is stored with a
- * warning. Both indexes survive a restart of the gateway.
+ * Issue 6, "nothing stored twice", with the DICOM study as the unit (issue 20): the same files sent
+ * again are a delivery of their own whose instances the study already holds (join.duplicates), stored
+ * once; an instance sent again with other content under the same SOP Instance UID makes the study
+ * refuse the delivery (409 INSTANCE_CONFLICT), kept under rejected/; one re-encoded in another transfer
+ * syntax joins with a warning. The descriptor's catalogue judges, so a restart of the gateway changes
+ * nothing.
  */
 const CT_SMALL = corpusPath('valid/samples/CT_small.dcm');
 
-describe.skipIf(!corpusAvailable)('identical and conflicting uploads', () => {
+describe.skipIf(!corpusAvailable)('identical and conflicting deliveries', () => {
   let stack: Stack;
   let dir: string;
   /** CT_small with one pixel byte changed: the same SOP Instance UID, other content. */
@@ -39,51 +41,60 @@ describe.skipIf(!corpusAvailable)('identical and conflicting uploads', () => {
   });
 
   let original: string;
+  let study: string;
+  let instance: string;
 
-  it('when the same file is sent again, then 200 answers with the stored study (duplicateOf) and nothing is stored or staged twice', async () => {
+  it('when the same file is sent again, then it is a new delivery, stored, whose instance is a duplicate, and nothing is stored or staged twice', async () => {
     const first = await upload(stack.gateway.url, [CT_SMALL], '?wait=true');
     expect(first.status).toBe(201);
     original = first.body.id;
+    study = first.body.study.StudyInstanceUID;
+    expect(first.body).toMatchObject({ study: { url: `/studies/${study}`, numberOfInstances: 1 }, join: { added: 1, duplicates: [] } });
     const again = await upload(stack.gateway.url, [CT_SMALL]);
-    expect(again.status).toBe(200);
-    expect(again.body).toEqual({ id: original, duplicateOf: original, state: 'stored', statusUrl: `/status/${original}` });
+    expect(again.status).toBe(202);
+    expect(again.body.id).not.toBe(original);
     const waited = await upload(stack.gateway.url, [CT_SMALL], '?wait=true');
-    expect([waited.status, waited.body.id, waited.body.duplicateOf]).toEqual([201, original, original]);
-    expect(visibleEntries(stack.studiesDir)).toEqual([original]);
+    expect(waited.status).toBe(201);
+    instance = waited.body.join.duplicates[0];
+    expect(waited.body).toMatchObject({ state: 'stored', outcome: { code: 'STORED' }, study: { StudyInstanceUID: study, numberOfInstances: 1 }, join: { added: 0, duplicates: [instance] } });
+    expect(visibleEntries(stack.studiesDir)).toEqual([study]);
     await waitFor(async () => visibleEntries(stack.env.gateway.STAGING_DIR!), (left) => left.length === 0, 5000);
   });
 
-  it('when an instance comes again with other bytes, then 409 INSTANCE_CONFLICT names the study holding it, and the upload is kept under rejected/ only', async () => {
+  it('when an instance comes again with other bytes, then 409 INSTANCE_CONFLICT names the delivery holding it, and the delivery is kept under rejected/ only', async () => {
     const res = await upload(stack.gateway.url, [changed[0]!], '?wait=true');
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({
       state: 'rejected',
-      outcome: { httpStatus: 409, code: 'INSTANCE_CONFLICT', details: { heldBy: [original] } },
-      conflicts: [{ file: '0001.dcm', heldBy: original, kind: 'changed' }],
-      findings: { errors: 1, firstErrors: [{ code: 'sop-instance-conflict', keyword: 'SOPInstanceUID' }] },
+      outcome: { httpStatus: 409, code: 'INSTANCE_CONFLICT' },
+      conflicts: [{ file: '0001.dcm', SOPInstanceUID: instance, heldBy: original }],
+      study: { StudyInstanceUID: study },
+      join: null,
     });
-    expect(visibleEntries(stack.studiesDir)).toEqual([original]);
-    const log = await readFile(path.join(stack.rejectedDir, res.body.id, 'validation.log'), 'utf8');
-    expect(log).toMatch(new RegExp(`sop-instance-conflict.*${original}`));
+    expect(visibleEntries(stack.studiesDir)).toEqual([study]);
+    expect(visibleEntries(stack.rejectedDir)).toContain(res.body.id);
   });
 
-  it('when the gateway has restarted, then both indexes are rebuilt from the statuses', async () => {
+  it('when the gateway has restarted, then the study still judges: a duplicate joins, a conflict is refused', async () => {
     await stack.restart('gateway');
-    const again = await upload(stack.gateway.url, [CT_SMALL]);
-    expect([again.status, again.body.duplicateOf]).toEqual([200, original]);
+    const again = await upload(stack.gateway.url, [CT_SMALL], '?wait=true');
+    expect([again.status, again.body.join.duplicates]).toEqual([201, [instance]]);
     const conflict = await upload(stack.gateway.url, [changed[1]!], '?wait=true');
     expect([conflict.status, conflict.body.outcome.code, conflict.body.conflicts[0].heldBy]).toEqual([409, 'INSTANCE_CONFLICT', original]);
-    expect(visibleEntries(stack.studiesDir)).toEqual([original]);
+    expect(visibleEntries(stack.studiesDir)).toEqual([study]);
   });
 
-  it('when an instance comes again in another transfer syntax, then it is stored, with a warning naming the other study', async () => {
+  it('when an instance comes again in another transfer syntax, then the delivery joins, the stored version is kept, and a warning says so', async () => {
     const explicit = await upload(stack.gateway.url, [corpusPath('valid/samples/MR_small.dcm')], '?wait=true');
     const implicit = await upload(stack.gateway.url, [corpusPath('valid/samples/MR_small_implicit.dcm')], '?wait=true');
     expect(implicit.status).toBe(201);
-    expect(implicit.body).toMatchObject({ state: 'stored', findings: { warnings: 1 }, conflicts: [{ heldBy: explicit.body.id, kind: 'reencoded' }] });
-    const log = await readFile(path.join(stack.studiesDir, implicit.body.id, 'validation.log'), 'utf8');
-    expect(log).toContain('sop-instance-reencoded');
+    expect(implicit.body).toMatchObject({
+      state: 'stored',
+      study: { StudyInstanceUID: explicit.body.study.StudyInstanceUID },
+      join: { added: 0, reencoded: [{ SOPInstanceUID: expect.any(String) }] },
+      findings: { warnings: 1 },
+    });
   });
 });
 
-if (!corpusAvailable) describe('identical and conflicting uploads', () => it.skip(corpusSkipReason, () => undefined));
+if (!corpusAvailable) describe('identical and conflicting deliveries', () => it.skip(corpusSkipReason, () => undefined));

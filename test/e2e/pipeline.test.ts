@@ -36,7 +36,6 @@ describe.skipIf(!corpusAvailable)('the three services, end to end over HTTP', ()
 
   const manifest = loadManifest();
 
-  // First: the same files sent again later are a duplicate (200, duplicateOf), not a new upload (202).
   it('when an upload is sent without waiting, then 202 comes first and the status walks to stored with every event', async () => {
     const valid = manifest.find((entry) => entry.path === 'valid/samples/CT_small.dcm')!;
     const accepted = await upload(stack, entryFiles(valid), '', { 'x-correlation-id': 'e2e-correlation-1' });
@@ -59,7 +58,7 @@ describe.skipIf(!corpusAvailable)('the three services, end to end over HTTP', ()
     ]);
     expect(new Set(events.map((e) => e.correlationId))).toEqual(new Set(['e2e-correlation-1']));
     expect(new Set(events.map((e) => e.studyId))).toEqual(new Set([accepted.body.id]));
-    expect(status.study).toMatchObject({ modalities: ['CT'], numberOfSeries: 1, numberOfInstances: 1 });
+    expect(status.contents).toMatchObject({ modalities: ['CT'], numberOfSeries: 1, numberOfInstances: 1 });
   });
 
   describe.each(manifest.filter((entry) => entry.expected === 'valid'))('when the valid upload $path is sent', (entry) => {

@@ -117,7 +117,7 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
     GATEWAY_HOST: '127.0.0.1',
     VALIDATOR_URL: validator.url,
     DESCRIPTOR_URL: descriptor.url,
-    STATUS_DIR: path.join(dir, 'var', 'status'),
+    DATA_DIR: path.join(dir, 'var'),
   };
   const gateway = await startService('gateway', env.gateway).catch(abandon);
   const stack: Stack = {

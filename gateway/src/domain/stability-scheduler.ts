@@ -136,8 +136,9 @@ export class StabilityScheduler {
       const now = this.clock.now();
       if (result.state === 'receiving') {
         // A delivery joined meanwhile: its own write sets the study's next due time, unless it has not
-        // reached the gateway's record yet; then this one holds.
-        await data.deferStudy(study, now + this.deps.stableAfterMs, 0);
+        // reached the gateway's record yet; then this one holds (never at once: with stableAfterSeconds 0
+        // a descriptor that keeps answering so would be asked in a loop).
+        await data.deferStudy(study, now + Math.max(this.deps.stableAfterMs, FAILED_CHECK_FIRST_DELAY_MS), 0);
         logger.info({ studyInstanceUid: uid }, 'stability: a delivery joined the study during its check; still receiving');
         return;
       }

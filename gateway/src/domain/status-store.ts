@@ -85,9 +85,16 @@ export class StatusStore {
     return this.hold(id).then((status) => this.apply(status, change, options));
   }
 
+  /** Writes a new status; one that could not be written is forgotten (the upload was not accepted). */
   async create(status: StudyStatus): Promise<void> {
     this.live.set(status.id, status);
-    await this.write(status);
+    try {
+      await this.write(status);
+    } catch (error) {
+      this.live.delete(status.id);
+      this.unsaved.delete(status.id);
+      throw error;
+    }
   }
 
   /** How many writes have not ended (for the tests: nothing stays pending). */

@@ -7,7 +7,7 @@ import type { ValidatorClient } from '../clients/validator-client.ts';
 import type { SpareFolders } from '../upload/spare-folders.ts';
 import type { StatusStore } from './status-store.ts';
 import { FIRST_ERRORS_SHOWN, TerminalStates, type Outcome, type StudyState, type StudyStatus } from './study-status.ts';
-import { summariseStudy } from './summarise-study.ts';
+import { summariseDelivery } from './summarise-delivery.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface PipelineDeps {
@@ -155,7 +155,7 @@ export class StudyPipeline {
         id,
         (s) => {
           s.events.push(...report.events);
-          s.contents = summariseStudy(report.instances);
+          s.contents = summariseDelivery(report.instances);
           s.findings = { errors: report.errors.length, warnings: report.warnings.length, firstErrors: report.errors.slice(0, FIRST_ERRORS_SHOWN) };
           s.events.push(this.publish('study.validated', s, { valid: report.valid, errors: report.errors.length, warnings: report.warnings.length }));
           if (report.valid) s.state = 'describing';

@@ -4,11 +4,13 @@ import type { StudyState, StudyStatus } from '../domain/study-status.ts';
 
 /**
  * The public shape of a status: everything but the bookkeeping fields. With `study`, the gateway's
- * record of the DICOM study now: its state then is the study's as it is, not as it was at the join.
+ * record of the DICOM study now: the link then says the study's state as it is, not as it was at the
+ * join, and since when it is stable.
  */
 export function presentStatus(status: StudyStatus, study?: StudyRecord) {
   const { correlationId, attempts, ...rest } = status;
-  const link = status.study && study ? { ...status.study, state: study.state, stableAt: study.stableAt === null ? null : new Date(study.stableAt).toISOString() } : status.study;
+  const stableAt = study?.stableAt == null ? null : new Date(study.stableAt).toISOString();
+  const link = status.study && { ...status.study, ...(study ? { state: study.state } : {}), stableAt };
   return { ...rest, study: link, statusUrl: `/status/${status.id}`, correlationId, attempts };
 }
 

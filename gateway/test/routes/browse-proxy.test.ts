@@ -121,9 +121,17 @@ describe('GET /studies* through the gateway', () => {
     expect(refused.body.error).toMatchObject({ code: 'DOWNSTREAM_UNAVAILABLE', details: { service: 'descriptor' } });
   });
 
-  it('when the id or the file key is malformed, then 400 at the gateway, and nothing reaches the descriptor', async () => {
-    expect((await get('/studies/not-an-id').expect(400)).body.error.code).toBe('STUDY_ID_INVALID');
-    expect((await get('/studies/..%2F..%2Fv1').expect(400)).body.error.code).toBe('STUDY_ID_INVALID');
+  it('when a study is named by its StudyInstanceUID, then that goes on as the key, for the study and its documents', async () => {
+    const STUDY = '1.2.826.0.1.3680043.8.498.12';
+    await get(`/studies/${STUDY}/metadata`).expect(404);
+    await get(`/studies/${STUDY}/files/${UID}`).expect(206);
+    expect(descriptor.calls.map((call) => call.url)).toEqual([`/studies/${STUDY}/metadata`, `/studies/${STUDY}/files/${UID}`]);
+  });
+
+  it('when the key or the file key is malformed, then 400 at the gateway, and nothing reaches the descriptor', async () => {
+    for (const key of ['not-an-id', '..%2F..%2Fv1', '1.02.3', '1..2', `1.${'2'.repeat(64)}`]) {
+      expect((await get(`/studies/${key}`).expect(400)).body.error.code).toBe('STUDY_ID_INVALID');
+    }
     for (const key of ['..', '%2E%2E', '..%2F..%2Fmetadata', 'a.dcm', '1.02.3']) {
       expect((await get(`/studies/${ID}/files/${key}`).expect(400)).body.error).toMatchObject({ code: 'REQUEST_INVALID', details: { parameter: 'SOPInstanceUID' } });
     }

@@ -5,7 +5,7 @@ import type { DeliveryContents } from './study-status.ts';
  * What a delivery holds, from the validator's per-file summaries. No patient attribute: who the patient
  * is belongs to the study's metadata (GET /studies/<StudyInstanceUID>), not to every delivery's status.
  */
-export function summariseStudy(instances: readonly InstanceSummary[]): DeliveryContents {
+export function summariseDelivery(instances: readonly InstanceSummary[]): DeliveryContents {
   const readable = instances.filter((instance) => instance.readable);
   const distinct = (values: (string | undefined)[]): string[] => [...new Set(values.filter((v): v is string => !!v))];
   const studies = distinct(readable.map((i) => i.StudyInstanceUID));
