@@ -46,11 +46,9 @@ async function startOurs({ profileDir, profileLabel = 'run' }: TargetOptions): P
     name: 'ours',
     processes: (['gateway', 'validator', 'descriptor'] as const).map((service) => ({ name: service, pid: stack[service].child.pid! })),
     send: gatewaySender(stack.gateway.url),
-    // Every upload is its own study folder, so nothing conflicts; the stored studies are moved aside only
-    // to keep the disk (and its write-back) the same for every run (moveAside says why not deleted).
-    reset: async () => {
-      for (const root of [stack.studiesDir, stack.rejectedDir]) await moveAside(root);
-    },
+    // Each run sends a workload variant of its own (new UIDs), so its studies are new to the archive and
+    // the earlier runs' studies stay, as in an archive that fills: the catalogue has to keep up with them.
+    reset: async () => undefined,
     stop: async () => {
       for (const root of [stack.studiesDir, stack.rejectedDir]) await moveAside(root);
       await stack.stop();

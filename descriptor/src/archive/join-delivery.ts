@@ -27,7 +27,8 @@ export type JoinOutcome = { joined: DescribeResult } | { refused: { findings: Fi
 /**
  * A valid delivery joins its DICOM study, all or nothing: under the study's lock, it is judged against the
  * catalogue (judge-delivery.ts); its new files are renamed into `studies/<StudyInstanceUID>/` and flushed,
- * then the catalogue records them in one transaction, then the documents are rewritten. A crash before the
+ * then the catalogue records them in one transaction; once the lock is released, the documents are
+ * rewritten, and the answer waits for a rewrite that began after the commit. A crash before the
  * commit leaves files the catalogue does not list (the gateway runs the delivery again and they are
  * renamed over); after it, the documents are due and rewritten at start-up (StudyDocuments.repair).
  */
@@ -45,7 +46,7 @@ export async function joinDelivery(request: DescribeRequest, tempDir: string, fi
   // The folder is named by the UID: only after its grammar (PS3.5 §9.1) has been checked.
   if (!sections || studyUid === null || !isValidUid(studyUid)) throw new AppError('REQUEST_INVALID', 'A valid delivery has no valid StudyInstanceUID');
 
-  return deps.locks.run(studyUid, async () => {
+  const outcome = await deps.locks.run(studyUid, async (): Promise<JoinOutcome> => {
     const { catalogue } = deps;
     const study = catalogue.study(studyUid);
     const judgement = judgeDelivery({
@@ -129,9 +130,11 @@ export async function joinDelivery(request: DescribeRequest, tempDir: string, fi
       for (const instance of moved) renameSync(path.join(dir, StudyLayout.original), path.join(dir, pathOf(instance.SOPInstanceUID)));
       await Promise.all([syncDirectory(dir), syncDirectory(path.join(dir, StudyLayout.originals))]);
     }
-    await deps.documents.refresh(studyUid);
     return { joined: result };
   });
+  // Outside the lock: the joins that commit while one rewrite runs share the next one.
+  if ('joined' in outcome) await deps.documents.refresh(studyUid);
+  return outcome;
 }
 
 /** The study's counts once `added` has joined it (inside the join's transaction, so they are exact). */

@@ -99,6 +99,8 @@ export class StudyDocuments {
     if (!study) return;
     const asOf = study.lastDeliveryId;
     const dir = path.join(this.studiesDir, uid);
+    // A folder removed by hand: the catalogue's documents are written again all the same.
+    await mkdir(dir, { recursive: true });
     const metadata = studyMetadata(this.catalogue, uid);
     const writes = [
       writeFileAtomic(path.join(dir, StudyLayout.metadata), formatJson(metadata)),
