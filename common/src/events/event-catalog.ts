@@ -15,8 +15,8 @@ export interface EventPayloads {
   'study.processed': { code: string; httpStatus: number; durationMs: number };
   'study.rejected': { code: string; httpStatus: number; durationMs: number };
   'study.failed': { code: string; httpStatus: number; durationMs: number; reason: string };
-  /** A failed study run again from its staged files: by POST /studies/<id>/retry or a re-sent identical upload. */
-  'study.retried': { trigger: 'retry' | 'reupload'; previousCode: string | null; attempt: number };
+  /** A failed delivery run again from its staged files: by POST /studies/<id>/retry (npm run replay). */
+  'study.retried': { trigger: 'retry'; previousCode: string | null; attempt: number };
   /** An unfinished study taken up again when the gateway starts (after a stop or a crash). */
   'study.resumed': { previousState: string };
   /** No delivery reached the study for stableAfterSeconds: its study-level checks ran, its documents are whole. */
@@ -75,7 +75,7 @@ export const EventDocs: { readonly [T in EventType]: { meaning: string; data: re
   'study.processed': { meaning: 'The study is stored', data: ['code', 'httpStatus', 'durationMs'] },
   'study.rejected': { meaning: 'The study is invalid and kept under rejected/', data: ['code', 'httpStatus', 'durationMs'] },
   'study.failed': { meaning: 'The pipeline could not finish; the staged files are kept for a retry', data: ['code', 'httpStatus', 'durationMs', 'reason'] },
-  'study.retried': { meaning: 'A failed study runs again (POST /studies/<id>/retry, npm run replay, or an identical re-upload)', data: ['trigger', 'previousCode', 'attempt'] },
+  'study.retried': { meaning: 'A failed delivery runs again (POST /studies/<id>/retry, npm run replay)', data: ['trigger', 'previousCode', 'attempt'] },
   'study.resumed': { meaning: 'An unfinished study is taken up again when the gateway starts', data: ['previousState'] },
   'study.stable': {
     meaning: 'No delivery reached the DICOM study for stableAfterSeconds: its study-level checks ran, metadata.dicom.json and fhir.json are written',
