@@ -15,10 +15,9 @@ const HEADER_READ = { maxHeaderBytes: 16 << 20, maxInflatedBytes: 256 << 20 };
  * A study's metadata.json, built from the catalogue: every instance of every delivery that joined it.
  * `studyId` is the StudyInstanceUID, the study folder's name.
  */
-export function studyMetadata(catalogue: Catalogue, uid: string): StudyMetadata & { state: string; updatedAt: string; deliveries: string[] } {
+export function studyMetadata(catalogue: Catalogue, uid: string, instances: readonly CatalogueInstance[] = catalogue.studyInstances(uid)) {
   const study = catalogue.study(uid)!;
   const series = catalogue.studySeries(uid);
-  const instances = catalogue.studyInstances(uid);
   const metadata = assembleMetadata({
     studyId: uid,
     createdAt: study.createdAt,
@@ -29,6 +28,9 @@ export function studyMetadata(catalogue: Catalogue, uid: string): StudyMetadata 
   const deliveries = [...new Set(instances.map((instance) => instance.deliveryId))].sort();
   return { ...metadata, state: study.state, updatedAt: study.updatedAt, deliveries };
 }
+
+/** Studies whose instances are kept parsed between rewrites: the ones receiving deliveries now. */
+const CACHED_STUDIES = 8;
 
 function describedOf(instance: CatalogueInstance, series: ReadonlyMap<string, ReturnType<Catalogue['studySeries']> extends Map<string, infer S> ? S : never>) {
   return {
@@ -59,6 +61,11 @@ export class StudyDocuments {
   /** Per study: the rewrite under way, and the one queued behind it (shared by whoever asks meanwhile). */
   readonly #running = new Map<string, Promise<void>>();
   readonly #queued = new Map<string, Promise<void>>();
+  /**
+   * Per study, its instances as last read and the catalogue row they reach: a rewrite reads only the
+   * instances that joined since, not the whole study again.
+   */
+  readonly #instances = new Map<string, { instances: CatalogueInstance[]; last: number }>();
 
   constructor(
     private readonly catalogue: Catalogue,
@@ -101,7 +108,7 @@ export class StudyDocuments {
     const dir = path.join(this.studiesDir, uid);
     // A folder removed by hand: the catalogue's documents are written again all the same.
     await mkdir(dir, { recursive: true });
-    const metadata = studyMetadata(this.catalogue, uid);
+    const metadata = studyMetadata(this.catalogue, uid, this.#currentInstances(uid, study.numberOfInstances));
     const writes = [
       writeFileAtomic(path.join(dir, StudyLayout.metadata), formatJson(metadata)),
       writeFileAtomic(path.join(dir, StudyLayout.validationLog), studyValidationLog(this.catalogue, uid)),
@@ -112,6 +119,23 @@ export class StudyDocuments {
     }
     await Promise.all(writes);
     this.catalogue.documentsWritten(uid, asOf);
+  }
+
+  #currentInstances(uid: string, count: number): CatalogueInstance[] {
+    let cached = this.#instances.get(uid);
+    this.#instances.delete(uid);
+    // A study of one instance may just have moved it to originals/: its path changed, read it again.
+    if (cached && cached.instances.length > 1) {
+      const since = this.catalogue.studyInstancesAfter(uid, cached.last);
+      cached = { instances: [...cached.instances, ...since.instances], last: since.last };
+    } else {
+      cached = this.catalogue.studyInstancesAfter(uid, 0);
+    }
+    // Anything else than the catalogue's count (a reindex emptied it meanwhile): read it all again.
+    if (cached.instances.length !== count) cached = this.catalogue.studyInstancesAfter(uid, 0);
+    this.#instances.set(uid, cached);
+    if (this.#instances.size > CACHED_STUDIES) this.#instances.delete(this.#instances.keys().next().value!);
+    return cached.instances;
   }
 }
 

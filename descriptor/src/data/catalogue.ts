@@ -1,5 +1,6 @@
 import type { DescribeResult, InstanceSummary, StudyState } from '@dsv/common';
 import { openDatabase, type SqliteDatabase } from '@dsv/common/db';
+import type { Statement } from 'better-sqlite3';
 import type { InstanceAttributes, SeriesAttributes, StudySections } from '../domain/extract-metadata.ts';
 
 /**
@@ -204,9 +205,20 @@ interface DeliveryRow {
 
 export class Catalogue {
   readonly #db: SqliteDatabase;
+  /** Each statement is compiled once: compiling cost more than running most of them. */
+  readonly #statements = new Map<string, Statement>();
 
   constructor(file: string) {
     this.#db = openDatabase(file, SCHEMA);
+  }
+
+  #sql(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   close(): void {
@@ -219,14 +231,14 @@ export class Catalogue {
   }
 
   study(uid: string): StoredStudy | null {
-    const row = this.#db.prepare('SELECT * FROM studies WHERE study_uid = ?').get(uid) as StudyRow | undefined;
+    const row = this.#sql('SELECT * FROM studies WHERE study_uid = ?').get(uid) as StudyRow | undefined;
     return row ? toStudy(row) : null;
   }
 
   /** Instances of the catalogue with these SOP Instance UIDs, in any study. */
   instancesByUid(uids: readonly string[]): Map<string, StoredInstance> {
     const found = new Map<string, StoredInstance>();
-    const select = this.#db.prepare('SELECT * FROM instances WHERE sop_instance_uid = ?');
+    const select = this.#sql('SELECT * FROM instances WHERE sop_instance_uid = ?');
     for (const uid of new Set(uids)) {
       const row = select.get(uid) as InstanceRow | undefined;
       if (row) found.set(uid, toInstance(row));
@@ -234,25 +246,33 @@ export class Catalogue {
     return found;
   }
 
-  /** Every instance of a study, with what metadata.json and the study checks need. */
+  /** Every instance of a study, with what metadata.json and the study checks need, in the order they joined. */
   studyInstances(uid: string): CatalogueInstance[] {
-    const rows = this.#db.prepare('SELECT * FROM instances WHERE study_uid = ? ORDER BY sop_instance_uid').all(uid) as InstanceRow[];
-    return rows.map((row) => ({ ...toInstance(row), attributes: JSON.parse(row.attributes), summary: JSON.parse(row.summary) }));
+    return this.studyInstancesAfter(uid, 0).instances;
+  }
+
+  /** The instances that joined a study after `row` (a `last` this answered before), and the new `last`. */
+  studyInstancesAfter(uid: string, row: number): { instances: CatalogueInstance[]; last: number } {
+    const rows = this.#sql('SELECT rowid AS row_id, * FROM instances WHERE study_uid = ? AND rowid > ? ORDER BY rowid').all(uid, row) as (InstanceRow & { row_id: number })[];
+    return {
+      instances: rows.map((r) => ({ ...toInstance(r), attributes: JSON.parse(r.attributes), summary: JSON.parse(r.summary) })),
+      last: rows.at(-1)?.row_id ?? row,
+    };
   }
 
   studySeries(uid: string): Map<string, SeriesAttributes> {
-    const rows = this.#db.prepare('SELECT series_uid, attributes FROM series WHERE study_uid = ?').all(uid) as { series_uid: string; attributes: string }[];
+    const rows = this.#sql('SELECT series_uid, attributes FROM series WHERE study_uid = ?').all(uid) as { series_uid: string; attributes: string }[];
     return new Map(rows.map((row) => [row.series_uid, JSON.parse(row.attributes)]));
   }
 
   /** The validation.log sections of the deliveries that joined a study, oldest first. */
   studyDeliveryLogs(uid: string): string[] {
-    const rows = this.#db.prepare("SELECT log FROM deliveries WHERE study_uid = ? AND disposition = 'stored' ORDER BY delivery_id").all(uid) as { log: string }[];
+    const rows = this.#sql("SELECT log FROM deliveries WHERE study_uid = ? AND disposition = 'stored' ORDER BY delivery_id").all(uid) as { log: string }[];
     return rows.map((row) => row.log);
   }
 
   delivery(id: string): RecordedDelivery | null {
-    const row = this.#db.prepare('SELECT * FROM deliveries WHERE delivery_id = ?').get(id) as DeliveryRow | undefined;
+    const row = this.#sql('SELECT * FROM deliveries WHERE delivery_id = ?').get(id) as DeliveryRow | undefined;
     return row ? { deliveryId: row.delivery_id, studyUid: row.study_uid, disposition: row.disposition, result: JSON.parse(row.result) } : null;
   }
 
@@ -261,10 +281,9 @@ export class Catalogue {
    * counts, the study `receiving` again, its documents due. Call inside `transaction`.
    */
   joinStudy(studyUid: string, delivery: JoiningDelivery, summary: StudySummary & { totalBytes: number }): void {
-    const db = this.#db;
     const existing = this.study(studyUid);
     if (existing === null) {
-      db.prepare(
+      this.#sql(
         `INSERT INTO studies (study_uid, first_delivery_id, last_delivery_id, state, patient_id, study_date,
           accession_number, modalities, series_count, instance_count, total_bytes, sections, study_log, created_at, updated_at, stable_at, documents_due)
          VALUES (?, ?, ?, 'receiving', ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, 1)`,
@@ -272,14 +291,14 @@ export class Catalogue {
         summary.AccessionNumber, summary.modalities.join(','), summary.numberOfSeries, summary.numberOfInstances, summary.totalBytes,
         JSON.stringify(delivery.sections), delivery.describedAt, delivery.describedAt);
     } else {
-      db.prepare(
+      this.#sql(
         `UPDATE studies SET last_delivery_id = ?, state = 'receiving', modalities = ?, series_count = ?, instance_count = ?, total_bytes = ?,
           updated_at = ?, documents_due = 1 WHERE study_uid = ?`,
       ).run(delivery.deliveryId, summary.modalities.join(','), summary.numberOfSeries, summary.numberOfInstances, summary.totalBytes, delivery.describedAt, studyUid);
     }
-    const insertSeries = db.prepare('INSERT INTO series (series_uid, study_uid, attributes) VALUES (?, ?, ?) ON CONFLICT (series_uid) DO NOTHING');
+    const insertSeries = this.#sql('INSERT INTO series (series_uid, study_uid, attributes) VALUES (?, ?, ?) ON CONFLICT (series_uid) DO NOTHING');
     for (const series of delivery.series) insertSeries.run(series.SeriesInstanceUID, studyUid, JSON.stringify(series.attributes));
-    const insertInstance = db.prepare(
+    const insertInstance = this.#sql(
       `INSERT INTO instances (sop_instance_uid, study_uid, series_uid, delivery_id, file, path, size_bytes, sha256, transfer_syntax, attributes, summary)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -287,15 +306,14 @@ export class Catalogue {
       insertInstance.run(i.SOPInstanceUID, studyUid, i.SeriesInstanceUID, i.deliveryId, i.file, i.path, i.sizeBytes, i.sha256, i.transferSyntax,
         JSON.stringify(i.attributes), JSON.stringify(i.summary));
     }
-    const move = db.prepare('UPDATE instances SET path = ? WHERE sop_instance_uid = ?');
+    const move = this.#sql('UPDATE instances SET path = ? WHERE sop_instance_uid = ?');
     for (const moved of delivery.moved) move.run(moved.path, moved.SOPInstanceUID);
     this.recordDelivery({ deliveryId: delivery.deliveryId, studyUid, disposition: 'stored', result: delivery.result }, delivery, summary);
   }
 
   /** Records a delivery's answer, so that a retry of it is answered the same without writing anything. */
   recordDelivery(recorded: RecordedDelivery, times: { receivedAt: string; describedAt: string; log: string }, summary: StudySummary): void {
-    this.#db
-      .prepare(
+    this.#sql(
         `INSERT INTO deliveries (delivery_id, study_uid, disposition, received_at, described_at, summary, result, log)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -305,12 +323,12 @@ export class Catalogue {
 
   /** The studies whose documents a crash may have left behind their catalogue entry. */
   studiesWithDocumentsDue(): string[] {
-    return (this.#db.prepare('SELECT study_uid FROM studies WHERE documents_due = 1').all() as { study_uid: string }[]).map((row) => row.study_uid);
+    return (this.#sql('SELECT study_uid FROM studies WHERE documents_due = 1').all() as { study_uid: string }[]).map((row) => row.study_uid);
   }
 
   /** The study's documents were rewritten from the catalogue: unless a delivery joined since (`asOf`). */
   documentsWritten(uid: string, asOf: string): void {
-    this.#db.prepare('UPDATE studies SET documents_due = 0 WHERE study_uid = ? AND last_delivery_id = ?').run(uid, asOf);
+    this.#sql('UPDATE studies SET documents_due = 0 WHERE study_uid = ? AND last_delivery_id = ?').run(uid, asOf);
   }
 
   /**
@@ -318,23 +336,22 @@ export class Catalogue {
    * joined it meanwhile. Answers whether it did.
    */
   markStable(uid: string, lastDeliveryId: string, studyLog: string, at: string): boolean {
-    const changed = this.#db
-      .prepare("UPDATE studies SET state = 'stable', study_log = ?, stable_at = ?, documents_due = 1 WHERE study_uid = ? AND last_delivery_id = ?")
+    const changed = this.#sql("UPDATE studies SET state = 'stable', study_log = ?, stable_at = ?, documents_due = 1 WHERE study_uid = ? AND last_delivery_id = ?")
       .run(studyLog, at, uid, lastDeliveryId);
     return changed.changes === 1;
   }
 
   /** A study or a rejected delivery, by the name of its folder. */
   find(id: string): ListedStudy | null {
-    const study = this.#db.prepare('SELECT * FROM studies WHERE study_uid = ?').get(id) as StudyRow | undefined;
+    const study = this.#sql('SELECT * FROM studies WHERE study_uid = ?').get(id) as StudyRow | undefined;
     if (study) return listedStudy(study);
-    const delivery = this.#db.prepare("SELECT * FROM deliveries WHERE delivery_id = ? AND disposition = 'rejected'").get(id) as DeliveryRow | undefined;
+    const delivery = this.#sql("SELECT * FROM deliveries WHERE delivery_id = ? AND disposition = 'rejected'").get(id) as DeliveryRow | undefined;
     return delivery ? listedDelivery(delivery) : null;
   }
 
   /** The study a stored delivery joined. */
   studyOfDelivery(id: string): string | null {
-    const row = this.#db.prepare("SELECT study_uid FROM deliveries WHERE delivery_id = ? AND disposition = 'stored'").get(id) as { study_uid: string } | undefined;
+    const row = this.#sql("SELECT study_uid FROM deliveries WHERE delivery_id = ? AND disposition = 'stored'").get(id) as { study_uid: string } | undefined;
     return row?.study_uid ?? null;
   }
 
@@ -364,7 +381,7 @@ export class Catalogue {
     }
     const table = rejected ? 'deliveries' : 'studies';
     const sql = `SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${key} DESC LIMIT ?`;
-    const rows = this.#db.prepare(sql).all(...params, query.limit + 1) as (StudyRow | DeliveryRow)[];
+    const rows = this.#sql(sql).all(...params, query.limit + 1) as (StudyRow | DeliveryRow)[];
     const more = rows.length > query.limit;
     const page = rows.slice(0, query.limit);
     const studies = page.map((row) => (rejected ? listedDelivery(row as DeliveryRow) : listedStudy(row as StudyRow)));
@@ -374,7 +391,7 @@ export class Catalogue {
   }
 
   counts(): { studies: number; instances: number; rejected: number } {
-    const one = (sql: string) => (this.#db.prepare(sql).get() as { n: number }).n;
+    const one = (sql: string) => (this.#sql(sql).get() as { n: number }).n;
     return {
       studies: one('SELECT COUNT(*) AS n FROM studies'),
       instances: one('SELECT COUNT(*) AS n FROM instances'),
