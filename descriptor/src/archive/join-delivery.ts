@@ -34,11 +34,15 @@ export type JoinOutcome = { joined: DescribeResult } | { refused: { findings: Fi
 export async function joinDelivery(request: DescribeRequest, tempDir: string, files: readonly DescribedFile[], context: EventContext, deps: JoinDeps): Promise<JoinOutcome> {
   const summaries = new Map(request.report.instances.map((summary) => [summary.file, summary]));
   const sections = files.find((file) => file.sections !== null)?.sections;
+  const seen = new Set<string>();
   const described = files.map((file) => {
     const uid = file.attributes?.instance.SOPInstanceUID ?? null;
     if (file.attributes === null || uid === null || !isValidUid(uid)) {
       throw new AppError('REQUEST_INVALID', 'A file of a valid delivery has no valid SOP Instance UID', { file: file.file });
     }
+    // Checked before anything is placed: two files would be renamed onto one path (the validator refuses such deliveries already).
+    if (seen.has(uid)) throw new AppError('REQUEST_INVALID', 'Two files of a valid delivery have the same SOP Instance UID', { file: file.file, SOPInstanceUID: uid });
+    seen.add(uid);
     return { file, uid, attributes: file.attributes };
   });
   const studyUid = sections?.study.StudyInstanceUID ?? null;

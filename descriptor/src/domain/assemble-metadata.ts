@@ -15,6 +15,8 @@ export interface DescribedInstance {
   path: string;
   sizeBytes: number;
   sha256: string;
+  /** A stored study's instance: the delivery that brought it. */
+  deliveryId?: string;
   series: SeriesAttributes;
   instance: InstanceAttributes;
 }
@@ -38,6 +40,7 @@ export function assembleMetadata(input: MetadataInput) {
     path: member.path,
     sizeBytes: member.sizeBytes,
     sha256: member.sha256,
+    ...(member.deliveryId === undefined ? {} : { deliveryId: member.deliveryId }),
     SeriesInstanceUID: member.series.SeriesInstanceUID,
     ...member.instance,
   })));
