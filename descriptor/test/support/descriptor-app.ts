@@ -84,3 +84,11 @@ export async function listTree(dir: string): Promise<string[]> {
 }
 
 export { newStudyId };
+
+/**
+ * POST /v1/studies/<uid>/stable as the gateway sends it once a study had no delivery for a while, without
+ * study-level findings: the study's metadata.dicom.json and fhir.json are written then.
+ */
+export function markStable(app: Express, studyInstanceUid: string, lastDeliveryId: string) {
+  return request(app).post(`/v1/studies/${studyInstanceUid}/stable`).send({ correlationId: 'corr-stable-1', lastDeliveryId, errors: [], warnings: [] });
+}
