@@ -22,7 +22,8 @@ export interface JoinDeps {
   now: () => Date;
 }
 
-export type JoinOutcome = { joined: DescribeResult } | { refused: { findings: Finding[]; refusal: NonNullable<DescribeResult['refusal']> } };
+/** `recorded`: the same delivery joined while this call waited for the lock; its recorded answer stands. */
+export type JoinOutcome = { joined: DescribeResult } | { refused: { findings: Finding[]; refusal: NonNullable<DescribeResult['refusal']> } } | { recorded: true };
 
 /**
  * A valid delivery joins its DICOM study, all or nothing: under the study's lock, it is judged against the
@@ -51,6 +52,8 @@ export async function joinDelivery(request: DescribeRequest, tempDir: string, fi
 
   return deps.locks.run(studyUid, async () => {
     const { catalogue } = deps;
+    // A retry that overtook its first call (the gateway timed out) found no record before the lock.
+    if (catalogue.delivery(request.studyId)) return { recorded: true };
     const study = catalogue.study(studyUid);
     const judgement = judgeDelivery({
       delivered: described.map(({ file, uid, attributes }) => ({ file: file.file, SOPInstanceUID: uid, sha256: file.sha256, transferSyntax: attributes.instance.TransferSyntaxUID })),

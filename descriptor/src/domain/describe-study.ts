@@ -80,6 +80,7 @@ async function describeReceived(context: EventContext, deps: DescribeDeps, recei
     try {
       if (request.disposition === 'rejected') return await publishRejected(request, received.tempDir, received.files, spool, context, deps, null);
       const outcome = await joinDelivery(request, received.tempDir, received.files, context, { ...deps, studiesDir: config.studiesDir, onReencoded: config.storage.onReencoded, now: deps.now ?? (() => new Date()) });
+      if ('recorded' in outcome) return answerRecorded(context, deps);
       if ('refused' in outcome) {
         const { findings, refusal } = outcome.refused;
         const report = { ...request.report, valid: false, errors: [...request.report.errors, ...findings] };

@@ -22,6 +22,8 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
 
   const stagedDir = (id: string) => path.join(descriptor.config.stagingDir, id);
   const incoming = () => incomingEntries(descriptor.config);
+  /** What studies/ holds besides its assembly folder: a study folder is named by its StudyInstanceUID. */
+  const storedEntries = async () => (await listTree(descriptor.config.studiesDir)).filter((entry) => !entry.startsWith('.incoming'));
 
   const stage = (id: string, files: UploadFile[], report?: Parameters<typeof describeRequest>[2]): Promise<DescribeRequest> =>
     stageForReference(descriptor.config.stagingDir, id, files, report);
@@ -88,7 +90,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
       body.files.push({ file: '0002.dcm', clientName: 'gone.dcm', sizeBytes: 10, sha256: '0'.repeat(64) });
       const response = await send(id, body).expect(422);
       expect(response.body.error).toMatchObject({ code: 'STAGED_FILE_UNAVAILABLE', details: { file: '0002.dcm' } });
-      expect(await listTree(path.join(descriptor.config.studiesDir, id))).toEqual([]);
+      expect(await storedEntries()).toEqual([]);
       expect(await incoming()).toEqual([]);
     });
 
@@ -110,7 +112,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
       await symlink(path.join(descriptor.dir, 'secret.dcm'), planted);
       const response = await send(id, body).expect(422);
       expect(response.body.error.code).toBe('STAGED_FILE_UNAVAILABLE');
-      expect(await listTree(path.join(descriptor.config.studiesDir, id))).toEqual([]);
+      expect(await storedEntries()).toEqual([]);
       expect(await incoming()).toEqual([]);
     });
 

@@ -229,7 +229,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe('REQUEST_INVALID');
       expect(await incoming()).toEqual([]);
-      expect(await listTree(studyDir(id))).toEqual([]);
+      expect((await listTree(descriptor.config.studiesDir)).filter((entry) => !entry.startsWith('.incoming'))).toEqual([]);
     });
 
     it('then a part whose name is not a stored name answers 400 REQUEST_INVALID', async () => {
