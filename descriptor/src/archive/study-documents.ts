@@ -108,7 +108,9 @@ export class StudyDocuments {
       writes.push(writeFileAtomic(path.join(dir, StudyLayout.fhir), formatJson(buildFhirBundle(metadata))));
       writes.push(writeDicomJson(dir, metadata.instances.map((instance) => instance.path)));
     }
-    await Promise.all(writes);
+    // allSettled: when one write fails, none is still under way once this answers (or the next rewrite starts).
+    const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     this.catalogue.documentsWritten(uid, asOf);
   }
 }

@@ -76,7 +76,12 @@ async function describeReceived(context: EventContext, deps: DescribeDeps, recei
     };
     const received = await receive({ studyId, roots: config, limits: config.limits, existing: recorded?.disposition ?? null }, describeOne);
     const { request } = received;
-    if (recorded || received.tempDir === null) return answerRecorded(context, deps);
+    if (recorded || received.tempDir === null) {
+      // The first call failed after its join was recorded (its documents unwritten): its retry writes them.
+      const joined = deps.catalogue.delivery(studyId)?.studyUid;
+      if (joined && deps.catalogue.studiesWithDocumentsDue().includes(joined)) await deps.documents.refresh(joined);
+      return answerRecorded(context, deps);
+    }
     try {
       if (request.disposition === 'rejected') return await publishRejected(request, received.tempDir, received.files, spool, context, deps, null);
       const outcome = await joinDelivery(request, received.tempDir, received.files, context, { ...deps, studiesDir: config.studiesDir, onReencoded: config.storage.onReencoded, now: deps.now ?? (() => new Date()) });
