@@ -74,7 +74,9 @@ async function describeReceived(context: EventContext, deps: DescribeDeps, recei
       if (dicomJson) await spool.add(file.file, dicomJson, tempDir);
       return described;
     };
-    const received = await receive({ studyId, roots: config, limits: config.limits, existing: recorded?.disposition ?? null }, describeOne);
+    // A delivery its study refused was sent as 'stored': its retry is too, and is answered from the record.
+    const sentAs = recorded === null ? null : recorded.result.refusal ? 'stored' : recorded.disposition;
+    const received = await receive({ studyId, roots: config, limits: config.limits, existing: sentAs }, describeOne);
     const { request } = received;
     if (recorded || received.tempDir === null) {
       // The first call failed after its join was recorded (its documents unwritten): its retry writes them.
