@@ -357,8 +357,9 @@ export class Catalogue {
       if (query.StudyDate?.to) where.push('study_date <= ?'), params.push(query.StudyDate.to);
       if (query.ModalitiesInStudy !== undefined) {
         const wanted = [...query.ModalitiesInStudy];
-        where.push(`(${wanted.map(() => "(',' || modalities || ',') LIKE ?").join(' OR ')})`);
-        params.push(...wanted.map((modality) => `%,${modality},%`));
+        // Escaped: a Code String may hold '_' (PS3.5 §6.2), which LIKE would take for any one character.
+        where.push(`(${wanted.map(() => "(',' || modalities || ',') LIKE ? ESCAPE '\\'").join(' OR ')})`);
+        params.push(...wanted.map((modality) => `%,${modality.replace(/[\\%_]/g, '\\$&')},%`));
       }
     }
     const table = rejected ? 'deliveries' : 'studies';
