@@ -13,8 +13,9 @@ interface Made {
   modalities: string[];
 }
 
+type Label = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
 /** The studies of the catalogue, in the order their first delivery came (oldest first). */
-const STUDIES: Record<string, Made> = {
+const STUDIES: Record<Label, Made> = {
   a: { PatientID: 'P1', StudyDate: '2004-01-19', AccessionNumber: 'ACC1', modalities: ['CT'] },
   b: { PatientID: 'P2', StudyDate: '2015-08-11', AccessionNumber: null, modalities: ['DX'] },
   c: { PatientID: 'P1', StudyDate: '2015-08-13', AccessionNumber: 'ACC3', modalities: ['CT', 'MR'] },
@@ -22,7 +23,6 @@ const STUDIES: Record<string, Made> = {
   e: { PatientID: 'P3', StudyDate: '2023-02-23', AccessionNumber: 'ACC5', modalities: ['CTX'] },
   f: { PatientID: 'P1', StudyDate: '1995-09-03', AccessionNumber: 'ACC6', modalities: ['MR'] },
 };
-type Label = keyof typeof STUDIES;
 const uidOf = (label: Label) => `1.2.826.0.1.3680043.10.${label.charCodeAt(0)}`;
 
 /** What the catalogue keeps of a delivery's answer: only its shape matters here. */
@@ -52,7 +52,7 @@ describe('Catalogue.list', () => {
   const newestFirst = (Object.keys(STUDIES) as Label[]).reverse();
 
   const join = (label: Label, deliveryId: string) => {
-    const made = STUDIES[label]!;
+    const made = STUDIES[label];
     const sections = { patient: { PatientID: made.PatientID }, study: { StudyInstanceUID: uidOf(label), StudyDate: made.StudyDate, AccessionNumber: made.AccessionNumber } } as unknown as StudySections;
     const summary = { StudyInstanceUID: uidOf(label), PatientID: made.PatientID, StudyDate: made.StudyDate, AccessionNumber: made.AccessionNumber, modalities: made.modalities, numberOfSeries: made.modalities.length, numberOfInstances: 1, totalBytes: 10 };
     catalogue.transaction(() =>
