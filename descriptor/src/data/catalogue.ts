@@ -288,18 +288,26 @@ export class Catalogue {
     }
     const move = db.prepare('UPDATE instances SET path = ? WHERE sop_instance_uid = ?');
     for (const moved of delivery.moved) move.run(moved.path, moved.SOPInstanceUID);
-    this.recordDelivery({ deliveryId: delivery.deliveryId, studyUid, disposition: 'stored', result: delivery.result }, delivery, summary);
+    // The join runs under the study's lock after checking for a record: one there now is a bug, and rolls the join back.
+    if (!this.recordDelivery({ deliveryId: delivery.deliveryId, studyUid, disposition: 'stored', result: delivery.result }, delivery, summary)) {
+      throw new Error(`delivery ${delivery.deliveryId} is recorded already`);
+    }
   }
 
-  /** Records a delivery's answer, so that a retry of it is answered the same without writing anything. */
-  recordDelivery(recorded: RecordedDelivery, times: { receivedAt: string; describedAt: string; log: string }, summary: StudySummary): void {
-    this.#db
+  /**
+   * Records a delivery's answer, so that a retry of it is answered the same without writing anything.
+   * Answers false, recording nothing, when it is recorded already: concurrent calls for one rejected
+   * delivery record the same answer, the first one stays.
+   */
+  recordDelivery(recorded: RecordedDelivery, times: { receivedAt: string; describedAt: string; log: string }, summary: StudySummary): boolean {
+    const inserted = this.#db
       .prepare(
         `INSERT INTO deliveries (delivery_id, study_uid, disposition, received_at, described_at, summary, result, log)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`,
       )
       .run(recorded.deliveryId, recorded.studyUid, recorded.disposition, times.receivedAt, times.describedAt, JSON.stringify(summary),
         JSON.stringify(recorded.result), times.log);
+    return inserted.changes === 1;
   }
 
   /** The studies whose documents a crash may have left behind their catalogue entry. */

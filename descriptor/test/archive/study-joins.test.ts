@@ -5,7 +5,7 @@ import { DescribeResultSchema, newStudyId, type DescribeResult } from '@dsv/comm
 import request from 'supertest';
 import { corpusPath } from '../../../test/support/corpus.ts';
 import { corpusSuite } from '../../../test/support/corpus-suite.ts';
-import { asUpload, describeRequest } from '../support/describe-request.ts';
+import { asUpload, describeRequest, invalidReport } from '../support/describe-request.ts';
 import { createTestDescriptor, listTree, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
 import { readerFor } from '../support/inspect-bytes.ts';
 import { referenceValues } from '../support/reference-values.ts';
@@ -218,6 +218,41 @@ corpusSuite('deliveries joining their DICOM study', () => {
 
       expect(retry.status).toBe(200);
       expect(retry.result).toMatchObject({ alreadyStored: true, disposition: 'rejected', refusal: refused.result.refusal, files: refused.result.files });
+    });
+  });
+
+  describe('when one delivery arrives several times at once (retries overtaking their first call)', () => {
+    const atOnce = async (id: string, sources: readonly string[], report?: Parameters<typeof describeRequest>[2]) => {
+      const files = asUpload(sources);
+      return Promise.all([0, 1, 2].map(() => postStudy(descriptor.app, id, describeRequest(id, files, report), files)));
+    };
+
+    it('then a valid one joins once: one answer 201, the others 200 from its record', async () => {
+      const id = newStudyId();
+      const answers = await atOnce(id, HEAD.map(corpusPath));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 201]);
+      expect(new Set(answers.map((answer) => JSON.stringify(answer.body.files)))).toHaveProperty('size', 1);
+      expect(descriptor.catalogue.counts()).toEqual({ studies: 1, instances: 4, rejected: 0 });
+    });
+
+    it('then a refused one is kept once under rejected/<id>/: one answer 201, the others 200 with the same refusal', async () => {
+      await deliver(HEAD.map(corpusPath));
+      const changed = await variant(HEAD[3]!, 'GE MEDICAL SYSTEMS', 'GE MEDICAL SYSTEMZ');
+      const id = newStudyId();
+      const answers = await atOnce(id, [changed]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 201]);
+      expect(answers.map((answer) => answer.body.refusal?.code)).toEqual(['INSTANCE_CONFLICT', 'INSTANCE_CONFLICT', 'INSTANCE_CONFLICT']);
+      expect(await listTree(path.join(descriptor.config.rejectedDir, id, 'files'))).toEqual(['0001.dcm']);
+      expect(descriptor.catalogue.delivery(id)).toMatchObject({ disposition: 'rejected' });
+      expect(await listTree(path.join(descriptor.config.rejectedDir, '.incoming'))).toEqual([]);
+    });
+
+    it('then an invalid one is kept once as well', async () => {
+      const id = newStudyId();
+      const report = invalidReport(id, [{ severity: 'error', code: 'not-dicom', message: 'refused for the test', file: '0001.dcm' }]);
+      const answers = await atOnce(id, [corpusPath('invalid/single/text-named-dcm.dcm')], report);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 201]);
+      expect(descriptor.catalogue.counts()).toEqual({ studies: 0, instances: 0, rejected: 1 });
     });
   });
 
