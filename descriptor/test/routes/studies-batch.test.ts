@@ -79,7 +79,6 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
     const events = result.events.map(({ time: _time, correlationId: _correlationId, ...rest }) => rest);
     return JSON.parse(JSON.stringify({ ...result, events }).replaceAll(into.dir, '<dir>').replaceAll(id, '<id>')) as unknown;
   };
-  const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
 
   describe('when a batch names several studies', () => {
     it('then each, in order, gets what a call of its own gets: two stored, one rejected, one with a missing staged file (422, nothing left behind)', async () => {

@@ -132,6 +132,8 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       expect(await sha256(path.join(rejectedDir(id), 'files', '0002.dcm'))).toBe(manifestHash('invalid/single/png-named-dcm.dcm'));
       expect((await listTree(descriptor.config.studiesDir)).filter((entry) => !entry.startsWith('.incoming'))).toEqual([]);
       const log = await readFile(path.join(rejectedDir(id), 'validation.log'), 'utf8');
+      expect(log.split('\n')[0]).toBe(`Delivery ${id}`);
+      expect(descriptor.catalogue.delivery(id)).toMatchObject({ disposition: 'rejected', studyUid: null });
       expect(log).toMatch(/^ERROR\s+missing-type1\s+\(0020,000D\) StudyInstanceUID\s+0001\.dcm \(missing-type1-StudyInstanceUID\.dcm\)\s+StudyInstanceUID is required$/m);
       expect(response.body.events.map((event: LifecycleEvent) => event.type)).toEqual(['storage.completed']);
     });
