@@ -221,6 +221,28 @@ corpusSuite('deliveries joining their DICOM study', () => {
     });
   });
 
+  describe('when an instance comes again in another transfer syntax (MR_small, then MR_small_implicit: one data set, two encodings)', () => {
+    const [explicit, implicit] = ['valid/samples/MR_small.dcm', 'valid/samples/MR_small_implicit.dcm'];
+
+    it('then with storage.onReencoded keep-first the stored encoding stays, and the delivery says so with a warning', async () => {
+      const first = await deliver([corpusPath(explicit)]);
+      const uid = first.result.study!.StudyInstanceUID;
+      const again = await deliver([corpusPath(implicit)]);
+      expect(again.result).toMatchObject({ disposition: 'stored', refusal: null, study: { StudyInstanceUID: uid, numberOfInstances: 1 } });
+      expect(again.result.join).toEqual({ added: 0, duplicates: [], reencoded: [{ SOPInstanceUID: sopOf(explicit), storedTransferSyntax: '1.2.840.10008.1.2.1', deliveredTransferSyntax: '1.2.840.10008.1.2' }] });
+      expect(again.result.warnings).toEqual([expect.objectContaining({ severity: 'warning', code: 'sop-instance-reencoded', file: '0001.dcm' })]);
+      expect((await readFile(path.join(studyDir(uid), 'original.dcm'))).equals(await readFile(corpusPath(explicit)))).toBe(true);
+    });
+
+    it('then with storage.onReencoded refuse it is refused INSTANCE_CONFLICT', async () => {
+      await descriptor.remove();
+      descriptor = await createTestDescriptor({}, { storage: { onReencoded: 'refuse' } });
+      const first = await deliver([corpusPath(explicit)]);
+      const again = await deliver([corpusPath(implicit)]);
+      expect(again.result).toMatchObject({ disposition: 'rejected', refusal: { code: 'INSTANCE_CONFLICT', conflicts: [{ SOPInstanceUID: sopOf(explicit), heldBy: first.id }] } });
+    });
+  });
+
   describe('when one delivery arrives several times at once (retries overtaking their first call)', () => {
     const atOnce = async (id: string, sources: readonly string[], report?: Parameters<typeof describeRequest>[2]) => {
       const files = asUpload(sources);
