@@ -22,7 +22,8 @@ export interface JoinDeps {
   now: () => Date;
 }
 
-export type JoinOutcome = { joined: DescribeResult } | { refused: { findings: Finding[]; refusal: NonNullable<DescribeResult['refusal']> } };
+/** `recorded`: the same delivery joined while this call waited for the lock; its recorded answer stands. */
+export type JoinOutcome = { joined: DescribeResult } | { refused: { findings: Finding[]; refusal: NonNullable<DescribeResult['refusal']> } } | { recorded: true };
 
 /**
  * A valid delivery joins its DICOM study, all or nothing: under the study's lock, it is judged against the
@@ -35,11 +36,15 @@ export type JoinOutcome = { joined: DescribeResult } | { refused: { findings: Fi
 export async function joinDelivery(request: DescribeRequest, tempDir: string, files: readonly DescribedFile[], context: EventContext, deps: JoinDeps): Promise<JoinOutcome> {
   const summaries = new Map(request.report.instances.map((summary) => [summary.file, summary]));
   const sections = files.find((file) => file.sections !== null)?.sections;
+  const seen = new Set<string>();
   const described = files.map((file) => {
     const uid = file.attributes?.instance.SOPInstanceUID ?? null;
     if (file.attributes === null || uid === null || !isValidUid(uid)) {
       throw new AppError('REQUEST_INVALID', 'A file of a valid delivery has no valid SOP Instance UID', { file: file.file });
     }
+    // Checked before anything is placed: two files would be renamed onto one path (the validator refuses such deliveries already).
+    if (seen.has(uid)) throw new AppError('REQUEST_INVALID', 'Two files of a valid delivery have the same SOP Instance UID', { file: file.file, SOPInstanceUID: uid });
+    seen.add(uid);
     return { file, uid, attributes: file.attributes };
   });
   const studyUid = sections?.study.StudyInstanceUID ?? null;
@@ -48,6 +53,8 @@ export async function joinDelivery(request: DescribeRequest, tempDir: string, fi
 
   const outcome = await deps.locks.run(studyUid, async (): Promise<JoinOutcome> => {
     const { catalogue } = deps;
+    // A retry that overtook its first call (the gateway timed out) found no record before the lock.
+    if (catalogue.delivery(request.studyId)) return { recorded: true };
     const study = catalogue.study(studyUid);
     const judgement = judgeDelivery({
       delivered: described.map(({ file, uid, attributes }) => ({ file: file.file, SOPInstanceUID: uid, sha256: file.sha256, transferSyntax: attributes.instance.TransferSyntaxUID })),

@@ -117,7 +117,9 @@ export class StudyDocuments {
       writes.push(writeFileAtomic(path.join(dir, StudyLayout.fhir), formatJson(buildFhirBundle(metadata))));
       writes.push(writeDicomJson(dir, metadata.instances.map((instance) => instance.path)));
     }
-    await Promise.all(writes);
+    // allSettled: when one write fails, none is still under way once this answers (or the next rewrite starts).
+    const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     this.catalogue.documentsWritten(uid, asOf);
   }
 
@@ -150,13 +152,16 @@ async function writeDicomJson(dir: string, paths: readonly string[]): Promise<vo
   const out = createWriteStream(temporary);
   const write = (text: string) => new Promise<void>((resolve, reject) => out.write(text, (error) => (error ? reject(error) : resolve())));
   try {
-    await write('[');
-    for (const [index, relative] of paths.entries()) {
+    // One instance per line, as the spool wrote it: a study of thousands stays greppable.
+    await write('[\n');
+    let written = 0;
+    for (const relative of paths) {
       const inspection = await inspectFile(path.join(dir, relative), HEADER_READ);
       if (!inspection.parsed) continue;
-      await write(`${index === 0 ? '' : ','}${JSON.stringify(instanceDicomJson(new ElementReader(inspection.parsed), relative))}`);
+      // Counted, not indexed: an unreadable first file must not leave a leading comma.
+      await write(`${written++ === 0 ? '' : ',\n'}${JSON.stringify(instanceDicomJson(new ElementReader(inspection.parsed), relative))}`);
     }
-    await write(']\n');
+    await write('\n]\n');
     await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
     const handle = await open(temporary, 'r');
     try {

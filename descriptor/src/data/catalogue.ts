@@ -308,17 +308,25 @@ export class Catalogue {
     }
     const move = this.#sql('UPDATE instances SET path = ? WHERE sop_instance_uid = ?');
     for (const moved of delivery.moved) move.run(moved.path, moved.SOPInstanceUID);
-    this.recordDelivery({ deliveryId: delivery.deliveryId, studyUid, disposition: 'stored', result: delivery.result }, delivery, summary);
+    // The join runs under the study's lock after checking for a record: one there now is a bug, and rolls the join back.
+    if (!this.recordDelivery({ deliveryId: delivery.deliveryId, studyUid, disposition: 'stored', result: delivery.result }, delivery, summary)) {
+      throw new Error(`delivery ${delivery.deliveryId} is recorded already`);
+    }
   }
 
-  /** Records a delivery's answer, so that a retry of it is answered the same without writing anything. */
-  recordDelivery(recorded: RecordedDelivery, times: { receivedAt: string; describedAt: string; log: string }, summary: StudySummary): void {
-    this.#sql(
+  /**
+   * Records a delivery's answer, so that a retry of it is answered the same without writing anything.
+   * Answers false, recording nothing, when it is recorded already: concurrent calls for one rejected
+   * delivery record the same answer, the first one stays.
+   */
+  recordDelivery(recorded: RecordedDelivery, times: { receivedAt: string; describedAt: string; log: string }, summary: StudySummary): boolean {
+    const inserted = this.#sql(
         `INSERT INTO deliveries (delivery_id, study_uid, disposition, received_at, described_at, summary, result, log)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`,
       )
       .run(recorded.deliveryId, recorded.studyUid, recorded.disposition, times.receivedAt, times.describedAt, JSON.stringify(summary),
         JSON.stringify(recorded.result), times.log);
+    return inserted.changes === 1;
   }
 
   /** The studies whose documents a crash may have left behind their catalogue entry. */
@@ -375,8 +383,9 @@ export class Catalogue {
       if (query.StudyDate?.to) where.push('study_date <= ?'), params.push(query.StudyDate.to);
       if (query.ModalitiesInStudy !== undefined) {
         const wanted = [...query.ModalitiesInStudy];
-        where.push(`(${wanted.map(() => "(',' || modalities || ',') LIKE ?").join(' OR ')})`);
-        params.push(...wanted.map((modality) => `%,${modality},%`));
+        // Escaped: a Code String may hold '_' (PS3.5 §6.2), which LIKE would take for any one character.
+        where.push(`(${wanted.map(() => "(',' || modalities || ',') LIKE ? ESCAPE '\\'").join(' OR ')})`);
+        params.push(...wanted.map((modality) => `%,${modality.replace(/[\\%_]/g, '\\$&')},%`));
       }
     }
     const table = rejected ? 'deliveries' : 'studies';

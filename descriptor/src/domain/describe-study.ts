@@ -74,12 +74,20 @@ async function describeReceived(context: EventContext, deps: DescribeDeps, recei
       if (dicomJson) await spool.add(file.file, dicomJson, tempDir);
       return described;
     };
-    const received = await receive({ studyId, roots: config, limits: config.limits, existing: recorded?.disposition ?? null }, describeOne);
+    // A delivery its study refused was sent as 'stored': its retry is too, and is answered from the record.
+    const sentAs = recorded === null ? null : recorded.result.refusal ? 'stored' : recorded.disposition;
+    const received = await receive({ studyId, roots: config, limits: config.limits, existing: sentAs }, describeOne);
     const { request } = received;
-    if (recorded || received.tempDir === null) return answerRecorded(context, deps);
+    if (recorded || received.tempDir === null) {
+      // The first call failed after its join was recorded (its documents unwritten): its retry writes them.
+      const joined = deps.catalogue.delivery(studyId)?.studyUid;
+      if (joined && deps.catalogue.studiesWithDocumentsDue().includes(joined)) await deps.documents.refresh(joined);
+      return answerRecorded(context, deps);
+    }
     try {
       if (request.disposition === 'rejected') return await publishRejected(request, received.tempDir, received.files, spool, context, deps, null);
       const outcome = await joinDelivery(request, received.tempDir, received.files, context, { ...deps, studiesDir: config.studiesDir, onReencoded: config.storage.onReencoded, now: deps.now ?? (() => new Date()) });
+      if ('recorded' in outcome) return answerRecorded(context, deps);
       if ('refused' in outcome) {
         const { findings, refusal } = outcome.refused;
         const report = { ...request.report, valid: false, errors: [...request.report.errors, ...findings] };

@@ -40,6 +40,12 @@ export const StudyQuerySchema = z.strictObject({
       return new Set(modalities);
     })
     .optional(),
+}).superRefine((query, ctx) => {
+  // Rejected deliveries are listed newest first and nothing else: a filter would be ignored, and list everything.
+  if (query.state !== 'rejected') return;
+  for (const key of ['PatientID', 'AccessionNumber', 'StudyDate', 'ModalitiesInStudy'] as const) {
+    if (query[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'the filters apply to DICOM studies; state=rejected lists rejected deliveries unfiltered' });
+  }
 });
 
 export type StudyQuery = z.infer<typeof StudyQuerySchema>;

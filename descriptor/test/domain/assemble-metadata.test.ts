@@ -43,4 +43,12 @@ corpusSuite('assembleMetadata on the CT + MR study of the corpus', () => {
     expect(metadata).toMatchObject({ schemaVersion: METADATA_SCHEMA_VERSION, studyId: '01JTESTSTUDY0000000000000A', createdAt: '2026-03-04T05:06:07.890Z' });
     expect(metadata.summary).toEqual({ modalities: ['CT', 'MR'], numberOfSeries: 2, numberOfInstances: 6, totalBytes: 6015 });
   });
+
+  it('when an instance names the delivery that brought it, then its entry keeps that delivery id, and only then', () => {
+    const delivered = instances.map((instance, index) => (index === 0 ? { ...instance, deliveryId: '01JTESTDELIVERY000000000AB' } : instance));
+    const joined = assembleMetadata({ studyId: 'x', createdAt: 't', disposition: 'stored', sections: extractStudySections(readerFor(corpusPath(`${STUDY}/${FILES[0]}`))), instances: delivered });
+    expect(joined.instances.find((instance) => instance.file === '0001.dcm')).toMatchObject({ deliveryId: '01JTESTDELIVERY000000000AB' });
+    expect(joined.instances.filter((instance) => 'deliveryId' in instance).map((instance) => instance.file)).toEqual(['0001.dcm']);
+    expect(metadata.instances.some((instance) => 'deliveryId' in instance)).toBe(false);
+  });
 });

@@ -62,7 +62,8 @@ describe('buildFhirBundle', () => {
       expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'transaction' });
       expect(bundle.entry!.map((entry) => entry.request)).toEqual([
         { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${encodeURIComponent(value('PatientID'))}` },
-        { method: 'POST', url: 'ImagingStudy', ifNoneExist: `identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${value('StudyInstanceUID')}`)}` },
+        // A conditional update: the study grows with each delivery, and each stable study sends it again.
+        { method: 'PUT', url: `ImagingStudy?identifier=${encodeURIComponent(`urn:dicom:uid|urn:oid:${value('StudyInstanceUID')}`)}` },
       ]);
       expect(bundle.entry![0]!.fullUrl).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(study.subject).toEqual({ reference: bundle.entry![0]!.fullUrl });

@@ -25,10 +25,10 @@ function log(report = invalidReport(STUDY_ID, [missingStudyUid, duplicate], [unk
 }
 
 describe('formatValidationLog', () => {
-  it('when the study was rejected, then the header gives id, time, verdict, outcome and file count', () => {
+  it('when the delivery was rejected, then the header gives delivery id, time, verdict, outcome and file count', () => {
     const lines = log();
     expect(lines.slice(0, 5)).toEqual([
-      `Validation log of study ${STUDY_ID}`,
+      `Delivery ${STUDY_ID}`,
       'Time:         2026-03-04T05:06:07.890Z',
       'Verdict:      INVALID (rejected)',
       'Outcome:      STUDY_INVALID (HTTP 422)',
@@ -61,6 +61,20 @@ describe('formatValidationLog', () => {
     expect(lines).toContain('Verdict:      VALID (stored)');
     expect(lines).toContain('Outcome:      none');
     expect(lines).toContain('No findings.');
+  });
+
+  it('when a valid delivery joined its study, then a Joined line counts what it added, held already and kept in another encoding', () => {
+    const report = validReport(STUDY_ID);
+    const join = { added: 1, duplicates: ['1.2.3.4'], reencoded: [] };
+    const lines = formatValidationLog({ studyId: STUDY_ID, createdAt: 't', disposition: 'stored', report, files, join }).split('\n');
+    expect(lines[5]).toBe('Joined:       1 added, 1 already stored, 0 stored before in another transfer syntax (kept)');
+    expect(log()).not.toContainEqual(expect.stringMatching(/^Joined:/));
+  });
+
+  it('when the study refused a valid delivery, then the outcome is the refusal code', () => {
+    const refusal = { code: 'INSTANCE_CONFLICT' as const, message: 'conflict' };
+    const lines = formatValidationLog({ studyId: STUDY_ID, createdAt: 't', disposition: 'rejected', report: invalidReport(STUDY_ID, [missingStudyUid]), files, refusal }).split('\n');
+    expect(lines[3]).toBe('Outcome:      INSTANCE_CONFLICT');
   });
 
   it('when a client file name holds a line break, then the finding still takes one line', () => {

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import {
   createLogger,
   DescribeBatchAnswerSchema,
@@ -18,10 +18,10 @@ import {
 import { pino } from 'pino';
 import request from 'supertest';
 import { corpusAvailable, corpusPath, corpusSkipReason } from '../../../test/support/corpus.ts';
-import { createApp } from '../../src/app.ts';
-import { StudyIndex } from '../../src/domain/study-index.ts';
+import { createApp, openArchive } from '../../src/app.ts';
 import { asUpload, describeRequest, invalidReport } from '../support/describe-request.ts';
-import { createTestDescriptor, FIXED_NOW, listTree, testDescriptorConfig, type TestDescriptor } from '../support/descriptor-app.ts';
+import { createTestDescriptor, FIXED_NOW, listTree, markStable, testDescriptorConfig, type TestDescriptor } from '../support/descriptor-app.ts';
+import { referenceValues } from '../support/reference-values.ts';
 import { incomingEntries, sha256, stageForReference } from '../support/staged-study.ts';
 
 
@@ -30,6 +30,8 @@ if (!corpusAvailable) console.warn(`[studies-batch] ${corpusSkipReason}`);
 const CT_HEAD = ['valid/studies/pcir-ct-head/17106.dcm', 'valid/studies/pcir-ct-head/17136.dcm'];
 const CT_SMALL = ['valid/samples/CT_small.dcm'];
 const MR_SMALL = ['valid/samples/MR_small.dcm'];
+/** The study folder of each: studies/<StudyInstanceUID>/. */
+const studyUidOf = (relatives: readonly string[]): string => referenceValues(relatives[0]!)('StudyInstanceUID');
 
 /**
  * The gateway's batched by-reference call: `{ studies: [{ correlationId, request }] }`, each request a
@@ -45,19 +47,26 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
 
   const stagedDir = (id: string) => path.join(descriptor.config.stagingDir, id);
   const incoming = () => incomingEntries(descriptor.config);
-  const everything = async (id: string) => [
-    ...(await listTree(path.join(descriptor.config.studiesDir, id))),
-    ...(await listTree(path.join(descriptor.config.rejectedDir, id))),
+  /** What an archive holds of a delivery: its study's folder (when it joined one) and its folder under rejected/. */
+  const everything = async (id: string, uid: string | null, into = descriptor) => [
+    ...(uid === null ? [] : await listTree(path.join(into.config.studiesDir, uid))),
+    ...(await listTree(path.join(into.config.rejectedDir, id))),
   ];
+  /** Nothing of the delivery anywhere: no study folder, no rejected folder, no record. */
+  const nothingOf = async (id: string) => {
+    expect((await listTree(descriptor.config.studiesDir)).filter((entry) => !entry.startsWith('.incoming'))).toEqual([]);
+    expect(await listTree(path.join(descriptor.config.rejectedDir, id))).toEqual([]);
+    expect(descriptor.catalogue.delivery(id)).toBeNull();
+  };
 
   /** Stages the corpus files as the gateway does (0001.dcm, …) and builds the request that names them. */
-  const stage = (id: string, sources: readonly string[], report?: Parameters<typeof describeRequest>[2]): Promise<DescribeRequest> =>
-    stageForReference(descriptor.config.stagingDir, id, asUpload(sources.map(corpusPath)), report);
+  const stage = (id: string, sources: readonly string[], report?: Parameters<typeof describeRequest>[2], into = descriptor): Promise<DescribeRequest> =>
+    stageForReference(into.config.stagingDir, id, asUpload(sources.map(corpusPath)), report);
 
   const sendBatch = (body: unknown, app = descriptor.app) =>
     request(app).post('/v1/studies/batch').set('x-correlation-id', 'corr-batch').set('content-type', 'application/json').send(JSON.stringify(body));
-  const sendSingle = (id: string, body: DescribeRequest) =>
-    request(descriptor.app).post(`/v1/studies/${id}`).set('x-correlation-id', 'corr-single').set('content-type', 'application/json').send(JSON.stringify(body));
+  const sendSingle = (id: string, body: DescribeRequest, into = descriptor) =>
+    request(into.app).post(`/v1/studies/${id}`).set('x-correlation-id', 'corr-single').set('content-type', 'application/json').send(JSON.stringify(body));
   const batchOf = (...requests: DescribeRequest[]) => ({ studies: requests.map((entry, index) => ({ correlationId: `corr-${index + 1}`, request: entry })) });
   const answerOf = (response: request.Response) => DescribeBatchAnswerSchema.parse(response.body).results;
   const bodyOf = (result: ReturnType<typeof answerOf>[number]): DescribeResult => {
@@ -65,12 +74,11 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
     return DescribeResultSchema.parse(result.body);
   };
 
-  /** A result with its id written as <id>, and its events without what differs from call to call. */
-  const comparable = (result: DescribeResult, id: string) => {
+  /** A result with its id written as <id> and its archive's folder as <dir>, its events without what differs from call to call. */
+  const comparable = (result: DescribeResult, id: string, into: TestDescriptor) => {
     const events = result.events.map(({ time: _time, correlationId: _correlationId, ...rest }) => rest);
-    return JSON.parse(JSON.stringify({ ...result, events }).replaceAll(id, '<id>')) as unknown;
+    return JSON.parse(JSON.stringify({ ...result, events }).replaceAll(into.dir, '<dir>').replaceAll(id, '<id>')) as unknown;
   };
-  const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
 
   describe('when a batch names several studies', () => {
     it('then each, in order, gets what a call of its own gets: two stored, one rejected, one with a missing staged file (422, nothing left behind)', async () => {
@@ -82,9 +90,17 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
         await stage(missing, CT_SMALL),
       ];
       requests[3]!.files.push({ file: '0002.dcm', clientName: 'gone.dcm', sizeBytes: 10, sha256: '0'.repeat(64) });
-      // The same three studies under other ids, each by a call of its own.
+      // The same three deliveries under other ids, each by a call of its own, into an archive of their own
+      // (in this one they would join the same studies and add nothing).
+      const twinArchive = await createTestDescriptor();
+      onTestFinished(() => twinArchive.remove());
       const twins = [newStudyId(), newStudyId(), newStudyId()];
-      const twinRequests = [await stage(twins[0]!, CT_HEAD), await stage(twins[1]!, CT_SMALL), await stage(twins[2]!, MR_SMALL, invalidReport(twins[2]!, []))];
+      const twinRequests = [
+        await stage(twins[0]!, CT_HEAD, undefined, twinArchive),
+        await stage(twins[1]!, CT_SMALL, undefined, twinArchive),
+        await stage(twins[2]!, MR_SMALL, invalidReport(twins[2]!, []), twinArchive),
+      ];
+      const uids = [studyUidOf(CT_HEAD), studyUidOf(CT_SMALL), null];
 
       const response = await sendBatch(batchOf(...requests)).expect(200);
       const results = answerOf(response);
@@ -92,10 +108,11 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
 
       for (const [index, id] of [head, small, rejected].entries()) {
         const twin = twins[index]!;
-        const alone = DescribeResultSchema.parse((await sendSingle(twin, twinRequests[index]!).expect(201)).body);
+        const alone = DescribeResultSchema.parse((await sendSingle(twin, twinRequests[index]!, twinArchive).expect(201)).body);
         const batched = bodyOf(results[index]!);
         expect(batched.studyId).toBe(id);
-        expect(comparable(batched, id)).toEqual(comparable(alone, twin));
+        expect(batched.study?.StudyInstanceUID ?? null).toBe(uids[index]);
+        expect(comparable(batched, id, descriptor)).toEqual(comparable(alone, twin, twinArchive));
         // Each study's events carry its own correlation id, not the batch's.
         expect(batched.events.map((event) => event.correlationId)).toEqual(batched.events.map(() => `corr-${index + 1}`));
         for (const original of batched.files.originals) {
@@ -103,20 +120,26 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
           expect((await stat(stored)).ino).toBe((await stat(path.join(stagedDir(id), original.file))).ino);
           expect(await sha256(stored)).toBe(original.sha256);
         }
-        expect(await everything(id)).toEqual(await everything(twin));
+        expect(await everything(id, uids[index]!)).toEqual(await everything(twin, uids[index]!, twinArchive));
       }
-      for (const [id, twin] of [[head, twins[0]!], [small, twins[1]!]] as const) {
-        const [batched, alone] = await Promise.all([id, twin].map((dir) => readJson(path.join(descriptor.config.studiesDir, dir, 'metadata.json'))));
-        expect({ ...batched, studyId: null }).toEqual({ ...alone, studyId: null });
+      for (const [index, [id, twin]] of ([[head, twins[0]!], [small, twins[1]!]] as const).entries()) {
+        const read = (into: TestDescriptor, deliveryId: string) =>
+          readFile(path.join(into.config.studiesDir, uids[index]!, 'metadata.json'), 'utf8').then((text) => JSON.parse(text.replaceAll(deliveryId, '<id>')));
+        const [batched, alone] = await Promise.all([read(descriptor, id), read(twinArchive, twin)]);
+        expect(batched.deliveries).toEqual(['<id>']);
+        expect(batched).toEqual(alone);
       }
       expect(await listTree(path.join(descriptor.config.rejectedDir, rejected))).toContain('files/0001.dcm');
 
       expect(results[3]).toMatchObject({ status: 422, error: { code: 'STAGED_FILE_UNAVAILABLE', details: { file: '0002.dcm' } } });
-      expect(await everything(missing)).toEqual([]);
+      expect(await listTree(path.join(descriptor.config.rejectedDir, missing))).toEqual([]);
+      expect(descriptor.catalogue.delivery(missing)).toBeNull();
+      // The CT_small study holds the one instance the `small` delivery brought, none of `missing`'s.
+      expect(descriptor.catalogue.study(studyUidOf(CT_SMALL))).toMatchObject({ numberOfInstances: 1, lastDeliveryId: small });
       expect(await incoming()).toEqual([]);
     });
 
-    it('then a study already stored answers 200 alreadyStored, and the same id twice in one batch is stored once', async () => {
+    it('then a delivery already described answers 200 alreadyStored, and the same id twice in one batch is stored once', async () => {
       const before = newStudyId();
       const twice = newStudyId();
       const storedBefore = await stage(before, CT_SMALL);
@@ -129,7 +152,9 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       expect(results.slice(1).map((result) => result.status).toSorted((a, b) => a - b)).toEqual([200, 201]);
       const [first, second] = [bodyOf(results[1]!), bodyOf(results[2]!)];
       expect(first.files.originals).toEqual(second.files.originals);
-      expect(await listTree(path.join(descriptor.config.studiesDir, twice))).toContain('metadata.json');
+      expect(first.files.originals).toHaveLength(2);
+      expect(await listTree(path.join(descriptor.config.studiesDir, studyUidOf(CT_HEAD)))).toContain('metadata.json');
+      expect(descriptor.catalogue.study(studyUidOf(CT_HEAD))).toMatchObject({ numberOfInstances: 2, lastDeliveryId: twice });
       expect(await incoming()).toEqual([]);
     });
 
@@ -148,7 +173,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       body.report.studyId = newStudyId();
       const results = answerOf(await sendBatch(batchOf(body)).expect(200));
       expect(results[0]).toMatchObject({ status: 400, error: { code: 'REQUEST_INVALID' } });
-      expect(await everything(id)).toEqual([]);
+      await nothingOf(id);
     });
   });
 
@@ -163,15 +188,17 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       }));
       const config = testDescriptorConfig(descriptor.dir);
       const broken = newStudyId();
-      const index = await StudyIndex.build(config);
-      const record = index.record.bind(index);
-      index.record = (entry) => {
-        if (entry.id === broken) throw new TypeError('a bug');
-        record(entry);
+      // A second connection to the test's catalogue, whose join fails for one delivery as a bug would.
+      const { catalogue, documents } = openArchive(config);
+      onTestFinished(() => catalogue.close());
+      const joinStudy = catalogue.joinStudy.bind(catalogue);
+      catalogue.joinStudy = (uid, delivery, summary) => {
+        if (delivery.deliveryId === broken) throw new TypeError('a bug');
+        joinStudy(uid, delivery, summary);
       };
-      const app = createApp({ config, logger, events: new EventBus(), now: () => FIXED_NOW, index });
+      const app = createApp({ config, logger, events: new EventBus(), now: () => FIXED_NOW, catalogue, documents });
       const fine = newStudyId();
-      const results = answerOf(await sendBatch(batchOf(await stage(broken, CT_SMALL), await stage(fine, CT_SMALL)), app).expect(200));
+      const results = answerOf(await sendBatch(batchOf(await stage(broken, CT_SMALL), await stage(fine, MR_SMALL)), app).expect(200));
 
       expect(results[0]).toMatchObject({ status: 500, error: { code: 'INTERNAL' } });
       expect(JSON.stringify(results[0])).not.toContain('a bug');
@@ -191,7 +218,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
         const response = await sendBatch(wrong).expect(400);
         expect(response.body.error.code).toBe('REQUEST_INVALID');
       }
-      expect(await everything(id)).toEqual([]);
+      await nothingOf(id);
     });
 
     it(`then more than ${MAX_BATCH_STUDIES} studies answer 400 REQUEST_INVALID and nothing is described`, async () => {
@@ -199,7 +226,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       const body = await stage(id, CT_SMALL);
       const response = await sendBatch(batchOf(...Array.from({ length: MAX_BATCH_STUDIES + 1 }, () => body))).expect(400);
       expect(response.body.error.code).toBe('REQUEST_INVALID');
-      expect(await everything(id)).toEqual([]);
+      await nothingOf(id);
     });
 
     it(`then ${MAX_BATCH_STUDIES} requests each near the single route's limit are read (the body limit allows ${MAX_BATCH_STUDIES} of them)`, async () => {
@@ -223,11 +250,13 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
 
     it('then without the internal token it answers 401 UNAUTHORIZED, as the single route does', async () => {
       const config = { ...testDescriptorConfig(descriptor.dir), internalToken: 'internal-secret' };
-      const app = createApp({ config, logger: createLogger('descriptor', 'silent'), events: new EventBus(), now: () => FIXED_NOW, index: await StudyIndex.build(config) });
+      const { catalogue, documents } = openArchive(config);
+      onTestFinished(() => catalogue.close());
+      const app = createApp({ config, logger: createLogger('descriptor', 'silent'), events: new EventBus(), now: () => FIXED_NOW, catalogue, documents });
       const id = newStudyId();
       const body = batchOf(await stage(id, CT_SMALL));
       expect((await sendBatch(body, app).expect(401)).body.error.code).toBe('UNAUTHORIZED');
-      expect(await everything(id)).toEqual([]);
+      await nothingOf(id);
       await sendBatch(body, app).set('authorization', 'Bearer internal-secret').expect(200);
     });
   });
@@ -239,7 +268,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     });
 
-    it('then only the newly stored study\'s fhir.json is sent, after the answer, with its own correlation id', async () => {
+    it('then the batch sends nothing: a study\'s fhir.json is sent when it goes stable, with the stable call\'s correlation id', async () => {
       const received: string[] = [];
       server = http.createServer((req, res) => {
         const chunks: Buffer[] = [];
@@ -258,17 +287,21 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       const storedBefore = await stage(before, CT_SMALL);
       const forwardedBefore = new Promise((resolve) => descriptor.events.once('fhir.forwarded', resolve as never));
       await sendSingle(before, storedBefore).expect(201);
+      await markStable(descriptor.app, studyUidOf(CT_SMALL), before).expect(200);
       await forwardedBefore;
       received.length = 0;
+      const forwardedEvents: LifecycleEvent[] = [];
+      descriptor.events.on('fhir.forwarded', (event) => forwardedEvents.push(event));
 
-      const forwarded = new Promise<LifecycleEvent>((resolve) => descriptor.events.once('fhir.forwarded', resolve as never));
       const requests = [storedBefore, await stage(fresh, CT_HEAD), await stage(rejected, MR_SMALL, invalidReport(rejected, []))];
       const results = answerOf(await sendBatch(batchOf(...requests)).expect(200));
       expect(results.map((result) => result.status)).toEqual([200, 201, 201]);
-      expect(await forwarded).toMatchObject({ studyId: fresh, correlationId: 'corr-2' });
-      // Whatever else would be sent was started with it, after the same answer.
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(received).toEqual([await readFile(path.join(descriptor.config.studiesDir, fresh, 'fhir.json'), 'utf8')]);
+      const forwarded = new Promise<LifecycleEvent>((resolve) => descriptor.events.once('fhir.forwarded', resolve as never));
+      await markStable(descriptor.app, studyUidOf(CT_HEAD), fresh).expect(200);
+      expect(await forwarded).toMatchObject({ studyId: fresh, correlationId: 'corr-stable-1' });
+      // A send the batch had started would have started before this one: none came.
+      expect(forwardedEvents).toHaveLength(1);
+      expect(received).toEqual([await readFile(path.join(descriptor.config.studiesDir, studyUidOf(CT_HEAD), 'fhir.json'), 'utf8')]);
     });
   });
 });

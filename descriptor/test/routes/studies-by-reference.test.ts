@@ -1,6 +1,6 @@
 import { readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { DescribeResultSchema, newStudyId, type DescribeRequest } from '@dsv/common';
 import request from 'supertest';
 import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
@@ -22,6 +22,8 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
 
   const stagedDir = (id: string) => path.join(descriptor.config.stagingDir, id);
   const incoming = () => incomingEntries(descriptor.config);
+  /** What studies/ holds besides its assembly folder: a study folder is named by its StudyInstanceUID. */
+  const storedEntries = async () => (await listTree(descriptor.config.studiesDir)).filter((entry) => !entry.startsWith('.incoming'));
 
   const stage = (id: string, files: UploadFile[], report?: Parameters<typeof describeRequest>[2]): Promise<DescribeRequest> =>
     stageForReference(descriptor.config.stagingDir, id, files, report);
@@ -35,10 +37,16 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
       const streamedId = newStudyId();
       const files = asUpload([corpusPath('valid/studies/pcir-ct-head/17106.dcm'), corpusPath('valid/studies/pcir-ct-head/17136.dcm')]);
       const body = await stage(id, files);
+      // Streamed into an archive of its own: into this one, the same files would join the study as duplicates.
+      const streamedInto = await createTestDescriptor();
+      onTestFinished(() => streamedInto.remove());
 
       const response = await send(id, body).expect(201);
       const result = DescribeResultSchema.parse(response.body);
-      const streamed = DescribeResultSchema.parse((await postStudy(descriptor.app, streamedId, describeRequest(streamedId, files), files).expect(201)).body);
+      const streamed = DescribeResultSchema.parse((await postStudy(streamedInto.app, streamedId, describeRequest(streamedId, files), files).expect(201)).body);
+      expect(result.files.originals).toHaveLength(2);
+      expect(result.study).toEqual(streamed.study);
+      expect(result.join).toEqual(streamed.join);
 
       expect(result.files.originals.map(({ file, sizeBytes, sha256: hash, SOPInstanceUID }) => ({ file, sizeBytes, hash, SOPInstanceUID }))).toEqual(
         streamed.files.originals.map(({ file, sizeBytes, sha256: hash, SOPInstanceUID }) => ({ file, sizeBytes, hash, SOPInstanceUID })),
@@ -49,9 +57,12 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
         expect((await stat(stored)).ino).toBe((await stat(staged)).ino);
         expect(await sha256(stored)).toBe(original.sha256);
       }
-      const metadata = (dir: string) => readFile(path.join(descriptor.config.studiesDir, dir, 'metadata.json'), 'utf8').then((text) => JSON.parse(text));
-      const [byReference, byStream] = await Promise.all([metadata(id), metadata(streamedId)]);
-      expect({ ...byReference, studyId: null }).toEqual({ ...byStream, studyId: null });
+      // The same documents but for the delivery id.
+      const metadata = (into: TestDescriptor, deliveryId: string) =>
+        readFile(path.join(into.config.studiesDir, result.study!.StudyInstanceUID, 'metadata.json'), 'utf8').then((text) => JSON.parse(text.replaceAll(deliveryId, '<id>')));
+      const [byReference, byStream] = await Promise.all([metadata(descriptor, id), metadata(streamedInto, streamedId)]);
+      expect(byReference.deliveries).toEqual(['<id>']);
+      expect(byReference).toEqual(byStream);
       expect(await incoming()).toEqual([]);
     });
 
@@ -79,7 +90,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
       body.files.push({ file: '0002.dcm', clientName: 'gone.dcm', sizeBytes: 10, sha256: '0'.repeat(64) });
       const response = await send(id, body).expect(422);
       expect(response.body.error).toMatchObject({ code: 'STAGED_FILE_UNAVAILABLE', details: { file: '0002.dcm' } });
-      expect(await listTree(path.join(descriptor.config.studiesDir, id))).toEqual([]);
+      expect(await storedEntries()).toEqual([]);
       expect(await incoming()).toEqual([]);
     });
 
@@ -101,7 +112,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
       await symlink(path.join(descriptor.dir, 'secret.dcm'), planted);
       const response = await send(id, body).expect(422);
       expect(response.body.error.code).toBe('STAGED_FILE_UNAVAILABLE');
-      expect(await listTree(path.join(descriptor.config.studiesDir, id))).toEqual([]);
+      expect(await storedEntries()).toEqual([]);
       expect(await incoming()).toEqual([]);
     });
 

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newStudyId } from '@dsv/common';
 import type { Bundle, ImagingStudy } from 'fhir/r4.js';
+import request from 'supertest';
 import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
 import { instanceDicomJson, type DicomJsonDataset } from '../../src/domain/dicom-json.ts';
 import { asUpload, describeRequest } from '../support/describe-request.ts';
@@ -19,23 +20,29 @@ async function resolveBulkData(studyDir: string, uri: string): Promise<Buffer> {
   return bytes.subarray(offset, params.has('length') ? offset + Number(params.get('length')) : undefined);
 }
 
-describe.skipIf(!corpusAvailable)('POST /v1/studies/:id writes metadata.dicom.json and fhir.json beside metadata.json', () => {
+describe.skipIf(!corpusAvailable)('POST /v1/studies/:uid/stable writes metadata.dicom.json and fhir.json beside metadata.json', () => {
   let descriptor: TestDescriptor;
-  beforeAll(async () => {
+  // A descriptor each: two tests store the same study, which would join it rather than be stored anew.
+  beforeEach(async () => {
     descriptor = await createTestDescriptor();
   });
-  afterAll(() => descriptor.remove());
+  afterEach(() => descriptor.remove());
 
+  /** Stores the files as one delivery, then makes their study stable, as the gateway does after a quiet while. */
   const store = async (relatives: string[]) => {
     const id = newStudyId();
     const files = asUpload(relatives.map(corpusPath));
-    await postStudy(descriptor.app, id, describeRequest(id, files), files).expect(201);
-    const dir = path.join(descriptor.config.studiesDir, id);
+    const response = await postStudy(descriptor.app, id, describeRequest(id, files), files).expect(201);
+    const uid = response.body.study.StudyInstanceUID as string;
+    const dir = path.join(descriptor.config.studiesDir, uid);
+    expect(await listTree(dir)).not.toContain('metadata.dicom.json');
+    expect(await listTree(dir)).not.toContain('fhir.json');
+    await request(descriptor.app).post(`/v1/studies/${uid}/stable`).send({ correlationId: 'c', lastDeliveryId: id, errors: [], warnings: [] }).expect(200);
     const read = async (name: string): Promise<unknown> => JSON.parse(await readFile(path.join(dir, name), 'utf8'));
     return { id, dir, read };
   };
 
-  describe('when a study of one file is stored', () => {
+  describe('when a study of one file is stored, then stable', () => {
     it('then metadata.dicom.json is an array of its one data set, as the descriptor\'s parse gives it, pixel data referenced in original.dcm', async () => {
       const { dir, read } = await store(['valid/samples/CT_small.dcm']);
       const json = (await read('metadata.dicom.json')) as DicomJsonDataset[];
@@ -57,7 +64,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id writes metadata.dicom.js
     });
   });
 
-  describe('when a study of several files is stored', () => {
+  describe('when a study of several files is stored, then stable', () => {
     it('then metadata.dicom.json holds every instance in metadata.json\'s order, each pointing into its own original, and no spooled piece is left', async () => {
       const names = ['17196.dcm', '17106.dcm', '17166.dcm', '17136.dcm'];
       const { dir, read } = await store(names.map((name) => `valid/studies/pcir-ct-head/${name}`));

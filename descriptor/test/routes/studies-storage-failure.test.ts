@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { newStudyId } from '@dsv/common';
 import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
 import { asUpload, describeRequest } from '../support/describe-request.ts';
 import { createTestDescriptor, listTree, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
+import { referenceValues } from '../support/reference-values.ts';
 
 /**
  * Storage failures injected into node:fs: the tests run as root in CI, where chmod cannot make a folder
@@ -94,10 +96,10 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id when storage fails', () 
   });
 
   const studies = () => listTree(descriptor.config.studiesDir);
-  const send = (files = asUpload([corpusPath('valid/samples/CT_small.dcm')])) => {
-    const id = newStudyId();
-    return postStudy(descriptor.app, id, describeRequest(id, files), files);
-  };
+  const send = (files = asUpload([corpusPath('valid/samples/CT_small.dcm')]), id = newStudyId()) => postStudy(descriptor.app, id, describeRequest(id, files), files);
+  const CT_HEAD = ['17106.dcm', '17136.dcm'].map((name) => `valid/studies/pcir-ct-head/${name}`);
+  const CT_HEAD_UID = corpusAvailable ? referenceValues(CT_HEAD[0]!)('StudyInstanceUID') : '';
+  const CT_SMALL_UID = corpusAvailable ? referenceValues('valid/samples/CT_small.dcm')('StudyInstanceUID') : '';
 
   it('when the studies folder refuses the assembly folder (EACCES), then 503 STORAGE_FAILED and nothing is created', async () => {
     faults.mkdir = (target) => (target.startsWith(descriptor.config.studiesDir) ? 'EACCES' : undefined);
@@ -105,14 +107,32 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id when storage fails', () 
     expect(response.status).toBe(503);
     expect(response.body.error.code).toBe('STORAGE_FAILED');
     expect(await studies()).toEqual([]);
+    expect(descriptor.catalogue.counts()).toEqual({ studies: 0, instances: 0, rejected: 0 });
   });
 
-  it('when the rename that publishes the study fails (EROFS), then 503 STORAGE_FAILED, no study folder, and .incoming is emptied', async () => {
-    faults.rename = (from, to) => (path.dirname(to) === descriptor.config.studiesDir && from.includes('.incoming') ? 'EROFS' : undefined);
-    const response = await send(asUpload(['17106.dcm', '17136.dcm'].map((name) => corpusPath(`valid/studies/pcir-ct-head/${name}`))));
+  it('when a file cannot be renamed into its study folder (EROFS), then 503 STORAGE_FAILED, nothing is recorded, .incoming is emptied, and the retry stores the delivery whole', async () => {
+    const studyDir = path.join(descriptor.config.studiesDir, CT_HEAD_UID);
+    // The second file's rename fails: the first is in the study folder already, the catalogue not told.
+    let renamed = 0;
+    faults.rename = (from, to) => (from.includes('.incoming') && to.startsWith(studyDir) && ++renamed === 2 ? 'EROFS' : undefined);
+    const id = newStudyId();
+    const files = asUpload(CT_HEAD.map(corpusPath));
+    const response = await send(files, id);
     expect(response.status).toBe(503);
     expect(response.body.error.code).toBe('STORAGE_FAILED');
-    expect(await studies()).toEqual(['.incoming']);
+    expect(descriptor.catalogue.study(CT_HEAD_UID)).toBeNull();
+    expect(descriptor.catalogue.delivery(id)).toBeNull();
+    expect(await listTree(path.join(descriptor.config.studiesDir, '.incoming'))).toEqual([]);
+
+    faults.rename = undefined;
+    const retry = await send(files, id);
+    expect(retry.status).toBe(201);
+    expect(retry.body.join).toEqual({ added: 2, duplicates: [], reencoded: [] });
+    const uids = CT_HEAD.map((relative) => referenceValues(relative)('SOPInstanceUID'));
+    expect(await listTree(studyDir)).toEqual(['metadata.json', 'originals', ...uids.map((uid) => `originals/${uid}.dcm`).sort(), 'validation.log']);
+    for (const [index, uid] of uids.entries()) {
+      expect((await readFile(path.join(studyDir, 'originals', `${uid}.dcm`))).equals(await readFile(corpusPath(CT_HEAD[index]!)))).toBe(true);
+    }
   });
 
   it('when the disk fills while a file streams in (ENOSPC), then 503 STORAGE_FULL and the half-written file is gone', async () => {
@@ -121,13 +141,42 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id when storage fails', () 
     expect(response.status).toBe(503);
     expect(response.body.error.code).toBe('STORAGE_FULL');
     expect(await studies()).toEqual(['.incoming']);
+    expect(descriptor.catalogue.counts()).toEqual({ studies: 0, instances: 0, rejected: 0 });
   });
 
-  it('when validation.log cannot be written (ENOSPC), then 503 STORAGE_FULL and no partial folder', async () => {
-    faults.open = (target) => (target.includes('validation.log') ? 'ENOSPC' : undefined);
-    const response = await send();
-    expect(response.status).toBe(503);
-    expect(response.body.error.code).toBe('STORAGE_FULL');
-    expect(await studies()).toEqual(['.incoming']);
+  describe('when validation.log cannot be written (ENOSPC), after the join was recorded', () => {
+    const failOnce = async () => {
+      faults.open = (target) => (target.includes('validation.log') ? 'ENOSPC' : undefined);
+      const id = newStudyId();
+      const response = await send(undefined, id);
+      expect(response.status).toBe(503);
+      expect(response.body.error.code).toBe('STORAGE_FULL');
+      faults.open = undefined;
+      // The join is in the catalogue and its file in place; the documents are due.
+      expect(descriptor.catalogue.study(CT_SMALL_UID)).toMatchObject({ numberOfInstances: 1, lastDeliveryId: id });
+      expect(descriptor.catalogue.studiesWithDocumentsDue()).toEqual([CT_SMALL_UID]);
+      const studyDir = path.join(descriptor.config.studiesDir, CT_SMALL_UID);
+      expect(await listTree(studyDir)).not.toContain('validation.log');
+      // No write of the failed rewrite is still under way once it answered: no temporary file left.
+      expect((await listTree(studyDir)).filter((entry) => entry.endsWith('.tmp'))).toEqual([]);
+      return { id, studyDir };
+    };
+
+    it('then 503 STORAGE_FULL, and start-up (documents.repair) writes them', async () => {
+      const { id, studyDir } = await failOnce();
+      expect(await descriptor.documents.repair()).toBe(1);
+      expect(await listTree(studyDir)).toEqual(['metadata.json', 'original.dcm', 'validation.log']);
+      expect(await readFile(path.join(studyDir, 'validation.log'), 'utf8')).toMatch(new RegExp(`^Delivery ${id}$`, 'm'));
+      expect(descriptor.catalogue.studiesWithDocumentsDue()).toEqual([]);
+    });
+
+    it('then the gateway\'s retry is answered from the record (200) and writes the due documents', async () => {
+      const { id, studyDir } = await failOnce();
+      const retry = await send(undefined, id);
+      expect(retry.status).toBe(200);
+      expect(retry.body).toMatchObject({ alreadyStored: true, study: { StudyInstanceUID: CT_SMALL_UID, numberOfInstances: 1 } });
+      expect(await listTree(studyDir)).toEqual(['metadata.json', 'original.dcm', 'validation.log']);
+      expect(descriptor.catalogue.studiesWithDocumentsDue()).toEqual([]);
+    });
   });
 });

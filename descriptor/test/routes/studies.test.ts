@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DescribeResultSchema, newStudyId, type LifecycleEvent } from '@dsv/common';
@@ -7,10 +7,13 @@ import request from 'supertest';
 import { corpusAvailable, corpusPath, loadManifest } from '../../../test/support/corpus.ts';
 import { asUpload, describeRequest, invalidReport, type UploadFile } from '../support/describe-request.ts';
 import { createTestDescriptor, FIXED_NOW, listTree, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
+import { referenceValues } from '../support/reference-values.ts';
 
 const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
 const manifest = corpusAvailable ? loadManifest() : [];
 const manifestHash = (relative: string): string => manifest.find((entry) => entry.path === relative)!.sha256!;
+/** The StudyInstanceUID dcmdump read from a corpus file: the name of its study folder. */
+const studyUidOf = (relative: string): string => referenceValues(relative)('StudyInstanceUID');
 
 describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
   let descriptor: TestDescriptor;
@@ -23,37 +26,65 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
   });
   afterEach(() => descriptor.remove());
 
-  const studyDir = (id: string) => path.join(descriptor.config.studiesDir, id);
+  const studyDir = (uid: string) => path.join(descriptor.config.studiesDir, uid);
   const rejectedDir = (id: string) => path.join(descriptor.config.rejectedDir, id);
   const incoming = () => Promise.all([listTree(path.join(descriptor.config.studiesDir, '.incoming')), listTree(path.join(descriptor.config.rejectedDir, '.incoming'))]).then((lists) => lists.flat());
   const post = (id: string, files: UploadFile[], body = describeRequest(id, files)) => postStudy(descriptor.app, id, body, files);
+  const stable = (uid: string, lastDeliveryId: string) => request(descriptor.app).post(`/v1/studies/${uid}/stable`).send({ correlationId: 'c', lastDeliveryId, errors: [], warnings: [] });
 
   describe('when a valid study of one file is posted', () => {
-    it('then it answers 201 and the file is studies/<id>/original.dcm, byte-identical, beside metadata.json, metadata.dicom.json, fhir.json and validation.log', async () => {
+    const CT = 'valid/samples/CT_small.dcm';
+
+    it('then it answers 201 and the file is studies/<StudyInstanceUID>/original.dcm, byte-identical, beside metadata.json and validation.log', async () => {
       const id = newStudyId();
-      const files = asUpload([corpusPath('valid/samples/CT_small.dcm')]);
+      const uid = studyUidOf(CT);
+      const files = asUpload([corpusPath(CT)]);
       const response = await post(id, files);
 
       expect(response.status).toBe(201);
       const result = DescribeResultSchema.parse(response.body);
-      expect(result).toMatchObject({ studyId: id, disposition: 'stored', alreadyStored: false });
-      expect(await listTree(studyDir(id))).toEqual(['fhir.json', 'metadata.dicom.json', 'metadata.json', 'original.dcm', 'validation.log']);
-      expect(await sha256(path.join(studyDir(id), 'original.dcm'))).toBe(manifestHash('valid/samples/CT_small.dcm'));
-      expect(result.files.originals).toEqual([expect.objectContaining({ file: '0001.dcm', sha256: manifestHash('valid/samples/CT_small.dcm') })]);
-      expect(result.files.originals[0]!.path).toMatch(new RegExp(`${id}/original\\.dcm$`));
-      expect(result.files.metadata).toMatch(new RegExp(`${id}/metadata\\.json$`));
+      expect(result).toMatchObject({ studyId: id, disposition: 'stored', alreadyStored: false, refusal: null });
+      expect(result.study).toEqual({ StudyInstanceUID: uid, state: 'receiving', numberOfSeries: 1, numberOfInstances: 1 });
+      expect(result.join).toEqual({ added: 1, duplicates: [], reencoded: [] });
+      // metadata.dicom.json and fhir.json wait until the study is stable.
+      expect(await listTree(studyDir(uid))).toEqual(['metadata.json', 'original.dcm', 'validation.log']);
+      expect(await sha256(path.join(studyDir(uid), 'original.dcm'))).toBe(manifestHash(CT));
+      expect(result.files.originals).toEqual([expect.objectContaining({ file: '0001.dcm', sha256: manifestHash(CT) })]);
+      expect(result.files.originals[0]!.path).toMatch(new RegExp(`${uid.replaceAll('.', '\\.')}/original\\.dcm$`));
+      expect(result.files.metadata).toMatch(new RegExp(`${uid.replaceAll('.', '\\.')}/metadata\\.json$`));
+      expect(await listTree(descriptor.config.studiesDir)).not.toContainEqual(expect.stringContaining(id));
       expect(await incoming()).toEqual([]);
     });
 
-    it('then metadata.json describes the study, and validation.log holds the verdict', async () => {
+    it('then once the study is stable, metadata.dicom.json and fhir.json are beside them', async () => {
       const id = newStudyId();
-      await post(id, asUpload([corpusPath('valid/samples/CT_small.dcm')])).expect(201);
-      const metadata = JSON.parse(await readFile(path.join(studyDir(id), 'metadata.json'), 'utf8'));
-      expect(metadata).toMatchObject({ schemaVersion: 2, studyId: id, createdAt: FIXED_NOW.toISOString(), summary: { modalities: ['CT'], numberOfInstances: 1 } });
-      expect(metadata.instances[0]).toMatchObject({ file: '0001.dcm', path: 'original.dcm', sha256: manifestHash('valid/samples/CT_small.dcm') });
-      const log = await readFile(path.join(studyDir(id), 'validation.log'), 'utf8');
-      expect(log).toContain(`Validation log of study ${id}`);
+      const uid = studyUidOf(CT);
+      await post(id, asUpload([corpusPath(CT)])).expect(201);
+      const answer = await stable(uid, id).expect(200);
+      expect(answer.body).toEqual({ StudyInstanceUID: uid, state: 'stable', numberOfSeries: 1, numberOfInstances: 1 });
+      expect(await listTree(studyDir(uid))).toEqual(['fhir.json', 'metadata.dicom.json', 'metadata.json', 'original.dcm', 'validation.log']);
+    });
+
+    it('then metadata.json describes the study, and validation.log holds the verdict of the delivery', async () => {
+      const id = newStudyId();
+      const uid = studyUidOf(CT);
+      await post(id, asUpload([corpusPath(CT)])).expect(201);
+      const metadata = JSON.parse(await readFile(path.join(studyDir(uid), 'metadata.json'), 'utf8'));
+      expect(metadata).toMatchObject({
+        schemaVersion: 2,
+        studyId: uid,
+        state: 'receiving',
+        createdAt: FIXED_NOW.toISOString(),
+        updatedAt: FIXED_NOW.toISOString(),
+        deliveries: [id],
+        summary: { modalities: ['CT'], numberOfInstances: 1 },
+      });
+      expect(metadata.instances[0]).toMatchObject({ file: '0001.dcm', path: 'original.dcm', deliveryId: id, sha256: manifestHash(CT) });
+      const log = await readFile(path.join(studyDir(uid), 'validation.log'), 'utf8');
+      expect(log.split('\n')[0]).toBe(`Validation log of DICOM study ${uid}`);
+      expect(log).toMatch(new RegExp(`^Delivery ${id}$`, 'm'));
       expect(log).toContain('Verdict:      VALID (stored)');
+      expect(log).toContain('Joined:       1 added, 0 already stored');
     });
 
     it('then it publishes metadata.extracted and storage.completed and returns them with the correlation id', async () => {
@@ -66,19 +97,22 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
   });
 
   describe('when a valid study of several files is posted', () => {
-    it('then each file is studies/<id>/originals/<SOPInstanceUID>.dcm, byte-identical', async () => {
+    it('then each file is studies/<StudyInstanceUID>/originals/<SOPInstanceUID>.dcm, byte-identical', async () => {
       const id = newStudyId();
       const relatives = ['17106.dcm', '17136.dcm', '17166.dcm', '17196.dcm'].map((name) => `valid/studies/pcir-ct-head/${name}`);
+      const uid = studyUidOf(relatives[0]!);
       const response = await post(id, asUpload(relatives.map(corpusPath)));
 
       expect(response.status).toBe(201);
-      const { files } = DescribeResultSchema.parse(response.body);
+      const { files, study } = DescribeResultSchema.parse(response.body);
+      expect(study).toMatchObject({ StudyInstanceUID: uid, numberOfInstances: 4 });
       expect(files.originals).toHaveLength(4);
       for (const [index, original] of files.originals.entries()) {
-        expect(original.path).toMatch(new RegExp(`${id}/originals/${original.SOPInstanceUID!.replaceAll('.', '\\.')}\\.dcm$`));
-        expect(await sha256(path.join(studyDir(id), 'originals', `${original.SOPInstanceUID}.dcm`))).toBe(await sha256(corpusPath(relatives[index]!)));
+        expect(original.SOPInstanceUID).toBe(referenceValues(relatives[index]!)('SOPInstanceUID'));
+        expect(original.path).toMatch(new RegExp(`${uid.replaceAll('.', '\\.')}/originals/${original.SOPInstanceUID!.replaceAll('.', '\\.')}\\.dcm$`));
+        expect(await sha256(path.join(studyDir(uid), 'originals', `${original.SOPInstanceUID}.dcm`))).toBe(await sha256(corpusPath(relatives[index]!)));
       }
-      expect((await listTree(studyDir(id))).filter((entry) => !entry.startsWith('originals'))).toEqual(['fhir.json', 'metadata.dicom.json', 'metadata.json', 'validation.log']);
+      expect((await listTree(studyDir(uid))).filter((entry) => !entry.startsWith('originals'))).toEqual(['metadata.json', 'validation.log']);
     });
   });
 
@@ -98,6 +132,8 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       expect(await sha256(path.join(rejectedDir(id), 'files', '0002.dcm'))).toBe(manifestHash('invalid/single/png-named-dcm.dcm'));
       expect((await listTree(descriptor.config.studiesDir)).filter((entry) => !entry.startsWith('.incoming'))).toEqual([]);
       const log = await readFile(path.join(rejectedDir(id), 'validation.log'), 'utf8');
+      expect(log.split('\n')[0]).toBe(`Delivery ${id}`);
+      expect(descriptor.catalogue.delivery(id)).toMatchObject({ disposition: 'rejected', studyUid: null });
       expect(log).toMatch(/^ERROR\s+missing-type1\s+\(0020,000D\) StudyInstanceUID\s+0001\.dcm \(missing-type1-StudyInstanceUID\.dcm\)\s+StudyInstanceUID is required$/m);
       expect(response.body.events.map((event: LifecycleEvent) => event.type)).toEqual(['storage.completed']);
     });
@@ -112,22 +148,40 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
     });
   });
 
-  describe('when the same study id is posted again (a retry)', () => {
-    it('then it answers 200 alreadyStored from what is on disk, and writes nothing twice', async () => {
+  describe('when the same delivery id is posted again (a retry)', () => {
+    const MULTI = 'valid/synthetic/multi-series-study';
+
+    it('then it answers 200 alreadyStored from the catalogue record, and writes nothing twice', async () => {
       const id = newStudyId();
+      const uid = studyUidOf(`${MULTI}/CT_0001.dcm`);
       // MR before CT: metadata.json lists them the other way round, the answers keep the request's order.
-      const files = asUpload(['MR_0002.dcm', 'CT_0001.dcm'].map((name) => corpusPath(`valid/synthetic/multi-series-study/${name}`)));
+      const files = asUpload(['MR_0002.dcm', 'CT_0001.dcm'].map((name) => corpusPath(`${MULTI}/${name}`)));
       const first = await post(id, files).expect(201);
-      const before = await Promise.all((await listTree(studyDir(id))).map(async (entry) => [entry, (await stat(path.join(studyDir(id), entry))).mtimeMs]));
+      const before = await Promise.all((await listTree(studyDir(uid))).map(async (entry) => [entry, (await stat(path.join(studyDir(uid), entry))).mtimeMs]));
 
       const second = await post(id, files);
 
       expect(second.status).toBe(200);
-      expect(second.body).toMatchObject({ alreadyStored: true, directory: first.body.directory, files: first.body.files });
+      expect(second.body).toMatchObject({ alreadyStored: true, directory: first.body.directory, files: first.body.files, study: first.body.study, join: first.body.join });
+      expect(second.body.files.originals.map((file: { file: string }) => file.file)).toEqual(['0001.dcm', '0002.dcm']);
       expect(second.body.events).toEqual([expect.objectContaining({ type: 'storage.completed', data: expect.objectContaining({ alreadyStored: true, files: 2 }) })]);
-      const after = await Promise.all((await listTree(studyDir(id))).map(async (entry) => [entry, (await stat(path.join(studyDir(id), entry))).mtimeMs]));
+      const after = await Promise.all((await listTree(studyDir(uid))).map(async (entry) => [entry, (await stat(path.join(studyDir(uid), entry))).mtimeMs]));
       expect(after).toEqual(before);
+      expect(descriptor.catalogue.study(uid)).toMatchObject({ numberOfInstances: 2, lastDeliveryId: id });
       expect(await incoming()).toEqual([]);
+    });
+
+    it('then the answer does not depend on the study folder: it is the one recorded, even with the folder gone', async () => {
+      const id = newStudyId();
+      const uid = studyUidOf('valid/samples/CT_small.dcm');
+      const files = asUpload([corpusPath('valid/samples/CT_small.dcm')]);
+      const first = await post(id, files).expect(201);
+      await rm(studyDir(uid), { recursive: true });
+
+      const second = await post(id, files).expect(200);
+
+      expect(second.body).toMatchObject({ alreadyStored: true, files: first.body.files, study: first.body.study });
+      expect(await listTree(studyDir(uid))).toEqual([]);
     });
 
     it('then a rejected upload is answered 200 alreadyStored as well', async () => {
@@ -139,12 +193,25 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       expect(second.body.files).toEqual(first.body.files);
     });
 
-    it('then other files under the same id are refused with 409 STUDY_ALREADY_EXISTS', async () => {
+    it('then other files under the same delivery id are not stored: the first answer is given again', async () => {
       const id = newStudyId();
-      await post(id, asUpload([corpusPath('valid/samples/CT_small.dcm')])).expect(201);
+      const first = await post(id, asUpload([corpusPath('valid/samples/CT_small.dcm')])).expect(201);
       const response = await post(id, asUpload([corpusPath('valid/samples/MR_small.dcm')]));
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ alreadyStored: true, files: first.body.files, study: first.body.study });
+      expect(await listTree(studyDir(studyUidOf('valid/samples/MR_small.dcm')))).toEqual([]);
+      expect(descriptor.catalogue.counts()).toEqual({ studies: 1, instances: 1, rejected: 0 });
+    });
+
+    it('then the same delivery id sent for rejection after it was stored answers 409 STUDY_ALREADY_EXISTS', async () => {
+      const id = newStudyId();
+      const files = asUpload([corpusPath('valid/samples/CT_small.dcm')]);
+      await post(id, files).expect(201);
+      const report = invalidReport(id, [{ severity: 'error', code: 'not-dicom', message: 'not DICOM', file: '0001.dcm' }]);
+      const response = await post(id, files, describeRequest(id, files, report));
       expect(response.status).toBe(409);
       expect(response.body.error.code).toBe('STUDY_ALREADY_EXISTS');
+      expect(await listTree(rejectedDir(id))).toEqual([]);
     });
   });
 
@@ -164,7 +231,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe('REQUEST_INVALID');
       expect(await incoming()).toEqual([]);
-      expect(await listTree(studyDir(id))).toEqual([]);
+      expect((await listTree(descriptor.config.studiesDir)).filter((entry) => !entry.startsWith('.incoming'))).toEqual([]);
     });
 
     it('then a part whose name is not a stored name answers 400 REQUEST_INVALID', async () => {
@@ -212,7 +279,8 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       const response = await post(id, files);
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe('REQUEST_INVALID');
-      expect(await listTree(studyDir(id))).toEqual([]);
+      expect(await listTree(studyDir(studyUidOf('studies/duplicate-sop-instance/CT_0001.dcm')))).toEqual([]);
+      expect(descriptor.catalogue.delivery(id)).toBeNull();
       expect(await incoming()).toEqual([]);
     });
 

@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { createApp, openArchive } from '../../src/app.ts';
 import type { DescriptorConfig } from '../../src/config.ts';
+import type { StudyDocuments } from '../../src/archive/study-documents.ts';
 import type { Catalogue } from '../../src/data/catalogue.ts';
 import type { UploadFile } from './describe-request.ts';
 
@@ -16,6 +17,8 @@ export interface TestDescriptor {
   config: DescriptorConfig;
   events: EventBus;
   catalogue: Catalogue;
+  /** The document writer over the catalogue (`repair()` is what start-up runs). */
+  documents: StudyDocuments;
   dir: string;
   remove(): Promise<void>;
 }
@@ -59,7 +62,7 @@ export async function createTestDescriptor(
     catalogue.close();
     await rm(dir, { recursive: true, force: true });
   };
-  return { app, config, events, catalogue, dir, remove };
+  return { app, config, events, catalogue, documents, dir, remove };
 }
 
 /** POSTs the request part, then the files, the way the gateway does. */
@@ -84,3 +87,11 @@ export async function listTree(dir: string): Promise<string[]> {
 }
 
 export { newStudyId };
+
+/**
+ * POST /v1/studies/<uid>/stable as the gateway sends it once a study had no delivery for a while, without
+ * study-level findings: the study's metadata.dicom.json and fhir.json are written then.
+ */
+export function markStable(app: Express, studyInstanceUid: string, lastDeliveryId: string) {
+  return request(app).post(`/v1/studies/${studyInstanceUid}/stable`).send({ correlationId: 'corr-stable-1', lastDeliveryId, errors: [], warnings: [] });
+}

@@ -6,7 +6,10 @@ import { asUpload, describeRequest, invalidReport } from './describe-request.ts'
 import { newStudyId, postStudy, type TestDescriptor } from './descriptor-app.ts';
 
 export interface StoredStudy {
+  /** The delivery's id. */
   id: string;
+  /** The DICOM study it joined (the name of its folder and its key in GET /studies); null when rejected. */
+  uid: string | null;
   /** The corpus files, in upload order (0001.dcm, 0002.dcm, ...). */
   sources: string[];
 }
@@ -24,8 +27,8 @@ export async function storeCorpusStudy(descriptor: TestDescriptor, relative: str
   const id = newStudyId();
   const files = asUpload(sources);
   const response = await postStudy(descriptor.app, id, describeRequest(id, files), files);
-  if (response.status !== 201) throw new Error(`storing ${relative} answered ${response.status}: ${JSON.stringify(response.body)}`);
-  return { id, sources };
+  if (response.status !== 201 || response.body.disposition !== 'stored') throw new Error(`storing ${relative} answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return { id, uid: response.body.study.StudyInstanceUID as string, sources };
 }
 
 /** Rejects corpus files through the POST route, with one error finding per file. */
@@ -36,5 +39,5 @@ export async function rejectCorpusFiles(descriptor: TestDescriptor, relatives: s
   const errors: Finding[] = files.map(({ file }) => ({ severity: 'error', code: 'not-dicom', message: 'refused for the test', file }));
   const response = await postStudy(descriptor.app, id, describeRequest(id, files, invalidReport(id, errors)), files);
   if (response.status !== 201) throw new Error(`rejecting ${relatives.join(', ')} answered ${response.status}: ${JSON.stringify(response.body)}`);
-  return { id, sources };
+  return { id, uid: null, sources };
 }
