@@ -71,7 +71,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       await post(id, asUpload([corpusPath(CT)])).expect(201);
       const metadata = JSON.parse(await readFile(path.join(studyDir(uid), 'metadata.json'), 'utf8'));
       expect(metadata).toMatchObject({
-        schemaVersion: 2,
+        schemaVersion: 3,
         studyId: uid,
         state: 'receiving',
         createdAt: FIXED_NOW.toISOString(),
