@@ -101,7 +101,7 @@ export async function joinDelivery(request: DescribeRequest, tempDir: string, fi
       join: judgement.join,
     });
 
-    const result = catalogue.transaction(() => {
+    const result = await catalogue.commit(() => {
       const counts = countAfterJoin(catalogue, studyUid, added, newSeries);
       const answer: DescribeResult = {
         studyId: request.studyId,

@@ -1,5 +1,5 @@
 import type { DescribeResult, InstanceSummary, StudyState } from '@dsv/common';
-import { openDatabase, type SqliteDatabase } from '@dsv/common/db';
+import { GroupCommit, openDatabase, type SqliteDatabase } from '@dsv/common/db';
 import type { Statement } from 'better-sqlite3';
 import type { InstanceAttributes, SeriesAttributes, StudySections } from '../domain/extract-metadata.ts';
 
@@ -207,9 +207,11 @@ export class Catalogue {
   readonly #db: SqliteDatabase;
   /** Each statement is compiled once: compiling cost more than running most of them. */
   readonly #statements = new Map<string, Statement>();
+  readonly #commits: GroupCommit;
 
   constructor(file: string) {
     this.#db = openDatabase(file, SCHEMA);
+    this.#commits = new GroupCommit(this.#db);
   }
 
   #sql(sql: string): Statement {
@@ -228,6 +230,14 @@ export class Catalogue {
   /** Runs `work` in one transaction: all of it is on disk when this returns, or none of it. */
   transaction<T>(work: () => T): T {
     return this.#db.transaction(work)();
+  }
+
+  /**
+   * Runs `work` in a transaction shared with the other writes asked for in this turn of the event loop
+   * (GroupCommit): all of it is on disk when the promise resolves, or none of it.
+   */
+  commit<T>(work: () => T): Promise<T> {
+    return this.#commits.run(work);
   }
 
   study(uid: string): StoredStudy | null {

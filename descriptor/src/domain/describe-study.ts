@@ -164,7 +164,8 @@ async function publishRejected(
     if (!published && deps.catalogue.delivery(studyId)) return answerRecorded(context, deps);
     const result = toResult(studyId, finalDir, entries, content.metadata !== null, refusal);
     const summary = entryFromMetadata(studyId, 'rejected', createdAt, content.metadata).summary;
-    deps.catalogue.recordDelivery({ deliveryId: studyId, studyUid: null, disposition: 'rejected', result }, { receivedAt: request.receivedAt, describedAt: createdAt, log: content.validationLog }, summary);
+    const record = { deliveryId: studyId, studyUid: null, disposition: 'rejected' as const, result };
+    await deps.catalogue.commit(() => deps.catalogue.recordDelivery(record, { receivedAt: request.receivedAt, describedAt: createdAt, log: content.validationLog }, summary));
     result.alreadyStored = !published;
     result.events = [publishStorage(deps.events, context, 'rejected', entries, !published)];
     return result;

@@ -1,6 +1,6 @@
 import type { LifecycleEvent } from '@dsv/common';
 import type { Statement } from 'better-sqlite3';
-import { openDatabase, type SqliteDatabase } from '@dsv/common/db';
+import { GroupCommit, openDatabase, type SqliteDatabase } from '@dsv/common/db';
 import { StudyStates, TerminalStates, type Outcome, type StudyState, type StudyStatus } from '../domain/study-status.ts';
 import type { Delivered, GatewayData, SequencedEvent, StatusLine, StatusQuery, StatusSnapshot, StudyRecord } from './gateway-data.ts';
 
@@ -80,7 +80,8 @@ export function openGatewayDb(file: string): GatewayData {
  */
 class GatewayDb implements GatewayData {
   private readonly statements;
-  private readonly writeStatusTx;
+  /** Status writes of one turn of the event loop share a transaction, and so a flush. */
+  private readonly commits: GroupCommit;
   private readonly markStableTx;
   /** GET /status's statements, one per combination of filters. */
   private readonly pageStatements = new Map<string, Statement<unknown[]>>();
@@ -112,7 +113,7 @@ class GatewayDb implements GatewayData {
         "UPDATE studies SET state = 'stable', stable_at = ?, failures = 0 WHERE study_uid = ? AND state = 'receiving' AND last_delivery_id = ? AND last_delivery_at = ?",
       ),
     };
-    this.writeStatusTx = db.transaction((status: StatusSnapshot, delivered: Delivered | undefined) => this.writeStatusNow(status, delivered));
+    this.commits = new GroupCommit(db);
     this.markStableTx = db.transaction((study: StudyRecord, stableAt: number, event: LifecycleEvent) => {
       const { changes } = this.statements.markStable.run(stableAt, study.StudyInstanceUID, study.lastDeliveryId, study.lastDeliveryAt);
       if (changes === 0) return false;
@@ -121,8 +122,8 @@ class GatewayDb implements GatewayData {
     });
   }
 
-  async writeStatus(status: StatusSnapshot, delivered?: Delivered): Promise<void> {
-    this.writeStatusTx(status, delivered);
+  writeStatus(status: StatusSnapshot, delivered?: Delivered): Promise<void> {
+    return this.commits.run(() => this.writeStatusNow(status, delivered));
   }
 
   private writeStatusNow(status: StatusSnapshot, delivered: Delivered | undefined): void {

@@ -1,0 +1,2 @@
+export * from './open-database.ts';
+export * from './group-commit.ts';
