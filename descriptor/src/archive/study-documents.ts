@@ -6,6 +6,7 @@ import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
 import { assembleMetadata, type StudyMetadata } from '../domain/assemble-metadata.ts';
 import { buildFhirBundle } from '../domain/build-fhir-bundle.ts';
 import { instanceDicomJson } from '../domain/dicom-json.ts';
+import { formatJson } from '../domain/format-json.ts';
 import { StudyLayout } from '../domain/study-folder.ts';
 
 /** How much of a file is read for its header when metadata.dicom.json is written (Pixel Data is not read). */
@@ -193,10 +194,4 @@ export async function placeInstances(catalogue: Catalogue, studiesDir: string, u
     await syncDirectory(path.join(dir, StudyLayout.originals));
     await syncDirectory(dir);
   }
-}
-
-/** Pretty-printed while small (read by people); compact past 1 MiB, where indentation only costs. */
-export function formatJson(value: unknown): string {
-  const compact = JSON.stringify(value);
-  return compact.length > 1 << 20 ? `${compact}\n` : `${JSON.stringify(value, null, 2)}\n`;
 }

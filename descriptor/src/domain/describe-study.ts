@@ -8,8 +8,7 @@ import type { KeyedLock } from '../archive/keyed-lock.ts';
 import type { StudyDocuments } from '../archive/study-documents.ts';
 import type { DescriptorConfig } from '../config.ts';
 import type { Catalogue } from '../data/catalogue.ts';
-import { composeStudy, describeFile, type DescribedFile, type HeaderDescription } from './compose-study.ts';
-import { DicomJsonSpool } from './dicom-json-spool.ts';
+import { composeRejected, describeFile, type DescribedFile, type HeaderDescription } from './compose-study.ts';
 import { formatValidationLog } from './format-validation-log.ts';
 import { receivedPath } from './plan-layout.ts';
 import type { StoredEntry } from './read-stored-study.ts';
@@ -18,7 +17,7 @@ import { linkStagedStudy } from './link-staged-study.ts';
 import type { PreparedFiles } from './prepared-files.ts';
 import type { ReceivedFile } from './receive-file.ts';
 import { receiveStudy, type ReceivedStudy, type ReceiveStudyOptions } from './receive-study.ts';
-import { storeStudy } from './store-study.ts';
+import { storeRejected } from './store-study.ts';
 import { createIncomingDir, displayPath, StudyLayout, type Disposition } from './study-folder.ts';
 
 export interface DescribeDeps {
@@ -58,7 +57,7 @@ export function describeStreamedStudy(req: Request, context: EventContext, deps:
   return describeReceived(context, deps, (options, describe) => receiveStudy(req, options, describe));
 }
 
-type DescribeReceived = (file: ReceivedFile, request: DescribeRequest, tempDir: string) => Promise<DescribedFile>;
+type DescribeReceived = (file: ReceivedFile) => DescribedFile;
 type Receive = (options: ReceiveStudyOptions, describe: DescribeReceived) => Promise<ReceivedStudy<DescribedFile>>;
 
 async function describeReceived(context: EventContext, deps: DescribeDeps, receive: Receive): Promise<DescribeResult> {
@@ -66,43 +65,37 @@ async function describeReceived(context: EventContext, deps: DescribeDeps, recei
   const { config } = deps;
   const recorded = deps.catalogue.delivery(studyId);
   let sectionsRead = false;
-  const spool = new DicomJsonSpool();
+  const describeOne: DescribeReceived = (file) => {
+    const described = describeFile(file, { withSections: !sectionsRead });
+    sectionsRead ||= described.sections !== null;
+    return described;
+  };
+  // A delivery its study refused was sent as 'stored': its retry is too, and is answered from the record.
+  const sentAs = recorded === null ? null : recorded.result.refusal ? 'stored' : recorded.disposition;
+  const received = await receive({ studyId, roots: config, limits: config.limits, existing: sentAs }, describeOne);
+  const { request } = received;
+  if (recorded || received.tempDir === null) {
+    // The first call failed after its join was recorded (its documents unwritten): its retry writes them.
+    const joined = deps.catalogue.delivery(studyId)?.studyUid;
+    if (joined && deps.catalogue.studiesWithDocumentsDue().includes(joined)) await deps.documents.refresh(joined);
+    return answerRecorded(context, deps);
+  }
   try {
-    const describeOne: DescribeReceived = async (file, request, tempDir) => {
-      const { described, dicomJson } = describeFile(file, { withSections: !sectionsRead, storedPath: request.disposition === 'rejected' ? null : () => null });
-      sectionsRead ||= described.sections !== null;
-      if (dicomJson) await spool.add(file.file, dicomJson, tempDir);
-      return described;
-    };
-    // A delivery its study refused was sent as 'stored': its retry is too, and is answered from the record.
-    const sentAs = recorded === null ? null : recorded.result.refusal ? 'stored' : recorded.disposition;
-    const received = await receive({ studyId, roots: config, limits: config.limits, existing: sentAs }, describeOne);
-    const { request } = received;
-    if (recorded || received.tempDir === null) {
-      // The first call failed after its join was recorded (its documents unwritten): its retry writes them.
-      const joined = deps.catalogue.delivery(studyId)?.studyUid;
-      if (joined && deps.catalogue.studiesWithDocumentsDue().includes(joined)) await deps.documents.refresh(joined);
-      return answerRecorded(context, deps);
+    if (request.disposition === 'rejected') return await publishRejected(request, received.tempDir, received.files, context, deps, null);
+    const outcome = await joinDelivery(request, received.tempDir, received.files, context, { ...deps, studiesDir: config.studiesDir, onReencoded: config.storage.onReencoded, now: deps.now ?? (() => new Date()) });
+    if ('recorded' in outcome) return answerRecorded(context, deps);
+    if ('refused' in outcome) {
+      const { findings, refusal } = outcome.refused;
+      const report = { ...request.report, valid: false, errors: [...request.report.errors, ...findings] };
+      const refused = { ...request, disposition: 'rejected' as const, report };
+      const rejectedDir = await moveToRejected(received.tempDir, request, config.rejectedDir, studyId);
+      return await publishRejected(refused, rejectedDir, received.files, context, deps, refusal);
     }
-    try {
-      if (request.disposition === 'rejected') return await publishRejected(request, received.tempDir, received.files, spool, context, deps, null);
-      const outcome = await joinDelivery(request, received.tempDir, received.files, context, { ...deps, studiesDir: config.studiesDir, onReencoded: config.storage.onReencoded, now: deps.now ?? (() => new Date()) });
-      if ('recorded' in outcome) return answerRecorded(context, deps);
-      if ('refused' in outcome) {
-        const { findings, refusal } = outcome.refused;
-        const report = { ...request.report, valid: false, errors: [...request.report.errors, ...findings] };
-        const refused = { ...request, disposition: 'rejected' as const, report };
-        const rejectedDir = await moveToRejected(received.tempDir, request, config.rejectedDir, studyId);
-        return await publishRejected(refused, rejectedDir, received.files, spool, context, deps, refusal);
-      }
-      const result = outcome.joined;
-      result.events = publishJoined(deps.events, context, result);
-      return result;
-    } finally {
-      await rm(received.tempDir, { recursive: true, force: true });
-    }
+    const result = outcome.joined;
+    result.events = publishJoined(deps.events, context, result);
+    return result;
   } finally {
-    await spool.close();
+    await rm(received.tempDir, { recursive: true, force: true });
   }
 }
 
@@ -145,7 +138,6 @@ async function publishRejected(
   request: DescribeRequest,
   tempDir: string,
   files: DescribedFile[],
-  spool: DicomJsonSpool,
   context: EventContext,
   deps: DescribeDeps,
   refusal: Refusal | null,
@@ -155,10 +147,10 @@ async function publishRejected(
   let published = false;
   try {
     const createdAt = (deps.now?.() ?? new Date()).toISOString();
-    const content = composeStudy(request, files, createdAt);
+    const content = composeRejected(request, files, createdAt);
     if (refusal) content.validationLog = formatValidationLog({ studyId, createdAt, disposition: 'rejected', report: request.report, files: request.files, refusal });
     const finalDir = path.join(config.rejectedDir, studyId);
-    published = await storeStudy({ tempDir, finalDir, disposition: 'rejected', spool, ...content });
+    published = await storeRejected({ tempDir, finalDir, metadata: content.metadata, validationLog: content.validationLog });
     const entries = files.map((file, index) => ({ ...file, path: content.placed[index]!.path, SOPInstanceUID: file.attributes?.instance.SOPInstanceUID ?? null }));
     // Not published: a folder of this id is there already, from a run a crash stopped before its record.
     if (!published && deps.catalogue.delivery(studyId)) return answerRecorded(context, deps);

@@ -6,7 +6,6 @@ import type { HeaderDescription } from './compose-study.ts';
 import { linkStagedFile, type StagedFileFacts } from './link-staged-file.ts';
 import { checkDescribeRequest } from './parse-describe-request.ts';
 import { receivedPath } from './plan-layout.ts';
-import { PREPARED_LAYOUT_FILES } from './prepare-description.ts';
 import type { PreparedFiles } from './prepared-files.ts';
 import type { ReceivedFile } from './receive-file.ts';
 import type { ReceivedStudy, ReceiveStudyOptions } from './receive-study.ts';
@@ -41,15 +40,13 @@ export async function linkStagedStudy<T>(
     for (const folder of new Set(placed.map(({ relative }) => path.posix.dirname(relative)))) {
       if (folder !== '.') mkdirSync(path.join(tempDir, folder));
     }
-    // A description prepared ahead is made for a study of several files, or any rejected upload.
-    const layoutFits = request.disposition === 'rejected' || request.files.length >= PREPARED_LAYOUT_FILES;
     const files = await inOrder(
       placed,
       LINK_CONCURRENCY,
       ({ facts, relative }) => {
         const source = stagedFilePath(stagingDir, studyId, facts.file);
         const ready = prepared.take(studyId, facts.file, source);
-        return linkStagedFile(source, facts, path.join(tempDir, relative), limits, layoutFits ? ready : null);
+        return linkStagedFile(source, facts, path.join(tempDir, relative), limits, ready);
       },
       (received) => describe(received, request, tempDir),
     );

@@ -1,14 +1,10 @@
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { inspectFd, type InspectOptions } from '@dsv/common';
 import { describeHeader, type DescribeFileOptions, type HeaderDescription } from './compose-study.ts';
-import { storedPath } from './plan-layout.ts';
 import { fileIdentity, type PreparedFiles } from './prepared-files.ts';
 
-/** Files in a study of this many are stored by UID: the layout a prepared description assumes. */
-export const PREPARED_LAYOUT_FILES = 2;
-
-/** What a description made ahead holds: the study-level sections, and the DICOM JSON of `originals/<UID>.dcm`. */
-const AHEAD: DescribeFileOptions = { withSections: true, storedPath: (uid) => storedPath(PREPARED_LAYOUT_FILES, uid) };
+/** What a description made ahead holds: the file's attributes and the study-level sections. */
+const AHEAD: DescribeFileOptions = { withSections: true };
 
 /**
  * POST /v1/studies/prepare, one file: reads its header ahead of its study's describe call and keeps the
