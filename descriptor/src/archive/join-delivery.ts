@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, isValidUid, syncDirectory, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type Finding } from '@dsv/common';
@@ -163,9 +163,14 @@ async function placeFiles(dir: string, tempDir: string, request: DescribeRequest
   const folders = new Set<string>();
   for (const { from, to } of moves) {
     const target = path.join(dir, to);
-    folders.add(path.dirname(target));
-    mkdirSync(path.dirname(target), { recursive: true });
+    const folder = path.dirname(target);
+    folders.add(folder);
+    // A folder made now (the study's, or its originals/) is an entry of its parent, flushed with it.
+    if (!existsSync(folder)) {
+      for (let made = folder; made !== path.dirname(dir) && !existsSync(made); made = path.dirname(made)) folders.add(path.dirname(made));
+      mkdirSync(folder, { recursive: true });
+    }
     renameSync(path.join(tempDir, receivedPath('stored', request.files.length, from)), target);
   }
-  await Promise.all([...folders, path.dirname(dir)].map(syncDirectory));
+  await Promise.all([...folders].map(syncDirectory));
 }
