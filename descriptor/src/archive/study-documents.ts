@@ -111,11 +111,11 @@ export class StudyDocuments {
     await mkdir(dir, { recursive: true });
     const metadata = studyMetadata(this.catalogue, uid, this.#currentInstances(uid, study.numberOfInstances));
     const writes = [
-      writeFileAtomic(path.join(dir, StudyLayout.metadata), formatJson(metadata)),
+      writeFileAtomic(path.join(dir, StudyLayout.metadata), formatJson(metadata, metadata.instances.length)),
       writeFileAtomic(path.join(dir, StudyLayout.validationLog), studyValidationLog(this.catalogue, uid)),
     ];
     if (study.state === 'stable') {
-      writes.push(writeFileAtomic(path.join(dir, StudyLayout.fhir), formatJson(buildFhirBundle(metadata))));
+      writes.push(writeFileAtomic(path.join(dir, StudyLayout.fhir), formatJson(buildFhirBundle(metadata), metadata.instances.length)));
       writes.push(writeDicomJson(dir, metadata.instances.map((instance) => instance.path)));
     }
     // allSettled: when one write fails, none is still under way once this answers (or the next rewrite starts).

@@ -1,5 +1,10 @@
-/** Pretty-printed while small (read by people); compact past 1 MiB, where indentation only costs. */
-export function formatJson(value: unknown): string {
-  const compact = JSON.stringify(value);
-  return compact.length > 1 << 20 ? `${compact}\n` : `${JSON.stringify(value, null, 2)}\n`;
+/**
+ * A document of a study of at most this many instances is pretty-printed (read by people); a larger
+ * one compact, where indentation only costs (it is rewritten as the study grows).
+ */
+export const PRETTY_MAX_INSTANCES = 100;
+
+/** The JSON of a document, serialised once: pretty while its study is small. */
+export function formatJson(value: unknown, instances: number): string {
+  return instances > PRETTY_MAX_INSTANCES ? `${JSON.stringify(value)}\n` : `${JSON.stringify(value, null, 2)}\n`;
 }

@@ -1,6 +1,7 @@
 import { renameSync } from 'node:fs';
 import path from 'node:path';
 import { syncDirectory, writeDurable } from '@dsv/common';
+import type { StudyMetadata } from './assemble-metadata.ts';
 import { formatJson } from './format-json.ts';
 import { StudyLayout } from './study-folder.ts';
 
@@ -9,7 +10,7 @@ export interface RejectedAssembly {
   tempDir: string;
   /** `<rejected>/<id>`, on the same file system. */
   finalDir: string;
-  metadata: unknown;
+  metadata: StudyMetadata | null;
   validationLog: string;
 }
 
@@ -24,7 +25,7 @@ export interface RejectedAssembly {
 export async function storeRejected(assembly: RejectedAssembly): Promise<boolean> {
   const { tempDir } = assembly;
   const writes: Promise<void>[] = [];
-  if (assembly.metadata !== null) writes.push(writeDurable(path.join(tempDir, StudyLayout.metadata), formatJson(assembly.metadata)));
+  if (assembly.metadata !== null) writes.push(writeDurable(path.join(tempDir, StudyLayout.metadata), formatJson(assembly.metadata, assembly.metadata.instances.length)));
   writes.push(writeDurable(path.join(tempDir, StudyLayout.validationLog), assembly.validationLog));
   writes.push(syncDirectory(tempDir), syncDirectory(path.join(tempDir, StudyLayout.files)).catch(ignoreMissing));
   // allSettled: no file is still being written when the caller removes the folder after a failure.
