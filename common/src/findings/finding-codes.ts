@@ -29,6 +29,7 @@ export const FindingCodes = {
   'meta-missing-sop-instance': code('format', 'error', 'The file meta has no Media Storage SOP Instance UID (0002,0003)', ''),
   'meta-sop-instance-mismatch': code('format', 'error', "The file meta's Media Storage SOP Instance UID differs from the data set's SOP Instance UID", ''),
   'meta-sop-class-mismatch': code('format', 'error', "The file meta's Media Storage SOP Class UID differs from the data set's SOP Class UID", ''),
+  'media-storage-directory': code('format', 'error', 'The file is a Media Storage Directory (DICOMDIR, PS3.10 §8): an index of a file-set, not a composite instance; it is refused without IOD findings', 'a DICOMDIR uploaded with the images it lists'),
   'unknown-transfer-syntax': code('format', 'warning', 'The Transfer Syntax UID is not one this validator knows; the data set was read as explicit VR little endian', ''),
   'deflate-bomb': code('format', 'error', 'The deflated data set inflates past the configured limit', 'a few kB that inflate to gigabytes'),
   'inflate-failed': code('integrity', 'error', 'The deflated data set cannot be inflated', ''),
@@ -38,6 +39,9 @@ export const FindingCodes = {
   'pixel-length-mismatch': code('integrity', 'error', 'Native Pixel Data length differs from Rows × Columns × Samples per Pixel × Bits Allocated / 8 × Number of Frames', ''),
   'encapsulation-broken': code('integrity', 'error', 'The items of encapsulated Pixel Data are malformed (PS3.5 §A.4)', 'a fragment with an odd length'),
   'header-too-large': code('integrity', 'error', 'The header before Pixel Data is larger than the configured limit', ''),
+  'odd-length': code('integrity', 'error', 'An element declares an odd value length; every value length is even (PS3.5 §7.1.1)', 'a 3-byte LO value, or Pixel Data of 4097 bytes'),
+  'tag-order': code('integrity', 'error', 'The data elements of a data set or item are not in ascending tag order (PS3.5 §7.1)', '(0008,0030) before (0008,0016)'),
+  'stray-delimiter': code('integrity', 'error', 'A Sequence or Item Delimitation Item stands among the data elements, closing nothing (PS3.5 §7.5)', '(FFFE,E0DD) at data-set level'),
   unparseable: code('integrity', 'error', 'The data set cannot be parsed', ''),
   'missing-type1': code('conformance', 'error', 'A required (Type 1) attribute is absent', 'no StudyInstanceUID'),
   'empty-type1': code('conformance', 'error', 'A required (Type 1) attribute is present but empty', 'an empty Modality'),
@@ -68,20 +72,29 @@ export function isFindingCode(value: string): value is FindingCode {
   return Object.hasOwn(FindingCodes, value);
 }
 
-/** Format problems that mean "this is not a DICOM file at all". */
-const NOT_DICOM = new Set<string>(['not-dicom', 'empty-file', 'no-preamble', 'no-dicm-magic', 'no-file-meta']);
+/** No data set at all. */
+const NOT_DICOM = new Set<string>(['not-dicom', 'empty-file']);
+/** A data set, but not framed as a Part 10 file (PS3.10 §7.1). */
+const NOT_PART10 = new Set<string>(['no-preamble', 'no-dicm-magic', 'no-file-meta']);
 
 export interface Outcome {
-  code: 'NOT_DICOM' | 'CORRUPT_DICOM' | 'DEFLATE_BOMB' | 'STUDY_INVALID';
+  code: 'NOT_DICOM' | 'NOT_PART10' | 'MEDIA_STORAGE_DIRECTORY' | 'CORRUPT_DICOM' | 'FILE_META_INVALID' | 'DEFLATE_BOMB' | 'STUDY_INVALID';
   httpStatus: 400 | 422;
 }
 
-/** The outcome of a study from its error findings: the most basic problem wins. */
+/**
+ * The outcome of a study from its error findings: the most basic problem wins. Each 400 says what is wrong:
+ * no DICOM at all, a data set without Part 10 framing, a DICOMDIR, damage, or a File Meta Information that
+ * is incomplete or contradicts the data set (all refused, PS3.10 §7.1).
+ */
 export function outcomeForErrors(errorCodes: readonly string[]): Outcome | null {
   if (errorCodes.length === 0) return null;
   if (errorCodes.includes('deflate-bomb')) return { code: 'DEFLATE_BOMB', httpStatus: 400 };
   if (errorCodes.some((c) => NOT_DICOM.has(c))) return { code: 'NOT_DICOM', httpStatus: 400 };
+  if (errorCodes.some((c) => NOT_PART10.has(c))) return { code: 'NOT_PART10', httpStatus: 400 };
+  if (errorCodes.includes('media-storage-directory')) return { code: 'MEDIA_STORAGE_DIRECTORY', httpStatus: 400 };
   const category = (c: string): FindingCategory => (isFindingCode(c) ? FindingCodes[c].category : 'conformance');
-  if (errorCodes.some((c) => category(c) === 'format' || category(c) === 'integrity')) return { code: 'CORRUPT_DICOM', httpStatus: 400 };
+  if (errorCodes.some((c) => category(c) === 'integrity')) return { code: 'CORRUPT_DICOM', httpStatus: 400 };
+  if (errorCodes.some((c) => category(c) === 'format')) return { code: 'FILE_META_INVALID', httpStatus: 400 };
   return { code: 'STUDY_INVALID', httpStatus: 422 };
 }

@@ -1,5 +1,6 @@
 import type { Finding, Inspection, InstanceSummary } from '@dsv/common';
 import { applySeverity, type SeverityOverrides } from './apply-severity.ts';
+import { checkElementEncoding } from './check-element-encoding.ts';
 import { checkEnumeratedValues } from './check-enumerated-values.ts';
 import { checkFormat } from './check-format.ts';
 import { checkIntegrity } from './check-integrity.ts';
@@ -31,8 +32,10 @@ export interface FileValidation {
 export function validateFile(inspection: Inspection, file: string, rules: FileRules): FileValidation {
   const fatal = isFatal(inspection);
   const findings: Finding[] = [...checkFormat(inspection)];
-  if (!fatal) findings.push(...checkIntegrity(inspection));
-  const readable = !fatal && isHeaderComplete(inspection);
+  if (!fatal) findings.push(...checkIntegrity(inspection), ...checkElementEncoding(inspection));
+  // A DICOMDIR claims no IOD of PS3.3 Annex A: its refusal says what it is, with no findings of an IOD.
+  const directory = findings.some((finding) => finding.code === 'media-storage-directory');
+  const readable = !fatal && !directory && isHeaderComplete(inspection);
   if (readable) {
     const required = [...checkRequiredAttributes(inspection, rules.requiredAttributes), ...checkPixelAttributes(inspection)];
     // An attribute the configured rules or the pixel description already reported is not reported again by the IOD table.
