@@ -51,6 +51,7 @@ export const FindingCodes = {
   'unknown-sop-class': code('conformance', 'warning', 'The SOP Class is not in the IOD table: only the generic checks ran', 'an Ophthalmic Tomography image'),
   'inconsistent-pixel-attributes': code('conformance', 'error', 'The Image Pixel attributes contradict each other (PS3.3 §C.7.6.3, PS3.5 §8)', 'BitsStored 16 with BitsAllocated 8'),
   'bad-vr': code('conformance', 'error', 'A value breaks the rules of its value representation (PS3.5 §6.2)', "StudyDate '2023-13-45'"),
+  'nul-padding': code('conformance', 'warning', 'A text value ends in NUL (00H) bytes where PS3.5 §6.2 pads with one SPACE; every reader strips them (an error where the value is nothing but padding: bad-vr)', "PatientName 'DOE^JOHN\\0'"),
   'bad-vm': code('conformance', 'error', 'An element holds more or fewer values than the dictionary allows (PS3.5 §6.4)', 'ImagePositionPatient with 2 values'),
   'bad-enum': code('conformance', 'error', 'A value is not one of the enumerated values the standard defines', "PatientSex 'X'"),
   'path-traversal': code('conformance', 'error', 'A UID holds path characters; it would never be used as a path, but a PACS should not store it', "StudyInstanceUID '../../etc'"),
