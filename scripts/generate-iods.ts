@@ -12,14 +12,14 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lookupTag } from '../common/src/dicom/dictionary.ts';
-import type { Term } from './iod-tables/condition-types.ts';
+import type { Term } from '../validator/src/domain/iod/table-types.ts';
 import { parseConditions } from './iod-tables/parse-conditions.ts';
 import { parseIods } from './iod-tables/parse-iods.ts';
 import { parseModules, type ParsedModules } from './iod-tables/parse-modules.ts';
 import { parseValueLists, type ValueList } from './iod-tables/parse-values.ts';
 import { readTemplate } from './iod-tables/read-template.ts';
 import { collectReachable } from './iod-tables/reachable.ts';
-import type { GeneratedTables, IodTable } from './iod-tables/table-types.ts';
+import type { GeneratedTables, IodTable } from '../validator/src/domain/iod/table-types.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_SOURCE = path.resolve(projectRoot, '../shared/standard/dicom3tools/libsrc/standard');

@@ -1,5 +1,5 @@
 import type { TemplateLine } from './read-template.ts';
-import type { IodTable, ModuleUse } from './table-types.ts';
+import type { IodTable, ModuleUse } from '../../validator/src/domain/iod/table-types.ts';
 
 /**
  * iodcomp/*.tpl: `CompositeIOD="…" Condition="…"`, information entities, `Module="…" Usage="M|C|U" [Condition="…"]`.

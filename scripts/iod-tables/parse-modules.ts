@@ -1,5 +1,5 @@
 import type { TemplateLine } from './read-template.ts';
-import type { AttributeType, Rule, ValueRule } from './table-types.ts';
+import type { AttributeType, Rule, ValueRule } from '../../validator/src/domain/iod/table-types.ts';
 
 export interface ParsedModules {
   readonly modules: Map<string, Rule[]>;
@@ -66,7 +66,7 @@ export function parseModules(lines: readonly TemplateLine[], keyword: (name: str
       const rule: MutableRule = { k: ours, t: type as AttributeType };
       if (f.has('Condition') && (type === '1C' || type === '2C')) rule.c = f.get('Condition')!;
       if (f.has('NoCondition') && !f.has('Condition')) rule.nc = 1;
-      const values = valueRule(line, -1);
+      const values = valueRule(line, selectorOf(line));
       if (values) rule.v = [values];
       stack.at(-1)!.push(rule);
       if (line.head === 'Sequence') {
@@ -82,12 +82,18 @@ export function parseModules(lines: readonly TemplateLine[], keyword: (name: str
       if (f.has('ThenErrorMessage') || f.has('ThenWarningMessage') || f.has('ElseWarningMessage') || f.has('ElseErrorMessage')) continue;
       const target = keyword(f.get('Verify')!);
       const rule = stack.at(-1)!.findLast((candidate) => 'k' in candidate && candidate.k === target);
-      const selector = f.has('ValueSelector') ? Number(f.get('ValueSelector')) : -1;
-      const values = valueRule(line, Number.isFinite(selector) ? selector : -1);
+      const values = valueRule(line, selectorOf(line));
       if (!rule || !('k' in rule) || !values) continue;
       (rule.v ??= []).push(values);
     }
   }
+}
+
+/** `ValueSelector="n"`: the n-th value (0-based); absent or '*': every value. */
+function selectorOf(line: TemplateLine): number {
+  const raw = line.fields.get('ValueSelector');
+  const selector = raw === undefined || raw === '*' ? -1 : Number(raw);
+  return Number.isInteger(selector) ? selector : -1;
 }
 
 function valueRule(line: TemplateLine, selector: number): ValueRule | undefined {

@@ -5,6 +5,7 @@
  */
 export type ValueList = readonly string[] | readonly number[];
 
+const EMPTY_VALUE_MARKER = '***EMPTYVALUE***';
 const OPEN = /^(StringValues|BinaryValues|TagValues|BinaryBitMap)="([^"]+)"\s*\{?\s*$/;
 
 export function parseValueLists(text: string, into: Map<string, ValueList>, file: string): void {
@@ -31,6 +32,8 @@ export function parseValueLists(text: string, into: Map<string, ValueList>, file
     }
     if (current.kind === 'BinaryBitMap') return;
     const value = line.replace(/,$/, '').split('=')[0]!.trim();
+    // dicom3tools' marker for "may be empty": emptiness is the Type's business here (PS3.5 §7.4).
+    if (value === EMPTY_VALUE_MARKER) return;
     current.values.push(toValue(current.kind, value, `${file}:${index + 1}`));
   });
   if (current !== null) throw new Error(`${file}: value list not closed`);

@@ -1,7 +1,7 @@
-import type { Term } from './condition-types.ts';
+import type { Term } from '../../validator/src/domain/iod/table-types.ts';
 import type { ParsedModules } from './parse-modules.ts';
 import type { ValueList } from './parse-values.ts';
-import type { IodTable, Rule } from './table-types.ts';
+import type { IodTable, Rule } from '../../validator/src/domain/iod/table-types.ts';
 
 export interface Reachable {
   readonly modules: Set<string>;

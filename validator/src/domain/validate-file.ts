@@ -8,7 +8,7 @@ import { checkPixelAttributes } from './check-pixel-attributes.ts';
 import { checkRequiredAttributes, type RequiredAttributes } from './check-required-attributes.ts';
 import { checkValues } from './check-values.ts';
 import { isFatal, isHeaderComplete } from './header-state.ts';
-import { checkIod, type IodRules } from './iod/check-iod.ts';
+import { evaluateIod, type IodRules } from './iod/check-iod.ts';
 import { summariseInstance } from './summarise-instance.ts';
 
 /** The part of the validator config one file needs. */
@@ -37,15 +37,14 @@ export function validateFile(inspection: Inspection, file: string, rules: FileRu
   const directory = findings.some((finding) => finding.code === 'media-storage-directory');
   const readable = !fatal && !directory && isHeaderComplete(inspection);
   if (readable) {
-    const required = [...checkRequiredAttributes(inspection, rules.requiredAttributes), ...checkPixelAttributes(inspection)];
-    // An attribute the configured rules or the pixel description already reported is not reported again by the IOD table.
-    const reported = new Set(required.flatMap((finding) => (finding.tag === undefined ? [] : [finding.tag.replace(/[(),]/g, '')])));
-    findings.push(
-      ...required,
-      ...checkIod(inspection, rules.iod, reported),
-      ...checkValues(inspection),
-      ...checkEnumeratedValues(inspection),
-    );
+    const iod = evaluateIod(inspection, rules.iod);
+    const required = [...checkRequiredAttributes(inspection, rules.requiredAttributes, iod.requirements), ...checkPixelAttributes(inspection)];
+    const values = [...checkValues(inspection), ...checkEnumeratedValues(inspection)];
+    // One problem, one finding: what the format, required-attribute, pixel or value checks reported about an
+    // attribute is not reported again by the IOD tables (a missing meta UID, PatientSex 'X' as bad-vr).
+    const reported = new Set([...findings, ...required, ...values].flatMap((finding) =>
+      (finding.tag === undefined || finding.path !== undefined ? [] : [finding.tag])));
+    findings.push(...required, ...iod.findings.filter((finding) => finding.path !== undefined || !reported.has(finding.tag ?? '')), ...values);
   }
   const { errors, warnings } = applySeverity(findings.map((finding) => ({ ...finding, file })), rules.severity);
   return { errors, warnings, instance: summariseInstance(inspection, file, readable) };
