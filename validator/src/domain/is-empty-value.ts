@@ -6,6 +6,8 @@ const BINARY_VRS: ReadonlySet<string> = new Set(['AT', 'FL', 'FD', 'SL', 'SS', '
 export function isEmptyValue(reader: ElementReader, element: DicomElement): boolean {
   if (element.items) return element.items.length === 0;
   if (element.length === 0) return true;
+  // Binary values are never "padding only"; deciding that first spares decoding Pixel Data as text.
+  if (element.vr === undefined || BINARY_VRS.has(element.vr)) return false;
   const text = reader.rawText(element);
-  return text !== null && element.vr !== undefined && !BINARY_VRS.has(element.vr) && text.replace(/[\0 ]+/g, '') === '';
+  return text !== null && text.replace(/[\0 ]+/g, '') === '';
 }

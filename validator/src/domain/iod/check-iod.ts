@@ -2,6 +2,7 @@ import { ElementReader, Tag, type DicomDataSet, type Finding, type FindingCode, 
 import { isEmptyValue } from '../is-empty-value.ts';
 import { makeFinding } from '../make-finding.ts';
 import { conditionHolds, tagValues, type Place } from './evaluate-condition.ts';
+import { readNumbers, readTexts } from './read-values.ts';
 import { iodOfSopClass, IOD_TABLES, macroRules, moduleRules, spaced, type IodEntry } from './iod-tables.ts';
 import type { Rule, ValueRule } from './table-types.ts';
 
@@ -114,9 +115,10 @@ function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, 
   if (check.c !== undefined && !conditionHolds(check.c, at)) return;
   const numeric = typeof list[0] === 'number';
   const element = at.dataset.get(tag);
+  if (!element) return;
   const values: (string | number)[] = numeric
-    ? at.reader.numbers(keyword as TagKeyword, at.dataset)
-    : element?.vr === 'AT' ? tagValues(at, element) : at.reader.texts(keyword as TagKeyword, at.dataset);
+    ? readNumbers(at.reader, element, keyword, at.dataset)
+    : element.vr === 'AT' ? tagValues(at, element) : readTexts(at.reader, element, keyword, at.dataset);
   const chosen = check.i < 0 ? values : values[check.i] === undefined ? [] : [values[check.i]!];
   const allowed = list as readonly (string | number)[];
   const bad = chosen.find((value) => value !== '' && !allowed.includes(value));

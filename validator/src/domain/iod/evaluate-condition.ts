@@ -1,5 +1,6 @@
 import { Tag, type DicomDataSet, type DicomElement, type ElementReader, type TagKeyword } from '@dsv/common';
 import { IOD_TABLES } from './iod-tables.ts';
+import { readNumbers, readTexts } from './read-values.ts';
 import type { Term, Test, Where } from './table-types.ts';
 
 /** A data set or sequence item, with what a condition may look at around it. */
@@ -74,7 +75,8 @@ function holds(test: Test, place: Place): boolean {
     case 'binary': {
       const target = at(place, test.where);
       if (!target) return false;
-      const values = target.reader.numbers(test.el as TagKeyword, target.dataset);
+      const element = target.dataset.get(tag);
+      const values = element ? readNumbers(target.reader, element, test.el, target.dataset) : [];
       return selected(values, test.sel).some((value) => compare(value, test.op, test.value));
     }
     case 'tag': {
@@ -97,8 +99,9 @@ function selected<T>(values: readonly T[], selector: number): T[] {
 }
 
 function stringMatches(reader: ElementReader, dataset: DicomDataSet, keyword: string, selector: number, value: string): boolean {
-  const values = reader.texts(keyword as TagKeyword, dataset);
-  return selected(values, selector).includes(value);
+  const element = dataset.get(Tag[keyword as TagKeyword]);
+  if (!element) return false;
+  return selected(readTexts(reader, element, keyword, dataset), selector).includes(value);
 }
 
 function compare(value: number, op: string, target: number): boolean {
@@ -135,9 +138,9 @@ function sequenceInPathHasItems(dataset: DicomDataSet, tag: string): boolean {
 function valueCount(place: Place, keyword: string, element: DicomElement | undefined): number {
   if (!element) return 0;
   if (element.items) return element.items.length;
-  const numbers = place.reader.numbers(keyword as TagKeyword, place.dataset);
+  const numbers = readNumbers(place.reader, element, keyword, place.dataset);
   if (numbers.length > 0) return numbers.length;
-  return place.reader.texts(keyword as TagKeyword, place.dataset).length;
+  return readTexts(place.reader, element, keyword, place.dataset).length;
 }
 
 /** AT values (PS3.5 §6.2): pairs of 16-bit group and element numbers, as 'GGGGEEEE'. */
