@@ -24,6 +24,18 @@ export interface FileValidation {
   instance: InstanceSummary;
 }
 
+const WATCHED = new WeakMap<RequiredAttributes, ReadonlySet<string>>();
+
+/** The configured keywords, whose requirement in the file's IOD decides whether they are asked for. */
+function watchedKeywords(required: RequiredAttributes): ReadonlySet<string> {
+  let watched = WATCHED.get(required);
+  if (watched === undefined) {
+    watched = new Set([...required.type1, ...required.type2]);
+    WATCHED.set(required, watched);
+  }
+  return watched;
+}
+
 /**
  * Everything one file says about itself: format, then integrity, then conformance. A file that is not
  * DICOM, or whose header is cut short, gets no conformance findings: every attribute after the damage
@@ -37,7 +49,7 @@ export function validateFile(inspection: Inspection, file: string, rules: FileRu
   const directory = findings.some((finding) => finding.code === 'media-storage-directory');
   const readable = !fatal && !directory && isHeaderComplete(inspection);
   if (readable) {
-    const iod = evaluateIod(inspection, rules.iod);
+    const iod = evaluateIod(inspection, rules.iod, watchedKeywords(rules.requiredAttributes));
     const required = [...checkRequiredAttributes(inspection, rules.requiredAttributes, iod.requirements), ...checkPixelAttributes(inspection)];
     const values = [...checkValues(inspection), ...checkEnumeratedValues(inspection)];
     // One problem, one finding: what the format, required-attribute, pixel or value checks reported about an

@@ -3,8 +3,9 @@ import { isEmptyValue } from '../is-empty-value.ts';
 import { makeFinding } from '../make-finding.ts';
 import { conditionHolds, tagValues, type Place } from './evaluate-condition.ts';
 import { readNumbers, readTexts } from './read-values.ts';
-import { iodOfSopClass, IOD_TABLES, macroRules, moduleRules, spaced, type IodEntry } from './iod-tables.ts';
-import type { Rule, ValueRule } from './table-types.ts';
+import { moduleChecks, type AttributeCheck, type Check } from './compile-rules.ts';
+import { iodOfSopClass, IOD_TABLES, spaced, type IodEntry } from './iod-tables.ts';
+import type { ValueRule } from './table-types.ts';
 
 export interface IodRules {
   readonly enabled: boolean;
@@ -19,7 +20,7 @@ export interface IodVerdict {
   readonly findings: Finding[];
   /** The IOD the SOP Class maps to, or undefined. */
   readonly iod: IodEntry | undefined;
-  /** Top-level attributes of the modules checked, by keyword: required for this instance, or not. */
+  /** The watched top-level attributes of the modules checked, by keyword: required for this instance, or not. */
   readonly requirements: ReadonlyMap<string, Requirement>;
 }
 
@@ -28,6 +29,8 @@ const STRENGTH: readonly FindingCode[] = ['missing-type1', 'empty-type1', 'missi
 const FILE_META_MODULE = 'FileMetaInformation';
 
 interface Scope {
+  /** Top-level keywords whose requirement the caller wants to know (the configured required attributes). */
+  readonly watch: ReadonlySet<string>;
   readonly iod: string;
   readonly module: string;
   readonly severity: Severity;
@@ -42,7 +45,7 @@ interface Scope {
  * macros they invoke; the items of every sequence sent (the shared and per-frame functional groups
  * included); Enumerated Values (bad-enum) and Defined Terms (unknown-defined-term, a warning).
  */
-export function evaluateIod(inspection: Inspection, rules: IodRules): IodVerdict {
+export function evaluateIod(inspection: Inspection, rules: IodRules, watch: ReadonlySet<string> = new Set()): IodVerdict {
   const requirements = new Map<string, Requirement>();
   const parsed = inspection.parsed;
   if (!rules.enabled || !parsed) return { findings: [], iod: undefined, requirements };
@@ -52,9 +55,9 @@ export function evaluateIod(inspection: Inspection, rules: IodRules): IodVerdict
   const out = new Collector();
   const root = place(parsed.dataset, reader, null);
   const meta = place(parsed.meta, reader, null);
-  const base = { severity: rules.severity, requirements: new Map<string, Requirement>(), out };
+  const base = { watch, severity: rules.severity, requirements: new Map<string, Requirement>(), out };
   if (!iod) {
-    checkRules(moduleRules(FILE_META_MODULE) ?? [], meta, '', { ...base, iod: 'Part 10 file', module: FILE_META_MODULE });
+    checkRules(moduleChecks(FILE_META_MODULE).checks, meta, '', { ...base, iod: 'Part 10 file', module: FILE_META_MODULE });
     // An absent SOP Class UID is the required-attribute check's finding.
     if (sopClassUID !== undefined) {
       out.add(makeFinding('unknown-sop-class',
@@ -67,44 +70,54 @@ export function evaluateIod(inspection: Inspection, rules: IodRules): IodVerdict
     const at = entity === 'File' ? meta : root;
     if (usage !== 'M' && (condition === null || !conditionHolds(condition, at))) continue;
     const scope: Scope = { ...base, iod: iod.name, module, requirements: entity === 'File' ? base.requirements : requirements };
-    checkRules(moduleRules(module) ?? [], at, '', scope);
+    const checks = moduleChecks(module);
+    if (watch.size > 0) for (const keyword of checks.optional) if (watch.has(keyword) && !requirements.has(keyword)) requirements.set(keyword, 'optional');
+    checkRules(checks.checks, at, '', scope);
   }
   return { findings: out.findings(), iod, requirements };
 }
 
 function place(dataset: DicomDataSet, reader: ElementReader, parent: Place | null): Place {
-  const self: { dataset: DicomDataSet; reader: ElementReader; parent: Place | null; root: Place } = {
-    dataset, reader, parent, root: undefined as unknown as Place,
+  const self: { dataset: DicomDataSet; reader: ElementReader; parent: Place | null; root: Place; answers: Map<string, boolean> } = {
+    dataset, reader, parent, root: undefined as unknown as Place, answers: new Map(),
   };
   self.root = parent ? parent.root : self;
   return self;
 }
 
-function checkRules(rules: readonly Rule[], at: Place, prefix: string, scope: Scope): void {
-  for (const rule of rules) {
-    if ('m' in rule) {
-      if (rule.c === undefined || conditionHolds(rule.c, at)) checkRules(macroRules(rule.m) ?? [], at, prefix, scope);
+function checkRules(checks: readonly Check[], at: Place, prefix: string, scope: Scope): void {
+  for (const check of checks) {
+    if (check.kind === 'macro') {
+      if (check.condition === null || check.condition(at)) checkRules(check.rules(), at, prefix, scope);
       continue;
     }
-    const tag = Tag[rule.k as TagKeyword];
-    const element = at.dataset.get(tag);
-    const conditional = rule.t === '1C' || rule.t === '2C';
-    const required = rule.t === '1' || rule.t === '2' || (conditional && rule.c !== undefined && conditionHolds(rule.c, at));
-    if (prefix === '' && scope.requirements.get(rule.k) !== 'required') scope.requirements.set(rule.k, required ? 'required' : 'optional');
+    const element = at.dataset.get(check.tag);
+    // A condition is evaluated only where its answer changes something: a watched attribute, an absent or an empty one.
+    if (prefix === '' && scope.watch.has(check.keyword) && scope.requirements.get(check.keyword) !== 'required') {
+      scope.requirements.set(check.keyword, isRequired(check, at) ? 'required' : 'optional');
+    }
     if (!element) {
-      if (required) scope.out.add(missingFinding(rule, tag, prefix, scope));
+      if (check.type !== '3' && isRequired(check, at)) scope.out.add(missingFinding(check, prefix, scope));
       continue;
     }
-    if (required && (rule.t === '1' || rule.t === '1C') && isEmptyValue(at.reader, element)) {
-      scope.out.add(placed('empty-type1', `Type ${rule.t} attribute ${prefix}${rule.k} is present but has no value${because(rule)}`, tag, prefix, rule.k, scope));
+    if ((check.type === '1' || check.type === '1C') && isEmptyValue(at.reader, element) && isRequired(check, at)) {
+      scope.out.add(placed('empty-type1', `Type ${check.type} attribute ${prefix}${check.keyword} is present but has no value${because(check)}`,
+        check.tag, prefix, check.keyword, scope));
     }
-    for (const check of rule.v ?? []) checkValues(rule.k, tag, check, at, prefix, scope);
-    if (!rule.s || !element.items) continue;
-    const items = rule.s;
-    element.items.forEach((item, index) => {
-      checkRules(items, place(item, at.reader.forItem(item), at), `${prefix}${rule.k}[${index}].`, scope);
-    });
+    if (check.values !== null) for (const rule of check.values) checkValues(check.keyword, check.tag, rule, at, prefix, scope);
+    if (check.items === null || !element.items) continue;
+    const items = check.items;
+    for (let index = 0; index < element.items.length; index++) {
+      const item = element.items[index]!;
+      checkRules(items, place(item, at.reader.forItem(item), at), `${prefix}${check.keyword}[${index}].`, scope);
+    }
   }
+}
+
+/** PS3.5 §7.4: Types 1 and 2 always; 1C and 2C when the templates' condition holds (not when they say it cannot be read). */
+function isRequired(check: AttributeCheck, at: Place): boolean {
+  if (check.type === '1' || check.type === '2') return true;
+  return check.condition !== null && check.condition(at);
 }
 
 /** PS3.3 §5.3: Enumerated Values allow nothing else (bad-enum); Defined Terms may be extended (unknown-defined-term, a warning). */
@@ -133,10 +146,10 @@ function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, 
   }
 }
 
-function missingFinding(rule: Extract<Rule, { k: string }>, tag: string, prefix: string, scope: Scope): Finding {
-  const code: FindingCode = rule.t === '1' ? 'missing-type1' : rule.t === '1C' ? 'missing-type1c' : rule.t === '2' ? 'missing-type2' : 'missing-type2c';
-  const mayBeEmpty = rule.t === '2' || rule.t === '2C' ? ' (it may be empty, not absent)' : '';
-  return placed(code, `Type ${rule.t} attribute ${prefix}${rule.k} is absent${mayBeEmpty}${because(rule)}`, tag, prefix, rule.k, scope);
+function missingFinding(check: AttributeCheck, prefix: string, scope: Scope): Finding {
+  const code: FindingCode = check.type === '1' ? 'missing-type1' : check.type === '1C' ? 'missing-type1c' : check.type === '2' ? 'missing-type2' : 'missing-type2c';
+  const mayBeEmpty = check.type === '2' || check.type === '2C' ? ' (it may be empty, not absent)' : '';
+  return placed(code, `Type ${check.type} attribute ${prefix}${check.keyword} is absent${mayBeEmpty}${because(check)}`, check.tag, prefix, check.keyword, scope);
 }
 
 function placed(code: FindingCode, message: string, tag: string, prefix: string, keyword: string, scope: Scope): Finding {
@@ -144,8 +157,8 @@ function placed(code: FindingCode, message: string, tag: string, prefix: string,
   return makeFinding(code, `${message}${where}`, { tag, severity: scope.severity, ...(prefix === '' ? {} : { path: `${prefix}${keyword}` }) });
 }
 
-function because(rule: Extract<Rule, { k: string }>): string {
-  return rule.c === undefined ? '' : `; required when ${spaced(rule.c)}`;
+function because(check: AttributeCheck): string {
+  return check.conditionName === undefined ? '' : `; required when ${spaced(check.conditionName)}`;
 }
 
 /**

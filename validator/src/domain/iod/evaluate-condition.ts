@@ -10,26 +10,92 @@ export interface Place {
   /** The data set that holds the sequence this item belongs to; null at the top level. */
   readonly parent: Place | null;
   readonly root: Place;
+  /** Conditions already evaluated here, by name. */
+  readonly answers: Map<string, boolean>;
 }
+
+export type Compiled = (place: Place) => boolean;
+const COMPILED = new Map<string, Compiled>();
+const NEVER: Compiled = () => false;
 
 /**
  * Whether the named condition of the templates holds at `place`: the terms folded from false, left to right,
  * as dicom3tools evaluates them (condn2cc.awk). A condition the generator could not read is false, as is one
- * it does not know.
+ * it does not know. Each condition is turned into a function once, on first use.
  */
 export function conditionHolds(name: string, place: Place): boolean {
-  const terms = IOD_TABLES.conditions[name];
-  return terms === undefined ? false : fold(terms, place);
+  return compiledCondition(name)(place);
 }
 
-function fold(terms: readonly Term[], place: Place): boolean {
-  let result = false;
-  for (const term of terms) {
-    const raw = 'group' in term ? fold(term.group, place) : holds(term.test, place);
-    const value = term.not ? !raw : raw;
-    result = term.op === 'and' ? result && value : term.op === 'xor' ? result !== value : result || value;
+/**
+ * The named condition as a function of the place, made once. Its answer is kept per place: many attributes
+ * of a module share one condition (IsAnimal, NotLegacyConvertedCT), and a place's data set does not change.
+ */
+export function compiledCondition(name: string): Compiled {
+  let compiled = COMPILED.get(name);
+  if (compiled === undefined) {
+    const terms = IOD_TABLES.conditions[name];
+    const evaluate = terms === undefined ? NEVER : compileTerms(terms);
+    compiled = (place) => {
+      const known = place.answers.get(name);
+      if (known !== undefined) return known;
+      const answer = evaluate(place);
+      place.answers.set(name, answer);
+      return answer;
+    };
+    COMPILED.set(name, compiled);
   }
-  return result;
+  return compiled;
+}
+
+/** The two tests most conditions are made of, specialised; the others go through holds(). */
+function compileTest(test: Test): Compiled {
+  const tag = tagOf(test.el);
+  if (tag === undefined) return NEVER;
+  if (test.fn === 'present' && test.mask === undefined) {
+    if (test.where === 'item') return (place) => place.dataset.has(tag);
+    if (test.where === 'root') return (place) => place.root.dataset.has(tag);
+  }
+  if (test.fn === 'present' && test.where === 'item' && test.mask !== undefined) {
+    const { mask } = test;
+    const key = maskedTag(tag, mask);
+    return (place) => maskedTags(place.dataset, mask).has(key);
+  }
+  if (test.fn === 'groupPresent') {
+    const mask = test.mask ?? 0xffff;
+    const group = maskedGroup(tag, mask);
+    return (place) => maskedGroups(place.dataset, mask).has(group);
+  }
+  if (test.fn === 'string' && (test.where === 'item' || test.where === 'root')) {
+    const { el, sel, value } = test;
+    const fromRoot = test.where === 'root';
+    return (place) => {
+      const target = fromRoot ? place.root : place;
+      const element = target.dataset.get(tag);
+      if (!element) return false;
+      const values = readTexts(target.reader, element, el, target.dataset);
+      return sel < 0 ? values.includes(value) : values[sel] === value;
+    };
+  }
+  return (place) => holds(test, place);
+}
+
+function compileTerms(terms: readonly Term[]): Compiled {
+  const parts = terms.map((term) => {
+    const inner: Compiled = 'group' in term ? compileTerms(term.group) : compileTest(term.test);
+    const value: Compiled = term.not ? (place) => !inner(place) : inner;
+    return { op: term.op, value };
+  });
+  return (place) => {
+    let result = false;
+    for (const { op, value } of parts) {
+      // 'and' and 'or' short-circuit as the folded expression would give the same result.
+      if (op === 'and') result = result && value(place);
+      else if (op === 'or') result = result || value(place);
+      else result = result !== value(place);
+    }
+    return result;
+  };
 }
 
 function at(place: Place, where: Where): Place | null {
@@ -45,7 +111,7 @@ function holds(test: Test, place: Place): boolean {
     case 'present': {
       const target = at(place, test.where);
       if (!target) return false;
-      return test.mask === undefined ? target.dataset.has(tag) : presentMasked(target.dataset, tag, test.mask);
+      return test.mask === undefined ? target.dataset.has(tag) : maskedTags(target.dataset, test.mask).has(maskedTag(tag, test.mask));
     }
     case 'presentWithin': {
       const items = place.dataset.get(tagOf(test.seq) ?? '')?.items ?? [];
@@ -60,10 +126,8 @@ function holds(test: Test, place: Place): boolean {
       const search = test.fn === 'presentInPathFromRoot' ? presentInPath : sequenceInPathHasItems;
       return (test.firstItem ? items.slice(0, 1) : items).some((item) => search(item, tag));
     }
-    case 'groupPresent': {
-      const group = Number.parseInt(tag.slice(0, 4), 16) & (test.mask ?? 0xffff);
-      return [...place.dataset.keys()].some((key) => (Number.parseInt(key.slice(0, 4), 16) & (test.mask ?? 0xffff)) === group);
-    }
+    case 'groupPresent':
+      return maskedGroups(place.dataset, test.mask ?? 0xffff).has(maskedGroup(tag, test.mask ?? 0xffff));
     case 'valuePresent': {
       const count = valueCount(place, test.el, place.dataset.get(tag));
       return test.sel >= 0 ? count > test.sel : count > 0;
@@ -115,11 +179,34 @@ function compare(value: number, op: string, target: number): boolean {
   }
 }
 
-function presentMasked(dataset: DicomDataSet, tag: string, mask: number): boolean {
-  const group = Number.parseInt(tag.slice(0, 4), 16) & mask;
-  const element = tag.slice(4);
-  return [...dataset.keys()].some((key) => key.slice(4) === element && (Number.parseInt(key.slice(0, 4), 16) & mask) === group);
+const MASKED_TAGS = new WeakMap<DicomDataSet, Map<number, Set<string>>>();
+const MASKED_GROUPS = new WeakMap<DicomDataSet, Map<number, Set<string>>>();
+
+/** The masked group of a tag: `mask` keeps the group's fixed bits (PS3.5 §7.6: repeating groups 60xx). */
+function maskedGroup(tag: string, mask: number): string {
+  return (Number.parseInt(tag.slice(0, 4), 16) & mask).toString(16);
 }
+
+function maskedTag(tag: string, mask: number): string {
+  return `${maskedGroup(tag, mask)}${tag.slice(4)}`;
+}
+
+/** The masked tags (or groups) of a data set, gathered once per data set and mask. */
+function gathered(cache: WeakMap<DicomDataSet, Map<number, Set<string>>>, dataset: DicomDataSet, mask: number,
+  key: (tag: string, mask: number) => string): Set<string> {
+  let byMask = cache.get(dataset);
+  if (!byMask) cache.set(dataset, byMask = new Map());
+  let keys = byMask.get(mask);
+  if (!keys) {
+    keys = new Set();
+    for (const tag of dataset.keys()) keys.add(key(tag, mask));
+    byMask.set(mask, keys);
+  }
+  return keys;
+}
+
+const maskedTags = (dataset: DicomDataSet, mask: number): Set<string> => gathered(MASKED_TAGS, dataset, mask, maskedTag);
+const maskedGroups = (dataset: DicomDataSet, mask: number): Set<string> => gathered(MASKED_GROUPS, dataset, mask, maskedGroup);
 
 /** dicom3tools' ElementPresentInPath: here, or in any item of any sequence below, however deep. */
 function presentInPath(dataset: DicomDataSet, tag: string): boolean {
