@@ -1,5 +1,5 @@
 import type { TemplateLine } from './read-template.ts';
-import type { AttributeType, Rule, ValueRule } from '../../validator/src/domain/iod/table-types.ts';
+import type { AttributeType, Rule, ValueRule, VerifyRule } from '../../validator/src/domain/iod/table-types.ts';
 
 export interface ParsedModules {
   readonly modules: Map<string, Rule[]>;
@@ -12,7 +12,7 @@ const TYPES: ReadonlySet<string> = new Set(['1', '1C', '2', '2C', '3']);
 /** One template line writes 3C: an optional attribute, whatever its condition. */
 const OPTIONAL_TYPES: ReadonlySet<string> = new Set(['3C']);
 
-type MutableRule = { k: string; t: AttributeType; c?: string; nc?: 1; s?: MutableRule[]; v?: ValueRule[] } | { m: string; c?: string };
+type MutableRule = { k: string; t: AttributeType; c?: string; nc?: 1; s?: MutableRule[]; v?: ValueRule[] } | { m: string; c?: string } | VerifyRule;
 
 /**
  * module/*.tpl: `Module="…"` or `DefineMacro="…"` … `ModuleEnd`/`MacroEnd`; inside, `Name=` attributes,
@@ -78,9 +78,16 @@ export function parseModules(lines: readonly TemplateLine[], keyword: (name: str
     }
     if (line.head === 'Verify') {
       if (skipping()) continue;
-      // Verify lines with a message of their own (ThenErrorMessage, …) are dciodvfy's extra advice, not table content.
-      if (f.has('ThenErrorMessage') || f.has('ThenWarningMessage') || f.has('ElseWarningMessage') || f.has('ElseErrorMessage')) continue;
       const target = keyword(f.get('Verify')!);
+      const message = f.get('ThenErrorMessage') ?? f.get('ThenWarningMessage');
+      if (message !== undefined) {
+        // A rule of dciodvfy's own with its message; an Else message (two in the templates) says the opposite and is left out.
+        if (target !== undefined && f.has('Condition')) {
+          stack.at(-1)!.push({ x: target, c: f.get('Condition')!, msg: message, ...(f.has('ThenWarningMessage') ? { warn: 1 as const } : {}) });
+        }
+        continue;
+      }
+      if (f.has('ElseWarningMessage') || f.has('ElseErrorMessage')) continue;
       const rule = stack.at(-1)!.findLast((candidate) => 'k' in candidate && candidate.k === target);
       const values = valueRule(line, selectorOf(line));
       if (!rule || !('k' in rule) || !values) continue;

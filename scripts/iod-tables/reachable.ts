@@ -32,6 +32,7 @@ export function collectReachable(iods: ReadonlyMap<string, IodTable>, parsed: Pa
   const walk = (rules: readonly Rule[]): void => {
     for (const rule of rules) {
       useCondition(rule.c);
+      if ('x' in rule) continue;
       if ('m' in rule) {
         if (found.macros.has(rule.m)) continue;
         const macro = parsed.macros.get(rule.m);

@@ -3,7 +3,7 @@ import { isEmptyValue } from '../is-empty-value.ts';
 import { makeFinding } from '../make-finding.ts';
 import { conditionHolds, tagValues, type Place } from './evaluate-condition.ts';
 import { readNumbers, readTexts } from './read-values.ts';
-import { moduleChecks, type AttributeCheck, type Check } from './compile-rules.ts';
+import { moduleChecks, type AttributeCheck, type Check, type VerifyCheck } from './compile-rules.ts';
 import { iodOfSopClass, IOD_TABLES, spaced, type IodEntry } from './iod-tables.ts';
 import type { ValueRule } from './table-types.ts';
 
@@ -91,6 +91,10 @@ function checkRules(checks: readonly Check[], at: Place, prefix: string, scope: 
       if (check.condition === null || check.condition(at)) checkRules(check.rules(), at, prefix, scope);
       continue;
     }
+    if (check.kind === 'verify') {
+      if (check.condition(at)) scope.out.add(verifyFinding(check, at.dataset.has(check.tag), prefix, scope));
+      continue;
+    }
     const element = at.dataset.get(check.tag);
     // A condition is evaluated only where its answer changes something: a watched attribute, an absent or an empty one.
     if (prefix === '' && scope.watch.has(check.keyword) && scope.requirements.get(check.keyword) !== 'required') {
@@ -144,6 +148,17 @@ function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, 
     scope.out.add(placed('unknown-defined-term', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Defined Terms (${shown})`, tag, prefix, keyword,
       { ...scope, severity: 'warning' }));
   }
+}
+
+/**
+ * A rule the templates state as a message: an absent attribute said to be required ("Required unless …") is
+ * missing-type1c; anything else is iod-rule, a warning where the templates say warning.
+ */
+function verifyFinding(check: VerifyCheck, present: boolean, prefix: string, scope: Scope): Finding {
+  const requirement = !present && /\brequired\b|\bmissing\b/i.test(check.message);
+  const code: FindingCode = requirement ? 'missing-type1c' : 'iod-rule';
+  const severity = check.warning ? 'warning' : scope.severity;
+  return placed(code, `${prefix}${check.keyword}: ${check.message}`, check.tag, prefix, check.keyword, { ...scope, severity });
 }
 
 function missingFinding(check: AttributeCheck, prefix: string, scope: Scope): Finding {

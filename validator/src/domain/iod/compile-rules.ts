@@ -24,7 +24,17 @@ export interface MacroCheck {
   readonly rules: () => readonly Check[];
 }
 
-export type Check = AttributeCheck | MacroCheck;
+/** dciodvfy's own rule: when the condition holds, the message applies to the attribute. */
+export interface VerifyCheck {
+  readonly kind: 'verify';
+  readonly keyword: string;
+  readonly tag: string;
+  readonly condition: Compiled;
+  readonly message: string;
+  readonly warning: boolean;
+}
+
+export type Check = AttributeCheck | MacroCheck | VerifyCheck;
 
 export interface ModuleChecks {
   readonly checks: readonly Check[];
@@ -65,6 +75,13 @@ function macroChecks(name: string): readonly Check[] {
 function compile(rules: readonly Rule[]): Check[] {
   const out: Check[] = [];
   for (const rule of rules) {
+    if ('x' in rule) {
+      const tag = Tag[rule.x as TagKeyword];
+      if (tag !== undefined) {
+        out.push({ kind: 'verify', keyword: rule.x, tag, condition: compiledCondition(rule.c), message: rule.msg, warning: rule.warn === 1 });
+      }
+      continue;
+    }
     if ('m' in rule) {
       const name = rule.m;
       let compiled: readonly Check[] | undefined;
@@ -90,6 +107,7 @@ function optionalKeywords(rules: readonly Rule[]): Set<string> {
   const optional = new Set<string>();
   const visit = (list: readonly Rule[], depth: number): void => {
     for (const rule of list) {
+      if ('x' in rule) continue;
       if ('m' in rule) {
         if (rule.c === undefined && depth < 8) visit(IOD_TABLES.macros[rule.m] ?? [], depth + 1);
       } else if (rule.t === '3') {

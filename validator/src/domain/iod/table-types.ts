@@ -44,7 +44,22 @@ export interface ValueRule {
  */
 export type Rule =
   | { readonly k: string; readonly t: AttributeType; readonly c?: string; readonly nc?: 1; readonly s?: readonly Rule[]; readonly v?: readonly ValueRule[] }
-  | { readonly m: string; readonly c?: string };
+  | { readonly m: string; readonly c?: string }
+  | VerifyRule;
+
+/**
+ * dciodvfy's own rule on an attribute (`Verify="…" Condition="…" ThenErrorMessage="…"`): when the condition
+ * holds, the message applies. Many state a requirement the Type column cannot ("Required unless
+ * DimensionOrganizationType is TILED_FULL").
+ */
+export interface VerifyRule {
+  /** The attribute the rule is about. */
+  readonly x: string;
+  readonly c: string;
+  readonly msg: string;
+  /** A ThenWarningMessage: never an error. */
+  readonly warn?: 1;
+}
 
 /** A module of an IOD: name, usage (M, C, U), the condition of C and U modules, the information entity. */
 export type ModuleUse = readonly [module: string, usage: 'M' | 'C' | 'U', condition: string | null, entity: string];
