@@ -39,9 +39,11 @@ export const ValidatorConfigSchema = z.strictObject({
   requiredAttributes: z.strictObject({
     type1: z.array(keyword).describe('Keywords that must be present with a value (missing-type1, empty-type1); checked against the dictionary at start-up'),
     type2: z.array(keyword).describe('Keywords that must be present, possibly empty (missing-type2)'),
+    strict: z.boolean().default(false)
+      .describe("Require the listed keywords even where the file's IOD makes them optional (false: Modality is not required of a Secondary Capture image, PS3.3 §C.8.6.1)"),
   }),
   iod: z.strictObject({
-    enabled: z.boolean().describe('Check each file against the IOD table of its SOP Class (validator/src/domain/iod/): mandatory modules, their Type 1, 1C, 2 and 2C attributes'),
+    enabled: z.boolean().describe("Check each file against the IOD of its SOP Class, from the tables generated from dicom3tools' templates (npm run generate:iods): its modules, their Type 1, 1C, 2 and 2C attributes, Enumerated Values and Defined Terms"),
     // Real archives are full of IOD nits (a Type 2C Laterality missing) that never stop a viewer: warnings by default.
     severity: z.enum(['error', 'warning']).describe("Severity of the IOD table's findings (missing-type1, empty-type1, missing-type2, missing-type1c, missing-type2c); requiredAttributes stay errors"),
   }),

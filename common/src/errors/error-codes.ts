@@ -35,6 +35,9 @@ export const ErrorCodes = {
   },
   // DICOM content (outcomes of a study)
   NOT_DICOM: { status: 400, message: 'A file is not a DICOM Part 10 file' },
+  NOT_PART10: { status: 400, message: 'A file is a DICOM data set without the Part 10 framing: no 128-byte preamble, no DICM prefix or no File Meta Information (PS3.10 §7.1)' },
+  FILE_META_INVALID: { status: 400, message: "A file's File Meta Information is incomplete or contradicts its data set (PS3.10 §7.1)" },
+  MEDIA_STORAGE_DIRECTORY: { status: 400, message: 'A file is a Media Storage Directory (DICOMDIR, PS3.10 §8): the index of a file-set, not an instance to store' },
   CORRUPT_DICOM: { status: 400, message: 'A file is damaged: its structure cannot be read completely' },
   DEFLATE_BOMB: { status: 400, message: 'A deflated data set inflates past the configured limit' },
   STUDY_INVALID: { status: 422, message: 'The study breaks required DICOM rules' },

@@ -2,6 +2,9 @@ import { ElementReader, lookupTransferSyntax, Tag, type Finding, type Inspection
 import { isHeaderComplete } from './header-state.ts';
 import { makeFinding } from './make-finding.ts';
 
+/** PS3.4 Annex F, PS3.10 §8: the Media Storage Directory Storage SOP Class of a DICOMDIR. */
+const MEDIA_STORAGE_DIRECTORY = '1.2.840.10008.1.3.10';
+
 /**
  * Part 10 framing (PS3.10 §7.1): preamble, 'DICM', a File Meta Information group that names the transfer
  * syntax and agrees with the data set about which instance this is.
@@ -13,6 +16,11 @@ export function checkFormat(inspection: Inspection): Finding[] {
   if (!parsed || !isHeaderComplete(inspection) || findings.length > 0) return findings;
   const reader = new ElementReader(parsed);
   const meta = parsed.meta;
+  if (reader.text('MediaStorageSOPClassUID', meta) === MEDIA_STORAGE_DIRECTORY) {
+    return [makeFinding('media-storage-directory',
+      'The file is a Media Storage Directory (DICOMDIR, PS3.10 §8): the index of a file-set, not a composite instance; send the files it lists, not the directory',
+      { tag: Tag.MediaStorageSOPClassUID })];
+  }
   if (!meta.has(Tag.TransferSyntaxUID)) {
     findings.push(makeFinding('meta-missing-transfer-syntax', 'The file meta has no Transfer Syntax UID', { tag: Tag.TransferSyntaxUID }));
   } else if (parsed.transferSyntaxUID && !lookupTransferSyntax(parsed.transferSyntaxUID)) {

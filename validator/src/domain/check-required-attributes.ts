@@ -1,5 +1,6 @@
 import { ElementReader, lookupKeyword, Tag, type DicomElement, type Finding, type Inspection, type TagKeyword } from '@dsv/common';
-import { requiresImagePixel } from './iod/iods.ts';
+import type { Requirement } from './iod/check-iod.ts';
+import { iodOfSopClass } from './iod/iod-tables.ts';
 import { isEmptyValue } from './is-empty-value.ts';
 import { makeFinding } from './make-finding.ts';
 
@@ -8,22 +9,34 @@ export interface RequiredAttributes {
   readonly type1: readonly string[];
   /** Keywords that must be present, possibly empty (PS3.5 §7.4.3). */
   readonly type2: readonly string[];
+  /** Require them even where the instance's IOD makes them optional (Modality in a Secondary Capture image). */
+  readonly strict: boolean;
 }
 
-/** The attribute types of PS3.5 §7.4 for the configured keywords, plus Pixel Data for images. */
-export function checkRequiredAttributes(inspection: Inspection, required: RequiredAttributes): Finding[] {
+/**
+ * The attribute types of PS3.5 §7.4 for the configured keywords, plus Pixel Data for images. The configured
+ * list never contradicts the instance's IOD: an attribute the IOD lists but does not require of this
+ * instance (`requirements`: Type 3, or a 1C/2C whose condition does not hold, e.g. Modality in a Secondary
+ * Capture Image, PS3.3 §C.8.6.1) is not required here unless `strict` says so. An attribute the IOD does not
+ * list stays required: that is the archive's own rule, not a contradiction.
+ */
+export function checkRequiredAttributes(inspection: Inspection, required: RequiredAttributes,
+  requirements: ReadonlyMap<string, Requirement> = new Map()): Finding[] {
   const parsed = inspection.parsed;
   if (!parsed) return [];
   const reader = new ElementReader(parsed);
   const findings: Finding[] = [];
   const find = (tag: string): DicomElement | undefined => (tag.startsWith('0002') ? parsed.meta : parsed.dataset).get(tag);
+  const waived = (keyword: string): boolean => !required.strict && requirements.get(keyword) === 'optional';
   for (const keyword of required.type1) {
+    if (waived(keyword)) continue;
     const tag = tagOf(keyword);
     const element = find(tag);
     if (!element) findings.push(makeFinding('missing-type1', `Type 1 attribute ${keyword} is absent`, { tag }));
     else if (isEmptyValue(reader, element)) findings.push(makeFinding('empty-type1', `Type 1 attribute ${keyword} is present but has no value`, { tag }));
   }
   for (const keyword of required.type2) {
+    if (waived(keyword)) continue;
     const tag = tagOf(keyword);
     if (!find(tag)) findings.push(makeFinding('missing-type2', `Type 2 attribute ${keyword} is absent (it may be empty, not absent)`, { tag }));
   }
@@ -51,4 +64,9 @@ const PIXEL_SOURCES: readonly TagKeyword[] = ['PixelData', 'FloatPixelData', 'Do
 function lacksPixelData(inspection: Inspection, reader: ElementReader): boolean {
   if (inspection.pixelData || PIXEL_SOURCES.some((keyword) => reader.has(keyword))) return false;
   return (reader.has('Rows') && reader.has('Columns')) || requiresImagePixel(reader.text('SOPClassUID'));
+}
+
+/** The IOD of the SOP Class makes the Image Pixel Module mandatory (PS3.3 Annex A). */
+function requiresImagePixel(sopClassUID: string | undefined): boolean {
+  return iodOfSopClass(sopClassUID)?.table.m.some(([module, usage]) => module === 'ImagePixel' && usage === 'M') ?? false;
 }

@@ -49,7 +49,7 @@ function checkElement(element: DicomElement, path: string | undefined, reader: E
     raw = reader.rawText(element);
     // The value lies beyond the bytes read (a cut header): integrity findings cover it.
     if (raw === null) return;
-    for (const problem of checkTextValue(vr as TextVr, raw)) out.add('bad-vr', name, problem, place);
+    for (const problem of checkTextValue(vr as TextVr, raw)) out.add(problem.rule === 'padding-nul' ? 'nul-padding' : 'bad-vr', name, problem, place);
     if (vr === 'UI' && holdsPathCharacters(raw, lookupTag(element.tag)?.vm)) {
       out.add('path-traversal', name, { rule: 'ui-path-characters', message: "holds '/', '\\' or '..', which could walk a file path" }, place);
     }
@@ -75,7 +75,7 @@ function holdsPathCharacters(raw: string, vm: string | undefined): boolean {
 class FindingCollector {
   private readonly byKey = new Map<string, { finding: Finding; more: number }>();
 
-  add(code: 'bad-vr' | 'bad-vm' | 'path-traversal', name: string, problem: ValueProblem, place: { tag: string; path?: string }): void {
+  add(code: 'bad-vr' | 'bad-vm' | 'path-traversal' | 'nul-padding', name: string, problem: ValueProblem, place: { tag: string; path?: string }): void {
     const key = `${code}|${place.tag}|${problem.rule}`;
     const seen = this.byKey.get(key);
     if (seen) {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkEnumeratedValues } from '../../src/domain/check-enumerated-values.ts';
 import { corpusAvailable } from '../../../test/support/corpus.ts';
-import { conformingAttributes, element, part10 } from '../support/fixtures.ts';
-import { inspectBytes, inspectCorpus } from '../support/inspect.ts';
+import { validateFile } from '../../src/domain/validate-file.ts';
+import { conformingAttributes, element, part10, secondaryCaptureImage } from '../support/fixtures.ts';
+import { inspectBytes, inspectCorpus, projectConfig } from '../support/inspect.ts';
 
 const replacing = (tag: string, vr: string, value: string) => inspectBytes(part10(conformingAttributes({ [tag]: element(tag, vr, value) })));
 
@@ -22,18 +23,15 @@ describe.skipIf(!corpusAvailable)('checkEnumeratedValues on corpus files', () =>
 });
 
 describe('checkEnumeratedValues on hand-built data sets', () => {
-  it('when Modality is outside the Defined Terms, then a warning coded bad-enum', () => {
-    expect(checkEnumeratedValues(replacing('00080060', 'CS', 'XYZ'))).toEqual([
-      expect.objectContaining({ code: 'bad-enum', severity: 'warning', tag: '(0008,0060)' }),
-    ]);
-  });
-
   it('when PatientSex is empty (Type 2), then it is not a value to judge', () => {
     expect(checkEnumeratedValues(replacing('00100040', 'CS', ''))).toEqual([]);
   });
 
-  it('when PhotometricInterpretation is unknown, then a warning', () => {
-    const inspection = inspectBytes(part10([...conformingAttributes(), element('00280004', 'CS', 'SEPIA')]));
-    expect(checkEnumeratedValues(inspection)).toEqual([expect.objectContaining({ code: 'bad-enum', severity: 'warning', tag: '(0028,0004)' })]);
+  it('when Modality or PhotometricInterpretation is outside its Defined Terms, then the IOD tables warn (unknown-defined-term), not this check', () => {
+    expect(checkEnumeratedValues(replacing('00080060', 'CS', 'XYZ'))).toEqual([]);
+    const config = projectConfig();
+    const verdict = validateFile(inspectBytes(secondaryCaptureImage({ '00080060': element('00080060', 'CS', 'XYZ') })), '0001.dcm', config);
+    expect(verdict.errors).toEqual([]);
+    expect(verdict.warnings).toEqual([expect.objectContaining({ code: 'unknown-defined-term', tag: '(0008,0060)' })]);
   });
 });

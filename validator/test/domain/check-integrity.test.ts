@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity } from '../../src/domain/check-integrity.ts';
 import { corpusAvailable } from '../../../test/support/corpus.ts';
-import { conformingAttributes, element, encapsulatedImage, encapsulatedPixels, imagePixelAttributes, item, nativeImage, part10, UNDEFINED } from '../support/fixtures.ts';
+import { conformingAttributes, element, encapsulatedImage, encapsulatedPixels, imagePixelAttributes, item, nativeImage, part10, UNDEFINED, us, withChanges } from '../support/fixtures.ts';
 import { inspectBytes, inspectCorpus } from '../support/inspect.ts';
 
 const codes = (findings: { code: string }[]) => findings.map((f) => f.code).sort();
@@ -46,6 +46,17 @@ describe('checkIntegrity on native Pixel Data', () => {
   it('when a 1-bit image packs 10 × 10 bits, then ceil(100 / 8) = 13 bytes (+1 pad) is right', () => {
     const bytes = part10([...conformingAttributes(), ...imagePixelAttributes(10, 10, 1), element('7FE00010', 'OB', Buffer.alloc(14))]);
     expect(checkIntegrity(inspectBytes(bytes))).toEqual([]);
+  });
+
+  it('when native YBR_FULL_422 Pixel Data holds Y Y Cb Cr for each pair of pixels, then 2 bytes per pixel at 8 bits are right (PS3.3 §C.7.6.3.1.2)', () => {
+    const ybr = (pixelBytes: number) => part10(withChanges([...conformingAttributes(), ...imagePixelAttributes(4, 4)], {
+      '00280002': element('00280002', 'US', us(3)), // SamplesPerPixel
+      '00280004': element('00280004', 'CS', 'YBR_FULL_422'), // PhotometricInterpretation
+      '00280006': element('00280006', 'US', us(0)), // PlanarConfiguration
+      '7FE00010': element('7FE00010', 'OB', Buffer.alloc(pixelBytes)), // PixelData
+    }));
+    expect(checkIntegrity(inspectBytes(ybr(4 * 4 * 2)))).toEqual([]);
+    expect(codes(checkIntegrity(inspectBytes(ybr(4 * 4 * 3))))).toEqual(['pixel-length-mismatch']);
   });
 
   it('when a short UI value declares more than 64 bytes and runs past the end, then length-past-eof as well as truncated', () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkValues } from '../../src/domain/check-values.ts';
 import { corpusAvailable } from '../../../test/support/corpus.ts';
-import { conformingAttributes, element, item, part10 } from '../support/fixtures.ts';
-import { inspectBytes, inspectCorpus } from '../support/inspect.ts';
+import { validateFile } from '../../src/domain/validate-file.ts';
+import { conformingAttributes, element, item, part10, secondaryCaptureImage } from '../support/fixtures.ts';
+import { inspectBytes, inspectCorpus, projectConfig } from '../support/inspect.ts';
 
 /** A sequence of defined length holding one item per body (PS3.5 §7.5). */
 const sequence = (tag: string, ...items: Buffer[][]) => element(tag, 'SQ', Buffer.concat(items.map((body) => item(0xe000, Buffer.concat(body)))));
@@ -74,5 +75,23 @@ describe('checkValues on hand-built data sets', () => {
   it('when a single-valued UID holds a backslash, then path-traversal', () => {
     const findings = checkValues(withExtra(element('00200052', 'UI', '1.2\\3'))); // FrameOfReferenceUID
     expect(findings.map((f) => f.code)).toContain('path-traversal');
+  });
+});
+
+describe('checkValues: trailing NUL padding of text values', () => {
+  it('when PatientName ends in NUL bytes, then a nul-padding warning, no bad-vr; configurable to an error', () => {
+    const bytes = secondaryCaptureImage({ '00100010': element('00100010', 'PN', 'DOE^JOHN\0\0') }); // PatientName, two NULs
+    const config = projectConfig();
+    const verdict = validateFile(inspectBytes(bytes), '0001.dcm', config);
+    expect(verdict.errors).toEqual([]);
+    expect(verdict.warnings).toEqual([expect.objectContaining({ code: 'nul-padding', severity: 'warning', tag: '(0010,0010)' })]);
+    const strict = validateFile(inspectBytes(bytes), '0001.dcm', { ...config, severity: { 'nul-padding': 'error' } });
+    expect(strict.errors.map((f) => f.code)).toEqual(['nul-padding']);
+  });
+
+  it('when a value is nothing but NUL bytes, then removing them would change what it says: bad-vr, an error', () => {
+    const findings = checkValues(withExtra(element('00081030', 'LO', '\0\0'))); // StudyDescription of two NULs
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.every((f) => f.code === 'bad-vr' && f.severity === 'error' && f.tag === '(0008,1030)')).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { inspectOptions } from '../../src/config.ts';
 import { validateFile } from '../../src/domain/validate-file.ts';
 import { validateUpload } from '../../src/domain/validate-upload.ts';
 import { corpusAvailable, entryFiles, loadManifest, splitReason } from '../../../test/support/corpus.ts';
-import { conformingAttributes, conformingImage, element, part10, secondaryCaptureImage } from '../support/fixtures.ts';
+import { conformingAttributes, conformingImage, element, part10, secondaryCaptureImage, us } from '../support/fixtures.ts';
 import { inspectBytes, projectConfig } from '../support/inspect.ts';
 
 const config = projectConfig();
@@ -102,5 +102,36 @@ describe('validateUpload outcomes', () => {
     expect(verdict).toMatchObject({ valid: true, outcome: null, errors: [] });
     // Two copies also share their Instance Number: a warning of its own.
     expect(verdict.warnings.map((f) => f.code)).toEqual(['duplicate-sop-instance', 'duplicate-instance-number']);
+  });
+});
+
+describe('validateUpload: each refusal says what is wrong (PS3.10 §7.1, §8)', () => {
+  const config = projectConfig();
+  const outcomeOf = (bytes: Buffer) => validateUpload([validateFile(inspectBytes(bytes), '0001.dcm', config)], config.severity);
+
+  it('when a readable data set comes without preamble and DICM, then NOT_PART10, not NOT_DICOM', () => {
+    const raw = part10(conformingImage()).subarray(132); // the file meta and data set, without the 128-byte preamble and 'DICM'
+    const verdict = outcomeOf(raw);
+    expect(verdict.errors.map((f) => f.code)).toContain('no-preamble');
+    expect(verdict.outcome).toEqual({ code: 'NOT_PART10', httpStatus: 400 });
+  });
+
+  it("when the file meta names another SOP Instance than the data set, then FILE_META_INVALID, not CORRUPT_DICOM", () => {
+    const verdict = outcomeOf(part10(conformingImage(), { sopInstanceUid: '1.2.3.999' }));
+    expect(verdict.errors.map((f) => f.code)).toEqual(['meta-sop-instance-mismatch']);
+    expect(verdict.outcome).toEqual({ code: 'FILE_META_INVALID', httpStatus: 400 });
+  });
+
+  it('when a DICOMDIR is sent, then media-storage-directory alone and MEDIA_STORAGE_DIRECTORY, no finding of an IOD it does not claim', () => {
+    const dicomdir = part10([
+      element('00041130', 'CS', 'FILESET'), // FileSetID
+      element('00041200', 'UL', Buffer.from([0, 0, 0, 0])), // OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity
+      element('00041202', 'UL', Buffer.from([0, 0, 0, 0])), // OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity
+      element('00041212', 'US', us(0)), // FileSetConsistencyFlag
+      element('00041220', 'SQ', Buffer.alloc(0)), // DirectoryRecordSequence, empty
+    ], { sopClassUid: '1.2.840.10008.1.3.10', sopInstanceUid: '1.2.3.77', implementationClassUid: '2.25.1234567' });
+    const verdict = outcomeOf(dicomdir);
+    expect([...verdict.errors, ...verdict.warnings].map((f) => f.code)).toEqual(['media-storage-directory']);
+    expect(verdict.outcome).toEqual({ code: 'MEDIA_STORAGE_DIRECTORY', httpStatus: 400 });
   });
 });

@@ -119,7 +119,7 @@ export function secondaryCaptureImage(changes: Record<string, Buffer | null> = {
     element('00080064', 'CS', 'WSD'), // ConversionType: workstation (SC Equipment, Type 1)
     element('00200013', 'IS', '1'), // InstanceNumber (General Image, Type 2)
     element('00200020', 'CS', ''), // PatientOrientation (General Image, Type 2C without an Image Plane)
-    element('00200060', 'CS', ''), // Laterality (General Series, Type 2C: no Body Part Examined says it is unpaired)
+    element('00200060', 'CS', 'R'), // Laterality (General Series, Type 2C: no Body Part Examined says it is unpaired; empty only when unknown)
     ...imagePixelAttributes(2, 2),
     element('7FE00010', 'OB', Buffer.alloc(4)), // PixelData: 2 x 2 x 8 bits
   ], changes), { implementationClassUid: IMPLEMENTATION_CLASS_UID, ...options });

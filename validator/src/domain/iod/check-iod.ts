@@ -1,133 +1,179 @@
-import { ElementReader, Tag, type DicomDataSet, type Finding, type FindingCode, type Inspection, type Severity } from '@dsv/common';
+import { ElementReader, Tag, type DicomDataSet, type Finding, type FindingCode, type Inspection, type Severity, type TagKeyword } from '@dsv/common';
 import { isEmptyValue } from '../is-empty-value.ts';
 import { makeFinding } from '../make-finding.ts';
-import { conditionHolds, conditionText, type ConditionContext } from './conditions.ts';
-import { IODS_BY_SOP_CLASS } from './iods.ts';
-import { MODULES, type ModuleName } from './modules.ts';
-import type { AttributeRule, IodDefinition, ModuleDefinition } from './types.ts';
+import { conditionHolds, tagValues, type Place } from './evaluate-condition.ts';
+import { readNumbers, readTexts } from './read-values.ts';
+import { moduleChecks, type AttributeCheck, type Check, type VerifyCheck } from './compile-rules.ts';
+import { iodOfSopClass, IOD_TABLES, spaced, type IodEntry } from './iod-tables.ts';
+import type { ValueRule } from './table-types.ts';
 
 export interface IodRules {
   readonly enabled: boolean;
-  /** Severity of every missing/empty finding of the table (config iod.severity). */
+  /** Severity of every missing/empty/bad-enum finding of the tables (config iod.severity). */
   readonly severity: Severity;
 }
 
-/**
- * PS3.10 §7.1: the File Meta Information every Part 10 file carries, whatever its SOP Class. The Media
- * Storage SOP Class/Instance UIDs and the Transfer Syntax UID are the format check's.
- */
-const FILE_META: ModuleDefinition = {
-  name: 'File Meta Information', section: 'PS3.10 §7.1', attributes: [
-    { keyword: 'FileMetaInformationGroupLength', type: '1' },
-    { keyword: 'FileMetaInformationVersion', type: '1' },
-    { keyword: 'ImplementationClassUID', type: '1' },
-  ],
-};
+/** What the IOD of the instance says of a top-level attribute: required here, or listed but not required here. */
+export type Requirement = 'required' | 'optional';
+
+export interface IodVerdict {
+  readonly findings: Finding[];
+  /** The IOD the SOP Class maps to, or undefined. */
+  readonly iod: IodEntry | undefined;
+  /** The watched top-level attributes of the modules checked, by keyword: required for this instance, or not. */
+  readonly requirements: ReadonlyMap<string, Requirement>;
+}
 
 /** Stronger first: where two modules list one attribute (InstanceNumber Type 2 and Type 1), the stronger finding stays. */
 const STRENGTH: readonly FindingCode[] = ['missing-type1', 'empty-type1', 'missing-type1c', 'missing-type2', 'missing-type2c'];
+const FILE_META_MODULE = 'FileMetaInformation';
 
 interface Scope {
-  readonly iod: IodDefinition;
-  readonly module: ModuleDefinition;
-  readonly sopClassUID: string;
-  readonly root: DicomDataSet;
-  readonly hasPixelData: boolean;
+  /** Top-level keywords whose requirement the caller wants to know (the configured required attributes). */
+  readonly watch: ReadonlySet<string>;
+  readonly iod: string;
+  readonly module: string;
   readonly severity: Severity;
+  readonly requirements: Map<string, Requirement>;
+  readonly out: Collector;
 }
 
 /**
- * The file against the IOD of its SOP Class (iods.ts): every module the IOD requires, each attribute's Type
- * (PS3.5 §7.4), and the Type 1 and 2 attributes inside the items of the sequences that are sent. `skipTags`
- * are top-level tags another check already reported (the configured required attributes, the pixel
- * description): one problem, one finding.
+ * The file against the IOD of its SOP Class, from the generated tables (iod-tables.generated.json, from
+ * dicom3tools' templates): every module the IOD makes mandatory, or conditional or user optional with a
+ * condition that holds; each attribute's Type (PS3.5 §7.4) with its condition as the templates state it; the
+ * macros they invoke; the items of every sequence sent (the shared and per-frame functional groups
+ * included); Enumerated Values (bad-enum) and Defined Terms (unknown-defined-term, a warning).
  */
-export function checkIod(inspection: Inspection, rules: IodRules, skipTags: ReadonlySet<string> = new Set()): Finding[] {
+export function evaluateIod(inspection: Inspection, rules: IodRules, watch: ReadonlySet<string> = new Set()): IodVerdict {
+  const requirements = new Map<string, Requirement>();
   const parsed = inspection.parsed;
-  if (!rules.enabled || !parsed) return [];
+  if (!rules.enabled || !parsed) return { findings: [], iod: undefined, requirements };
   const reader = new ElementReader(parsed);
-  const sopClassUID = reader.text('SOPClassUID') ?? '';
-  const entry = IODS_BY_SOP_CLASS.get(sopClassUID);
-  const iod: IodDefinition<ModuleName> = entry?.iod ?? { name: 'Part 10 file', section: '', modules: [] };
-  const hasPixelData = inspection.pixelData !== null || parsed.dataset.has(Tag.PixelData);
-  const collector = new Collector();
-  const base = { iod, sopClassUID, root: parsed.dataset, hasPixelData, severity: rules.severity };
-  checkAttributes(FILE_META.attributes, parsed.meta, reader, '', { ...base, module: FILE_META }, collector);
-  // An absent SOP Class UID is the required-attribute check's finding.
-  if (!entry && sopClassUID !== '') {
-    collector.add(makeFinding('unknown-sop-class',
-      `SOP Class UID ${sopClassUID} is not in this validator's IOD table (validator/src/domain/iod/): its modules were not checked, only the generic rules (format, integrity, required attributes, values)`,
-      { tag: Tag.SOPClassUID }));
-  }
-  for (const use of iod.modules) {
-    const module: ModuleDefinition = MODULES[use.module];
-    const scope: Scope = { ...base, module };
-    if (use.usage === 'C') {
-      if (use.when === undefined || !conditionHolds(use.when, context(scope, reader, parsed.dataset, 'SOPClassUID'))) continue;
+  const sopClassUID = reader.text('SOPClassUID');
+  const iod = iodOfSopClass(sopClassUID);
+  const out = new Collector();
+  const root = place(parsed.dataset, reader, null);
+  const meta = place(parsed.meta, reader, null);
+  const base = { watch, severity: rules.severity, requirements: new Map<string, Requirement>(), out };
+  if (!iod) {
+    checkRules(moduleChecks(FILE_META_MODULE).checks, meta, '', { ...base, iod: 'Part 10 file', module: FILE_META_MODULE });
+    // An absent SOP Class UID is the required-attribute check's finding.
+    if (sopClassUID !== undefined) {
+      out.add(makeFinding('unknown-sop-class',
+        `SOP Class UID ${sopClassUID} is not one of the ${Object.keys(IOD_TABLES.sopClasses).length} SOP Classes of the generated IOD tables: its modules were not checked, only the generic rules (format, integrity, required attributes, values)`,
+        { tag: Tag.SOPClassUID }));
     }
-    checkAttributes(module.attributes, parsed.dataset, reader, '', scope, collector);
+    return { findings: out.findings(), iod, requirements };
   }
-  return collector.findings().filter((finding) => finding.path !== undefined || !skipTags.has(tagOf(finding)));
+  for (const [module, usage, condition, entity] of iod.table.m) {
+    const at = entity === 'File' ? meta : root;
+    if (usage !== 'M' && (condition === null || !conditionHolds(condition, at))) continue;
+    const scope: Scope = { ...base, iod: iod.name, module, requirements: entity === 'File' ? base.requirements : requirements };
+    const checks = moduleChecks(module);
+    if (watch.size > 0) for (const keyword of checks.optional) if (watch.has(keyword) && !requirements.has(keyword)) requirements.set(keyword, 'optional');
+    checkRules(checks.checks, at, '', scope);
+  }
+  return { findings: out.findings(), iod, requirements };
 }
 
-function context(scope: Scope, reader: ElementReader, dataset: DicomDataSet, keyword: AttributeRule['keyword']): ConditionContext {
-  return { reader, dataset, root: scope.root, sopClassUID: scope.sopClassUID, iod: scope.iod, hasPixelData: scope.hasPixelData, keyword };
+function place(dataset: DicomDataSet, reader: ElementReader, parent: Place | null): Place {
+  const self: { dataset: DicomDataSet; reader: ElementReader; parent: Place | null; root: Place; answers: Map<string, boolean> } = {
+    dataset, reader, parent, root: undefined as unknown as Place, answers: new Map(),
+  };
+  self.root = parent ? parent.root : self;
+  return self;
 }
 
-function checkAttributes(rules: readonly AttributeRule[], dataset: DicomDataSet, reader: ElementReader, prefix: string, scope: Scope, out: Collector): void {
-  for (const rule of rules) {
-    const tag = Tag[rule.keyword];
-    const element = dataset.get(tag);
-    const conditional = rule.type === '1C' || rule.type === '2C';
-    const required = !conditional || (rule.when !== undefined && conditionHolds(rule.when, context(scope, reader, dataset, rule.keyword)));
-    if (!element) {
-      if (required && rule.type !== '3') out.add(missingFinding(rule, prefix, scope));
+function checkRules(checks: readonly Check[], at: Place, prefix: string, scope: Scope): void {
+  for (const check of checks) {
+    if (check.kind === 'macro') {
+      if (check.condition === null || check.condition(at)) checkRules(check.rules(), at, prefix, scope);
       continue;
     }
-    if (required && (rule.type === '1' || rule.type === '1C') && isEmptyValue(reader, element)) {
-      out.add(placed('empty-type1', `Type ${rule.type} attribute ${name(rule, prefix)} is present but has no value${because(rule)}`, rule, prefix, scope));
+    if (check.kind === 'verify') {
+      if (check.condition(at)) scope.out.add(verifyFinding(check, at.dataset.has(check.tag), prefix, scope));
+      continue;
     }
-    if (rule.values) checkValue(rule, rule.values, dataset, reader, prefix, scope, out);
-    if (!rule.items || !element.items) continue;
-    element.items.forEach((item, index) => {
-      checkAttributes(rule.items ?? [], item, reader.forItem(item), `${prefix}${rule.keyword}[${index}].`, scope, out);
-    });
+    const element = at.dataset.get(check.tag);
+    // A condition is evaluated only where its answer changes something: a watched attribute, an absent or an empty one.
+    if (prefix === '' && scope.watch.has(check.keyword) && scope.requirements.get(check.keyword) !== 'required') {
+      scope.requirements.set(check.keyword, isRequired(check, at) ? 'required' : 'optional');
+    }
+    if (!element) {
+      if (check.type !== '3' && isRequired(check, at)) scope.out.add(missingFinding(check, prefix, scope));
+      continue;
+    }
+    if ((check.type === '1' || check.type === '1C') && isEmptyValue(at.reader, element) && isRequired(check, at)) {
+      scope.out.add(placed('empty-type1', `Type ${check.type} attribute ${prefix}${check.keyword} is present but has no value${because(check)}`,
+        check.tag, prefix, check.keyword, scope));
+    }
+    if (check.values !== null) for (const rule of check.values) checkValues(check.keyword, check.tag, rule, at, prefix, scope);
+    if (check.items === null || !element.items) continue;
+    const items = check.items;
+    for (let index = 0; index < element.items.length; index++) {
+      const item = element.items[index]!;
+      checkRules(items, place(item, at.reader.forItem(item), at), `${prefix}${check.keyword}[${index}].`, scope);
+    }
   }
 }
 
-/** PS3.3 §5.3: an attribute with Enumerated Values holds one of them; empty is the Type's business. */
-function checkValue(rule: AttributeRule, values: readonly (string | number)[], dataset: DicomDataSet, reader: ElementReader, prefix: string, scope: Scope, out: Collector): void {
-  const numeric = values.every((value) => typeof value === 'number');
-  const value = numeric ? reader.number(rule.keyword, dataset) : reader.text(rule.keyword, dataset);
-  if (value === undefined || values.includes(value)) return;
-  out.add(placed('bad-enum', `${name(rule, prefix)} ${JSON.stringify(value)} is not one of its Enumerated Values here (${values.join(', ')})`, rule, prefix, scope));
+/** PS3.5 §7.4: Types 1 and 2 always; 1C and 2C when the templates' condition holds (not when they say it cannot be read). */
+function isRequired(check: AttributeCheck, at: Place): boolean {
+  if (check.type === '1' || check.type === '2') return true;
+  return check.condition !== null && check.condition(at);
 }
 
-function missingFinding(rule: AttributeRule, prefix: string, scope: Scope): Finding {
-  const code: FindingCode = rule.type === '1' ? 'missing-type1' : rule.type === '1C' ? 'missing-type1c' : rule.type === '2' ? 'missing-type2' : 'missing-type2c';
-  const mayBeEmpty = rule.type === '2' || rule.type === '2C' ? ' (it may be empty, not absent)' : '';
-  return placed(code, `Type ${rule.type} attribute ${name(rule, prefix)} is absent${mayBeEmpty}${because(rule)}`, rule, prefix, scope);
+/** PS3.3 §5.3: Enumerated Values allow nothing else (bad-enum); Defined Terms may be extended (unknown-defined-term, a warning). */
+function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, prefix: string, scope: Scope): void {
+  const listName = check.e ?? check.d;
+  const list = listName === undefined ? undefined : IOD_TABLES.values[listName];
+  if (list === undefined || list.length === 0) return;
+  if (check.c !== undefined && !conditionHolds(check.c, at)) return;
+  const numeric = typeof list[0] === 'number';
+  const element = at.dataset.get(tag);
+  if (!element) return;
+  const values: (string | number)[] = numeric
+    ? readNumbers(at.reader, element, keyword, at.dataset)
+    : element.vr === 'AT' ? tagValues(at, element) : readTexts(at.reader, element, keyword, at.dataset);
+  const chosen = check.i < 0 ? values : values[check.i] === undefined ? [] : [values[check.i]!];
+  const allowed = list as readonly (string | number)[];
+  const bad = chosen.find((value) => value !== '' && !allowed.includes(value));
+  if (bad === undefined) return;
+  const which = check.i < 0 ? '' : ` value ${check.i + 1}`;
+  const shown = allowed.slice(0, 12).join(', ') + (allowed.length > 12 ? ', …' : '');
+  if (check.e !== undefined) {
+    scope.out.add(placed('bad-enum', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Enumerated Values here (${shown})`, tag, prefix, keyword, scope));
+  } else {
+    scope.out.add(placed('unknown-defined-term', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Defined Terms (${shown})`, tag, prefix, keyword,
+      { ...scope, severity: 'warning' }));
+  }
 }
 
-function placed(code: FindingCode, message: string, rule: AttributeRule, prefix: string, scope: Scope): Finding {
-  const where = scope.module === FILE_META
-    ? ` (${FILE_META.name}, ${FILE_META.section})`
-    : ` (${scope.module.name} Module, PS3.3 §${scope.module.section}, of the ${scope.iod.name} IOD, PS3.3 §${scope.iod.section})`;
-  return makeFinding(code, `${message}${where}`, {
-    tag: Tag[rule.keyword], severity: scope.severity, ...(prefix === '' ? {} : { path: `${prefix}${rule.keyword}` }),
-  });
+/**
+ * A rule the templates state as a message: an absent attribute said to be required ("Required unless …") is
+ * missing-type1c; anything else is iod-rule, a warning where the templates say warning.
+ */
+function verifyFinding(check: VerifyCheck, present: boolean, prefix: string, scope: Scope): Finding {
+  const requirement = !present && /\brequired\b|\bmissing\b/i.test(check.message);
+  const code: FindingCode = requirement ? 'missing-type1c' : 'iod-rule';
+  const severity = check.warning ? 'warning' : scope.severity;
+  return placed(code, `${prefix}${check.keyword}: ${check.message}`, check.tag, prefix, check.keyword, { ...scope, severity });
 }
 
-function name(rule: AttributeRule, prefix: string): string {
-  return `${prefix}${rule.keyword}`;
+function missingFinding(check: AttributeCheck, prefix: string, scope: Scope): Finding {
+  const code: FindingCode = check.type === '1' ? 'missing-type1' : check.type === '1C' ? 'missing-type1c' : check.type === '2' ? 'missing-type2' : 'missing-type2c';
+  const mayBeEmpty = check.type === '2' || check.type === '2C' ? ' (it may be empty, not absent)' : '';
+  return placed(code, `Type ${check.type} attribute ${prefix}${check.keyword} is absent${mayBeEmpty}${because(check)}`, check.tag, prefix, check.keyword, scope);
 }
 
-function because(rule: AttributeRule): string {
-  return rule.when === undefined ? '' : `; it is required when ${conditionText(rule.when)}`;
+function placed(code: FindingCode, message: string, tag: string, prefix: string, keyword: string, scope: Scope): Finding {
+  const where = ` (${spaced(scope.module)} Module of the ${spaced(scope.iod)} IOD)`;
+  return makeFinding(code, `${message}${where}`, { tag, severity: scope.severity, ...(prefix === '' ? {} : { path: `${prefix}${keyword}` }) });
 }
 
-function tagOf(finding: Finding): string {
-  return (finding.tag ?? '').replace(/[(),]/g, '');
+function because(check: AttributeCheck): string {
+  return check.conditionName === undefined ? '' : `; required when ${spaced(check.conditionName)}`;
 }
 
 /**
@@ -139,7 +185,7 @@ class Collector {
 
   add(finding: Finding): void {
     const key = finding.path === undefined
-      ? `root|${finding.code === 'bad-enum' ? 'value' : 'type'}|${finding.tag}`
+      ? `root|${finding.code === 'bad-enum' || finding.code === 'unknown-defined-term' ? `value|${finding.code}` : 'type'}|${finding.tag}`
       : `item|${finding.code}|${finding.path.replace(/\[\d+\]/g, '[*]')}`;
     const seen = this.byKey.get(key);
     if (!seen) {

@@ -6,10 +6,15 @@ export const SINGLE_VALUED_TEXT: ReadonlySet<string> = new Set(['LT', 'ST', 'UR'
 
 const NUL = '\0';
 const SPACE = ' ';
+const TRAILING_NULS = /\0+$/;
 
 /**
  * PS3.5 §6.2 and §6.4: a text field is padded to even length with one trailing SPACE, a UI field
  * with one trailing NUL. Removes that one character; the wrong pad character is a problem.
+ *
+ * Trailing NULs on a text field (one or more, as many writers leave them) are removed too, as every reader
+ * does: 'padding-nul', a warning of its own (nul-padding). Where removing them changes what the field
+ * says — nothing but NULs and spaces, which would read as empty — it stays 'padding-wrong-character'.
  */
 export function removeFieldPadding(vr: TextVr, raw: string): { body: string; problems: ValueProblem[] } {
   const expected = vr === 'UI' ? NUL : SPACE;
@@ -18,6 +23,16 @@ export function removeFieldPadding(vr: TextVr, raw: string): { body: string; pro
   if (last === expected) return { body: raw.slice(0, -1), problems: [] };
   if (last !== wrong) return { body: raw, problems: [] };
   const names = vr === 'UI' ? ['SPACE (20H)', 'NUL (00H)'] : ['NUL (00H)', 'SPACE (20H)'];
+  if (vr !== 'UI') {
+    const body = raw.replace(TRAILING_NULS, '');
+    if (body.replace(/ /g, '') !== '') {
+      return {
+        body,
+        problems: [makeProblem('padding-nul',
+          `${vr} value ${quoteValue(raw)} ends in ${raw.length - body.length} NUL (00H) byte(s); PS3.5 §6.2 pads ${vr} with one ${names[1]}`)],
+      };
+    }
+  }
   return {
     body: raw.slice(0, -1),
     problems: [makeProblem('padding-wrong-character',

@@ -1,16 +1,12 @@
-import { lookupKeyword } from '@dsv/common';
 import { describe, expect, it } from 'vitest';
-import { checkIod, type IodRules } from '../../../src/domain/iod/check-iod.ts';
-import { CONDITIONS } from '../../../src/domain/iod/conditions.ts';
-import { IODS_BY_SOP_CLASS } from '../../../src/domain/iod/iods.ts';
-import { MODULES } from '../../../src/domain/iod/modules.ts';
-import type { AttributeRule } from '../../../src/domain/iod/types.ts';
+import { evaluateIod, type IodRules } from '../../../src/domain/iod/check-iod.ts';
 import { corpusAvailable } from '../../../../test/support/corpus.ts';
 import { conformingAttributes, ctImage, element, item, part10, secondaryCaptureImage, UNDEFINED, us, withChanges } from '../../support/fixtures.ts';
-import { inspectBytes, inspectCorpus } from '../../support/inspect.ts';
+import { validateFile } from '../../../src/domain/validate-file.ts';
+import { inspectBytes, inspectCorpus, projectConfig } from '../../support/inspect.ts';
 
 const rules: IodRules = { enabled: true, severity: 'warning' };
-const check = (bytes: Buffer, given: IodRules = rules, skip?: ReadonlySet<string>) => checkIod(inspectBytes(bytes), given, skip);
+const check = (bytes: Buffer, given: IodRules = rules) => evaluateIod(inspectBytes(bytes), given).findings;
 const summary = (findings: { code: string; keyword?: string; path?: string }[]) => findings.map((f) => `${f.code} ${f.path ?? f.keyword}`);
 
 /** Item Delimitation Item (FFFE,E00D), length 0 (PS3.5 §7.5.2). */
@@ -33,16 +29,18 @@ describe('checkIod', () => {
 
     it.skipIf(!corpusAvailable).each(['valid/samples/CT_small.dcm', 'valid/samples/MR_small.dcm', 'valid/synthetic/dx-1024/DX_0001.dcm', 'valid/synthetic/cr-1024/CR_0001.dcm', 'valid/synthetic/mf-16-frames/MF_0001.dcm'])(
       'then the corpus file %s has no finding', async (file) => {
-        expect(checkIod(await inspectCorpus(file), rules)).toEqual([]);
+        // dciodvfy warns the same of these files: an empty Laterality should be absent or have a value.
+        const findings = evaluateIod(await inspectCorpus(file), rules).findings;
+        expect(findings.filter((f) => !(f.code === 'iod-rule' && f.keyword === 'Laterality'))).toEqual([]);
       });
   });
 
   describe('when a Type 1 or 2 attribute of a mandatory module is absent or empty', () => {
-    it('then missing-type1, missing-type2 and empty-type1 name the module, the IOD and their PS3.3 sections', () => {
+    it('then missing-type1, missing-type2 and empty-type1 name the module and the IOD', () => {
       const findings = check(ctImage({ '00080008': null, '00180060': null, '00281053': element('00281053', 'DS', '') }));
       expect(summary(findings)).toEqual(['missing-type1 ImageType', 'empty-type1 RescaleSlope', 'missing-type2 KVP']);
       expect(findings[0]).toMatchObject({ severity: 'warning', tag: '(0008,0008)', keyword: 'ImageType' });
-      expect(findings[0]?.message).toBe('Type 1 attribute ImageType is absent (CT Image Module, PS3.3 §C.8.2.1, of the CT Image IOD, PS3.3 §A.3)');
+      expect(findings[0]?.message).toBe('Type 1 attribute ImageType is absent (CT Image Module of the CT Image IOD)');
       expect(findings[1]?.message).toMatch(/^Type 1 attribute RescaleSlope is present but has no value \(CT Image Module/);
       expect(findings[2]?.message).toMatch(/^Type 2 attribute KVP is absent \(it may be empty, not absent\)/);
     });
@@ -55,8 +53,11 @@ describe('checkIod', () => {
       expect(check(ctImage({ '00080008': null }), { enabled: false, severity: 'warning' })).toEqual([]);
     });
 
-    it('then a tag another check already reported is left out', () => {
-      expect(check(ctImage({ '00080008': null, '00180060': null }), rules, new Set(['00080008']))).toEqual([expect.objectContaining({ keyword: 'KVP' })]);
+    it('then an attribute the configured required list already reported is not reported again by the IOD tables', () => {
+      const verdict = validateFile(inspectBytes(ctImage({ '00080060': null })), '0001.dcm', projectConfig());
+      expect([...verdict.errors, ...verdict.warnings].filter((f) => f.keyword === 'Modality')).toEqual([
+        expect.objectContaining({ code: 'missing-type1', severity: 'error' }),
+      ]);
     });
 
     it('then a module a CT needs and a Secondary Capture does not is asked of the CT only', () => {
@@ -68,7 +69,7 @@ describe('checkIod', () => {
     it('then the File Meta Information is checked too (PS3.10 §7.1)', () => {
       const findings = check(part10(withChanges(conformingAttributes(), {})));
       expect(findings).toContainEqual(expect.objectContaining({ code: 'missing-type1', keyword: 'ImplementationClassUID' }));
-      expect(findings.find((f) => f.keyword === 'ImplementationClassUID')?.message).toMatch(/\(File Meta Information, PS3\.10 §7\.1\)$/);
+      expect(findings.find((f) => f.keyword === 'ImplementationClassUID')?.message).toMatch(/\(File Meta Information Module of the SC Image IOD\)$/);
     });
   });
 
@@ -77,7 +78,7 @@ describe('checkIod', () => {
       const rgb = secondaryCaptureImage({ '00280002': element('00280002', 'US', us(3)), '00280004': element('00280004', 'CS', 'RGB'), '7FE00010': element('7FE00010', 'OB', Buffer.alloc(12)) });
       const findings = check(rgb);
       expect(summary(findings)).toEqual(['missing-type1c PlanarConfiguration']);
-      expect(findings[0]?.message).toMatch(/is absent; it is required when Samples per Pixel is more than 1 \(Image Pixel Module, PS3\.3 §C\.7\.6\.3/);
+      expect(findings[0]?.message).toMatch(/is absent; required when .+ \(Image Pixel Module of the SC Image IOD\)$/);
     });
 
     it('then Laterality (2C) is asked for when Body Part Examined is absent or not a known unpaired part, not when it is CHEST or Image Laterality is sent', () => {
@@ -104,19 +105,19 @@ describe('checkIod', () => {
     it('then another value is bad-enum with the values allowed, at iod.severity', () => {
       const findings = check(ctImage({ '00280100': element('00280100', 'US', us(8)) }));
       expect(findings).toEqual([expect.objectContaining({ code: 'bad-enum', severity: 'warning', keyword: 'BitsAllocated' })]);
-      expect(findings[0]?.message).toBe('BitsAllocated 8 is not one of its Enumerated Values here (16) (CT Image Module, PS3.3 §C.8.2.1, of the CT Image IOD, PS3.3 §A.3)');
+      expect(findings[0]?.message).toBe('BitsAllocated 8 is not one of its Enumerated Values here (16) (CT Image Module of the CT Image IOD)');
     });
 
     it('then a text value is compared without its padding', () => {
-      expect(check(ctImage({ '00280004': element('00280004', 'CS', 'RGB') }))).toEqual([expect.objectContaining({ code: 'bad-enum', keyword: 'PhotometricInterpretation' })]);
+      expect(check(ctImage({ '00280004': element('00280004', 'CS', 'RGB') }))).toContainEqual(expect.objectContaining({ code: 'bad-enum', keyword: 'PhotometricInterpretation' }));
       expect(check(ctImage({ '00280004': element('00280004', 'CS', 'MONOCHROME1') }))).toEqual([]);
     });
   });
 
   describe('when a sequence is sent', () => {
     const code = (meaning: boolean) => [
-      element('00080100', 'SH', 'T-D1100'), // CodeValue
-      element('00080102', 'SH', 'SRT'), // CodingSchemeDesignator
+      element('00080100', 'SH', '51185008'), // CodeValue (SNOMED CT: thoracic structure)
+      element('00080102', 'SH', 'SCT'), // CodingSchemeDesignator (SRT is deprecated)
       ...(meaning ? [element('00080104', 'LO', 'Chest')] : []), // CodeMeaning
     ];
 
@@ -141,12 +142,11 @@ describe('checkIod', () => {
     });
 
     it('then a Type 1 sequence without items is empty-type1', () => {
-      const pdf = part10(withChanges(conformingAttributes({ '00080016': element('00080016', 'UI', '1.2.840.10008.5.1.4.1.1.481.3') }), {
-        '00080060': element('00080060', 'CS', 'RTSTRUCT'),
-        '30060002': element('30060002', 'SH', 'LABEL'), // StructureSetLabel
-        '30060020': element('30060020', 'SQ', Buffer.alloc(0)), // StructureSetROISequence, no item
-      }), { sopClassUid: '1.2.840.10008.5.1.4.1.1.481.3', implementationClassUid: '2.25.1' });
-      expect(check(pdf)).toContainEqual(expect.objectContaining({ code: 'empty-type1', keyword: 'StructureSetROISequence' }));
+      const enhancedCt = '1.2.840.10008.5.1.4.1.1.2.1';
+      const bytes = part10(withChanges(conformingAttributes({ '00080016': element('00080016', 'UI', enhancedCt) }), {
+        '52009229': element('52009229', 'SQ', Buffer.alloc(0)), // SharedFunctionalGroupsSequence, no item
+      }), { sopClassUid: enhancedCt, implementationClassUid: '2.25.1' });
+      expect(check(bytes)).toContainEqual(expect.objectContaining({ code: 'empty-type1', keyword: 'SharedFunctionalGroupsSequence' }));
     });
   });
 
@@ -164,14 +164,15 @@ describe('checkIod', () => {
     }), { sopClassUid: '1.2.840.10008.5.1.4.1.1.481.2', implementationClassUid: '2.25.1' });
 
     it('then an RT Dose without Pixel Data needs no Image Pixel Module, one with Pixel Data does', () => {
-      expect(check(rtDose(false))).toEqual([]);
+      // PS3.3 §C.8.8.27: a PLAN dose summation needs the plan it sums.
+      expect(summary(check(rtDose(false)))).toEqual(['missing-type1c ReferencedRTPlanSequence']);
       expect(summary(check(rtDose(true)))).toEqual(expect.arrayContaining(['missing-type1 Rows', 'missing-type2 InstanceNumber', 'missing-type1c DoseGridScaling']));
     });
   });
 
   describe('when the SOP Class is not in the table', () => {
     it('then one unknown-sop-class warning says only the generic checks ran', () => {
-      const ophthalmic = '1.2.840.10008.5.1.4.1.1.77.1.5.4';
+      const ophthalmic = '1.2.826.0.1.3680043.2.1143.999'; // a private SOP Class
       const findings = check(part10(conformingAttributes({ '00080016': element('00080016', 'UI', ophthalmic) }), { sopClassUid: ophthalmic, implementationClassUid: '2.25.1' }));
       expect(findings).toEqual([expect.objectContaining({ code: 'unknown-sop-class', severity: 'warning', tag: '(0008,0016)' })]);
       expect(findings[0]?.message).toContain(ophthalmic);
@@ -180,40 +181,53 @@ describe('checkIod', () => {
   });
 });
 
-describe('the IOD table', () => {
-  const walk = (rule: AttributeRule): AttributeRule[] => [rule, ...(rule.items ?? []).flatMap(walk)];
-  const everyRule = Object.values(MODULES).flatMap((module) => module.attributes.flatMap(walk));
 
-  it('when every keyword is looked up, then the dictionary knows it', () => {
-    expect(everyRule.filter((rule) => !lookupKeyword(rule.keyword)).map((rule) => rule.keyword)).toEqual([]);
+describe('evaluateIod: what the generated tables add', () => {
+  it("when a CT's ImageType value 1 is PRIMARY, then bad-enum names ORIGINAL and DERIVED (the README's example)", () => {
+    const findings = check(ctImage({ '00080008': element('00080008', 'CS', 'PRIMARY\\PRIMARY\\AXIAL') }));
+    expect(findings).toEqual([expect.objectContaining({ code: 'bad-enum', keyword: 'ImageType' })]);
+    expect(findings[0]?.message).toMatch(/^ImageType value 1 "PRIMARY" is not one of its Enumerated Values here \(ORIGINAL, DERIVED\)/);
   });
 
-  it('when a rule is conditional, then it names a known condition or none; only sequences are Type 3', () => {
-    expect(everyRule.filter((rule) => rule.when !== undefined && !(rule.when in CONDITIONS))).toEqual([]);
-    expect(everyRule.filter((rule) => (rule.type === '1' || rule.type === '2') && rule.when !== undefined)).toEqual([]);
-    expect(everyRule.filter((rule) => rule.type === '3' && rule.items === undefined)).toEqual([]);
+  it("when a Secondary Capture's ConversionType is not a Defined Term, then unknown-defined-term, a warning whatever iod.severity", () => {
+    const findings = check(secondaryCaptureImage({ '00080064': element('00080064', 'CS', 'SCAN') }), { enabled: true, severity: 'error' });
+    expect(findings).toEqual([expect.objectContaining({ code: 'unknown-defined-term', severity: 'warning', keyword: 'ConversionType' })]);
   });
 
-  it('when every IOD is listed, then each has the Patient, General Study and SOP Common Modules and a PS3.3 Annex A section', () => {
-    for (const { iod } of IODS_BY_SOP_CLASS.values()) {
-      expect(iod.modules.map((use) => use.module), iod.name).toEqual(expect.arrayContaining(['Patient', 'GeneralStudy', 'SOPCommon']));
-      expect(iod.section, iod.name).toMatch(/^A\.\d+(\.\d+)*$/);
-    }
+  it('when an Enhanced CT has empty functional group items, then the macros of the shared and per-frame groups are checked inside them', () => {
+    const enhancedCt = '1.2.840.10008.5.1.4.1.1.2.1';
+    const bytes = part10(withChanges(conformingAttributes({ '00080016': element('00080016', 'UI', enhancedCt) }), {
+      '52009229': sequence('52009229', [[]]), // SharedFunctionalGroupsSequence, one empty item
+      '52009230': sequence('52009230', [[], []]), // PerFrameFunctionalGroupsSequence, two empty items
+    }), { sopClassUid: enhancedCt, implementationClassUid: '2.25.1' });
+    const paths = check(bytes).flatMap((f) => (f.path === undefined ? [] : [f.path]));
+    expect(paths).toContainEqual(expect.stringMatching(/^SharedFunctionalGroupsSequence\[0\]\.\w+Sequence$/));
+    expect(paths).toContainEqual('PerFrameFunctionalGroupsSequence[0].FrameContentSequence');
   });
 
-  it('when the brief asks for CT, MR, CR, DX, MG, US, NM, PT, SC, Enhanced CT/MR, RT Dose/Plan/Structure Set, SR and PDF, then all are there', () => {
-    const names = [...IODS_BY_SOP_CLASS.values()].map(({ iod }) => iod.name);
-    for (const expected of ['CT Image', 'MR Image', 'Computed Radiography Image', 'Digital X-Ray Image', 'Digital Mammography X-Ray Image',
-      'Ultrasound Image', 'Nuclear Medicine Image', 'Positron Emission Tomography Image', 'Secondary Capture Image', 'Enhanced CT Image',
-      'Enhanced MR Image', 'RT Dose', 'RT Plan', 'RT Structure Set', 'Basic Text SR', 'Enhanced SR', 'Comprehensive SR', 'Encapsulated PDF']) {
-      expect(names).toContain(expected);
-    }
+  it('when the SOP Class is Secondary Capture, then Modality is not required, though configured, unless requiredAttributes.strict (PS3.3 §C.8.6.1)', () => {
+    const config = projectConfig();
+    const noModality = secondaryCaptureImage({ '00080060': null });
+    const verdict = validateFile(inspectBytes(noModality), '0001.dcm', config);
+    expect([...verdict.errors, ...verdict.warnings]).toEqual([]);
+    const strict = validateFile(inspectBytes(noModality), '0001.dcm', { ...config, requiredAttributes: { ...config.requiredAttributes, strict: true } });
+    expect(strict.errors).toEqual([expect.objectContaining({ code: 'missing-type1', keyword: 'Modality' })]);
+    const ct = validateFile(inspectBytes(ctImage({ '00080060': null })), '0001.dcm', config);
+    expect(ct.errors).toEqual([expect.objectContaining({ code: 'missing-type1', keyword: 'Modality' })]);
+  });
+});
+
+describe("evaluateIod: dciodvfy's own rules (Verify lines of the templates)", () => {
+  it('when a rule states a requirement the Type cannot (Required unless TILED_FULL), then missing-type1c with its message', () => {
+    const wsi = '1.2.840.10008.5.1.4.1.1.77.1.6';
+    const bytes = part10(conformingAttributes({ '00080016': element('00080016', 'UI', wsi) }), { sopClassUid: wsi, implementationClassUid: '2.25.1' });
+    expect(check(bytes)).toContainEqual(expect.objectContaining({
+      code: 'missing-type1c', keyword: 'PerFrameFunctionalGroupsSequence', message: expect.stringMatching(/Required unless DimensionOrganizationType is TILED_FULL/),
+    }));
   });
 
-  it('when an image module lists the pixel description, then it agrees with the Image Pixel Module (no Type 2 where PS3.3 says 1)', () => {
-    const pixel = new Map(MODULES.ImagePixel.attributes.map((rule) => [rule.keyword, rule.type]));
-    for (const module of [MODULES.CTImage, MODULES.DXImage, MODULES.PETImage, MODULES.NMImagePixel]) {
-      for (const rule of module.attributes) if (pixel.get(rule.keyword) === '1') expect(rule.type, `${module.name} ${rule.keyword}`).toBe('1');
-    }
+  it('when a rule is a warning of the templates (an empty Laterality), then iod-rule, a warning whatever iod.severity', () => {
+    const findings = check(secondaryCaptureImage({ '00200060': element('00200060', 'CS', '') }), { enabled: true, severity: 'error' });
+    expect(findings).toEqual([expect.objectContaining({ code: 'iod-rule', severity: 'warning', keyword: 'Laterality' })]);
   });
 });

@@ -24,8 +24,13 @@ describe('CS (PS3.5 Table 6.2-1)', () => {
     expect(rulesOf('CS', 'ABCDEFGHIJKLMNOPQ')).toEqual(['length-exceeds-max']);
   });
 
-  it('when a CS is padded with NUL, then the padding is the wrong character', () => {
-    expect(rulesOf('CS', 'CT\0')).toEqual(['padding-wrong-character']);
+  it('when a CS ends in NUL bytes, then that is NUL padding (a warning of its own), the value read without them', () => {
+    expect(rulesOf('CS', 'CT\0')).toEqual(['padding-nul']);
+    expect(rulesOf('CS', 'CT\0\0\0')).toEqual(['padding-nul']);
+  });
+
+  it('when a CS holds nothing but NUL bytes, then stripping them would change its meaning: the wrong padding character', () => {
+    expect(rulesOf('CS', '\0\0')).toContain('padding-wrong-character');
   });
 });
 

@@ -1,0 +1,57 @@
+/**
+ * The validator's CPU per instance, without HTTP: every .dcm file of the shared corpus is read into memory
+ * once, then inspected and validated `--rounds` times; the CPU time (user + system, process.cpuUsage) is
+ * divided by the number of instances validated. Run it on two commits in turns to compare them:
+ *
+ *   npx tsx scripts/measure-validation-cost.ts --rounds 20
+ *
+ * Reads ../shared/corpus (or $DICOM_CORPUS_DIR); prints one JSON line.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DicomInspector } from '@dsv/common';
+import { inspectOptions, loadValidatorConfig } from '../validator/src/config.ts';
+import { validateFile } from '../validator/src/domain/validate-file.ts';
+import { corpusAvailable, corpusDir, corpusSkipReason, projectRoot } from '../test/support/corpus.ts';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, warmup: { type: 'string', default: '2' } } });
+if (!corpusAvailable) {
+  console.error(corpusSkipReason);
+  process.exit(2);
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return listFiles(full);
+    return name.endsWith('.dcm') ? [full] : [];
+  });
+}
+
+const config = loadValidatorConfig({ CONFIG_DIR: path.join(projectRoot, 'config') });
+const files = ['valid', 'invalid', 'studies'].flatMap((folder) => listFiles(path.join(corpusDir, folder))).sort();
+const contents = files.map((file) => readFileSync(file));
+
+function validateAll(): number {
+  let findings = 0;
+  for (const [index, bytes] of contents.entries()) {
+    const inspector = new DicomInspector(inspectOptions(config));
+    inspector.write(bytes);
+    const result = validateFile(inspector.end(), path.basename(files[index]!), config);
+    findings += result.errors.length + result.warnings.length;
+  }
+  return findings;
+}
+
+for (let round = 0; round < Number(values.warmup); round++) validateAll();
+const rounds = Number(values.rounds);
+const start = process.cpuUsage();
+let findings = 0;
+for (let round = 0; round < rounds; round++) findings = validateAll();
+const used = process.cpuUsage(start);
+const instances = rounds * contents.length;
+console.log(JSON.stringify({
+  files: contents.length, rounds, findingsPerRound: findings,
+  cpuMsPerInstance: Number(((used.user + used.system) / 1000 / instances).toFixed(4)),
+}));

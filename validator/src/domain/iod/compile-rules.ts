@@ -1,0 +1,120 @@
+import { Tag, type TagKeyword } from '@dsv/common';
+import { compiledCondition, type Compiled } from './evaluate-condition.ts';
+import { IOD_TABLES } from './iod-tables.ts';
+import type { AttributeType, Rule, ValueRule } from './table-types.ts';
+
+/** An attribute rule of the tables, made ready to check: its tag, and its condition as a function. */
+export interface AttributeCheck {
+  readonly kind: 'attribute';
+  readonly keyword: string;
+  readonly tag: string;
+  readonly type: AttributeType;
+  /** When a 1C/2C is required; null for 1, 2 and 3, and for a condition the templates say cannot be read. */
+  readonly condition: Compiled | null;
+  readonly conditionName: string | undefined;
+  readonly values: readonly ValueRule[] | null;
+  /** The rules of each item of a sequence. */
+  readonly items: readonly Check[] | null;
+}
+
+/** A macro invoked here, under a condition or always. */
+export interface MacroCheck {
+  readonly kind: 'macro';
+  readonly condition: Compiled | null;
+  readonly rules: () => readonly Check[];
+}
+
+/** dciodvfy's own rule: when the condition holds, the message applies to the attribute. */
+export interface VerifyCheck {
+  readonly kind: 'verify';
+  readonly keyword: string;
+  readonly tag: string;
+  readonly condition: Compiled;
+  readonly message: string;
+  readonly warning: boolean;
+}
+
+export type Check = AttributeCheck | MacroCheck | VerifyCheck;
+
+export interface ModuleChecks {
+  readonly checks: readonly Check[];
+  /** Top-level Type 3 attributes of the module (and its unconditional macros): listed, never required. */
+  readonly optional: ReadonlySet<string>;
+}
+
+const MODULES = new Map<string, ModuleChecks>();
+const MACROS = new Map<string, readonly Check[]>();
+const EMPTY: ModuleChecks = { checks: [], optional: new Set() };
+
+/**
+ * A module of the tables as checks, made on first use and kept. Type 3 attributes with nothing to check (no
+ * value list, no items) are left out of the checks: absent or present, they never make a finding.
+ */
+export function moduleChecks(name: string): ModuleChecks {
+  let checks = MODULES.get(name);
+  if (checks === undefined) {
+    const rules = IOD_TABLES.modules[name];
+    checks = rules === undefined ? EMPTY : { checks: compile(rules), optional: optionalKeywords(rules) };
+    MODULES.set(name, checks);
+  }
+  return checks;
+}
+
+function macroChecks(name: string): readonly Check[] {
+  let checks = MACROS.get(name);
+  if (checks === undefined) {
+    // Set before compiling: a macro that (indirectly) invokes itself gets the same, still filling, array.
+    const filling: Check[] = [];
+    MACROS.set(name, filling);
+    filling.push(...compile(IOD_TABLES.macros[name] ?? []));
+    checks = filling;
+  }
+  return checks;
+}
+
+function compile(rules: readonly Rule[]): Check[] {
+  const out: Check[] = [];
+  for (const rule of rules) {
+    if ('x' in rule) {
+      const tag = Tag[rule.x as TagKeyword];
+      if (tag !== undefined) {
+        out.push({ kind: 'verify', keyword: rule.x, tag, condition: compiledCondition(rule.c), message: rule.msg, warning: rule.warn === 1 });
+      }
+      continue;
+    }
+    if ('m' in rule) {
+      const name = rule.m;
+      let compiled: readonly Check[] | undefined;
+      out.push({ kind: 'macro', condition: rule.c === undefined ? null : compiledCondition(rule.c), rules: () => (compiled ??= macroChecks(name)) });
+      continue;
+    }
+    if (rule.t === '3' && rule.v === undefined && rule.s === undefined) continue;
+    const tag = Tag[rule.k as TagKeyword];
+    if (tag === undefined) continue;
+    const conditional = rule.t === '1C' || rule.t === '2C';
+    out.push({
+      kind: 'attribute', keyword: rule.k, tag, type: rule.t,
+      condition: conditional && rule.c !== undefined ? compiledCondition(rule.c) : null,
+      conditionName: rule.c,
+      values: rule.v ?? null,
+      items: rule.s ? compile(rule.s) : null,
+    });
+  }
+  return out;
+}
+
+function optionalKeywords(rules: readonly Rule[]): Set<string> {
+  const optional = new Set<string>();
+  const visit = (list: readonly Rule[], depth: number): void => {
+    for (const rule of list) {
+      if ('x' in rule) continue;
+      if ('m' in rule) {
+        if (rule.c === undefined && depth < 8) visit(IOD_TABLES.macros[rule.m] ?? [], depth + 1);
+      } else if (rule.t === '3') {
+        optional.add(rule.k);
+      }
+    }
+  };
+  visit(rules, 0);
+  return optional;
+}

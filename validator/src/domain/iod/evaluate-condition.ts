@@ -1,0 +1,245 @@
+import { Tag, type DicomDataSet, type DicomElement, type ElementReader, type TagKeyword } from '@dsv/common';
+import { IOD_TABLES } from './iod-tables.ts';
+import { readNumbers, readTexts } from './read-values.ts';
+import type { Term, Test, Where } from './table-types.ts';
+
+/** A data set or sequence item, with what a condition may look at around it. */
+export interface Place {
+  readonly dataset: DicomDataSet;
+  readonly reader: ElementReader;
+  /** The data set that holds the sequence this item belongs to; null at the top level. */
+  readonly parent: Place | null;
+  readonly root: Place;
+  /** Conditions already evaluated here, by name. */
+  readonly answers: Map<string, boolean>;
+}
+
+export type Compiled = (place: Place) => boolean;
+const COMPILED = new Map<string, Compiled>();
+const NEVER: Compiled = () => false;
+
+/**
+ * Whether the named condition of the templates holds at `place`: the terms folded from false, left to right,
+ * as dicom3tools evaluates them (condn2cc.awk). A condition the generator could not read is false, as is one
+ * it does not know. Each condition is turned into a function once, on first use.
+ */
+export function conditionHolds(name: string, place: Place): boolean {
+  return compiledCondition(name)(place);
+}
+
+/**
+ * The named condition as a function of the place, made once. Its answer is kept per place: many attributes
+ * of a module share one condition (IsAnimal, NotLegacyConvertedCT), and a place's data set does not change.
+ */
+export function compiledCondition(name: string): Compiled {
+  let compiled = COMPILED.get(name);
+  if (compiled === undefined) {
+    const terms = IOD_TABLES.conditions[name];
+    const evaluate = terms === undefined ? NEVER : compileTerms(terms);
+    compiled = (place) => {
+      const known = place.answers.get(name);
+      if (known !== undefined) return known;
+      const answer = evaluate(place);
+      place.answers.set(name, answer);
+      return answer;
+    };
+    COMPILED.set(name, compiled);
+  }
+  return compiled;
+}
+
+/** The two tests most conditions are made of, specialised; the others go through holds(). */
+function compileTest(test: Test): Compiled {
+  const tag = tagOf(test.el);
+  if (tag === undefined) return NEVER;
+  if (test.fn === 'present' && test.mask === undefined) {
+    if (test.where === 'item') return (place) => place.dataset.has(tag);
+    if (test.where === 'root') return (place) => place.root.dataset.has(tag);
+  }
+  if (test.fn === 'present' && test.where === 'item' && test.mask !== undefined) {
+    const { mask } = test;
+    const key = maskedTag(tag, mask);
+    return (place) => maskedTags(place.dataset, mask).has(key);
+  }
+  if (test.fn === 'groupPresent') {
+    const mask = test.mask ?? 0xffff;
+    const group = maskedGroup(tag, mask);
+    return (place) => maskedGroups(place.dataset, mask).has(group);
+  }
+  if (test.fn === 'string' && (test.where === 'item' || test.where === 'root')) {
+    const { el, sel, value } = test;
+    const fromRoot = test.where === 'root';
+    return (place) => {
+      const target = fromRoot ? place.root : place;
+      const element = target.dataset.get(tag);
+      if (!element) return false;
+      const values = readTexts(target.reader, element, el, target.dataset);
+      return sel < 0 ? values.includes(value) : values[sel] === value;
+    };
+  }
+  return (place) => holds(test, place);
+}
+
+function compileTerms(terms: readonly Term[]): Compiled {
+  const parts = terms.map((term) => {
+    const inner: Compiled = 'group' in term ? compileTerms(term.group) : compileTest(term.test);
+    const value: Compiled = term.not ? (place) => !inner(place) : inner;
+    return { op: term.op, value };
+  });
+  return (place) => {
+    let result = false;
+    for (const { op, value } of parts) {
+      // 'and' and 'or' short-circuit as the folded expression would give the same result.
+      if (op === 'and') result = result && value(place);
+      else if (op === 'or') result = result || value(place);
+      else result = result !== value(place);
+    }
+    return result;
+  };
+}
+
+function at(place: Place, where: Where): Place | null {
+  return where === 'item' ? place : where === 'root' ? place.root : place.parent;
+}
+
+const tagOf = (keyword: string): string | undefined => Tag[keyword as TagKeyword];
+
+function holds(test: Test, place: Place): boolean {
+  const tag = tagOf(test.el);
+  if (tag === undefined) return false;
+  switch (test.fn) {
+    case 'present': {
+      const target = at(place, test.where);
+      if (!target) return false;
+      return test.mask === undefined ? target.dataset.has(tag) : maskedTags(target.dataset, test.mask).has(maskedTag(tag, test.mask));
+    }
+    case 'presentWithin': {
+      const items = place.dataset.get(tagOf(test.seq) ?? '')?.items ?? [];
+      return items.some((item) => {
+        if (!item.has(tag)) return false;
+        return test.value === undefined || stringMatches(place.reader.forItem(item), item, test.el, test.sel ?? -1, test.value);
+      });
+    }
+    case 'presentInPathFromRoot':
+    case 'sequenceInPathFromRootHasItems': {
+      const items = place.root.dataset.get(tagOf(test.seq) ?? '')?.items ?? [];
+      const search = test.fn === 'presentInPathFromRoot' ? presentInPath : sequenceInPathHasItems;
+      return (test.firstItem ? items.slice(0, 1) : items).some((item) => search(item, tag));
+    }
+    case 'groupPresent':
+      return maskedGroups(place.dataset, test.mask ?? 0xffff).has(maskedGroup(tag, test.mask ?? 0xffff));
+    case 'valuePresent': {
+      const count = valueCount(place, test.el, place.dataset.get(tag));
+      return test.sel >= 0 ? count > test.sel : count > 0;
+    }
+    case 'string': {
+      const target = at(place, test.where);
+      return target !== null && stringMatches(target.reader, target.dataset, test.el, test.sel, test.value);
+    }
+    case 'binary': {
+      const target = at(place, test.where);
+      if (!target) return false;
+      const element = target.dataset.get(tag);
+      const values = element ? readNumbers(target.reader, element, test.el, target.dataset) : [];
+      return selected(values, test.sel).some((value) => compare(value, test.op, test.value));
+    }
+    case 'tag': {
+      const values = tagValues(place, place.dataset.get(tag));
+      return selected(values, test.sel).includes(test.value);
+    }
+    case 'items': {
+      const items = place.dataset.get(tag)?.items;
+      if (!items) return false;
+      return test.count === 'any' ? items.length > 0 : test.count === 'one' ? items.length === 1 : test.count === 'two' ? items.length === 2 : items.length > 1;
+    }
+  }
+}
+
+/** dicom3tools' selector: -1 any value, n the n-th (0-based). */
+function selected<T>(values: readonly T[], selector: number): T[] {
+  if (selector < 0) return [...values];
+  const value = values[selector];
+  return value === undefined ? [] : [value];
+}
+
+function stringMatches(reader: ElementReader, dataset: DicomDataSet, keyword: string, selector: number, value: string): boolean {
+  const element = dataset.get(Tag[keyword as TagKeyword]);
+  if (!element) return false;
+  return selected(readTexts(reader, element, keyword, dataset), selector).includes(value);
+}
+
+function compare(value: number, op: string, target: number): boolean {
+  switch (op) {
+    case '==': return value === target;
+    case '!=': return value !== target;
+    case '<': return value < target;
+    case '<=': return value <= target;
+    case '>': return value > target;
+    default: return value >= target;
+  }
+}
+
+const MASKED_TAGS = new WeakMap<DicomDataSet, Map<number, Set<string>>>();
+const MASKED_GROUPS = new WeakMap<DicomDataSet, Map<number, Set<string>>>();
+
+/** The masked group of a tag: `mask` keeps the group's fixed bits (PS3.5 §7.6: repeating groups 60xx). */
+function maskedGroup(tag: string, mask: number): string {
+  return (Number.parseInt(tag.slice(0, 4), 16) & mask).toString(16);
+}
+
+function maskedTag(tag: string, mask: number): string {
+  return `${maskedGroup(tag, mask)}${tag.slice(4)}`;
+}
+
+/** The masked tags (or groups) of a data set, gathered once per data set and mask. */
+function gathered(cache: WeakMap<DicomDataSet, Map<number, Set<string>>>, dataset: DicomDataSet, mask: number,
+  key: (tag: string, mask: number) => string): Set<string> {
+  let byMask = cache.get(dataset);
+  if (!byMask) cache.set(dataset, byMask = new Map());
+  let keys = byMask.get(mask);
+  if (!keys) {
+    keys = new Set();
+    for (const tag of dataset.keys()) keys.add(key(tag, mask));
+    byMask.set(mask, keys);
+  }
+  return keys;
+}
+
+const maskedTags = (dataset: DicomDataSet, mask: number): Set<string> => gathered(MASKED_TAGS, dataset, mask, maskedTag);
+const maskedGroups = (dataset: DicomDataSet, mask: number): Set<string> => gathered(MASKED_GROUPS, dataset, mask, maskedGroup);
+
+/** dicom3tools' ElementPresentInPath: here, or in any item of any sequence below, however deep. */
+function presentInPath(dataset: DicomDataSet, tag: string): boolean {
+  if (dataset.has(tag)) return true;
+  for (const element of dataset.values()) for (const item of element.items ?? []) if (presentInPath(item, tag)) return true;
+  return false;
+}
+
+function sequenceInPathHasItems(dataset: DicomDataSet, tag: string): boolean {
+  const element = dataset.get(tag);
+  if (element) return (element.items?.length ?? 0) > 0;
+  for (const child of dataset.values()) for (const item of child.items ?? []) if (sequenceInPathHasItems(item, tag)) return true;
+  return false;
+}
+
+function valueCount(place: Place, keyword: string, element: DicomElement | undefined): number {
+  if (!element) return 0;
+  if (element.items) return element.items.length;
+  const numbers = readNumbers(place.reader, element, keyword, place.dataset);
+  if (numbers.length > 0) return numbers.length;
+  return readTexts(place.reader, element, keyword, place.dataset).length;
+}
+
+/** AT values (PS3.5 §6.2): pairs of 16-bit group and element numbers, as 'GGGGEEEE'. */
+export function tagValues(place: Place, element: DicomElement | undefined): string[] {
+  const bytes = place.reader.bytes(element);
+  if (!bytes || !element) return [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const le = place.reader.parsed.littleEndian;
+  const out: string[] = [];
+  for (let offset = 0; offset + 4 <= bytes.length; offset += 4) {
+    const hex = (value: number) => value.toString(16).toUpperCase().padStart(4, '0');
+    out.push(hex(view.getUint16(offset, le)) + hex(view.getUint16(offset + 2, le)));
+  }
+  return out;
+}
