@@ -5,7 +5,7 @@ import { ElementReader, inspectFile, isStudyId, isValidUid, summariseInstance, s
 import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
 import { extractInstance, extractSeries, extractStudySections, type SeriesAttributes, type StudySections } from '../domain/extract-metadata.ts';
 import { hashFile, readStoredStudy } from '../domain/read-stored-study.ts';
-import { entryFromMetadata } from '../domain/read-study-entry.ts';
+import { summariseMetadata } from '../domain/summarise-metadata.ts';
 import { displayPath, INCOMING, StudyLayout, type StudyRoots } from '../domain/study-folder.ts';
 import type { StudyDocuments } from './study-documents.ts';
 
@@ -297,7 +297,7 @@ async function recordRejected(rejectedDir: string, catalogue: Catalogue): Promis
       },
       events: [],
     };
-    catalogue.recordDelivery({ deliveryId: id, studyUid: null, disposition: 'rejected', result }, { receivedAt: at, describedAt: at, log }, entryFromMetadata(id, 'rejected', at, metadata).summary);
+    catalogue.recordDelivery({ deliveryId: id, studyUid: null, disposition: 'rejected', result }, { receivedAt: at, describedAt: at, log }, summariseMetadata(metadata));
     count++;
   }
   return count;

@@ -2,6 +2,8 @@ import type { DescribeResult, InstanceSummary, StudyState } from '@dsv/common';
 import { GroupCommit, openDatabase, type SqliteDatabase } from '@dsv/common/db';
 import type { Statement } from 'better-sqlite3';
 import type { InstanceAttributes, SeriesAttributes, StudySections } from '../domain/extract-metadata.ts';
+import type { StudySummary } from '../domain/summarise-metadata.ts';
+
 
 /**
  * The descriptor's catalogue: every DICOM study it keeps (patients → studies → series → instances),
@@ -67,18 +69,6 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_by_study ON deliveries (study_uid, delivery_id);
 CREATE INDEX IF NOT EXISTS deliveries_by_disposition ON deliveries (disposition, delivery_id);
 `;
-
-/** What a list of studies shows of each: enough to find a study again, no more patient data than that. */
-export interface StudySummary {
-  StudyInstanceUID: string | null;
-  PatientID: string | null;
-  /** ISO 8601 'YYYY-MM-DD', as in metadata.json. */
-  StudyDate: string | null;
-  AccessionNumber: string | null;
-  modalities: string[];
-  numberOfSeries: number;
-  numberOfInstances: number;
-}
 
 /** A study, or a rejected delivery, as GET /studies lists it. */
 export interface ListedStudy {

@@ -12,7 +12,7 @@ import { composeRejected, describeFile, type DescribedFile, type HeaderDescripti
 import { formatValidationLog } from './format-validation-log.ts';
 import { receivedPath } from './plan-layout.ts';
 import type { StoredEntry } from './read-stored-study.ts';
-import { entryFromMetadata } from './read-study-entry.ts';
+import { summariseMetadata } from './summarise-metadata.ts';
 import { linkStagedStudy } from './link-staged-study.ts';
 import type { PreparedFiles } from './prepared-files.ts';
 import type { ReceivedFile } from './receive-file.ts';
@@ -155,7 +155,7 @@ async function publishRejected(
     // Not published: a folder of this id is there already, from a run a crash stopped before its record.
     if (!published && deps.catalogue.delivery(studyId)) return answerRecorded(context, deps);
     const result = toResult(studyId, finalDir, entries, content.metadata !== null, refusal);
-    const summary = entryFromMetadata(studyId, 'rejected', createdAt, content.metadata).summary;
+    const summary = summariseMetadata(content.metadata);
     const record = { deliveryId: studyId, studyUid: null, disposition: 'rejected' as const, result };
     await deps.catalogue.commit(() => deps.catalogue.recordDelivery(record, { receivedAt: request.receivedAt, describedAt: createdAt, log: content.validationLog }, summary));
     result.alreadyStored = !published;
