@@ -30,11 +30,6 @@ export function parseDateRange(value: string): DateRange | null {
   return { from: start, to: end };
 }
 
-export function dateInRange(date: string | null, range: DateRange): boolean {
-  if (date === null) return false;
-  return (range.from === null || date >= range.from) && (range.to === null || date <= range.to);
-}
-
 /** 'YYYYMMDD' or 'YYYY-MM-DD' -> 'YYYY-MM-DD'; undefined for a day that does not exist. */
 function toIsoDate(value: string): string | undefined {
   return formatDicomDate(value.replaceAll('-', '')) ?? undefined;

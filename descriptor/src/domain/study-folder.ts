@@ -35,15 +35,6 @@ export function rootFor(roots: StudyRoots, disposition: Disposition): string {
   return disposition === 'stored' ? roots.studiesDir : roots.rejectedDir;
 }
 
-/** Where a study already is, if it is anywhere. A folder there is complete: it appeared by one rename. */
-export async function findStudy(roots: StudyRoots, studyId: string): Promise<{ disposition: Disposition; dir: string } | null> {
-  for (const disposition of ['stored', 'rejected'] as const) {
-    const dir = path.join(rootFor(roots, disposition), studyId);
-    if (await isDirectory(dir)) return { disposition, dir };
-  }
-  return null;
-}
-
 /**
  * A new, empty assembly folder for one request. `.incoming/` is made only when it is missing (at the
  * first study after a start): one system call per study, not three.
