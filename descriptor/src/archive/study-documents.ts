@@ -30,8 +30,11 @@ export function studyMetadata(catalogue: Catalogue, uid: string, instances: read
   return { ...metadata, state: study.state, updatedAt: study.updatedAt, deliveries };
 }
 
-/** Studies whose instances are kept parsed between rewrites: the ones receiving deliveries now. */
-const CACHED_STUDIES = 8;
+/**
+ * Studies whose instances are kept parsed between rewrites: the ones receiving deliveries now (a few at
+ * a time; each costs memory in proportion to its instances).
+ */
+const CACHED_STUDIES = 3;
 
 function describedOf(instance: CatalogueInstance, series: ReadonlyMap<string, ReturnType<Catalogue['studySeries']> extends Map<string, infer S> ? S : never>) {
   return {
@@ -110,6 +113,8 @@ export class StudyDocuments {
     // A folder removed by hand: the catalogue's documents are written again all the same.
     await mkdir(dir, { recursive: true });
     const metadata = studyMetadata(this.catalogue, uid, this.#currentInstances(uid, study.numberOfInstances));
+    // A stable study gets no more rewrites until a delivery comes: its instances need not stay in memory.
+    if (study.state === 'stable') this.#instances.delete(uid);
     const writes = [
       writeFileAtomic(path.join(dir, StudyLayout.metadata), formatJson(metadata, metadata.instances.length)),
       writeFileAtomic(path.join(dir, StudyLayout.validationLog), studyValidationLog(this.catalogue, uid)),
