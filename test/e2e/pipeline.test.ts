@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusSkipReason, projectRoot, entryFiles, loadManifest, splitReason, type ManifestEntry } from '../support/corpus.ts';
 import { dcmdumpValues } from '../support/dcmdump-reference.ts';
-import { listTree, storedOriginalHashes, waitForStable } from '../support/gateway-calls.ts';
+import { listTree, storedOriginalHashes, waitFor, waitForStable } from '../support/gateway-calls.ts';
 import { startStack, type Stack } from '../support/services.ts';
 
 /**
@@ -64,11 +64,12 @@ describe.skipIf(!corpusAvailable)('the three services, end to end over HTTP', ()
     const accepted = await upload(stack, entryFiles(valid), '', { 'x-correlation-id': 'e2e-correlation-1' });
     expect(accepted.status).toBe(202);
     expect(accepted.headers.get('location')).toBe(`/status/${accepted.body.id}`);
-    let status: Record<string, any> = {};
-    for (let i = 0; i < 100 && !['stored', 'rejected', 'failed'].includes(status.state); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      status = (await (await fetch(`${stack.gateway.url}${accepted.body.statusUrl}`)).json()) as Record<string, any>;
-    }
+    // Polled on its statusUrl until final: bounded by a condition, not by the machine's speed.
+    const status = await waitFor(
+      async () => (await (await fetch(`${stack.gateway.url}${accepted.body.statusUrl}`)).json()) as Record<string, any>,
+      (s) => ['stored', 'rejected', 'failed'].includes(s.state),
+      30_000,
+    );
     expect(status.state).toBe('stored');
     const events = status.events as { type: string; service: string; correlationId: string; studyId: string }[];
     expect(events.map((e) => `${e.service}:${e.type}`)).toEqual([
