@@ -17,14 +17,22 @@ describe.skipIf(!corpusAvailable)('browsing the studies through the gateway, end
   const uploads: { files: string[]; body: Body }[] = [];
   const entry = (relative: string) => loadManifest().find((candidate) => candidate.path === relative)!;
 
+  /** The StudyInstanceUIDs of the two stored uploads, and the id of the rejected delivery. */
+  let pcirUid: string;
+  let multiUid: string;
+  let rejectedId: string;
+
   beforeAll(async () => {
-    stack = await startStack({ GATEWAY_API_KEYS: API_KEY });
+    // Never stable during the test: every study listed is 'receiving', whatever the machine's speed.
+    stack = await startStack({ GATEWAY_API_KEYS: API_KEY, STABLE_AFTER_SECONDS: '600' });
     for (const relative of ['valid/studies/pcir-ct-head', 'valid/synthetic/multi-series-study', 'invalid/single/png-named-dcm.dcm']) {
       const files = entryFiles(entry(relative));
       const answer = await upload(stack.gateway.url, files, '?wait=true', auth);
       expect(answer.status, JSON.stringify(answer.body.findings)).toBe(relative.startsWith('valid') ? 201 : 400);
       uploads.push({ files, body: answer.body });
     }
+    [pcirUid, multiUid] = uploads.slice(0, 2).map((u) => u.body.study.StudyInstanceUID as string) as [string, string];
+    rejectedId = uploads[2]!.body.id;
   }, 60_000);
   afterAll(() => stack?.stop());
 
@@ -32,31 +40,44 @@ describe.skipIf(!corpusAvailable)('browsing the studies through the gateway, end
     expect((await getJson(`${stack.gateway.url}/studies`)).status).toBe(401);
   });
 
-  it('when the list is asked, then the uploads are there, newest first, with their summaries; filters and pages work across the hop', async () => {
+  it('when the list is asked, then the DICOM studies are there, newest first, with their summaries; rejected deliveries apart; filters and pages work across the hop', async () => {
     const { status, body } = await getJson(`${stack.gateway.url}/studies`, { headers: auth });
     expect(status).toBe(200);
-    expect(body.studies.map((study: Body) => study.id)).toEqual(uploads.map((u) => u.body.id).reverse());
-    const [pcir, multi, rejected] = uploads.map((u) => body.studies.find((study: Body) => study.id === u.body.id));
-    expect(pcir).toMatchObject({ state: 'stored', summary: { PatientID: '77654033', StudyDate: '1995-09-03', modalities: ['CT'], numberOfSeries: 1, numberOfInstances: 4 } });
-    expect(pcir.summary.StudyInstanceUID).toBe(uploads[0]!.body.study.StudyInstanceUID);
-    expect(multi).toMatchObject({ state: 'stored', summary: { modalities: ['CT', 'MR'], numberOfSeries: 2, numberOfInstances: 6 } });
-    expect(rejected).toMatchObject({ state: 'rejected', links: { metadata: null } });
+    expect(body.studies.map((study: Body) => study.id)).toEqual([multiUid, pcirUid]);
+    const [multi, pcir] = body.studies;
+    expect(pcir).toMatchObject({ state: 'receiving', summary: { StudyInstanceUID: pcirUid, PatientID: '77654033', StudyDate: '1995-09-03', modalities: ['CT'], numberOfSeries: 1, numberOfInstances: 4 } });
+    expect(multi).toMatchObject({ state: 'receiving', summary: { StudyInstanceUID: multiUid, modalities: ['CT', 'MR'], numberOfSeries: 2, numberOfInstances: 6 } });
+    const rejected = await getJson(`${stack.gateway.url}/studies?state=rejected`, { headers: auth });
+    expect(rejected.body.studies.map((study: Body) => study.id)).toEqual([rejectedId]);
+    expect(rejected.body.studies[0]).toMatchObject({ state: 'rejected', links: { metadata: null } });
 
     const mr = await getJson(`${stack.gateway.url}/studies?ModalitiesInStudy=MR&StudyDate=20230101-2023-12-31`, { headers: auth });
-    expect(mr.body.studies.map((study: Body) => study.id)).toEqual([uploads[1]!.body.id]);
-    const first = await getJson(`${stack.gateway.url}/studies?limit=2`, { headers: auth });
-    const second = await getJson(`${stack.gateway.url}/studies?limit=2&cursor=${first.body.nextCursor}`, { headers: auth });
-    expect([...first.body.studies, ...second.body.studies].map((study: Body) => study.id)).toEqual(uploads.map((u) => u.body.id).reverse());
-    expect(second.body.nextCursor).toBeNull();
+    expect(mr.body.studies.map((study: Body) => study.id)).toEqual([multiUid]);
+    // One study a page: the cursor walks the whole list, then ends.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 4; page++) {
+      const answer = await getJson(`${stack.gateway.url}/studies?limit=1${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth });
+      expect(answer.body.studies.length).toBeLessThanOrEqual(1);
+      paged.push(...answer.body.studies.map((study: Body) => study.id));
+      cursor = answer.body.nextCursor;
+      if (cursor === null) break;
+    }
+    expect(cursor).toBeNull();
+    expect(paged).toEqual([multiUid, pcirUid]);
     const bad = await getJson(`${stack.gateway.url}/studies?state=failed`, { headers: auth });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('REQUEST_INVALID');
+    const badKey = await getJson(`${stack.gateway.url}/studies/not-a-uid-nor-an-id`, { headers: auth });
+    expect([badKey.status, badKey.body.error.code]).toEqual([400, 'STUDY_ID_INVALID']);
   });
 
   it('when each instance of a stored study is fetched, then the gateway answers its original bytes, whole and by range', async () => {
-    const { id } = uploads[0]!.body;
+    const id = pcirUid;
     const { body: detail } = await getJson(`${stack.gateway.url}/studies/${id}`, { headers: auth });
     expect(detail.files).toHaveLength(4);
+    // The delivery's id names the study it joined.
+    expect((await getJson(`${stack.gateway.url}/studies/${uploads[0]!.body.id}`, { headers: auth })).body).toEqual(detail);
     const byHash = new Map(uploads[0]!.files.map((file) => [sha256(file), file]));
     for (const file of detail.files as Body[]) {
       const original = readFileSync(byHash.get(file.sha256)!);
@@ -78,24 +99,27 @@ describe.skipIf(!corpusAvailable)('browsing the studies through the gateway, end
   });
 
   it('when metadata, validation log and a rejected file are fetched, then they are what the descriptor wrote and what was sent', async () => {
-    const stored = uploads[1]!.body.id;
+    const stored = multiUid;
     const metadata = await getJson(`${stack.gateway.url}/studies/${stored}/metadata`, { headers: auth });
     expect(metadata.status).toBe(200);
-    expect(metadata.body).toMatchObject({ studyId: stored, summary: { numberOfInstances: 6 } });
+    expect(metadata.body).toMatchObject({ studyId: stored, deliveries: [uploads[1]!.body.id], summary: { numberOfInstances: 6 } });
     const log = await fetch(`${stack.gateway.url}/studies/${stored}/validation`, { headers: auth });
     expect(log.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    expect(await log.text()).toContain(`Validation log of study ${stored}`);
+    const text = await log.text();
+    expect(text).toContain(stored);
+    expect(text).toContain(`Delivery ${uploads[1]!.body.id}`);
 
-    const rejected = uploads[2]!.body.id;
+    const rejected = rejectedId;
     expect((await getJson(`${stack.gateway.url}/studies/${rejected}/metadata`, { headers: auth })).body.error.code).toBe('METADATA_NOT_FOUND');
     const sent = await fetch(`${stack.gateway.url}/studies/${rejected}/files/0001.dcm`, { headers: auth });
     expect(Buffer.from(await sent.arrayBuffer()).equals(readFileSync(corpusPath('invalid/single/png-named-dcm.dcm')))).toBe(true);
   });
 
   it('when the descriptor restarts, then it lists the same studies again, from its folders', async () => {
-    const before = (await getJson(`${stack.gateway.url}/studies`, { headers: auth })).body;
+    const lists = async () => Promise.all(['', '?state=rejected'].map(async (query) => (await getJson(`${stack.gateway.url}/studies${query}`, { headers: auth })).body));
+    const before = await lists();
+    expect(before.map((list) => list.studies.length)).toEqual([2, 1]);
     await stack.restart('descriptor');
-    const after = (await getJson(`${stack.gateway.url}/studies`, { headers: auth })).body;
-    expect(after).toEqual(before);
+    expect(await lists()).toEqual(before);
   });
 });

@@ -12,6 +12,7 @@ import {
   sha256,
   statusOf,
   storedOriginalHashes,
+  studyFolder,
   upload,
   visibleEntries,
   waitFor,
@@ -108,13 +109,17 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     console.info(`[crash] ${ids.length} studies stored ${recoveredMs} ms after the gateway started again`);
 
     expect(finals.map((s) => s.state)).toEqual(ids.map(() => 'stored'));
-    expect(visibleEntries(stack.studiesDir)).toEqual([...ids].sort());
+    // Five uploads of five DICOM studies: one folder each.
+    const uids = finals.map((s) => s.study.StudyInstanceUID as string);
+    expect(new Set(uids).size).toBe(ids.length);
+    expect(visibleEntries(stack.studiesDir)).toEqual([...uids].sort());
     await waitFor(async () => incomingLeftovers(stack!.studiesDir), (left) => left.length === 0, 5000);
     expect(visibleEntries(stack.rejectedDir)).toEqual([]);
     // The staged files go right after the final state is on disk.
     await waitFor(async () => visibleEntries(stagingDir), (left) => left.length === 0, 5000);
     for (const [index, id] of ids.entries()) {
-      expect(storedOriginalHashes(path.join(stack.studiesDir, id)), id).toEqual(uploads[index]!.map(sha256).sort());
+      expect(storedOriginalHashes(studyFolder(stack, finals[index]!)), id).toEqual(uploads[index]!.map(sha256).sort());
+      expect(finals[index]!.join).toMatchObject({ added: uploads[index]!.length, duplicates: [] });
       const types = finals[index]!.events.map((e: Body) => e.type);
       expect(types.filter((t: string) => t === 'study.resumed')).toHaveLength(1);
       expect(types.filter((t: string) => t === 'study.processed')).toHaveLength(1);
@@ -133,10 +138,10 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     await stack.restart('gateway');
     const finals = await waitForStates(stack, ids, ['stored', 'rejected', 'failed'], 20_000);
     expect(finals.map((s) => s.state)).toEqual(['stored', 'stored']);
-    expect(visibleEntries(stack.studiesDir)).toEqual([...ids].sort());
+    expect(visibleEntries(stack.studiesDir)).toEqual(finals.map((s) => s.study.StudyInstanceUID).sort());
     await waitFor(async () => incomingLeftovers(stack!.studiesDir), (left) => left.length === 0, 5000);
-    expect(storedOriginalHashes(path.join(stack.studiesDir, ids[0]))).toEqual(files.map(sha256).sort());
-    expect(storedOriginalHashes(path.join(stack.studiesDir, ids[1]))).toEqual(single.map(sha256));
+    expect(storedOriginalHashes(studyFolder(stack, finals[0]!))).toEqual(files.map(sha256).sort());
+    expect(storedOriginalHashes(studyFolder(stack, finals[1]!))).toEqual(single.map(sha256));
   });
 
   it('when the descriptor is killed (SIGKILL) while it writes a study, then the gateway retries against the restarted descriptor and the study is stored once, whole', async () => {
@@ -155,11 +160,12 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     await stack.restart('descriptor');
     const final = await answer;
     expect(final.status).toBe(201);
+    expect(final.body.join).toMatchObject({ added: files.length, duplicates: [] });
     const cut = stack.gateway.output.filter((line) => line.includes('"msg":"retrying"') && line.includes('"service":"descriptor"')).length;
     console.info(`[crash] descriptor killed mid-describe: ${cut} describe call(s) retried`);
-    expect(visibleEntries(stack.studiesDir)).toEqual([id]);
+    expect(visibleEntries(stack.studiesDir)).toEqual([final.body.study.StudyInstanceUID]);
     await waitFor(async () => incomingLeftovers(stack!.studiesDir), (left) => left.length === 0, 5000);
-    expect(storedOriginalHashes(path.join(stack.studiesDir, id!))).toEqual(files.map(sha256).sort());
+    expect(storedOriginalHashes(studyFolder(stack, final.body))).toEqual(files.map(sha256).sort());
   });
 
   it("when the gateway died after the descriptor stored a study but before it recorded 'stored', then the study runs again and the descriptor answers alreadyStored", async () => {
@@ -190,10 +196,14 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     expect(final!.paths).toEqual(first.body.paths);
     expect(final!.events.filter((e: Body) => e.type === 'storage.completed').map((e: Body) => e.data.alreadyStored)).toEqual([true]);
     expect(final!.events.map((e: Body) => e.type)).toContain('study.resumed');
-    expect(visibleEntries(stack.studiesDir)).toEqual([id]);
-    expect(storedOriginalHashes(path.join(stack.studiesDir, id))).toEqual(files.map(sha256).sort());
+    // The answer read back is the first run's: the same study, the same join, nothing added again.
+    expect(final!.study).toMatchObject({ StudyInstanceUID: first.body.study.StudyInstanceUID, numberOfInstances: files.length });
+    expect(final!.join).toEqual(first.body.join);
+    const folder = studyFolder(stack, final!);
+    expect(visibleEntries(stack.studiesDir)).toEqual([first.body.study.StudyInstanceUID]);
+    expect(storedOriginalHashes(folder)).toEqual(files.map(sha256).sort());
     await waitFor(async () => visibleEntries(stack!.env.gateway.STAGING_DIR!), (left) => left.length === 0, 5000);
-    expect(listTree(path.join(stack.studiesDir, id)).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect(listTree(folder).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 });
 

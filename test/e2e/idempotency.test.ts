@@ -68,7 +68,9 @@ describe.skipIf(!corpusAvailable)('identical and conflicting deliveries', () => 
       state: 'rejected',
       outcome: { httpStatus: 409, code: 'INSTANCE_CONFLICT' },
       conflicts: [{ file: '0001.dcm', SOPInstanceUID: instance, heldBy: original }],
-      study: { StudyInstanceUID: study },
+      // The study that refused it, as the validator read the delivery. (gateway/NOTES-study-model.md also
+      // promises the `study` link on a refusal, but the descriptor answers a refusal with study: null.)
+      contents: { StudyInstanceUID: study },
       join: null,
     });
     expect(visibleEntries(stack.studiesDir)).toEqual([study]);

@@ -72,7 +72,8 @@ describe.skipIf(!corpusAvailable)('the gateway when a sibling service is down, s
     const [final] = await waitForStates(stack, [id], ['stored', 'failed', 'rejected']);
     expect(final).toMatchObject({ state: 'stored', attempts: 2, outcome: { code: 'STORED' } });
     expect(final!.events.map((e: Body) => e.type)).toEqual(expect.arrayContaining(['study.failed', 'study.retried', 'study.processed']));
-    expect(visibleEntries(stack.studiesDir)).toEqual([id]);
+    expect(final!.study).toMatchObject({ StudyInstanceUID: final!.contents.StudyInstanceUID, numberOfInstances: 1 });
+    expect(visibleEntries(stack.studiesDir)).toEqual([final!.study.StudyInstanceUID]);
 
     const stored = await getJson(`${stack.gateway.url}/studies/${id}/retry`, { method: 'POST' });
     expect([stored.status, stored.body.error.code]).toEqual([409, 'STUDY_NOT_RETRYABLE']);
@@ -98,8 +99,11 @@ describe.skipIf(!corpusAvailable)('the gateway when a sibling service is down, s
     expect(lines).toHaveLength(3);
     for (const [index, id] of ids.entries()) expect(lines[index]).toMatch(new RegExp(`^${id}  DOWNSTREAM_UNAVAILABLE 503  ->  stored STORED 201$`));
     expect(lines[2]).toBe('replay: 2 of 2 failed studies ran again without failing');
-    expect((await Promise.all(ids.map((id) => statusOf(stack!, id)))).map((s) => s.state)).toEqual(['stored', 'stored']);
-    expect(visibleEntries(stack.studiesDir)).toEqual([...ids].sort());
+    const finals = await Promise.all(ids.map((id) => statusOf(stack!, id)));
+    expect(finals.map((s) => s.state)).toEqual(['stored', 'stored']);
+    // CT_small and MR_small are two DICOM studies.
+    expect(visibleEntries(stack.studiesDir)).toEqual(finals.map((s) => s.study.StudyInstanceUID).sort());
+    expect(new Set(finals.map((s) => s.study.StudyInstanceUID)).size).toBe(2);
 
     const nothing = await run('npm', ['run', '-s', 'replay'], { cwd: projectRoot, env: { ...process.env, GATEWAY_URL: stack.gateway.url } });
     expect(nothing.stdout.trim()).toBe(`replay: no failed study at ${stack.gateway.url}`);
@@ -148,8 +152,9 @@ describe.skipIf(!corpusAvailable)('the gateway when a sibling service is down, s
     }
     const retried = await getJson(`${stack.gateway.url}/studies/${id}/retry?wait=true`, { method: 'POST' });
     expect(retried.status).toBe(201);
-    expect(visibleEntries(stack.studiesDir)).toEqual([id]);
-    expect(listTree(path.join(stack.studiesDir, id))).toContain('original.dcm');
+    const uid = retried.body.study.StudyInstanceUID;
+    expect(visibleEntries(stack.studiesDir)).toEqual([uid]);
+    expect(listTree(path.join(stack.studiesDir, uid))).toContain('original.dcm');
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusPath, corpusSkipReason, entryFiles, loadManifest } from '../support/corpus.ts';
 import { writeConfigDir } from '../support/config-dir.ts';
-import { statusOf, upload, visibleEntries, waitFor, type Body } from '../support/gateway-calls.ts';
+import { sha256, statusOf, storedOriginalHashes, studyFolder, upload, visibleEntries, waitFor, type Body } from '../support/gateway-calls.ts';
 import { logged } from '../support/logs.ts';
 import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
 
@@ -44,7 +44,7 @@ describe.skipIf(!corpusAvailable)('SIGTERM', () => {
     expect(final.body).toMatchObject({ state: 'stored', outcome: { code: 'STORED' } });
     expect(await exited(gateway)).toBe(0);
     console.info(`[shutdown] gateway drained its upload and exited 0 ${Date.now() - signalled} ms after SIGTERM`);
-    expect(visibleEntries(stack.studiesDir)).toEqual([final.body.id]);
+    expect(visibleEntries(stack.studiesDir)).toEqual([final.body.study.StudyInstanceUID]);
     await stack.restart('gateway');
     expect((await statusOf(stack, final.body.id)).state).toBe('stored');
   });
@@ -65,7 +65,7 @@ describe.skipIf(!corpusAvailable)('SIGTERM', () => {
     const took = Date.now() - signalled;
     expect(took).toBeGreaterThanOrEqual(450);
     expect(took).toBeLessThan(5000);
-    expect(logged(gateway, 'shutdown timeout: unfinished studies resume at the next start')).toEqual([expect.objectContaining({ unfinished: 1 })]);
+    expect(logged(gateway, 'shutdown timeout: unfinished deliveries resume at the next start')).toEqual([expect.objectContaining({ unfinished: 1 })]);
     console.info(`[shutdown] gateway with a stuck study exited 0 ${took} ms after SIGTERM (timeout 500 ms)`);
 
     await stack.restart('validator');
@@ -95,7 +95,9 @@ describe.skipIf(!corpusAvailable)('SIGTERM', () => {
     }
     const final = await answer;
     expect(final.status).toBe(201);
-    expect(visibleEntries(stack.studiesDir)).toEqual([id]);
+    expect(final.body.join).toMatchObject({ added: files.length, duplicates: [] });
+    expect(visibleEntries(stack.studiesDir)).toEqual([final.body.study.StudyInstanceUID]);
+    expect(storedOriginalHashes(studyFolder(stack, final.body))).toEqual(files.map(sha256).sort());
   });
 });
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
-import { getJson, storedOriginalHashes, sha256, statusOf, upload, visibleEntries, waitFor } from '../support/gateway-calls.ts';
+import { getJson, storedOriginalHashes, sha256, statusOf, upload, visibleEntries, waitForStable } from '../support/gateway-calls.ts';
 import { startStack, type Stack } from '../support/services.ts';
 
 /**
@@ -31,10 +31,16 @@ describe.skipIf(!canGenerate)('the archive keeps DICOM studies', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** metadata.json and fhir.json of a study once it is stable. */
-  async function stableStudy(uid: string): Promise<{ metadata: any; fhir: any }> {
-    const study = await waitFor(() => getJson(`${stack.gateway.url}/studies/${uid}`), (answer) => answer.status === 200 && answer.body.state === 'stable', 20_000);
-    expect(study.body.id).toBe(uid);
+  /**
+   * metadata.json and fhir.json of a study once it is stable, as the gateway tells it through the status of
+   * one of its deliveries (it marks the study stable, and writes study.stable, after the descriptor has
+   * written the documents); then the descriptor's GET /studies/<uid> says stable too.
+   */
+  async function stableStudy(uid: string, deliveryId: string): Promise<{ metadata: any; fhir: any }> {
+    const status = await waitForStable(stack, deliveryId, 20_000);
+    expect(status.study).toMatchObject({ StudyInstanceUID: uid, stableAt: expect.any(String) });
+    const study = await getJson(`${stack.gateway.url}/studies/${uid}`);
+    expect(study.body).toMatchObject({ id: uid, state: 'stable' });
     const folder = path.join(stack.studiesDir, uid);
     return {
       metadata: JSON.parse(await readFile(path.join(folder, 'metadata.json'), 'utf8')),
@@ -64,7 +70,7 @@ describe.skipIf(!canGenerate)('the archive keeps DICOM studies', () => {
     expect(answers.map((answer) => answer.status)).toEqual(series.map(() => 201));
     const duplicates = answers.reduce((sum, answer) => sum + (answer.body.join?.duplicates?.length ?? 0), 0);
     expect(duplicates).toBe(6);
-    const { metadata, fhir } = await stableStudy(studyUid);
+    const { metadata, fhir } = await stableStudy(studyUid, answers.at(-1)!.body.id);
     expect(metadata.summary.numberOfInstances).toBe(12);
     const imagingStudy = fhir.entry.find((entry: any) => entry.resource.resourceType === 'ImagingStudy');
     expect(imagingStudy.resource.numberOfInstances).toBe(12);
@@ -112,7 +118,7 @@ describe.skipIf(!canGenerate)('the archive keeps DICOM studies', () => {
     const answer = await upload(stack.gateway.url, more, '?wait=true');
     expect(answer.status).toBe(201);
     expect((await statusOf(stack, answer.body.id)).study).toMatchObject({ StudyInstanceUID: studyUid, state: 'receiving', numberOfSeries: 2, numberOfInstances: 14 });
-    const { metadata } = await stableStudy(studyUid);
+    const { metadata } = await stableStudy(studyUid, answer.body.id);
     expect(metadata.summary).toMatchObject({ numberOfSeries: 2, numberOfInstances: 14 });
     const feed = await getJson(`${stack.gateway.url}/events?since=0&limit=1000`);
     const stable = feed.body.events.filter((event: any) => event.type === 'study.stable' && event.data.studyInstanceUid === studyUid);

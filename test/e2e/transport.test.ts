@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { corpusAvailable, corpusPath, loadManifest, entryFiles } from '../support/corpus.ts';
-import { sha256, storedOriginalHashes, upload } from '../support/gateway-calls.ts';
+import { sha256, storedOriginalHashes, studyFolder, upload, type Body } from '../support/gateway-calls.ts';
 import { loggedEntries } from '../support/logs.ts';
 import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
 
@@ -24,8 +24,8 @@ describe.skipIf(!corpusAvailable)('file transport between the services', () => {
   });
 
   const study = () => entryFiles(loadManifest().find((entry) => entry.path === 'valid/studies/pcir-ct-head')!);
-  const expectStoredAsSent = (id: string, files: string[]) => {
-    expect(storedOriginalHashes(path.join(stack!.studiesDir, id))).toEqual(files.map(sha256).sort());
+  const expectStoredAsSent = (status: Body, files: string[]) => {
+    expect(storedOriginalHashes(studyFolder(stack!, status))).toEqual(files.map(sha256).sort());
   };
 
   it.each([
@@ -36,7 +36,7 @@ describe.skipIf(!corpusAvailable)('file transport between the services', () => {
     const files = study();
     const res = await upload(stack.gateway.url, files, '?wait=true');
     expect(res.status).toBe(201);
-    expectStoredAsSent(res.body.id, files);
+    expectStoredAsSent(res.body, files);
     // The services log asynchronously: a line may reach the pipe a moment after the answer.
     await vi.waitFor(() => {
       expect(transportsLogged(stack!.validator)).toEqual([transport]);
@@ -55,7 +55,8 @@ describe.skipIf(!corpusAvailable)('file transport between the services', () => {
     const first = await upload(stack.gateway.url, study(), '?wait=true');
     const second = await upload(stack.gateway.url, [corpusPath('valid/samples/CT_small.dcm')], '?wait=true');
     expect([first.status, second.status]).toEqual([201, 201]);
-    expectStoredAsSent(first.body.id, study());
+    expectStoredAsSent(first.body, study());
+    expectStoredAsSent(second.body, [corpusPath('valid/samples/CT_small.dcm')]);
     // One refused reference each (422, logged as refused), then streams only.
     await vi.waitFor(() => {
       expect(transportsLogged(stack!.validator)).toEqual(['stream', 'stream']);

@@ -101,3 +101,20 @@ export function incomingLeftovers(dir: string): string[] {
     return [];
   }
 }
+
+/** The folder of the DICOM study a stored delivery joined: studies/<StudyInstanceUID>, from its status. */
+export function studyFolder(stack: Stack, status: Body): string {
+  const uid = status.study?.StudyInstanceUID;
+  if (typeof uid !== 'string') throw new Error(`delivery ${status.id} names no study: ${JSON.stringify(status).slice(0, 500)}`);
+  return path.join(stack.studiesDir, uid);
+}
+
+/**
+ * Waits until the study a delivery joined is stable as the gateway tells it (GET /status/<id>, `study.state`),
+ * and returns that status. The gateway marks a study stable only once the descriptor has answered its
+ * stable call, i.e. after metadata.dicom.json and fhir.json are written. (The descriptor's own state, which
+ * GET /studies/<uid> shows, turns 'stable' a moment before those two files are written.)
+ */
+export async function waitForStable(stack: Stack, deliveryId: string, timeoutMs = 30_000): Promise<Body> {
+  return waitFor(() => statusOf(stack, deliveryId), (status) => status.study?.state === 'stable', timeoutMs);
+}
