@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, isValidUid, syncDirectory, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type Finding } from '@dsv/common';
-import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
+import { AppError, isValidUid, syncDirectory, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type Finding, type JoinedStudy, type Refusal } from '@dsv/common';
+import type { Catalogue, CatalogueInstance, StoredStudy } from '../data/catalogue.ts';
 import type { DescribedFile } from '../domain/compose-study.ts';
 import type { SeriesAttributes } from '../domain/extract-metadata.ts';
 import { judgeDelivery, type OnReencoded } from '../domain/judge-delivery.ts';
@@ -23,7 +23,11 @@ export interface JoinDeps {
 }
 
 /** `recorded`: the same delivery joined while this call waited for the lock; its recorded answer stands. */
-export type JoinOutcome = { joined: DescribeResult } | { refused: { findings: Finding[]; refusal: NonNullable<DescribeResult['refusal']> } } | { recorded: true };
+export type JoinOutcome =
+  | { joined: DescribeResult }
+  /** `study`: the stored study that refused the delivery, as it is (untouched). */
+  | { refused: { findings: Finding[]; refusal: Refusal; study: JoinedStudy } }
+  | { recorded: true };
 
 /**
  * A valid delivery joins its DICOM study, all or nothing: under the study's lock, it is judged against the
@@ -63,7 +67,7 @@ export async function joinDelivery(request: DescribeRequest, tempDir: string, fi
       deliveredPatient: sections.patient,
       onReencoded: deps.onReencoded,
     });
-    if (judgement.refusal) return { refused: { findings: judgement.findings, refusal: judgement.refusal } };
+    if (judgement.refusal) return { refused: { findings: judgement.findings, refusal: judgement.refusal, study: refusingStudy(catalogue, study, judgement.refusal) } };
 
     const dir = path.join(deps.studiesDir, studyUid);
     const before = study?.numberOfInstances ?? 0;
@@ -142,6 +146,16 @@ export async function joinDelivery(request: DescribeRequest, tempDir: string, fi
   // Outside the lock: the joins that commit while one rewrite runs share the next one.
   if ('joined' in outcome) await deps.documents.refresh(studyUid);
   return outcome;
+}
+
+/**
+ * The study that refused a delivery, as it is: its own study for another patient, or for an instance it
+ * holds; when the delivery's study is new, the one holding the other version of its first conflict.
+ */
+function refusingStudy(catalogue: Catalogue, own: StoredStudy | null, refusal: Refusal): JoinedStudy {
+  const conflict = refusal.conflicts?.[0];
+  const holder = own ?? catalogue.study(catalogue.instancesByUid([conflict!.SOPInstanceUID]).get(conflict!.SOPInstanceUID)!.StudyInstanceUID)!;
+  return { StudyInstanceUID: holder.StudyInstanceUID, state: holder.state, numberOfSeries: holder.numberOfSeries, numberOfInstances: holder.numberOfInstances };
 }
 
 /** The study's counts once `added` has joined it (inside the join's transaction, so they are exact). */

@@ -166,6 +166,7 @@ interface StudyRow {
   created_at: string;
   updated_at: string;
   stable_at: string | null;
+  documents_due: number;
 }
 
 interface InstanceRow {
@@ -374,7 +375,9 @@ export class Catalogue {
     const where: string[] = [];
     const params: unknown[] = [];
     if (rejected) where.push("disposition = 'rejected'");
-    else if (query.state !== undefined) where.push('state = ?'), params.push(query.state);
+    // A study is listed stable once its documents are written: until then it is still receiving.
+    else if (query.state === 'stable') where.push("state = 'stable' AND documents_due = 0");
+    else if (query.state === 'receiving') where.push("(state = 'receiving' OR documents_due = 1)");
     if (query.cursor !== undefined) where.push(`${key} < ?`), params.push(query.cursor);
     if (!rejected) {
       if (query.PatientID !== undefined) where.push('patient_id = ?'), params.push(query.PatientID);
@@ -448,7 +451,8 @@ function toInstance(row: InstanceRow): StoredInstance {
 function listedStudy(row: StudyRow): ListedStudy {
   return {
     id: row.study_uid,
-    state: row.state,
+    // Stable once its documents are written (stabilise-study.ts marks it, then writes them).
+    state: row.state === 'stable' && row.documents_due === 1 ? 'receiving' : row.state,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     summary: {

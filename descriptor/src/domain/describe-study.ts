@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type LifecycleEvent, type Refusal } from '@dsv/common';
+import { AppError, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type JoinedStudy, type LifecycleEvent, type Refusal } from '@dsv/common';
 import type { Request } from 'express';
 import { joinDelivery } from '../archive/join-delivery.ts';
 import type { KeyedLock } from '../archive/keyed-lock.ts';
@@ -85,11 +85,11 @@ async function describeReceived(context: EventContext, deps: DescribeDeps, recei
     const outcome = await joinDelivery(request, received.tempDir, received.files, context, { ...deps, studiesDir: config.studiesDir, onReencoded: config.storage.onReencoded, now: deps.now ?? (() => new Date()) });
     if ('recorded' in outcome) return answerRecorded(context, deps);
     if ('refused' in outcome) {
-      const { findings, refusal } = outcome.refused;
+      const { findings, refusal, study } = outcome.refused;
       const report = { ...request.report, valid: false, errors: [...request.report.errors, ...findings] };
       const refused = { ...request, disposition: 'rejected' as const, report };
       const rejectedDir = await moveToRejected(received.tempDir, request, config.rejectedDir, studyId);
-      return await publishRejected(refused, rejectedDir, received.files, context, deps, refusal);
+      return await publishRejected(refused, rejectedDir, received.files, context, deps, { refusal, study });
     }
     const result = outcome.joined;
     result.events = publishJoined(deps.events, context, result);
@@ -140,7 +140,8 @@ async function publishRejected(
   files: DescribedFile[],
   context: EventContext,
   deps: DescribeDeps,
-  refusal: Refusal | null,
+  /** Set when the stored study refused a delivery the validator passed: why, and that study as it is. */
+  refused: { refusal: Refusal; study: JoinedStudy } | null,
 ): Promise<DescribeResult> {
   const { studyId } = context;
   const { config } = deps;
@@ -148,13 +149,13 @@ async function publishRejected(
   try {
     const createdAt = (deps.now?.() ?? new Date()).toISOString();
     const content = composeRejected(request, files, createdAt);
-    if (refusal) content.validationLog = formatValidationLog({ studyId, createdAt, disposition: 'rejected', report: request.report, files: request.files, refusal });
+    if (refused) content.validationLog = formatValidationLog({ studyId, createdAt, disposition: 'rejected', report: request.report, files: request.files, refusal: refused.refusal });
     const finalDir = path.join(config.rejectedDir, studyId);
     published = await storeRejected({ tempDir, finalDir, metadata: content.metadata, validationLog: content.validationLog });
     const entries = files.map((file, index) => ({ ...file, path: content.placed[index]!.path, SOPInstanceUID: file.attributes?.instance.SOPInstanceUID ?? null }));
     // Not published: a folder of this id is there already, from a run a crash stopped before its record.
     if (!published && deps.catalogue.delivery(studyId)) return answerRecorded(context, deps);
-    const result = toResult(studyId, finalDir, entries, content.metadata !== null, refusal);
+    const result = toResult(studyId, finalDir, entries, content.metadata !== null, refused);
     const summary = summariseMetadata(content.metadata);
     const record = { deliveryId: studyId, studyUid: null, disposition: 'rejected' as const, result };
     await deps.catalogue.commit(() => deps.catalogue.recordDelivery(record, { receivedAt: request.receivedAt, describedAt: createdAt, log: content.validationLog }, summary));
@@ -182,15 +183,15 @@ function publishStorage(events: EventBus, context: EventContext, disposition: Di
   return events.publish('storage.completed', context, { disposition, files: entries.length, bytes, alreadyStored });
 }
 
-function toResult(studyId: string, dir: string, entries: readonly StoredEntry[], hasMetadata: boolean, refusal: Refusal | null): DescribeResult {
+function toResult(studyId: string, dir: string, entries: readonly StoredEntry[], hasMetadata: boolean, refused: { refusal: Refusal; study: JoinedStudy } | null): DescribeResult {
   return {
     studyId,
     disposition: 'rejected',
     alreadyStored: false,
     directory: displayPath(dir),
-    study: null,
+    study: refused?.study ?? null,
     join: null,
-    refusal,
+    refusal: refused?.refusal ?? null,
     warnings: [],
     files: {
       originals: entries.map((entry) => ({

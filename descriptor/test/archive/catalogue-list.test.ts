@@ -76,6 +76,9 @@ describe('Catalogue.list', () => {
     // A later delivery joins the oldest study: it keeps its place, the list follows the first delivery.
     join('a', newStudyId());
     catalogue.markStable(uidOf('c'), firstDelivery.c, 'log', 't');
+    // Listed stable once its documents are written, not before.
+    expect(catalogue.find(uidOf('c'))!.state).toBe('receiving');
+    catalogue.documentsWritten(uidOf('c'), firstDelivery.c);
   });
   afterAll(async () => {
     catalogue.close();

@@ -157,7 +157,9 @@ corpusSuite('deliveries joining their DICOM study', () => {
 
   describe('when an instance comes again with other bytes (same SOP Instance UID, same transfer syntax)', () => {
     const refusedLike = (result: DescribeResult, id: string, heldBy: string, uid: string) => {
-      expect(result).toMatchObject({ studyId: id, disposition: 'rejected', study: null, join: null });
+      // The study that refused it, as it is (untouched).
+      expect(result).toMatchObject({ studyId: id, disposition: 'rejected', study: { StudyInstanceUID: headUid, state: 'receiving' }, join: null });
+      expect(result.study!.numberOfInstances).toBe(descriptor.catalogue.study(headUid)!.numberOfInstances);
       expect(result.refusal).toMatchObject({ code: 'INSTANCE_CONFLICT', conflicts: [{ file: '0001.dcm', SOPInstanceUID: uid, heldBy }] });
       expect(result.directory).toMatch(new RegExp(`rejected/${id}$`));
     };
@@ -286,7 +288,7 @@ corpusSuite('deliveries joining their DICOM study', () => {
 
       const refused = await deliver([other]);
 
-      expect(refused.result).toMatchObject({ disposition: 'rejected', study: null, refusal: { code: 'INCONSISTENT_PATIENT' } });
+      expect(refused.result).toMatchObject({ disposition: 'rejected', study: { StudyInstanceUID: headUid, numberOfInstances: 3 }, refusal: { code: 'INCONSISTENT_PATIENT' } });
       expect(await listTree(path.join(descriptor.config.rejectedDir, refused.id, 'files'))).toEqual(['0001.dcm']);
       const log = await readFile(path.join(descriptor.config.rejectedDir, refused.id, 'validation.log'), 'utf8');
       expect(log).toMatch(/^ERROR\s+study-patient-mismatch\s/m);
