@@ -68,8 +68,10 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     });
   }
   if (api) {
-    const document = buildOpenApi(describeServiceApi(api, { metrics: Boolean(metrics) }), version);
+    // Built at the first call: route tests make many apps that are never asked for it.
+    let document: Record<string, unknown> | undefined;
     app.get('/openapi.json', (_req, res) => {
+      document ??= buildOpenApi(describeServiceApi(api, { metrics: Boolean(metrics) }), version);
       res.json(document);
     });
   }
