@@ -12,3 +12,4 @@ export * from './findings/finding-codes.ts';
 export * from './contracts/index.ts';
 export * from './dicom/index.ts';
 export * from './config/secrets.ts';
+export * from './metrics/index.ts';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createServiceApp, requireToken, type EventBus, type Logger } from '@dsv/common';
+import { DescriptorApi, addStorageGauges, createServiceApp, createServiceMetrics, observeEvents, requireToken, type EventBus, type Logger } from '@dsv/common';
 import type { Express } from 'express';
 import { KeyedLock } from './archive/keyed-lock.ts';
 import { StudyDocuments } from './archive/study-documents.ts';
@@ -20,6 +20,8 @@ export interface DescriptorDeps {
   now?: () => Date;
   catalogue: Catalogue;
   documents: StudyDocuments;
+  /** Node's process metrics in GET /metrics: the running service has them, the route tests need not. */
+  processMetrics?: boolean;
 }
 
 /** The catalogue file of a descriptor: one per service, under its data folder. */
@@ -40,10 +42,18 @@ export function createApp(deps: DescriptorDeps): Express {
   const locks = new KeyedLock();
   const routeDeps = { ...deps, now, locks, prepared: new PreparedFiles<HeaderDescription>() };
   const forwarder = deps.config.fhir.forwardUrl ? createFhirForwarder(deps) : null;
+  const metrics = createServiceMetrics('descriptor', { processMetrics: deps.processMetrics ?? false });
+  observeEvents(deps.events, metrics);
+  addStorageGauges(metrics, {
+    databases: { 'descriptor.db': cataloguePath(deps.config) },
+    // studies/ can hold terabytes: its size comes from the catalogue, never from a walk.
+    folders: { studies: () => ({ bytes: deps.catalogue.storedBytes(), complete: true }) },
+  });
   return createServiceApp({
     service: 'descriptor',
-    version: '0.1.0',
+    api: DescriptorApi,
     logger: deps.logger,
+    metrics,
     // Only the gateway calls this service: it must carry the internal token (when one is configured).
     guard: requireToken({ tokens: deps.config.internalToken ? [deps.config.internalToken] : [] }),
     routes: [

@@ -26,7 +26,7 @@ export async function startDescriptor(config: DescriptorConfig, options: { logge
   const events = createEventBus(logger, OWN_EVENTS);
   const { catalogue, documents } = openArchive(config, logger);
   await documents.repair();
-  const server = await listen(createApp({ config, logger, events, catalogue, documents }), {
+  const server = await listen(createApp({ config, logger, events, catalogue, documents, processMetrics: true }), {
     host: config.host,
     port: config.port,
     requestTimeoutMs: config.http.requestTimeoutMs,

@@ -1,8 +1,10 @@
-import { createServiceApp, requireToken, type EventBus, type Logger } from '@dsv/common';
+import path from 'node:path';
+import { GatewayApi, addStorageGauges, createServiceApp, createServiceMetrics, folderBytes, observeEvents, requireToken, type EventBus, type Logger, type ServiceMetrics } from '@dsv/common';
 import cors from 'cors';
 import type { Express } from 'express';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayData } from './data/gateway-data.ts';
+import { DATABASE_FILE } from './data/gateway-db.ts';
 import type { StatusStore } from './domain/status-store.ts';
 import type { StudyPipeline } from './domain/study-pipeline.ts';
 import { browseProxyRouter } from './routes/browse-proxy.ts';
@@ -22,13 +24,16 @@ export interface GatewayDeps {
   data: GatewayData;
   pipeline: StudyPipeline;
   spares: SpareFolders;
+  /** Node's process metrics in GET /metrics: the running service has them, the route tests need not. */
+  processMetrics?: boolean;
 }
 
 export function createApp(deps: GatewayDeps): Express {
   return createServiceApp({
     service: 'gateway',
-    version: '0.1.0',
+    api: GatewayApi,
     logger: deps.logger,
+    metrics: gatewayMetrics(deps),
     translators: [translateUploadError],
     guard: requireToken({ tokens: deps.config.auth.apiKeys, header: 'x-api-key' }),
     // No CORS headers at all unless origins are configured: browsers then refuse cross-origin calls.
@@ -45,6 +50,23 @@ export function createApp(deps: GatewayDeps): Express {
     ],
     readiness: () => checkDependencies(deps.config),
   });
+}
+
+/** The events, the pipeline's load, the database and the staging folder. */
+function gatewayMetrics(deps: GatewayDeps): ServiceMetrics {
+  const metrics = createServiceMetrics('gateway', { processMetrics: deps.processMetrics ?? false });
+  observeEvents(deps.events, metrics);
+  // The pipeline runs `concurrency` deliveries at once; the others it holds wait for a slot.
+  const { concurrency } = deps.config.pipeline;
+  metrics.addGauge('pipeline_in_flight', 'Deliveries being validated or stored now', () => Math.min(deps.pipeline.pending, concurrency));
+  metrics.addGauge('pipeline_queue_depth', 'Deliveries accepted and waiting for a pipeline slot', () => Math.max(0, deps.pipeline.pending - concurrency));
+  const stagingDir = path.resolve(deps.config.stagingDir);
+  addStorageGauges(metrics, {
+    databases: { [DATABASE_FILE]: path.join(path.resolve(deps.config.dataDir), DATABASE_FILE) },
+    // Staging holds only deliveries in flight and failed ones kept for a retry: a bounded walk suffices.
+    folders: { staging: () => folderBytes(stagingDir) },
+  });
+  return metrics;
 }
 
 /** Ready means both sibling services answer their /health. */

@@ -28,7 +28,7 @@ export interface GatewayParts {
  * startGateway listens with, and what the route tests drive with supertest. The stability timer is not
  * started here (startGateway starts it).
  */
-export async function composeGateway(config: GatewayConfig, logger: Logger, options: { clock?: Clock } = {}): Promise<GatewayParts> {
+export async function composeGateway(config: GatewayConfig, logger: Logger, options: { clock?: Clock; processMetrics?: boolean } = {}): Promise<GatewayParts> {
   const events = createEventBus(logger, EventTypes.filter((type) => type.startsWith('study.')));
   const data = openGatewayDb(path.join(path.resolve(config.dataDir), DATABASE_FILE));
   const store = new StatusStore(data);
@@ -56,6 +56,6 @@ export async function composeGateway(config: GatewayConfig, logger: Logger, opti
     onJoined: () => stability.wake(),
     spares,
   });
-  const app = createApp({ config, logger, events, store, data, pipeline, spares });
+  const app = createApp({ config, logger, events, store, data, pipeline, spares, processMetrics: options.processMetrics ?? false });
   return { app, events, data, store, pipeline, stability, opened };
 }

@@ -12,7 +12,7 @@ export interface RunningValidator {
 export async function startValidator(config: ValidatorConfig, options: { logger?: Logger } = {}): Promise<RunningValidator> {
   const logger = options.logger ?? createLogger('validator', config.logLevel);
   const events = createEventBus(logger, ['validation.success', 'validation.failed']);
-  const server = await listen(createApp({ config, logger, events }), {
+  const server = await listen(createApp({ config, logger, events, processMetrics: true }), {
     host: config.host,
     port: config.port,
     requestTimeoutMs: config.http.requestTimeoutMs,

@@ -411,6 +411,11 @@ export class Catalogue {
     };
   }
 
+  /** The bytes of every stored study's instances, as recorded at each join (GET /metrics: no walk of studies/). */
+  storedBytes(): number {
+    return (this.#sql('SELECT COALESCE(SUM(total_bytes), 0) AS n FROM studies').get() as { n: number }).n;
+  }
+
   /** Empties every table (npm run reindex, before it reads the folders again). */
   clear(): void {
     this.#db.exec('DELETE FROM instances; DELETE FROM series; DELETE FROM deliveries; DELETE FROM studies;');

@@ -1,0 +1,34 @@
+import type { RequestHandler } from 'express';
+import type { Logger } from '../logging/logger.ts';
+import type { ServiceMetrics } from '../metrics/service-metrics.ts';
+
+/** Probes come every few seconds from orchestrators: logged at debug, so they do not drown the rest. */
+const PROBES = new Set(['/health', '/ready']);
+
+/**
+ * One log line per request once it is answered (or its connection is gone), and its duration in the
+ * metrics. The route is the express pattern (`/studies/:key`), null when no route matched: never the
+ * URL, whose path holds ids and whose query may hold a PatientID.
+ */
+export function accessLog(logger: Logger, metrics?: ServiceMetrics): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('close', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = typeof req.route?.path === 'string' ? req.route.path : null;
+      const line = {
+        requestId: req.requestId,
+        method: req.method,
+        route,
+        status: res.statusCode,
+        durationMs: Math.round(seconds * 1e4) / 10,
+        // The client went away before the whole answer was written.
+        ...(res.writableFinished ? {} : { aborted: true }),
+      };
+      if (route !== null && PROBES.has(route)) logger.debug(line, 'request');
+      else logger.info(line, 'request');
+      metrics?.httpDuration.observe({ method: req.method, route: route ?? 'unmatched', status: String(res.statusCode) }, seconds);
+    });
+    next();
+  };
+}

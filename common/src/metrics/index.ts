@@ -1,0 +1,4 @@
+export * from './service-metrics.ts';
+export * from './observe-events.ts';
+export * from './file-sizes.ts';
+export * from './storage-gauges.ts';
