@@ -70,7 +70,7 @@ describe.skipIf(!canGenerate)('a study whose deliveries are joining when a servi
     expect(listed.body.studies.map((study: Body) => [study.id, study.summary.numberOfInstances])).toEqual([[uid, slices.length]]);
   }
 
-  for (const victim of ['descriptor', 'gateway'] as const) {
+  for (const victim of ['descriptor', 'validator', 'gateway'] as const) {
     it(`when the ${victim} is killed (SIGKILL) while the deliveries join the study, then after its restart every delivery is stored once and the documents list every instance`, async () => {
       // Long retries: the deliveries wait for the killed service instead of failing.
       const configDir = await writeConfigDir({ gateway: { pipeline: { retry: { attempts: 20, baseDelayMs: 100, maxDelayMs: 1000 } } } });
