@@ -10,8 +10,10 @@ export interface Place {
   /** The data set that holds the sequence this item belongs to; null at the top level. */
   readonly parent: Place | null;
   readonly root: Place;
-  /** Conditions already evaluated here, by name. */
-  readonly answers: Map<string, boolean>;
+  /** Conditions already evaluated here, by name (made on the first). */
+  answers: Map<string, boolean> | null;
+  /** Text values already read here, by tag (made on the first). */
+  texts: Map<string, readonly string[]> | null;
 }
 
 export type Compiled = (place: Place) => boolean;
@@ -37,10 +39,10 @@ export function compiledCondition(name: string): Compiled {
     const terms = IOD_TABLES.conditions[name];
     const evaluate = terms === undefined ? NEVER : compileTerms(terms);
     compiled = (place) => {
-      const known = place.answers.get(name);
+      const known = place.answers?.get(name);
       if (known !== undefined) return known;
       const answer = evaluate(place);
-      place.answers.set(name, answer);
+      (place.answers ??= new Map()).set(name, answer);
       return answer;
     };
     COMPILED.set(name, compiled);
@@ -70,10 +72,7 @@ function compileTest(test: Test): Compiled {
     const { el, sel, value } = test;
     const fromRoot = test.where === 'root';
     return (place) => {
-      const target = fromRoot ? place.root : place;
-      const element = target.dataset.get(tag);
-      if (!element) return false;
-      const values = readTexts(target.reader, element, el, target.dataset);
+      const values = placeTexts(fromRoot ? place.root : place, tag, el);
       return sel < 0 ? values.includes(value) : values[sel] === value;
     };
   }
@@ -153,6 +152,18 @@ function holds(test: Test, place: Place): boolean {
       return test.count === 'any' ? items.length > 0 : test.count === 'one' ? items.length === 1 : test.count === 'two' ? items.length === 2 : items.length > 1;
     }
   }
+}
+
+const NO_VALUES: readonly string[] = [];
+
+/** The text values of an attribute of the place (none when absent), read once per place and tag. */
+export function placeTexts(place: Place, tag: string, keyword: string): readonly string[] {
+  const known = place.texts?.get(tag);
+  if (known !== undefined) return known;
+  const element = place.dataset.get(tag);
+  const values = element ? readTexts(place.reader, element, keyword, place.dataset) : NO_VALUES;
+  (place.texts ??= new Map()).set(tag, values);
+  return values;
 }
 
 /** dicom3tools' selector: -1 any value, n the n-th (0-based). */
