@@ -30,25 +30,49 @@ export function conditionHolds(name: string, place: Place): boolean {
 }
 
 /**
- * The named condition as a function of the place, made once. Its answer is kept per place: many attributes
- * of a module share one condition (IsAnimal, NotLegacyConvertedCT), and a place's data set does not change.
+ * The named condition as a function of the place, made once. Its answer is kept: per place (many attributes
+ * of a module share one condition, and a place's data set does not change); on the top-level data set when
+ * the condition looks only there (the same answer for every item of the per-frame functional groups); and
+ * for good, by SOP Class UID, when the condition reads nothing else (one in ten: "not a Legacy Converted
+ * Enhanced CT", …).
  */
 export function compiledCondition(name: string): Compiled {
   let compiled = COMPILED.get(name);
   if (compiled === undefined) {
     const terms = IOD_TABLES.conditions[name];
-    const evaluate = terms === undefined ? NEVER : compileTerms(terms);
-    compiled = (place) => {
-      const known = place.answers?.get(name);
-      if (known !== undefined) return known;
-      const answer = evaluate(place);
-      (place.answers ??= new Map()).set(name, answer);
-      return answer;
-    };
+    compiled = terms === undefined ? NEVER : remembered(name, terms, compileTerms(terms));
     COMPILED.set(name, compiled);
   }
   return compiled;
 }
+
+function remembered(name: string, terms: readonly Term[], evaluate: Compiled): Compiled {
+  if (everyTest(terms, (test) => test.fn === 'string' && test.el === 'SOPClassUID' && test.where === 'root')) {
+    const bySopClass = new Map<string, boolean>();
+    return (place) => {
+      const sopClass = placeTexts(place.root, SOP_CLASS_UID, 'SOPClassUID')[0] ?? '';
+      let answer = bySopClass.get(sopClass);
+      if (answer === undefined) bySopClass.set(sopClass, answer = evaluate(place));
+      return answer;
+    };
+  }
+  const rootOnly = everyTest(terms, (test) => ('where' in test && test.where === 'root') || test.fn === 'presentInPathFromRoot'
+    || test.fn === 'sequenceInPathFromRootHasItems');
+  return (place) => {
+    const memo = rootOnly ? place.root : place;
+    const known = memo.answers?.get(name);
+    if (known !== undefined) return known;
+    const answer = evaluate(place);
+    (memo.answers ??= new Map()).set(name, answer);
+    return answer;
+  };
+}
+
+function everyTest(terms: readonly Term[], accept: (test: Test) => boolean): boolean {
+  return terms.every((term) => ('group' in term ? everyTest(term.group, accept) : accept(term.test)));
+}
+
+const SOP_CLASS_UID = Tag.SOPClassUID;
 
 /** The two tests most conditions are made of, specialised; the others go through holds(). */
 function compileTest(test: Test): Compiled {
