@@ -151,12 +151,11 @@ function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, 
 
 /**
  * A rule the templates state as a message: an absent attribute said to be required ("Required unless …") is
- * missing-type1c; anything else is iod-rule, a warning where the templates say warning.
+ * missing-type1c; anything else is iod-rule.
  */
 function verifyFinding(check: VerifyCheck, prefix: string, scope: Scope): Finding {
   const code: FindingCode = check.requirement ? 'missing-type1c' : 'iod-rule';
-  const severity = check.warning ? 'warning' : scope.severity;
-  return placed(code, `${prefix}${check.keyword}: ${check.message}`, check.tag, prefix, check.keyword, { ...scope, severity });
+  return placed(code, `${prefix}${check.keyword}: ${check.message}`, check.tag, prefix, check.keyword, scope);
 }
 
 function missingFinding(check: AttributeCheck, prefix: string, scope: Scope): Finding {

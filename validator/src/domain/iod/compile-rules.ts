@@ -31,7 +31,6 @@ export interface VerifyCheck {
   readonly tag: string;
   readonly condition: Compiled;
   readonly message: string;
-  readonly warning: boolean;
   /** The message says the attribute is required: it can only apply while the attribute is absent; any other, only while present. */
   readonly requirement: boolean;
 }
@@ -81,7 +80,7 @@ function compile(rules: readonly Rule[]): Check[] {
       const tag = Tag[rule.x as TagKeyword];
       if (tag !== undefined) {
         out.push({
-          kind: 'verify', keyword: rule.x, tag, condition: compiledCondition(rule.c), message: rule.msg, warning: rule.warn === 1,
+          kind: 'verify', keyword: rule.x, tag, condition: compiledCondition(rule.c), message: rule.msg,
           requirement: /\brequired\b|\bmissing\b/i.test(rule.msg),
         });
       }
