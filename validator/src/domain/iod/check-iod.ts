@@ -135,9 +135,16 @@ function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, 
   const values: readonly (string | number)[] = numeric
     ? readNumbers(at.reader, element, keyword, at.dataset)
     : element.vr === 'AT' ? tagValues(at, element) : placeTexts(at, tag, keyword);
-  const chosen = check.i < 0 ? values : values[check.i] === undefined ? [] : [values[check.i]!];
   const allowed = list as readonly (string | number)[];
-  const bad = chosen.find((value) => value !== '' && !allowed.includes(value));
+  const set = allowedSet(listName!, allowed);
+  let bad: string | number | undefined;
+  for (let index = check.i < 0 ? 0 : check.i; index < (check.i < 0 ? values.length : Math.min(values.length, check.i + 1)); index++) {
+    const value = values[index]!;
+    if (value !== '' && !set.has(value)) {
+      bad = value;
+      break;
+    }
+  }
   if (bad === undefined) return;
   const which = check.i < 0 ? '' : ` value ${check.i + 1}`;
   const shown = allowed.slice(0, 12).join(', ') + (allowed.length > 12 ? ', …' : '');
@@ -156,6 +163,15 @@ function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, 
 function verifyFinding(check: VerifyCheck, prefix: string, scope: Scope): Finding {
   const code: FindingCode = check.requirement ? 'missing-type1c' : 'iod-rule';
   return placed(code, `${prefix}${check.keyword}: ${check.message}`, check.tag, prefix, check.keyword, scope);
+}
+
+const ALLOWED = new Map<string, ReadonlySet<string | number>>();
+
+/** A value list of the tables as a set, made on first use. */
+function allowedSet(name: string, list: readonly (string | number)[]): ReadonlySet<string | number> {
+  let set = ALLOWED.get(name);
+  if (set === undefined) ALLOWED.set(name, set = new Set(list));
+  return set;
 }
 
 function missingFinding(check: AttributeCheck, prefix: string, scope: Scope): Finding {
