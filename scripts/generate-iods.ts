@@ -88,8 +88,13 @@ function render(tables: GeneratedTables): string {
   return `{\n${Object.entries(tables).map(([key, value]) => `${JSON.stringify(key)}: ${section(value)}`).join(',\n')}\n}\n`;
 }
 
-function main(): void {
-  const source = path.resolve(process.argv[2] ?? DEFAULT_SOURCE);
+export interface Generated {
+  readonly output: string;
+  readonly report: readonly string[];
+}
+
+/** The generated tables' text from the templates at `source`, and what the generator has to say about them. */
+export function generateIodTables(source: string = DEFAULT_SOURCE): Generated {
   const hash = createHash('sha256');
   const read = (file: string): string => {
     const bytes = readFileSync(file);
@@ -146,14 +151,22 @@ function main(): void {
   const output = render(tables);
   const size = Buffer.byteLength(output);
   if (size > MAX_OUTPUT_BYTES) throw new Error(`generated IOD tables are ${size} bytes, over the budget of ${MAX_OUTPUT_BYTES}`);
-  writeFileSync(OUTPUT, output);
-  console.log(`${iods.size} IODs, ${sopClasses.size} SOP Classes, ${reachable.modules.size} modules, ${reachable.macros.size} macros, `
-    + `${reachable.conditions.size} conditions, ${reachable.values.size} value lists -> ${path.relative(projectRoot, OUTPUT)} (${size} bytes)`);
-  console.log(`profile variants left out (dciodvfy applies them only with -profile): ${profiles.join(', ')}`);
-  for (const missing of reachable.missing) console.log(`missing: ${missing}`);
+  const report: string[] = [];
+  report.push(`${iods.size} IODs, ${sopClasses.size} SOP Classes, ${reachable.modules.size} modules, ${reachable.macros.size} macros, `
+    + `${reachable.conditions.size} conditions, ${reachable.values.size} value lists (${size} bytes)`);
+  report.push(`profile variants left out (dciodvfy applies them only with -profile): ${profiles.join(', ')}`);
+  for (const missing of reachable.missing) report.push(`missing: ${missing}`);
   const unreadableUsed = [...unreadable].filter(([name]) => reachable.conditionNames.has(name));
-  console.log(`conditions left out (never true): ${unreadableUsed.length} of those used; e.g. ${unreadableUsed.slice(0, 5).map(([n, why]) => `${n}: ${why}`).join('; ')}`);
-  console.log(`template keywords not in our dictionary (left out): ${parsed.unknownKeywords.size}, e.g. ${[...parsed.unknownKeywords.keys()].slice(0, 12).join(', ')}`);
+  report.push(`conditions left out (never true): ${unreadableUsed.length} of those used: ${unreadableUsed.map(([n, why]) => `${n}: ${why}`).join('; ')}`);
+  report.push(`template keywords not in our dictionary (left out): ${parsed.unknownKeywords.size}: ${[...parsed.unknownKeywords.keys()].join(', ')}`);
+  return { output, report };
 }
 
-main();
+function main(): void {
+  const { output, report } = generateIodTables(path.resolve(process.argv[2] ?? DEFAULT_SOURCE));
+  writeFileSync(OUTPUT, output);
+  console.log(`-> ${path.relative(projectRoot, OUTPUT)}`);
+  for (const line of report) console.log(line);
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

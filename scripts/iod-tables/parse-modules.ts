@@ -79,15 +79,14 @@ export function parseModules(lines: readonly TemplateLine[], keyword: (name: str
     if (line.head === 'Verify') {
       if (skipping()) continue;
       const target = keyword(f.get('Verify')!);
-      const message = f.get('ThenErrorMessage') ?? f.get('ThenWarningMessage');
+      const message = f.get('ThenErrorMessage');
       if (message !== undefined) {
-        // A rule of dciodvfy's own with its message; an Else message (two in the templates) says the opposite and is left out.
-        if (target !== undefined && f.has('Condition')) {
-          stack.at(-1)!.push({ x: target, c: f.get('Condition')!, msg: message, ...(f.has('ThenWarningMessage') ? { warn: 1 as const } : {}) });
-        }
+        if (target !== undefined && f.has('Condition')) stack.at(-1)!.push({ x: target, c: f.get('Condition')!, msg: message });
         continue;
       }
-      if (f.has('ElseWarningMessage') || f.has('ElseErrorMessage')) continue;
+      // dciodvfy's warnings are its advice (a deprecated coding scheme, an empty Laterality), not the standard's
+      // rules: left out. An Else message (two in the templates) says the opposite of its condition: left out too.
+      if (f.has('ThenWarningMessage') || f.has('ElseWarningMessage') || f.has('ElseErrorMessage')) continue;
       const rule = stack.at(-1)!.findLast((candidate) => 'k' in candidate && candidate.k === target);
       const values = valueRule(line, selectorOf(line));
       if (!rule || !('k' in rule) || !values) continue;

@@ -48,7 +48,7 @@ export const FindingCodes = {
   'missing-type2': code('conformance', 'error', 'A Type 2 attribute (which may be empty) is absent', 'no PatientID element'),
   'missing-type1c': code('conformance', 'error', "A Type 1C attribute is absent although its condition holds (the IOD table's ones take iod.severity)", 'no PlanarConfiguration with SamplesPerPixel 3'),
   'missing-type2c': code('conformance', 'warning', 'A Type 2C attribute is absent although its condition holds (takes iod.severity)', 'no Laterality where BodyPartExamined is a paired part'),
-  'iod-rule': code('conformance', 'error', "A rule of the IOD tables that is no attribute Type (dciodvfy's own, e.g. 'Not permitted to be negative'), with its message; takes iod.severity, or warning where the tables say warning", "WindowWidth '-1' in a CT frame VOI LUT"),
+  'iod-rule': code('conformance', 'error', "A rule of the IOD tables that is no attribute Type (dciodvfy's own, e.g. 'Not permitted to be negative'), with its message; takes iod.severity", 'an empty AnatomicRegionSequence beside a BodyPartExamined'),
   'unknown-sop-class': code('conformance', 'warning', 'The SOP Class is not in the IOD table: only the generic checks ran', 'an Ophthalmic Tomography image'),
   'inconsistent-pixel-attributes': code('conformance', 'error', 'The Image Pixel attributes contradict each other (PS3.3 §C.7.6.3, PS3.5 §8)', 'BitsStored 16 with BitsAllocated 8'),
   'bad-vr': code('conformance', 'error', 'A value breaks the rules of its value representation (PS3.5 §6.2)', "StudyDate '2023-13-45'"),

@@ -25,19 +25,20 @@ export function checkElementEncoding(inspection: Inspection): Finding[] {
   const walk = (dataset: DicomDataSet, prefix: string): void => {
     let previous = '';
     let position = 0;
+    // Paths are spelled out only for what is wrong: most files have nothing to note.
+    const at = (tag: string): string => `${prefix}(${tag.slice(0, 4)},${tag.slice(4)})`;
     for (const [tag, element] of dataset) {
-      const path = `${prefix}(${tag.slice(0, 4)},${tag.slice(4)})`;
       position += 1;
       // dicom-parser keeps the Item Delimitation Item that closes an item of undefined length as its last element.
       if (tag === ITEM_DELIMITATION && prefix !== '' && position === dataset.size) continue;
       if (DELIMITERS.has(tag)) {
-        note('stray-delimiter', tag, path, `a delimitation item (${tag.slice(0, 4)},${tag.slice(4)}) stands among the data elements${prefix === '' ? ' of the data set' : ''}`);
+        note('stray-delimiter', tag, at(tag), `a delimitation item (${tag.slice(0, 4)},${tag.slice(4)}) stands among the data elements${prefix === '' ? ' of the data set' : ''}`);
         continue;
       }
-      if (tag < previous) note('tag-order', tag, path, `(${tag.slice(0, 4)},${tag.slice(4)}) follows (${previous.slice(0, 4)},${previous.slice(4)})`);
+      if (tag < previous) note('tag-order', tag, at(tag), `(${tag.slice(0, 4)},${tag.slice(4)}) follows (${previous.slice(0, 4)},${previous.slice(4)})`);
       previous = tag > previous ? tag : previous;
-      if (element.length !== UNDEFINED_LENGTH && element.length % 2 === 1) note('odd-length', tag, path, `(${tag.slice(0, 4)},${tag.slice(4)}) declares ${element.length} bytes`);
-      element.items?.forEach((item, index) => walk(item, `${path}[${index}].`));
+      if (element.length !== UNDEFINED_LENGTH && element.length % 2 === 1) note('odd-length', tag, at(tag), `(${tag.slice(0, 4)},${tag.slice(4)}) declares ${element.length} bytes`);
+      if (element.items) element.items.forEach((item, index) => walk(item, `${at(tag)}[${index}].`));
     }
   };
   walk(parsed.meta, '');

@@ -1,8 +1,8 @@
 import { ElementReader, Tag, type DicomDataSet, type Finding, type FindingCode, type Inspection, type Severity, type TagKeyword } from '@dsv/common';
 import { isEmptyValue } from '../is-empty-value.ts';
 import { makeFinding } from '../make-finding.ts';
-import { conditionHolds, tagValues, type Place } from './evaluate-condition.ts';
-import { readNumbers, readTexts } from './read-values.ts';
+import { conditionHolds, placeTexts, tagValues, type Place } from './evaluate-condition.ts';
+import { readNumbers } from './read-values.ts';
 import { moduleChecks, type AttributeCheck, type Check, type VerifyCheck } from './compile-rules.ts';
 import { iodOfSopClass, IOD_TABLES, spaced, type IodEntry } from './iod-tables.ts';
 import type { ValueRule } from './table-types.ts';
@@ -78,10 +78,8 @@ export function evaluateIod(inspection: Inspection, rules: IodRules, watch: Read
 }
 
 function place(dataset: DicomDataSet, reader: ElementReader, parent: Place | null): Place {
-  const self: { dataset: DicomDataSet; reader: ElementReader; parent: Place | null; root: Place; answers: Map<string, boolean> } = {
-    dataset, reader, parent, root: undefined as unknown as Place, answers: new Map(),
-  };
-  self.root = parent ? parent.root : self;
+  const self: Place = { dataset, reader, parent, root: undefined as unknown as Place, answers: null, texts: null };
+  (self as { root: Place }).root = parent ? parent.root : self;
   return self;
 }
 
@@ -92,7 +90,8 @@ function checkRules(checks: readonly Check[], at: Place, prefix: string, scope: 
       continue;
     }
     if (check.kind === 'verify') {
-      if (check.condition(at)) scope.out.add(verifyFinding(check, at.dataset.has(check.tag), prefix, scope));
+      // A rule about a value needs the attribute; a rule that requires it, its absence (the condition says the rest).
+      if (at.dataset.has(check.tag) !== check.requirement && check.condition(at)) scope.out.add(verifyFinding(check, prefix, scope));
       continue;
     }
     const element = at.dataset.get(check.tag);
@@ -133,12 +132,19 @@ function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, 
   const numeric = typeof list[0] === 'number';
   const element = at.dataset.get(tag);
   if (!element) return;
-  const values: (string | number)[] = numeric
+  const values: readonly (string | number)[] = numeric
     ? readNumbers(at.reader, element, keyword, at.dataset)
-    : element.vr === 'AT' ? tagValues(at, element) : readTexts(at.reader, element, keyword, at.dataset);
-  const chosen = check.i < 0 ? values : values[check.i] === undefined ? [] : [values[check.i]!];
+    : element.vr === 'AT' ? tagValues(at, element) : placeTexts(at, tag, keyword);
   const allowed = list as readonly (string | number)[];
-  const bad = chosen.find((value) => value !== '' && !allowed.includes(value));
+  const set = allowedSet(listName!, allowed);
+  let bad: string | number | undefined;
+  for (let index = check.i < 0 ? 0 : check.i; index < (check.i < 0 ? values.length : Math.min(values.length, check.i + 1)); index++) {
+    const value = values[index]!;
+    if (value !== '' && !set.has(value)) {
+      bad = value;
+      break;
+    }
+  }
   if (bad === undefined) return;
   const which = check.i < 0 ? '' : ` value ${check.i + 1}`;
   const shown = allowed.slice(0, 12).join(', ') + (allowed.length > 12 ? ', …' : '');
@@ -152,13 +158,20 @@ function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, 
 
 /**
  * A rule the templates state as a message: an absent attribute said to be required ("Required unless …") is
- * missing-type1c; anything else is iod-rule, a warning where the templates say warning.
+ * missing-type1c; anything else is iod-rule.
  */
-function verifyFinding(check: VerifyCheck, present: boolean, prefix: string, scope: Scope): Finding {
-  const requirement = !present && /\brequired\b|\bmissing\b/i.test(check.message);
-  const code: FindingCode = requirement ? 'missing-type1c' : 'iod-rule';
-  const severity = check.warning ? 'warning' : scope.severity;
-  return placed(code, `${prefix}${check.keyword}: ${check.message}`, check.tag, prefix, check.keyword, { ...scope, severity });
+function verifyFinding(check: VerifyCheck, prefix: string, scope: Scope): Finding {
+  const code: FindingCode = check.requirement ? 'missing-type1c' : 'iod-rule';
+  return placed(code, `${prefix}${check.keyword}: ${check.message}`, check.tag, prefix, check.keyword, scope);
+}
+
+const ALLOWED = new Map<string, ReadonlySet<string | number>>();
+
+/** A value list of the tables as a set, made on first use. */
+function allowedSet(name: string, list: readonly (string | number)[]): ReadonlySet<string | number> {
+  let set = ALLOWED.get(name);
+  if (set === undefined) ALLOWED.set(name, set = new Set(list));
+  return set;
 }
 
 function missingFinding(check: AttributeCheck, prefix: string, scope: Scope): Finding {

@@ -31,7 +31,8 @@ export interface VerifyCheck {
   readonly tag: string;
   readonly condition: Compiled;
   readonly message: string;
-  readonly warning: boolean;
+  /** The message says the attribute is required: it can only apply while the attribute is absent; any other, only while present. */
+  readonly requirement: boolean;
 }
 
 export type Check = AttributeCheck | MacroCheck | VerifyCheck;
@@ -78,7 +79,10 @@ function compile(rules: readonly Rule[]): Check[] {
     if ('x' in rule) {
       const tag = Tag[rule.x as TagKeyword];
       if (tag !== undefined) {
-        out.push({ kind: 'verify', keyword: rule.x, tag, condition: compiledCondition(rule.c), message: rule.msg, warning: rule.warn === 1 });
+        out.push({
+          kind: 'verify', keyword: rule.x, tag, condition: compiledCondition(rule.c), message: rule.msg,
+          requirement: /\brequired\b|\bmissing\b/i.test(rule.msg),
+        });
       }
       continue;
     }

@@ -10,8 +10,10 @@ export interface Place {
   /** The data set that holds the sequence this item belongs to; null at the top level. */
   readonly parent: Place | null;
   readonly root: Place;
-  /** Conditions already evaluated here, by name. */
-  readonly answers: Map<string, boolean>;
+  /** Conditions already evaluated here, by name (made on the first). */
+  answers: Map<string, boolean> | null;
+  /** Text values already read here, by tag (made on the first). */
+  texts: Map<string, readonly string[]> | null;
 }
 
 export type Compiled = (place: Place) => boolean;
@@ -28,25 +30,49 @@ export function conditionHolds(name: string, place: Place): boolean {
 }
 
 /**
- * The named condition as a function of the place, made once. Its answer is kept per place: many attributes
- * of a module share one condition (IsAnimal, NotLegacyConvertedCT), and a place's data set does not change.
+ * The named condition as a function of the place, made once. Its answer is kept: per place (many attributes
+ * of a module share one condition, and a place's data set does not change); on the top-level data set when
+ * the condition looks only there (the same answer for every item of the per-frame functional groups); and
+ * for good, by SOP Class UID, when the condition reads nothing else (one in ten: "not a Legacy Converted
+ * Enhanced CT", …).
  */
 export function compiledCondition(name: string): Compiled {
   let compiled = COMPILED.get(name);
   if (compiled === undefined) {
     const terms = IOD_TABLES.conditions[name];
-    const evaluate = terms === undefined ? NEVER : compileTerms(terms);
-    compiled = (place) => {
-      const known = place.answers.get(name);
-      if (known !== undefined) return known;
-      const answer = evaluate(place);
-      place.answers.set(name, answer);
-      return answer;
-    };
+    compiled = terms === undefined ? NEVER : remembered(name, terms, compileTerms(terms));
     COMPILED.set(name, compiled);
   }
   return compiled;
 }
+
+function remembered(name: string, terms: readonly Term[], evaluate: Compiled): Compiled {
+  if (everyTest(terms, (test) => test.fn === 'string' && test.el === 'SOPClassUID' && test.where === 'root')) {
+    const bySopClass = new Map<string, boolean>();
+    return (place) => {
+      const sopClass = placeTexts(place.root, SOP_CLASS_UID, 'SOPClassUID')[0] ?? '';
+      let answer = bySopClass.get(sopClass);
+      if (answer === undefined) bySopClass.set(sopClass, answer = evaluate(place));
+      return answer;
+    };
+  }
+  const rootOnly = everyTest(terms, (test) => ('where' in test && test.where === 'root') || test.fn === 'presentInPathFromRoot'
+    || test.fn === 'sequenceInPathFromRootHasItems');
+  return (place) => {
+    const memo = rootOnly ? place.root : place;
+    const known = memo.answers?.get(name);
+    if (known !== undefined) return known;
+    const answer = evaluate(place);
+    (memo.answers ??= new Map()).set(name, answer);
+    return answer;
+  };
+}
+
+function everyTest(terms: readonly Term[], accept: (test: Test) => boolean): boolean {
+  return terms.every((term) => ('group' in term ? everyTest(term.group, accept) : accept(term.test)));
+}
+
+const SOP_CLASS_UID = Tag.SOPClassUID;
 
 /** The two tests most conditions are made of, specialised; the others go through holds(). */
 function compileTest(test: Test): Compiled {
@@ -70,10 +96,7 @@ function compileTest(test: Test): Compiled {
     const { el, sel, value } = test;
     const fromRoot = test.where === 'root';
     return (place) => {
-      const target = fromRoot ? place.root : place;
-      const element = target.dataset.get(tag);
-      if (!element) return false;
-      const values = readTexts(target.reader, element, el, target.dataset);
+      const values = placeTexts(fromRoot ? place.root : place, tag, el);
       return sel < 0 ? values.includes(value) : values[sel] === value;
     };
   }
@@ -153,6 +176,18 @@ function holds(test: Test, place: Place): boolean {
       return test.count === 'any' ? items.length > 0 : test.count === 'one' ? items.length === 1 : test.count === 'two' ? items.length === 2 : items.length > 1;
     }
   }
+}
+
+const NO_VALUES: readonly string[] = [];
+
+/** The text values of an attribute of the place (none when absent), read once per place and tag. */
+export function placeTexts(place: Place, tag: string, keyword: string): readonly string[] {
+  const known = place.texts?.get(tag);
+  if (known !== undefined) return known;
+  const element = place.dataset.get(tag);
+  const values = element ? readTexts(place.reader, element, keyword, place.dataset) : NO_VALUES;
+  (place.texts ??= new Map()).set(tag, values);
+  return values;
 }
 
 /** dicom3tools' selector: -1 any value, n the n-th (0-based). */

@@ -49,7 +49,7 @@ export type Rule =
 
 /**
  * dciodvfy's own rule on an attribute (`Verify="…" Condition="…" ThenErrorMessage="…"`): when the condition
- * holds, the message applies. Many state a requirement the Type column cannot ("Required unless
+ * holds, the message applies (its ThenWarningMessage advice is not generated). Many state a requirement the Type column cannot ("Required unless
  * DimensionOrganizationType is TILED_FULL").
  */
 export interface VerifyRule {
@@ -57,8 +57,6 @@ export interface VerifyRule {
   readonly x: string;
   readonly c: string;
   readonly msg: string;
-  /** A ThenWarningMessage: never an error. */
-  readonly warn?: 1;
 }
 
 /** A module of an IOD: name, usage (M, C, U), the condition of C and U modules, the information entity. */

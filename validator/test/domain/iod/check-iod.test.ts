@@ -29,9 +29,7 @@ describe('checkIod', () => {
 
     it.skipIf(!corpusAvailable).each(['valid/samples/CT_small.dcm', 'valid/samples/MR_small.dcm', 'valid/synthetic/dx-1024/DX_0001.dcm', 'valid/synthetic/cr-1024/CR_0001.dcm', 'valid/synthetic/mf-16-frames/MF_0001.dcm'])(
       'then the corpus file %s has no finding', async (file) => {
-        // dciodvfy warns the same of these files: an empty Laterality should be absent or have a value.
-        const findings = evaluateIod(await inspectCorpus(file), rules).findings;
-        expect(findings.filter((f) => !(f.code === 'iod-rule' && f.keyword === 'Laterality'))).toEqual([]);
+        expect(evaluateIod(await inspectCorpus(file), rules).findings).toEqual([]);
       });
   });
 
@@ -226,8 +224,14 @@ describe("evaluateIod: dciodvfy's own rules (Verify lines of the templates)", ()
     }));
   });
 
-  it('when a rule is a warning of the templates (an empty Laterality), then iod-rule, a warning whatever iod.severity', () => {
-    const findings = check(secondaryCaptureImage({ '00200060': element('00200060', 'CS', '') }), { enabled: true, severity: 'error' });
-    expect(findings).toEqual([expect.objectContaining({ code: 'iod-rule', severity: 'warning', keyword: 'Laterality' })]);
+  it('when a rule is no requirement (Patient Position beside a Patient Orientation Code Sequence), then iod-rule with its message at iod.severity', () => {
+    const orientation = element('00540410', 'SQ', Buffer.alloc(0)); // PatientOrientationCodeSequence, beside PatientPosition HFS
+    const findings = check(ctImage({ '00540410': orientation }), { enabled: true, severity: 'error' });
+    expect(findings).toContainEqual(expect.objectContaining({ code: 'iod-rule', severity: 'error', keyword: 'PatientPosition' }));
+    expect(findings.find((f) => f.code === 'iod-rule')?.message).toMatch(/Shall not be present when PatientOrientationCodeSequence is present/);
+  });
+
+  it("when dciodvfy only advises (an empty Laterality, its warning), then nothing: its advice is not generated", () => {
+    expect(check(secondaryCaptureImage({ '00200060': element('00200060', 'CS', '') }))).toEqual([]);
   });
 });
