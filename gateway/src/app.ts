@@ -5,6 +5,8 @@ import type { GatewayConfig } from './config.ts';
 import type { GatewayData } from './data/gateway-data.ts';
 import type { StatusStore } from './domain/status-store.ts';
 import type { StudyPipeline } from './domain/study-pipeline.ts';
+import { associationStatusRouter } from './dimse/association-status-route.ts';
+import type { AssociationStatuses } from './dimse/association-statuses.ts';
 import { browseProxyRouter } from './routes/browse-proxy.ts';
 import { eventsRouter } from './routes/events.ts';
 import { retryRouter } from './routes/retry.ts';
@@ -22,6 +24,8 @@ export interface GatewayDeps {
   data: GatewayData;
   pipeline: StudyPipeline;
   spares: SpareFolders;
+  /** The DICOM associations' statuses (GET /status/<association id>); absent: none are served. */
+  associations?: AssociationStatuses;
 }
 
 export function createApp(deps: GatewayDeps): Express {
@@ -37,6 +41,7 @@ export function createApp(deps: GatewayDeps): Express {
       : {}),
     routes: [
       uploadRouter(deps),
+      ...(deps.associations ? [associationStatusRouter(deps.associations)] : []),
       statusRouter(deps.store, deps.data),
       statusListRouter(deps.store),
       eventsRouter(deps.data),
