@@ -64,7 +64,7 @@ export function sendStudy(batch: StudyBatch, target: SendTarget): Promise<StudyS
   }
   return new Promise((resolve) => {
     client.on('associationRejected', (reject: { result: number; source: number; reason: number }) => {
-      error = `association rejected (result ${reject.result}, source ${reject.source}, reason ${reject.reason})`;
+      error = `association rejected: ${describeRejection(reject)}`;
     });
     client.on('networkError', (failure: Error) => {
       error ??= failure.message;
@@ -83,4 +83,20 @@ export function sendStudy(batch: StudyBatch, target: SendTarget): Promise<StudyS
       resolve({ StudyInstanceUID: batch.StudyInstanceUID, sent: 0, warned: 0, failed: instances.length, instances, error: (failure as Error).message });
     }
   });
+}
+
+/** A-ASSOCIATE-RJ result, source and reason in words (PS3.8 §9.3.4, Table 9-21). */
+export function describeRejection({ result, source, reason }: { result: number; source: number; reason: number }): string {
+  const words: Record<string, string> = {
+    '1/1': 'no reason given',
+    '1/2': 'application context name not supported',
+    '1/3': 'calling AE title not recognized',
+    '1/7': 'called AE title not recognized',
+    '2/1': 'no reason given',
+    '2/2': 'protocol version not supported',
+    '3/1': 'temporary congestion',
+    '3/2': 'local limit exceeded',
+  };
+  const why = words[`${source}/${reason}`] ?? `source ${source}, reason ${reason}`;
+  return `${why} (${result === 1 ? 'permanent' : 'transient'})`;
 }
