@@ -7,6 +7,7 @@ import type { StatusStore } from './domain/status-store.ts';
 import type { StudyPipeline } from './domain/study-pipeline.ts';
 import { associationStatusRouter } from './dimse/association-status-route.ts';
 import type { AssociationStatuses } from './dimse/association-statuses.ts';
+import { sendStudyRouter } from './dimse/send-study-route.ts';
 import { browseProxyRouter } from './routes/browse-proxy.ts';
 import { eventsRouter } from './routes/events.ts';
 import { retryRouter } from './routes/retry.ts';
@@ -46,6 +47,7 @@ export function createApp(deps: GatewayDeps): Express {
       statusListRouter(deps.store),
       eventsRouter(deps.data),
       retryRouter(deps.pipeline),
+      sendStudyRouter(deps.config, deps.logger),
       browseProxyRouter(deps.config),
     ],
     readiness: () => checkDependencies(deps.config),

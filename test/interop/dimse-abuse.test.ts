@@ -142,6 +142,34 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
     const study = await getJson(`${stack.gateway.url}/studies/${uid}`);
     expect(study.body.files).toHaveLength(2);
   });
+
+  it('when POST /studies/<uid>/send names storescp, then the stored study is sent on and every instance is answered; an unreachable peer is a 502 after the retries', async () => {
+    const sent = await sendCli(['--host', '127.0.0.1', '--port', String(port), '--aet', AET, path.join(work, 'ct')]);
+    expect(sent.code, sent.output).toBe(0);
+    const uid = /study (\S+):/.exec(sent.output)![1]!;
+    const scpPort = await freePort();
+    const out = path.join(work, 'routed');
+    await import('node:fs/promises').then((fs) => fs.mkdir(out, { recursive: true }));
+    const scp = spawn('storescp', ['-aet', 'STORESCP', '-od', out, String(scpPort)], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+    try {
+      await waitFor(() => canConnect(scpPort), (ok) => ok);
+      const post = (body: unknown) => fetch(`${stack.gateway.url}/studies/${uid}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const answer = await post({ host: '127.0.0.1', port: scpPort, aeTitle: 'STORESCP' });
+      const body = (await answer.json()) as Record<string, any>;
+      expect(answer.status, JSON.stringify(body)).toBe(200);
+      expect(body).toMatchObject({ instances: 3, failed: 0, studies: [{ StudyInstanceUID: uid, sent: 3, attempts: 1, error: null }] });
+      expect(await readdir(out)).toHaveLength(3);
+      const closed = await freePort();
+      const refused = await post({ host: '127.0.0.1', port: closed, aeTitle: 'STORESCP' });
+      const failure = (await refused.json()) as Record<string, any>;
+      expect(refused.status).toBe(502);
+      expect(failure.studies[0]).toMatchObject({ failed: 3, error: expect.stringMatching(/ECONNREFUSED|refused/i) });
+      expect(failure.studies[0].attempts).toBeGreaterThan(1);
+      expect((await post({ host: '127.0.0.1', port: 0, aeTitle: 'STORESCP' })).status).toBe(400);
+    } finally {
+      scp.kill('SIGTERM');
+    }
+  });
 });
 
 /** One P-DATA-TF PDU with one PDV on context 1 (PS3.8 §9.3.5, Annex E.2: bit 0 command, bit 1 last). */
