@@ -9,11 +9,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dcmtkAvailable, dcmtkSkipReason, endedAssociations, freePort, runDcmtk } from '../support/dimse-tools.ts';
+import { dcmtkAvailable, dcmtkSkipReason, endedAssociations, freePort, runDcmtk, sendCli } from '../support/dimse-tools.ts';
 import { getJson, listTree, waitFor } from '../support/gateway-calls.ts';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
 import { startStack, type Stack } from '../support/services.ts';
-import { projectRoot } from '../support/corpus.ts';
 
 const skipReason = !dcmtkAvailable ? dcmtkSkipReason : !(await generatorAvailable()) ? generatorSkipReason : undefined;
 if (skipReason) console.warn(`[interop] ${skipReason}`);
@@ -143,6 +142,24 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
     expect(study.body.files).toHaveLength(2);
   });
 
+  it('when the peer takes the connection and then never reads nor answers, then npm run send gives up after its timeout and fails', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => {
+      socket.pause();
+      sockets.push(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const silentPort = (silent.address() as net.AddressInfo).port;
+      const sent = await sendCli(['--host', '127.0.0.1', '--port', String(silentPort), '--aet', 'SILENT', '--timeout-ms', '1500', path.join(work, 'ct')]);
+      expect(sent.code).toBe(1);
+      expect(sent.output).toMatch(/failed 3 \(statuses none\) - .*timeout/i);
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   it('when POST /studies/<uid>/send names storescp, then the stored study is sent on and every instance is answered; an unreachable peer is a 502 after the retries', async () => {
     const sent = await sendCli(['--host', '127.0.0.1', '--port', String(port), '--aet', AET, path.join(work, 'ct')]);
     expect(sent.code, sent.output).toBe(0);
@@ -211,15 +228,5 @@ function canConnect(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
-  });
-}
-
-function sendCli(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/send.ts'), ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => resolve({ code, output }));
   });
 }

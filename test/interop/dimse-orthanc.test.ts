@@ -3,14 +3,12 @@
  * POST /modalities/<name>/store, its own C-STORE SCU), and `npm run send` sends a study to Orthanc's
  * C-STORE SCP. Orthanc runs with its own config and folders (bench/orthanc.ts); needs Debian's orthanc.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOrthancInstalled, startOrthanc, type RunningOrthanc } from '../../bench/orthanc.ts';
-import { projectRoot } from '../support/corpus.ts';
-import { dcmtkAvailable, dcmtkSkipReason, endedAssociations, freePort } from '../support/dimse-tools.ts';
+import { dcmtkAvailable, dcmtkSkipReason, endedAssociations, freePort, sendCli } from '../support/dimse-tools.ts';
 import { getJson, waitFor } from '../support/gateway-calls.ts';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
 import { startStack, type Stack } from '../support/services.ts';
@@ -64,13 +62,7 @@ describe.skipIf(skipReason)('DICOM with Orthanc', () => {
 
   it('when npm run send sends a study to Orthanc, then Orthanc holds every instance', async () => {
     const other = await makeStudy('mr', path.join(work, 'mr'), ['--slices', '2', '--rows', '32', '--cols', '32', '--seed', '186']);
-    const sent = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/send.ts'), '--host', '127.0.0.1', '--port', String(orthancDicomPort), '--aet', 'ORTHANC', ...other], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.once('exit', (code) => resolve({ code, output }));
-    });
+    const sent = await sendCli(['--host', '127.0.0.1', '--port', String(orthancDicomPort), '--aet', 'ORTHANC', ...other]);
     expect(sent.code, sent.output).toBe(0);
     expect(sent.output).toMatch(/sent 2, warned 0, failed 0/);
     const uid = /study (\S+):/.exec(sent.output)![1]!;

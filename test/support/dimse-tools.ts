@@ -1,4 +1,6 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { projectRoot } from './corpus.ts';
 import { createServer } from 'node:net';
 import type { ServiceProcess } from './services.ts';
 
@@ -54,4 +56,15 @@ export function loggedLines(gateway: ServiceProcess, msg: string): Record<string
     }
   }
   return lines;
+}
+
+/** `npm run send -- …args` as its own process (tsx, as npm runs it): its exit code and everything it printed. */
+export function sendCli(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/send.ts'), ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
 }

@@ -6,14 +6,14 @@ export interface FileMetaFields {
   sopClassUid: string;
   sopInstanceUid: string;
   transferSyntaxUid: string;
-  /** The peer's Calling AE Title: Source Application Entity Title (0002,0016). */
-  sourceAeTitle: string;
 }
 
 /**
  * The 128-byte preamble, "DICM" and the File Meta Information (PS3.10 §7.1) that make a data set
  * received over the network a Part 10 file: group 0002 is always Explicit VR Little Endian, whatever
- * the transfer syntax of the data set that follows (a deflated one stays deflated).
+ * the transfer syntax of the data set that follows (a deflated one stays deflated). The header depends
+ * on the instance alone, not on who sent it (no Source AE Title, type 3): the same instance sent again,
+ * by any peer, is the same file, which the study recognises as already stored.
  */
 export function buildPart10Header(fields: FileMetaFields): Buffer {
   const elements = [
@@ -23,7 +23,6 @@ export function buildPart10Header(fields: FileMetaFields): Buffer {
     element(0x0010, 'UI', uid(fields.transferSyntaxUid)),
     element(0x0012, 'UI', uid(IMPLEMENTATION_CLASS_UID)),
     element(0x0013, 'SH', text(IMPLEMENTATION_VERSION_NAME)),
-    element(0x0016, 'AE', text(fields.sourceAeTitle.trim())),
   ];
   const body = Buffer.concat(elements);
   const groupLength = Buffer.alloc(4);

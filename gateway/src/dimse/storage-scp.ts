@@ -41,7 +41,6 @@ export interface ScpContext {
  */
 export class StorageScp extends Scp {
   private associationId: string | null = null;
-  private peerAe = '';
   /** The instance being received: removed if the association ends before it is complete. */
   private receiving: { sink: StagingSink; dir: string } | null = null;
   private readonly sinks = new WeakMap<object, { sink: StagingSink; dir: string; id: string; transferSyntaxUid: string }>();
@@ -100,7 +99,6 @@ export class StorageScp extends Scp {
     const peerMax = association.getMaxPduLength();
     if (peerMax === 0 || peerMax > config.maxPduLength) association.setMaxPduLength(config.maxPduLength);
     this.associationId = newStudyId();
-    this.peerAe = calling;
     this.ctx.statuses.begin(this.associationId, { callingAeTitle: calling, calledAeTitle: called, address }, negotiated);
     logger.info({ associationId: this.associationId, callingAeTitle: calling, address, ...negotiated }, 'dimse: association accepted');
     this.sendAssociationAccept();
@@ -129,7 +127,6 @@ export class StorageScp extends Scp {
       sopClassUid: request.getAffectedSopClassUid(),
       sopInstanceUid: request.getAffectedSopInstanceUid(),
       transferSyntaxUid,
-      sourceAeTitle: this.peerAe,
     });
     const sink = new StagingSink(path.join(dir, '0001.dcm'), header, this.ctx.config.maxInstanceBytes);
     const entry = { sink, dir, id, transferSyntaxUid };

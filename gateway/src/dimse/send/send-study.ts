@@ -1,3 +1,4 @@
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import dimse from 'dcmjs-dimse';
 import { categoryOf, type DimseCategory } from '../dimse-status.ts';
@@ -45,7 +46,7 @@ export function sendStudy(batch: StudyBatch, target: SendTarget): Promise<StudyS
   const client = new Client();
   const instances: SentInstance[] = batch.files.map((file) => ({ SOPInstanceUID: file.SOPInstanceUID, status: null, category: 'failure', comment: '' }));
   let error: string | null = null;
-  batch.files.forEach((file, index) => {
+  const requests = batch.files.map((file, index) => {
     const request = new CStoreRequest(file.path);
     request.on('response', (response: InstanceType<typeof dimse.responses.CStoreResponse>) => {
       const status = response.getStatus();
@@ -54,6 +55,7 @@ export function sendStudy(batch: StudyBatch, target: SendTarget): Promise<StudyS
       request.setDataset(undefined as never);
     });
     client.addRequest(request);
+    return request;
   });
   // A compressed file in a syntax dcmjs-dimse would not propose by itself still gets its own context.
   let contextId = 1;
@@ -63,11 +65,25 @@ export function sendStudy(batch: StudyBatch, target: SendTarget): Promise<StudyS
     contextId += 2;
   }
   return new Promise((resolve) => {
+    // Emitted before the requests go: each file in the transfer syntax the peer accepted for it is sent
+    // as its bytes are, not decoded and re-encoded by dcmjs (which would change them, and a study that
+    // holds them would see another instance under the same UID).
+    client.on('associationAccepted', (association: InstanceType<typeof dimse.association.Association>) => {
+      requests.forEach((request, index) => {
+        const file = batch.files[index]!;
+        const context = association.getAcceptedPresentationContextFromRequest(request);
+        if (context?.getAcceptedTransferSyntaxUid() !== file.TransferSyntaxUID || !startsWithGroupLength(file.path)) return;
+        (request as unknown as { needsFullDatasetLoading: boolean }).needsFullDatasetLoading = false;
+        request.setDataset(rawDataset(file.path, file.TransferSyntaxUID) as never);
+      });
+    });
     client.on('associationRejected', (reject: { result: number; source: number; reason: number }) => {
       error = `association rejected: ${describeRejection(reject)}`;
     });
     client.on('networkError', (failure: Error) => {
       error ??= failure.message;
+      // dcmjs-dimse only half-closes: a peer that never reads nor closes would keep the send open forever.
+      setTimeout(() => (client as unknown as { network?: { socket?: Socket } }).network?.socket?.destroy(), 1000).unref();
     });
     client.on('closed', () => {
       const counted = (category: DimseCategory) => instances.filter((i) => i.category === category).length;
@@ -99,4 +115,32 @@ export function describeRejection({ result, source, reason }: { result: number; 
   };
   const why = words[`${source}/${reason}`] ?? `source ${source}, reason ${reason}`;
   return `${why} (${result === 1 ? 'permanent' : 'transient'})`;
+}
+
+/**
+ * The data set of a Part 10 file as dcmjs-dimse sends it: its bytes after the File Meta Information
+ * (PS3.10 §7.1: the group length (0002,0000) at offset 140 says how long the meta is), read when sent.
+ */
+function rawDataset(file: string, transferSyntaxUid: string) {
+  return {
+    getTransferSyntaxUid: () => transferSyntaxUid,
+    getDenaturalizedDataset: (): Buffer => {
+      const bytes = readFileSync(file);
+      return bytes.subarray(144 + bytes.readUInt32LE(140));
+    },
+    getElement: () => undefined,
+    toString: () => `data set of ${file}`,
+  };
+}
+
+/** The meta begins with (0002,0000) UL, its group length (PS3.10 §7.1 makes it required). */
+function startsWithGroupLength(file: string): boolean {
+  const head = Buffer.alloc(144);
+  const fd = openSync(file, 'r');
+  try {
+    if (readSync(fd, head, 0, 144, 0) < 144) return false;
+  } finally {
+    closeSync(fd);
+  }
+  return head.readUInt32LE(132) === 0x0002 && head.toString('latin1', 136, 138) === 'UL' && head.readUInt16LE(138) === 4;
 }
