@@ -18,7 +18,7 @@ export const DimseConfigSchema = z.strictObject({
     .describe('Calling AE titles allowed to associate; empty: any (A-ASSOCIATE-RJ "calling AE title not recognized" otherwise)'),
   maxAssociations: z.number().int().min(1).max(1000).describe('Associations open at once; one more is rejected (transient, "local limit exceeded")'),
   maxPduLength: z.number().int().min(4096).max(4_194_304).describe('Largest P-DATA PDU the receiver accepts, in bytes (its Maximum Length, PS3.8 §D.1); a peer sending larger PDUs is aborted'),
-  maxInstanceBytes: byteSize.describe('Largest instance (data set) received; a larger one is refused (A700) and not kept'),
+  maxInstanceBytes: byteSize.describe('Largest instance (data set) received; a larger one is refused (A701) and not kept'),
   associationTimeoutMs: z.number().int().positive().describe('How long a connection may take to send its A-ASSOCIATE-RQ'),
   idleTimeoutMs: z.number().int().positive().describe('How long an association may stay silent (no PDU) before it is aborted'),
 });
