@@ -25,7 +25,7 @@ export interface RunningDimseReceiver {
 }
 
 /** Connections beyond maxAssociations still connect, to be told "local limit exceeded"; past this margin they are dropped. */
-const CONNECTION_MARGIN = 16;
+const CONNECTION_MARGIN = 64;
 
 /**
  * The C-STORE receiver: a TCP server on dimse.host:dimse.port whose every connection is a StorageScp.
