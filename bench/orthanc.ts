@@ -27,9 +27,20 @@ export function isOrthancInstalled(): boolean {
  * DICOM listener, no authentication, no compression. Orthanc 1.10 has no bind-address option: it listens
  * on every interface, and "RemoteAccessAllowed": false makes it refuse any client that is not local.
  */
-export async function startOrthanc(): Promise<RunningOrthanc> {
+export interface OrthancDicom {
+  port: number;
+  aeTitle: string;
+  /** Peers Orthanc may send to (POST /modalities/<name>/store): name -> [AE title, host, port]. */
+  modalities?: Record<string, [string, string, number]>;
+}
+
+export async function startOrthanc(options: { dicom?: OrthancDicom } = {}): Promise<RunningOrthanc> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-bench-orthanc-'));
   const port = await findFreePort();
+  // With `dicom` (npm run bench -- --only dimse): its C-STORE SCP too, on every interface like its HTTP port.
+  const dicom = options.dicom
+    ? { DicomServerEnabled: true, DicomPort: options.dicom.port, DicomAet: options.dicom.aeTitle, DicomCheckCalledAet: true, DicomAlwaysAllowStore: true, DicomScpTimeout: 30, DicomModalities: options.dicom.modalities ?? {} }
+    : { DicomServerEnabled: false };
   const config = {
     Name: 'dsv-bench',
     StorageDirectory: path.join(dir, 'storage'),
@@ -41,7 +52,7 @@ export async function startOrthanc(): Promise<RunningOrthanc> {
     HttpCompressionEnabled: false,
     RemoteAccessAllowed: false,
     AuthenticationEnabled: false,
-    DicomServerEnabled: false,
+    ...dicom,
     SaveJobs: false,
     LuaScripts: [],
   };

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --runs N --quick --only ct|small|big --no-orthanc --no-baseline]`
+ * `npm run bench [-- --runs N --quick --only ct|small|big|dimse --no-orthanc --no-baseline]` (dimse: bench/dimse-bench.ts)
  *
  * Sends generated workloads to our three services (bundled into dist/ as `npm start` does, then started
  * here by `startStack`), to Orthanc's `POST /instances` when it is installed, and to a bare Node server
@@ -281,6 +281,12 @@ function describeMachine(options: Options): string[] {
 }
 
 async function main(): Promise<number> {
+  // DICOM ingress has a bench of its own (storescu to ours, Orthanc's C-STORE and storescp): bench/dimse-bench.ts.
+  if (process.argv.slice(2).some((arg, i, all) => (arg === '--only' && all[i + 1] === 'dimse') || arg === '--only=dimse')) {
+    await buildServices();
+    const { runDimseBench } = await import('./dimse-bench.ts');
+    return runDimseBench(process.argv.slice(2));
+  }
   const options = parseOptions(process.argv.slice(2));
   if (!options) {
     log(USAGE);

@@ -7,6 +7,9 @@ import type { GatewayData } from './data/gateway-data.ts';
 import { DATABASE_FILE } from './data/gateway-db.ts';
 import type { StatusStore } from './domain/status-store.ts';
 import type { StudyPipeline } from './domain/study-pipeline.ts';
+import { associationStatusRouter } from './dimse/association-status-route.ts';
+import type { AssociationStatuses } from './dimse/association-statuses.ts';
+import { sendStudyRouter } from './dimse/send-study-route.ts';
 import { browseProxyRouter } from './routes/browse-proxy.ts';
 import { eventsRouter } from './routes/events.ts';
 import { retryRouter } from './routes/retry.ts';
@@ -26,6 +29,8 @@ export interface GatewayDeps {
   spares: SpareFolders;
   /** Node's process metrics in GET /metrics: the running service has them, the route tests need not. */
   processMetrics?: boolean;
+  /** The DICOM associations' statuses (GET /status/<association id>); absent: none are served. */
+  associations?: AssociationStatuses;
 }
 
 export function createApp(deps: GatewayDeps): Express {
@@ -42,10 +47,12 @@ export function createApp(deps: GatewayDeps): Express {
       : {}),
     routes: [
       uploadRouter(deps),
+      ...(deps.associations ? [associationStatusRouter(deps.associations)] : []),
       statusRouter(deps.store, deps.data),
       statusListRouter(deps.store),
       eventsRouter(deps.data),
       retryRouter(deps.pipeline),
+      sendStudyRouter(deps.config, deps.logger),
       browseProxyRouter(deps.config),
     ],
     readiness: () => checkDependencies(deps.config),

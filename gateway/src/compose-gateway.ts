@@ -10,6 +10,7 @@ import { DATABASE_FILE, openGatewayDb } from './data/gateway-db.ts';
 import { StabilityScheduler, type Clock } from './domain/stability-scheduler.ts';
 import { StatusStore, type OpenedStatuses } from './domain/status-store.ts';
 import { StudyPipeline } from './domain/study-pipeline.ts';
+import { AssociationStatuses, associationStatusDir } from './dimse/association-statuses.ts';
 import { SpareFolders } from './upload/spare-folders.ts';
 
 export interface GatewayParts {
@@ -19,6 +20,9 @@ export interface GatewayParts {
   store: StatusStore;
   pipeline: StudyPipeline;
   stability: StabilityScheduler;
+  spares: SpareFolders;
+  /** The DICOM associations' statuses (the receiver itself is started by startGateway). */
+  associations: AssociationStatuses;
   /** What was read back from the database. */
   opened: OpenedStatuses;
 }
@@ -56,6 +60,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger, opti
     onJoined: () => stability.wake(),
     spares,
   });
-  const app = createApp({ config, logger, events, store, data, pipeline, spares, processMetrics: options.processMetrics ?? false });
-  return { app, events, data, store, pipeline, stability, opened };
+  const associations = new AssociationStatuses(associationStatusDir(config.dataDir));
+  const app = createApp({ config, logger, events, store, data, pipeline, spares, associations, processMetrics: options.processMetrics ?? false });
+  return { app, events, data, store, pipeline, stability, spares, associations, opened };
 }

@@ -1,5 +1,6 @@
 import { byteSize, host, logLevel, httpTimeouts, internalToken, loadConfig, port, requireSecretOffLoopback, url, type DeepReadonly, type EnvBinding } from '@dsv/common';
 import { z } from 'zod';
+import { DIMSE_OFF, DimseConfigSchema, DimseEnv } from './dimse/dimse-config.ts';
 
 /** Each key's description is the config reference in the README (npm run docs). */
 export const GatewayConfigSchema = z.strictObject({
@@ -53,6 +54,7 @@ export const GatewayConfigSchema = z.strictObject({
       maxDelayMs: z.number().int().min(0).describe('Longest backoff delay'),
     }),
   }),
+  dimse: DimseConfigSchema.default(DIMSE_OFF),
   http: httpTimeouts.extend({
     shutdownTimeoutMs: httpTimeouts.shape.shutdownTimeoutMs.describe(
       'On SIGTERM, how long uploads and studies in flight may take to finish before the gateway exits; unfinished studies resume at the next start',
@@ -78,8 +80,11 @@ export const GatewayEnv: readonly EnvBinding[] = [
   { env: 'PIPELINE_TRANSPORT', key: 'pipeline.transport', type: 'string' },
   { env: 'PIPELINE_DESCRIBE_AHEAD', key: 'pipeline.describeAhead', type: 'boolean' },
   { env: 'LOG_LEVEL', key: 'logLevel', type: 'string' },
+  ...DimseEnv,
 ];
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  return loadConfig({ name: 'gateway', schema: GatewayConfigSchema, bindings: GatewayEnv, env });
+  // DIMSE_PORT set but empty turns the DICOM listener off, as 0 does (an empty variable is otherwise ignored).
+  const withDimse = env.DIMSE_PORT === '' ? { ...env, DIMSE_PORT: '0' } : env;
+  return loadConfig({ name: 'gateway', schema: GatewayConfigSchema, bindings: GatewayEnv, env: withDimse });
 }

@@ -2,14 +2,17 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, DEFAULT_SHUTDOWN_TIMEOUT_MS, listen, type Logger } from '@dsv/common';
-import { composeGateway } from './compose-gateway.ts';
+import { composeGateway, type GatewayParts } from './compose-gateway.ts';
 import type { GatewayConfig } from './config.ts';
 import { StudyPipeline } from './domain/study-pipeline.ts';
 import { sweepStaging } from './domain/sweep-staging.ts';
+import { storeInstanceWith, type StoreInstanceDeps } from './dimse/store-instance.ts';
 
 export interface RunningGateway {
   url: string;
   port: number;
+  /** The DICOM (C-STORE) port, or null when dimse.port is 0. */
+  dimsePort: number | null;
   pipeline: StudyPipeline;
   /**
    * Stops taking new work and the stability timer, then lets the requests, deliveries and the stability
@@ -30,7 +33,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? config.http.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const stagingDir = path.resolve(config.stagingDir);
   await mkdir(stagingDir, { recursive: true });
-  const { app, pipeline, store, data, stability, opened } = await composeGateway(config, logger, { processMetrics: true });
+  const { app, pipeline, store, data, stability, opened, events, spares, associations } = await composeGateway(config, logger, { processMetrics: true });
   const swept = await sweepStaging(stagingDir, (id) => store.stateOf(id));
   const server = await listen(app, {
     host: config.host,
@@ -39,6 +42,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     headersTimeoutMs: config.http.headersTimeoutMs,
     shutdownTimeoutMs,
   });
+  // The DICOM door, loaded only when on (dcmjs-dimse and its codecs weigh ~20 MB of RSS).
+  const dimse = config.dimse.port === 0 ? null : await startDimse(config, logger, { pipeline, store, events, spares, associations }, stagingDir);
   // Studies accepted before a stop or a crash are finished now: nothing accepted is lost.
   const { unfinished } = opened;
   for (const status of unfinished) void pipeline.resume(status.id).catch((error: unknown) => logger.error({ studyId: status.id, err: error }, 'resume failed'));
@@ -49,13 +54,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   return {
     url: server.url,
     port: server.port,
+    dimsePort: dimse?.port ?? null,
     pipeline,
     close: () => {
       closing ??= (async () => {
         logger.info({ inFlight: pipeline.pending, shutdownTimeoutMs }, 'shutting down');
         const deadline = sleep(shutdownTimeoutMs, undefined, { ref: false }).then(() => false);
         const settled = Promise.all([pipeline.drain(), stability.stop()]).then(() => true);
-        const [, ended] = await Promise.all([server.close(shutdownTimeoutMs), Promise.race([settled, deadline])]);
+        const [, ended] = await Promise.all([server.close(shutdownTimeoutMs), Promise.race([settled, deadline]), dimse?.close()]);
         const left = pipeline.pending;
         if (left > 0) logger.warn({ unfinished: left }, 'shutdown timeout: unfinished deliveries resume at the next start');
         // Work still running writes on: the database stays open for it until the process ends.
@@ -65,4 +71,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return closing;
     },
   };
+}
+
+async function startDimse(config: GatewayConfig, logger: Logger, parts: StoreInstanceDeps & Pick<GatewayParts, 'spares' | 'associations'>, stagingDir: string) {
+  const { startDimseReceiver } = await import('./dimse/dimse-receiver.ts');
+  return startDimseReceiver({ config: config.dimse, stagingDir, logger, statuses: parts.associations, store: storeInstanceWith(parts), folders: parts.spares });
 }

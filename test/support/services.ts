@@ -96,7 +96,7 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
   const studiesDir = path.join(dir, 'studies');
   const rejectedDir = path.join(dir, 'rejected');
   // One staging folder for all three, as on one host: the gateway sends files by reference.
-  const base = { LOG_LEVEL: 'info', INTERNAL_TOKEN: randomBytes(24).toString('hex'), STAGING_DIR: path.join(dir, 'var', 'staging'), DATA_DIR: path.join(dir, 'var'), ...extraEnv };
+  const base = { LOG_LEVEL: 'info', DIMSE_PORT: '0', INTERNAL_TOKEN: randomBytes(24).toString('hex'), STAGING_DIR: path.join(dir, 'var', 'staging'), DATA_DIR: path.join(dir, 'var'), ...extraEnv };
   const env = {
     validator: { ...base, VALIDATOR_PORT: '0', VALIDATOR_HOST: '127.0.0.1' },
     descriptor: { ...base, DESCRIPTOR_PORT: '0', DESCRIPTOR_HOST: '127.0.0.1', STUDIES_DIR: studiesDir, REJECTED_DIR: rejectedDir },

@@ -1,0 +1,167 @@
+/**
+ * `npm run bench -- --only dimse [--quick] [--runs N]`: dcmtk's storescu sends the same files over DICOM
+ * (C-STORE) to our receiver (the three services, `node dist/…`), to Orthanc's C-STORE SCP and to dcmtk's
+ * storescp (the ceiling: it only writes files), on one association and on 4 in parallel. Prints, per
+ * workload, mode and target, the median rate (inst/s), CPU ms per instance and peak RSS, and the ratios
+ * ours / Orthanc and ours / storescp. Each run sends a workload copy of its own (other UIDs), the same
+ * copy to every target.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startStack } from '../test/support/services.ts';
+import { isOrthancInstalled, startOrthanc } from './orthanc.ts';
+import { findFreePort, stopChild } from './processes.ts';
+import { readStatusKb } from './rss-sampler.ts';
+import { prepareWorkload, workloadSpecs, type Workload } from './workloads.ts';
+
+type TargetName = 'ours' | 'orthanc' | 'storescp';
+interface DimseTarget {
+  name: TargetName;
+  port: number;
+  aeTitle: string;
+  pids(): number[];
+  stop(): Promise<void>;
+}
+interface RunResult {
+  seconds: number;
+  instPerSecond: number;
+  cpuMsPerInstance: number;
+  failed: number;
+}
+
+const MODES = [
+  { label: '1 association', associations: 1 },
+  { label: '4 associations', associations: 4 },
+] as const;
+const TICKS_MS = 10;
+
+/** CPU ms of a process and of its children it has waited for (storescp --fork), from /proc/<pid>/stat. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * TICKS_MS;
+  } catch {
+    return 0;
+  }
+}
+
+async function startTarget(name: TargetName, dir: string): Promise<DimseTarget> {
+  const port = await findFreePort();
+  if (name === 'ours') {
+    const stack = await startStack({ DIMSE_PORT: String(port), DIMSE_AE_TITLE: 'DSV', LOG_LEVEL: 'info' });
+    return { name, port, aeTitle: 'DSV', pids: () => [stack.gateway, stack.validator, stack.descriptor].map((s) => s.child.pid!), stop: () => stack.stop() };
+  }
+  if (name === 'orthanc') {
+    const orthanc = await startOrthanc({ dicom: { port, aeTitle: 'ORTHANC' } });
+    await waitForPort(port);
+    return { name, port, aeTitle: 'ORTHANC', pids: () => [orthanc.pid], stop: () => orthanc.stop() };
+  }
+  const out = await mkdtemp(path.join(dir, 'storescp-'));
+  const child = spawn('storescp', ['--fork', '-aet', 'STORESCP', '-od', out, String(port)], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+  await waitForPort(port);
+  return {
+    name,
+    port,
+    aeTitle: 'STORESCP',
+    pids: () => [child.pid!],
+    stop: async () => {
+      await stopChild(child);
+      await rm(out, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForPort(port: number): Promise<void> {
+  const net = await import('node:net');
+  for (let i = 0; i < 300; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+/** storescu (TCP_NODELAY=1) on `associations` associations at once, the files dealt round-robin. */
+async function sendWith(target: DimseTarget, workload: Workload, associations: number): Promise<RunResult> {
+  const groups: string[][] = Array.from({ length: associations }, () => []);
+  workload.files.forEach((file, i) => groups[i % associations]!.push(file.path));
+  const cpuBefore = target.pids().reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const started = process.hrtime.bigint();
+  const codes = await Promise.all(
+    groups.map(
+      (files) =>
+        new Promise<{ code: number | null; out: string }>((resolve) => {
+          const child = spawn('storescu', ['-aet', 'BENCH', '-aec', target.aeTitle, '127.0.0.1', String(target.port), ...files], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          child.stdout.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-4000)));
+          child.stderr.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-4000)));
+          child.once('exit', (code) => resolve({ code, out }));
+        }),
+    ),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = target.pids().reduce((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore;
+  const failed = codes.filter((c) => c.code !== 0);
+  if (failed.length > 0) console.log(`    ${target.name}: storescu ended with ${failed.map((f) => f.code).join(', ')}: ${failed[0]!.out.trim().split('\n').slice(-3).join(' | ')}`);
+  return { seconds, instPerSecond: workload.files.length / seconds, cpuMsPerInstance: cpu / workload.files.length, failed: failed.length };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+
+export async function runDimseBench(argv: string[]): Promise<number> {
+  const quick = argv.includes('--quick');
+  const runsAt = argv.indexOf('--runs');
+  const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 3;
+  process.env.TCP_NODELAY = '1';
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-bench-dimse-'));
+  process.env.TMPDIR = dir;
+  const targets: TargetName[] = isOrthancInstalled() ? ['ours', 'orthanc', 'storescp'] : ['ours', 'storescp'];
+  console.log(`DIMSE bench: storescu (dcmtk) -> ${targets.join(', ')}; ${runs} run(s) per measurement, median shown; ${os.cpus().length} cores; ${quick ? 'QUICK workloads' : 'full workloads'}`);
+  if (!isOrthancInstalled()) console.log('Orthanc is not installed (apt-get install orthanc): its column is empty');
+  const specs = workloadSpecs(quick);
+  const lines: string[] = [];
+  try {
+    for (const kind of ['ct', 'small'] as const) {
+      for (const [m, mode] of MODES.entries()) {
+        const results = new Map<TargetName, { runs: RunResult[]; rssKb: number }>();
+        for (const name of targets) {
+          const target = await startTarget(name, dir);
+          const entry = { runs: [] as RunResult[], rssKb: 0 };
+          try {
+            for (let run = 0; run < runs; run++) {
+              // Other UIDs for every mode and run, the same files for every target.
+              const workload = await prepareWorkload(specs[kind], 100 + m * 10 + run, (line) => console.log(`  ${line}`));
+              const result = await sendWith(target, workload, mode.associations);
+              entry.runs.push(result);
+              console.log(`  ${kind} ${mode.label} ${name} run ${run + 1}: ${result.instPerSecond.toFixed(1)} inst/s, ${result.cpuMsPerInstance.toFixed(2)} CPU ms/inst${result.failed ? `, ${result.failed} storescu failed` : ''}`);
+            }
+            entry.rssKb = target.pids().reduce((sum, pid) => sum + (readStatusKb(pid, 'VmHWM') ?? 0), 0);
+          } finally {
+            await target.stop();
+          }
+          results.set(name, entry);
+        }
+        const rate = (name: TargetName) => (results.has(name) ? median(results.get(name)!.runs.map((r) => r.instPerSecond)) : NaN);
+        for (const name of targets) {
+          const entry = results.get(name)!;
+          lines.push(
+            `${kind.padEnd(5)} ${mode.label.padEnd(14)} ${name.padEnd(8)} ${rate(name).toFixed(1).padStart(7)} inst/s  ${median(entry.runs.map((r) => r.cpuMsPerInstance)).toFixed(2).padStart(6)} CPU ms/inst  peak RSS ${(entry.rssKb / 1024).toFixed(0).padStart(4)} MB`,
+          );
+        }
+        lines.push(`${kind.padEnd(5)} ${mode.label.padEnd(14)} ours/orthanc ${(rate('ours') / rate('orthanc')).toFixed(2)}x (goal >= 1.0x), ours/storescp ${(rate('ours') / rate('storescp')).toFixed(2)}x (the ceiling)`);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  console.log(`\nSummary (median of ${runs}; CPU ms/inst: all the target's processes; peak RSS: their VmHWM summed):`);
+  for (const line of lines) console.log(line);
+  return 0;
+}
