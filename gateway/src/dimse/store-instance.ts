@@ -2,8 +2,7 @@ import path from 'node:path';
 import { syncDirectory, type EventBus } from '@dsv/common';
 import type { StatusStore } from '../domain/status-store.ts';
 import type { StudyPipeline } from '../domain/study-pipeline.ts';
-import type { StudyStatus } from '../domain/study-status.ts';
-import { studyUidOf } from '../domain/study-status.ts';
+import { newDeliveryStatus, studyUidOf } from '../domain/study-status.ts';
 import { verdictOfDelivery, type DimseVerdict } from './dimse-status.ts';
 import type { SinkResult } from './staging-sink.ts';
 
@@ -33,24 +32,8 @@ export function storeInstanceWith(deps: StoreInstanceDeps): StoreInstance {
   return async ({ id, dir, associationId, sopInstanceUid, result }) => {
     // The file was flushed as it closed; its name and its folder's must be on disk too before it counts.
     await Promise.all([syncDirectory(dir), syncDirectory(path.dirname(dir))]);
-    const now = new Date().toISOString();
     const file = { file: '0001.dcm', clientName: `${sopInstanceUid}.dcm`.slice(0, 255), sizeBytes: result.sizeBytes, sha256: result.sha256 };
-    const status: StudyStatus = {
-      id,
-      state: 'received',
-      outcome: null,
-      upload: { files: [file], bytes: result.sizeBytes },
-      contents: null,
-      study: null,
-      join: null,
-      findings: { errors: 0, warnings: 0, firstErrors: [] },
-      events: [],
-      paths: null,
-      attempts: 0,
-      correlationId: associationId,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const status = newDeliveryStatus(id, [file], associationId);
     status.events.push(deps.events.publish('study.uploaded', { studyId: id, correlationId: associationId }, { files: 1, bytes: result.sizeBytes }));
     await deps.store.create(status);
     const final = await deps.pipeline.submit(id);

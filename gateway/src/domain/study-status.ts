@@ -66,3 +66,24 @@ export const FIRST_ERRORS_SHOWN = 20;
 export function studyUidOf(status: Pick<StudyStatus, 'study' | 'contents'>): string | null {
   return status.study?.StudyInstanceUID ?? status.contents?.StudyInstanceUID ?? null;
 }
+
+/** A delivery's status as it is accepted: its files on disk, nothing run yet. */
+export function newDeliveryStatus(id: string, files: StagedFile[], correlationId: string): StudyStatus {
+  const now = new Date().toISOString();
+  return {
+    id,
+    state: 'received',
+    outcome: null,
+    upload: { files, bytes: files.reduce((sum, file) => sum + file.sizeBytes, 0) },
+    contents: null,
+    study: null,
+    join: null,
+    findings: { errors: 0, warnings: 0, firstErrors: [] },
+    events: [],
+    paths: null,
+    attempts: 0,
+    correlationId,
+    createdAt: now,
+    updatedAt: now,
+  };
+}

@@ -3,7 +3,7 @@ import type { EventBus } from '@dsv/common';
 import type { GatewayConfig } from '../config.ts';
 import type { StatusStore } from '../domain/status-store.ts';
 import type { StudyPipeline } from '../domain/study-pipeline.ts';
-import type { StudyStatus } from '../domain/study-status.ts';
+import { newDeliveryStatus } from '../domain/study-status.ts';
 import { receiveUpload } from '../upload/receive-upload.ts';
 import type { SpareFolders } from '../upload/spare-folders.ts';
 import { answerTakenStudy } from './present-status.ts';
@@ -27,23 +27,7 @@ export function uploadRouter(deps: UploadRouteDeps): Router {
   router.post('/upload', ...receiveUpload(deps.config, deps.spares), async (req, res, next) => {
     try {
       const staged = req.staged!;
-      const now = new Date().toISOString();
-      const status: StudyStatus = {
-        id: staged.id,
-        state: 'received',
-        outcome: null,
-        upload: { files: staged.files, bytes: staged.totalBytes },
-        contents: null,
-        study: null,
-        join: null,
-        findings: { errors: 0, warnings: 0, firstErrors: [] },
-        events: [],
-        paths: null,
-        attempts: 0,
-        correlationId: req.correlationId,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const status = newDeliveryStatus(staged.id, staged.files, req.correlationId);
       status.events.push(
         deps.events.publish('study.uploaded', { studyId: staged.id, correlationId: req.correlationId }, { files: staged.files.length, bytes: staged.totalBytes }),
       );
