@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger, EventBus, newStudyId, type DescribeResult } from '@dsv/common';
 import { createApp, openArchive } from '../descriptor/src/app.ts';
-import type { StudySections } from '../descriptor/src/domain/extract-metadata.ts';
+import type { StudySections } from '../descriptor/src/domain/metadata/extract-metadata.ts';
 import { testDescriptorConfig } from '../descriptor/test/support/descriptor-app.ts';
 import { formatTable } from './report.ts';
 

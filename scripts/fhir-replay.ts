@@ -7,7 +7,7 @@
  */
 import { ConfigError } from '@dsv/common';
 import { loadDescriptorConfig } from '../descriptor/src/config.ts';
-import { replayOutbox } from '../descriptor/src/domain/replay-outbox.ts';
+import { replayOutbox } from '../descriptor/src/domain/fhir/replay-outbox.ts';
 
 try {
   const config = loadDescriptorConfig();

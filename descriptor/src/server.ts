@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createEventBus, createLogger, listen, type EventType, type Logger } from '@dsv/common';
 import { createApp, openArchive } from './app.ts';
 import type { DescriptorConfig } from './config.ts';
-import { clearIncoming } from './domain/study-folder.ts';
+import { clearIncoming } from './domain/study/study-folder.ts';
 
 export interface RunningDescriptor {
   url: string;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DicomInspector, ElementReader } from '@dsv/common';
-import { instanceDicomJson, type DicomJsonAttribute, type DicomJsonDataset, type DicomJsonValue } from '../../descriptor/src/domain/dicom-json.ts';
+import { instanceDicomJson, type DicomJsonAttribute, type DicomJsonDataset, type DicomJsonValue } from '../../descriptor/src/domain/metadata/dicom-json.ts';
 import { corpusAvailable, corpusDir, entryFiles, loadManifest } from '../support/corpus.ts';
 
 /**

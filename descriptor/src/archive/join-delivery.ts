@@ -3,12 +3,12 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, isValidUid, syncDirectory, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type Finding, type JoinedStudy, type Refusal } from '@dsv/common';
 import type { Catalogue, CatalogueInstance, StoredStudy } from '../data/catalogue.ts';
-import type { DescribedFile } from '../domain/compose-study.ts';
-import type { SeriesAttributes } from '../domain/extract-metadata.ts';
-import { judgeDelivery, type OnReencoded } from '../domain/judge-delivery.ts';
-import { formatValidationLog } from '../domain/format-validation-log.ts';
-import { receivedPath } from '../domain/plan-layout.ts';
-import { displayPath, StudyLayout } from '../domain/study-folder.ts';
+import type { DescribedFile } from '../domain/intake/compose-study.ts';
+import type { SeriesAttributes } from '../domain/metadata/extract-metadata.ts';
+import { judgeDelivery, type OnReencoded } from '../domain/study/judge-delivery.ts';
+import { formatValidationLog } from '../domain/study/format-validation-log.ts';
+import { receivedPath } from '../domain/intake/plan-layout.ts';
+import { displayPath, StudyLayout } from '../domain/study/study-folder.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { StudyDocuments } from './study-documents.ts';
 

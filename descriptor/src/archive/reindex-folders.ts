@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ElementReader, inspectFile, isStudyId, isValidUid, summariseInstance, syncDirectory, type DescribeResult, type Logger } from '@dsv/common';
 import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
-import { extractInstance, extractSeries, extractStudySections, type SeriesAttributes, type StudySections } from '../domain/extract-metadata.ts';
-import { hashFile, readStoredStudy } from '../domain/read-stored-study.ts';
-import { summariseMetadata } from '../domain/summarise-metadata.ts';
-import { displayPath, INCOMING, StudyLayout, type StudyRoots } from '../domain/study-folder.ts';
+import { extractInstance, extractSeries, extractStudySections, type SeriesAttributes, type StudySections } from '../domain/metadata/extract-metadata.ts';
+import { hashFile, readStoredStudy } from '../domain/study/read-stored-study.ts';
+import { summariseMetadata } from '../domain/metadata/summarise-metadata.ts';
+import { displayPath, INCOMING, StudyLayout, type StudyRoots } from '../domain/study/study-folder.ts';
 import type { StudyDocuments } from './study-documents.ts';
 
 /** One DICOM file found under studies/, with where it came from. */

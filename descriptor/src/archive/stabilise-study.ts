@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { AppError, type EventContext, type StableRequest, type StableResult, type StudyInstances } from '@dsv/common';
 import type { Catalogue } from '../data/catalogue.ts';
-import { formatStudyChecks } from '../domain/format-validation-log.ts';
-import type { FhirForwarder } from '../domain/forward-fhir.ts';
+import { formatStudyChecks } from '../domain/study/format-validation-log.ts';
+import type { FhirForwarder } from '../domain/fhir/forward-fhir.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { StudyDocuments } from './study-documents.ts';
 

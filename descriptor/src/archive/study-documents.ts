@@ -3,11 +3,11 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ElementReader, inspectFile, syncDirectory, writeFileAtomic, fsyncFd, type Logger } from '@dsv/common';
 import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
-import { assembleMetadata, type StudyMetadata } from '../domain/assemble-metadata.ts';
-import { buildFhirBundle } from '../domain/build-fhir-bundle.ts';
-import { instanceDicomJson } from '../domain/dicom-json.ts';
-import { formatJson } from '../domain/format-json.ts';
-import { StudyLayout } from '../domain/study-folder.ts';
+import { assembleMetadata, type StudyMetadata } from '../domain/metadata/assemble-metadata.ts';
+import { buildFhirBundle } from '../domain/fhir/build-fhir-bundle.ts';
+import { instanceDicomJson } from '../domain/metadata/dicom-json.ts';
+import { formatJson } from '../domain/metadata/format-json.ts';
+import { StudyLayout } from '../domain/study/study-folder.ts';
 
 /** How much of a file is read for its header when metadata.dicom.json is written (Pixel Data is not read). */
 const HEADER_READ = { maxHeaderBytes: 16 << 20, maxInflatedBytes: 256 << 20 };

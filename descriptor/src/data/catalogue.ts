@@ -1,8 +1,8 @@
 import type { DescribeResult, InstanceSummary, StudyState } from '@dsv/common';
 import { GroupCommit, openDatabase, type SqliteDatabase } from '@dsv/common/db';
 import type { Statement } from 'better-sqlite3';
-import type { InstanceAttributes, SeriesAttributes, StudySections } from '../domain/extract-metadata.ts';
-import type { StudySummary } from '../domain/summarise-metadata.ts';
+import type { InstanceAttributes, SeriesAttributes, StudySections } from '../domain/metadata/extract-metadata.ts';
+import type { StudySummary } from '../domain/metadata/summarise-metadata.ts';
 
 
 /**

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { AppError, isStudyId, isValidUid } from '@dsv/common';
 import { Router, type Request } from 'express';
 import type { Catalogue, ListedStudy } from '../data/catalogue.ts';
-import { isFileKey, readStudyFiles, type StudyFile, type StudyFiles } from '../domain/read-study-files.ts';
-import { StudyQuerySchema } from '../domain/study-query.ts';
-import { displayPath, rootFor, StudyLayout, type StudyRoots } from '../domain/study-folder.ts';
+import { isFileKey, readStudyFiles, type StudyFile, type StudyFiles } from '../domain/study/read-study-files.ts';
+import { StudyQuerySchema } from '../domain/study/study-query.ts';
+import { displayPath, rootFor, StudyLayout, type StudyRoots } from '../domain/study/study-folder.ts';
 import { sendStoredFile } from './send-stored-file.ts';
 
 export interface BrowseDeps {

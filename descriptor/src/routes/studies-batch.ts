@@ -12,7 +12,7 @@ import {
   type DescribeResult,
   type EventContext,
 } from '@dsv/common';
-import { describeStagedStudy } from '../domain/describe-study.ts';
+import { describeStagedStudy } from '../domain/intake/describe-study.ts';
 import { logDescribed } from './report-described.ts';
 import type { StudiesRouterDeps } from './studies.ts';
 

@@ -1,8 +1,8 @@
 import { AppError, isStudyId, PrepareRequestSchema, requireJson, type Logger } from '@dsv/common';
 import express, { Router } from 'express';
-import type { DescribeDeps } from '../domain/describe-study.ts';
-import { prepareDescription } from '../domain/prepare-description.ts';
-import { prepareStaged } from '../domain/prepared-files.ts';
+import type { DescribeDeps } from '../domain/intake/describe-study.ts';
+import { prepareDescription } from '../domain/intake/prepare-description.ts';
+import { prepareStaged } from '../domain/intake/prepared-files.ts';
 
 /**
  * POST /v1/studies/prepare, application/json `{ "studies": [{ studyId, files }, …] }`: staged files of

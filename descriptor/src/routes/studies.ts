@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { assertStudyId, type Logger } from '@dsv/common';
 import type { DescriptorConfig } from '../config.ts';
-import { describeStudy, type DescribeDeps } from '../domain/describe-study.ts';
+import { describeStudy, type DescribeDeps } from '../domain/intake/describe-study.ts';
 import { logDescribed } from './report-described.ts';
 import { studiesBatchRouter } from './studies-batch.ts';
 import { studiesPrepareRouter } from './studies-prepare.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newStudyId, type DescribeResult } from '@dsv/common';
 import { Catalogue, type StudyQueryFilter } from '../../src/data/catalogue.ts';
-import type { StudySections } from '../../src/domain/extract-metadata.ts';
+import type { StudySections } from '../../src/domain/metadata/extract-metadata.ts';
 
 interface Made {
   PatientID: string | null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredInstance } from '../../src/data/catalogue.ts';
-import type { StudySections } from '../../src/domain/extract-metadata.ts';
-import { judgeDelivery, type DeliveredInstance, type JudgeInput } from '../../src/domain/judge-delivery.ts';
+import type { StudySections } from '../../src/domain/metadata/extract-metadata.ts';
+import { judgeDelivery, type DeliveredInstance, type JudgeInput } from '../../src/domain/study/judge-delivery.ts';
 
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const JPEG_LOSSLESS = '1.2.840.10008.1.2.4.70';

@@ -9,9 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newStudyId, type EventType, type LifecycleEvent } from '@dsv/common';
 import { corpusAvailable, corpusPath, projectRoot } from '../../../test/support/corpus.ts';
 import type { DescriptorConfig } from '../../src/config.ts';
-import { readOutboxEntry } from '../../src/domain/fhir-outbox.ts';
-import { backoffDelay } from '../../src/domain/post-fhir-bundle.ts';
-import { replayOutbox } from '../../src/domain/replay-outbox.ts';
+import { readOutboxEntry } from '../../src/domain/fhir/fhir-outbox.ts';
+import { backoffDelay } from '../../src/domain/fhir/post-fhir-bundle.ts';
+import { replayOutbox } from '../../src/domain/fhir/replay-outbox.ts';
 import { asUpload, describeRequest } from '../support/describe-request.ts';
 import { createTestDescriptor, markStable, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
 

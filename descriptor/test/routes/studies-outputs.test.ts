@@ -5,7 +5,7 @@ import { newStudyId } from '@dsv/common';
 import type { Bundle, ImagingStudy } from 'fhir/r4.js';
 import request from 'supertest';
 import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
-import { instanceDicomJson, type DicomJsonDataset } from '../../src/domain/dicom-json.ts';
+import { instanceDicomJson, type DicomJsonDataset } from '../../src/domain/metadata/dicom-json.ts';
 import { asUpload, describeRequest } from '../support/describe-request.ts';
 import { createTestDescriptor, listTree, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
 import { fhirR4Validator, schemaErrors } from '../support/fhir-schema.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDescribeRequest } from '../../src/domain/parse-describe-request.ts';
-import { describeRequest, invalidReport } from '../support/describe-request.ts';
+import { parseDescribeRequest } from '../../../src/domain/intake/parse-describe-request.ts';
+import { describeRequest, invalidReport } from '../../support/describe-request.ts';
 
 const ID = '01JTESTSTUDY0000000000000A';
 const one = [{ file: '0001.dcm', source: 'a.dcm' }];

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 // '.js': @types/fhir has no exports map, and NodeNext resolves an ESM subpath by its file name only.
 import type { Bundle, BundleEntry, Coding, HumanName, ImagingStudy, ImagingStudySeries, Patient } from 'fhir/r4.js';
-import type { StudyMetadata } from './assemble-metadata.ts';
-import type { PersonName, PersonNameComponents } from './person-name.ts';
+import type { StudyMetadata } from '../metadata/assemble-metadata.ts';
+import type { PersonName, PersonNameComponents } from '../metadata/person-name.ts';
 
 /** PS3.16 DCM: the code system of DICOM's own codes, modalities among them. */
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';

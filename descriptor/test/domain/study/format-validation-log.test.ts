@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '@dsv/common';
-import { formatValidationLog } from '../../src/domain/format-validation-log.ts';
-import { invalidReport, validReport } from '../support/describe-request.ts';
+import { formatValidationLog } from '../../../src/domain/study/format-validation-log.ts';
+import { invalidReport, validReport } from '../../support/describe-request.ts';
 
 const STUDY_ID = '01JTESTSTUDY0000000000000A';
 const files = [

@@ -1,4 +1,4 @@
-import { StudyLayout, type Disposition } from './study-folder.ts';
+import { StudyLayout, type Disposition } from '../study/study-folder.ts';
 
 /**
  * Where a file streams in, inside the assembly folder, before its header is read: a rejected delivery's

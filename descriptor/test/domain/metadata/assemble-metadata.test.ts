@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { corpusPath } from '../../../test/support/corpus.ts';
-import { corpusSuite } from '../../../test/support/corpus-suite.ts';
-import { assembleMetadata, METADATA_SCHEMA_VERSION, type DescribedInstance } from '../../src/domain/assemble-metadata.ts';
-import { extractInstance, extractSeries, extractStudySections } from '../../src/domain/extract-metadata.ts';
-import { referenceValues } from '../support/reference-values.ts';
-import { readerFor } from '../support/inspect-bytes.ts';
+import { corpusPath } from '../../../../test/support/corpus.ts';
+import { corpusSuite } from '../../../../test/support/corpus-suite.ts';
+import { assembleMetadata, METADATA_SCHEMA_VERSION, type DescribedInstance } from '../../../src/domain/metadata/assemble-metadata.ts';
+import { extractInstance, extractSeries, extractStudySections } from '../../../src/domain/metadata/extract-metadata.ts';
+import { referenceValues } from '../../support/reference-values.ts';
+import { readerFor } from '../../support/inspect-bytes.ts';
 
 const STUDY = 'valid/synthetic/multi-series-study';
 const FILES = ['MR_0002.dcm', 'CT_0003.dcm', 'MR_0001.dcm', 'CT_0001.dcm', 'MR_0003.dcm', 'CT_0002.dcm'];

@@ -1,7 +1,7 @@
 import { ElementReader, type DescribeRequest, type Inspection } from '@dsv/common';
-import { assembleMetadata, type StudyMetadata } from './assemble-metadata.ts';
-import { extractInstance, extractSeries, extractStudySections, type InstanceAttributes, type SeriesAttributes, type StudySections } from './extract-metadata.ts';
-import { formatValidationLog } from './format-validation-log.ts';
+import { assembleMetadata, type StudyMetadata } from '../metadata/assemble-metadata.ts';
+import { extractInstance, extractSeries, extractStudySections, type InstanceAttributes, type SeriesAttributes, type StudySections } from '../metadata/extract-metadata.ts';
+import { formatValidationLog } from '../study/format-validation-log.ts';
 import { receivedPath } from './plan-layout.ts';
 import type { ReceivedFile } from './receive-file.ts';
 

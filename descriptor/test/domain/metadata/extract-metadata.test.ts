@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { TransferSyntax } from '@dsv/common';
-import { corpusPath } from '../../../test/support/corpus.ts';
-import { corpusSuite } from '../../../test/support/corpus-suite.ts';
-import { element, minimalDataset, part10 } from '../../../test/support/dicom-bytes.ts';
-import { extractInstance, extractSeries, extractStudySections } from '../../src/domain/extract-metadata.ts';
-import { referenceValues } from '../support/reference-values.ts';
-import { readerFor } from '../support/inspect-bytes.ts';
+import { corpusPath } from '../../../../test/support/corpus.ts';
+import { corpusSuite } from '../../../../test/support/corpus-suite.ts';
+import { element, minimalDataset, part10 } from '../../../../test/support/dicom-bytes.ts';
+import { extractInstance, extractSeries, extractStudySections } from '../../../src/domain/metadata/extract-metadata.ts';
+import { referenceValues } from '../../support/reference-values.ts';
+import { readerFor } from '../../support/inspect-bytes.ts';
 
 const CT_SMALL = 'valid/samples/CT_small.dcm';
 

@@ -9,7 +9,7 @@ import { receivedPath } from './plan-layout.ts';
 import type { PreparedFiles } from './prepared-files.ts';
 import type { ReceivedFile } from './receive-file.ts';
 import type { ReceivedStudy, ReceiveStudyOptions } from './receive-study.ts';
-import { createIncomingDir, rootFor } from './study-folder.ts';
+import { createIncomingDir, rootFor } from '../study/study-folder.ts';
 
 /**
  * The by-reference twin of `receiveStudy`: the body is the DescribeRequest itself, and each file is taken

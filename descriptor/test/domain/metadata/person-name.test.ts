@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { element, minimalDataset, part10 } from '../../../test/support/dicom-bytes.ts';
-import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
-import { parsePersonName, type PersonNameComponents } from '../../src/domain/person-name.ts';
-import { referenceValues } from '../support/reference-values.ts';
-import { readerFor } from '../support/inspect-bytes.ts';
+import { element, minimalDataset, part10 } from '../../../../test/support/dicom-bytes.ts';
+import { corpusAvailable, corpusPath } from '../../../../test/support/corpus.ts';
+import { parsePersonName, type PersonNameComponents } from '../../../src/domain/metadata/person-name.ts';
+import { referenceValues } from '../../support/reference-values.ts';
+import { readerFor } from '../../support/inspect-bytes.ts';
 
 const ESC = '\x1b';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePatientAge } from '../../src/domain/patient-age.ts';
+import { parsePatientAge } from '../../../src/domain/metadata/patient-age.ts';
 
 describe('parsePatientAge (AS, PS3.5 §6.2)', () => {
   it.each([

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
-import { element, item, minimalDataset, part10, us } from '../../../test/support/dicom-bytes.ts';
-import { instanceDicomJson, type DicomJsonDataset } from '../../src/domain/dicom-json.ts';
-import { readerFor } from '../support/inspect-bytes.ts';
+import { corpusAvailable, corpusPath } from '../../../../test/support/corpus.ts';
+import { element, item, minimalDataset, part10, us } from '../../../../test/support/dicom-bytes.ts';
+import { instanceDicomJson, type DicomJsonDataset } from '../../../src/domain/metadata/dicom-json.ts';
+import { readerFor } from '../../support/inspect-bytes.ts';
 
 const toJson = (file: Buffer | string, stored = 'original.dcm'): DicomJsonDataset => instanceDicomJson(readerFor(file), stored);
 const le32 = (...values: number[]): Buffer => Buffer.from(new Uint32Array(values).buffer);

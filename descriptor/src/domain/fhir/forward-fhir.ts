@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EventBus, EventContext, Logger } from '@dsv/common';
-import type { DescriptorConfig } from '../config.ts';
+import type { DescriptorConfig } from '../../config.ts';
 import { writeOutboxEntry } from './fhir-outbox.ts';
 import { postFhirBundle, type PostOptions } from './post-fhir-bundle.ts';
-import { StudyLayout } from './study-folder.ts';
+import { StudyLayout } from '../study/study-folder.ts';
 
 export interface FhirForwarderDeps {
   config: Pick<DescriptorConfig, 'fhir' | 'outboxDir'>;

@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { corpusAvailable, corpusPath, entryFiles, loadManifest } from '../../../test/support/corpus.ts';
-import { assembleMetadata } from '../../src/domain/assemble-metadata.ts';
-import { extractInstance, extractSeries, extractStudySections } from '../../src/domain/extract-metadata.ts';
-import { summariseSlices, type SliceGeometry } from '../../src/domain/summarise-slices.ts';
-import { readerFor } from '../support/inspect-bytes.ts';
-import { referenceValues } from '../support/reference-values.ts';
+import { corpusAvailable, corpusPath, entryFiles, loadManifest } from '../../../../test/support/corpus.ts';
+import { assembleMetadata } from '../../../src/domain/metadata/assemble-metadata.ts';
+import { extractInstance, extractSeries, extractStudySections } from '../../../src/domain/metadata/extract-metadata.ts';
+import { summariseSlices, type SliceGeometry } from '../../../src/domain/metadata/summarise-slices.ts';
+import { readerFor } from '../../support/inspect-bytes.ts';
+import { referenceValues } from '../../support/reference-values.ts';
 
 const AXIAL = [1, 0, 0, 0, 1, 0];
 const slice = (position: number[] | null, orientation: number[] | null = AXIAL, location: number | null = null): SliceGeometry =>

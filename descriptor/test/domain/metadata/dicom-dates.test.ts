@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDicomDate, formatDicomDateTime, formatDicomTime, formatUtcOffset } from '../../src/domain/dicom-dates.ts';
+import { formatDicomDate, formatDicomDateTime, formatDicomTime, formatUtcOffset } from '../../../src/domain/metadata/dicom-dates.ts';
 
 describe('formatDicomDate (DA, PS3.5 §6.2)', () => {
   it('when the value is YYYYMMDD, then it is written YYYY-MM-DD', () => {

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DefaultInspectOptions } from '@dsv/common';
-import { corpusAvailable, corpusPath, loadManifest } from '../../../test/support/corpus.ts';
-import { receiveFile } from '../../src/domain/receive-file.ts';
+import { corpusAvailable, corpusPath, loadManifest } from '../../../../test/support/corpus.ts';
+import { receiveFile } from '../../../src/domain/intake/receive-file.ts';
 
 describe.skipIf(!corpusAvailable)('receiveFile', () => {
   const manifest = loadManifest();

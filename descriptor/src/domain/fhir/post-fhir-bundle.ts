@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { DescriptorConfig } from '../config.ts';
+import type { DescriptorConfig } from '../../config.ts';
 
 export type FhirSettings = DescriptorConfig['fhir'];
 export type RetrySettings = FhirSettings['retry'];

@@ -1,4 +1,4 @@
-import { formatDicomDate } from './dicom-dates.ts';
+import { formatDicomDate } from '../metadata/dicom-dates.ts';
 
 /**
  * A StudyDate filter, as QIDO-RS takes it (PS3.18 §8.3.4.1, range matching of PS3.4 §C.2.2.2.5): one date,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDateRange } from '../../src/domain/parse-date-range.ts';
+import { parseDateRange } from '../../../src/domain/study/parse-date-range.ts';
 
 describe('parseDateRange', () => {
   it.each([

@@ -1,4 +1,4 @@
-import type { DescriptorConfig } from '../config.ts';
+import type { DescriptorConfig } from '../../config.ts';
 import { listOutbox, readOutboxEntry, removeOutboxEntry, writeOutboxEntry } from './fhir-outbox.ts';
 import { postFhirBundle, type PostOptions } from './post-fhir-bundle.ts';
 

@@ -1,6 +1,6 @@
 import { formatTag, Tag, type Finding, type InstanceConflict, type Join, type Refusal } from '@dsv/common';
-import type { StoredInstance } from '../data/catalogue.ts';
-import type { StudySections } from './extract-metadata.ts';
+import type { StoredInstance } from '../../data/catalogue.ts';
+import type { StudySections } from '../metadata/extract-metadata.ts';
 
 /** A file of a valid delivery, as the join needs it. */
 export interface DeliveredInstance {

@@ -2,10 +2,10 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { element, part10 } from '../../../test/support/dicom-bytes.ts';
-import { receivedPath } from '../../src/domain/plan-layout.ts';
-import { describeRequest, type UploadFile } from '../support/describe-request.ts';
-import { createTestDescriptor, newStudyId, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
+import { element, part10 } from '../../../../test/support/dicom-bytes.ts';
+import { receivedPath } from '../../../src/domain/intake/plan-layout.ts';
+import { describeRequest, type UploadFile } from '../../support/describe-request.ts';
+import { createTestDescriptor, newStudyId, postStudy, type TestDescriptor } from '../../support/descriptor-app.ts';
 
 describe('receivedPath', () => {
   it('when a delivery is rejected, then its files keep their stored names under files/', () => {

@@ -1,9 +1,9 @@
 import { renameSync } from 'node:fs';
 import path from 'node:path';
 import { syncDirectory, writeDurable } from '@dsv/common';
-import type { StudyMetadata } from './assemble-metadata.ts';
-import { formatJson } from './format-json.ts';
-import { StudyLayout } from './study-folder.ts';
+import type { StudyMetadata } from '../metadata/assemble-metadata.ts';
+import { formatJson } from '../metadata/format-json.ts';
+import { StudyLayout } from '../study/study-folder.ts';
 
 export interface RejectedAssembly {
   /** `<rejected>/.incoming/<id>.<random>/`, holding each file at `files/<name>`. */

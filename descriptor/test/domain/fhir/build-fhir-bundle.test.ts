@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ImagingStudy, Patient } from 'fhir/r4.js';
-import { corpusPath } from '../../../test/support/corpus.ts';
-import { corpusSuite } from '../../../test/support/corpus-suite.ts';
-import { element, minimalDataset, part10 } from '../../../test/support/dicom-bytes.ts';
-import { assembleMetadata, type StudyMetadata } from '../../src/domain/assemble-metadata.ts';
-import { buildFhirBundle, fhirDateTime } from '../../src/domain/build-fhir-bundle.ts';
-import { extractInstance, extractSeries, extractStudySections } from '../../src/domain/extract-metadata.ts';
-import { fhirR4Validator, schemaErrors } from '../support/fhir-schema.ts';
-import { readerFor } from '../support/inspect-bytes.ts';
-import { referenceValues } from '../support/reference-values.ts';
+import { corpusPath } from '../../../../test/support/corpus.ts';
+import { corpusSuite } from '../../../../test/support/corpus-suite.ts';
+import { element, minimalDataset, part10 } from '../../../../test/support/dicom-bytes.ts';
+import { assembleMetadata, type StudyMetadata } from '../../../src/domain/metadata/assemble-metadata.ts';
+import { buildFhirBundle, fhirDateTime } from '../../../src/domain/fhir/build-fhir-bundle.ts';
+import { extractInstance, extractSeries, extractStudySections } from '../../../src/domain/metadata/extract-metadata.ts';
+import { fhirR4Validator, schemaErrors } from '../../support/fhir-schema.ts';
+import { readerFor } from '../../support/inspect-bytes.ts';
+import { referenceValues } from '../../support/reference-values.ts';
 
 const STUDY_ID = '01JTESTSTUDY0000000000000A';
 

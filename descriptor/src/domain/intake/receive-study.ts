@@ -2,11 +2,11 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, streamMultipart, type DescribeRequest, type FilePart } from '@dsv/common';
 import type { Request } from 'express';
-import type { DescriptorConfig } from '../config.ts';
+import type { DescriptorConfig } from '../../config.ts';
 import { parseDescribeRequest } from './parse-describe-request.ts';
 import { receivedPath } from './plan-layout.ts';
 import { receiveFile, type ReceivedFile } from './receive-file.ts';
-import { createIncomingDir, rootFor, type Disposition, type StudyRoots } from './study-folder.ts';
+import { createIncomingDir, rootFor, type Disposition, type StudyRoots } from '../study/study-folder.ts';
 
 export interface ReceiveStudyOptions {
   studyId: string;
