@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, isValidUid, syncDirectory, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type Finding, type JoinedStudy, type Refusal } from '@dsv/common';
+import { AppError, isValidUid, syncDirectory, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type Finding, type Join, type JoinedStudy, type Refusal } from '@dsv/common';
 import type { Catalogue, CatalogueInstance, StoredStudy } from '../data/catalogue.ts';
 import type { DescribedFile } from '../domain/intake/compose-study.ts';
-import type { SeriesAttributes } from '../domain/metadata/extract-metadata.ts';
+import type { SeriesAttributes, StudySections } from '../domain/metadata/extract-metadata.ts';
 import { judgeDelivery, type OnReencoded } from '../domain/study/judge-delivery.ts';
 import { formatValidationLog } from '../domain/study/format-validation-log.ts';
 import { receivedPath } from '../domain/intake/plan-layout.ts';
@@ -106,23 +106,8 @@ export async function joinDelivery(request: DescribeRequest, tempDir: string, fi
     });
 
     const result = await catalogue.commit(() => {
-      const counts = countAfterJoin(catalogue, studyUid, added, newSeries);
-      const answer: DescribeResult = {
-        studyId: request.studyId,
-        disposition: 'stored',
-        alreadyStored: false,
-        directory: displayPath(dir),
-        study: { StudyInstanceUID: studyUid, state: 'receiving', numberOfSeries: counts.numberOfSeries, numberOfInstances: counts.numberOfInstances },
-        join: judgement.join,
-        refusal: null,
-        warnings: judgement.findings,
-        files: {
-          originals: added.map((i) => ({ file: i.file, path: displayPath(path.join(dir, i.path)), sizeBytes: i.sizeBytes, sha256: i.sha256, SOPInstanceUID: i.SOPInstanceUID })),
-          metadata: displayPath(path.join(dir, StudyLayout.metadata)),
-          validationLog: displayPath(path.join(dir, StudyLayout.validationLog)),
-        },
-        events: [],
-      };
+      const counts = countAfterJoin(catalogue, study, studyUid, added, newSeries);
+      const answer = joinedResult(request.studyId, dir, { StudyInstanceUID: studyUid, ...counts }, judgement.join, judgement.findings, added);
       catalogue.joinStudy(studyUid, {
         deliveryId: request.studyId,
         receivedAt: request.receivedAt,
@@ -133,7 +118,7 @@ export async function joinDelivery(request: DescribeRequest, tempDir: string, fi
         moved: moved.map((i) => ({ SOPInstanceUID: i.SOPInstanceUID, path: pathOf(i.SOPInstanceUID) })),
         result: answer,
         log,
-      }, { ...counts, StudyInstanceUID: studyUid, PatientID: sections.patient.PatientID, StudyDate: sections.study.StudyDate, AccessionNumber: sections.study.AccessionNumber });
+      }, studySummary(studyUid, sections, counts));
       return answer;
     });
     if (moved.length > 0) {
@@ -158,9 +143,11 @@ function refusingStudy(catalogue: Catalogue, own: StoredStudy | null, refusal: R
   return { StudyInstanceUID: holder.StudyInstanceUID, state: holder.state, numberOfSeries: holder.numberOfSeries, numberOfInstances: holder.numberOfInstances };
 }
 
-/** The study's counts once `added` has joined it (inside the join's transaction, so they are exact). */
-function countAfterJoin(catalogue: Catalogue, uid: string, added: readonly CatalogueInstance[], newSeries: ReadonlyMap<string, SeriesAttributes>) {
-  const study = catalogue.study(uid);
+/**
+ * The study's counts once `added` has joined it (inside the join's transaction, so they are exact);
+ * `study` is the study as read under the lock, null when the delivery creates it.
+ */
+function countAfterJoin(catalogue: Catalogue, study: StoredStudy | null, uid: string, added: readonly CatalogueInstance[], newSeries: ReadonlyMap<string, SeriesAttributes>) {
   const series = catalogue.studySeries(uid);
   for (const [seriesUid, attributes] of newSeries) if (!series.has(seriesUid)) series.set(seriesUid, attributes);
   const modalities = [...new Set([...series.values()].map((s) => s.Modality).filter((m): m is string => m !== null))].sort();
@@ -170,6 +157,38 @@ function countAfterJoin(catalogue: Catalogue, uid: string, added: readonly Catal
     totalBytes: (study?.totalBytes ?? 0) + added.reduce((sum, i) => sum + i.sizeBytes, 0),
     modalities,
   };
+}
+
+/** The answer recorded for a delivery that joined its study (a join, or a delivery found by npm run reindex). */
+export function joinedResult(
+  deliveryId: string,
+  dir: string,
+  study: { StudyInstanceUID: string; numberOfSeries: number; numberOfInstances: number },
+  join: Join,
+  warnings: Finding[],
+  added: readonly CatalogueInstance[],
+): DescribeResult {
+  return {
+    studyId: deliveryId,
+    disposition: 'stored',
+    alreadyStored: false,
+    directory: displayPath(dir),
+    study: { StudyInstanceUID: study.StudyInstanceUID, state: 'receiving', numberOfSeries: study.numberOfSeries, numberOfInstances: study.numberOfInstances },
+    join,
+    refusal: null,
+    warnings,
+    files: {
+      originals: added.map((i) => ({ file: i.file, path: displayPath(path.join(dir, i.path)), sizeBytes: i.sizeBytes, sha256: i.sha256, SOPInstanceUID: i.SOPInstanceUID })),
+      metadata: displayPath(path.join(dir, StudyLayout.metadata)),
+      validationLog: displayPath(path.join(dir, StudyLayout.validationLog)),
+    },
+    events: [],
+  };
+}
+
+/** The catalogue's summary of a study: its first delivery's patient and study attributes, and its counts. */
+export function studySummary(uid: string, sections: StudySections, counts: { modalities: string[]; numberOfSeries: number; numberOfInstances: number; totalBytes: number }) {
+  return { ...counts, StudyInstanceUID: uid, PatientID: sections.patient.PatientID, StudyDate: sections.study.StudyDate, AccessionNumber: sections.study.AccessionNumber };
 }
 
 /** Renames the delivery's new files from its assembly folder into the study folder, and flushes the folders. */

@@ -7,6 +7,7 @@ import { extractInstance, extractSeries, extractStudySections, type SeriesAttrib
 import { hashFile, readStoredStudy } from '../domain/study/read-stored-study.ts';
 import { summariseMetadata } from '../domain/metadata/summarise-metadata.ts';
 import { displayPath, INCOMING, StudyLayout, type StudyRoots } from '../domain/study/study-folder.ts';
+import { joinedResult, studySummary } from './join-delivery.ts';
 import type { StudyDocuments } from './study-documents.ts';
 
 /** One DICOM file found under studies/, with where it came from. */
@@ -218,35 +219,12 @@ function recordStudy(catalogue: Catalogue, studiesDir: string, uid: string, inst
     bytes += added.reduce((sum, i) => sum + i.sizeBytes, 0);
     const modalities = [...new Set([...series.values()].map((s) => s.Modality).filter((m): m is string => m !== null))].sort();
     const sections = members[0]!.sections;
-    const result: DescribeResult = {
-      studyId: deliveryId,
-      disposition: 'stored',
-      alreadyStored: false,
-      directory: displayPath(dir),
-      study: { StudyInstanceUID: uid, state: 'receiving', numberOfSeries: series.size, numberOfInstances: count },
-      join: { added: added.length, duplicates: [], reencoded: [] },
-      refusal: null,
-      warnings: [],
-      files: {
-        originals: added.map((i) => ({ file: i.file, path: displayPath(path.join(dir, i.path)), sizeBytes: i.sizeBytes, sha256: i.sha256, SOPInstanceUID: i.SOPInstanceUID })),
-        metadata: displayPath(path.join(dir, StudyLayout.metadata)),
-        validationLog: displayPath(path.join(dir, StudyLayout.validationLog)),
-      },
-      events: [],
-    };
+    const result = joinedResult(deliveryId, dir, { StudyInstanceUID: uid, numberOfSeries: series.size, numberOfInstances: count }, { added: added.length, duplicates: [], reencoded: [] }, [], added);
     last = deliveryId;
     const log = logs.get(deliveryId) ?? `Delivery ${deliveryId}\nReindexed:    ${at} (npm run reindex; its validation section was not found)\n`;
     catalogue.transaction(() =>
-      catalogue.joinStudy(uid, { deliveryId, receivedAt: at, describedAt: at, sections, series: newSeries, added, moved: [], result, log }, {
-        StudyInstanceUID: uid,
-        PatientID: sections.patient.PatientID,
-        StudyDate: sections.study.StudyDate,
-        AccessionNumber: sections.study.AccessionNumber,
-        modalities,
-        numberOfSeries: series.size,
-        numberOfInstances: count,
-        totalBytes: bytes,
-      }),
+      catalogue.joinStudy(uid, { deliveryId, receivedAt: at, describedAt: at, sections, series: newSeries, added, moved: [], result, log },
+        studySummary(uid, sections, { modalities, numberOfSeries: series.size, numberOfInstances: count, totalBytes: bytes })),
     );
   }
   return last;

@@ -114,6 +114,8 @@ export interface StoredStudy {
   numberOfSeries: number;
   numberOfInstances: number;
   totalBytes: number;
+  /** The catalogue changed after the study's documents were last written. */
+  documentsDue: boolean;
 }
 
 /** One delivery that joined a study: what it added, and the validation.log section it wrote. */
@@ -436,6 +438,7 @@ function toStudy(row: StudyRow): StoredStudy {
     numberOfSeries: row.series_count,
     numberOfInstances: row.instance_count,
     totalBytes: row.total_bytes,
+    documentsDue: row.documents_due === 1,
   };
 }
 

@@ -77,7 +77,7 @@ async function describeReceived(context: EventContext, deps: DescribeDeps, recei
   if (recorded || received.tempDir === null) {
     // The first call failed after its join was recorded (its documents unwritten): its retry writes them.
     const joined = deps.catalogue.delivery(studyId)?.studyUid;
-    if (joined && deps.catalogue.studiesWithDocumentsDue().includes(joined)) await deps.documents.refresh(joined);
+    if (joined && deps.catalogue.study(joined)?.documentsDue) await deps.documents.refresh(joined);
     return answerRecorded(context, deps);
   }
   try {
