@@ -104,6 +104,7 @@ export async function reindexFolders(roots: StudyRoots, catalogue: Catalogue, do
   }
   await syncDirectory(roots.studiesDir);
   report.rejected = await recordRejected(roots.rejectedDir, catalogue);
+  await catalogue.durable();
   logger?.info({ ...report }, 'catalogue rebuilt from the folders');
   return report;
 }

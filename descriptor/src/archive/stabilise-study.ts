@@ -42,6 +42,7 @@ export async function stabiliseStudy(uid: string, request: StableRequest, contex
       const stableAt = deps.now().toISOString();
       const log = formatStudyChecks({ StudyInstanceUID: uid, stableAt, instances: study.numberOfInstances, errors: request.errors, warnings: request.warnings });
       catalogue.markStable(uid, request.lastDeliveryId, log, stableAt);
+      await catalogue.durable();
     }
     // Also when it was stable already: a retry of this call after a crash finds the documents written.
     await deps.documents.refresh(uid);

@@ -217,10 +217,14 @@ export class Catalogue {
   }
 
   close(): void {
+    this.#commits.close();
     this.#db.close();
   }
 
-  /** Runs `work` in one transaction: all of it is on disk when this returns, or none of it. */
+  /**
+   * Runs `work` in one transaction, all or nothing; it is on disk once `durable()` resolves (or the next
+   * group commit's flush has run), not when this returns.
+   */
   transaction<T>(work: () => T): T {
     return this.#db.transaction(work)();
   }
@@ -231,6 +235,11 @@ export class Catalogue {
    */
   commit<T>(work: () => T): Promise<T> {
     return this.#commits.run(work);
+  }
+
+  /** Resolves once every write made so far is on disk. */
+  durable(): Promise<void> {
+    return this.#commits.durable();
   }
 
   study(uid: string): StoredStudy | null {

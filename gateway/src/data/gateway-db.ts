@@ -214,10 +214,14 @@ class GatewayDb implements GatewayData {
   }
 
   async markStable(study: StudyRecord, stableAt: number, event: LifecycleEvent): Promise<boolean> {
-    return this.markStableTx(study, stableAt, event);
+    const marked = this.markStableTx(study, stableAt, event);
+    // The event is in the feed only once it is on disk.
+    await this.commits.durable();
+    return marked;
   }
 
   async close(): Promise<void> {
+    this.commits.close();
     if (this.db.open) this.db.close();
   }
 }
