@@ -1,7 +1,7 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ElementReader, inspectFile, syncDirectory, writeFileAtomic, fsyncFd, type Logger } from '@dsv/common';
+import { ElementReader, inspectFile, syncDirectory, writeFileAtomic, fsyncFd, withSyncedFd, writeAllSync, type Logger } from '@dsv/common';
 import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
 import { assembleMetadata, type StudyMetadata } from '../domain/metadata/assemble-metadata.ts';
 import { buildFhirBundle } from '../domain/fhir/build-fhir-bundle.ts';
@@ -36,6 +36,9 @@ export function studyMetadata(catalogue: Catalogue, uid: string, instances: read
  */
 const CACHED_STUDIES = 3;
 
+/** Studies whose validation.log position is remembered (a few numbers each). */
+const REMEMBERED_LOGS = 1024;
+
 function describedOf(instance: CatalogueInstance, series: ReadonlyMap<string, ReturnType<Catalogue['studySeries']> extends Map<string, infer S> ? S : never>) {
   return {
     file: instance.file,
@@ -48,18 +51,25 @@ function describedOf(instance: CatalogueInstance, series: ReadonlyMap<string, Re
   };
 }
 
-/** validation.log of a study: a section per delivery that joined it, then the study-level checks. */
-export function studyValidationLog(catalogue: Catalogue, uid: string): string {
+const logHead = (uid: string): string => `Validation log of DICOM study ${uid}\n`;
+
+/**
+ * validation.log of a study written whole: a section per delivery that joined it, in the order they
+ * joined, then the latest study-level checks. `last`: the catalogue row the last delivery section reaches.
+ */
+export function studyValidationLog(catalogue: Catalogue, uid: string): { text: string; last: number } {
   const study = catalogue.study(uid)!;
-  const sections = catalogue.studyDeliveryLogs(uid);
-  const head = `Validation log of DICOM study ${uid}\nDeliveries:   ${sections.length}\nState:        ${study.state}\n`;
-  return [head, ...sections, ...(study.studyLog ? [study.studyLog] : [])].join('\n');
+  const { logs, last } = catalogue.studyDeliveryLogsAfter(uid, 0);
+  return { text: [logHead(uid), ...logs, ...(study.studyLog ? [study.studyLog] : [])].join('\n'), last };
 }
 
 /**
- * Rewrites a study's documents from the catalogue, each whole or not at all (writeFileAtomic). Deliveries
- * that join while a rewrite runs wait for the next one, which covers all of them: concurrent deliveries
- * of one study share a rewrite. metadata.dicom.json and fhir.json are written once the study is stable.
+ * Rewrites a study's documents from the catalogue, each whole or not at all (writeFileAtomic), but for
+ * validation.log, which grows by appends: the sections of the deliveries that joined since, and the
+ * study-level checks once the study is stable. It is written whole when this process has not written it
+ * yet (after a start, when its documents may be behind the catalogue). Deliveries that join while a
+ * rewrite runs wait for the next one, which covers all of them: concurrent deliveries of one study share
+ * a rewrite. metadata.dicom.json and fhir.json are written once the study is stable.
  */
 export class StudyDocuments {
   /** Per study: the rewrite under way, and the one queued behind it (shared by whoever asks meanwhile). */
@@ -70,6 +80,11 @@ export class StudyDocuments {
    * instances that joined since, not the whole study again.
    */
   readonly #instances = new Map<string, { instances: CatalogueInstance[]; last: number }>();
+  /**
+   * Per study whose validation.log this process wrote: the catalogue row of the last delivery section in
+   * it, and the study-level checks last appended.
+   */
+  readonly #logs = new Map<string, { last: number; studyLog: string | null }>();
 
   constructor(
     private readonly catalogue: Catalogue,
@@ -117,7 +132,7 @@ export class StudyDocuments {
     if (study.state === 'stable') this.#instances.delete(uid);
     const writes = [
       writeFileAtomic(path.join(dir, StudyLayout.metadata), formatJson(metadata, metadata.instances.length)),
-      writeFileAtomic(path.join(dir, StudyLayout.validationLog), studyValidationLog(this.catalogue, uid)),
+      this.#writeLog(uid, path.join(dir, StudyLayout.validationLog), study.studyLog),
     ];
     if (study.state === 'stable') {
       writes.push(writeFileAtomic(path.join(dir, StudyLayout.fhir), formatJson(buildFhirBundle(metadata), metadata.instances.length)));
@@ -127,6 +142,29 @@ export class StudyDocuments {
     const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
     this.catalogue.documentsWritten(uid, asOf);
+  }
+
+  /** Appends what joined since the last write; writes the log whole the first time, or after a failed write. */
+  async #writeLog(uid: string, file: string, studyLog: string | null): Promise<void> {
+    const written = this.#logs.get(uid);
+    // Until this write has ended, the next one cannot know what is in the file: it writes it whole.
+    this.#logs.delete(uid);
+    if (!written) {
+      const whole = studyValidationLog(this.catalogue, uid);
+      await writeFileAtomic(file, whole.text);
+      this.#remember(uid, { last: whole.last, studyLog });
+      return;
+    }
+    const since = this.catalogue.studyDeliveryLogsAfter(uid, written.last);
+    const sections = [...since.logs, ...(studyLog !== null && studyLog !== written.studyLog ? [studyLog] : [])];
+    if (sections.length > 0) await appendDurable(file, sections.map((section) => `\n${section}`).join(''));
+    this.#remember(uid, { last: since.last, studyLog });
+  }
+
+  #remember(uid: string, log: { last: number; studyLog: string | null }): void {
+    this.#logs.set(uid, log);
+    // Forgetting a study costs one whole write of its log, when it next gets a delivery.
+    if (this.#logs.size > REMEMBERED_LOGS) this.#logs.delete(this.#logs.keys().next().value!);
   }
 
   #currentInstances(uid: string, count: number): CatalogueInstance[] {
@@ -199,4 +237,9 @@ export async function placeInstances(catalogue: Catalogue, studiesDir: string, u
     await syncDirectory(path.join(dir, StudyLayout.originals));
     await syncDirectory(dir);
   }
+}
+
+/** Appends `text` to a file and flushes it: a crash may cut the append, and the start-up repair writes the log whole. */
+function appendDurable(file: string, text: string): Promise<void> {
+  return withSyncedFd(file, 'a', (fd) => writeAllSync(fd, Buffer.from(text)));
 }

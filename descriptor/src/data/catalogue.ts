@@ -277,10 +277,16 @@ export class Catalogue {
     return new Map(rows.map((row) => [row.series_uid, JSON.parse(row.attributes)]));
   }
 
-  /** The validation.log sections of the deliveries that joined a study, oldest first. */
-  studyDeliveryLogs(uid: string): string[] {
-    const rows = this.#sql("SELECT log FROM deliveries WHERE study_uid = ? AND disposition = 'stored' ORDER BY delivery_id").all(uid) as { log: string }[];
-    return rows.map((row) => row.log);
+  /**
+   * The validation.log sections of the deliveries that joined a study after catalogue row `after` (0: all),
+   * in the order they joined, and the row the last one reaches.
+   */
+  studyDeliveryLogsAfter(uid: string, after: number): { logs: string[]; last: number } {
+    const rows = this.#sql("SELECT rowid, log FROM deliveries WHERE study_uid = ? AND disposition = 'stored' AND rowid > ? ORDER BY rowid").all(uid, after) as {
+      rowid: number;
+      log: string;
+    }[];
+    return { logs: rows.map((row) => row.log), last: rows.at(-1)?.rowid ?? after };
   }
 
   delivery(id: string): RecordedDelivery | null {
