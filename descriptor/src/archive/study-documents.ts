@@ -6,7 +6,7 @@ import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
 import { assembleMetadata, type StudyMetadata } from '../domain/metadata/assemble-metadata.ts';
 import { buildFhirBundle } from '../domain/fhir/build-fhir-bundle.ts';
 import { instanceDicomJson } from '../domain/metadata/dicom-json.ts';
-import { formatJson } from '../domain/metadata/format-json.ts';
+import { formatJson, PRETTY_MAX_INSTANCES } from '../domain/metadata/format-json.ts';
 import { StudyLayout } from '../domain/study/study-folder.ts';
 
 /** How much of a file is read for its header when metadata.dicom.json is written (Pixel Data is not read). */
@@ -35,6 +35,13 @@ export function studyMetadata(catalogue: Catalogue, uid: string, instances: read
  * a time; each costs memory in proportion to its instances).
  */
 const CACHED_STUDIES = 3;
+
+interface CachedInstances {
+  instances: CatalogueInstance[];
+  last: number;
+  /** Each instance's entry of metadata.json as last serialised, by SOP Instance UID and path. */
+  json: Map<string, string>;
+}
 
 /** Studies whose validation.log position is remembered (a few numbers each). */
 const REMEMBERED_LOGS = 1024;
@@ -79,7 +86,7 @@ export class StudyDocuments {
    * Per study, its instances as last read and the catalogue row they reach: a rewrite reads only the
    * instances that joined since, not the whole study again.
    */
-  readonly #instances = new Map<string, { instances: CatalogueInstance[]; last: number }>();
+  readonly #instances = new Map<string, CachedInstances>();
   /**
    * Per study whose validation.log this process wrote: the catalogue row of the last delivery section in
    * it, and the study-level checks last appended.
@@ -127,11 +134,12 @@ export class StudyDocuments {
     const dir = path.join(this.studiesDir, uid);
     // A folder removed by hand: the catalogue's documents are written again all the same.
     await mkdir(dir, { recursive: true });
-    const metadata = studyMetadata(this.catalogue, uid, this.#currentInstances(uid, study.numberOfInstances));
+    const cached = this.#currentInstances(uid, study.numberOfInstances);
+    const metadata = studyMetadata(this.catalogue, uid, cached.instances);
     // A stable study gets no more rewrites until a delivery comes: its instances need not stay in memory.
     if (study.state === 'stable') this.#instances.delete(uid);
     const writes = [
-      writeFileAtomic(path.join(dir, StudyLayout.metadata), formatJson(metadata, metadata.instances.length)),
+      writeFileAtomic(path.join(dir, StudyLayout.metadata), formatMetadata(metadata, cached.json)),
       this.#writeLog(uid, path.join(dir, StudyLayout.validationLog), study.studyLog),
     ];
     if (study.state === 'stable') {
@@ -167,23 +175,43 @@ export class StudyDocuments {
     if (this.#logs.size > REMEMBERED_LOGS) this.#logs.delete(this.#logs.keys().next().value!);
   }
 
-  #currentInstances(uid: string, count: number): CatalogueInstance[] {
+  #currentInstances(uid: string, count: number): CachedInstances {
     let cached = this.#instances.get(uid);
     this.#instances.delete(uid);
     // A study of one instance may just have moved it to originals/: its path changed, read it again.
     if (cached && cached.instances.length > 1) {
       const since = this.catalogue.studyInstancesAfter(uid, cached.last);
-      cached = { instances: [...cached.instances, ...since.instances], last: since.last };
+      cached = { instances: [...cached.instances, ...since.instances], last: since.last, json: cached.json };
     } else {
-      cached = this.catalogue.studyInstancesAfter(uid, 0);
+      cached = { ...this.catalogue.studyInstancesAfter(uid, 0), json: new Map() };
     }
     // Anything else than the catalogue's count (a reindex emptied it meanwhile): read it all again.
-    if (cached.instances.length !== count) cached = this.catalogue.studyInstancesAfter(uid, 0);
+    if (cached.instances.length !== count) cached = { ...this.catalogue.studyInstancesAfter(uid, 0), json: new Map() };
     this.#instances.set(uid, cached);
     if (this.#instances.size > CACHED_STUDIES) this.#instances.delete(this.#instances.keys().next().value!);
-    return cached.instances;
+    return cached;
   }
 }
+
+/**
+ * metadata.json as formatJson writes it; a large study's instances (compact JSON) are serialised once
+ * each and kept in `json`, since the document is rewritten whole as the study grows.
+ */
+export function formatMetadata(metadata: ReturnType<typeof studyMetadata>, json: Map<string, string>): string {
+  const count = metadata.instances.length;
+  if (count <= PRETTY_MAX_INSTANCES) return formatJson(metadata, count);
+  const entries = metadata.instances.map((instance) => {
+    const key = `${instance.SOPInstanceUID}\u0000${instance.path}`;
+    let text = json.get(key);
+    if (text === undefined) json.set(key, (text = JSON.stringify(instance)));
+    return text;
+  });
+  const shell = formatJson({ ...metadata, instances: INSTANCES_MARK }, count);
+  return shell.replace(JSON.stringify(INSTANCES_MARK), () => `[${entries.join(',')}]`);
+}
+
+/** Stands for the instances in the serialised shell of metadata.json; no DICOM value holds a NUL. */
+const INSTANCES_MARK = '\u0000instances\u0000';
 
 /**
  * metadata.dicom.json: the DICOM JSON Model of every instance (PS3.18 Annex F), as DICOMweb's /metadata,
