@@ -4,6 +4,7 @@ import { runLoad } from './client.ts';
 import { readCpuMs, readMachineBusyMs } from './cpu-usage.ts';
 import { RssSampler } from './rss-sampler.ts';
 import type { Target, TargetName } from './targets.ts';
+import { workBetween, type ServiceWork } from './work-counts.ts';
 import type { Workload, WorkloadFile } from './workloads.ts';
 
 /** How a workload is sent: all files in one request, or one file per request at some concurrency. */
@@ -64,6 +65,11 @@ export interface RunResult {
   quietWaitMs: number | null;
   /** Our services only: for each lifecycle event, the median ms from the start of its request. */
   stages: Array<[string, number]>;
+  /**
+   * Our services only: what each did during the run (flushes, commits, requests received from the
+   * others, log lines), from their /metrics read just before and just after the timed window.
+   */
+  work: ServiceWork[] | null;
 }
 
 const run = promisify(execFile);
@@ -99,6 +105,8 @@ export async function measureRun(label: string, target: Target, batches: Workloa
   await target.reset();
   await run('sync');
   const quietWaitMs = quietWaitMaxMs > 0 ? await waitForQuietMachine(quietWaitMaxMs) : 0;
+  // Scraped before the CPU is read, and again after: the scrapes' own CPU is not the run's.
+  const workBefore = (await target.readWork?.()) ?? null;
   const cpuBefore = target.processes.map((p) => readCpuMs(p.pid));
   const clientBefore = process.cpuUsage();
   const machineBefore = readMachineBusyMs();
@@ -114,6 +122,7 @@ export async function measureRun(label: string, target: Target, batches: Workloa
     return { name: p.name, peakRssBytes: peaks[i]?.peakBytes ?? null, cpuMs: before != null && after != null ? after - before : null };
   });
   const clientCpuMs = (client.user + client.system) / 1000;
+  const workAfter = workBefore && target.readWork ? await target.readWork() : null;
   const measuredCpuMs = processes.reduce((sum, p) => sum + (p.cpuMs ?? 0), clientCpuMs);
   const otherCpuMs = machineBefore !== null && machineAfter !== null ? Math.max(0, machineAfter - machineBefore - measuredCpuMs) : null;
   const ok = load.requests.filter((r) => r.ok);
@@ -139,6 +148,7 @@ export async function measureRun(label: string, target: Target, batches: Workloa
     clientPeakRssBytes: peaks.find((p) => p.name === 'client')?.peakBytes ?? null,
     otherCpuMs,
     stages: medianStages(ok.flatMap((r) => r.events ?? [])),
+    work: workBefore && workAfter ? workBetween(workBefore, workAfter) : null,
   };
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { median, type Measurement, type RunResult } from './measure.ts';
+import { WORK_FIELDS, type ServiceWork, type WorkField } from './work-counts.ts';
 import type { Workload } from './workloads.ts';
 
 const MB = 1_000_000;
@@ -34,6 +35,29 @@ function formatProcesses(run: RunResult): string {
   return run.processes.map((p) => `${p.name} ${megabytes(p.peakRssBytes)} MB ${seconds(p.cpuMs)} s`).join(' | ');
 }
 
+/** A count per instance: two decimals below 10 (most are about 1), one above. */
+function perInstance(count: number, instances: number): string {
+  if (instances === 0 || !Number.isFinite(count)) return '-';
+  const value = count / instances;
+  return value === 0 ? '0' : value.toFixed(value < 10 ? 2 : 1);
+}
+
+const SHORT_NAMES: Record<string, string> = { gateway: 'gw', validator: 'val', descriptor: 'desc' };
+
+/**
+ * Each service's work per stored instance, in the order of WORK_FIELDS:
+ * `gw 0+1.00/1.00/0/2.00 | val …` (fsync file+directory / DB commits / requests received / log lines).
+ */
+function formatWork(run: RunResult): string {
+  if (!run.work) return '-';
+  return run.work
+    .map((w) => {
+      const [file, directory, ...rest] = WORK_FIELDS.map((field) => perInstance(w[field], run.instances));
+      return `${SHORT_NAMES[w.name] ?? w.name} ${file}+${directory}/${rest.join('/')}`;
+    })
+    .join(' | ');
+}
+
 function runRow(m: Measurement, run: RunResult, label: string): string[] {
   return [
     m.target,
@@ -48,6 +72,7 @@ function runRow(m: Measurement, run: RunResult, label: string): string[] {
     `${seconds(run.clientCpuMs)} s ${megabytes(run.clientPeakRssBytes)} MB`,
     `${seconds(run.otherCpuMs)}${run.quietWaitMs === null ? '*' : ''}`,
     formatProcesses(run),
+    formatWork(run),
   ];
 }
 
@@ -74,7 +99,19 @@ function medianRun(runs: RunResult[]): RunResult {
       cpuMs: median(runs.map((r) => r.processes[i]?.cpuMs ?? Number.NaN)),
     })),
     stages: [],
+    work: medianWork(runs),
   };
+}
+
+/** Each service's median of each count over the runs; null unless every run has them. */
+function medianWork(runs: RunResult[]): ServiceWork[] | null {
+  const all = runs.map((r) => r.work);
+  if (all.some((w) => w === null)) return null;
+  return all[0]!.map((first, i) => {
+    const work: ServiceWork = { ...first };
+    for (const field of WORK_FIELDS) work[field] = median(all.map((w) => w![i]?.[field] ?? Number.NaN));
+    return work;
+  });
 }
 
 function maxOrNull(values: Array<number | null>): number | null {
@@ -117,7 +154,10 @@ export function formatWorkloadSection(variants: Workload[], measurements: Measur
       notes.push(`ours ${m.mode.label}, median ms from the start of a request to each event: ${stages.map((s, i) => `\n    run ${i + 1}: ${s}`).join('')}`);
     }
   }
-  const header = ['target', 'mode', 'run', 'inst/s', 'MB/s', 'p50 ms', 'p95 ms', 'wall ms', 'failed', 'client CPU, RSS', 'others CPU s', 'per process: peak RSS, CPU during the run'];
+  const header = [
+    'target', 'mode', 'run', 'inst/s', 'MB/s', 'p50 ms', 'p95 ms', 'wall ms', 'failed', 'client CPU, RSS', 'others CPU s', 'per process: peak RSS, CPU during the run',
+    'work/inst: fsync file+dir/commits/requests in/log lines',
+  ];
   return [`== ${describeWorkload(variants)}`, formatTable(header, rows), ...notes.map((n) => `  ${n}`)].join('\n');
 }
 
@@ -179,5 +219,28 @@ export function formatSummary(lines: SummaryLine[]): string {
     ];
   });
   const header = ['workload', 'mode', 'ours inst/s', 'ours MB/s', 'Orthanc inst/s', 'Orthanc MB/s', 'ours/Orthanc', 'baseline inst/s', 'ours CPU ms/inst gw+val+desc', 'Orthanc CPU ms/inst', 'ours peak RSS MB gw/val/desc', 'issue target'];
+  return formatTable(header, rows);
+}
+
+/** `gateway+validator+descriptor = total` of one count per instance, as the CPU column has it. */
+function workSum(run: RunResult, field: WorkField | 'cpuMs'): string {
+  if (run.instances === 0) return '-';
+  const counts = field === 'cpuMs' ? run.processes.map((p) => p.cpuMs ?? Number.NaN) : (run.work ?? []).map((w) => w[field]);
+  if (counts.length === 0) return '-';
+  const total = counts.reduce((sum, v) => sum + v, 0);
+  return `${counts.map((c) => perInstance(c, run.instances)).join('+')} = ${perInstance(total, run.instances)}`;
+}
+
+/**
+ * Our services' work per stored instance, one row per workload and mode (the medians of the runs), each
+ * count as gateway+validator+descriptor = total, beside the CPU it cost.
+ */
+export function formatWorkSummary(lines: SummaryLine[]): string {
+  const rows = lines.map((l) => {
+    const ours = l.ours;
+    const cells = ours ? (['fsyncFile', 'fsyncDirectory', 'dbCommits', 'internalRequests', 'logLines', 'cpuMs'] as const).map((field) => workSum(ours, field)) : [];
+    return [l.workload.kind, l.modeLabel, ...cells];
+  });
+  const header = ['workload', 'mode', 'fsync file', 'fsync directory', 'DB commits', 'requests received', 'log lines', 'CPU ms'];
   return formatTable(header, rows);
 }

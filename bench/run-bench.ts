@@ -16,7 +16,7 @@ import { projectRoot } from '../test/support/corpus.ts';
 import { measureRun, type Measurement, type Mode } from './measure.ts';
 import { isOrthancInstalled, ORTHANC_BINARY } from './orthanc.ts';
 import { findOwnChildren } from './processes.ts';
-import { describeWorkload, formatSummary, formatWorkloadSection, medianOf, pairedRatio, type Goal, type SummaryLine } from './report.ts';
+import { describeWorkload, formatSummary, formatWorkloadSection, formatWorkSummary, medianOf, pairedRatio, type Goal, type SummaryLine } from './report.ts';
 import { startTarget, type Target, type TargetName } from './targets.ts';
 import { noteCleanup, recentCleanupWarning } from './recent-deletions.ts';
 import { cacheDir, prepareWorkload, workloadSpecs, type Workload, type WorkloadKind } from './workloads.ts';
@@ -339,6 +339,10 @@ async function main(): Promise<number> {
   log(`\n${sections.join('\n\n')}`);
   log('\nSummary: medians of the timed runs (peak RSS: the largest of the runs); ratio = ours / Orthanc inst/s, the median of the ratios of runs taken in the same turn');
   log(formatSummary(summary));
+  log('\nOur work per stored instance (medians of the timed runs), gateway+validator+descriptor = total: flushes (fsync, fdatasync) of files and');
+  log('  of folders, SQLite commits, requests received from the other services (/v1/), log lines, and the CPU ms they cost;');
+  log('  read from each service\'s /metrics before and after each timed run (dsv_fsync_total, dsv_db_commits_total, dsv_internal_requests_total, dsv_log_lines_total)');
+  log(formatWorkSummary(summary));
   if (options.jsonFile) {
     const runs = all.map(({ workload, ...m }) => ({ workload: { kind: workload.kind, title: workload.title, files: workload.files.length, bytes: workload.totalBytes }, ...m }));
     await writeFile(options.jsonFile, `${JSON.stringify({ options, runs }, null, 2)}\n`);

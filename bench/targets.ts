@@ -7,6 +7,7 @@ import { startBaseline } from './baseline.ts';
 import { baselineSender, gatewaySender, orthancSender, type Sender } from './client.ts';
 import { startOrthanc } from './orthanc.ts';
 import type { SampledProcess } from './rss-sampler.ts';
+import { scrapeWork, type ServiceWork } from './work-counts.ts';
 
 export type TargetName = 'ours' | 'orthanc' | 'baseline';
 
@@ -16,6 +17,8 @@ export interface Target {
   /** The processes whose peak RSS and CPU time are reported. */
   processes: SampledProcess[];
   send: Sender;
+  /** Ours only: each service's work counters so far (their /metrics), read outside the timed window. */
+  readWork?: () => Promise<ServiceWork[]>;
   /** Between runs, outside the timed window: forget what the previous run stored. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -42,10 +45,14 @@ async function startOurs({ profileDir, profileLabel = 'run' }: TargetOptions): P
     ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${PROFILER}`.trim(), PROFILE_DIR: profileDir, PROFILE_LABEL: profileLabel }
     : {};
   const stack = await startStack({ LOG_LEVEL: 'info', ...profiling });
+  const services = ['gateway', 'validator', 'descriptor'] as const;
+  // The validator and the descriptor take the internal token; the gateway its API keys, none unless set.
+  const tokens = { gateway: process.env.GATEWAY_API_KEYS?.split(',')[0]?.trim(), validator: stack.env.validator.INTERNAL_TOKEN, descriptor: stack.env.descriptor.INTERNAL_TOKEN };
   return {
     name: 'ours',
-    processes: (['gateway', 'validator', 'descriptor'] as const).map((service) => ({ name: service, pid: stack[service].child.pid! })),
+    processes: services.map((service) => ({ name: service, pid: stack[service].child.pid! })),
     send: gatewaySender(stack.gateway.url),
+    readWork: () => scrapeWork(services.map((service) => ({ name: service, url: stack[service].url, token: tokens[service] }))),
     // Each run sends a workload variant of its own (new UIDs), so its studies are new to the archive and
     // the earlier runs' studies stay, as in an archive that fills: the catalogue has to keep up with them.
     reset: async () => undefined,

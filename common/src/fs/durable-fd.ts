@@ -1,4 +1,5 @@
 import { closeSync, fdatasync, fsync, openSync, writeSync, writev } from 'node:fs';
+import { countFsync, type FsyncKind } from '../metrics/work-tally.ts';
 
 /*
  * Small file-system calls made synchronously, fsync(2) asynchronously. Each call of the promise or
@@ -6,16 +7,24 @@ import { closeSync, fdatasync, fsync, openSync, writeSync, writev } from 'node:f
  * that round trip cost ~80 µs of the event loop's CPU, against ~10 µs for the synchronous call itself:
  * a stored study makes dozens of them. open, write into the page cache, close and rename do not wait for
  * the disk; fsync does, and stays off the event loop.
+ *
+ * Every flush of the services goes through flushFd, which counts it (dsv_fsync_total{kind}).
  */
 
-/** fsync(2) in the thread pool: the one call here that waits for the disk. */
+/** fsync(2) or fdatasync(2) in the thread pool, counted as a flush of `kind`. */
+function flushFd(flush: typeof fsync, fd: number, kind: FsyncKind): Promise<void> {
+  countFsync(kind);
+  return new Promise((resolve, reject) => flush(fd, (error) => (error ? reject(error) : resolve())));
+}
+
+/** fsync(2) of a file in the thread pool: the one call here that waits for the disk. */
 export function fsyncFd(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+  return flushFd(fsync, fd, 'file');
 }
 
 /** fdatasync(2) in the thread pool: the data and the size of an appended file, not its timestamps. */
 export function fdatasyncFd(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+  return flushFd(fdatasync, fd, 'file');
 }
 
 /** Writes all of `bytes` at the descriptor's position (page cache only: no wait for the disk). */
@@ -25,14 +34,18 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
 }
 
 /**
- * Opens `target` with `flags`, lets `use` work on the descriptor, fsyncs it, and closes it whatever
- * happens: its data (or, for a folder, its entries) is on disk when this resolves.
+ * Opens the file `target` with `flags`, lets `use` work on the descriptor, fsyncs it, and closes it
+ * whatever happens: its data is on disk when this resolves.
  */
-export async function withSyncedFd(target: string, flags: string, use: (fd: number) => void | Promise<void> = () => undefined): Promise<void> {
+export function withSyncedFd(target: string, flags: string, use: (fd: number) => void | Promise<void> = () => undefined): Promise<void> {
+  return withFlushedFd(target, flags, 'file', use);
+}
+
+async function withFlushedFd(target: string, flags: string, kind: FsyncKind, use: (fd: number) => void | Promise<void>): Promise<void> {
   const fd = openSync(target, flags);
   try {
     await use(fd);
-    await fsyncFd(fd);
+    await flushFd(fsync, fd, kind);
   } finally {
     closeSync(fd);
   }
@@ -151,7 +164,7 @@ const folderRounds = new Map<string, FlushRounds>();
 export function syncDirectory(dir: string): Promise<void> {
   let rounds = folderRounds.get(dir);
   if (!rounds) {
-    rounds = new FlushRounds(() => withSyncedFd(dir, 'r'));
+    rounds = new FlushRounds(() => withFlushedFd(dir, 'r', 'directory', () => undefined));
     folderRounds.set(dir, rounds);
   }
   const owner = rounds;

@@ -5,10 +5,14 @@ import type { ServiceMetrics } from '../metrics/service-metrics.ts';
 /** Probes come every few seconds from orchestrators: logged at debug, so they do not drown the rest. */
 const PROBES = new Set(['/health', '/ready']);
 
+/** The routes the services call on one another; every other route is for clients and operators. */
+const INTERNAL_ROUTE = /^\/v1\//;
+
 /**
  * One log line per request once it is answered (or its connection is gone), and its duration in the
  * metrics. The route is the express pattern (`/studies/:key`), null when no route matched: never the
- * URL, whose path holds ids and whose query may hold a PatientID.
+ * URL, whose path holds ids and whose query may hold a PatientID. Requests on the internal routes are
+ * also counted here, where they are received, so the calling side's clients need no counting of their own.
  */
 export function accessLog(logger: Logger, metrics?: ServiceMetrics): RequestHandler {
   return (req, res, next) => {
@@ -28,6 +32,7 @@ export function accessLog(logger: Logger, metrics?: ServiceMetrics): RequestHand
       if (route !== null && PROBES.has(route)) logger.debug(line, 'request');
       else logger.info(line, 'request');
       metrics?.httpDuration.observe({ method: req.method, route: route ?? 'unmatched', status: String(res.statusCode) }, seconds);
+      if (route !== null && INTERNAL_ROUTE.test(route)) metrics?.internalRequests.inc({ route });
     });
     next();
   };

@@ -1,4 +1,5 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { countLogLine } from '../metrics/work-tally.ts';
 
 export type { Logger };
 
@@ -9,14 +10,24 @@ export type { Logger };
  * Written asynchronously: lines logged while a write is under way go out together in the next one
  * (a synchronous write per line cost the validator a quarter of its CPU per request under load). pino
  * flushes what is left when the process exits; a SIGKILL can lose the last lines.
+ *
+ * Each line is counted by level (dsv_log_lines_total). pino calls the hook only for the levels enabled,
+ * and its children inherit it, so it counts exactly the lines written.
  */
-export function createLogger(service: string, level: string = 'info'): Logger {
-  const options = {
+export function createLogger(service: string, level: string = 'info', destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
+    hooks: {
+      logMethod(args, write, value) {
+        countLogLine(this.levels.labels[value] ?? String(value));
+        write.apply(this, args);
+      },
+    },
   };
-  // A silent logger writes nothing: no stream, no exit hook (tests make many).
-  return level === 'silent' ? pino(options) : pino(options, pino.destination({ dest: 1, sync: false }));
+  // A silent logger writes nothing: no stream, no exit hook (tests make many). A test may pass its own stream.
+  if (level === 'silent') return pino(options);
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }

@@ -18,7 +18,7 @@ export const SkeletonRoutes: readonly ApiRoute[] = [
   {
     method: 'get',
     path: '/metrics',
-    summary: 'Prometheus metrics: events, stage durations, requests, pipeline load, database and folder sizes, process',
+    summary: 'Prometheus metrics: events, stage durations, requests, work counts (flushes, commits, internal requests, log lines), pipeline load, database and folder sizes, process',
     responses: { 200: { description: 'Prometheus text format 0.0.4', contentType: 'text/plain' } },
   },
   { method: 'get', path: '/openapi.json', summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', schema: z.looseObject({ openapi: z.literal('3.1.0') }) } } },
