@@ -32,7 +32,7 @@ export function cataloguePath(config: Pick<DescriptorConfig, 'dataDir'>): string
 /** The catalogue and the document writer over it, as startDescriptor and the route tests build them. */
 export function openArchive(config: DescriptorConfig, logger?: Logger): { catalogue: Catalogue; documents: StudyDocuments } {
   const catalogue = new Catalogue(cataloguePath(config));
-  return { catalogue, documents: new StudyDocuments(catalogue, config.studiesDir, logger) };
+  return { catalogue, documents: new StudyDocuments(catalogue, config.studiesDir, logger, config.documents) };
 }
 
 /** The descriptor's express app, without a port: supertest drives it directly. */
@@ -59,7 +59,7 @@ export function createApp(deps: DescriptorDeps): Express {
     routes: [
       studyStabilityRouter({ ...routeDeps, studiesDir: deps.config.studiesDir, forwarder }),
       studiesRouter(routeDeps),
-      browseRouter({ config: deps.config, catalogue: deps.catalogue }),
+      browseRouter({ config: deps.config, catalogue: deps.catalogue, documents: deps.documents }),
     ],
   });
 }

@@ -20,6 +20,14 @@ export const DescriptorConfigSchema = z
         .enum(['keep-first', 'refuse'])
         .describe('An instance stored before in another transfer syntax: keep-first keeps the stored version and warns (sop-instance-reencoded); refuse treats it as a conflict (409 INSTANCE_CONFLICT)'),
     }),
+    documents: z.strictObject({
+      awaitMaxInstances: z
+        .number()
+        .int()
+        .min(0)
+        .describe("A study of at most this many instances has metadata.json and validation.log rewritten before a delivery's answer; a larger one in the background, at most every rewriteIntervalMs, while deliveries join it (a rewrite costs in proportion to the study)"),
+      rewriteIntervalMs: z.number().int().positive().max(60_000).describe("How long a large study's documents may lag behind its catalogue entry while deliveries join it; always current once it is stable"),
+    }),
     stagingDir: z
       .string()
       .transform((dir) => (dir === '' ? '' : path.resolve(dir)))

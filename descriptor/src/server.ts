@@ -39,6 +39,7 @@ export async function startDescriptor(config: DescriptorConfig, options: { logge
     port: server.port,
     close: async () => {
       await server.close();
+      await documents.close();
       catalogue.close();
     },
   };

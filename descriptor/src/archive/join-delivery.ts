@@ -33,7 +33,8 @@ export type JoinOutcome =
  * A valid delivery joins its DICOM study, all or nothing: under the study's lock, it is judged against the
  * catalogue (judge-delivery.ts); its new files are renamed into `studies/<StudyInstanceUID>/` and flushed,
  * then the catalogue records them in one transaction; once the lock is released, the documents are
- * rewritten, and the answer waits for a rewrite that began after the commit. A crash before the
+ * rewritten (StudyDocuments.afterJoin: before the answer for a study of a few instances, coalesced over
+ * time for a large one). A crash before the
  * commit leaves files the catalogue does not list (the gateway runs the delivery again and they are
  * renamed over); after it, the documents are due and rewritten at start-up (StudyDocuments.repair).
  */
@@ -129,7 +130,7 @@ export async function joinDelivery(request: DescribeRequest, tempDir: string, fi
     return { joined: result };
   });
   // Outside the lock: the joins that commit while one rewrite runs share the next one.
-  if ('joined' in outcome) await deps.documents.refresh(studyUid);
+  if ('joined' in outcome) await deps.documents.afterJoin(studyUid, outcome.joined.study!.numberOfInstances);
   return outcome;
 }
 

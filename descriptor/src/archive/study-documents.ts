@@ -30,6 +30,15 @@ export function studyMetadata(catalogue: Catalogue, uid: string, instances: read
   return { ...metadata, state: study.state, updatedAt: study.updatedAt, deliveries };
 }
 
+export interface DocumentsPolicy {
+  /** Studies of at most this many instances have their documents rewritten before a delivery's answer. */
+  awaitMaxInstances: number;
+  /** Larger ones at most this often while deliveries join them. */
+  rewriteIntervalMs: number;
+}
+
+export const DEFAULT_DOCUMENTS_POLICY: DocumentsPolicy = { awaitMaxInstances: 100, rewriteIntervalMs: 1000 };
+
 /**
  * Studies whose instances are kept parsed between rewrites: the ones receiving deliveries now (a few at
  * a time; each costs memory in proportion to its instances).
@@ -93,14 +102,57 @@ export class StudyDocuments {
    */
   readonly #logs = new Map<string, { last: number; studyLog: string | null }>();
 
+  /** Per study whose rewrite waits for `rewriteIntervalMs`: its timer. */
+  readonly #scheduled = new Map<string, NodeJS.Timeout>();
+
   constructor(
     private readonly catalogue: Catalogue,
     private readonly studiesDir: string,
     private readonly logger?: Logger,
+    private readonly policy: DocumentsPolicy = DEFAULT_DOCUMENTS_POLICY,
   ) {}
+
+  /**
+   * After a delivery joined a study of `instances` instances: resolves when its answer may be sent. A
+   * study of at most `awaitMaxInstances` has its documents rewritten first, so they list the delivery when
+   * the answer comes; a larger one is rewritten at most every `rewriteIntervalMs` while deliveries join,
+   * each rewrite covering all that joined since, since a rewrite costs in proportion to the study. Its
+   * catalogue entry marks the documents due meanwhile: a stop or a crash before the rewrite leaves them to
+   * `close()` or to the start-up repair.
+   */
+  afterJoin(uid: string, instances: number): Promise<void> {
+    if (instances <= this.policy.awaitMaxInstances) return this.refresh(uid);
+    if (!this.#scheduled.has(uid)) {
+      const timer = setTimeout(() => {
+        this.#scheduled.delete(uid);
+        this.refresh(uid).catch((error: unknown) => this.logger?.error({ StudyInstanceUID: uid, err: error }, 'study documents not rewritten: they are rewritten at the next start'));
+      }, this.policy.rewriteIntervalMs);
+      this.#scheduled.set(uid, timer);
+    }
+    return Promise.resolve();
+  }
+
+  /** Resolves once the study's documents list everything it holds now (a reader is about to read them). */
+  current(uid: string): Promise<void> {
+    if (this.#scheduled.has(uid)) return this.refresh(uid);
+    return this.#queued.get(uid) ?? this.#running.get(uid) ?? Promise.resolve();
+  }
+
+  /** When the service stops: the rewrites waiting for their time are made now. */
+  async close(): Promise<void> {
+    const waiting = [...this.#scheduled.keys()];
+    await Promise.allSettled(waiting.map((uid) => this.current(uid)));
+    await Promise.allSettled([...this.#queued.values(), ...this.#running.values()]);
+  }
 
   /** Resolves once documents written after this call reflect the catalogue as it is now. */
   refresh(uid: string): Promise<void> {
+    // This rewrite covers whatever a scheduled one would have.
+    const timer = this.#scheduled.get(uid);
+    if (timer) {
+      clearTimeout(timer);
+      this.#scheduled.delete(uid);
+    }
     const queued = this.#queued.get(uid);
     if (queued) return queued;
     const before = this.#running.get(uid) ?? Promise.resolve();
@@ -128,12 +180,13 @@ export class StudyDocuments {
   }
 
   async #write(uid: string): Promise<void> {
+    const dir = path.join(this.studiesDir, uid);
+    // A folder removed by hand: the catalogue's documents are written again all the same. Made before the
+    // catalogue is read: from here on nothing awaits until every read is done, so they agree.
+    await mkdir(dir, { recursive: true });
     const study = this.catalogue.study(uid);
     if (!study) return;
     const asOf = study.lastDeliveryId;
-    const dir = path.join(this.studiesDir, uid);
-    // A folder removed by hand: the catalogue's documents are written again all the same.
-    await mkdir(dir, { recursive: true });
     const cached = this.#currentInstances(uid, study.numberOfInstances);
     const metadata = studyMetadata(this.catalogue, uid, cached.instances);
     // A stable study gets no more rewrites until a delivery comes: its instances need not stay in memory.

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, isStudyId, isValidUid } from '@dsv/common';
 import { Router, type Request } from 'express';
+import type { StudyDocuments } from '../archive/study-documents.ts';
 import type { Catalogue, ListedStudy } from '../data/catalogue.ts';
 import { isFileKey, readStudyFiles, type StudyFile, type StudyFiles } from '../domain/study/read-study-files.ts';
 import { StudyQuerySchema } from '../domain/study/study-query.ts';
@@ -11,6 +12,8 @@ import { sendStoredFile } from './send-stored-file.ts';
 export interface BrowseDeps {
   config: StudyRoots;
   catalogue: Catalogue;
+  /** A large study's documents may lag behind its catalogue entry: they are brought up to date first. */
+  documents: Pick<StudyDocuments, 'current'>;
 }
 
 /** File lists of this many studies are kept: a viewer fetches the instances of one study in a row. */
@@ -80,14 +83,21 @@ export function browseRouter(deps: BrowseDeps): Router {
     });
   });
 
+  /** A stored study's documents, rewritten first if a rewrite waits for its time. */
+  const currentDocuments = async (study: ListedStudy): Promise<void> => {
+    if (study.state !== 'rejected') await deps.documents.current(study.id);
+  };
+
   router.get('/studies/:id/metadata', async (req, res) => {
     const study = findStudy(req.params.id);
+    await currentDocuments(study);
     const sent = await sendStoredFile(req, res, path.join(studyDir(study), StudyLayout.metadata), { contentType: 'application/json; charset=utf-8' });
     if (sent === 'missing') throw await notFound(study, new AppError('METADATA_NOT_FOUND'));
   });
 
   router.get('/studies/:id/validation', async (req, res) => {
     const study = findStudy(req.params.id);
+    await currentDocuments(study);
     const sent = await sendStoredFile(req, res, path.join(studyDir(study), StudyLayout.validationLog), { contentType: 'text/plain; charset=utf-8' });
     if (sent === 'missing') throw await notFound(study, new AppError('STUDY_NOT_FOUND', 'The study folder has no validation.log'));
   });

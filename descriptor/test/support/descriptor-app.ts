@@ -27,7 +27,7 @@ export interface TestDescriptor {
 export function testDescriptorConfig(
   dir: string,
   limits: Partial<DescriptorConfig['limits']> = {},
-  configOverrides: Partial<Pick<DescriptorConfig, 'fhir' | 'stagingDir' | 'storage'>> = {},
+  configOverrides: Partial<Pick<DescriptorConfig, 'fhir' | 'stagingDir' | 'storage' | 'documents'>> = {},
 ): DescriptorConfig {
   return {
     host: '127.0.0.1',
@@ -38,6 +38,7 @@ export function testDescriptorConfig(
     rejectedDir: path.join(dir, 'rejected'),
     dataDir: path.join(dir, 'var'),
     storage: { onReencoded: 'keep-first' },
+    documents: { awaitMaxInstances: 100, rewriteIntervalMs: 1000 },
     outboxDir: path.join(dir, 'outbox'),
     stagingDir: path.join(dir, 'staging'),
     limits: { maxFiles: 50, maxFileBytes: 64 * 1024 * 1024, maxHeaderBytes: 64 * 1024 * 1024, maxInflatedBytes: 512 * 1024 * 1024, maxRequestFieldBytes: 1024 * 1024, ...limits },
@@ -50,7 +51,7 @@ export function testDescriptorConfig(
 /** The app over a fresh temporary folder holding studies/, rejected/ and outbox/; FHIR forwarding off unless told. */
 export async function createTestDescriptor(
   overrides: Partial<DescriptorConfig['limits']> = {},
-  configOverrides: Partial<Pick<DescriptorConfig, 'fhir' | 'stagingDir' | 'storage'>> = {},
+  configOverrides: Partial<Pick<DescriptorConfig, 'fhir' | 'stagingDir' | 'storage' | 'documents'>> = {},
 ): Promise<TestDescriptor> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-descriptor-'));
   const config = testDescriptorConfig(dir, overrides, configOverrides);
@@ -59,6 +60,7 @@ export async function createTestDescriptor(
   const { catalogue, documents } = openArchive(config, logger);
   const app = createApp({ config, logger, events, now: () => FIXED_NOW, catalogue, documents });
   const remove = async () => {
+    await documents.close();
     catalogue.close();
     await rm(dir, { recursive: true, force: true });
   };
