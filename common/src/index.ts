@@ -13,3 +13,4 @@ export * from './contracts/index.ts';
 export * from './dicom/index.ts';
 export * from './config/secrets.ts';
 export * from './metrics/index.ts';
+export * from './net/retry.ts';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 /** A folder, resolved against the working directory once, when the config is loaded at start-up. */
 const directory = z.string().min(1).transform((dir) => path.resolve(dir));
 
-/** Each key's description is the config reference in the README (npm run docs). */
+/** Each key's description is the config reference, docs/config.md (npm run docs). */
 export const DescriptorConfigSchema = z
   .strictObject({
     host: host.describe('Address to listen on; 127.0.0.1 keeps the descriptor on this machine'),

@@ -2,7 +2,7 @@ import { byteSize, host, logLevel, httpTimeouts, internalToken, loadConfig, port
 import { z } from 'zod';
 import { DIMSE_OFF, DimseConfigSchema, DimseEnv } from './dimse/dimse-config.ts';
 
-/** Each key's description is the config reference in the README (npm run docs). */
+/** Each key's description is the config reference, docs/config.md (npm run docs). */
 export const GatewayConfigSchema = z.strictObject({
   host: host.describe('Address to listen on; 127.0.0.1 keeps the gateway on this machine'),
   port: port.describe('Port to listen on (0 picks a free one)'),

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { writeConfigDir } from '../support/config-dir.ts';
+import { removeConfigDirs, writeConfigDir } from '../support/config-dir.ts';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
 import { getJson, incomingLeftovers, sha256, storedOriginalHashes, upload, visibleEntries, waitFor, waitForStates, type Body } from '../support/gateway-calls.ts';
 import { startStack, type Stack } from '../support/services.ts';
@@ -29,6 +29,7 @@ describe.skipIf(!canGenerate)('a study whose deliveries are joining when a servi
   afterEach(async () => {
     await stack?.stop();
     stack = undefined;
+    await removeConfigDirs();
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 

@@ -5,7 +5,7 @@ import { openDatabase } from '@dsv/common/db';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE, openGatewayDb } from '../../gateway/src/data/gateway-db.ts';
 import { corpusAvailable, corpusPath, corpusSkipReason, entryFiles, loadManifest } from '../support/corpus.ts';
-import { writeConfigDir } from '../support/config-dir.ts';
+import { removeConfigDirs, writeConfigDir } from '../support/config-dir.ts';
 import {
   incomingLeftovers,
   listTree,
@@ -40,6 +40,7 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
   afterEach(async () => {
     await stack?.stop();
     stack = undefined;
+    await removeConfigDirs();
   });
 
   it('when any service restarts, then GET /status answers the same body for every upload', async () => {

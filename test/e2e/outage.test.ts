@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusPath, corpusSkipReason, projectRoot } from '../support/corpus.ts';
-import { writeConfigDir } from '../support/config-dir.ts';
+import { removeConfigDirs, writeConfigDir } from '../support/config-dir.ts';
 import { getJson, incomingLeftovers, listTree, statusOf, upload, visibleEntries, waitFor, waitForStates, type Body } from '../support/gateway-calls.ts';
 import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
 import { makeUnwritable } from '../support/unwritable.ts';
@@ -36,6 +36,7 @@ describe.skipIf(!corpusAvailable)('the gateway when a sibling service is down, s
   afterEach(async () => {
     await stack?.stop();
     stack = undefined;
+    await removeConfigDirs();
   });
 
   it('when the validator is stopped, then /ready is 503, the study fails 503 after backoff retries, and POST /studies/<id>/retry stores it once the validator is back', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusPath, corpusSkipReason, entryFiles, loadManifest } from '../support/corpus.ts';
-import { writeConfigDir } from '../support/config-dir.ts';
+import { removeConfigDirs, writeConfigDir } from '../support/config-dir.ts';
 import { sha256, statusOf, storedOriginalHashes, studyFolder, upload, visibleEntries, waitFor, type Body } from '../support/gateway-calls.ts';
 import { logged } from '../support/logs.ts';
 import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
@@ -21,6 +21,7 @@ describe.skipIf(!corpusAvailable)('SIGTERM', () => {
   afterEach(async () => {
     await stack?.stop();
     stack = undefined;
+    await removeConfigDirs();
   });
 
   it('when the gateway gets SIGTERM while an upload with ?wait=true is in flight, then it refuses new connections, finishes that upload (201) and exits 0', async () => {

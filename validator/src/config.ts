@@ -18,7 +18,7 @@ const severityOverrides = z.record(z.string(), z.enum(['error', 'warning'])).sup
   }
 });
 
-/** Each key's description is the config reference in the README (npm run docs). */
+/** Each key's description is the config reference, docs/config.md (npm run docs). */
 export const ValidatorConfigSchema = z.strictObject({
   host: host.describe('Address to listen on; 127.0.0.1 keeps the validator on this machine'),
   port: port.describe('Port to listen on (0 picks a free one)'),

@@ -29,6 +29,7 @@ export const ErrorCodes = {
   INSTANCE_NOT_FOUND: { status: 404, message: 'The study holds no file with that SOP Instance UID or stored name' },
   METADATA_NOT_FOUND: { status: 404, message: 'The study has no metadata.json: none of its files could be read as DICOM' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested byte range lies outside the file' },
+  PRECONDITION_FAILED: { status: 412, message: "The file's ETag does not match the request's If-Match" },
   STAGED_FILE_UNAVAILABLE: {
     status: 422,
     message: 'A file sent by reference is not in this service\'s staging folder: give the services one shared stagingDir, or set the gateway\'s pipeline.transport to "stream"',

@@ -65,7 +65,7 @@ export function openApiPath(pattern: string): { path: string; parameters: string
 
 /** The OpenAPI 3.1 document of a service: its routes, each error as the one error envelope. */
 export function buildOpenApi(api: ApiDescription, version: string): Record<string, unknown> {
-  const error = { description: 'An error: its code is one of the error table (README)', content: content('application/json', ErrorBodySchema, 'output') };
+  const error = { description: 'An error: its code is one of the error table (docs/errors.md)', content: content('application/json', ErrorBodySchema, 'output') };
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of api.routes) {
     const { path, parameters } = openApiPath(route.path);

@@ -91,14 +91,14 @@ export function browseRouter(deps: BrowseDeps): Router {
   router.get('/studies/:id/metadata', async (req, res) => {
     const study = findStudy(req.params.id);
     await currentDocuments(study);
-    const sent = await sendStoredFile(req, res, path.join(studyDir(study), StudyLayout.metadata), { contentType: 'application/json; charset=utf-8' });
+    const sent = await sendStoredFile(req, res, studyDir(study), StudyLayout.metadata, { contentType: 'application/json; charset=utf-8' });
     if (sent === 'missing') throw await notFound(study, new AppError('METADATA_NOT_FOUND'));
   });
 
   router.get('/studies/:id/validation', async (req, res) => {
     const study = findStudy(req.params.id);
     await currentDocuments(study);
-    const sent = await sendStoredFile(req, res, path.join(studyDir(study), StudyLayout.validationLog), { contentType: 'text/plain; charset=utf-8' });
+    const sent = await sendStoredFile(req, res, studyDir(study), StudyLayout.validationLog, { contentType: 'text/plain; charset=utf-8' });
     if (sent === 'missing') throw await notFound(study, new AppError('STUDY_NOT_FOUND', 'The study folder has no validation.log'));
   });
 
@@ -108,7 +108,7 @@ export function browseRouter(deps: BrowseDeps): Router {
     const study = findStudy(req.params.id);
     const file = (await filesOf(study)).byKey.get(key);
     if (!file) throw await notFound(study, new AppError('INSTANCE_NOT_FOUND'));
-    const sent = await sendStoredFile(req, res, path.join(studyDir(study), file.path), {
+    const sent = await sendStoredFile(req, res, studyDir(study), file.path, {
       contentType: 'application/dicom',
       sha256: file.sha256,
       downloadName: key.endsWith('.dcm') ? key : `${key}.dcm`,

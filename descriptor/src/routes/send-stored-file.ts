@@ -1,8 +1,8 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import type { Stats } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { AppError } from '@dsv/common';
 import type { Request, Response } from 'express';
-import { parseByteRange } from './parse-byte-range.ts';
+import send from 'send';
 
 export interface FileAnswer {
   contentType: string;
@@ -12,73 +12,69 @@ export interface FileAnswer {
   downloadName?: string;
 }
 
-/**
- * Streams one file of a study folder, whole or one byte range of it (206, or 416 past its end), with
- * Accept-Ranges, and an ETag when its hash is known (304 to an If-None-Match that matches; a Range with
- * an If-Range that does not match is answered with the whole file). Answers 'missing' when the file is
- * not there, so that the caller picks the 404. The file is opened once, and its size read from the open
- * file: what is sent is what was measured.
- */
-export async function sendStoredFile(req: Request, res: Response, file: string, answer: FileAnswer): Promise<'sent' | 'missing'> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
-    throw error;
-  }
-  try {
-    const { size } = await handle.stat();
-    const etag = answer.sha256 ? `"${answer.sha256}"` : null;
-    res.setHeader('Accept-Ranges', 'bytes');
-    if (etag) res.setHeader('ETag', etag);
-    if (etag && matchesAny(req.get('if-none-match'), etag)) {
-      res.status(304).end();
-      return 'sent';
-    }
-    const range = rangeApplies(req.get('if-range'), etag) ? parseByteRange(req.get('range'), size) : null;
-    if (range === 'unsatisfiable') {
-      // The error body is JSON: no Content-Type of the file may be set yet.
-      res.setHeader('Content-Range', `bytes */${size}`);
-      throw new AppError('RANGE_NOT_SATISFIABLE', undefined, { size });
-    }
-    res.setHeader('Content-Type', answer.contentType);
-    if (answer.downloadName) res.setHeader('Content-Disposition', `attachment; filename="${answer.downloadName}"`);
-    const { start, end } = range ?? { start: 0, end: size - 1 };
-    if (range) {
-      res.status(206);
-      res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
-    }
-    res.setHeader('Content-Length', String(end - start + 1));
-    if (req.method === 'HEAD' || size === 0) {
-      res.end();
-      return 'sent';
-    }
-    try {
-      await pipeline(handle.createReadStream({ start, end, autoClose: false }), res);
-    } catch (error) {
-      // The client went away mid-file: nothing to answer, nothing to log as a failure.
-      if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return 'sent';
-      throw error;
-    }
-    return 'sent';
-  } finally {
-    await handle.close();
-  }
-}
+/** What `send` reports when it does not send the file: an http-errors error, or the fs error it wraps. */
+type SendError = Error & { status?: number };
 
-/** If-None-Match: '*' or a list of entity tags, compared weakly (RFC 9110 §13.1.2). */
-function matchesAny(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  return header.split(',').some((candidate) => {
-    const tag = candidate.trim();
-    return tag === '*' || tag.replace(/^W\//, '') === etag;
+/**
+ * Streams `relative`, a file of `folder`, with `send` (the module behind express's res.sendFile): whole
+ * or one byte range (206, 416 past its end), HEAD, If-None-Match (304), If-Match (412) and If-Range,
+ * all against the ETag, which is the stored sha256 when known and absent otherwise. send's own weak
+ * ETag (size and mtime) and Last-Modified are off, so an If-Range never matches a guess, and so is its
+ * `Cache-Control: public`: these are patient files. The path cannot leave `folder` (send refuses `..`).
+ * Answers 'missing' when the file is not there, so that the caller picks the 404.
+ */
+export function sendStoredFile(req: Request, res: Response, folder: string, relative: string, answer: FileAnswer): Promise<'sent' | 'missing'> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      outcome();
+    };
+    let size = 0;
+    const file = send(req, encodeURI(relative), { root: folder, etag: false, lastModified: false, cacheControl: false, index: false, dotfiles: 'deny' });
+    file.on('file', (_path: string, stat: Stats) => {
+      size = stat.size;
+      widenLongSuffix(req, stat.size);
+    });
+    file.on('headers', (response: ServerResponse) => {
+      response.setHeader('Content-Type', answer.contentType);
+      if (answer.sha256) response.setHeader('ETag', `"${answer.sha256}"`);
+      if (answer.downloadName) response.setHeader('Content-Disposition', `attachment; filename="${answer.downloadName}"`);
+    });
+    file.on('directory', () => settle(() => resolve('missing')));
+    file.on('error', (error: SendError) =>
+      settle(() => {
+        if (res.headersSent) {
+          // The file failed mid-stream: the status line is gone, the answer can only be cut off.
+          res.destroy();
+          resolve('sent');
+          return;
+        }
+        // The error body is JSON: the file's own headers must not describe it.
+        res.removeHeader('Content-Type');
+        res.removeHeader('Content-Disposition');
+        if (error.status === 416) reject(new AppError('RANGE_NOT_SATISFIABLE', undefined, { size }));
+        else if (error.status === 412) reject(new AppError('PRECONDITION_FAILED'));
+        // 404: no such file; 403: a path that would leave the folder, or a dot file; 400: a null byte.
+        else if (error.status === 404 || error.status === 403 || error.status === 400) resolve('missing');
+        else reject(error);
+      }),
+    );
+    file.on('end', () => settle(() => resolve('sent')));
+    // 304, HEAD, or a client gone mid-file.
+    res.once('close', () => settle(() => resolve('sent')));
+    file.pipe(res);
   });
 }
 
-/** A Range counts unless If-Range names another version; a date there cannot be checked: no Last-Modified is sent (RFC 9110 §13.1.5). */
-function rangeApplies(ifRange: string | undefined, etag: string | null): boolean {
-  if (ifRange === undefined) return true;
-  return etag !== null && ifRange.trim() === etag;
+const SUFFIX_RANGE = /^\s*bytes\s*=\s*-\s*(\d+)\s*$/i;
+
+/**
+ * A suffix range longer than the file selects the whole file (RFC 9110 §14.1.2); range-parser, under
+ * send, answers it as unsatisfiable instead. Rewritten before send reads the header.
+ */
+function widenLongSuffix(req: Request, size: number): void {
+  const suffix = SUFFIX_RANGE.exec(req.headers.range ?? '');
+  if (suffix && size > 0 && Number(suffix[1]) > size) req.headers.range = 'bytes=0-';
 }

@@ -123,8 +123,8 @@ describe.skipIf(!corpusAvailable)('GET /studies/:id/files/:key', () => {
       expect(Buffer.compare(response.body, slice(10, bytes.length - 1))).toBe(0);
     });
 
-    it('then a range starting past the end answers 416 RANGE_NOT_SATISFIABLE with Content-Range bytes */size', async () => {
-      for (const range of [`bytes=${bytes.length}-`, `bytes=${bytes.length + 5}-${bytes.length + 9}`, 'bytes=-0']) {
+    it('then a range starting past the end, or ending before its start (RFC 9110 §14.2: may be rejected), answers 416 RANGE_NOT_SATISFIABLE with Content-Range bytes */size', async () => {
+      for (const range of [`bytes=${bytes.length}-`, `bytes=${bytes.length + 5}-${bytes.length + 9}`, 'bytes=-0', 'bytes=5-2']) {
         const response = await request(descriptor.app).get(fileUrl(multi.uid!, uid)).set('range', range).expect(416);
         expect(response.headers['content-range']).toBe(`bytes */${bytes.length}`);
         expect(response.body.error.code).toBe('RANGE_NOT_SATISFIABLE');
@@ -132,7 +132,7 @@ describe.skipIf(!corpusAvailable)('GET /studies/:id/files/:key', () => {
     });
 
     it('then a Range that breaks the grammar, another unit, or several ranges are ignored: 200 with the whole file', async () => {
-      for (const range of ['bytes=5-2', 'bytes=abc', 'items=0-5', 'bytes=0-1,5-6']) {
+      for (const range of ['bytes=abc', 'items=0-5', 'bytes=0-1,5-6']) {
         const response = await get(fileUrl(multi.uid!, uid)).set('range', range).expect(200);
         expect(response.headers['content-range']).toBeUndefined();
         expect(response.body.length).toBe(bytes.length);

@@ -10,7 +10,6 @@ import { newStudyId, type EventType, type LifecycleEvent } from '@dsv/common';
 import { corpusAvailable, corpusPath, projectRoot } from '../../../test/support/corpus.ts';
 import type { DescriptorConfig } from '../../src/config.ts';
 import { readOutboxEntry } from '../../src/domain/fhir/fhir-outbox.ts';
-import { backoffDelay } from '../../src/domain/fhir/post-fhir-bundle.ts';
 import { replayOutbox } from '../../src/domain/fhir/replay-outbox.ts';
 import { asUpload, describeRequest } from '../support/describe-request.ts';
 import { createTestDescriptor, markStable, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
@@ -60,14 +59,6 @@ const fhirSettings = (url: string, overrides: Partial<DescriptorConfig['fhir']['
   authHeader: 'Bearer fhir-test-token',
   timeoutMs,
   retry: { attempts: 4, baseDelayMs: 60, maxDelayMs: 1000, ...overrides },
-});
-
-describe('backoffDelay (equal jitter)', () => {
-  const retry = { attempts: 5, baseDelayMs: 100, maxDelayMs: 500 };
-  it('when attempts go on, then the delay doubles, half of it random, up to maxDelayMs', () => {
-    expect([1, 2, 3, 4].map((attempt) => backoffDelay(attempt, retry, () => 0))).toEqual([50, 100, 200, 250]);
-    expect([1, 2, 3, 4].map((attempt) => backoffDelay(attempt, retry, () => 0.999999))).toEqual([100, 200, 400, 500]);
-  });
 });
 
 describe.skipIf(!corpusAvailable)('forwarding fhir.json to a FHIR server (fhir.forwardUrl)', () => {

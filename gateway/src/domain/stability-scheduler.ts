@@ -1,6 +1,5 @@
-import { EventOwners, type EventBus, type LifecycleEvent, type Logger } from '@dsv/common';
+import { EventOwners, withRetry, type EventBus, type LifecycleEvent, type Logger, type RetryPolicy } from '@dsv/common';
 import type { DescriptorClient } from '../clients/descriptor-client.ts';
-import { withRetry, type RetryPolicy } from '../clients/retry.ts';
 import type { ValidatorClient } from '../clients/validator-client.ts';
 import type { GatewayData, StudyRecord } from '../data/gateway-data.ts';
 import type { StatusStore } from './status-store.ts';

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { AppError, ErrorCodes, type DescribeResult, type EventBus, type EventPayloads, type EventType, type Logger, type ValidationReport } from '@dsv/common';
+import { AppError, ErrorCodes, withRetry, type DescribeResult, type EventBus, type EventPayloads, type EventType, type Logger, type RetryPolicy, type ValidationReport } from '@dsv/common';
 import type { DescriptorClient } from '../clients/descriptor-client.ts';
-import { withRetry, type RetryPolicy } from '../clients/retry.ts';
 import type { ValidatorClient } from '../clients/validator-client.ts';
 import type { SpareFolders } from '../upload/spare-folders.ts';
 import type { StatusStore } from './status-store.ts';

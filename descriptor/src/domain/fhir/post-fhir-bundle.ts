@@ -1,48 +1,54 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { RetryableError, withRetry } from '@dsv/common';
 import type { DescriptorConfig } from '../../config.ts';
 
 export type FhirSettings = DescriptorConfig['fhir'];
-export type RetrySettings = FhirSettings['retry'];
 
 export type PostOutcome =
   | { ok: true; attempts: number; httpStatus: number }
   | { ok: false; attempts: number; httpStatus: number | null; reason: string };
 
 export interface PostOptions {
-  /** Waits between attempts; tests may record the delays. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Draws the backoff's jitter; tests may fix it. */
   random?: () => number;
 }
 
 type Attempt = { ok: true; httpStatus: number } | { ok: false; httpStatus: number | null; reason: string; retryable: boolean };
 
-/**
- * POSTs a transaction Bundle to the FHIR server's base URL (FHIR R4 §3.1.0.11, "transaction"), trying
- * again after network errors, timeouts, 408, 429 and 5xx answers, with exponential backoff. Another 4xx
- * is an answer about the bundle or the credentials: sending it again unchanged would get the same one.
- * Never throws; the reason names a status or an error code, never a response body (it may echo
- * patient data).
- */
-export async function postFhirBundle(settings: FhirSettings, body: string, options: PostOptions = {}): Promise<PostOutcome> {
-  const sleep = options.sleep ?? ((ms: number) => delay(ms));
-  for (let attempt = 1; ; attempt++) {
-    const result = await postOnce(settings, body);
-    if (result.ok) return { ok: true, attempts: attempt, httpStatus: result.httpStatus };
-    if (!result.retryable || attempt >= settings.retry.attempts) {
-      return { ok: false, attempts: attempt, httpStatus: result.httpStatus, reason: result.reason };
-    }
-    await sleep(backoffDelay(attempt, settings.retry, options.random));
+/** A POST that did not succeed, carried through withRetry to the outcome. */
+class PostFailed extends Error {
+  constructor(readonly attempt: Extract<Attempt, { ok: false }>) {
+    super(attempt.reason);
   }
 }
 
 /**
- * The wait after attempt `attempt` (1-based): the delay doubles from baseDelayMs up to maxDelayMs, and a
- * random half of it is dropped ("equal jitter"), so that many descriptors coming back after one FHIR
- * outage do not all retry in step, while each still waits at least half the nominal delay.
+ * POSTs a transaction Bundle to the FHIR server's base URL (FHIR R4 §3.1.0.11, "transaction"), trying
+ * again after network errors, timeouts, 408, 429 and 5xx answers, with exponential backoff and equal
+ * jitter (fhir.retry): many descriptors coming back after one FHIR outage do not retry in step, and each
+ * still waits at least half the nominal delay. Another 4xx is an answer about the bundle or the
+ * credentials: sending it again unchanged would get the same one. Never throws; the reason names a
+ * status or an error code, never a response body (it may echo patient data).
  */
-export function backoffDelay(attempt: number, retry: RetrySettings, random: () => number = Math.random): number {
-  const nominal = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(nominal / 2 + random() * (nominal / 2));
+export async function postFhirBundle(settings: FhirSettings, body: string, options: PostOptions = {}): Promise<PostOutcome> {
+  let attempts = 0;
+  try {
+    const httpStatus = await withRetry(
+      async (attempt) => {
+        attempts = attempt;
+        const result = await postOnce(settings, body);
+        if (result.ok) return result.httpStatus;
+        const failed = new PostFailed(result);
+        throw result.retryable ? new RetryableError(result.reason, failed) : failed;
+      },
+      { ...settings.retry, jitter: 'equal' },
+      undefined,
+      options.random,
+    );
+    return { ok: true, attempts, httpStatus };
+  } catch (error) {
+    if (!(error instanceof PostFailed)) throw error;
+    return { ok: false, attempts, httpStatus: error.attempt.httpStatus, reason: error.attempt.reason };
+  }
 }
 
 async function postOnce(settings: FhirSettings, body: string): Promise<Attempt> {

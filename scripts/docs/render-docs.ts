@@ -1,7 +1,8 @@
 /**
- * The README's reference tables are rendered from the code (the error table, the finding catalog, the
- * config schemas and their environment bindings), so the README cannot drift from it: `npm run docs`
- * rewrites them, and a test fails when the committed README differs from what this renders.
+ * The reference tables of the README and of docs/ are rendered from the code (the error table, the
+ * finding catalog, the events, the config schemas and their environment bindings), so they cannot drift
+ * from it: `npm run docs` rewrites them, and a test fails when a committed file differs from what this
+ * renders.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,13 +18,29 @@ const services = [
   { name: 'descriptor', schema: DescriptorConfigSchema, env: DescriptorEnv },
 ] as const;
 
-export function renderReadme(readme: string, root: string): string {
-  return [
-    ['finding-codes', renderFindingCodes()],
-    ['error-codes', renderErrorCodes()],
-    ['events', renderEvents()],
-    ['config', renderConfig(root)],
-  ].reduce((text, [key, table]) => replaceBetween(text, key!, table!), readme);
+type Block = 'finding-codes' | 'error-codes' | 'error-summary' | 'events' | 'config';
+
+/** Each document, relative to the project root, and the generated blocks it holds. */
+export const GeneratedDocs: Readonly<Record<string, readonly Block[]>> = {
+  'README.md': ['error-summary', 'events'],
+  'docs/config.md': ['config'],
+  'docs/errors.md': ['error-codes'],
+  'docs/validation.md': ['finding-codes'],
+};
+
+const renderers: Record<Block, (root: string) => string> = {
+  'finding-codes': renderFindingCodes,
+  'error-codes': renderErrorCodes,
+  'error-summary': renderErrorSummary,
+  events: renderEvents,
+  config: renderConfig,
+};
+
+/** `text`, the content of `file`, with each of its generated blocks rendered again. */
+export function renderDoc(file: string, text: string, root: string): string {
+  const blocks = GeneratedDocs[file];
+  if (!blocks) throw new Error(`${file} holds no generated block`);
+  return blocks.reduce((out, key) => replaceBetween(out, key, renderers[key](root)), text);
 }
 
 function replaceBetween(text: string, key: string, body: string): string {
@@ -31,7 +48,7 @@ function replaceBetween(text: string, key: string, body: string): string {
   const end = `<!-- END generated:${key} -->`;
   const from = text.indexOf(begin);
   const to = text.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`README has no markers for ${key}`);
+  if (from < 0 || to < from) throw new Error(`no markers for ${key}`);
   return `${text.slice(0, from + begin.length)}\n${body}\n${text.slice(to)}`;
 }
 
@@ -47,6 +64,14 @@ function renderFindingCodes(): string {
 function renderErrorCodes(): string {
   const rows = Object.entries(ErrorCodes).map(([code, info]) => `| \`${code}\` | ${info.status} | ${cell(info.message)} |`);
   return ['| code | HTTP status | message |', '|---|---|---|', ...rows].join('\n');
+}
+
+/** One line per HTTP status and the codes that answer it; docs/errors.md gives their messages. */
+function renderErrorSummary(): string {
+  const byStatus = new Map<number, string[]>();
+  for (const [code, info] of Object.entries(ErrorCodes)) byStatus.set(info.status, [...(byStatus.get(info.status) ?? []), code]);
+  const rows = [...byStatus.entries()].sort(([a], [b]) => a - b).map(([status, codes]) => `| ${status} | ${codes.map((code) => `\`${code}\``).join(', ')} |`);
+  return ['| HTTP status | codes |', '|---|---|', ...rows].join('\n');
 }
 
 function renderEvents(): string {
@@ -78,7 +103,7 @@ function renderConfig(root: string): string {
       const value = key.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], file);
       rows.push(`| \`${key}\` | ${typeName(node)} | \`${cell(JSON.stringify(value) ?? '')}\` | ${env ? `\`${env}\`` : ''} | ${cell(node.description ?? '')} |`);
     });
-    sections.push(`### \`config/${service.name}.json\`\n\n| key | type | default | environment | meaning |\n|---|---|---|---|---|\n${rows.join('\n')}`);
+    sections.push(`## \`config/${service.name}.json\`\n\n| key | type | default | environment | meaning |\n|---|---|---|---|---|\n${rows.join('\n')}`);
   }
   const shared = '`CONFIG_DIR` (all services): the folder holding the three files (default `./config`).';
   return `${sections.join('\n\n')}\n\n${shared}`;

@@ -1,6 +1,6 @@
-import { AppError } from '@dsv/common';
+import { AppError } from '../../src/errors/app-error.ts';
 import { describe, expect, it } from 'vitest';
-import { RetryableError, withRetry } from '../../src/clients/retry.ts';
+import { backoffDelay, RetryableError, withRetry } from '../../src/net/retry.ts';
 
 const unavailable = () => new RetryableError('unreachable', new AppError('DOWNSTREAM_UNAVAILABLE', 'The validator is unreachable', { service: 'validator' }));
 
@@ -63,5 +63,20 @@ describe('withRetry', () => {
       { attempts: 5, baseDelayMs: 1, maxDelayMs: 1 },
     ).catch((e: unknown) => e);
     expect([error, calls]).toEqual([refused, 1]);
+  });
+});
+
+describe('backoffDelay', () => {
+  const policy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 500 };
+
+  it('when the jitter is full (the default), then the delay is the draw\'s share of base × 2^(n-1), capped', () => {
+    expect([1, 2, 3, 4].map((attempt) => backoffDelay(attempt, policy, () => 0))).toEqual([0, 0, 0, 0]);
+    expect([1, 2, 3, 4].map((attempt) => backoffDelay(attempt, policy, () => 0.5))).toEqual([50, 100, 200, 250]);
+  });
+
+  it('when the jitter is equal, then half the delay is fixed and half random, up to maxDelayMs', () => {
+    const equal = { ...policy, jitter: 'equal' as const };
+    expect([1, 2, 3, 4].map((attempt) => backoffDelay(attempt, equal, () => 0))).toEqual([50, 100, 200, 250]);
+    expect([1, 2, 3, 4].map((attempt) => backoffDelay(attempt, equal, () => 0.999999))).toEqual([100, 200, 400, 500]);
   });
 });
