@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmtkAvailable, dcmtkSkipReason, endedAssociations, freePort, runDcmtk, sendCli } from '../support/dimse-tools.ts';
-import { getJson, listTree, waitFor } from '../support/gateway-calls.ts';
+import { getJson, listTree, readFeed, waitFor } from '../support/gateway-calls.ts';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
 import { startStack, type Stack } from '../support/services.ts';
 
@@ -82,6 +82,13 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
     const ended = await waitFor(async () => endedAssociations(stack.gateway), (ids) => ids.length > before);
     const status = (await getJson(`${stack.gateway.url}/status/${ended.at(-1)}`)).body;
     expect(status).toMatchObject({ state: 'aborted', counts: { instances: 0 } });
+    // The feed has it opened, then aborted by the connection lost, nothing stored in between.
+    const feed = await waitFor(() => readFeed(stack.gateway.url), (events) => events.some((e) => e.studyId === status.id && e.type === 'association.aborted'));
+    expect(feed.filter((e) => e.correlationId === status.id).map((e) => e.type)).toEqual(['association.accepted', 'association.aborted']);
+    expect(feed.find((e) => e.type === 'association.aborted' && e.studyId === status.id)!.data).toEqual({
+      instances: 0, success: 0, warning: 0, failure: 0, studyInstanceUids: [], cause: 'connection-closed', source: null, reason: null,
+    });
+    expect(status.events.map((e: { type: string }) => e.type)).toEqual(['association.accepted', 'association.aborted']);
     await waitFor(staged, (names) => names.length === 0);
     expect(listTree(stack.studiesDir).filter((p) => p.endsWith('.dcm'))).toEqual([]);
   });

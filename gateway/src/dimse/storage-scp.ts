@@ -138,6 +138,9 @@ export class StorageScp extends Scp {
 
   override abort(source: number, reason: number): void {
     this.finish({ cause: 'peer-abort', source, reason });
+    // PS3.8 §9.2.3, action AA-3: on an A-ABORT, the acceptor closes the transport connection. dcmjs-dimse
+    // does not, and a peer such as dcmtk's storescu --abort waits for it until its own timeout.
+    (this as unknown as { socket: Socket }).socket.destroy();
   }
 
   override cEchoRequest(request: CEchoRequest, callback: (response: CEchoResponseT) => void): void {
