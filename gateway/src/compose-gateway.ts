@@ -33,7 +33,7 @@ export interface GatewayParts {
  * started here (startGateway starts it).
  */
 export async function composeGateway(config: GatewayConfig, logger: Logger, options: { clock?: Clock; processMetrics?: boolean } = {}): Promise<GatewayParts> {
-  const events = createEventBus(logger, EventTypes.filter((type) => type.startsWith('study.')));
+  const events = createEventBus(logger, EventTypes.filter((type) => type.startsWith('study.') || type.startsWith('association.')));
   const data = openGatewayDb(path.join(path.resolve(config.dataDir), DATABASE_FILE));
   const store = new StatusStore(data);
   const opened = await store.open();

@@ -6,6 +6,7 @@ import { composeGateway, type GatewayParts } from './compose-gateway.ts';
 import type { GatewayConfig } from './config.ts';
 import { StudyPipeline } from './domain/study-pipeline.ts';
 import { sweepStaging } from './domain/sweep-staging.ts';
+import { announceAssociationWith } from './dimse/announce-association.ts';
 import { storeInstanceWith, type StoreInstanceDeps } from './dimse/store-instance.ts';
 
 export interface RunningGateway {
@@ -43,7 +44,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     shutdownTimeoutMs,
   });
   // The DICOM door, loaded only when on (dcmjs-dimse and its codecs weigh ~20 MB of RSS).
-  const dimse = config.dimse.port === 0 ? null : await startDimse(config, logger, { pipeline, store, events, spares, associations }, stagingDir);
+  const dimse = config.dimse.port === 0 ? null : await startDimse(config, logger, { pipeline, store, events, spares, associations, data }, stagingDir);
   // Studies accepted before a stop or a crash are finished now: nothing accepted is lost.
   const { unfinished } = opened;
   for (const status of unfinished) void pipeline.resume(status.id).catch((error: unknown) => logger.error({ studyId: status.id, err: error }, 'resume failed'));
@@ -73,7 +74,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   };
 }
 
-async function startDimse(config: GatewayConfig, logger: Logger, parts: StoreInstanceDeps & Pick<GatewayParts, 'spares' | 'associations'>, stagingDir: string) {
+async function startDimse(config: GatewayConfig, logger: Logger, parts: StoreInstanceDeps & Pick<GatewayParts, 'spares' | 'associations' | 'data'>, stagingDir: string) {
   const { startDimseReceiver } = await import('./dimse/dimse-receiver.ts');
-  return startDimseReceiver({ config: config.dimse, stagingDir, logger, statuses: parts.associations, store: storeInstanceWith(parts), folders: parts.spares });
+  return startDimseReceiver({
+    config: config.dimse,
+    stagingDir,
+    logger,
+    statuses: parts.associations,
+    announce: announceAssociationWith({ events: parts.events, feed: parts.data, logger }),
+    store: storeInstanceWith(parts),
+    folders: parts.spares,
+  });
 }

@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger, newStudyId } from '@dsv/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -54,7 +54,7 @@ describe('startGateway', () => {
     }
   });
 
-  it('when it starts, then it removes staging folders nothing will use again, and keeps the staged files of failed deliveries', async () => {
+  it('when it starts, then it removes staging folders nothing will use again (.send-* ones too), and keeps the staged files of failed deliveries', async () => {
     const running = await startGateway(base.config, { logger: silent, shutdownTimeoutMs: 5000 });
     const failed = await postUpload(running.url);
     await running.pipeline.submit(failed);
@@ -69,6 +69,10 @@ describe('startGateway', () => {
     await mkdir(path.join(base.config.stagingDir, stored), { recursive: true });
     const orphan = newStudyId();
     await mkdir(path.join(base.config.stagingDir, orphan, 'x'), { recursive: true });
+    // A study fetched for POST /studies/<key>/send by a gateway stopped before the send ended:
+    const send = path.join(base.config.stagingDir, `.send-${newStudyId()}`);
+    await mkdir(send, { recursive: true });
+    await writeFile(path.join(send, '00001.dcm'), 'staged');
 
     const again = await startGateway(base.config, { logger: silent, shutdownTimeoutMs: 5000 });
     try {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmtkAvailable, dcmtkSkipReason, endedAssociations, freePort, runDcmtk, sendCli } from '../support/dimse-tools.ts';
-import { getJson, listTree, waitFor } from '../support/gateway-calls.ts';
+import { getJson, listTree, readFeed, waitFor } from '../support/gateway-calls.ts';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
 import { startStack, type Stack } from '../support/services.ts';
 
@@ -57,6 +57,8 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
   const stagingDir = () => stack.env.gateway.STAGING_DIR!;
   /** What the staging folder holds besides the spare folders: nothing, once everything has ended. */
   const staged = async () => (await readdir(stagingDir())).filter((name) => name !== '.spare');
+  /** The folders POST /studies/<key>/send fetched studies into and has not removed. */
+  const sendFolders = async () => (await readdir(stagingDir())).filter((name) => name.startsWith('.send-'));
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'dsv-dimse-abuse-'));
@@ -82,6 +84,13 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
     const ended = await waitFor(async () => endedAssociations(stack.gateway), (ids) => ids.length > before);
     const status = (await getJson(`${stack.gateway.url}/status/${ended.at(-1)}`)).body;
     expect(status).toMatchObject({ state: 'aborted', counts: { instances: 0 } });
+    // The feed has it opened, then aborted by the connection lost, nothing stored in between.
+    const feed = await waitFor(() => readFeed(stack.gateway.url), (events) => events.some((e) => e.studyId === status.id && e.type === 'association.aborted'));
+    expect(feed.filter((e) => e.correlationId === status.id).map((e) => e.type)).toEqual(['association.accepted', 'association.aborted']);
+    expect(feed.find((e) => e.type === 'association.aborted' && e.studyId === status.id)!.data).toEqual({
+      instances: 0, success: 0, warning: 0, failure: 0, studyInstanceUids: [], cause: 'connection-closed', source: null, reason: null,
+    });
+    expect(status.events.map((e: { type: string }) => e.type)).toEqual(['association.accepted', 'association.aborted']);
     await waitFor(staged, (names) => names.length === 0);
     expect(listTree(stack.studiesDir).filter((p) => p.endsWith('.dcm'))).toEqual([]);
   });
@@ -176,13 +185,38 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
       expect(answer.status, JSON.stringify(body)).toBe(200);
       expect(body).toMatchObject({ instances: 3, failed: 0, studies: [{ StudyInstanceUID: uid, sent: 3, attempts: 1, error: null }] });
       expect(await readdir(out)).toHaveLength(3);
+      expect(await sendFolders()).toEqual([]);
       const closed = await freePort();
       const refused = await post({ host: '127.0.0.1', port: closed, aeTitle: 'STORESCP' });
       const failure = (await refused.json()) as Record<string, any>;
       expect(refused.status).toBe(502);
       expect(failure.studies[0]).toMatchObject({ failed: 3, error: expect.stringMatching(/ECONNREFUSED|refused/i) });
       expect(failure.studies[0].attempts).toBeGreaterThan(1);
+      expect(await sendFolders()).toEqual([]);
       expect((await post({ host: '127.0.0.1', port: 0, aeTitle: 'STORESCP' })).status).toBe(400);
+    } finally {
+      scp.kill('SIGTERM');
+    }
+  });
+  it('when POST /studies/<uid>/send names a storescp that aborts the association at the C-STORE, then 502 names the abort and no .send-* folder is left', async () => {
+    const sent = await sendCli(['--host', '127.0.0.1', '--port', String(port), '--aet', AET, path.join(work, 'ct')]);
+    expect(sent.code, sent.output).toBe(0);
+    const uid = /study (\S+):/.exec(sent.output)![1]!;
+    const scpPort = await freePort();
+    const out = path.join(work, 'aborting');
+    await import('node:fs/promises').then((fs) => fs.mkdir(out, { recursive: true }));
+    const scp = spawn('storescp', ['--abort-after', '-aet', 'STORESCP', '-od', out, String(scpPort)], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+    try {
+      await waitFor(() => canConnect(scpPort), (ok) => ok);
+      const answer = await fetch(`${stack.gateway.url}/studies/${uid}/send`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ host: '127.0.0.1', port: scpPort, aeTitle: 'STORESCP' }),
+      });
+      const body = (await answer.json()) as Record<string, any>;
+      expect(answer.status, JSON.stringify(body)).toBe(502);
+      expect(body.studies[0]).toMatchObject({ StudyInstanceUID: uid, sent: 0, error: expect.stringMatching(/abort/i) });
+      expect(await sendFolders()).toEqual([]);
     } finally {
       scp.kill('SIGTERM');
     }

@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptedAssociations, dcmtkAvailable, dcmtkSkipReason, endedAssociations, freePort, runDcmtk } from '../support/dimse-tools.ts';
-import { getJson, listTree, waitFor, type Body } from '../support/gateway-calls.ts';
+import { dcmtkAvailable, dcmtkSkipReason, endedAssociations, freePort, runDcmtk } from '../support/dimse-tools.ts';
+import { getJson, listTree, readFeed, waitFor, type Body } from '../support/gateway-calls.ts';
 import { generatorAvailable, generatorSkipReason, makeStudy, python } from '../support/make-study.ts';
 import { startStack, type Stack } from '../support/services.ts';
 import { execFile } from 'node:child_process';
@@ -71,6 +71,41 @@ describe.skipIf(skipReason)('DICOM receiver (dcmtk storescu/echoscu)', () => {
     // Each instance is a delivery of its own, linked to the association by its correlation id.
     const delivery = await getJson(`${stack.gateway.url}${association.instances[0].statusUrl}`);
     expect(delivery.body).toMatchObject({ state: 'stored', correlationId: association.id });
+
+    // The feed has the association opened, its six instances' deliveries, then the association closed
+    // with the same counts; its status lists the same two events.
+    const feed = await waitFor(() => readFeed(stack.gateway.url), (events) => events.some((e) => e.studyId === association.id && e.type === 'association.released'));
+    // study.stable is the study's, whenever it comes: not the association's sequence.
+    const mine = feed.filter((e) => e.correlationId === association.id && e.type !== 'study.stable');
+    const types = mine.map((e) => e.type);
+    expect(types[0]).toBe('association.accepted');
+    expect(types.at(-1)).toBe('association.released');
+    expect(types.filter((t) => t === 'study.uploaded')).toHaveLength(6);
+    expect(mine.filter((e) => e.type.startsWith('association.')).map((e) => e.studyId)).toEqual([association.id, association.id]);
+    expect(mine[0]).toMatchObject({ service: 'gateway', data: { callingAeTitle: 'MODALITY', calledAeTitle: AET, address: expect.stringContaining('127.0.0.1'), acceptedContexts: expect.any(Number), rejectedContexts: expect.any(Number) } });
+    const released = mine.at(-1)!;
+    expect(released.data).toEqual({ instances: 6, success: association.counts.stored, warning: association.counts.warned, failure: 0, studyInstanceUids: [uid] });
+    expect(released.data.success + released.data.warning).toBe(6);
+    expect(released.seq).toBeGreaterThan(mine[0]!.seq);
+    expect(association.events.map((e: Body) => e.type)).toEqual(['association.accepted', 'association.released']);
+    expect(association.events.map((e: Body) => e.time)).toEqual([mine[0]!.time, released.time]);
+  });
+
+  it('when storescu aborts instead of releasing, then the association ends aborted and its association.aborted event names the A-ABORT', async () => {
+    const before = endedAssociations(stack.gateway).length;
+    const result = await storescu(ct.slice(0, 1), ['--abort']);
+    expect(result.code, result.stderr).toBe(0);
+    const association = await lastAssociation(before);
+    expect(association.state).toBe('aborted');
+    const feed = await waitFor(() => readFeed(stack.gateway.url), (events) => events.some((e) => e.studyId === association.id && e.type === 'association.aborted'));
+    const mine = feed.filter((e) => e.studyId === association.id).map((e) => [e.type, e.data.cause ?? null]);
+    expect(mine).toEqual([
+      ['association.accepted', null],
+      ['association.aborted', 'peer-abort'],
+    ]);
+    const aborted = feed.find((e) => e.studyId === association.id && e.type === 'association.aborted')!;
+    // dcmtk aborts as the service user (source 0, PS3.8 §9.3.8), once its one instance was answered.
+    expect(aborted.data).toMatchObject({ instances: 1, failure: 0, source: 0, studyInstanceUids: association.studies.map((s: Body) => s.StudyInstanceUID) });
   });
 
   it('when a study comes in two associations, then both join the same study, and a re-sent instance is Success (duplicate)', async () => {
@@ -111,11 +146,14 @@ describe.skipIf(skipReason)('DICOM receiver (dcmtk storescu/echoscu)', () => {
   });
 
   it('when the calling AE title is not on the allow-list, then the association is rejected', async () => {
-    const accepted = acceptedAssociations(stack.gateway).length;
     const result = await runDcmtk('echoscu', ['-aet', 'STRANGER', '-aec', AET, '127.0.0.1', String(port)]);
     expect(result.code).not.toBe(0);
     expect(result.stderr + result.stdout).toMatch(/Calling AE Title Not Recognized|rejected/i);
-    expect(acceptedAssociations(stack.gateway).length).toBe(accepted);
+    // The feed, not a count of log lines (the gateway's output may still be arriving from earlier tests):
+    // its rejection is there, and no association of that caller was ever accepted.
+    const feed = await waitFor(() => readFeed(stack.gateway.url), (events) => events.some((e) => e.type === 'association.rejected' && e.data.callingAeTitle === 'STRANGER'));
+    expect(feed.find((e) => e.type === 'association.rejected' && e.data.callingAeTitle === 'STRANGER')!.data).toMatchObject({ cause: 'calling-ae-title-not-allowed', result: 'permanent' });
+    expect(feed.filter((e) => e.type === 'association.accepted' && e.data.callingAeTitle === 'STRANGER')).toEqual([]);
   });
 
   /** A copy of `source` changed by pydicom statements (on `ds`). */

@@ -35,11 +35,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The association ids the gateway logged as accepted, in order. */
-export function acceptedAssociations(gateway: ServiceProcess): string[] {
-  return loggedLines(gateway, 'dimse: association accepted').map((line) => line.associationId as string);
-}
-
 /** The association ids the gateway logged as ended (released or aborted), in order. */
 export function endedAssociations(gateway: ServiceProcess): string[] {
   return loggedLines(gateway, 'dimse: association ended').map((line) => line.associationId as string);

@@ -32,6 +32,17 @@ export async function statusOf(stack: Stack, id: string): Promise<Body> {
   return (await getJson(`${stack.gateway.url}/status/${id}`)).body;
 }
 
+/** The whole event feed (GET /events), page after page, in order. */
+export async function readFeed(gatewayUrl: string): Promise<Body[]> {
+  const events: Body[] = [];
+  for (let since = 0, done = false; !done; ) {
+    const page = (await getJson(`${gatewayUrl}/events?since=${since}&limit=1000`)).body;
+    events.push(...(page.events as Body[]));
+    ({ last: since, done } = page as { last: number; done: boolean });
+  }
+  return events;
+}
+
 /** Polls until the condition holds; fails with the last value seen after `timeoutMs`. */
 export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,8 @@
+import type { AssociationAborted, AssociationAccepted, AssociationRejected, AssociationReleased } from '../contracts/association-event.ts';
+
 /**
- * The lifecycle events of a study, one catalog for the three services. Payloads carry ids, UIDs, counts
+ * The lifecycle events of a study, and of the DICOM associations that deliver to the gateway, one catalog
+ * for the three services. Payloads carry ids, UIDs, counts
  * and codes only: never a patient's name, ID or birth date.
  */
 export const ServiceNames = ['gateway', 'validator', 'descriptor'] as const;
@@ -25,6 +28,14 @@ export interface EventPayloads {
   'fhir.forwarded': { attempts: number; httpStatus: number; durationMs: number };
   /** Every attempt failed: the bundle is kept in the outbox (when it could be written) for `npm run fhir:replay`. */
   'fhir.forward_failed': { attempts: number; httpStatus: number | null; reason: string; outbox: boolean };
+  /** A DICOM association accepted by the C-STORE receiver (A-ASSOCIATE-AC); `studyId` is the association's id. */
+  'association.accepted': AssociationAccepted;
+  /** An association request refused (A-ASSOCIATE-RJ); `studyId` is an id of its own, with no status. */
+  'association.rejected': AssociationRejected;
+  /** An association ended by A-RELEASE, with its instances counted by DIMSE status class. */
+  'association.released': AssociationReleased;
+  /** An association ended without A-RELEASE (an A-ABORT, or the connection lost). */
+  'association.aborted': AssociationAborted;
 }
 
 export type EventType = keyof EventPayloads;
@@ -44,7 +55,15 @@ export const EventTypes = [
   'study.stable',
   'fhir.forwarded',
   'fhir.forward_failed',
+  'association.accepted',
+  'association.rejected',
+  'association.released',
+  'association.aborted',
 ] as const satisfies readonly EventType[];
+
+/** The events of the DICOM receiver's associations (the gateway keeps them in its feed and their statuses). */
+export const AssociationEventTypes = ['association.accepted', 'association.rejected', 'association.released', 'association.aborted'] as const satisfies readonly EventType[];
+export type AssociationEventType = (typeof AssociationEventTypes)[number];
 
 /** The service that emits each event: the catalog says who owns what. */
 export const EventOwners: { readonly [T in EventType]: ServiceName } = {
@@ -62,6 +81,10 @@ export const EventOwners: { readonly [T in EventType]: ServiceName } = {
   'study.stable': 'gateway',
   'fhir.forwarded': 'descriptor',
   'fhir.forward_failed': 'descriptor',
+  'association.accepted': 'gateway',
+  'association.rejected': 'gateway',
+  'association.released': 'gateway',
+  'association.aborted': 'gateway',
 };
 
 /** What each event means and which data it carries: the README's event table is rendered from this. */
@@ -83,6 +106,22 @@ export const EventDocs: { readonly [T in EventType]: { meaning: string; data: re
   },
   'fhir.forwarded': { meaning: "The study's fhir.json was accepted by the configured FHIR server", data: ['attempts', 'httpStatus', 'durationMs'] },
   'fhir.forward_failed': { meaning: 'Forwarding fhir.json failed after every attempt; the bundle waits in the outbox', data: ['attempts', 'httpStatus', 'reason', 'outbox'] },
+  'association.accepted': {
+    meaning: 'The DICOM receiver accepted an association (studyId: its id, as in GET /status/<id>); its contexts accepted and refused',
+    data: ['callingAeTitle', 'calledAeTitle', 'address', 'acceptedContexts', 'rejectedContexts'],
+  },
+  'association.rejected': {
+    meaning: 'The DICOM receiver refused an association (A-ASSOCIATE-RJ, PS3.8 §9.3.4): wrong called AE title, calling AE title not allowed, too many associations',
+    data: ['callingAeTitle', 'calledAeTitle', 'address', 'cause', 'result', 'source', 'reason'],
+  },
+  'association.released': {
+    meaning: "An association ended by A-RELEASE: its C-STOREs by DIMSE status class and the studies they joined (each instance's own delivery has its study.* events)",
+    data: ['instances', 'success', 'warning', 'failure', 'studyInstanceUids'],
+  },
+  'association.aborted': {
+    meaning: "An association ended without A-RELEASE (the peer's A-ABORT, the receiver's, or the connection lost): an instance still arriving was dropped",
+    data: ['instances', 'success', 'warning', 'failure', 'studyInstanceUids', 'cause', 'source', 'reason'],
+  },
 };
 
 export type LifecycleEvent<T extends EventType = EventType> = {

@@ -21,6 +21,11 @@ export interface GatewayData {
   unfinishedStatuses(): Promise<StudyStatus[]>;
   countStatuses(): Promise<number>;
 
+  /**
+   * Appends an event that belongs to no delivery status (a DICOM association's) to the feed, under
+   * `event.studyId`; written with the status writes of the same turn, in the order asked.
+   */
+  appendEvent(event: LifecycleEvent): Promise<void>;
   /** Events with a sequence number above `since`, in order, at most `limit`; `done` when none follows. */
   readEvents(since: number, limit: number): Promise<{ events: SequencedEvent[]; done: boolean }>;
 

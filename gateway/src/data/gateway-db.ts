@@ -145,6 +145,12 @@ class GatewayDb implements GatewayData {
     }
   }
 
+  appendEvent(event: LifecycleEvent): Promise<void> {
+    return this.commits.run(() => {
+      this.statements.insertEvent.run(event.studyId, event.type, JSON.stringify(event));
+    });
+  }
+
   async readStatus(id: string): Promise<StudyStatus | undefined> {
     const body = this.statements.readStatus.get(id) as string | undefined;
     return body === undefined ? undefined : (JSON.parse(body) as StudyStatus);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeJsonAtomic } from '@dsv/common';
+import { writeJsonAtomic, type AssociationEventType, type AssociationTally, type LifecycleEvent } from '@dsv/common';
 import type { DimseCategory } from './dimse-status.ts';
 
 /** One C-STORE of an association, as GET /status/<association id> lists it. */
@@ -19,11 +19,8 @@ export interface AssociationInstance {
   statusUrl: string | null;
 }
 
-export interface AssociationEvent {
-  type: 'association.accepted' | 'association.released' | 'association.aborted';
-  time: string;
-  data: Record<string, unknown>;
-}
+/** The events an association's status lists: as published, and as the feed holds them. */
+export type AssociationEvent = LifecycleEvent<Exclude<AssociationEventType, 'association.rejected'>>;
 
 /**
  * An association is one delivery seen from the network: its peer, the instances it sent (each with the
@@ -56,8 +53,9 @@ export class AssociationStatuses {
     mkdirSync(dir, { recursive: true });
   }
 
-  begin(id: string, peer: AssociationStatus['peer'], contexts: { accepted: number; rejected: number }): AssociationStatus {
-    const now = new Date().toISOString();
+  /** An association accepted: its status, open, listing `accepted` (its association.accepted event). */
+  begin(id: string, peer: AssociationStatus['peer'], accepted: AssociationEvent): AssociationStatus {
+    const now = accepted.time;
     const status: AssociationStatus = {
       id,
       kind: 'association',
@@ -66,7 +64,7 @@ export class AssociationStatuses {
       counts: { instances: 0, stored: 0, warned: 0, failed: 0 },
       instances: [],
       studies: [],
-      events: [{ type: 'association.accepted', time: now, data: { ...contexts } }],
+      events: [accepted],
       createdAt: now,
       updatedAt: now,
       endedAt: null,
@@ -89,15 +87,22 @@ export class AssociationStatuses {
     status.updatedAt = new Date().toISOString();
   }
 
-  /** Ends an association and writes its status; resolves once written. */
-  async end(id: string, state: 'released' | 'aborted', data: Record<string, unknown> = {}): Promise<void> {
+  /** An open association's instances by DIMSE status class, and the studies they joined: its closing event's data. */
+  tally(id: string): AssociationTally | undefined {
+    const status = this.open.get(id);
+    if (!status) return undefined;
+    const { instances, stored, warned, failed } = status.counts;
+    return { instances, success: stored, warning: warned, failure: failed, studyInstanceUids: status.studies.map((s) => s.StudyInstanceUID) };
+  }
+
+  /** Ends an association with its closing event (association.released or .aborted) and writes its status; resolves once written. */
+  async end(id: string, ended: AssociationEvent): Promise<void> {
     const status = this.open.get(id);
     if (!status) return;
-    const now = new Date().toISOString();
-    status.state = state;
-    status.endedAt = now;
-    status.updatedAt = now;
-    status.events.push({ type: state === 'released' ? 'association.released' : 'association.aborted', time: now, data: { ...status.counts, ...data } });
+    status.state = ended.type === 'association.released' ? 'released' : 'aborted';
+    status.endedAt = ended.time;
+    status.updatedAt = ended.time;
+    status.events.push(ended);
     try {
       await writeJsonAtomic(path.join(this.dir, `${id}.json`), status);
     } finally {

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Logger } from '@dsv/common';
 import dimse from 'dcmjs-dimse';
+import type { AnnounceAssociation } from './announce-association.ts';
 import type { AssociationStatuses } from './association-statuses.ts';
 import type { DimseConfig } from './dimse-config.ts';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './part10-header.ts';
@@ -13,6 +14,7 @@ export interface DimseReceiverDeps {
   config: DimseConfig;
   stagingDir: string;
   statuses: AssociationStatuses;
+  announce: AnnounceAssociation;
   logger: Logger;
   store: StoreInstance;
   folders: ScpContext['folders'];
@@ -47,6 +49,7 @@ export async function startDimseReceiver(deps: DimseReceiverDeps): Promise<Runni
     stagingDir: deps.stagingDir,
     logger,
     statuses,
+    announce: deps.announce,
     store: deps.store,
     folders: deps.folders,
     openAssociations: () => statuses.openCount + 1,
@@ -60,14 +63,16 @@ export async function startDimseReceiver(deps: DimseReceiverDeps): Promise<Runni
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     // Registered before dcmjs-dimse's reader: a refused PDU ends the connection before it is buffered.
+    let scp: StorageScp | undefined;
     socket.on(
       'data',
       createPduGuard(config.maxPduLength, (reason) => {
-        logger.warn({ address: socket.remoteAddress, reason }, 'dimse: connection aborted');
-        socket.destroy();
+        logger.warn({ address: socket.remoteAddress, associationId: scp?.id ?? null, reason }, 'dimse: connection aborted');
+        if (scp) scp.cut();
+        else socket.destroy();
       }),
     );
-    new StorageScp(socket, ctx);
+    scp = new StorageScp(socket, ctx);
   });
   server.maxConnections = config.maxAssociations + CONNECTION_MARGIN;
   await new Promise<void>((resolve, reject) => {

@@ -1,15 +1,15 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { AppError, isStudyId, isValidUid, newStudyId, port, type Logger } from '@dsv/common';
+import { AppError, isStudyId, isValidUid, port, type Logger } from '@dsv/common';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { internalAuth } from '../clients/service-call.ts';
 import type { GatewayConfig } from '../config.ts';
 import { aeTitle } from './dimse-config.ts';
+import { withSendFolder } from './send/send-folder.ts';
 
 const SendRequestSchema = z.strictObject({
   host: z.string().min(1).max(255),
@@ -21,9 +21,10 @@ const SendRequestSchema = z.strictObject({
 /**
  * POST /studies/<key>/send { host, port, aeTitle, callingAeTitle? }: sends a stored study on to a DICOM
  * peer (C-STORE), the simplest router. The study's files are fetched from the descriptor into a folder
- * of the staging area, sent on one association (retried, with the pipeline's backoff, while the
- * association itself fails), and removed. Answers when done: 200 when every instance was stored by the
- * peer (success or warning), 502 otherwise, with what each instance was answered and why it failed.
+ * of the staging area (`.send-*`), sent on one association (retried, with the pipeline's backoff, while
+ * the association itself fails), and removed however the send ends. Answers when done: 200 when every
+ * instance was stored by the peer (success or warning), 502 otherwise, with what each instance was
+ * answered and why it failed.
  */
 export function sendStudyRouter(config: GatewayConfig, logger: Logger): Router {
   const router = Router();
@@ -33,40 +34,22 @@ export function sendStudyRouter(config: GatewayConfig, logger: Logger): Router {
     const parsed = SendRequestSchema.safeParse(req.body);
     if (!parsed.success) throw new AppError('REQUEST_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const target = parsed.data;
-    const dir = path.resolve(config.stagingDir, `.send-${newStudyId()}`);
-    await mkdir(dir, { recursive: true });
-    try {
+    const onLeft = (dir: string, error: unknown) => logger.warn({ key, dir, err: error }, 'dimse send: staging folder left for the start-up sweep');
+    // The answer goes once the folder is gone: a client that looks at the staging area then finds it clean.
+    const answer = await withSendFolder(config.stagingDir, async (dir) => {
       await fetchStudyFiles(config, key, dir);
       // Loaded on first use, like the receiver: dcmjs-dimse weighs ~20 MB.
-      const [{ findDicomFiles }, { groupByStudy }, { sendStudy }, { routeDimseLogging }] = await Promise.all([
-        import('./send/find-dicom-files.ts'),
-        import('./send/group-by-study.ts'),
-        import('./send/send-study.ts'),
-        import('./route-dimse-logging.ts'),
-      ]);
-      routeDimseLogging(logger);
-      const { files } = await findDicomFiles([dir]);
-      const results = [];
-      for (const batch of groupByStudy(files)) {
-        let attempt = 0;
-        for (;;) {
-          attempt += 1;
-          const result = await sendStudy(batch, { host: target.host, port: target.port, calledAeTitle: target.aeTitle, callingAeTitle: target.callingAeTitle ?? config.dimse.aeTitle });
-          const unanswered = result.instances.every((i) => i.status === null);
-          if (!(result.error && unanswered) || attempt >= config.pipeline.retry.attempts) {
-            results.push({ ...result, attempts: attempt });
-            break;
-          }
-          logger.warn({ StudyInstanceUID: batch.StudyInstanceUID, attempt, reason: result.error }, 'dimse send: retrying');
-          await new Promise((resolve) => setTimeout(resolve, Math.min(config.pipeline.retry.maxDelayMs, config.pipeline.retry.baseDelayMs * 2 ** (attempt - 1))));
-        }
-      }
+      const { sendFolderWithRetries } = await import('./send/send-with-retries.ts');
+      const { files, results } = await sendFolderWithRetries(dir, {
+        target: { host: target.host, port: target.port, calledAeTitle: target.aeTitle, callingAeTitle: target.callingAeTitle ?? config.dimse.aeTitle },
+        retry: config.pipeline.retry,
+        logger,
+      });
       const failed = results.reduce((sum, r) => sum + r.failed, 0);
       logger.info({ key, peer: `${target.aeTitle}@${target.host}:${target.port}`, instances: files.length, failed }, 'dimse send: study sent');
-      res.status(failed === 0 && files.length > 0 ? 200 : 502).json({ key, peer: target, instances: files.length, failed, studies: results });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+      return { status: failed === 0 && files.length > 0 ? 200 : 502, body: { key, peer: target, instances: files.length, failed, studies: results } };
+    }, onLeft);
+    res.status(answer.status).json(answer.body);
   });
   return router;
 }

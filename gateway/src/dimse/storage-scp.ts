@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import { newStudyId, type Logger } from '@dsv/common';
+import { newStudyId, type AssociationAborted, type AssociationRejected, type Logger } from '@dsv/common';
 import dimse from 'dcmjs-dimse';
 import { acceptContexts, type ProposedContext } from './accept-contexts.ts';
+import type { AnnounceAssociation } from './announce-association.ts';
 import type { AssociationStatuses } from './association-statuses.ts';
 import type { DimseConfig } from './dimse-config.ts';
 import { verdictOfCode, type DimseVerdict } from './dimse-status.ts';
@@ -27,6 +28,8 @@ export interface ScpContext {
   stagingDir: string;
   logger: Logger;
   statuses: AssociationStatuses;
+  /** Publishes an association's lifecycle events (bus, log, feed). */
+  announce: AnnounceAssociation;
   store: StoreInstance;
   /** Folders of the staging area (SpareFolders): made for an instance, released when it is refused. */
   folders: { create(dir: string): void; release(dir: string): Promise<void> };
@@ -45,21 +48,32 @@ export class StorageScp extends Scp {
   private receiving: { sink: StagingSink; dir: string } | null = null;
   private readonly sinks = new WeakMap<object, { sink: StagingSink; dir: string; id: string; transferSyntaxUid: string }>();
   private ended = false;
+  /** Set when the receiver itself ends the association (a timeout, a refused PDU, a failure of ours). */
+  private cutByReceiver = false;
 
   constructor(
     socket: Socket,
     private readonly ctx: ScpContext,
   ) {
     super(socket, { associationTimeout: ctx.config.associationTimeoutMs, pduTimeout: ctx.config.idleTimeoutMs });
-    this.on('close', () => this.finish('aborted', { reason: 'connection closed' }));
+    this.on('close', () => this.finish({ cause: this.cutByReceiver ? 'receiver-abort' : 'connection-closed', source: null, reason: null }));
     this.on('networkError', (error: Error) => {
       ctx.logger.debug({ associationId: this.associationId, reason: error.message }, 'dimse: network error');
+      // dcmjs-dimse words a socket failure "Connection error"; its other network errors are its own
+      // decisions (timeouts, after an A-ABORT it sent; a PDU or DIMSE it could not read).
+      if (!error.message.includes('Connection error')) this.cutByReceiver = true;
       (this as unknown as { socket: Socket }).socket.destroy();
     });
   }
 
   get id(): string | null {
     return this.associationId;
+  }
+
+  /** Ends the connection from the receiver's side (the PDU guard refused a PDU): counted as the receiver's abort. */
+  cut(): void {
+    this.cutByReceiver = true;
+    (this as unknown as { socket: Socket }).socket.destroy();
   }
 
   override associationRequested(association: Association): void {
@@ -73,7 +87,7 @@ export class StorageScp extends Scp {
     } catch (error) {
       this.ctx.logger.error({ associationId: this.associationId, err: error }, `dimse: ${what} failed, association aborted`);
       this.sendAbort();
-      (this as unknown as { socket: Socket }).socket.destroy();
+      this.cut();
     }
   }
 
@@ -82,16 +96,27 @@ export class StorageScp extends Scp {
     const calling = association.getCallingAeTitle().trim();
     const called = association.getCalledAeTitle().trim();
     const address = (this as unknown as { socket: Socket }).socket.remoteAddress ?? '';
-    const refuse = (result: number, source: number, reason: number, why: string): void => {
-      logger.info({ callingAeTitle: calling, calledAeTitle: called, address, why }, 'dimse: association rejected');
+    const refuse = (result: number, source: number, reason: number, cause: AssociationRejected['cause']): void => {
+      // A refused request has no association id: its event gets an id of its own, with no status.
+      const attemptId = newStudyId();
+      logger.info({ attemptId, callingAeTitle: calling, calledAeTitle: called, address, why: cause }, 'dimse: association rejected');
+      this.ctx.announce('association.rejected', attemptId, {
+        callingAeTitle: calling,
+        calledAeTitle: called,
+        address,
+        cause,
+        result: result === RejectResult.Permanent ? 'permanent' : 'transient',
+        source,
+        reason,
+      });
       this.sendAssociationReject(result, source, reason);
     };
-    if (called !== config.aeTitle) return refuse(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized, 'called AE title');
+    if (called !== config.aeTitle) return refuse(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized, 'called-ae-title');
     if (config.allowedCallingAeTitles.length > 0 && !config.allowedCallingAeTitles.includes(calling)) {
-      return refuse(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized, 'calling AE title not allowed');
+      return refuse(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized, 'calling-ae-title-not-allowed');
     }
     if (this.ctx.openAssociations() > config.maxAssociations) {
-      return refuse(RejectResult.Transient, RejectSource.ServiceProviderPresentation, RejectReason.LocalLimitExceeded, 'too many associations');
+      return refuse(RejectResult.Transient, RejectSource.ServiceProviderPresentation, RejectReason.LocalLimitExceeded, 'too-many-associations');
     }
     const negotiated = acceptContexts(association.getPresentationContexts().map(({ context }) => context as unknown as ProposedContext));
     // The peer's Maximum Length is what it receives; ours, answered in the A-ASSOCIATE-AC, bounds what it
@@ -99,18 +124,23 @@ export class StorageScp extends Scp {
     const peerMax = association.getMaxPduLength();
     if (peerMax === 0 || peerMax > config.maxPduLength) association.setMaxPduLength(config.maxPduLength);
     this.associationId = newStudyId();
-    this.ctx.statuses.begin(this.associationId, { callingAeTitle: calling, calledAeTitle: called, address }, negotiated);
+    const peer = { callingAeTitle: calling, calledAeTitle: called, address };
+    const accepted = this.ctx.announce('association.accepted', this.associationId, { ...peer, acceptedContexts: negotiated.accepted, rejectedContexts: negotiated.rejected });
+    this.ctx.statuses.begin(this.associationId, peer, accepted);
     logger.info({ associationId: this.associationId, callingAeTitle: calling, address, ...negotiated }, 'dimse: association accepted');
     this.sendAssociationAccept();
   }
 
   override associationReleaseRequested(): void {
     this.sendAssociationReleaseResponse();
-    this.finish('released');
+    this.finish(null);
   }
 
   override abort(source: number, reason: number): void {
-    this.finish('aborted', { source, reason });
+    this.finish({ cause: 'peer-abort', source, reason });
+    // PS3.8 §9.2.3, action AA-3: on an A-ABORT, the acceptor closes the transport connection. dcmjs-dimse
+    // does not, and a peer such as dcmtk's storescu --abort waits for it until its own timeout.
+    (this as unknown as { socket: Socket }).socket.destroy();
   }
 
   override cEchoRequest(request: CEchoRequest, callback: (response: CEchoResponseT) => void): void {
@@ -196,8 +226,11 @@ export class StorageScp extends Scp {
     );
   }
 
-  /** The association ended: an instance still arriving is removed, and the status written once. */
-  private finish(state: 'released' | 'aborted', data: Record<string, unknown> = {}): void {
+  /**
+   * The association ended, released (`aborted` null) or not: an instance still arriving is removed, its
+   * closing event published and its status written, once.
+   */
+  private finish(aborted: Pick<AssociationAborted, 'cause' | 'source' | 'reason'> | null): void {
     if (this.ended) return;
     this.ended = true;
     const partial = this.receiving;
@@ -206,10 +239,13 @@ export class StorageScp extends Scp {
       partial.sink.destroy();
       void this.ctx.folders.release(partial.dir).catch(() => undefined);
     }
-    if (this.associationId === null) return;
-    this.ctx.logger.info({ associationId: this.associationId, state, ...data }, 'dimse: association ended');
-    void this.ctx.statuses.end(this.associationId, state, data).catch((error: unknown) =>
-      this.ctx.logger.error({ associationId: this.associationId, err: error }, 'dimse: association status not written'),
-    );
+    const id = this.associationId;
+    if (id === null) return;
+    const tally = this.ctx.statuses.tally(id);
+    if (!tally) return;
+    const state = aborted ? 'aborted' : 'released';
+    this.ctx.logger.info({ associationId: id, state, ...aborted }, 'dimse: association ended');
+    const ended = aborted ? this.ctx.announce('association.aborted', id, { ...tally, ...aborted }) : this.ctx.announce('association.released', id, tally);
+    void this.ctx.statuses.end(id, ended).catch((error: unknown) => this.ctx.logger.error({ associationId: id, err: error }, 'dimse: association status not written'));
   }
 }

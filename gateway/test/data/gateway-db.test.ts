@@ -112,6 +112,19 @@ describe('the gateway database, through the status store', () => {
     });
   });
 
+  describe("when an association's events are appended between status writes", () => {
+    it('then the feed has them in the order written, and a status written later does not count them as its own', async () => {
+      const association = newStudyId();
+      await data.appendEvent(event('association.accepted', association));
+      const a = await delivery('received', ['study.uploaded']);
+      await data.appendEvent(event('association.released', association));
+      await store.update(a, (s) => s.events.push(event('study.processed', s.id)));
+      const { events } = await data.readEvents(0, 100);
+      expect(events.map((e) => e.type)).toEqual(['association.accepted', 'study.uploaded', 'association.released', 'study.processed']);
+      expect(events[0]!.studyId).toBe(association);
+    });
+  });
+
   describe('when statuses are listed', () => {
     it('then pages follow each other by id, filtered by state or by study, in short, with the state held in memory', async () => {
       const ids: string[] = [];

@@ -30,6 +30,25 @@ export const DeliveryStatusSchema = z.looseObject({
   updatedAt: z.string(),
 });
 
+/** GET /status/<id> when <id> names a DICOM association (the gateway's C-STORE receiver). */
+export const AssociationStatusSchema = z.looseObject({
+  id: z.string(),
+  kind: z.literal('association'),
+  state: z.enum(['open', 'released', 'aborted']),
+  peer: z.object({ callingAeTitle: z.string(), calledAeTitle: z.string(), address: z.string() }),
+  counts: z.object({ instances: z.number().int(), stored: z.number().int(), warned: z.number().int(), failed: z.number().int() }),
+  instances: z.array(
+    z.looseObject({ SOPInstanceUID: z.string(), deliveryId: z.string().nullable(), status: z.string(), category: z.enum(['success', 'warning', 'failure']), code: z.string(), statusUrl: z.string().nullable() }),
+  ),
+  studies: z.array(z.object({ StudyInstanceUID: z.string(), url: z.string() })),
+  /** association.accepted, then association.released or .aborted once it has ended. */
+  events: z.array(LifecycleEventSchema),
+  statusUrl: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  endedAt: z.string().nullable(),
+});
+
 export const StatusPageSchema = z.object({
   uploads: z.array(z.looseObject({ id: z.string(), state: z.enum(DeliveryStates), statusUrl: z.string(), outcome: OutcomeSchema.nullable() })),
   nextCursor: z.string().nullable(),
@@ -66,8 +85,13 @@ export const GatewayApi: ApiDescription = {
       },
     },
     { method: 'get', path: '/status', summary: 'The deliveries, oldest first, a page at a time (state, study, limit, cursor)', responses: { 200: { description: 'A page', schema: StatusPageSchema } } },
-    { method: 'get', path: '/status/:id', summary: "A delivery's status", responses: { 200: { description: 'The status', schema: DeliveryStatusSchema } } },
-    { method: 'get', path: '/events', summary: 'The lifecycle events of every delivery, as a durable feed (since, limit)', responses: { 200: { description: 'A page of the feed', schema: EventFeedSchema } } },
+    {
+      method: 'get',
+      path: '/status/:id',
+      summary: "A delivery's status, or a DICOM association's",
+      responses: { 200: { description: 'The status', schema: z.union([DeliveryStatusSchema, AssociationStatusSchema]) } },
+    },
+    { method: 'get', path: '/events', summary: 'The lifecycle events of every delivery and DICOM association, as a durable feed (since, limit)', responses: { 200: { description: 'A page of the feed', schema: EventFeedSchema } } },
     {
       method: 'post',
       path: '/studies/:id/retry',

@@ -93,8 +93,15 @@ export function sendStudy(batch: StudyBatch, target: SendTarget): Promise<StudyS
     });
     try {
       client.send(target.host, target.port, target.callingAeTitle, target.calledAeTitle, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: timeoutMs });
+      const network = (client as unknown as { network?: { socket?: Socket; on(event: 'abort', listener: (abort: { source: number; reason: number }) => void): void } }).network;
       // Without TCP_NODELAY every exchange waits ~40 ms for Nagle and the peer's delayed ACK.
-      (client as unknown as { network?: { socket?: Socket } }).network?.socket?.setNoDelay(true);
+      network?.socket?.setNoDelay(true);
+      // dcmjs-dimse's Client ignores an A-ABORT; PS3.8 §9.2.3 (AA-3) closes the connection on one, so the
+      // send ends now rather than when the peer gives up on us.
+      network?.on('abort', ({ source, reason }) => {
+        error ??= `association aborted by the peer (source ${source}, reason ${reason})`;
+        network.socket?.destroy();
+      });
     } catch (failure) {
       resolve({ StudyInstanceUID: batch.StudyInstanceUID, sent: 0, warned: 0, failed: instances.length, instances, error: (failure as Error).message });
     }
