@@ -7,9 +7,9 @@ import type { DescribedFile } from '../domain/intake/compose-study.ts';
 import type { SeriesAttributes, StudySections } from '../domain/metadata/extract-metadata.ts';
 import { judgeDelivery, type OnReencoded } from '../domain/study/judge-delivery.ts';
 import { formatValidationLog } from '../domain/study/format-validation-log.ts';
-import { receivedPath } from '../domain/intake/plan-layout.ts';
 import { displayPath, StudyLayout } from '../domain/study/study-folder.ts';
 import type { KeyedLock } from './keyed-lock.ts';
+import { placeFile, type FileSource } from './place-file.ts';
 import type { StudyDocuments } from './study-documents.ts';
 
 export interface JoinDeps {
@@ -38,7 +38,7 @@ export type JoinOutcome =
  * commit leaves files the catalogue does not list (the gateway runs the delivery again and they are
  * renamed over); after it, the documents are due and rewritten at start-up (StudyDocuments.repair).
  */
-export async function joinDelivery(request: DescribeRequest, tempDir: string, files: readonly DescribedFile[], context: EventContext, deps: JoinDeps): Promise<JoinOutcome> {
+export async function joinDelivery(request: DescribeRequest, source: FileSource, files: readonly DescribedFile[], context: EventContext, deps: JoinDeps): Promise<JoinOutcome> {
   const summaries = new Map(request.report.instances.map((summary) => [summary.file, summary]));
   const sections = files.find((file) => file.sections !== null)?.sections;
   const seen = new Set<string>();
@@ -79,7 +79,7 @@ export async function joinDelivery(request: DescribeRequest, tempDir: string, fi
 
     const addedUids = new Set(judgement.added.map((entry) => entry.SOPInstanceUID));
     const adding = described.filter((entry) => addedUids.has(entry.uid));
-    if (adding.length > 0) await placeFiles(dir, tempDir, request, adding.map(({ file, uid }) => ({ from: file.file, to: pathOf(uid) })));
+    if (adding.length > 0) await placeFiles(dir, source, adding.map(({ file, uid }) => ({ from: file.file, to: pathOf(uid) })));
 
     const describedAt = deps.now().toISOString();
     const added: CatalogueInstance[] = adding.map(({ file, uid, attributes }) => ({
@@ -192,8 +192,8 @@ export function studySummary(uid: string, sections: StudySections, counts: { mod
   return { ...counts, StudyInstanceUID: uid, PatientID: sections.patient.PatientID, StudyDate: sections.study.StudyDate, AccessionNumber: sections.study.AccessionNumber };
 }
 
-/** Renames the delivery's new files from its assembly folder into the study folder, and flushes the folders. */
-async function placeFiles(dir: string, tempDir: string, request: DescribeRequest, moves: readonly { from: string; to: string }[]): Promise<void> {
+/** Puts the delivery's new files into the study folder (renamed, or linked from staging), and flushes the folders. */
+async function placeFiles(dir: string, source: FileSource, moves: readonly { from: string; to: string }[]): Promise<void> {
   const folders = new Set<string>();
   for (const { from, to } of moves) {
     const target = path.join(dir, to);
@@ -204,7 +204,7 @@ async function placeFiles(dir: string, tempDir: string, request: DescribeRequest
       for (let made = folder; made !== path.dirname(dir) && !existsSync(made); made = path.dirname(made)) folders.add(path.dirname(made));
       mkdirSync(folder, { recursive: true });
     }
-    renameSync(path.join(tempDir, receivedPath('stored', request.files.length, from)), target);
+    await placeFile(source, from, target);
   }
   await Promise.all([...folders].map(syncDirectory));
 }

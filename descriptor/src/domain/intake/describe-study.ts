@@ -1,9 +1,10 @@
-import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type JoinedStudy, type LifecycleEvent, type Refusal } from '@dsv/common';
 import type { Request } from 'express';
 import { joinDelivery } from '../../archive/join-delivery.ts';
+import { placeFile, type FileSource } from '../../archive/place-file.ts';
 import type { KeyedLock } from '../../archive/keyed-lock.ts';
 import type { StudyDocuments } from '../../archive/study-documents.ts';
 import type { DescriptorConfig } from '../../config.ts';
@@ -74,28 +75,33 @@ async function describeReceived(context: EventContext, deps: DescribeDeps, recei
   const sentAs = recorded === null ? null : recorded.result.refusal ? 'stored' : recorded.disposition;
   const received = await receive({ studyId, roots: config, limits: config.limits, existing: sentAs }, describeOne);
   const { request } = received;
-  if (recorded || received.tempDir === null) {
+  const source: FileSource | null = received.staged
+    ? { staged: received.staged }
+    : received.tempDir === null
+      ? null
+      : { assembly: (file) => path.join(received.tempDir!, receivedPath('stored', request.files.length, file)) };
+  if (recorded || source === null) {
     // The first call failed after its join was recorded (its documents unwritten): its retry writes them.
     const joined = deps.catalogue.delivery(studyId)?.studyUid;
     if (joined && deps.catalogue.study(joined)?.documentsDue) await deps.documents.refresh(joined);
     return answerRecorded(context, deps);
   }
   try {
-    if (request.disposition === 'rejected') return await publishRejected(request, received.tempDir, received.files, context, deps, null);
-    const outcome = await joinDelivery(request, received.tempDir, received.files, context, { ...deps, studiesDir: config.studiesDir, onReencoded: config.storage.onReencoded, now: deps.now ?? (() => new Date()) });
+    if (request.disposition === 'rejected') return await publishRejected(request, received.tempDir!, received.files, context, deps, null);
+    const outcome = await joinDelivery(request, source, received.files, context, { ...deps, studiesDir: config.studiesDir, onReencoded: config.storage.onReencoded, now: deps.now ?? (() => new Date()) });
     if ('recorded' in outcome) return answerRecorded(context, deps);
     if ('refused' in outcome) {
       const { findings, refusal, study } = outcome.refused;
       const report = { ...request.report, valid: false, errors: [...request.report.errors, ...findings] };
       const refused = { ...request, disposition: 'rejected' as const, report };
-      const rejectedDir = await moveToRejected(received.tempDir, request, config.rejectedDir, studyId);
+      const rejectedDir = await moveToRejected(source, request, config.rejectedDir, studyId);
       return await publishRejected(refused, rejectedDir, received.files, context, deps, { refusal, study });
     }
     const result = outcome.joined;
     result.events = publishJoined(deps.events, context, result);
     return result;
   } finally {
-    await rm(received.tempDir, { recursive: true, force: true });
+    if (received.tempDir !== null) await rm(received.tempDir, { recursive: true, force: true });
   }
 }
 
@@ -110,21 +116,20 @@ function publishJoined(events: EventBus, context: EventContext, result: Describe
 }
 
 /**
- * A refused delivery's files were received for its study (original.dcm or originals/<name>): they move
- * into a fresh assembly folder under rejected/, at the place a rejected delivery keeps them (files/<name>).
+ * A refused delivery's files, received for its study (in the assembly folder, or still staged), go into a
+ * fresh assembly folder under rejected/, at the place a rejected delivery keeps them (files/<name>).
  */
-async function moveToRejected(tempDir: string, request: DescribeRequest, rejectedRoot: string, studyId: string): Promise<string> {
+async function moveToRejected(source: FileSource, request: DescribeRequest, rejectedRoot: string, studyId: string): Promise<string> {
   const target = await createIncomingDir(rejectedRoot, studyId);
   mkdirSync(path.join(target, StudyLayout.files));
   for (const { file } of request.files) {
-    const from = path.join(tempDir, receivedPath('stored', request.files.length, file));
     const to = path.join(target, receivedPath('rejected', request.files.length, file));
     try {
-      renameSync(from, to);
+      await placeFile(source, file, to);
     } catch (error) {
       // studies/ and rejected/ on two file systems.
-      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-      copyFileSync(from, to);
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV' || !('assembly' in source)) throw error;
+      copyFileSync(source.assembly(file), to);
     }
   }
   return target;

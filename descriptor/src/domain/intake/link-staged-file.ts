@@ -40,24 +40,40 @@ export async function linkStagedFile(
     await copyFile(source, target, constants.COPYFILE_EXCL);
     copied = true;
   }
-  // A copy is read below, and flushed; a link holds the very bytes the description was made from.
-  if (prepared && !copied) {
+  // A copy is read, and flushed; a link holds the very bytes the description was made from.
+  return readStagedFile(target, facts, options, copied ? null : prepared, copied);
+}
+
+/**
+ * Reads the header of a staged file where it is (or of its link or copy, `path`), or takes the description
+ * made ahead of it. A symbolic link is never followed. `flush`: the file is a copy, flushed here.
+ */
+export async function readStagedFile(
+  path: string,
+  facts: StagedFileFacts,
+  options: InspectOptions,
+  prepared: HeaderDescription | null = null,
+  flush = false,
+): Promise<ReceivedFile> {
+  if (prepared) {
     if (prepared.fileBytes !== facts.sizeBytes) throw sizeMismatch(facts.file);
-    return { file: facts.file, tempPath: target, sizeBytes: facts.sizeBytes, sha256: facts.sha256, prepared };
+    return { file: facts.file, tempPath: path, sizeBytes: facts.sizeBytes, sha256: facts.sha256, prepared };
   }
   let fd: number;
   try {
-    fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
-    // ELOOP: the staged name was a symbolic link (linked as such): never followed.
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new AppError('STAGED_FILE_UNAVAILABLE', 'A staged file is not a regular file', { file: facts.file });
+    const code = (error as NodeJS.ErrnoException).code;
+    // ELOOP: the staged name is a symbolic link: never followed.
+    if (code === 'ELOOP') throw new AppError('STAGED_FILE_UNAVAILABLE', 'A staged file is not a regular file', { file: facts.file });
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AppError('STAGED_FILE_UNAVAILABLE', undefined, { file: facts.file });
     throw error;
   }
   try {
     const inspection = await inspectFd(fd, options);
     if (inspection.fileBytes !== facts.sizeBytes) throw sizeMismatch(facts.file);
-    if (copied) await fsyncFd(fd);
-    return { file: facts.file, tempPath: target, sizeBytes: facts.sizeBytes, sha256: facts.sha256, inspection };
+    if (flush) await fsyncFd(fd);
+    return { file: facts.file, tempPath: path, sizeBytes: facts.sizeBytes, sha256: facts.sha256, inspection };
   } finally {
     closeSync(fd);
   }

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, stagedFilePath, type DescribeRequest } from '@dsv/common';
 import type { HeaderDescription } from './compose-study.ts';
-import { linkStagedFile, type StagedFileFacts } from './link-staged-file.ts';
+import { linkStagedFile, readStagedFile, type StagedFileFacts } from './link-staged-file.ts';
 import { checkDescribeRequest } from './parse-describe-request.ts';
 import { receivedPath } from './plan-layout.ts';
 import type { PreparedFiles } from './prepared-files.ts';
@@ -19,7 +19,7 @@ import { createIncomingDir, rootFor } from '../study/study-folder.ts';
 export async function linkStagedStudy<T>(
   body: unknown,
   options: ReceiveStudyOptions & { stagingDir: string; prepared: PreparedFiles<HeaderDescription> },
-  describe: (file: ReceivedFile, request: DescribeRequest, tempDir: string) => T | Promise<T>,
+  describe: (file: ReceivedFile, request: DescribeRequest) => T | Promise<T>,
 ): Promise<ReceivedStudy<T>> {
   const { studyId, limits, existing, stagingDir, prepared } = options;
   if (!stagingDir) throw new AppError('STAGED_FILE_UNAVAILABLE', 'This descriptor has no stagingDir: send the files as multipart/form-data');
@@ -33,6 +33,17 @@ export async function linkStagedStudy<T>(
   if (tooLarge) throw new AppError('UPLOAD_FILE_TOO_LARGE', undefined, { limit: limits.maxFileBytes });
   // A retry of a study already here: answered from disk, nothing is linked.
   if (existing !== null) return { request, sizes, tempDir: null, files: [] };
+  const stagedPath = (file: string) => stagedFilePath(stagingDir, studyId, file);
+  if (request.disposition === 'stored') {
+    // Read where they are; the join links the new ones into their study folder (place-file.ts).
+    const files = await inOrder(
+      staged,
+      LINK_CONCURRENCY,
+      (facts) => readStagedFile(stagedPath(facts.file), facts, limits, prepared.take(studyId, facts.file, stagedPath(facts.file))),
+      (received) => describe(received, request),
+    );
+    return { request, sizes, tempDir: null, staged: stagedPath, files };
+  }
 
   const tempDir = await createIncomingDir(rootFor(options.roots, request.disposition), studyId);
   try {
@@ -44,11 +55,11 @@ export async function linkStagedStudy<T>(
       placed,
       LINK_CONCURRENCY,
       ({ facts, relative }) => {
-        const source = stagedFilePath(stagingDir, studyId, facts.file);
+        const source = stagedPath(facts.file);
         const ready = prepared.take(studyId, facts.file, source);
         return linkStagedFile(source, facts, path.join(tempDir, relative), limits, ready);
       },
-      (received) => describe(received, request, tempDir),
+      (received) => describe(received, request),
     );
     return { request, sizes, tempDir, files };
   } catch (error) {

@@ -22,6 +22,11 @@ export interface ReceivedStudy<T> {
   sizes: ReadonlyMap<string, number>;
   /** The assembly folder holding each file where `receivedPath` puts it; null when nothing was written. */
   tempDir: string | null;
+  /**
+   * A valid delivery's files by reference, left where the gateway staged them: each is linked into its
+   * study folder by the join (place-file.ts), with no assembly folder. Null otherwise.
+   */
+  staged?: ((file: string) => string) | null;
   /** What `describe` made of each file, in the request's order; empty when nothing was written. */
   files: T[];
 }
@@ -34,7 +39,7 @@ export interface ReceivedStudy<T> {
 export async function receiveStudy<T>(
   req: Request,
   options: ReceiveStudyOptions,
-  describe: (file: ReceivedFile, request: DescribeRequest, tempDir: string) => T | Promise<T>,
+  describe: (file: ReceivedFile, request: DescribeRequest) => T | Promise<T>,
 ): Promise<ReceivedStudy<T>> {
   const { studyId, limits, existing } = options;
   let request: DescribeRequest | null = null;
@@ -81,7 +86,7 @@ export async function receiveStudy<T>(
     const received = await receiveFile(stream, filename, path.join(dir, relative), limits);
     if ((stream as { truncated?: boolean }).truncated) throw new AppError('UPLOAD_FILE_TOO_LARGE', undefined, { limit: limits.maxFileBytes });
     sizes.set(filename, received.sizeBytes);
-    described.set(filename, await describe(received, current, dir));
+    described.set(filename, await describe(received, current));
   };
 
   try {
