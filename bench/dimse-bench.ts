@@ -49,8 +49,21 @@ function cpuMs(pid: number): number {
   }
 }
 
+/**
+ * A free port is free only when it is found: our stack's own HTTP ports (port 0) or another process may take
+ * it before the target listens on it. Such a start is tried again on another port.
+ */
 async function startTarget(name: TargetName, dir: string): Promise<DimseTarget> {
-  const port = await findFreePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTargetOn(name, dir, await findFreePort());
+    } catch (error) {
+      if (attempt >= 3 || !String((error as Error).message).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function startTargetOn(name: TargetName, dir: string, port: number): Promise<DimseTarget> {
   if (name === 'ours') {
     const stack = await startStack({ DIMSE_PORT: String(port), DIMSE_AE_TITLE: 'DSV', LOG_LEVEL: 'info' });
     return { name, port, aeTitle: 'DSV', pids: () => [stack.gateway, stack.validator, stack.descriptor].map((s) => s.child.pid!), stop: () => stack.stop() };
