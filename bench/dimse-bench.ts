@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --only dimse [--quick] [--runs N]`: dcmtk's storescu sends the same files over DICOM
+ * `npm run bench -- --only dimse [--quick] [--runs N] [--profile DIR]`: dcmtk's storescu sends the same files over DICOM
  * (C-STORE) to our receiver (the three services, `node dist/…`), to Orthanc's C-STORE SCP and to dcmtk's
  * storescp (the ceiling: it only writes files), on one association and on 4 in parallel. Prints, per
  * workload, mode and target, the median rate (inst/s), CPU ms per instance and peak RSS, and the ratios
@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startStack } from '../test/support/services.ts';
 import { isOrthancInstalled, startOrthanc } from './orthanc.ts';
 import { findFreePort, stopChild } from './processes.ts';
@@ -49,6 +50,10 @@ function cpuMs(pid: number): number {
   }
 }
 
+const PROFILER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cpu-profiler.mjs');
+/** Set by --profile. */
+let profileDir: string | undefined;
+
 /**
  * A free port is free only when it is found: our stack's own HTTP ports (port 0) or another process may take
  * it before the target listens on it. Such a start is tried again on another port.
@@ -65,7 +70,9 @@ async function startTarget(name: TargetName, dir: string): Promise<DimseTarget> 
 
 async function startTargetOn(name: TargetName, dir: string, port: number): Promise<DimseTarget> {
   if (name === 'ours') {
-    const stack = await startStack({ DIMSE_PORT: String(port), DIMSE_AE_TITLE: 'DSV', LOG_LEVEL: 'info' });
+    // --profile <dir>: a CPU profile of each service, written when it stops (cpu-profiler.mjs).
+    const profiling = profileDir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${PROFILER}`.trim(), PROFILE_DIR: profileDir, PROFILE_LABEL: 'dimse' } : {};
+    const stack = await startStack({ DIMSE_PORT: String(port), DIMSE_AE_TITLE: 'DSV', LOG_LEVEL: 'info', ...profiling });
     return { name, port, aeTitle: 'DSV', pids: () => [stack.gateway, stack.validator, stack.descriptor].map((s) => s.child.pid!), stop: () => stack.stop() };
   }
   if (name === 'orthanc') {
@@ -132,6 +139,8 @@ export async function runDimseBench(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
   const runsAt = argv.indexOf('--runs');
   const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 3;
+  const profileAt = argv.indexOf('--profile');
+  profileDir = profileAt >= 0 ? path.resolve(argv[profileAt + 1]!) : undefined;
   process.env.TCP_NODELAY = '1';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-bench-dimse-'));
   process.env.TMPDIR = dir;
