@@ -36,9 +36,19 @@ export async function answerTakenStudy(req: Request, res: Response, taken: Taken
   res.setHeader('Location', statusUrl);
   if (req.query.wait === 'true') {
     const final = await taken.done;
-    res.status(finalStatusCode(final)).json(presentStatus(final));
+    sendJson(res, finalStatusCode(final), presentStatus(final));
     return;
   }
   taken.done.catch(() => undefined);
-  res.status(202).json({ id: taken.id, state: taken.state, statusUrl });
+  sendJson(res, 202, { id: taken.id, state: taken.state, statusUrl });
+}
+
+/**
+ * The answer to a POST, written as res.json writes it but without the ETag express hashes every body for:
+ * a POST's answer is not revalidated (conditional requests are GET and HEAD here; RFC 9110 §9.3.3).
+ */
+function sendJson(res: Response, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
 }
