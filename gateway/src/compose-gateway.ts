@@ -57,7 +57,7 @@ export async function composeGateway(config: GatewayConfig, logger: Logger, opti
     retry: config.pipeline.retry,
     describeAhead: config.pipeline.describeAhead,
     stableAfterMs,
-    onJoined: () => stability.wake(),
+    onJoined: (checkAfter) => stability.wake(checkAfter),
     spares,
   });
   const associations = new AssociationStatuses(associationStatusDir(config.dataDir));

@@ -52,6 +52,8 @@ export interface StabilityDeps {
 export class StabilityScheduler {
   private readonly clock: Clock;
   private timer: { cancel(): void } | null = null;
+  /** When the timer set fires (clock time). */
+  private timerAt = 0;
   private round: Promise<void> | null = null;
   private stopped = true;
 
@@ -67,10 +69,13 @@ export class StabilityScheduler {
 
   /**
    * A delivery joined a study: the timer is set again for the earliest due study. During a round
-   * nothing is done: the round sets the timer when it ends, from the database.
+   * nothing is done: the round sets the timer when it ends, from the database. `due`: when the study
+   * joined is due; a timer set for then or sooner stays (its round, or the timer set after it, finds
+   * that study), so a stream of deliveries does not read the database and reset the timer for each.
    */
-  wake(): void {
+  wake(due?: number): void {
     if (this.stopped || this.round) return;
+    if (due !== undefined && this.timer && this.timerAt <= due) return;
     void this.schedule();
   }
 
@@ -100,6 +105,7 @@ export class StabilityScheduler {
     this.timer = null;
     if (next === null) return;
     const delay = Math.min(Math.max(0, next - this.clock.now()), LONGEST_TIMER_MS);
+    this.timerAt = this.clock.now() + delay;
     this.timer = this.clock.setTimer(() => this.startRound(), delay);
   }
 

@@ -24,8 +24,8 @@ export interface PipelineDeps {
   describeAhead: boolean;
   /** How long a study stays receiving after a delivery joined it (config stableAfterSeconds). */
   stableAfterMs: number;
-  /** Told when a delivery joined its study and that is written: the stability checks look again. */
-  onJoined?: () => void;
+  /** Told when a delivery joined its study and that is written, with when that study is due: the stability checks look again. */
+  onJoined?: (checkAfter: number) => void;
 }
 
 /**
@@ -206,7 +206,7 @@ export class StudyPipeline {
         this.deps.logger.error({ studyId: id, code: status.outcome?.code, err: error }, 'final state not persisted: the delivery runs again at the next start');
         return status;
       }
-      if (joined) this.deps.onJoined?.();
+      if (joined) this.deps.onJoined?.(now + this.deps.stableAfterMs);
       await this.deps.spares.release(path.resolve(this.deps.stagingDir, id));
       return status;
     } catch (error) {
