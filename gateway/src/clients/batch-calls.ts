@@ -1,8 +1,7 @@
-import type http from 'node:http';
 import { MAX_BATCH_STUDIES, type BatchError } from '@dsv/common';
 import type { z } from 'zod';
 import { Coalescer, type Settled } from './coalescer.ts';
-import { answerError, callService, internalAuth, jsonBody } from './service-call.ts';
+import { answerError, callService, internalAuth, jsonBody, type ServiceAgent } from './service-call.ts';
 
 /**
  * Files in one batch at most: a batch is one answer the sibling builds in memory, and one call under the
@@ -17,7 +16,7 @@ interface BatchTarget {
   service: 'validator' | 'descriptor';
   /** The sibling's batch route. */
   url: string;
-  agent: http.Agent;
+  agent: ServiceAgent;
   internalToken: string;
   timeoutMs: number;
 }

@@ -1,8 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
-import type { Socket } from 'node:net';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { AppError, type ErrorCode } from '@dsv/common';
+import { Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { RetryableError } from './retry.ts';
 
@@ -11,9 +9,15 @@ export function internalAuth(token: string): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
-/** One client's connections to a sibling service, kept open between calls. */
-export function createServiceAgent(baseUrl: string): http.Agent {
-  return new URL(baseUrl).protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+/** One client's connections to a sibling service (one origin), kept open between calls. */
+export type ServiceAgent = Dispatcher;
+
+/**
+ * undici's pool of keep-alive connections to the sibling at `baseUrl`: one HTTP client for every call
+ * between the services. Its own time limits are off: callService's deadline covers the whole exchange.
+ */
+export function createServiceAgent(baseUrl: string): ServiceAgent {
+  return new Pool(new URL(baseUrl).origin, { headersTimeout: 0, bodyTimeout: 0 });
 }
 
 /** A request body of a known length, produced on demand (a multipart body of staged files, or JSON). */
@@ -21,7 +25,7 @@ export interface RequestBody {
   contentType: string;
   contentLength: number;
   chunks(): AsyncGenerator<Buffer>;
-  /** A small body already in memory (JSON): sent in one write, without a stream pipeline. */
+  /** A small body already in memory (JSON): sent in one write, without a stream. */
   bytes?: Buffer;
 }
 
@@ -29,7 +33,7 @@ export interface ServiceRequest {
   headers: Record<string, string>;
   /** A POST's body; without one, the call is a GET. */
   body?: RequestBody;
-  agent: http.Agent;
+  agent: ServiceAgent;
 }
 
 /** A JSON body (a request by reference: the staged files are named, not sent). */
@@ -94,10 +98,10 @@ export function answerError(service: 'validator' | 'descriptor', status: number,
 }
 
 /**
- * Sends the body through node:http with back-pressure: each chunk is read from disk only when the
- * socket has taken the previous ones (Node 20's fetch does not wait, and held a 1 GB body in memory).
- * An answer that arrives before the body is all sent (a 413, a 401) still counts, though the service
- * may close the connection on the rest of the body.
+ * Sends the request through undici's dispatcher, the answer gathered from its callbacks (no stream
+ * objects for a small JSON answer). A streamed body goes with back-pressure: each chunk is read from
+ * disk only when the socket has taken the previous ones (Node 20's fetch did not wait, and held a 1 GB
+ * body in memory). An answer that arrives before the body is all sent (a 413, a 401) still counts.
  */
 function exchange(
   url: URL,
@@ -105,56 +109,55 @@ function exchange(
   timeoutMs: number,
   deadline: { passed: boolean },
 ): Promise<{ status: number; text: string }> {
-  const send = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
-    let answered = false;
-    const req = send(url, {
-      method: body ? 'POST' : 'GET',
-      agent,
-      headers: body ? { ...headers, 'content-type': body.contentType, 'content-length': String(body.contentLength) } : headers,
-    });
-    req.on('socket', guardSocket);
+    let controller: Dispatcher.DispatchController | null = null;
+    let settled = false;
+    let status = 0;
+    const parts: Buffer[] = [];
+    const settle = (error: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve({ status, text: Buffer.concat(parts).toString('utf8') });
+    };
     const timer = setTimeout(() => {
       deadline.passed = true;
-      req.destroy(new Error(`no answer within ${timeoutMs} ms`));
+      const error = new Error(`no answer within ${timeoutMs} ms`);
+      controller?.abort(error);
+      settle(error);
     }, timeoutMs);
-    const settle = <T>(then: (value: T) => void) => (value: T) => {
-      clearTimeout(timer);
-      then(value);
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(started) {
+        controller = started;
+        // The deadline passed while the request waited for a connection.
+        if (settled) started.abort(new Error('abandoned'));
+      },
+      onResponseStart(_controller, statusCode) {
+        status = statusCode;
+      },
+      onResponseData(_controller, chunk) {
+        parts.push(chunk);
+      },
+      onResponseEnd() {
+        settle(null);
+      },
+      onResponseError(_controller, error) {
+        settle(error);
+      },
     };
-    req.on('error', (error) => {
-      // After the answer has begun, the answer's own events settle the call.
-      if (!answered) settle(reject)(error);
-    });
-    req.on('response', (res) => {
-      answered = true;
-      const parts: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => parts.push(chunk));
-      res.on('end', () => settle(resolve)({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
-      res.on('error', settle(reject));
-      res.on('close', () => {
-        if (!res.complete) settle(reject)(new Error('the answer was cut short'));
-      });
-    });
-    // A failed send destroys the request, which reports the error above (unless an answer came first).
-    if (!body) req.end();
-    else if (body.bytes) req.end(body.bytes);
-    else pipeline(body.chunks(), req).catch(() => undefined);
+    const payload = !body ? null : (body.bytes ?? Readable.from(body.chunks(), { objectMode: false }));
+    agent.dispatch(
+      {
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: body ? 'POST' : 'GET',
+        headers: body ? { ...headers, 'content-type': body.contentType, 'content-length': String(body.contentLength) } : headers,
+        body: payload,
+      },
+      handler,
+    );
   });
-}
-
-const guarded = new WeakSet<Socket>();
-
-/**
- * A service may answer before the body is all sent (a 413, a 401) and close the connection; a write
- * still under way then fails with ECONNRESET on the socket after the request has let go of it, and an
- * 'error' without a listener would end the gateway. The call is settled by the answer already: that
- * error is expected. Once per socket (the agent reuses them).
- */
-function guardSocket(socket: Socket): void {
-  if (guarded.has(socket)) return;
-  guarded.add(socket);
-  socket.on('error', () => undefined);
 }
 
 function parseJson(text: string): unknown {
