@@ -134,7 +134,7 @@ function onSignal(signal: NodeJS.Signals): void {
   if (stopping) return;
   stopping = true;
   log(`\n${signal}: stopping the services, Orthanc and the baseline, removing temporary folders…`);
-  cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
 }
 
 function log(line: string): void {

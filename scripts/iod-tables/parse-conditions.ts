@@ -1,4 +1,4 @@
-import type { Operator, Term, Test, Where } from '../../validator/src/domain/iod/table-types.ts';
+import type { Operator, Term, Test } from '../../validator/src/domain/iod/table-types.ts';
 import type { TemplateLine } from './read-template.ts';
 
 export interface ConditionContext {

@@ -87,7 +87,8 @@ export function writeStreamDurable(source: AsyncIterable<unknown>, target: strin
   return withSyncedFd(target, 'wx', async (fd) => {
     let batch: Buffer[] = [];
     let batched = 0;
-    let writing: Promise<void> | null = null;
+    // Asserted, not annotated: TypeScript would narrow it to null here, not seeing writeBatch assign it.
+    let writing = null as Promise<void> | null;
     const writeBatch = async (): Promise<void> => {
       const chunks = batch;
       batch = [];
@@ -108,7 +109,7 @@ export function writeStreamDurable(source: AsyncIterable<unknown>, target: strin
       else for (const chunk of batch) writeAllSync(fd, chunk);
     } finally {
       // The descriptor is closed after this: no write may still be under way on it, failed or not.
-      if (writing) await (writing as Promise<void>).catch(() => undefined);
+      if (writing) await writing.catch(() => undefined);
     }
     if (writing) await writing;
   });
@@ -148,7 +149,7 @@ export class FlushRounds {
     this.queued = null;
     const round = this.flush();
     this.current = round;
-    round.then(ignore, ignore).then(() => {
+    void round.then(ignore, ignore).then(() => {
       if (this.current === round) this.current = null;
     });
     return round;
@@ -169,7 +170,7 @@ export function syncDirectory(dir: string): Promise<void> {
   }
   const owner = rounds;
   const round = owner.request();
-  round.then(ignore, ignore).then(() => {
+  void round.then(ignore, ignore).then(() => {
     if (owner.idle && folderRounds.get(dir) === owner) folderRounds.delete(dir);
   });
   return round;

@@ -3,7 +3,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ElementReader, inspectFile, syncDirectory, writeFileAtomic, fsyncFd, withSyncedFd, writeAllSync, type Logger } from '@dsv/common';
 import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
-import { assembleMetadata, type StudyMetadata } from '../domain/metadata/assemble-metadata.ts';
+import { assembleMetadata } from '../domain/metadata/assemble-metadata.ts';
 import { buildFhirBundle } from '../domain/fhir/build-fhir-bundle.ts';
 import { instanceDicomJson } from '../domain/metadata/dicom-json.ts';
 import { formatJson, PRETTY_MAX_INSTANCES } from '../domain/metadata/format-json.ts';

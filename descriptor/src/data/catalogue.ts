@@ -391,16 +391,20 @@ export class Catalogue {
     const key = rejected ? 'delivery_id' : 'first_delivery_id';
     const where: string[] = [];
     const params: unknown[] = [];
+    const filter = (clause: string, value: unknown): void => {
+      where.push(clause);
+      params.push(value);
+    };
     if (rejected) where.push("disposition = 'rejected'");
     // A study is listed stable once its documents are written: until then it is still receiving.
     else if (query.state === 'stable') where.push("state = 'stable' AND documents_due = 0");
     else if (query.state === 'receiving') where.push("(state = 'receiving' OR documents_due = 1)");
-    if (query.cursor !== undefined) where.push(`${key} < ?`), params.push(query.cursor);
+    if (query.cursor !== undefined) filter(`${key} < ?`, query.cursor);
     if (!rejected) {
-      if (query.PatientID !== undefined) where.push('patient_id = ?'), params.push(query.PatientID);
-      if (query.AccessionNumber !== undefined) where.push('accession_number = ?'), params.push(query.AccessionNumber);
-      if (query.StudyDate?.from) where.push('study_date >= ?'), params.push(query.StudyDate.from);
-      if (query.StudyDate?.to) where.push('study_date <= ?'), params.push(query.StudyDate.to);
+      if (query.PatientID !== undefined) filter('patient_id = ?', query.PatientID);
+      if (query.AccessionNumber !== undefined) filter('accession_number = ?', query.AccessionNumber);
+      if (query.StudyDate?.from) filter('study_date >= ?', query.StudyDate.from);
+      if (query.StudyDate?.to) filter('study_date <= ?', query.StudyDate.to);
       if (query.ModalitiesInStudy !== undefined) {
         const wanted = [...query.ModalitiesInStudy];
         // Escaped: a Code String may hold '_' (PS3.5 §6.2), which LIKE would take for any one character.

@@ -9,8 +9,6 @@ import {
   requireJson,
   type DescribeBatchAnswer,
   type DescribeBatchRequest,
-  type DescribeResult,
-  type EventContext,
 } from '@dsv/common';
 import { describeStagedStudy } from '../domain/intake/describe-study.ts';
 import { logDescribed } from './report-described.ts';

@@ -16,7 +16,7 @@ const MB = 1024 * 1024;
 
 /** A sibling service that reads the body at most `bytesPerSecond` and answers what it saw. */
 function startReader(bytesPerSecond: number, answer?: (res: http.ServerResponse) => void): Promise<{ url: string; server: http.Server }> {
-  const server = http.createServer(async (req, res) => {
+  const read = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     if (answer) return answer(res);
     let bytes = 0;
     let head = '';
@@ -31,6 +31,10 @@ function startReader(bytesPerSecond: number, answer?: (res: http.ServerResponse)
     }
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ bytes, head, tail: tail.toString('latin1') }));
+  };
+  // A client that gives up mid-body makes the read fail: the answer is then cut, not an unhandled rejection.
+  const server = http.createServer((req, res) => {
+    read(req, res).catch(() => res.destroy());
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server })));
 }

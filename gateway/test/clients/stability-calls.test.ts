@@ -19,12 +19,15 @@ interface Seen {
 /** A sibling over real HTTP: it records each call and answers what the test set for its path. */
 async function startSibling(answers: Record<string, { status: number; body: unknown }>) {
   const seen: Seen[] = [];
-  const server = http.createServer(async (req, res) => {
+  const respond = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     let body = '';
     for await (const chunk of req as AsyncIterable<Buffer>) body += chunk.toString('utf8');
     seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
     const answer = answers[req.url!] ?? { status: 404, body: { error: { code: 'ROUTE_NOT_FOUND' } } };
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+  };
+  const server = http.createServer((req, res) => {
+    respond(req, res).catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };

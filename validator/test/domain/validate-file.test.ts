@@ -2,7 +2,7 @@ import { InstanceSummarySchema } from '@dsv/common';
 import { describe, expect, it } from 'vitest';
 import { validateFile } from '../../src/domain/validate-file.ts';
 import { corpusAvailable } from '../../../test/support/corpus.ts';
-import { conformingAttributes, conformingImage, element, part10, secondaryCaptureImage } from '../support/fixtures.ts';
+import { conformingImage, element, part10, secondaryCaptureImage } from '../support/fixtures.ts';
 import { inspectBytes, inspectCorpus, projectConfig } from '../support/inspect.ts';
 
 const config = projectConfig();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import type { ValidatorConfig } from '../../src/config.ts';
 import { corpusAvailable, corpusPath, entryFiles, loadManifest } from '../../../test/support/corpus.ts';
-import { conformingAttributes, part10, secondaryCaptureImage } from '../support/fixtures.ts';
+import { secondaryCaptureImage } from '../support/fixtures.ts';
 import { projectConfig } from '../support/inspect.ts';
 
 function build(config: ValidatorConfig = projectConfig()) {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -61,9 +61,4 @@ export function displayPath(absolute: string): string {
   const relative = path.relative(process.cwd(), absolute);
   if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return absolute;
   return relative.split(path.sep).join('/');
-}
-
-async function isDirectory(dir: string): Promise<boolean> {
-  const found = statSync(dir, { throwIfNoEntry: false });
-  return found?.isDirectory() ?? false;
 }

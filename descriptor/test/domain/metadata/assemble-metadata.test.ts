@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { corpusPath } from '../../../../test/support/corpus.ts';
 import { corpusSuite } from '../../../../test/support/corpus-suite.ts';
 import { assembleMetadata, METADATA_SCHEMA_VERSION, type DescribedInstance } from '../../../src/domain/metadata/assemble-metadata.ts';
