@@ -20,6 +20,15 @@ interface StudyLine {
   outcome: { code: string; httpStatus: number } | null;
 }
 
+/** What the script reads of the gateway's answers: an error, a page of failed studies, or one study's status. */
+interface GatewayAnswer {
+  error?: { code: string; message?: string };
+  uploads?: StudyLine[];
+  nextCursor?: string | null;
+  state?: string;
+  outcome?: { code: string } | null;
+}
+
 function gatewayUrl(env: NodeJS.ProcessEnv): string {
   if (env.GATEWAY_URL) return env.GATEWAY_URL;
   try {
@@ -31,13 +40,13 @@ function gatewayUrl(env: NodeJS.ProcessEnv): string {
   }
 }
 
-async function call(url: string, init: RequestInit, apiKey: string | undefined): Promise<{ status: number; body: any }> {
+async function call(url: string, init: RequestInit, apiKey: string | undefined): Promise<{ status: number; body: GatewayAnswer }> {
   const headers = { ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}), ...(init.headers as Record<string, string>) };
   const response = await fetch(url, { ...init, headers });
   const text = await response.text();
-  let body: unknown;
+  let body: GatewayAnswer;
   try {
-    body = JSON.parse(text);
+    body = (JSON.parse(text) as GatewayAnswer | null) ?? {};
   } catch {
     body = { error: { code: `HTTP_${response.status}`, message: text.slice(0, 200) } };
   }
@@ -57,11 +66,11 @@ async function main(): Promise<number> {
       if (cursor) page.searchParams.set('cursor', cursor);
       const listed = await call(page.href, {}, apiKey);
       if (listed.status !== 200) {
-        process.stderr.write(`replay: ${base} answered ${listed.status} ${listed.body?.error?.code ?? ''}\n`);
+        process.stderr.write(`replay: ${base} answered ${listed.status} ${listed.body.error?.code ?? ''}\n`);
         return 2;
       }
-      failed.push(...(listed.body.uploads as StudyLine[]));
-      cursor = (listed.body.nextCursor as string | null | undefined) ?? null;
+      failed.push(...(listed.body.uploads ?? []));
+      cursor = listed.body.nextCursor ?? null;
     } while (cursor);
   } catch (error) {
     process.stderr.write(`replay: cannot reach the gateway at ${base}: ${(error as Error).message}\n`);
@@ -75,11 +84,11 @@ async function main(): Promise<number> {
   for (const study of failed) {
     const before = study.outcome ? `${study.outcome.code} ${study.outcome.httpStatus}` : 'failed';
     const answer = await call(new URL(`/studies/${study.id}/retry${values.wait ? '?wait=true' : ''}`, base).href, { method: 'POST' }, apiKey).catch(
-      (error: unknown) => ({ status: 0, body: { error: { code: 'UNREACHABLE', message: (error as Error).message } } }),
+      (error: unknown) => ({ status: 0, body: { error: { code: 'UNREACHABLE', message: (error as Error).message } } as GatewayAnswer }),
     );
     const body = answer.body;
     let after: string;
-    if (answer.body?.error) {
+    if (body.error) {
       after = `not retried: ${answer.status} ${body.error.code}`;
       notTaken++;
     } else if (values.wait) {

@@ -6,6 +6,7 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescriptorApi, describeServiceApi, GatewayApi, ValidatorApi, type ApiDescription } from '../../common/src/index.ts';
 import { corpusAvailable, entryFiles, loadManifest } from '../support/corpus.ts';
+import type { Body } from '../support/gateway-calls.ts';
 import { startStack, type Stack } from '../support/services.ts';
 
 /**
@@ -50,7 +51,7 @@ async function call(base: string, c: Call, secret: Record<string, string>): Prom
 }
 
 /** The document's response for this answer, or why there is none; then the body against its schema. */
-function checkAgainst(document: any, c: Call, answer: Answer): string[] {
+function checkAgainst(document: Body, c: Call, answer: Answer): string[] {
   const operation = document.paths[c.route.replace(/:(\w+)/g, '{$1}')]?.[c.method];
   if (!operation) return [`${c.method} ${c.route} is not in the document`];
   const described = operation.responses[String(answer.status)];
@@ -89,11 +90,11 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
     stack = await startStack({ GATEWAY_API_KEYS: API_KEY });
     // One stored delivery, for the routes that read one.
     const response = await fetch(`${stack.gateway.url}/upload?wait=true`, { method: 'POST', body: await form(), headers: { 'x-api-key': API_KEY } });
-    const status = (await response.json()) as any;
+    const status = (await response.json()) as Body;
     expect(response.status, JSON.stringify(status)).toBe(201);
     found.id = status.id;
     found.uid = status.study.StudyInstanceUID;
-    const study = (await (await fetch(`${stack.gateway.url}/studies/${found.uid}`, { headers: { 'x-api-key': API_KEY } })).json()) as any;
+    const study = (await (await fetch(`${stack.gateway.url}/studies/${found.uid}`, { headers: { 'x-api-key': API_KEY } })).json()) as Body;
     found.file = study.files[0].SOPInstanceUID ?? study.files[0].file;
     const studyRoutes = (prefix: string): Call[] => [
       { method: 'get', route: '/studies', url: '/studies' },
@@ -153,7 +154,7 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
   describe.each(['gateway', 'validator', 'descriptor'] as const)('the %s', (service) => {
     it('when /openapi.json is asked, then it is OpenAPI 3.1 with every route of its table and its version', async () => {
       const answer = await call(stack[service].url, { method: 'get', route: '/openapi.json', url: '/openapi.json' }, secretOf(service));
-      const document = answer.body as any;
+      const document = answer.body as Body;
       expect(document.openapi).toBe('3.1.0');
       expect(document.info.version).toMatch(/^\d+\.\d+\.\d+/);
       const described = describeServiceApi(APIS[service], { metrics: true }).routes.map((r) => `${r.method} ${r.path}`);
@@ -162,7 +163,7 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
     });
 
     it('when every route is called with the secret, then each answers a status and a body its description lists', async () => {
-      const document = (await call(stack[service].url, { method: 'get', route: '/openapi.json', url: '/openapi.json' }, secretOf(service))).body;
+      const document = (await call(stack[service].url, { method: 'get', route: '/openapi.json', url: '/openapi.json' }, secretOf(service))).body as Body;
       const routes = describeServiceApi(APIS[service], { metrics: true }).routes;
       const uncalled = routes.filter((r) => !calls[service].some((c) => c.method === r.method && c.route === r.path)).map((r) => `${r.method} ${r.path}`);
       expect(uncalled, 'routes of the table that this test does not call').toEqual([]);
@@ -172,7 +173,7 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
     });
 
     it('when the guarded routes are called without the secret, then each answers the documented 401', async () => {
-      const document = (await call(stack[service].url, { method: 'get', route: '/openapi.json', url: '/openapi.json' }, secretOf(service))).body as any;
+      const document = (await call(stack[service].url, { method: 'get', route: '/openapi.json', url: '/openapi.json' }, secretOf(service))).body as Body;
       const guarded = describeServiceApi(APIS[service], { metrics: true }).routes.filter((r) => !r.open);
       const problems: string[] = [];
       for (const route of guarded) {

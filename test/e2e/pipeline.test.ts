@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusSkipReason, projectRoot, entryFiles, loadManifest, splitReason, type ManifestEntry } from '../support/corpus.ts';
 import { dcmdumpValues } from '../support/dcmdump-reference.ts';
-import { listTree, storedOriginalHashes, waitFor, waitForStable } from '../support/gateway-calls.ts';
+import { listTree, storedOriginalHashes, waitFor, waitForStable, type Body } from '../support/gateway-calls.ts';
 import { startStack, type Stack } from '../support/services.ts';
 
 /**
@@ -25,7 +25,7 @@ async function upload(stack: Stack, files: string[], query = '?wait=true', heade
   const form = new FormData();
   for (const file of files) form.append('files', await openAsBlob(file), path.basename(file));
   const response = await fetch(`${stack.gateway.url}/upload${query}`, { method: 'POST', body: form, headers });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Body };
 }
 
 /** The StudyInstanceUID of a corpus upload, as dcmdump read it. */
@@ -66,7 +66,7 @@ describe.skipIf(!corpusAvailable)('the three services, end to end over HTTP', ()
     expect(accepted.headers.get('location')).toBe(`/status/${accepted.body.id}`);
     // Polled on its statusUrl until final: bounded by a condition, not by the machine's speed.
     const status = await waitFor(
-      async () => (await (await fetch(`${stack.gateway.url}${accepted.body.statusUrl}`)).json()) as Record<string, any>,
+      async () => (await (await fetch(`${stack.gateway.url}${accepted.body.statusUrl}`)).json()) as Body,
       (s) => ['stored', 'rejected', 'failed'].includes(s.state),
       30_000,
     );

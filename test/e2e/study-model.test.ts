@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
-import { getJson, storedOriginalHashes, sha256, statusOf, upload, visibleEntries, waitForStable } from '../support/gateway-calls.ts';
+import { getJson, storedOriginalHashes, sha256, statusOf, upload, visibleEntries, waitForStable, type Body } from '../support/gateway-calls.ts';
 import { startStack, type Stack } from '../support/services.ts';
 
 /**
@@ -36,7 +36,7 @@ describe.skipIf(!canGenerate)('the archive keeps DICOM studies', () => {
    * one of its deliveries (it marks the study stable, and writes study.stable, after the descriptor has
    * written the documents); then the descriptor's GET /studies/<uid> says stable too.
    */
-  async function stableStudy(uid: string, deliveryId: string): Promise<{ metadata: any; fhir: any }> {
+  async function stableStudy(uid: string, deliveryId: string): Promise<{ metadata: Body; fhir: Body }> {
     const status = await waitForStable(stack, deliveryId, 20_000);
     expect(status.study).toMatchObject({ StudyInstanceUID: uid, stableAt: expect.any(String) });
     const study = await getJson(`${stack.gateway.url}/studies/${uid}`);
@@ -72,13 +72,13 @@ describe.skipIf(!canGenerate)('the archive keeps DICOM studies', () => {
     expect(duplicates).toBe(6);
     const { metadata, fhir } = await stableStudy(studyUid, answers.at(-1)!.body.id);
     expect(metadata.summary.numberOfInstances).toBe(12);
-    const imagingStudy = fhir.entry.find((entry: any) => entry.resource.resourceType === 'ImagingStudy');
+    const imagingStudy = fhir.entry.find((entry: Body) => entry.resource.resourceType === 'ImagingStudy');
     expect(imagingStudy.resource.numberOfInstances).toBe(12);
     expect(imagingStudy.request.method).toBe('PUT');
     expect(storedOriginalHashes(path.join(stack.studiesDir, studyUid))).toEqual(series.map(sha256).sort());
     const list = await getJson(`${stack.gateway.url}/studies`);
-    expect(list.body.studies.filter((study: any) => study.id === studyUid)).toHaveLength(1);
-    expect(list.body.studies.find((study: any) => study.id === studyUid).summary.numberOfInstances).toBe(12);
+    expect(list.body.studies.filter((study: Body) => study.id === studyUid)).toHaveLength(1);
+    expect(list.body.studies.find((study: Body) => study.id === studyUid).summary.numberOfInstances).toBe(12);
   });
 
   it('when the same files come again, then nothing is stored twice and the delivery says so', async () => {
@@ -121,10 +121,10 @@ describe.skipIf(!canGenerate)('the archive keeps DICOM studies', () => {
     const { metadata } = await stableStudy(studyUid, answer.body.id);
     expect(metadata.summary).toMatchObject({ numberOfSeries: 2, numberOfInstances: 14 });
     const feed = await getJson(`${stack.gateway.url}/events?since=0&limit=1000`);
-    const stable = feed.body.events.filter((event: any) => event.type === 'study.stable' && event.data.studyInstanceUid === studyUid);
+    const stable = feed.body.events.filter((event: Body) => event.type === 'study.stable' && event.data.studyInstanceUid === studyUid);
     expect(stable.length).toBeGreaterThanOrEqual(2);
     expect(stable.at(-1).data).toMatchObject({ instances: 14, series: 2 });
-    const seqs = feed.body.events.map((event: any) => event.seq);
+    const seqs = feed.body.events.map((event: Body) => event.seq);
     expect(seqs).toEqual([...seqs].sort((a: number, b: number) => a - b));
   });
 });

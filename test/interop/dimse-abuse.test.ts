@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmtkAvailable, dcmtkSkipReason, endedAssociations, freePort, runDcmtk, sendCli } from '../support/dimse-tools.ts';
-import { getJson, listTree, readFeed, waitFor } from '../support/gateway-calls.ts';
+import { getJson, listTree, readFeed, waitFor, type Body } from '../support/gateway-calls.ts';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
 import { startStack, type Stack } from '../support/services.ts';
 
@@ -181,14 +181,14 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
       await waitFor(() => canConnect(scpPort), (ok) => ok);
       const post = (body: unknown) => fetch(`${stack.gateway.url}/studies/${uid}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const answer = await post({ host: '127.0.0.1', port: scpPort, aeTitle: 'STORESCP' });
-      const body = (await answer.json()) as Record<string, any>;
+      const body = (await answer.json()) as Body;
       expect(answer.status, JSON.stringify(body)).toBe(200);
       expect(body).toMatchObject({ instances: 3, failed: 0, studies: [{ StudyInstanceUID: uid, sent: 3, attempts: 1, error: null }] });
       expect(await readdir(out)).toHaveLength(3);
       expect(await sendFolders()).toEqual([]);
       const closed = await freePort();
       const refused = await post({ host: '127.0.0.1', port: closed, aeTitle: 'STORESCP' });
-      const failure = (await refused.json()) as Record<string, any>;
+      const failure = (await refused.json()) as Body;
       expect(refused.status).toBe(502);
       expect(failure.studies[0]).toMatchObject({ failed: 3, error: expect.stringMatching(/ECONNREFUSED|refused/i) });
       expect(failure.studies[0].attempts).toBeGreaterThan(1);
@@ -213,7 +213,7 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ host: '127.0.0.1', port: scpPort, aeTitle: 'STORESCP' }),
       });
-      const body = (await answer.json()) as Record<string, any>;
+      const body = (await answer.json()) as Body;
       expect(answer.status, JSON.stringify(body)).toBe(502);
       expect(body.studies[0]).toMatchObject({ StudyInstanceUID: uid, sent: 0, error: expect.stringMatching(/abort/i) });
       expect(await sendFolders()).toEqual([]);

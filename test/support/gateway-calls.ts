@@ -3,6 +3,8 @@ import { openAsBlob, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Stack } from './services.ts';
 
+/** A JSON answer as a test reads it: its shape is what the test's expectations assert. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one loose type, for tests only
 export type Body = Record<string, any>;
 
 export interface Answer {

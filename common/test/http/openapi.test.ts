@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildOpenApi, type ApiDescription } from '../../src/index.ts';
+import type { Body } from '../../../test/support/gateway-calls.ts';
 
 const api: ApiDescription = {
   title: 't',
@@ -19,19 +20,19 @@ const api: ApiDescription = {
 };
 
 describe('buildOpenApi', () => {
-  const document = buildOpenApi(api, '1.2.3') as any;
+  const document = buildOpenApi(api, '1.2.3') as Body;
 
   it('when a route has express parameters, then its path names them in braces and lists each as a required path parameter', () => {
     const operation = document.paths['/studies/{key}/files/{file}'].get;
-    expect(operation.parameters.filter((p: any) => p.in === 'path')).toEqual([
+    expect(operation.parameters.filter((p: Body) => p.in === 'path')).toEqual([
       { name: 'key', in: 'path', required: true, schema: { type: 'string' } },
       { name: 'file', in: 'path', required: true, schema: { type: 'string' } },
     ]);
   });
 
   it('when a query parameter may be left out, then it is not required; one that may not, is', () => {
-    const query = document.paths['/studies/{key}/files/{file}'].get.parameters.filter((p: any) => p.in === 'query');
-    expect(query.map((p: any) => [p.name, p.required])).toEqual([['wait', false], ['limit', true]]);
+    const query = document.paths['/studies/{key}/files/{file}'].get.parameters.filter((p: Body) => p.in === 'query');
+    expect(query.map((p: Body) => [p.name, p.required])).toEqual([['wait', false], ['limit', true]]);
   });
 
   it('when a route is guarded, then it lists 401 with the error envelope; an open one has no security and no 401', () => {
