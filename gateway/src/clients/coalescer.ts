@@ -50,7 +50,8 @@ export class Coalescer<I, O> {
     while (this.running < this.options.inFlight && this.waiting.length > 0) {
       const batch = this.take();
       this.running += 1;
-      this.sendBatch(batch).finally(() => {
+      // sendBatch settles every item itself and never rejects.
+      void this.sendBatch(batch).finally(() => {
         this.running -= 1;
         this.pump();
       });

@@ -50,14 +50,24 @@ export function receiveUpload(config: GatewayConfig, spares: SpareFolders): Requ
     next();
   };
 
+  /**
+   * Answers `error` once what the upload left is removed; a removal that fails leaves it to the start-up
+   * sweep, and the upload is still answered with its own error.
+   */
+  const refuse = (req: Request, next: NextFunction, error: unknown): void => {
+    void discard(req, spares)
+      .catch(() => undefined)
+      .then(() => next(error));
+  };
+
   const receive = (req: Request, res: Response, next: NextFunction): void => {
     upload(req, res, (error?: unknown) => {
       if (error) {
-        discard(req, spares).finally(() => next(error));
+        refuse(req, next, error);
         return;
       }
       if (!req.staged || req.staged.files.length === 0) {
-        discard(req, spares).finally(() => next(new AppError('UPLOAD_NO_FILES')));
+        refuse(req, next, new AppError('UPLOAD_NO_FILES'));
         return;
       }
       // Each file was flushed as it closed; the names in the upload's folder, and the folder's own name,
@@ -65,7 +75,7 @@ export function receiveUpload(config: GatewayConfig, spares: SpareFolders): Requ
       const { dir } = req.staged;
       Promise.all([syncDirectory(dir), syncDirectory(path.dirname(dir))]).then(
         () => next(),
-        (syncError: unknown) => discard(req, spares).finally(() => next(syncError)),
+        (syncError: unknown) => refuse(req, next, syncError),
       );
     });
   };
