@@ -10,6 +10,7 @@
  * were not, 2 when the gateway cannot be asked.
  */
 import { parseArgs } from 'node:util';
+import { request } from 'undici';
 import { loadGatewayConfig } from '../gateway/src/config.ts';
 
 const DEFAULT_URL = 'http://127.0.0.1:3000';
@@ -40,17 +41,16 @@ function gatewayUrl(env: NodeJS.ProcessEnv): string {
   }
 }
 
-async function call(url: string, init: RequestInit, apiKey: string | undefined): Promise<{ status: number; body: GatewayAnswer }> {
-  const headers = { ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}), ...(init.headers as Record<string, string>) };
-  const response = await fetch(url, { ...init, headers });
-  const text = await response.text();
+async function call(url: string, method: 'GET' | 'POST', apiKey: string | undefined): Promise<{ status: number; body: GatewayAnswer }> {
+  const response = await request(url, { method, headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+  const text = await response.body.text();
   let body: GatewayAnswer;
   try {
     body = (JSON.parse(text) as GatewayAnswer | null) ?? {};
   } catch {
-    body = { error: { code: `HTTP_${response.status}`, message: text.slice(0, 200) } };
+    body = { error: { code: `HTTP_${response.statusCode}`, message: text.slice(0, 200) } };
   }
-  return { status: response.status, body };
+  return { status: response.statusCode, body };
 }
 
 async function main(): Promise<number> {
@@ -64,7 +64,7 @@ async function main(): Promise<number> {
     do {
       const page = new URL('/status?state=failed', base);
       if (cursor) page.searchParams.set('cursor', cursor);
-      const listed = await call(page.href, {}, apiKey);
+      const listed = await call(page.href, 'GET', apiKey);
       if (listed.status !== 200) {
         process.stderr.write(`replay: ${base} answered ${listed.status} ${listed.body.error?.code ?? ''}\n`);
         return 2;
@@ -83,7 +83,7 @@ async function main(): Promise<number> {
   let notTaken = 0;
   for (const study of failed) {
     const before = study.outcome ? `${study.outcome.code} ${study.outcome.httpStatus}` : 'failed';
-    const answer = await call(new URL(`/studies/${study.id}/retry${values.wait ? '?wait=true' : ''}`, base).href, { method: 'POST' }, apiKey).catch(
+    const answer = await call(new URL(`/studies/${study.id}/retry${values.wait ? '?wait=true' : ''}`, base).href, 'POST', apiKey).catch(
       (error: unknown) => ({ status: 0, body: { error: { code: 'UNREACHABLE', message: (error as Error).message } } as GatewayAnswer }),
     );
     const body = answer.body;

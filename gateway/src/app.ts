@@ -2,6 +2,8 @@ import path from 'node:path';
 import { GatewayApi, addStorageGauges, createServiceApp, createServiceMetrics, folderBytes, observeEvents, requireToken, type EventBus, type Logger, type ServiceMetrics } from '@dsv/common';
 import cors from 'cors';
 import type { Express } from 'express';
+import type { ServiceAgent } from './clients/service-call.ts';
+import type { SiblingAgents } from './clients/sibling-agents.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayData } from './data/gateway-data.ts';
 import { DATABASE_FILE } from './data/gateway-db.ts';
@@ -27,6 +29,8 @@ export interface GatewayDeps {
   data: GatewayData;
   pipeline: StudyPipeline;
   spares: SpareFolders;
+  /** The connection pools to the validator and the descriptor, shared with the pipeline's clients. */
+  siblings: SiblingAgents;
   /** Node's process metrics in GET /metrics: the running service has them, the route tests need not. */
   processMetrics?: boolean;
   /** The DICOM associations' statuses (GET /status/<association id>); absent: none are served. */
@@ -52,10 +56,10 @@ export function createApp(deps: GatewayDeps): Express {
       statusListRouter(deps.store),
       eventsRouter(deps.data),
       retryRouter(deps.pipeline),
-      sendStudyRouter(deps.config, deps.logger),
-      browseProxyRouter(deps.config),
+      sendStudyRouter(deps.config, deps.logger, deps.siblings.descriptor),
+      browseProxyRouter(deps.config, deps.siblings.descriptor),
     ],
-    readiness: () => checkDependencies(deps.config),
+    readiness: () => checkDependencies(deps.siblings),
   });
 }
 
@@ -77,15 +81,17 @@ function gatewayMetrics(deps: GatewayDeps): ServiceMetrics {
 }
 
 /** Ready means both sibling services answer their /health. */
-async function checkDependencies(config: GatewayConfig) {
-  const probe = async (base: string) => {
+async function checkDependencies(siblings: SiblingAgents) {
+  const probe = async (agent: ServiceAgent) => {
     try {
-      const response = await fetch(new URL('/health', base), { signal: AbortSignal.timeout(2000) });
-      return response.ok ? 'up' : `answered ${response.status}`;
+      const { statusCode, body } = await agent.request({ path: '/health', method: 'GET', signal: AbortSignal.timeout(2000) });
+      // Read off the socket, so that the connection goes back to the pool.
+      await body.dump().catch(() => undefined);
+      return statusCode >= 200 && statusCode <= 299 ? 'up' : `answered ${statusCode}`;
     } catch {
       return 'unreachable';
     }
   };
-  const [validator, descriptor] = await Promise.all([probe(config.validatorUrl), probe(config.descriptorUrl)]);
+  const [validator, descriptor] = await Promise.all([probe(siblings.validator), probe(siblings.descriptor)]);
   return { ready: validator === 'up' && descriptor === 'up', checks: { validator, descriptor } };
 }

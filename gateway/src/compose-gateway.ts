@@ -3,6 +3,7 @@ import { createEventBus, EventTypes, type EventBus, type Logger } from '@dsv/com
 import type { Express } from 'express';
 import { createApp } from './app.ts';
 import { createDescriptorClient } from './clients/descriptor-client.ts';
+import { createSiblingAgents } from './clients/sibling-agents.ts';
 import { createValidatorClient } from './clients/validator-client.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayData } from './data/gateway-data.ts';
@@ -39,9 +40,10 @@ export async function composeGateway(config: GatewayConfig, logger: Logger, opti
   const opened = await store.open();
   const spares = new SpareFolders(path.resolve(config.stagingDir));
   spares.open();
+  const siblings = createSiblingAgents(config);
   const target = { timeoutMs: config.pipeline.requestTimeoutMs, internalToken: config.internalToken, transport: config.pipeline.transport, logger };
-  const validator = createValidatorClient({ ...target, baseUrl: config.validatorUrl });
-  const descriptor = createDescriptorClient({ ...target, baseUrl: config.descriptorUrl });
+  const validator = createValidatorClient({ ...target, baseUrl: config.validatorUrl, agent: siblings.validator });
+  const descriptor = createDescriptorClient({ ...target, baseUrl: config.descriptorUrl, agent: siblings.descriptor });
   const stableAfterMs = config.stableAfterSeconds * 1000;
   const stability = new StabilityScheduler({
     data, store, descriptor, validator, events, logger, stableAfterMs, retry: config.pipeline.retry, ...(options.clock ? { clock: options.clock } : {}),
@@ -61,6 +63,6 @@ export async function composeGateway(config: GatewayConfig, logger: Logger, opti
     spares,
   });
   const associations = new AssociationStatuses(associationStatusDir(config.dataDir));
-  const app = createApp({ config, logger, events, store, data, pipeline, spares, associations, processMetrics: options.processMetrics ?? false });
+  const app = createApp({ config, logger, events, store, data, pipeline, spares, siblings, associations, processMetrics: options.processMetrics ?? false });
   return { app, events, data, store, pipeline, stability, spares, associations, opened };
 }

@@ -34,7 +34,7 @@ interface BatchItem {
  */
 export function createDescriptorClient(target: ServiceTarget): DescriptorClient {
   const { baseUrl, timeoutMs, internalToken } = target;
-  const agent = createServiceAgent(baseUrl);
+  const agent = target.agent ?? createServiceAgent(baseUrl);
   const transport = new TransportChoice('descriptor', target);
   const prepareUrl = new URL('/v1/studies/prepare', baseUrl).href;
   const batches = batchCalls<BatchItem, DescribeResult>(

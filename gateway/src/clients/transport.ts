@@ -1,4 +1,5 @@
 import { AppError, type Logger } from '@dsv/common';
+import type { ServiceAgent } from './service-call.ts';
 
 /**
  * How staged files reach a sibling service: 'reference' names them (the service reads them from the
@@ -12,6 +13,8 @@ export interface ServiceTarget {
   internalToken: string;
   transport: Transport;
   logger?: Logger;
+  /** The sibling's connection pool, when the caller shares one; absent, the client opens its own. */
+  agent?: ServiceAgent;
 }
 
 /**

@@ -25,7 +25,7 @@ interface BatchItem {
  */
 export function createValidatorClient(target: ServiceTarget): ValidatorClient {
   const { baseUrl, timeoutMs, internalToken } = target;
-  const agent = createServiceAgent(baseUrl);
+  const agent = target.agent ?? createServiceAgent(baseUrl);
   const transport = new TransportChoice('validator', target);
   const url = new URL('/v1/validations', baseUrl).href;
   const studyChecksUrl = new URL('/v1/study-checks', baseUrl).href;

@@ -1,12 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError, isStudyId, isValidUid, port, type Logger } from '@dsv/common';
 import express, { Router } from 'express';
+import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { internalAuth } from '../clients/service-call.ts';
+import { internalAuth, type ServiceAgent } from '../clients/service-call.ts';
 import type { GatewayConfig } from '../config.ts';
 import { aeTitle } from './dimse-config.ts';
 import { withSendFolder } from './send/send-folder.ts';
@@ -24,9 +23,9 @@ const SendRequestSchema = z.strictObject({
  * of the staging area (`.send-*`), sent on one association (retried, with the pipeline's backoff, while
  * the association itself fails), and removed however the send ends. Answers when done: 200 when every
  * instance was stored by the peer (success or warning), 502 otherwise, with what each instance was
- * answered and why it failed.
+ * answered and why it failed. `descriptor`: the pool of connections to the descriptor.
  */
-export function sendStudyRouter(config: GatewayConfig, logger: Logger): Router {
+export function sendStudyRouter(config: GatewayConfig, logger: Logger, descriptor: ServiceAgent): Router {
   const router = Router();
   router.post('/studies/:key/send', express.json({ limit: '16kb' }), async (req, res) => {
     const key = req.params.key;
@@ -37,7 +36,7 @@ export function sendStudyRouter(config: GatewayConfig, logger: Logger): Router {
     const onLeft = (dir: string, error: unknown) => logger.warn({ key, dir, err: error }, 'dimse send: staging folder left for the start-up sweep');
     // The answer goes once the folder is gone: a client that looks at the staging area then finds it clean.
     const answer = await withSendFolder(config.stagingDir, async (dir) => {
-      await fetchStudyFiles(config, key, dir);
+      await fetchStudyFiles(config, descriptor, key, dir);
       // Loaded on first use, like the receiver: dcmjs-dimse weighs ~20 MB.
       const { sendFolderWithRetries } = await import('./send/send-with-retries.ts');
       const { files, results } = await sendFolderWithRetries(dir, {
@@ -55,25 +54,37 @@ export function sendStudyRouter(config: GatewayConfig, logger: Logger): Router {
 }
 
 /** The study's files, from the descriptor's GET /studies/<key> and /studies/<key>/files/<…>. */
-async function fetchStudyFiles(config: GatewayConfig, key: string, dir: string): Promise<void> {
+async function fetchStudyFiles(config: GatewayConfig, descriptor: ServiceAgent, key: string, dir: string): Promise<void> {
   const headers = internalAuth(config.internalToken);
-  const call = async (pathname: string): Promise<globalThis.Response> => {
+  // The time limit covers each whole answer, its body included.
+  const call = async (pathname: string): Promise<Dispatcher.ResponseData> => {
+    const url = new URL(pathname, config.descriptorUrl);
     try {
-      return await fetch(new URL(pathname, config.descriptorUrl), { headers, signal: AbortSignal.timeout(config.pipeline.requestTimeoutMs) });
+      return await descriptor.request({ origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, signal: AbortSignal.timeout(config.pipeline.requestTimeoutMs) });
     } catch (error) {
       throw new AppError('DOWNSTREAM_UNAVAILABLE', 'The descriptor is unreachable', { service: 'descriptor' }, { cause: error });
     }
   };
   const listing = await call(`/studies/${encodeURIComponent(key)}`);
-  if (listing.status === 404) throw new AppError('STUDY_NOT_FOUND');
-  if (!listing.ok) throw new AppError('DOWNSTREAM_UNAVAILABLE', `The descriptor answered ${listing.status}`, { service: 'descriptor' });
-  const study = (await listing.json()) as { files: { href: string | null }[] };
+  if (!isSuccess(listing.statusCode)) {
+    await listing.body.dump().catch(() => undefined);
+    if (listing.statusCode === 404) throw new AppError('STUDY_NOT_FOUND');
+    throw new AppError('DOWNSTREAM_UNAVAILABLE', `The descriptor answered ${listing.statusCode}`, { service: 'descriptor' });
+  }
+  const study = (await listing.body.json()) as { files: { href: string | null }[] };
   let n = 0;
   for (const file of study.files) {
     if (!file.href) continue;
     const answer = await call(file.href);
-    if (!answer.ok || !answer.body) throw new AppError('DOWNSTREAM_UNAVAILABLE', `The descriptor answered ${answer.status} for a file`, { service: 'descriptor' });
+    if (!isSuccess(answer.statusCode)) {
+      await answer.body.dump().catch(() => undefined);
+      throw new AppError('DOWNSTREAM_UNAVAILABLE', `The descriptor answered ${answer.statusCode} for a file`, { service: 'descriptor' });
+    }
     n += 1;
-    await pipeline(Readable.fromWeb(answer.body as WebReadableStream), createWriteStream(path.join(dir, `${String(n).padStart(5, '0')}.dcm`)));
+    await pipeline(answer.body, createWriteStream(path.join(dir, `${String(n).padStart(5, '0')}.dcm`)));
   }
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status <= 299;
 }

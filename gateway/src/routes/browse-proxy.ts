@@ -1,9 +1,8 @@
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError, Headers, isStoredName, isStudyId, isValidUid } from '@dsv/common';
 import { Router, type Request, type RequestHandler } from 'express';
-import { internalAuth } from '../clients/service-call.ts';
+import type { Dispatcher } from 'undici';
+import { createServiceAgent, internalAuth, type ServiceAgent } from '../clients/service-call.ts';
 import type { GatewayConfig } from '../config.ts';
 
 /** What a client may say about the answer it wants; everything else of its request stays here. */
@@ -18,8 +17,13 @@ const RESPONSE_HEADERS = ['content-type', 'content-length', 'content-range', 'ac
  * gateway puts its API-key guard in front, adds the internal token, and streams the answer through as it
  * comes (a file is never held in memory). The path sent on is rebuilt from keys that passed their
  * grammar here (the descriptor checks them again); of the client's URL only the query goes on.
+ * `descriptor`: the pool of connections to the descriptor (the gateway shares its own; a route test may
+ * leave it to the router). A redirect the descriptor answers is handed back as it is, never followed.
  */
-export function browseProxyRouter(config: Pick<GatewayConfig, 'descriptorUrl' | 'internalToken' | 'pipeline'>): Router {
+export function browseProxyRouter(
+  config: Pick<GatewayConfig, 'descriptorUrl' | 'internalToken' | 'pipeline'>,
+  descriptor: ServiceAgent = createServiceAgent(config.descriptorUrl),
+): Router {
   const router = Router();
   const forward = (segments: (req: Request) => string[]): RequestHandler => async (req, res) => {
     const url = new URL(config.descriptorUrl);
@@ -42,31 +46,38 @@ export function browseProxyRouter(config: Pick<GatewayConfig, 'descriptorUrl' | 
     const aborter = new AbortController();
     const timer = setTimeout(() => aborter.abort(new Error('timeout')), config.pipeline.requestTimeoutMs);
     res.once('close', () => aborter.abort());
-    let upstream: globalThis.Response;
+    let upstream: Dispatcher.ResponseData;
     try {
-      upstream = await fetch(url, { method: req.method === 'HEAD' ? 'HEAD' : 'GET', headers, signal: aborter.signal, redirect: 'manual' });
+      upstream = await descriptor.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: req.method === 'HEAD' ? 'HEAD' : 'GET',
+        headers,
+        signal: aborter.signal,
+      });
     } catch (error) {
       throw new AppError('DOWNSTREAM_UNAVAILABLE', 'The descriptor is unreachable', { service: 'descriptor' }, { cause: error });
     } finally {
       clearTimeout(timer);
     }
-    if (upstream.status === 401) {
-      await upstream.body?.cancel();
+    if (upstream.statusCode === 401) {
+      await upstream.body.dump().catch(() => undefined);
       throw new AppError('DOWNSTREAM_UNAVAILABLE', "The descriptor refused the gateway's internal token", { service: 'descriptor' });
     }
 
-    res.status(upstream.status);
+    res.status(upstream.statusCode);
     for (const name of RESPONSE_HEADERS) {
-      const value = upstream.headers.get(name);
-      if (value !== null) res.setHeader(name, value);
+      const value = upstream.headers[name];
+      // A header sent twice reaches the client once, its values joined as HTTP allows (RFC 9110 §5.3).
+      if (value !== undefined) res.setHeader(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    if (upstream.body === null || req.method === 'HEAD') {
-      await upstream.body?.cancel();
+    if (req.method === 'HEAD') {
+      await upstream.body.dump().catch(() => undefined);
       res.end();
       return;
     }
     try {
-      await pipeline(Readable.fromWeb(upstream.body as WebReadableStream<Uint8Array>), res);
+      await pipeline(upstream.body, res);
     } catch (error) {
       // The client went away, or the descriptor stopped mid-file: the status line is gone, so the answer
       // can only be cut off; the client sees fewer bytes than Content-Length promised.

@@ -126,3 +126,31 @@ describe('POST /studies/<key>/send', () => {
     });
   });
 });
+
+describe('POST /studies/<key>/send, before any file is fetched', () => {
+  let gateway: TestGateway | undefined;
+  let descriptor: http.Server | undefined;
+  afterEach(async () => {
+    await gateway?.cleanup();
+    if (descriptor) await closeServer(descriptor);
+    gateway = undefined;
+    descriptor = undefined;
+  });
+
+  it('when the descriptor does not know the study, then 404 STUDY_NOT_FOUND', async () => {
+    descriptor = http.createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'STUDY_NOT_FOUND', message: 'none' } }));
+    });
+    await new Promise<void>((resolve) => descriptor!.listen(0, '127.0.0.1', resolve));
+    gateway = await buildGateway({ descriptorUrl: `http://127.0.0.1:${portOf(descriptor)}` });
+    const res = await request(gateway.app).post(`/studies/${STUDY}/send`).send({ host: '127.0.0.1', port: 104, aeTitle: AET }).expect(404);
+    expect(res.body.error.code).toBe('STUDY_NOT_FOUND');
+  });
+
+  it('when the descriptor is down, then 503 DOWNSTREAM_UNAVAILABLE naming it', async () => {
+    gateway = await buildGateway();
+    const res = await request(gateway.app).post(`/studies/${STUDY}/send`).send({ host: '127.0.0.1', port: 104, aeTitle: AET }).expect(503);
+    expect(res.body.error).toMatchObject({ code: 'DOWNSTREAM_UNAVAILABLE', details: { service: 'descriptor' } });
+  });
+});

@@ -1,4 +1,5 @@
 import { RetryableError, withRetry } from '@dsv/common';
+import { request, type Dispatcher } from 'undici';
 import type { DescriptorConfig } from '../../config.ts';
 
 export type FhirSettings = DescriptorConfig['fhir'];
@@ -51,10 +52,14 @@ export async function postFhirBundle(settings: FhirSettings, body: string, optio
   }
 }
 
+/** The statuses that ask the client to go elsewhere (RFC 9110 §15.4). */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** One POST through undici's global dispatcher: the FHIR server is outside, no sibling's pool serves it. */
 async function postOnce(settings: FhirSettings, body: string): Promise<Attempt> {
-  let response: Response;
+  let response: Dispatcher.ResponseData;
   try {
-    response = await fetch(settings.forwardUrl, {
+    response = await request(settings.forwardUrl, {
       method: 'POST',
       headers: {
         'content-type': 'application/fhir+json',
@@ -62,22 +67,32 @@ async function postOnce(settings: FhirSettings, body: string): Promise<Attempt> 
         ...(settings.authHeader ? { authorization: settings.authHeader } : {}),
       },
       body,
+      // The time limit covers the whole exchange, the answer's body included.
       signal: AbortSignal.timeout(settings.timeoutMs),
-      redirect: 'error',
     });
   } catch (error) {
     return { ok: false, httpStatus: null, reason: networkReason(error, settings.timeoutMs), retryable: true };
   }
   // The answer (a transaction-response Bundle, or an OperationOutcome) is not needed: read it off the socket.
-  await response.arrayBuffer().catch(() => undefined);
-  if (response.ok) return { ok: true, httpStatus: response.status };
-  const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
-  return { ok: false, httpStatus: response.status, reason: `HTTP ${response.status}`, retryable };
+  await response.body.dump().catch(() => undefined);
+  const status = response.statusCode;
+  // Never followed: the bundle and its credentials go to the configured server only. A redirect counts as
+  // a failed connection, tried again like one.
+  if (REDIRECTS.has(status)) return { ok: false, httpStatus: null, reason: 'connection failed', retryable: true };
+  if (status >= 200 && status <= 299) return { ok: true, httpStatus: status };
+  const retryable = status === 408 || status === 429 || status >= 500;
+  return { ok: false, httpStatus: status, reason: `HTTP ${status}`, retryable };
 }
 
+/** undici names a failed connection by the error's code (ECONNREFUSED, UND_ERR_SOCKET…), on the error or its cause. */
 function networkReason(error: unknown, timeoutMs: number): string {
   const name = (error as { name?: string } | null)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  const cause = (error as { cause?: { code?: string } } | null)?.cause;
-  return `connection failed${cause?.code ? `: ${cause.code}` : ''}`;
+  const code = errorCode(error) ?? errorCode((error as { cause?: unknown } | null)?.cause);
+  return `connection failed${code ? `: ${code}` : ''}`;
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
