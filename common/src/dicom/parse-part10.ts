@@ -97,15 +97,13 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
     }
   };
 
-  const unSequences = readBigEndianUnSequences(bytes);
   let library: LibDataSet;
   try {
-    library = dicomParser.parseDicom(unSequences?.patched ?? bytes, { untilTag: PIXEL_DATA, inflater, vrCallback: dictionaryVr } as never) as unknown as LibDataSet;
+    library = parseWithLibrary(bytes, { untilTag: PIXEL_DATA, inflater, vrCallback: dictionaryVr });
   } catch (thrown) {
     if (inflateError !== undefined) return inflateFailure(inflateError, final, options);
     const message = thrownMessage(thrown);
     const partial = (thrown as { dataSet?: LibDataSet } | null)?.dataSet;
-    if (partial && unSequences) restoreUnSequences(partial, bytes, unSequences.found);
     if (/maximum call stack/i.test(message) || (partial && nestedTooDeep(partial.elements))) return tooDeep();
     if (message.includes('0002,0010')) return { status: 'failed', issues: [{ kind: 'meta-missing-transfer-syntax' }], parsed: null };
     if (!final) return { status: 'incomplete' };
@@ -117,7 +115,6 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
     return { status: 'failed', issues: [issue], parsed };
   }
 
-  if (unSequences) restoreUnSequences(library, bytes, unSequences.found);
   if (nestedTooDeep(library.elements)) return tooDeep();
   const parsed = toParsed(library);
   const pixel = library.elements[PIXEL_DATA];
@@ -136,6 +133,35 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
     return { status: 'failed', issues: [{ kind: 'eof-in-element-header', afterTag: lastTag(parsed.dataset) }], parsed };
   }
   return { status: 'parsed', parsed, pixelElement: null };
+}
+
+interface LibOptions {
+  untilTag: string;
+  inflater: (byteArray: Uint8Array, position: number) => Uint8Array;
+  vrCallback: (libTag: string) => string | undefined;
+}
+
+/**
+ * dicom-parser's data set. A file it refuses is tried once more if it is big endian with UN sequences of
+ * undefined length (readBigEndianUnSequences): they always make it throw, and looking for them in every
+ * file would cost a search of all its bytes.
+ */
+function parseWithLibrary(bytes: Uint8Array, options: LibOptions): LibDataSet {
+  try {
+    return dicomParser.parseDicom(bytes, options as never) as unknown as LibDataSet;
+  } catch (thrown) {
+    const unSequences = readBigEndianUnSequences(bytes);
+    if (!unSequences) throw thrown;
+    try {
+      const library = dicomParser.parseDicom(unSequences.patched, options as never) as unknown as LibDataSet;
+      restoreUnSequences(library, bytes, unSequences.found);
+      return library;
+    } catch (again) {
+      const partial = (again as { dataSet?: LibDataSet } | null)?.dataSet;
+      if (partial) restoreUnSequences(partial, bytes, unSequences.found);
+      throw again;
+    }
+  }
 }
 
 /**
