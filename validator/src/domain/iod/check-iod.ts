@@ -2,9 +2,8 @@ import { ElementReader, Tag, type DicomDataSet, type Finding, type FindingCode, 
 import { isEmptyValue } from '../is-empty-value.ts';
 import { makeFinding } from '../make-finding.ts';
 import { conditionHolds, placeNumbers, placeTexts, tagValues, type Place } from './evaluate-condition.ts';
-import { moduleChecks, type AttributeCheck, type Check, type ModuleChecks, type VerifyCheck } from './compile-rules.ts';
+import { moduleChecks, type AttributeCheck, type Check, type ModuleChecks, type ValueCheck, type VerifyCheck } from './compile-rules.ts';
 import { iodOfSopClass, IOD_TABLES, spaced, type IodEntry } from './iod-tables.ts';
-import type { ValueRule } from './table-types.ts';
 
 export interface IodRules {
   readonly enabled: boolean;
@@ -138,34 +137,27 @@ function isRequired(check: AttributeCheck, at: Place): boolean {
 }
 
 /** PS3.3 §5.3: Enumerated Values allow nothing else (bad-enum); Defined Terms may be extended (unknown-defined-term, a warning). */
-function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, prefix: string, scope: Scope): void {
-  const listName = check.e ?? check.d;
-  const list = listName === undefined ? undefined : IOD_TABLES.values[listName];
-  if (list === undefined || list.length === 0) return;
-  if (check.c !== undefined && !conditionHolds(check.c, at)) return;
-  const numeric = typeof list[0] === 'number';
+function checkValues(keyword: string, tag: string, check: ValueCheck, at: Place, prefix: string, scope: Scope): void {
+  if (check.condition !== null && !check.condition(at)) return;
   const element = at.dataset.get(tag);
   if (!element) return;
-  const values: readonly (string | number)[] = numeric
+  const values: readonly (string | number)[] = check.numeric
     ? placeNumbers(at, tag, keyword)
     : element.vr === 'AT' ? tagValues(at, element) : placeTexts(at, tag, keyword);
-  const allowed = list as readonly (string | number)[];
-  const set = allowedSet(listName!, allowed);
   let bad: string | number | undefined;
-  for (let index = check.i < 0 ? 0 : check.i; index < (check.i < 0 ? values.length : Math.min(values.length, check.i + 1)); index++) {
+  for (let index = check.index < 0 ? 0 : check.index; index < (check.index < 0 ? values.length : Math.min(values.length, check.index + 1)); index++) {
     const value = values[index]!;
-    if (value !== '' && !set.has(value)) {
+    if (value !== '' && !check.allowed.has(value)) {
       bad = value;
       break;
     }
   }
   if (bad === undefined) return;
-  const which = check.i < 0 ? '' : ` value ${check.i + 1}`;
-  const shown = allowed.slice(0, 12).join(', ') + (allowed.length > 12 ? ', …' : '');
-  if (check.e !== undefined) {
-    scope.out.add(placed('bad-enum', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Enumerated Values here (${shown})`, tag, prefix, keyword, scope));
+  const which = check.index < 0 ? '' : ` value ${check.index + 1}`;
+  if (check.enumerated) {
+    scope.out.add(placed('bad-enum', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Enumerated Values here (${check.shown})`, tag, prefix, keyword, scope));
   } else {
-    scope.out.add(placed('unknown-defined-term', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Defined Terms (${shown})`, tag, prefix, keyword,
+    scope.out.add(placed('unknown-defined-term', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Defined Terms (${check.shown})`, tag, prefix, keyword,
       { ...scope, severity: 'warning' }));
   }
 }
@@ -177,15 +169,6 @@ function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, 
 function verifyFinding(check: VerifyCheck, prefix: string, scope: Scope): Finding {
   const code: FindingCode = check.requirement ? 'missing-type1c' : 'iod-rule';
   return placed(code, `${prefix}${check.keyword}: ${check.message}`, check.tag, prefix, check.keyword, scope);
-}
-
-const ALLOWED = new Map<string, ReadonlySet<string | number>>();
-
-/** A value list of the tables as a set, made on first use. */
-function allowedSet(name: string, list: readonly (string | number)[]): ReadonlySet<string | number> {
-  let set = ALLOWED.get(name);
-  if (set === undefined) ALLOWED.set(name, set = new Set(list));
-  return set;
 }
 
 function missingFinding(check: AttributeCheck, prefix: string, scope: Scope): Finding {

@@ -1,4 +1,4 @@
-import type { DicomElement, ElementReader, TagKeyword } from '@dsv/common';
+import { UNDEFINED_LENGTH, type DicomElement, type ElementReader, type TagKeyword } from '@dsv/common';
 
 /** VRs whose repertoire is the default one (PS3.5 §6.1.2.5.3, Table 6.2-1): no character set to apply. */
 const NUL = 0x00;
@@ -12,13 +12,14 @@ export function readTexts(reader: ElementReader, element: DicomElement, keyword:
 
 /** As ElementReader.texts, without character set decoding: padding removed, split on backslash, each value trimmed. */
 function defaultRepertoire(reader: ElementReader, element: DicomElement): string[] {
-  const bytes = reader.bytes(element);
-  if (bytes === null) return [];
-  let end = bytes.length;
-  while (end > 0 && (bytes[end - 1] === NUL || bytes[end - 1] === SPACE)) end--;
-  let start = 0;
+  // Read in place, as ElementReader.bytes bounds it, without cutting the value out.
+  const bytes = reader.parsed.bytes;
+  if (element.length === UNDEFINED_LENGTH || element.offset + element.length > bytes.length) return [];
+  let end = element.offset + element.length;
+  while (end > element.offset && (bytes[end - 1] === NUL || bytes[end - 1] === SPACE)) end--;
+  let start = element.offset;
   while (start < end && bytes[start] === SPACE) start++;
   if (start === end) return [];
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1', start, end);
+  const text = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)).toString('latin1', start, end);
   return text.includes('\\') ? text.split('\\').map((value) => value.trim()) : [text.trim()];
 }
