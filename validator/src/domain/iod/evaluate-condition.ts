@@ -1,6 +1,6 @@
 import { Tag, type DicomDataSet, type DicomElement, type ElementReader, type TagKeyword } from '@dsv/common';
 import { IOD_TABLES } from './iod-tables.ts';
-import { readTexts } from './read-values.ts';
+import { isBinaryNumber, readNumbers, readTexts } from './read-values.ts';
 import type { Term, Test, Where } from './table-types.ts';
 
 /** A data set or sequence item, with what a condition may look at around it. */
@@ -200,7 +200,8 @@ const NO_NUMBERS: readonly number[] = [];
 export function placeNumbers(place: Place, tag: string, keyword: string): readonly number[] {
   const known = place.numbers?.get(tag);
   if (known !== undefined) return known;
-  const values = place.dataset.has(tag) ? place.reader.numbers(keyword as TagKeyword, place.dataset) : NO_NUMBERS;
+  const element = place.dataset.get(tag);
+  const values = element === undefined ? NO_NUMBERS : readNumbers(place.reader, element, keyword, place.dataset);
   (place.numbers ??= new Map()).set(tag, values);
   return values;
 }
@@ -289,10 +290,14 @@ function sequenceInPathHasItems(dataset: DicomDataSet, tag: string): boolean {
   return false;
 }
 
+/**
+ * How many values: items, binary numbers, else text values. A DS or IS value read as numbers has as many
+ * values as its text, or none and then its text is counted: the text is counted straight away.
+ */
 function valueCount(place: Place, keyword: string, element: DicomElement | undefined): number {
   if (!element) return 0;
   if (element.items) return element.items.length;
-  const numbers = placeNumbers(place, element.tag, keyword);
+  const numbers = isBinaryNumber(element.vr) ? placeNumbers(place, element.tag, keyword) : NO_NUMBERS;
   if (numbers.length > 0) return numbers.length;
   return placeTexts(place, element.tag, keyword).length;
 }

@@ -23,3 +23,37 @@ function defaultRepertoire(reader: ElementReader, element: DicomElement): string
   const text = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)).toString('latin1', start, end);
   return text.includes('\\') ? text.split('\\').map((value) => value.trim()) : [text.trim()];
 }
+
+/** Fixed-size binary VRs (PS3.5 Table 6.2-1): bytes per value, and how to read one. */
+const BINARY: Readonly<Record<string, readonly [size: number, read: (view: DataView, offset: number, le: boolean) => number]>> = {
+  US: [2, (view, offset, le) => view.getUint16(offset, le)],
+  SS: [2, (view, offset, le) => view.getInt16(offset, le)],
+  UL: [4, (view, offset, le) => view.getUint32(offset, le)],
+  SL: [4, (view, offset, le) => view.getInt32(offset, le)],
+  FL: [4, (view, offset, le) => view.getFloat32(offset, le)],
+  FD: [8, (view, offset, le) => view.getFloat64(offset, le)],
+};
+const VIEWS = new WeakMap<Uint8Array, DataView>();
+
+/** The VR's values are binary numbers (US, SS, UL, SL, FL, FD). */
+export function isBinaryNumber(vr: string | undefined): boolean {
+  return vr !== undefined && BINARY[vr] !== undefined;
+}
+
+/**
+ * As ElementReader.numbers, binary values read in place through one DataView of the header (per-frame
+ * functional group items make this thousands of reads per file); DS and IS through ElementReader.
+ */
+export function readNumbers(reader: ElementReader, element: DicomElement, keyword: string, dataset: ReadonlyMap<string, DicomElement>): number[] {
+  const binary = element.vr === undefined ? undefined : BINARY[element.vr];
+  if (binary === undefined) return reader.numbers(keyword as TagKeyword, dataset);
+  const bytes = reader.parsed.bytes;
+  if (element.length === UNDEFINED_LENGTH || element.offset + element.length > bytes.length) return [];
+  let view = VIEWS.get(bytes);
+  if (view === undefined) VIEWS.set(bytes, view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length));
+  const le = element.tag.startsWith('0002') || reader.parsed.littleEndian;
+  const [size, read] = binary;
+  const out: number[] = [];
+  for (let offset = 0; offset + size <= element.length; offset += size) out.push(read(view, element.offset + offset, le));
+  return out;
+}
