@@ -174,9 +174,7 @@ function parseWithLibrary(bytes: Uint8Array, options: LibOptions): LibDataSet {
  * only, where dicom-parser never reads it as a header, and no element of the result has its offset.
  */
 function readBigEndianUnSequences(bytes: Uint8Array): { patched: Uint8Array; found: Map<number, UnSequence> } | null {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  let at = buffer.indexOf(UN_OF_UNDEFINED_LENGTH, PREAMBLE_BYTES + MAGIC.length);
-  if (at < 0) return null;
+  // The file meta first: the search of the data set's bytes is for big-endian files only.
   let datasetStart: number;
   try {
     const meta = dicomParser.readPart10Header(bytes) as unknown as { position: number; string(tag: string): string | undefined };
@@ -185,6 +183,9 @@ function readBigEndianUnSequences(bytes: Uint8Array): { patched: Uint8Array; fou
   } catch {
     return null;
   }
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  let at = buffer.indexOf(UN_OF_UNDEFINED_LENGTH, datasetStart);
+  if (at < 0) return null;
   let patched: Buffer | null = null;
   const found = new Map<number, UnSequence>();
   for (; at >= 0; at = buffer.indexOf(UN_OF_UNDEFINED_LENGTH, at + 1)) {
