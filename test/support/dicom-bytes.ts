@@ -6,23 +6,42 @@ import { deflateRawSync } from 'node:zlib';
  */
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
 
-export function element(tag: string, vr: string, value: Uint8Array | string, options: { length?: number } = {}): Buffer {
+export function element(tag: string, vr: string, value: Uint8Array | string, options: { length?: number; bigEndian?: boolean } = {}): Buffer {
   const data = typeof value === 'string' ? padded(value, vr) : Buffer.from(value);
   const length = options.length ?? data.length;
   const group = parseInt(tag.slice(0, 4), 16);
   const elem = parseInt(tag.slice(4), 16);
   const head = LONG_VRS.has(vr) ? Buffer.alloc(12) : Buffer.alloc(8);
-  head.writeUInt16LE(group, 0);
-  head.writeUInt16LE(elem, 2);
+  const be = options.bigEndian === true;
+  const write16 = (value: number, at: number) => (be ? head.writeUInt16BE(value, at) : head.writeUInt16LE(value, at));
+  write16(group, 0);
+  write16(elem, 2);
   head.write(vr, 4, 'latin1');
-  if (LONG_VRS.has(vr)) head.writeUInt32LE(length >>> 0, 8);
-  else head.writeUInt16LE(length, 6);
+  if (!LONG_VRS.has(vr)) write16(length, 6);
+  else if (be) head.writeUInt32BE(length >>> 0, 8);
+  else head.writeUInt32LE(length >>> 0, 8);
   return Buffer.concat([head, data]);
 }
 
-/** An item or delimiter header of encapsulated data (PS3.5 §A.4): tag FFFE,xxxx and a 32-bit length. */
-export function item(elementNumber: 0xe000 | 0xe0dd, body: Uint8Array = Buffer.alloc(0), length = body.length): Buffer {
+/** An Implicit VR Little Endian element (PS3.5 §7.1.3): tag, 32-bit length, value. */
+export function implicitElement(tag: string, value: Uint8Array | string, options: { length?: number } = {}): Buffer {
+  const data = typeof value === 'string' ? padded(value, '') : Buffer.from(value);
   const head = Buffer.alloc(8);
+  head.writeUInt16LE(parseInt(tag.slice(0, 4), 16), 0);
+  head.writeUInt16LE(parseInt(tag.slice(4), 16), 2);
+  head.writeUInt32LE((options.length ?? data.length) >>> 0, 4);
+  return Buffer.concat([head, data]);
+}
+
+/** An item or delimiter header (PS3.5 §7.5, §A.4): tag FFFE,xxxx and a 32-bit length, little endian unless told. */
+export function item(elementNumber: 0xe000 | 0xe00d | 0xe0dd, body: Uint8Array = Buffer.alloc(0), length = body.length, bigEndian = false): Buffer {
+  const head = Buffer.alloc(8);
+  if (bigEndian) {
+    head.writeUInt16BE(0xfffe, 0);
+    head.writeUInt16BE(elementNumber, 2);
+    head.writeUInt32BE(length >>> 0, 4);
+    return Buffer.concat([head, Buffer.from(body)]);
+  }
   head.writeUInt16LE(0xfffe, 0);
   head.writeUInt16LE(elementNumber, 2);
   head.writeUInt32LE(length >>> 0, 4);

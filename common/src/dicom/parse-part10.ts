@@ -15,6 +15,9 @@ const SMALL_INFLATE_BYTES = 1024 * 1024;
 const LARGE_INFLATE_CHUNK_BYTES = 64 * 1024 * 1024;
 const MAGIC = 'DICM';
 const PIXEL_DATA = 'x7fe00010';
+/** An Explicit VR Big Endian element header from its VR on: 'UN', two reserved bytes, undefined length. */
+const UN_OF_UNDEFINED_LENGTH = Uint8Array.from([0x55, 0x4e, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+const SEQUENCE_DELIMITER_BYTES = 8;
 /**
  * dicom-parser reads the bytes an inflater returns from byte 0, preamble and 'DICM' included, as if they
  * were elements: whatever the preamble holds could swallow the file meta. In the inflated copy they are
@@ -96,7 +99,7 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
 
   let library: LibDataSet;
   try {
-    library = dicomParser.parseDicom(bytes, { untilTag: PIXEL_DATA, inflater, vrCallback: dictionaryVr } as never) as unknown as LibDataSet;
+    library = parseWithLibrary(bytes, { untilTag: PIXEL_DATA, inflater, vrCallback: dictionaryVr });
   } catch (thrown) {
     if (inflateError !== undefined) return inflateFailure(inflateError, final, options);
     const message = thrownMessage(thrown);
@@ -130,6 +133,113 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
     return { status: 'failed', issues: [{ kind: 'eof-in-element-header', afterTag: lastTag(parsed.dataset) }], parsed };
   }
   return { status: 'parsed', parsed, pixelElement: null };
+}
+
+interface LibOptions {
+  untilTag: string;
+  inflater: (byteArray: Uint8Array, position: number) => Uint8Array;
+  vrCallback: (libTag: string) => string | undefined;
+}
+
+/**
+ * dicom-parser's data set. A file it refuses is tried once more if it is big endian with UN sequences of
+ * undefined length (readBigEndianUnSequences): they always make it throw, and looking for them in every
+ * file would cost a search of all its bytes.
+ */
+function parseWithLibrary(bytes: Uint8Array, options: LibOptions): LibDataSet {
+  try {
+    return dicomParser.parseDicom(bytes, options as never) as unknown as LibDataSet;
+  } catch (thrown) {
+    const unSequences = readBigEndianUnSequences(bytes);
+    if (!unSequences) throw thrown;
+    try {
+      const library = dicomParser.parseDicom(unSequences.patched, options as never) as unknown as LibDataSet;
+      restoreUnSequences(library, bytes, unSequences.found);
+      return library;
+    } catch (again) {
+      const partial = (again as { dataSet?: LibDataSet } | null)?.dataSet;
+      if (partial) restoreUnSequences(partial, bytes, unSequences.found);
+      throw again;
+    }
+  }
+}
+
+/**
+ * PS3.5 §6.2.2 (CP-246): a UN value of undefined length is a sequence whose items are encoded in Implicit VR
+ * Little Endian, whatever the transfer syntax. dicom-parser reads those items with the data set's own byte
+ * stream, byte-swapped in Explicit VR Big Endian, and fails. Here each such value is read with a
+ * little-endian stream, and dicom-parser gets a copy of the bytes in which that element's length is defined
+ * (its items and Sequence Delimitation Item), so it steps over the value; restoreUnSequences puts the items
+ * back. The headers are found by their bytes: one found inside some other value is changed in the copy
+ * only, where dicom-parser never reads it as a header, and no element of the result has its offset.
+ */
+function readBigEndianUnSequences(bytes: Uint8Array): { patched: Uint8Array; found: Map<number, UnSequence> } | null {
+  // The file meta first: the search of the data set's bytes is for big-endian files only.
+  let datasetStart: number;
+  try {
+    const meta = dicomParser.readPart10Header(bytes) as unknown as { position: number; string(tag: string): string | undefined };
+    if (meta.string('x00020010') !== TransferSyntax.ExplicitVRBigEndian.uid) return null;
+    datasetStart = meta.position;
+  } catch {
+    return null;
+  }
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  let at = buffer.indexOf(UN_OF_UNDEFINED_LENGTH, datasetStart);
+  if (at < 0) return null;
+  let patched: Buffer | null = null;
+  const found = new Map<number, UnSequence>();
+  for (; at >= 0; at = buffer.indexOf(UN_OF_UNDEFINED_LENGTH, at + 1)) {
+    // The VR follows a 4-byte tag that must be in the data set.
+    if (at - 4 < datasetStart) continue;
+    const valueStart = at + UN_OF_UNDEFINED_LENGTH.length;
+    const sequence = readImplicitSequence(bytes, valueStart);
+    if (!sequence) continue;
+    patched ??= Buffer.from(buffer);
+    patched.writeUInt32BE(sequence.length + SEQUENCE_DELIMITER_BYTES, at + 4);
+    found.set(valueStart, sequence);
+    at = valueStart + sequence.length + SEQUENCE_DELIMITER_BYTES - 1;
+  }
+  return patched ? { patched, found } : null;
+}
+
+interface UnSequence {
+  /** Of the items, without the Sequence Delimitation Item, as dicom-parser counts it. */
+  length: number;
+  items: NonNullable<LibElement['items']>;
+}
+
+/** The items of an undefined-length value read as Implicit VR Little Endian, or null unless a delimiter ends them within `bytes`. */
+function readImplicitSequence(bytes: Uint8Array, valueStart: number): UnSequence | null {
+  const element = { length: UNDEFINED_LENGTH, dataOffset: valueStart, items: [] as UnSequence['items'] };
+  const stream = new dicomParser.ByteStream(dicomParser.littleEndianByteArrayParser, bytes, valueStart);
+  try {
+    // The typings say a VR callback answers a string; dicom-parser asks for undefined when the dictionary does not know the tag.
+    dicomParser.readSequenceItemsImplicit(stream, element as never, dictionaryVr as (tag: string) => string);
+  } catch {
+    return null;
+  }
+  // The file (or the bytes received so far) ended before the Sequence Delimitation Item: left to dicom-parser.
+  return stream.warnings.length === 0 ? { length: element.length, items: element.items } : null;
+}
+
+/**
+ * Gives back the original bytes and, to each UN element read from the patched copy, its items and undefined
+ * length. Breadth first, without recursion, as nestedTooDeep: it runs before the depth is checked.
+ */
+function restoreUnSequences(library: LibDataSet, bytes: Uint8Array, found: ReadonlyMap<number, UnSequence>): void {
+  library.byteArray = bytes;
+  let level: Record<string, LibElement>[] = [library.elements];
+  while (level.length > 0) {
+    const next: Record<string, LibElement>[] = [];
+    for (const elements of level) {
+      for (const element of Object.values(elements)) {
+        const read = element.vr === 'UN' ? found.get(element.dataOffset) : undefined;
+        if (read) Object.assign(element, { length: read.length, hadUndefinedLength: true, items: read.items });
+        for (const item of element.items ?? []) if (item.dataSet) next.push(item.dataSet.elements);
+      }
+    }
+    level = next;
+  }
 }
 
 function hasMagic(bytes: Uint8Array): boolean {

@@ -7,6 +7,11 @@ const ITEM_DELIMITATION = 'FFFEE00D';
 
 interface Seen { first: { tag: string; path: string; detail: string }; count: number }
 
+/** Paths are spelled out only for what is wrong, and for the items walked: most files have nothing to note. */
+function spelled(prefix: string, tag: string): string {
+  return `${prefix}(${tag.slice(0, 4)},${tag.slice(4)})`;
+}
+
 /**
  * The encoding rules every data set and item obeys, whatever its IOD: each value length is even (PS3.5
  * §7.1.1, Pixel Data included), the data elements come in ascending tag order (PS3.5 §7.1), and a
@@ -25,20 +30,19 @@ export function checkElementEncoding(inspection: Inspection): Finding[] {
   const walk = (dataset: DicomDataSet, prefix: string): void => {
     let previous = '';
     let position = 0;
-    // Paths are spelled out only for what is wrong: most files have nothing to note.
-    const at = (tag: string): string => `${prefix}(${tag.slice(0, 4)},${tag.slice(4)})`;
-    for (const [tag, element] of dataset) {
+    for (const element of dataset.values()) {
+      const tag = element.tag;
       position += 1;
       // dicom-parser keeps the Item Delimitation Item that closes an item of undefined length as its last element.
       if (tag === ITEM_DELIMITATION && prefix !== '' && position === dataset.size) continue;
       if (DELIMITERS.has(tag)) {
-        note('stray-delimiter', tag, at(tag), `a delimitation item (${tag.slice(0, 4)},${tag.slice(4)}) stands among the data elements${prefix === '' ? ' of the data set' : ''}`);
+        note('stray-delimiter', tag, spelled(prefix, tag), `a delimitation item (${tag.slice(0, 4)},${tag.slice(4)}) stands among the data elements${prefix === '' ? ' of the data set' : ''}`);
         continue;
       }
-      if (tag < previous) note('tag-order', tag, at(tag), `(${tag.slice(0, 4)},${tag.slice(4)}) follows (${previous.slice(0, 4)},${previous.slice(4)})`);
+      if (tag < previous) note('tag-order', tag, spelled(prefix, tag), `(${tag.slice(0, 4)},${tag.slice(4)}) follows (${previous.slice(0, 4)},${previous.slice(4)})`);
       previous = tag > previous ? tag : previous;
-      if (element.length !== UNDEFINED_LENGTH && element.length % 2 === 1) note('odd-length', tag, at(tag), `(${tag.slice(0, 4)},${tag.slice(4)}) declares ${element.length} bytes`);
-      if (element.items) element.items.forEach((item, index) => walk(item, `${at(tag)}[${index}].`));
+      if (element.length !== UNDEFINED_LENGTH && element.length % 2 === 1) note('odd-length', tag, spelled(prefix, tag), `(${tag.slice(0, 4)},${tag.slice(4)}) declares ${element.length} bytes`);
+      if (element.items) element.items.forEach((item, index) => walk(item, `${spelled(prefix, tag)}[${index}].`));
     }
   };
   walk(parsed.meta, '');

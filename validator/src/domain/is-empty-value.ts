@@ -1,4 +1,4 @@
-import type { DicomElement, ElementReader } from '@dsv/common';
+import { UNDEFINED_LENGTH, type DicomElement, type ElementReader } from '@dsv/common';
 
 const BINARY_VRS: ReadonlySet<string> = new Set(['AT', 'FL', 'FD', 'SL', 'SS', 'SV', 'UL', 'US', 'UV', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
 
@@ -10,9 +10,11 @@ const BINARY_VRS: ReadonlySet<string> = new Set(['AT', 'FL', 'FD', 'SL', 'SS', '
 export function isEmptyValue(reader: ElementReader, element: DicomElement): boolean {
   if (element.items) return element.items.length === 0;
   if (element.length === 0) return true;
-  if (element.vr === undefined || BINARY_VRS.has(element.vr)) return false;
-  const bytes = reader.bytes(element);
-  if (bytes === null) return false;
-  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x00) return false;
+  if (element.vr === undefined || BINARY_VRS.has(element.vr) || element.length === UNDEFINED_LENGTH) return false;
+  // Read in place: the value's bytes are not cut out, as ElementReader.bytes would.
+  const bytes = reader.parsed.bytes;
+  const end = element.offset + element.length;
+  if (end > bytes.length) return false;
+  for (let index = element.offset; index < end; index++) if (bytes[index] !== 0x20 && bytes[index] !== 0x00) return false;
   return true;
 }

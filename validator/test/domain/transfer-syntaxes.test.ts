@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { TransferSyntax } from '@dsv/common';
 import { describe, expect, it } from 'vitest';
 import { validateFile } from '../../src/domain/validate-file.ts';
-import { corpusAvailable } from '../../../test/support/corpus.ts';
+import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
+import { implicitElement } from '../../../test/support/dicom-bytes.ts';
 import { element, encapsulatedPixels, encapsulatedSecondaryCapture, item, JPEG_LS_FRAME, secondaryCaptureImage, UNDEFINED } from '../support/fixtures.ts';
 import { inspectBytes, inspectCorpus, projectConfig } from '../support/inspect.ts';
 
@@ -25,6 +27,27 @@ describe('validateFile on every transfer syntax', () => {
       const result = validateFile(await inspectCorpus(file), 'file.dcm', config);
       expect(result.instance.TransferSyntaxUID).toBe(syntax.uid);
       expect(result.errors).toEqual([]);
+    });
+  });
+
+  describe.skipIf(!corpusAvailable)('when a big-endian file holds a UN element of undefined length (PS3.5 §6.2.2)', () => {
+    it('then its findings are those of the same file without it: the implicit little-endian items are read, not unparseable', () => {
+      const original = readFileSync(corpusPath('valid/samples/MR_small_bigendian.dcm'));
+      // Private block 10 of group 7FD1, just before Pixel Data (7FE0,0010) to keep the tags ascending.
+      const pixelData = original.indexOf(Buffer.from([0x7f, 0xe0, 0x00, 0x10, 0x4f]));
+      const items = Buffer.concat([
+        item(0xe000, implicitElement('00080100', 'T-12345'), 0xffffffff), // item of undefined length, Code Value in it
+        item(0xe00d), // Item Delimitation Item
+        item(0xe0dd), // Sequence Delimitation Item
+      ]);
+      const withUn = Buffer.concat([
+        original.subarray(0, pixelData),
+        element('7FD10010', 'LO', 'ACME 1.0', { bigEndian: true }),
+        element('7FD11010', 'UN', Buffer.alloc(0), { bigEndian: true, length: UNDEFINED }),
+        items,
+        original.subarray(pixelData),
+      ]);
+      expect(findingsOf(validateFile(inspectBytes(withUn), 'file.dcm', config))).toEqual(findingsOf(validateFile(inspectBytes(original), 'file.dcm', config)));
     });
   });
 

@@ -1,11 +1,9 @@
 import { ElementReader, Tag, type DicomDataSet, type Finding, type FindingCode, type Inspection, type Severity, type TagKeyword } from '@dsv/common';
 import { isEmptyValue } from '../is-empty-value.ts';
 import { makeFinding } from '../make-finding.ts';
-import { conditionHolds, placeTexts, tagValues, type Place } from './evaluate-condition.ts';
-import { readNumbers } from './read-values.ts';
-import { moduleChecks, type AttributeCheck, type Check, type VerifyCheck } from './compile-rules.ts';
+import { conditionHolds, placeNumbers, placeTexts, tagValues, type Place } from './evaluate-condition.ts';
+import { moduleChecks, type AttributeCheck, type Check, type ModuleChecks, type ValueCheck, type VerifyCheck } from './compile-rules.ts';
 import { iodOfSopClass, IOD_TABLES, spaced, type IodEntry } from './iod-tables.ts';
-import type { ValueRule } from './table-types.ts';
 
 export interface IodRules {
   readonly enabled: boolean;
@@ -28,13 +26,14 @@ export interface IodVerdict {
 const STRENGTH: readonly FindingCode[] = ['missing-type1', 'empty-type1', 'missing-type1c', 'missing-type2', 'missing-type2c'];
 const FILE_META_MODULE = 'FileMetaInformation';
 
+/** One per file; the module it is at changes as the walk moves on (a finding copies it when made). */
 interface Scope {
   /** Top-level keywords whose requirement the caller wants to know (the configured required attributes). */
   readonly watch: ReadonlySet<string>;
-  readonly iod: string;
-  readonly module: string;
+  iod: string;
+  module: string;
   readonly severity: Severity;
-  readonly requirements: Map<string, Requirement>;
+  requirements: Map<string, Requirement>;
   readonly out: Collector;
 }
 
@@ -55,9 +54,10 @@ export function evaluateIod(inspection: Inspection, rules: IodRules, watch: Read
   const out = new Collector();
   const root = place(parsed.dataset, reader, null);
   const meta = place(parsed.meta, reader, null);
-  const base = { watch, severity: rules.severity, requirements: new Map<string, Requirement>(), out };
+  const metaRequirements = new Map<string, Requirement>();
+  const scope: Scope = { watch, severity: rules.severity, requirements: metaRequirements, out, iod: 'Part 10 file', module: FILE_META_MODULE };
   if (!iod) {
-    checkRules(moduleChecks(FILE_META_MODULE).checks, meta, '', { ...base, iod: 'Part 10 file', module: FILE_META_MODULE });
+    checkRules(moduleChecks(FILE_META_MODULE).checks, meta, '', scope);
     // An absent SOP Class UID is the required-attribute check's finding.
     if (sopClassUID !== undefined) {
       out.add(makeFinding('unknown-sop-class',
@@ -66,19 +66,32 @@ export function evaluateIod(inspection: Inspection, rules: IodRules, watch: Read
     }
     return { findings: out.findings(), iod, requirements };
   }
+  scope.iod = iod.name;
   for (const [module, usage, condition, entity] of iod.table.m) {
     const at = entity === 'File' ? meta : root;
     if (usage !== 'M' && (condition === null || !conditionHolds(condition, at))) continue;
-    const scope: Scope = { ...base, iod: iod.name, module, requirements: entity === 'File' ? base.requirements : requirements };
+    scope.module = module;
+    scope.requirements = entity === 'File' ? metaRequirements : requirements;
     const checks = moduleChecks(module);
-    if (watch.size > 0) for (const keyword of checks.optional) if (watch.has(keyword) && !requirements.has(keyword)) requirements.set(keyword, 'optional');
+    for (const keyword of watchedOptional(checks, watch)) if (!requirements.has(keyword)) requirements.set(keyword, 'optional');
     checkRules(checks.checks, at, '', scope);
   }
   return { findings: out.findings(), iod, requirements };
 }
 
+const WATCHED_OPTIONAL = new WeakMap<ModuleChecks, { watch: ReadonlySet<string>; keywords: readonly string[] }>();
+
+/** The module's Type 3 keywords the caller watches, worked out once per module and watch list (one per config). */
+function watchedOptional(checks: ModuleChecks, watch: ReadonlySet<string>): readonly string[] {
+  const known = WATCHED_OPTIONAL.get(checks);
+  if (known?.watch === watch) return known.keywords;
+  const keywords = [...checks.optional].filter((keyword) => watch.has(keyword));
+  WATCHED_OPTIONAL.set(checks, { watch, keywords });
+  return keywords;
+}
+
 function place(dataset: DicomDataSet, reader: ElementReader, parent: Place | null): Place {
-  const self: Place = { dataset, reader, parent, root: undefined as unknown as Place, answers: null, texts: null };
+  const self: Place = { dataset, reader, parent, root: undefined as unknown as Place, answers: null, texts: null, numbers: null, masked: null, highBytes: null };
   (self as { root: Place }).root = parent ? parent.root : self;
   return self;
 }
@@ -124,34 +137,27 @@ function isRequired(check: AttributeCheck, at: Place): boolean {
 }
 
 /** PS3.3 §5.3: Enumerated Values allow nothing else (bad-enum); Defined Terms may be extended (unknown-defined-term, a warning). */
-function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, prefix: string, scope: Scope): void {
-  const listName = check.e ?? check.d;
-  const list = listName === undefined ? undefined : IOD_TABLES.values[listName];
-  if (list === undefined || list.length === 0) return;
-  if (check.c !== undefined && !conditionHolds(check.c, at)) return;
-  const numeric = typeof list[0] === 'number';
+function checkValues(keyword: string, tag: string, check: ValueCheck, at: Place, prefix: string, scope: Scope): void {
+  if (check.condition !== null && !check.condition(at)) return;
   const element = at.dataset.get(tag);
   if (!element) return;
-  const values: readonly (string | number)[] = numeric
-    ? readNumbers(at.reader, element, keyword, at.dataset)
+  const values: readonly (string | number)[] = check.numeric
+    ? placeNumbers(at, tag, keyword)
     : element.vr === 'AT' ? tagValues(at, element) : placeTexts(at, tag, keyword);
-  const allowed = list as readonly (string | number)[];
-  const set = allowedSet(listName!, allowed);
   let bad: string | number | undefined;
-  for (let index = check.i < 0 ? 0 : check.i; index < (check.i < 0 ? values.length : Math.min(values.length, check.i + 1)); index++) {
+  for (let index = check.index < 0 ? 0 : check.index; index < (check.index < 0 ? values.length : Math.min(values.length, check.index + 1)); index++) {
     const value = values[index]!;
-    if (value !== '' && !set.has(value)) {
+    if (value !== '' && !check.allowed.has(value)) {
       bad = value;
       break;
     }
   }
   if (bad === undefined) return;
-  const which = check.i < 0 ? '' : ` value ${check.i + 1}`;
-  const shown = allowed.slice(0, 12).join(', ') + (allowed.length > 12 ? ', …' : '');
-  if (check.e !== undefined) {
-    scope.out.add(placed('bad-enum', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Enumerated Values here (${shown})`, tag, prefix, keyword, scope));
+  const which = check.index < 0 ? '' : ` value ${check.index + 1}`;
+  if (check.enumerated) {
+    scope.out.add(placed('bad-enum', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Enumerated Values here (${check.shown})`, tag, prefix, keyword, scope));
   } else {
-    scope.out.add(placed('unknown-defined-term', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Defined Terms (${shown})`, tag, prefix, keyword,
+    scope.out.add(placed('unknown-defined-term', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Defined Terms (${check.shown})`, tag, prefix, keyword,
       { ...scope, severity: 'warning' }));
   }
 }
@@ -163,15 +169,6 @@ function checkValues(keyword: string, tag: string, check: ValueRule, at: Place, 
 function verifyFinding(check: VerifyCheck, prefix: string, scope: Scope): Finding {
   const code: FindingCode = check.requirement ? 'missing-type1c' : 'iod-rule';
   return placed(code, `${prefix}${check.keyword}: ${check.message}`, check.tag, prefix, check.keyword, scope);
-}
-
-const ALLOWED = new Map<string, ReadonlySet<string | number>>();
-
-/** A value list of the tables as a set, made on first use. */
-function allowedSet(name: string, list: readonly (string | number)[]): ReadonlySet<string | number> {
-  let set = ALLOWED.get(name);
-  if (set === undefined) ALLOWED.set(name, set = new Set(list));
-  return set;
 }
 
 function missingFinding(check: AttributeCheck, prefix: string, scope: Scope): Finding {

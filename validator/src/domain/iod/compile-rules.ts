@@ -12,9 +12,23 @@ export interface AttributeCheck {
   /** When a 1C/2C is required; null for 1, 2 and 3, and for a condition the templates say cannot be read. */
   readonly condition: Compiled | null;
   readonly conditionName: string | undefined;
-  readonly values: readonly ValueRule[] | null;
+  readonly values: readonly ValueCheck[] | null;
   /** The rules of each item of a sequence. */
   readonly items: readonly Check[] | null;
+}
+
+/** A value list rule of the tables made ready: its list as a set, its condition as a function (PS3.3 §5.3). */
+export interface ValueCheck {
+  /** 0-based value index; -1 is every value. */
+  readonly index: number;
+  /** Enumerated Values allow nothing else; Defined Terms may be extended. */
+  readonly enumerated: boolean;
+  readonly numeric: boolean;
+  readonly allowed: ReadonlySet<string | number>;
+  /** The first values of the list, for messages. */
+  readonly shown: string;
+  /** Only when this condition holds; null: always. */
+  readonly condition: Compiled | null;
 }
 
 /** A macro invoked here, under a condition or always. */
@@ -44,6 +58,7 @@ export interface ModuleChecks {
 }
 
 const MODULES = new Map<string, ModuleChecks>();
+const VALUE_LISTS = new Map<string, { allowed: ReadonlySet<string | number>; numeric: boolean; shown: string }>();
 const MACROS = new Map<string, readonly Check[]>();
 const EMPTY: ModuleChecks = { checks: [], optional: new Set() };
 
@@ -100,11 +115,34 @@ function compile(rules: readonly Rule[]): Check[] {
       kind: 'attribute', keyword: rule.k, tag, type: rule.t,
       condition: conditional && rule.c !== undefined ? compiledCondition(rule.c) : null,
       conditionName: rule.c,
-      values: rule.v ?? null,
+      values: valueChecks(rule.v),
       items: rule.s ? compile(rule.s) : null,
     });
   }
   return out;
+}
+
+/** The value rules whose list the tables hold (a rule naming an empty or unknown list checks nothing). */
+function valueChecks(rules: readonly ValueRule[] | undefined): readonly ValueCheck[] | null {
+  const checks: ValueCheck[] = [];
+  for (const rule of rules ?? []) {
+    const name = rule.e ?? rule.d;
+    const list = name === undefined ? undefined : valueList(name);
+    if (list === undefined) continue;
+    checks.push({ index: rule.i, enumerated: rule.e !== undefined, ...list, condition: rule.c === undefined ? null : compiledCondition(rule.c) });
+  }
+  return checks.length === 0 ? null : checks;
+}
+
+function valueList(name: string): { allowed: ReadonlySet<string | number>; numeric: boolean; shown: string } | undefined {
+  let list = VALUE_LISTS.get(name);
+  if (list === undefined) {
+    const values = IOD_TABLES.values[name] as readonly (string | number)[] | undefined;
+    if (values === undefined || values.length === 0) return undefined;
+    list = { allowed: new Set(values), numeric: typeof values[0] === 'number', shown: values.slice(0, 12).join(', ') + (values.length > 12 ? ', …' : '') };
+    VALUE_LISTS.set(name, list);
+  }
+  return list;
 }
 
 function optionalKeywords(rules: readonly Rule[]): Set<string> {

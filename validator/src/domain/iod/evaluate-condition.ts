@@ -1,6 +1,6 @@
 import { Tag, type DicomDataSet, type DicomElement, type ElementReader, type TagKeyword } from '@dsv/common';
 import { IOD_TABLES } from './iod-tables.ts';
-import { readNumbers, readTexts } from './read-values.ts';
+import { isBinaryNumber, readNumbers, readTexts } from './read-values.ts';
 import type { Term, Test, Where } from './table-types.ts';
 
 /** A data set or sequence item, with what a condition may look at around it. */
@@ -14,6 +14,12 @@ export interface Place {
   answers: Map<string, boolean> | null;
   /** Text values already read here, by tag (made on the first). */
   texts: Map<string, readonly string[]> | null;
+  /** Numeric values already read here, by tag (made on the first). */
+  numbers: Map<string, readonly number[]> | null;
+  /** The data set's tags (or groups) under a mask, by kind and mask (made on the first masked test). */
+  masked: Map<string, Set<number>> | null;
+  /** Which high bytes the groups of the data set's tags have, one flag per byte value (made on the first masked test). */
+  highBytes: Uint8Array | null;
 }
 
 export type Compiled = (place: Place) => boolean;
@@ -84,13 +90,13 @@ function compileTest(test: Test): Compiled {
   }
   if (test.fn === 'present' && test.where === 'item' && test.mask !== undefined) {
     const { mask } = test;
-    const key = maskedTag(tag, mask);
-    return (place) => maskedTags(place.dataset, mask).has(key);
+    const key = maskedTag(Number.parseInt(tag, 16), mask);
+    return (place) => hasMasked(place, 'tag', key, mask);
   }
   if (test.fn === 'groupPresent') {
     const mask = test.mask ?? 0xffff;
-    const group = maskedGroup(tag, mask);
-    return (place) => maskedGroups(place.dataset, mask).has(group);
+    const group = maskedGroup(Number.parseInt(tag, 16), mask);
+    return (place) => hasMasked(place, 'group', group, mask);
   }
   if (test.fn === 'string' && (test.where === 'item' || test.where === 'root')) {
     const { el, sel, value } = test;
@@ -134,7 +140,7 @@ function holds(test: Test, place: Place): boolean {
     case 'present': {
       const target = at(place, test.where);
       if (!target) return false;
-      return test.mask === undefined ? target.dataset.has(tag) : maskedTags(target.dataset, test.mask).has(maskedTag(tag, test.mask));
+      return test.mask === undefined ? target.dataset.has(tag) : hasMasked(target, 'tag', maskedTag(Number.parseInt(tag, 16), test.mask), test.mask);
     }
     case 'presentWithin': {
       const items = place.dataset.get(tagOf(test.seq) ?? '')?.items ?? [];
@@ -150,21 +156,19 @@ function holds(test: Test, place: Place): boolean {
       return (test.firstItem ? items.slice(0, 1) : items).some((item) => search(item, tag));
     }
     case 'groupPresent':
-      return maskedGroups(place.dataset, test.mask ?? 0xffff).has(maskedGroup(tag, test.mask ?? 0xffff));
+      return hasMasked(place, 'group', maskedGroup(Number.parseInt(tag, 16), test.mask ?? 0xffff), test.mask ?? 0xffff);
     case 'valuePresent': {
       const count = valueCount(place, test.el, place.dataset.get(tag));
       return test.sel >= 0 ? count > test.sel : count > 0;
     }
     case 'string': {
       const target = at(place, test.where);
-      return target !== null && stringMatches(target.reader, target.dataset, test.el, test.sel, test.value);
+      return target !== null && selected(placeTexts(target, tag, test.el), test.sel).includes(test.value);
     }
     case 'binary': {
       const target = at(place, test.where);
       if (!target) return false;
-      const element = target.dataset.get(tag);
-      const values = element ? readNumbers(target.reader, element, test.el, target.dataset) : [];
-      return selected(values, test.sel).some((value) => compare(value, test.op, test.value));
+      return selected(placeNumbers(target, tag, test.el), test.sel).some((value) => compare(value, test.op, test.value));
     }
     case 'tag': {
       const values = tagValues(place, place.dataset.get(tag));
@@ -190,9 +194,21 @@ export function placeTexts(place: Place, tag: string, keyword: string): readonly
   return values;
 }
 
+const NO_NUMBERS: readonly number[] = [];
+
+/** The numeric values of an attribute of the place (binary or DS/IS; none when absent), read once per place and tag. */
+export function placeNumbers(place: Place, tag: string, keyword: string): readonly number[] {
+  const known = place.numbers?.get(tag);
+  if (known !== undefined) return known;
+  const element = place.dataset.get(tag);
+  const values = element === undefined ? NO_NUMBERS : readNumbers(place.reader, element, keyword, place.dataset);
+  (place.numbers ??= new Map()).set(tag, values);
+  return values;
+}
+
 /** dicom3tools' selector: -1 any value, n the n-th (0-based). */
-function selected<T>(values: readonly T[], selector: number): T[] {
-  if (selector < 0) return [...values];
+function selected<T>(values: readonly T[], selector: number): readonly T[] {
+  if (selector < 0) return values;
   const value = values[selector];
   return value === undefined ? [] : [value];
 }
@@ -214,34 +230,51 @@ function compare(value: number, op: string, target: number): boolean {
   }
 }
 
-const MASKED_TAGS = new WeakMap<DicomDataSet, Map<number, Set<string>>>();
-const MASKED_GROUPS = new WeakMap<DicomDataSet, Map<number, Set<string>>>();
-
 /** The masked group of a tag: `mask` keeps the group's fixed bits (PS3.5 §7.6: repeating groups 60xx). */
-function maskedGroup(tag: string, mask: number): string {
-  return (Number.parseInt(tag.slice(0, 4), 16) & mask).toString(16);
+function maskedGroup(tag: number, mask: number): number {
+  return Math.floor(tag / 0x10000) & mask;
 }
 
-function maskedTag(tag: string, mask: number): string {
-  return `${maskedGroup(tag, mask)}${tag.slice(4)}`;
+function maskedTag(tag: number, mask: number): number {
+  return maskedGroup(tag, mask) * 0x10000 + (tag % 0x10000);
 }
 
-/** The masked tags (or groups) of a data set, gathered once per data set and mask. */
-function gathered(cache: WeakMap<DicomDataSet, Map<number, Set<string>>>, dataset: DicomDataSet, mask: number,
-  key: (tag: string, mask: number) => string): Set<string> {
-  let byMask = cache.get(dataset);
-  if (!byMask) cache.set(dataset, byMask = new Map());
-  let keys = byMask.get(mask);
-  if (!keys) {
+/**
+ * Whether a tag (or group) of the place's data set, masked, is `key`. Where the mask keeps the group's high
+ * byte (60xx), a data set without a group of that high byte (most: no overlay, no curve) is answered
+ * without gathering its masked tags.
+ */
+function hasMasked(place: Place, kind: 'tag' | 'group', key: number, mask: number): boolean {
+  const group = kind === 'tag' ? Math.floor(key / 0x10000) : key;
+  if ((mask & 0xff00) === 0xff00 && highBytes(place)[group >> 8] === 0) return false;
+  return gathered(place, kind, mask).has(key);
+}
+
+function highBytes(place: Place): Uint8Array {
+  if (place.highBytes === null) {
+    place.highBytes = new Uint8Array(256);
+    for (const tag of place.dataset.keys()) place.highBytes[hexDigit(tag.charCodeAt(0)) * 16 + hexDigit(tag.charCodeAt(1))] = 1;
+  }
+  return place.highBytes;
+}
+
+/** A tag's hex digit, upper or lower case. */
+function hexDigit(code: number): number {
+  return code <= 0x39 ? code - 0x30 : (code | 0x20) - 0x57;
+}
+
+/** The masked tags (or groups) of the place's data set, gathered once per kind and mask. */
+function gathered(place: Place, kind: 'tag' | 'group', mask: number): Set<number> {
+  const name = `${kind}${mask}`;
+  let keys = place.masked?.get(name);
+  if (keys === undefined) {
     keys = new Set();
-    for (const tag of dataset.keys()) keys.add(key(tag, mask));
-    byMask.set(mask, keys);
+    const key = kind === 'tag' ? maskedTag : maskedGroup;
+    for (const tag of place.dataset.keys()) keys.add(key(Number.parseInt(tag, 16), mask));
+    (place.masked ??= new Map()).set(name, keys);
   }
   return keys;
 }
-
-const maskedTags = (dataset: DicomDataSet, mask: number): Set<string> => gathered(MASKED_TAGS, dataset, mask, maskedTag);
-const maskedGroups = (dataset: DicomDataSet, mask: number): Set<string> => gathered(MASKED_GROUPS, dataset, mask, maskedGroup);
 
 /** dicom3tools' ElementPresentInPath: here, or in any item of any sequence below, however deep. */
 function presentInPath(dataset: DicomDataSet, tag: string): boolean {
@@ -257,12 +290,16 @@ function sequenceInPathHasItems(dataset: DicomDataSet, tag: string): boolean {
   return false;
 }
 
+/**
+ * How many values: items, binary numbers, else text values. A DS or IS value read as numbers has as many
+ * values as its text, or none and then its text is counted: the text is counted straight away.
+ */
 function valueCount(place: Place, keyword: string, element: DicomElement | undefined): number {
   if (!element) return 0;
   if (element.items) return element.items.length;
-  const numbers = readNumbers(place.reader, element, keyword, place.dataset);
+  const numbers = isBinaryNumber(element.vr) ? placeNumbers(place, element.tag, keyword) : NO_NUMBERS;
   if (numbers.length > 0) return numbers.length;
-  return readTexts(place.reader, element, keyword, place.dataset).length;
+  return placeTexts(place, element.tag, keyword).length;
 }
 
 /** AT values (PS3.5 §6.2): pairs of 16-bit group and element numbers, as 'GGGGEEEE'. */
@@ -272,9 +309,10 @@ export function tagValues(place: Place, element: DicomElement | undefined): stri
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const le = place.reader.parsed.littleEndian;
   const out: string[] = [];
-  for (let offset = 0; offset + 4 <= bytes.length; offset += 4) {
-    const hex = (value: number) => value.toString(16).toUpperCase().padStart(4, '0');
-    out.push(hex(view.getUint16(offset, le)) + hex(view.getUint16(offset + 2, le)));
-  }
+  for (let offset = 0; offset + 4 <= bytes.length; offset += 4) out.push(hex4(view.getUint16(offset, le)) + hex4(view.getUint16(offset + 2, le)));
   return out;
+}
+
+function hex4(value: number): string {
+  return value.toString(16).toUpperCase().padStart(4, '0');
 }

@@ -166,6 +166,14 @@ describe('checkIod', () => {
       expect(summary(check(rtDose(false)))).toEqual(['missing-type1c ReferencedRTPlanSequence']);
       expect(summary(check(rtDose(true)))).toEqual(expect.arrayContaining(['missing-type1 Rows', 'missing-type2 InstanceNumber', 'missing-type1c DoseGridScaling']));
     });
+
+    it('then the Overlay Plane Module is asked for when a repeating group 60xx holds an overlay attribute, its group masked (PS3.5 §7.6), and not otherwise', () => {
+      const overlayFindings = (changes: Record<string, Buffer>) => summary(check(ctImage(changes))).filter((line) => line.includes('Overlay'));
+      expect(overlayFindings({})).toEqual([]);
+      // Overlay Rows in group 6000, then in group 6002: either way the module's condition holds and its Type 1 attributes (group 6000) are asked for.
+      expect(overlayFindings({ '60000010': element('60000010', 'US', us(2)) })).toEqual(expect.arrayContaining(['missing-type1 OverlayColumns', 'missing-type1 OverlayData']));
+      expect(overlayFindings({ '60020010': element('60020010', 'US', us(2)) })).toEqual(expect.arrayContaining(['missing-type1 OverlayRows', 'missing-type1 OverlayColumns']));
+    });
   });
 
   describe('when the SOP Class is not in the table', () => {
