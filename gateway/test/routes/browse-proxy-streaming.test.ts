@@ -29,7 +29,7 @@ interface Served {
  */
 async function startFileDescriptor(options: { hang?: boolean } = {}) {
   const served: Served[] = [];
-  const server = http.createServer(async (req, res) => {
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const entry: Served = { method: req.method ?? '', range: req.headers.range, sent: 0, finished: false, closed: false };
     served.push(entry);
     res.on('close', () => (entry.closed = true));
@@ -42,7 +42,10 @@ async function startFileDescriptor(options: { hang?: boolean } = {}) {
       'accept-ranges': 'bytes',
       ...(match ? { 'content-range': `bytes ${start}-${end}/${FILE.length}` } : {}),
     });
-    if (req.method === 'HEAD') return res.end();
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     for (let at = start; at <= end && !res.destroyed; at += 64 * 1024) {
       const chunk = FILE.subarray(at, Math.min(at + 64 * 1024, end + 1));
       const more = res.write(chunk);
@@ -50,7 +53,9 @@ async function startFileDescriptor(options: { hang?: boolean } = {}) {
       if (!more) await drainOrClose(res);
     }
     if (!res.destroyed) res.end(() => (entry.finished = true));
-  });
+  };
+  // A failure of the stand-in shows as the socket closing: the test sees the gateway's answer to that.
+  const server = http.createServer((req, res) => void serve(req, res).catch(() => res.destroy()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

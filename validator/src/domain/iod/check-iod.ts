@@ -1,4 +1,4 @@
-import { ElementReader, Tag, type DicomDataSet, type Finding, type FindingCode, type Inspection, type Severity, type TagKeyword } from '@dsv/common';
+import { ElementReader, Tag, type DicomDataSet, type Finding, type FindingCode, type Inspection, type Severity } from '@dsv/common';
 import { isEmptyValue } from '../is-empty-value.ts';
 import { makeFinding } from '../make-finding.ts';
 import { conditionHolds, placeNumbers, placeTexts, tagValues, type Place } from './evaluate-condition.ts';
