@@ -5,9 +5,7 @@ import { KeyedLock } from './archive/keyed-lock.ts';
 import { StudyDocuments } from './archive/study-documents.ts';
 import type { DescriptorConfig } from './config.ts';
 import { Catalogue } from './data/catalogue.ts';
-import type { HeaderDescription } from './domain/intake/compose-study.ts';
 import { createFhirForwarder } from './domain/fhir/forward-fhir.ts';
-import { PreparedFiles } from './domain/intake/prepared-files.ts';
 import { browseRouter } from './routes/browse.ts';
 import { studiesRouter } from './routes/studies.ts';
 import { studyStabilityRouter } from './routes/study-stability.ts';
@@ -40,7 +38,7 @@ export function createApp(deps: DescriptorDeps): Express {
   const now = deps.now ?? (() => new Date());
   // One study's joins and its stability run one at a time.
   const locks = new KeyedLock();
-  const routeDeps = { ...deps, now, locks, prepared: new PreparedFiles<HeaderDescription>() };
+  const routeDeps = { ...deps, now, locks };
   const forwarder = deps.config.fhir.forwardUrl ? createFhirForwarder(deps) : null;
   const metrics = createServiceMetrics('descriptor', { processMetrics: deps.processMetrics ?? false });
   observeEvents(deps.events, metrics);

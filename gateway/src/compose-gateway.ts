@@ -57,7 +57,6 @@ export async function composeGateway(config: GatewayConfig, logger: Logger, opti
     stagingDir: config.stagingDir,
     concurrency: config.pipeline.concurrency,
     retry: config.pipeline.retry,
-    describeAhead: config.pipeline.describeAhead,
     stableAfterMs,
     onJoined: (checkAfter) => stability.wake(checkAfter),
     spares,

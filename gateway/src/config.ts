@@ -43,11 +43,6 @@ export const GatewayConfigSchema = z.strictObject({
       .describe(
         "How staged files reach the validator and descriptor: 'reference' names them and the services read them from the shared stagingDir (falls back to 'stream' when a service cannot see them); 'stream' sends their bytes over HTTP, for services on other hosts",
       ),
-    describeAhead: z
-      .boolean()
-      .describe(
-        "With transport 'reference': while the validator checks a study of several files, the descriptor reads and describes them (POST /v1/studies/prepare), so its call after the verdict only places and writes; the two services' work overlaps on two cores",
-      ),
     retry: z.strictObject({
       attempts: z.number().int().min(1).max(20).describe('Calls to a sibling service before the study fails with 503'),
       baseDelayMs: z.number().int().min(0).describe('First backoff delay; doubles at each attempt, with full jitter'),
@@ -78,7 +73,6 @@ export const GatewayEnv: readonly EnvBinding[] = [
   { env: 'DATA_DIR', key: 'dataDir', type: 'string' },
   { env: 'STABLE_AFTER_SECONDS', key: 'stableAfterSeconds', type: 'integer' },
   { env: 'PIPELINE_TRANSPORT', key: 'pipeline.transport', type: 'string' },
-  { env: 'PIPELINE_DESCRIBE_AHEAD', key: 'pipeline.describeAhead', type: 'boolean' },
   { env: 'LOG_LEVEL', key: 'logLevel', type: 'string' },
   ...DimseEnv,
 ];

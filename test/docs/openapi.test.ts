@@ -134,7 +134,6 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
         ...skeleton,
         { method: 'post', route: '/v1/studies/:id', url: `/v1/studies/${found.id}`, body: describeRequest },
         { method: 'post', route: '/v1/studies/batch', url: '/v1/studies/batch', body: async () => ({ studies: [{ correlationId: 'c', request: await describeRequest() }] }) },
-        { method: 'post', route: '/v1/studies/prepare', url: '/v1/studies/prepare', body: async () => ({ studies: [{ studyId: ulid(), files: ['0001.dcm'] }] }) },
         { method: 'get', route: '/v1/studies/:uid/instances', url: `/v1/studies/${found.uid}/instances` },
         {
           method: 'post',

@@ -3,5 +3,4 @@ export * from './lifecycle-event.ts';
 export * from './validation.ts';
 export * from './storage.ts';
 export * from './batch.ts';
-export * from './prepare.ts';
 export * from './association-event.ts';

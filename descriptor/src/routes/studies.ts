@@ -4,7 +4,6 @@ import type { DescriptorConfig } from '../config.ts';
 import { describeStudy, type DescribeDeps } from '../domain/intake/describe-study.ts';
 import { logDescribed } from './report-described.ts';
 import { studiesBatchRouter } from './studies-batch.ts';
-import { studiesPrepareRouter } from './studies-prepare.ts';
 
 export interface StudiesRouterDeps extends DescribeDeps {
   config: DescribeDeps['config'] & Pick<DescriptorConfig, 'fhir' | 'outboxDir'>;
@@ -17,14 +16,12 @@ export interface StudiesRouterDeps extends DescribeDeps {
  * alone, its files taken by reference from the gateway's staging folder (stagingDir, a shared disk). 201 with a DescribeResult when the
  * delivery joined its study or was kept under rejected/; 200 with alreadyStored=true when this delivery
  * was described before (a retry).
- * POST /v1/studies/batch (studies-batch.ts) does the same for several studies by reference; POST
- * /v1/studies/prepare (studies-prepare.ts) reads staged files ahead of their study's call.
+ * POST /v1/studies/batch (studies-batch.ts) does the same for several studies by reference.
  */
 export function studiesRouter(deps: StudiesRouterDeps): Router {
   const router = Router();
-  // Before /v1/studies/:id, which would take "batch" or "prepare" for a (malformed) study id.
+  // Before /v1/studies/:id, which would take "batch" for a (malformed) study id.
   router.use(studiesBatchRouter(deps));
-  router.use(studiesPrepareRouter(deps));
   router.post('/v1/studies/:id', express.json({ limit: deps.config.limits.maxRequestFieldBytes }), async (req, res) => {
     const studyId = assertStudyId(req.params.id);
     const context = { studyId, correlationId: req.correlationId };

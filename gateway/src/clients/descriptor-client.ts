@@ -1,6 +1,6 @@
 import {
-  DescribeBatchAnswerSchema, DescribeResultSchema, Headers, MAX_PREPARE_FILES, PrepareAnswerSchema, StableResultSchema, StudyInstancesSchema,
-  type DescribeRequest, type DescribeResult, type PrepareRequest, type StableRequest, type StableResult, type StudyInstances,
+  DescribeBatchAnswerSchema, DescribeResultSchema, Headers, StableResultSchema, StudyInstancesSchema,
+  type DescribeRequest, type DescribeResult, type StableRequest, type StableResult, type StudyInstances,
 } from '@dsv/common';
 import { batchCalls } from './batch-calls.ts';
 import { callService, createServiceAgent, internalAuth, jsonBody, type RequestBody } from './service-call.ts';
@@ -9,14 +9,6 @@ import { TransportChoice, type ServiceTarget } from './transport.ts';
 
 export interface DescriptorClient {
   describe(request: DescribeRequest, upload: { correlationId: string; dir: string }): Promise<DescribeResult>;
-  /**
-   * Names a study's staged files (its first MAX_PREPARE_FILES) for the descriptor to read and describe
-   * now (`POST /v1/studies/prepare`), while the validator checks them; the describe call after the
-   * verdict then finds that done. A hint: it resolves when the descriptor has answered, and never
-   * rejects (a failure is logged at debug; the describe call reads the files itself). Does nothing once
-   * the files go as streams.
-   */
-  prepare(studyId: string, files: readonly string[]): Promise<void>;
   /** GET /v1/studies/<StudyInstanceUID>/instances: what the study-level checks read. */
   studyInstances(StudyInstanceUID: string, correlationId: string): Promise<StudyInstances>;
   /** POST /v1/studies/<StudyInstanceUID>/stable: the study had no delivery for stableAfterSeconds. */
@@ -36,7 +28,6 @@ export function createDescriptorClient(target: ServiceTarget): DescriptorClient 
   const { baseUrl, timeoutMs, internalToken } = target;
   const agent = target.agent ?? createServiceAgent(baseUrl);
   const transport = new TransportChoice('descriptor', target);
-  const prepareUrl = new URL('/v1/studies/prepare', baseUrl).href;
   const batches = batchCalls<BatchItem, DescribeResult>(
     { service: 'descriptor', url: new URL('/v1/studies/batch', baseUrl).href, agent, internalToken, timeoutMs },
     DescribeBatchAnswerSchema,
@@ -53,15 +44,6 @@ export function createDescriptorClient(target: ServiceTarget): DescriptorClient 
         // The request part goes first: the descriptor reads it before any file.
         async () => send(await stagedMultipart(dir, request.files.map((f) => f.file), { request: JSON.stringify(request) })),
       );
-    },
-    async prepare(studyId, files) {
-      if (!transport.byReference) return;
-      const body: PrepareRequest = { studies: [{ studyId, files: files.slice(0, MAX_PREPARE_FILES) }] };
-      try {
-        await callService('descriptor', prepareUrl, { agent, headers: internalAuth(internalToken), body: jsonBody(body) }, PrepareAnswerSchema, timeoutMs);
-      } catch (error) {
-        target.logger?.debug({ studyId, service: 'descriptor', reason: (error as Error).message }, 'prepare call failed: the describe call reads the files itself');
-      }
     },
     async studyInstances(StudyInstanceUID, correlationId) {
       const url = studyUrl(baseUrl, StudyInstanceUID, 'instances');

@@ -31,11 +31,6 @@ export class TransportChoice {
     this.logger = target.logger;
   }
 
-  /** Whether calls still name the staged files (no fall-back to streaming has happened). */
-  get byReference(): boolean {
-    return this.mode === 'reference';
-  }
-
   async send<T>(byReference: () => Promise<T>, byStream: () => Promise<T>): Promise<T> {
     if (this.mode === 'stream') return byStream();
     try {

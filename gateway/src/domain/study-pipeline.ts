@@ -20,19 +20,11 @@ export interface PipelineDeps {
   retry: RetryPolicy;
   /** Where a finished delivery's staging folder goes. */
   spares: SpareFolders;
-  /** Let the descriptor read a delivery's files while the validator checks them (pipeline.describeAhead). */
-  describeAhead: boolean;
   /** How long a study stays receiving after a delivery joined it (config stableAfterSeconds). */
   stableAfterMs: number;
   /** Told when a delivery joined its study and that is written, with when that study is due: the stability checks look again. */
   onJoined?: (checkAfter: number) => void;
 }
-
-/**
- * Deliveries with fewer files are not described ahead: the extra exchange with the descriptor costs
- * about what reading a few headers does.
- */
-export const DESCRIBE_AHEAD_MIN_FILES = 4;
 
 /**
  * Takes an accepted delivery through validation and storage. The staged files stay until the descriptor
@@ -148,8 +140,7 @@ export class StudyPipeline {
       { persist: false },
     );
     try {
-      // The descriptor's reading overlaps the validator's; describeAhead never rejects.
-      const [report] = await Promise.all([this.validate(running), this.describeAhead(running)]);
+      const report = await this.validate(running);
       await store.update(
         id,
         (s) => {
@@ -212,12 +203,6 @@ export class StudyPipeline {
     } catch (error) {
       return this.fail(id, error, started);
     }
-  }
-
-  private describeAhead(status: StudyStatus): Promise<void> {
-    const { files } = status.upload;
-    if (!this.deps.describeAhead || files.length < DESCRIBE_AHEAD_MIN_FILES) return Promise.resolve();
-    return this.deps.descriptor.prepare(status.id, files.map((f) => f.file));
   }
 
   private validate(status: StudyStatus): Promise<ValidationReport> {

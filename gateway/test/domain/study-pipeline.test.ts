@@ -12,7 +12,7 @@ import type { ValidatorClient } from '../../src/clients/validator-client.ts';
 import type { GatewayData } from '../../src/data/gateway-data.ts';
 import { openGatewayDb } from '../../src/data/gateway-db.ts';
 import { StatusStore } from '../../src/domain/status-store.ts';
-import { DESCRIBE_AHEAD_MIN_FILES, StudyPipeline } from '../../src/domain/study-pipeline.ts';
+import { StudyPipeline } from '../../src/domain/study-pipeline.ts';
 import type { StudyState } from '../../src/domain/study-status.ts';
 import { SpareFolders } from '../../src/upload/spare-folders.ts';
 import { newStatus } from '../study-status.ts';
@@ -41,7 +41,6 @@ describe('StudyPipeline', () => {
   let held: Map<string, { patient: string; instances: Map<string, { sha: string; by: string }> }>;
   let answered: Map<string, DescribeResult>;
   let described: DescribeRequest[];
-  let prepared: string[];
   let descriptorFails: boolean;
   let descriptorGate: Promise<void>;
   let joinWarnings: Finding[];
@@ -76,9 +75,6 @@ describe('StudyPipeline', () => {
       const result = judge(request);
       answered.set(request.studyId, result);
       return result;
-    },
-    async prepare(studyId) {
-      prepared.push(studyId);
     },
     studyInstances: () => Promise.reject(new Error('not used by the pipeline')),
     markStable: () => Promise.reject(new Error('not used by the pipeline')),
@@ -133,7 +129,6 @@ describe('StudyPipeline', () => {
       stagingDir: path.join(dir, 'staging'),
       concurrency: 4,
       retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
-      describeAhead: true,
       stableAfterMs: STABLE_AFTER_MS,
       onJoined: () => joined++,
       spares: new SpareFolders(path.join(dir, 'staging')),
@@ -162,7 +157,6 @@ describe('StudyPipeline', () => {
     held = new Map();
     answered = new Map();
     described = [];
-    prepared = [];
     descriptorFails = false;
     descriptorGate = Promise.resolve();
     joinWarnings = [];
@@ -316,17 +310,6 @@ describe('StudyPipeline', () => {
       expect(final).toMatchObject({ state: 'stored', outcome: { code: 'STORED' }, attempts: 1, join: { added: 1 } });
       expect(final.events.map((e) => e.type)).toEqual(['study.resumed', 'study.validated', 'study.processed']);
       await vi.waitFor(async () => expect(await data.studyRecord(STUDY)).toMatchObject({ lastDeliveryId: id, state: 'receiving' }));
-    });
-  });
-
-  describe('when describeAhead is on', () => {
-    it(`then a delivery of ${DESCRIBE_AHEAD_MIN_FILES} files or more is named to the descriptor ahead, and a smaller one is not`, async () => {
-      const pipeline = pipelineFor();
-      const many = Array.from({ length: DESCRIBE_AHEAD_MIN_FILES }, (_, i) => ({ uid: `2.25.30${i}`, sha: `p${i}` }));
-      const large = await accepted(many);
-      await pipeline.submit(large);
-      await pipeline.submit(await accepted(many.slice(1).map((f) => ({ uid: `${f.uid}9`, sha: `${f.sha}-small` }))));
-      expect(prepared).toEqual([large]);
     });
   });
 

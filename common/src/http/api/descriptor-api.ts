@@ -1,5 +1,4 @@
 import { DescribeBatchAnswerSchema, DescribeBatchRequestSchema } from '../../contracts/batch.ts';
-import { PrepareAnswerSchema, PrepareRequestSchema } from '../../contracts/prepare.ts';
 import { DescribeRequestSchema, DescribeResultSchema, StableRequestSchema, StableResultSchema, StudyInstancesSchema } from '../../contracts/storage.ts';
 import type { ApiDescription } from '../openapi.ts';
 import { BrowseRoutes } from './browse-api.ts';
@@ -28,13 +27,6 @@ export const DescriptorApi: ApiDescription = {
       summary: 'Several deliveries by reference, each answered as its own call would be',
       body: [{ contentType: 'application/json', schema: DescribeBatchRequestSchema }],
       responses: { 200: { description: 'One result per delivery, in order', schema: DescribeBatchAnswerSchema } },
-    },
-    {
-      method: 'post',
-      path: '/v1/studies/prepare',
-      summary: 'Read staged files ahead of their describe call (a hint)',
-      body: [{ contentType: 'application/json', schema: PrepareRequestSchema }],
-      responses: { 200: { description: 'Files prepared and skipped', schema: PrepareAnswerSchema } },
     },
     {
       method: 'get',

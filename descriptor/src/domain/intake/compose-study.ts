@@ -1,4 +1,4 @@
-import { ElementReader, type DescribeRequest, type Inspection } from '@dsv/common';
+import { ElementReader, type DescribeRequest } from '@dsv/common';
 import { assembleMetadata, type StudyMetadata } from '../metadata/assemble-metadata.ts';
 import { extractInstance, extractSeries, extractStudySections, type InstanceAttributes, type SeriesAttributes, type StudySections } from '../metadata/extract-metadata.ts';
 import { formatValidationLog } from '../study/format-validation-log.ts';
@@ -21,35 +21,19 @@ export interface DescribeFileOptions {
   withSections: boolean;
 }
 
-/**
- * What the descriptor takes from one file's header. Made while the delivery's call reads the file, or
- * ahead of it (prepare-description.ts).
- */
-export interface HeaderDescription {
-  fileBytes: number;
-  /** Null when the file cannot be read as DICOM at all. */
-  attributes: { series: SeriesAttributes; instance: InstanceAttributes } | null;
-  /** Only when asked for (`withSections`). */
-  sections: StudySections | null;
-}
-
-/** Reads what `options` asks for from one header, while it is in memory. */
-export function describeHeader(inspection: Inspection, options: DescribeFileOptions): HeaderDescription {
-  const { parsed, fileBytes } = inspection;
-  if (!parsed) return { fileBytes, attributes: null, sections: null };
+/** Everything the header of a received file is needed for, read while it is in memory. */
+export function describeFile(received: ReceivedFile, options: DescribeFileOptions): DescribedFile {
+  const { file, sizeBytes, sha256 } = received;
+  const { parsed } = received.inspection;
+  if (!parsed) return { file, sizeBytes, sha256, attributes: null, sections: null };
   const reader = new ElementReader(parsed);
   return {
-    fileBytes,
+    file,
+    sizeBytes,
+    sha256,
     attributes: { series: extractSeries(reader), instance: extractInstance(reader) },
     sections: options.withSections ? extractStudySections(reader) : null,
   };
-}
-
-/** Everything the header of a received file is needed for: read now, or taken from its description made ahead. */
-export function describeFile(received: ReceivedFile, options: DescribeFileOptions): DescribedFile {
-  const { file, sizeBytes, sha256 } = received;
-  const { attributes, sections } = received.prepared ?? describeHeader(received.inspection, options);
-  return { file, sizeBytes, sha256, attributes, sections: options.withSections ? sections : null };
 }
 
 export interface RejectedContent {

@@ -9,13 +9,12 @@ import type { KeyedLock } from '../../archive/keyed-lock.ts';
 import type { StudyDocuments } from '../../archive/study-documents.ts';
 import type { DescriptorConfig } from '../../config.ts';
 import type { Catalogue } from '../../data/catalogue.ts';
-import { composeRejected, describeFile, type DescribedFile, type HeaderDescription } from './compose-study.ts';
+import { composeRejected, describeFile, type DescribedFile } from './compose-study.ts';
 import { formatValidationLog } from '../study/format-validation-log.ts';
 import { receivedPath } from './plan-layout.ts';
 import type { StoredEntry } from '../study/read-stored-study.ts';
 import { summariseMetadata } from '../metadata/summarise-metadata.ts';
 import { linkStagedStudy } from './link-staged-study.ts';
-import type { PreparedFiles } from './prepared-files.ts';
 import type { ReceivedFile } from './receive-file.ts';
 import { receiveStudy, type ReceivedStudy, type ReceiveStudyOptions } from './receive-study.ts';
 import { storeRejected } from './store-study.ts';
@@ -29,8 +28,6 @@ export interface DescribeDeps {
   catalogue: Catalogue;
   documents: StudyDocuments;
   locks: KeyedLock;
-  /** Staged files described ahead of their study's call (POST /v1/studies/prepare). */
-  prepared: PreparedFiles<HeaderDescription>;
 }
 
 /**
@@ -49,8 +46,7 @@ export function describeStudy(req: Request, context: EventContext, deps: Describ
  */
 export function describeStagedStudy(body: unknown, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
   const { stagingDir } = deps.config;
-  const { prepared } = deps;
-  return describeReceived(context, deps, (options, describe) => linkStagedStudy(body, { ...options, stagingDir, prepared }, describe));
+  return describeReceived(context, deps, (options, describe) => linkStagedStudy(body, { ...options, stagingDir }, describe));
 }
 
 /** A study streamed as multipart/form-data: the `request` field, then its files. */

@@ -1,7 +1,6 @@
 import { closeSync, constants, linkSync, openSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { AppError, fsyncFd, inspectFd, type InspectOptions } from '@dsv/common';
-import type { HeaderDescription } from './compose-study.ts';
 import type { ReceivedFile } from './receive-file.ts';
 
 /** What the gateway says about a staged file: its size, and the sha256 it computed while staging it. */
@@ -19,16 +18,9 @@ export interface StagedFileFacts {
  * gateway flushed the staged file before it accepted the upload, and the new name is made durable with
  * the assembly folder's flush. The sha256 is the gateway's: the
  * bytes are the very ones it hashed while writing them. Metadata calls are synchronous, fsync and any
- * copy are not (common's durable-fd.ts says why). A linked file whose header was described ahead
- * (`prepared`, taken while the staged name still held the bytes it was read from) is not read again.
+ * copy are not (common's durable-fd.ts says why).
  */
-export async function linkStagedFile(
-  source: string,
-  facts: StagedFileFacts,
-  target: string,
-  options: InspectOptions,
-  prepared: HeaderDescription | null = null,
-): Promise<ReceivedFile> {
+export async function linkStagedFile(source: string, facts: StagedFileFacts, target: string, options: InspectOptions): Promise<ReceivedFile> {
   let copied = false;
   try {
     linkSync(source, target);
@@ -40,25 +32,14 @@ export async function linkStagedFile(
     await copyFile(source, target, constants.COPYFILE_EXCL);
     copied = true;
   }
-  // A copy is read, and flushed; a link holds the very bytes the description was made from.
-  return readStagedFile(target, facts, options, copied ? null : prepared, copied);
+  return readStagedFile(target, facts, options, copied);
 }
 
 /**
- * Reads the header of a staged file where it is (or of its link or copy, `path`), or takes the description
- * made ahead of it. A symbolic link is never followed. `flush`: the file is a copy, flushed here.
+ * Reads the header of a staged file where it is (or of its link or copy, `path`). A symbolic link is never
+ * followed. `flush`: the file is a copy, flushed here.
  */
-export async function readStagedFile(
-  path: string,
-  facts: StagedFileFacts,
-  options: InspectOptions,
-  prepared: HeaderDescription | null = null,
-  flush = false,
-): Promise<ReceivedFile> {
-  if (prepared) {
-    if (prepared.fileBytes !== facts.sizeBytes) throw sizeMismatch(facts.file);
-    return { file: facts.file, tempPath: path, sizeBytes: facts.sizeBytes, sha256: facts.sha256, prepared };
-  }
+export async function readStagedFile(path: string, facts: StagedFileFacts, options: InspectOptions, flush = false): Promise<ReceivedFile> {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -71,14 +52,12 @@ export async function readStagedFile(
   }
   try {
     const inspection = await inspectFd(fd, options);
-    if (inspection.fileBytes !== facts.sizeBytes) throw sizeMismatch(facts.file);
+    if (inspection.fileBytes !== facts.sizeBytes) {
+      throw new AppError('STAGED_FILE_UNAVAILABLE', 'A staged file is not the size the gateway recorded', { file: facts.file });
+    }
     if (flush) await fsyncFd(fd);
     return { file: facts.file, tempPath: path, sizeBytes: facts.sizeBytes, sha256: facts.sha256, inspection };
   } finally {
     closeSync(fd);
   }
-}
-
-function sizeMismatch(file: string): AppError {
-  return new AppError('STAGED_FILE_UNAVAILABLE', 'A staged file is not the size the gateway recorded', { file });
 }

@@ -2,11 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, stagedFilePath, type DescribeRequest } from '@dsv/common';
-import type { HeaderDescription } from './compose-study.ts';
 import { linkStagedFile, readStagedFile, type StagedFileFacts } from './link-staged-file.ts';
 import { checkDescribeRequest } from './parse-describe-request.ts';
 import { receivedPath } from './plan-layout.ts';
-import type { PreparedFiles } from './prepared-files.ts';
 import type { ReceivedFile } from './receive-file.ts';
 import type { ReceivedStudy, ReceiveStudyOptions } from './receive-study.ts';
 import { createIncomingDir, rootFor } from '../study/study-folder.ts';
@@ -18,10 +16,10 @@ import { createIncomingDir, rootFor } from '../study/study-folder.ts';
  */
 export async function linkStagedStudy<T>(
   body: unknown,
-  options: ReceiveStudyOptions & { stagingDir: string; prepared: PreparedFiles<HeaderDescription> },
+  options: ReceiveStudyOptions & { stagingDir: string },
   describe: (file: ReceivedFile, request: DescribeRequest) => T | Promise<T>,
 ): Promise<ReceivedStudy<T>> {
-  const { studyId, limits, existing, stagingDir, prepared } = options;
+  const { studyId, limits, existing, stagingDir } = options;
   if (!stagingDir) throw new AppError('STAGED_FILE_UNAVAILABLE', 'This descriptor has no stagingDir: send the files as multipart/form-data');
   const request = checkDescribeRequest(body, studyId, limits.maxFiles);
   if (existing !== null && existing !== request.disposition) {
@@ -39,7 +37,7 @@ export async function linkStagedStudy<T>(
     const files = await inOrder(
       staged,
       LINK_CONCURRENCY,
-      (facts) => readStagedFile(stagedPath(facts.file), facts, limits, prepared.take(studyId, facts.file, stagedPath(facts.file))),
+      (facts) => readStagedFile(stagedPath(facts.file), facts, limits),
       (received) => describe(received, request),
     );
     return { request, sizes, tempDir: null, staged: stagedPath, files };
@@ -54,11 +52,7 @@ export async function linkStagedStudy<T>(
     const files = await inOrder(
       placed,
       LINK_CONCURRENCY,
-      ({ facts, relative }) => {
-        const source = stagedPath(facts.file);
-        const ready = prepared.take(studyId, facts.file, source);
-        return linkStagedFile(source, facts, path.join(tempDir, relative), limits, ready);
-      },
+      ({ facts, relative }) => linkStagedFile(stagedPath(facts.file), facts, path.join(tempDir, relative), limits),
       (received) => describe(received, request),
     );
     return { request, sizes, tempDir, files };
