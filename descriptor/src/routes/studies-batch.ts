@@ -8,7 +8,7 @@ import {
   MAX_BATCH_STUDIES,
   requireJson,
   type DescribeBatchAnswer,
-  type DescribeBatchRequest,
+  type DescribeBatchRequest, sendJson
 } from '@dsv/common';
 import { describeStagedStudy } from '../domain/intake/describe-study.ts';
 import { logDescribed } from './report-described.ts';
@@ -40,7 +40,7 @@ export function studiesBatchRouter(deps: StudiesRouterDeps): Router {
     const batch = DescribeBatchRequestSchema.parse(req.body);
     const outcomes = await Promise.all(batch.studies.map((item, index) => describeItem(item, index, batch.studies.length, req, deps)));
     const answer: DescribeBatchAnswer = { results: outcomes };
-    res.status(200).json(answer);
+    sendJson(res, 200, answer);
   });
   return router;
 }

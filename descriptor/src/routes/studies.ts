@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { assertStudyId, type Logger } from '@dsv/common';
+import { assertStudyId, type Logger, sendJson } from '@dsv/common';
 import type { DescriptorConfig } from '../config.ts';
 import { describeStudy, type DescribeDeps } from '../domain/intake/describe-study.ts';
 import { logDescribed } from './report-described.ts';
@@ -27,7 +27,7 @@ export function studiesRouter(deps: StudiesRouterDeps): Router {
     const context = { studyId, correlationId: req.correlationId };
     const result = await describeStudy(req, context, deps);
     logDescribed(deps.logger, context, result, { transport: req.is('application/json') ? 'reference' : 'stream' });
-    res.status(result.alreadyStored ? 200 : 201).json(result);
+    sendJson(res, result.alreadyStored ? 200 : 201, result);
   });
   return router;
 }

@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { AppError, isValidUid, StableRequestSchema } from '@dsv/common';
+import { AppError, isValidUid, StableRequestSchema, sendJson } from '@dsv/common';
 import { stabiliseStudy, studyInstances, type StabiliseDeps } from '../archive/stabilise-study.ts';
 
 /**
@@ -14,7 +14,7 @@ export function studyStabilityRouter(deps: StabiliseDeps): Router {
   router.post('/v1/studies/:uid/stable', express.json({ limit: '16mb' }), async (req, res) => {
     const uid = studyUid(req.params.uid);
     const body = StableRequestSchema.parse(req.body);
-    res.json(await stabiliseStudy(uid, body, { studyId: body.lastDeliveryId, correlationId: body.correlationId }, deps));
+    sendJson(res, 200, await stabiliseStudy(uid, body, { studyId: body.lastDeliveryId, correlationId: body.correlationId }, deps));
   });
   return router;
 }

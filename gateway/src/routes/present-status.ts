@@ -1,3 +1,4 @@
+import { sendJson } from '@dsv/common';
 import type { Request, Response } from 'express';
 import type { StudyRecord } from '../data/gateway-data.ts';
 import type { StudyState, StudyStatus } from '../domain/study-status.ts';
@@ -41,14 +42,4 @@ export async function answerTakenStudy(req: Request, res: Response, taken: Taken
   }
   taken.done.catch(() => undefined);
   sendJson(res, 202, { id: taken.id, state: taken.state, statusUrl });
-}
-
-/**
- * The answer to a POST, written as res.json writes it but without the ETag express hashes every body for:
- * a POST's answer is not revalidated (conditional requests are GET and HEAD here; RFC 9110 §9.3.3).
- */
-function sendJson(res: Response, status: number, body: unknown): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(body));
 }

@@ -1,4 +1,4 @@
-import { requireJson, StudyChecksRequestSchema, type StudyChecksResult } from '@dsv/common';
+import { requireJson, StudyChecksRequestSchema, type StudyChecksResult, sendJson } from '@dsv/common';
 import express, { Router } from 'express';
 import { applySeverity } from '../domain/apply-severity.ts';
 import { checkStudyStructure } from '../domain/check-study-structure.ts';
@@ -25,7 +25,7 @@ export function studyChecksRouter(deps: ValidationDeps): Router {
     const answer: StudyChecksResult = applySeverity(checkStudyStructure(instances), deps.config.severity);
     // Counts only: findings can quote values, and values can be patient data.
     deps.logger.info({ correlationId: req.correlationId, instances: instances.length, errors: answer.errors.length, warnings: answer.warnings.length }, 'study checked');
-    res.status(200).json(answer);
+    sendJson(res, 200, answer);
   });
   return router;
 }

@@ -1,6 +1,6 @@
 import {
   acceptId, batchItemError, isStudyId, MAX_BATCH_STUDIES, requireJson, ValidationBatchRequestSchema,
-  type ValidationBatchAnswer, type ValidationBatchRequest,
+  type ValidationBatchAnswer, type ValidationBatchRequest, sendJson
 } from '@dsv/common';
 import express, { Router } from 'express';
 import type { ValidationDeps } from './report-validation.ts';
@@ -26,7 +26,7 @@ export function validationsBatchRouter(deps: ValidationDeps): Router {
     // Each study awaits its own reads; the studies run side by side, and none can fail another.
     const results = await Promise.all(studies.map((study, index) => answerStudy(study, index, studies.length, req.requestId, deps)));
     const answer: ValidationBatchAnswer = { results };
-    res.status(200).json(answer);
+    sendJson(res, 200, answer);
   });
   return router;
 }

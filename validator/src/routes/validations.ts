@@ -1,4 +1,4 @@
-import { AppError, Headers, isStudyId } from '@dsv/common';
+import { AppError, Headers, isStudyId, sendJson } from '@dsv/common';
 import express, { Router, type Request } from 'express';
 import { inspectUpload } from './inspect-upload.ts';
 import { reportValidation, type StudyContext, type ValidationDeps } from './report-validation.ts';
@@ -24,7 +24,7 @@ export function validationsRouter(deps: ValidationDeps): Router {
     const report = byReference
       ? await validateStaged(req.body, context, deps)
       : await validateStreamed(req, { ...context, transport: 'stream' }, deps);
-    res.status(200).json(report);
+    sendJson(res, 200, report);
   });
   return router;
 }
