@@ -10,3 +10,4 @@ export * from './access-log.ts';
 export * from './service-version.ts';
 export * from './openapi.ts';
 export * from './api/index.ts';
+export * from './multipart/index.ts';
