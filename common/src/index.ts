@@ -1,6 +1,5 @@
 export * from './errors/index.ts';
 export * from './http/index.ts';
-export * from './http/multipart-stream.ts';
 export * from './events/index.ts';
 export * from './logging/logger.ts';
 export * from './config/load-config.ts';

@@ -18,7 +18,6 @@ import { retryRouter } from './routes/retry.ts';
 import { statusRouter } from './routes/status.ts';
 import { statusListRouter } from './routes/status-list.ts';
 import { uploadRouter } from './routes/upload.ts';
-import { translateUploadError } from './upload/receive-upload.ts';
 import type { SpareFolders } from './upload/spare-folders.ts';
 
 export interface GatewayDeps {
@@ -43,7 +42,6 @@ export function createApp(deps: GatewayDeps): Express {
     api: GatewayApi,
     logger: deps.logger,
     metrics: gatewayMetrics(deps),
-    translators: [translateUploadError],
     guard: requireToken({ tokens: deps.config.auth.apiKeys, header: 'x-api-key' }),
     // No CORS headers at all unless origins are configured: browsers then refuse cross-origin calls.
     ...(deps.config.cors.allowedOrigins.length > 0

@@ -11,3 +11,4 @@ export * from './service-version.ts';
 export * from './openapi.ts';
 export * from './api/index.ts';
 export * from './send-json.ts';
+export * from './multipart/index.ts';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AppError, newStudyId, syncDirectory, type ErrorTranslator } from '@dsv/common';
+import { AppError, newStudyId, syncDirectory, translateMultipartError, type MultipartStreamHandler } from '@dsv/common';
 import type busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
@@ -15,8 +15,7 @@ export const FILE_FIELDS = ['files', 'file'] as const;
  */
 export function receiveUpload(config: GatewayConfig, spares: SpareFolders): RequestHandler[] {
   const { limits } = config;
-  // streamHandler is multer 2's hook between the request and busboy (not in @types/multer yet).
-  const options: multer.Options & { streamHandler: typeof refuseUnnamedParts } = {
+  const options: multer.Options & { streamHandler: MultipartStreamHandler } = {
     storage: new StagingStorage(limits.maxUploadBytes),
     limits: {
       fileSize: limits.maxFileBytes,
@@ -63,7 +62,9 @@ export function receiveUpload(config: GatewayConfig, spares: SpareFolders): Requ
   const receive = (req: Request, res: Response, next: NextFunction): void => {
     upload(req, res, (error?: unknown) => {
       if (error) {
-        refuse(req, next, error);
+        // multer's and busboy's errors leave here in the project's words; the storage's own (a full
+        // disk) go on unchanged.
+        refuse(req, next, translateMultipartError(error) ?? error);
         return;
       }
       if (!req.staged || req.staged.files.length === 0) {
@@ -112,33 +113,3 @@ export async function discard(req: Request, spares: SpareFolders): Promise<void>
   await Promise.allSettled([...staged.writing]);
   await spares.release(staged.dir);
 }
-
-/** multer's and busboy's errors, in the project's vocabulary. */
-export const translateUploadError: ErrorTranslator = (error) => {
-  if (error instanceof multer.MulterError) {
-    switch (error.code) {
-      case 'LIMIT_FILE_SIZE':
-        return new AppError('UPLOAD_FILE_TOO_LARGE');
-      case 'LIMIT_FILE_COUNT':
-        return new AppError('UPLOAD_TOO_MANY_FILES');
-      case 'LIMIT_UNEXPECTED_FILE':
-        return new AppError('UPLOAD_UNEXPECTED_FIELD', undefined, { field: error.field });
-      case 'LIMIT_PART_COUNT':
-      case 'LIMIT_FIELD_COUNT':
-        return new AppError('UPLOAD_TOO_MANY_PARTS');
-      case 'LIMIT_FIELD_KEY':
-      case 'LIMIT_FIELD_VALUE':
-        return new AppError('UPLOAD_FIELD_TOO_LARGE', undefined, error.field ? { field: error.field.slice(0, 64) } : undefined);
-      default:
-        return new AppError('UPLOAD_MALFORMED', error.message);
-    }
-  }
-  const message = (error as Error | null)?.message ?? '';
-  if (/^(Multipart|Malformed|Unexpected end of form|Boundary)/i.test(message) || /boundary/i.test(message)) {
-    return new AppError('UPLOAD_MALFORMED', `The multipart body could not be read: ${message}`);
-  }
-  if ((error as { code?: string } | null)?.code === 'ECONNRESET' || message === 'aborted' || message === 'Request aborted') {
-    return new AppError('UPLOAD_ABORTED');
-  }
-  return undefined;
-};

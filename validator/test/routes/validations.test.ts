@@ -111,6 +111,15 @@ describe('POST /v1/validations', () => {
       expect(res.body.error.code).toBe('UPLOAD_UNEXPECTED_FIELD');
     });
 
+    it.each([
+      ['a text part', ''],
+      ['an application/octet-stream part', 'Content-Type: application/octet-stream\r\n'],
+    ])('then %s in the field "files" without a file name answers 400 UPLOAD_PART_UNNAMED, not dropped', async (_what, type) => {
+      const unnamed = Buffer.from(`--B\r\nContent-Disposition: form-data; name="files"\r\n${type}\r\nabc\r\n--B--\r\n`);
+      const res = await post(build().app).set('content-type', 'multipart/form-data; boundary=B').send(unnamed).expect(400);
+      expect(res.body.error).toMatchObject({ code: 'UPLOAD_PART_UNNAMED', details: { field: 'files' } });
+    });
+
     it('then more files than limits.maxFiles answer 413 UPLOAD_TOO_MANY_FILES', async () => {
       const config = projectConfig();
       const { app } = build({ ...config, limits: { ...config.limits, maxFiles: 1 } });

@@ -1,0 +1,2 @@
+export * from './stream-multipart.ts';
+export * from './translate-multipart-error.ts';
