@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{common,gateway,validator,descriptor}/test/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/docs/**/*.test.ts', 'test/bench/**/*.test.ts'],
+    include: [
+      '{common,gateway,validator,descriptor}/test/**/*.test.ts',
+      'test/e2e/**/*.test.ts',
+      'test/docs/**/*.test.ts',
+      'test/bench/**/*.test.ts',
+    ],
     // Bundles the services into dist/ first: the tests that start them run `node dist/<service>.mjs`.
     globalSetup: ['test/support/build-services.global.ts'],
     testTimeout: 30_000,

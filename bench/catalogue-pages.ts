@@ -45,20 +45,44 @@ async function main(): Promise<void> {
         const study = sections(i);
         const modality = MODALITIES[i % MODALITIES.length]!;
         const result = { studyId: deliveryId } as DescribeResult;
-        catalogue.joinStudy(uid, {
-          deliveryId,
-          receivedAt: '2026-01-01T00:00:00.000Z',
-          describedAt: '2026-01-01T00:00:00.000Z',
-          sections: study,
-          series: [{ SeriesInstanceUID: `${uid}.1`, attributes: { Modality: modality } as never }],
-          added: [{
-            SOPInstanceUID: `${uid}.1.1`, StudyInstanceUID: uid, SeriesInstanceUID: `${uid}.1`, deliveryId, file: '0001.dcm', path: 'original.dcm',
-            sizeBytes: 10_000, sha256: '0'.repeat(64), transferSyntax: '1.2.840.10008.1.2.1', attributes: {} as never, summary: { file: '0001.dcm', sizeBytes: 10_000, readable: true },
-          }],
-          moved: [],
-          result,
-          log: '',
-        }, { StudyInstanceUID: uid, PatientID: study.patient.PatientID, StudyDate: study.study.StudyDate, AccessionNumber: study.study.AccessionNumber, modalities: [modality], numberOfSeries: 1, numberOfInstances: 1, totalBytes: 10_000 });
+        catalogue.joinStudy(
+          uid,
+          {
+            deliveryId,
+            receivedAt: '2026-01-01T00:00:00.000Z',
+            describedAt: '2026-01-01T00:00:00.000Z',
+            sections: study,
+            series: [{ SeriesInstanceUID: `${uid}.1`, attributes: { Modality: modality } as never }],
+            added: [
+              {
+                SOPInstanceUID: `${uid}.1.1`,
+                StudyInstanceUID: uid,
+                SeriesInstanceUID: `${uid}.1`,
+                deliveryId,
+                file: '0001.dcm',
+                path: 'original.dcm',
+                sizeBytes: 10_000,
+                sha256: '0'.repeat(64),
+                transferSyntax: '1.2.840.10008.1.2.1',
+                attributes: {} as never,
+                summary: { file: '0001.dcm', sizeBytes: 10_000, readable: true },
+              },
+            ],
+            moved: [],
+            result,
+            log: '',
+          },
+          {
+            StudyInstanceUID: uid,
+            PatientID: study.patient.PatientID,
+            StudyDate: study.study.StudyDate,
+            AccessionNumber: study.study.AccessionNumber,
+            modalities: [modality],
+            numberOfSeries: 1,
+            numberOfInstances: 1,
+            totalBytes: 10_000,
+          },
+        );
       }
     });
     console.log(`${count} studies in the catalogue in ${Math.round(performance.now() - filling)} ms`);
@@ -76,7 +100,8 @@ async function main(): Promise<void> {
     };
     // A cursor deep in the list: walk there once with the largest pages.
     let cursor: string | null = null;
-    for (let walked = 0; walked < count / 2; walked += 500) cursor = (await time(`?limit=500${cursor ? `&cursor=${cursor}` : ''}`)).body.nextCursor;
+    for (let walked = 0; walked < count / 2; walked += 500)
+      cursor = (await time(`?limit=500${cursor ? `&cursor=${cursor}` : ''}`)).body.nextCursor;
     const cases: [string, string][] = [
       ['first page (50)', ''],
       ['page of 500', '?limit=500'],

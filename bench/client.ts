@@ -46,7 +46,8 @@ export function gatewaySender(baseUrl: string): Sender {
       events?: Array<{ type: string; time: string }>;
     };
     const events = body.events?.map((e): [string, number] => [e.type, Date.parse(e.time) - started]);
-    if (body.duplicateOf) return { ok: false, error: `HTTP ${res.status} answered as a duplicate of ${body.duplicateOf}, not stored again` };
+    if (body.duplicateOf)
+      return { ok: false, error: `HTTP ${res.status} answered as a duplicate of ${body.duplicateOf}, not stored again` };
     if (body.state === 'stored') return { ok: true, events };
     return { ok: false, error: `HTTP ${res.status} ${body.state ?? ''} ${body.outcome?.code ?? body.error?.code ?? ''}`.trim(), events };
   };
@@ -95,7 +96,13 @@ async function postFiles(url: string, files: WorkloadFile[], form: 'multipart' |
   else {
     for (const file of files) {
       const name = file.name.replace(/["\r\n]/g, '_');
-      pieces.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name}"\r\nContent-Type: application/dicom\r\n\r\n`), file, Buffer.from('\r\n'));
+      pieces.push(
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name}"\r\nContent-Type: application/dicom\r\n\r\n`,
+        ),
+        file,
+        Buffer.from('\r\n'),
+      );
     }
     pieces.push(Buffer.from(`--${boundary}--\r\n`));
   }
@@ -147,7 +154,12 @@ export async function runLoad(batches: WorkloadFile[][], concurrency: number, se
       } catch (error) {
         result = { ok: false, error: describeError(error) };
       }
-      requests.push({ ...result, latencyMs: performance.now() - started, files: batch.length, bytes: batch.reduce((sum, f) => sum + f.bytes, 0) });
+      requests.push({
+        ...result,
+        latencyMs: performance.now() - started,
+        files: batch.length,
+        bytes: batch.reduce((sum, f) => sum + f.bytes, 0),
+      });
     }
   };
   const started = performance.now();

@@ -71,9 +71,17 @@ async function startTarget(name: TargetName, dir: string): Promise<DimseTarget> 
 async function startTargetOn(name: TargetName, dir: string, port: number): Promise<DimseTarget> {
   if (name === 'ours') {
     // --profile <dir>: a CPU profile of each service, written when it stops (cpu-profiler.mjs).
-    const profiling = profileDir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${PROFILER}`.trim(), PROFILE_DIR: profileDir, PROFILE_LABEL: 'dimse' } : {};
+    const profiling = profileDir
+      ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${PROFILER}`.trim(), PROFILE_DIR: profileDir, PROFILE_LABEL: 'dimse' }
+      : {};
     const stack = await startStack({ DIMSE_PORT: String(port), DIMSE_AE_TITLE: 'DSV', LOG_LEVEL: 'info', ...profiling });
-    return { name, port, aeTitle: 'DSV', pids: () => [stack.gateway, stack.validator, stack.descriptor].map((s) => s.child.pid!), stop: () => stack.stop() };
+    return {
+      name,
+      port,
+      aeTitle: 'DSV',
+      pids: () => [stack.gateway, stack.validator, stack.descriptor].map((s) => s.child.pid!),
+      stop: () => stack.stop(),
+    };
   }
   if (name === 'orthanc') {
     const orthanc = await startOrthanc({ dicom: { port, aeTitle: 'ORTHANC' } });
@@ -81,7 +89,10 @@ async function startTargetOn(name: TargetName, dir: string, port: number): Promi
     return { name, port, aeTitle: 'ORTHANC', pids: () => [orthanc.pid], stop: () => orthanc.stop() };
   }
   const out = await mkdtemp(path.join(dir, 'storescp-'));
-  const child = spawn('storescp', ['--fork', '-aet', 'STORESCP', '-od', out, String(port)], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+  const child = spawn('storescp', ['--fork', '-aet', 'STORESCP', '-od', out, String(port)], {
+    env: { ...process.env, TCP_NODELAY: '1' },
+    stdio: 'ignore',
+  });
   await waitForPort(port);
   return {
     name,
@@ -118,7 +129,10 @@ async function sendWith(target: DimseTarget, workload: Workload, associations: n
     groups.map(
       (files) =>
         new Promise<{ code: number | null; out: string }>((resolve) => {
-          const child = spawn('storescu', ['-aet', 'BENCH', '-aec', target.aeTitle, '127.0.0.1', String(target.port), ...files], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn('storescu', ['-aet', 'BENCH', '-aec', target.aeTitle, '127.0.0.1', String(target.port), ...files], {
+            env: { ...process.env, TCP_NODELAY: '1' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
           let out = '';
           child.stdout.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-4000)));
           child.stderr.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-4000)));
@@ -129,7 +143,10 @@ async function sendWith(target: DimseTarget, workload: Workload, associations: n
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = target.pids().reduce((sum, pid) => sum + cpuMs(pid), 0) - cpuBefore;
   const failed = codes.filter((c) => c.code !== 0);
-  if (failed.length > 0) console.log(`    ${target.name}: storescu ended with ${failed.map((f) => f.code).join(', ')}: ${failed[0]!.out.trim().split('\n').slice(-3).join(' | ')}`);
+  if (failed.length > 0)
+    console.log(
+      `    ${target.name}: storescu ended with ${failed.map((f) => f.code).join(', ')}: ${failed[0]!.out.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   return { seconds, instPerSecond: workload.files.length / seconds, cpuMsPerInstance: cpu / workload.files.length, failed: failed.length };
 }
 
@@ -145,7 +162,9 @@ export async function runDimseBench(argv: string[]): Promise<number> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-bench-dimse-'));
   process.env.TMPDIR = dir;
   const targets: TargetName[] = isOrthancInstalled() ? ['ours', 'orthanc', 'storescp'] : ['ours', 'storescp'];
-  console.log(`DIMSE bench: storescu (dcmtk) -> ${targets.join(', ')}; ${runs} run(s) per measurement, median shown; ${os.cpus().length} cores; ${quick ? 'QUICK workloads' : 'full workloads'}`);
+  console.log(
+    `DIMSE bench: storescu (dcmtk) -> ${targets.join(', ')}; ${runs} run(s) per measurement, median shown; ${os.cpus().length} cores; ${quick ? 'QUICK workloads' : 'full workloads'}`,
+  );
   if (!isOrthancInstalled()) console.log('Orthanc is not installed (apt-get install orthanc): its column is empty');
   const specs = workloadSpecs(quick);
   const lines: string[] = [];
@@ -162,7 +181,9 @@ export async function runDimseBench(argv: string[]): Promise<number> {
               const workload = await prepareWorkload(specs[kind], 100 + m * 10 + run, (line) => console.log(`  ${line}`));
               const result = await sendWith(target, workload, mode.associations);
               entry.runs.push(result);
-              console.log(`  ${kind} ${mode.label} ${name} run ${run + 1}: ${result.instPerSecond.toFixed(1)} inst/s, ${result.cpuMsPerInstance.toFixed(2)} CPU ms/inst${result.failed ? `, ${result.failed} storescu failed` : ''}`);
+              console.log(
+                `  ${kind} ${mode.label} ${name} run ${run + 1}: ${result.instPerSecond.toFixed(1)} inst/s, ${result.cpuMsPerInstance.toFixed(2)} CPU ms/inst${result.failed ? `, ${result.failed} storescu failed` : ''}`,
+              );
             }
             entry.rssKb = target.pids().reduce((sum, pid) => sum + (readStatusKb(pid, 'VmHWM') ?? 0), 0);
           } finally {
@@ -174,10 +195,16 @@ export async function runDimseBench(argv: string[]): Promise<number> {
         for (const name of targets) {
           const entry = results.get(name)!;
           lines.push(
-            `${kind.padEnd(5)} ${mode.label.padEnd(14)} ${name.padEnd(8)} ${rate(name).toFixed(1).padStart(7)} inst/s  ${median(entry.runs.map((r) => r.cpuMsPerInstance)).toFixed(2).padStart(6)} CPU ms/inst  peak RSS ${(entry.rssKb / 1024).toFixed(0).padStart(4)} MB`,
+            `${kind.padEnd(5)} ${mode.label.padEnd(14)} ${name.padEnd(8)} ${rate(name).toFixed(1).padStart(7)} inst/s  ${median(
+              entry.runs.map((r) => r.cpuMsPerInstance),
+            )
+              .toFixed(2)
+              .padStart(6)} CPU ms/inst  peak RSS ${(entry.rssKb / 1024).toFixed(0).padStart(4)} MB`,
           );
         }
-        lines.push(`${kind.padEnd(5)} ${mode.label.padEnd(14)} ours/orthanc ${(rate('ours') / rate('orthanc')).toFixed(2)}x (goal >= 1.0x), ours/storescp ${(rate('ours') / rate('storescp')).toFixed(2)}x (the ceiling)`);
+        lines.push(
+          `${kind.padEnd(5)} ${mode.label.padEnd(14)} ours/orthanc ${(rate('ours') / rate('orthanc')).toFixed(2)}x (goal >= 1.0x), ours/storescp ${(rate('ours') / rate('storescp')).toFixed(2)}x (the ceiling)`,
+        );
       }
     }
   } finally {

@@ -33,7 +33,9 @@ function describeRss(target: Target): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, 'no-orthanc': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string', default: '5' }, 'no-orthanc': { type: 'boolean', default: false } },
+  });
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number of rounds of 2000 studies');
   const runDir = await mkdtemp(path.join(os.tmpdir(), 'dsv-bench-history-'));
@@ -52,10 +54,19 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       const workload = await prepareWorkload(spec, FIRST_VARIANT + round, (line) => console.log(`  ${line}`));
       for (const target of targets) {
-        const load = await runLoad(workload.files.map((file) => [file]), CONCURRENCY, target.send);
+        const load = await runLoad(
+          workload.files.map((file) => [file]),
+          CONCURRENCY,
+          target.send,
+        );
         const failed = load.requests.filter((request) => !request.ok).length;
         if (failed > 0) throw new Error(`${target.name}: ${failed} of ${load.requests.length} studies failed in round ${round + 1}`);
-        const row = [target.name, String((round + 1) * workload.files.length), (load.requests.length / (load.wallMs / 1000)).toFixed(1), describeRss(target)];
+        const row = [
+          target.name,
+          String((round + 1) * workload.files.length),
+          (load.requests.length / (load.wallMs / 1000)).toFixed(1),
+          describeRss(target),
+        ];
         rows.push(row);
         console.log(row.join('  '));
       }

@@ -101,7 +101,13 @@ export async function waitForQuietMachine(maxMs: number): Promise<number | null>
  * left to go quiet first, all outside the timed window; then the batches are sent `concurrency` at a time
  * while RSS is sampled.
  */
-export async function measureRun(label: string, target: Target, batches: WorkloadFile[][], concurrency: number, quietWaitMaxMs: number): Promise<RunResult> {
+export async function measureRun(
+  label: string,
+  target: Target,
+  batches: WorkloadFile[][],
+  concurrency: number,
+  quietWaitMaxMs: number,
+): Promise<RunResult> {
   await target.reset();
   await run('sync');
   const quietWaitMs = quietWaitMaxMs > 0 ? await waitForQuietMachine(quietWaitMaxMs) : 0;

@@ -39,7 +39,15 @@ export async function startOrthanc(options: { dicom?: OrthancDicom } = {}): Prom
   const port = await findFreePort();
   // With `dicom` (npm run bench -- --only dimse): its C-STORE SCP too, on every interface like its HTTP port.
   const dicom = options.dicom
-    ? { DicomServerEnabled: true, DicomPort: options.dicom.port, DicomAet: options.dicom.aeTitle, DicomCheckCalledAet: true, DicomAlwaysAllowStore: true, DicomScpTimeout: 30, DicomModalities: options.dicom.modalities ?? {} }
+    ? {
+        DicomServerEnabled: true,
+        DicomPort: options.dicom.port,
+        DicomAet: options.dicom.aeTitle,
+        DicomCheckCalledAet: true,
+        DicomAlwaysAllowStore: true,
+        DicomScpTimeout: 30,
+        DicomModalities: options.dicom.modalities ?? {},
+      }
     : { DicomServerEnabled: false };
   const config = {
     Name: 'dsv-bench',

@@ -148,14 +148,28 @@ export function formatWorkloadSection(variants: Workload[], measurements: Measur
     m.runs.forEach((run) => rows.push(runRow(m, run, run.label)));
     const med = medianOf(m);
     if (med) rows.push(runRow(m, med, 'median'));
-    for (const run of [m.warmup, ...m.runs]) if (run?.firstError) notes.push(`${m.target} ${m.mode.label} ${run.label}: ${run.failures} failed, first: ${run.firstError}`);
+    for (const run of [m.warmup, ...m.runs])
+      if (run?.firstError) notes.push(`${m.target} ${m.mode.label} ${run.label}: ${run.failures} failed, first: ${run.firstError}`);
     if (m.target === 'ours' && m.runs.some((r) => r.stages.length)) {
       const stages = m.runs.map((r) => r.stages.map(([type, ms]) => `${type} ${fixed(ms)}`).join(', '));
-      notes.push(`ours ${m.mode.label}, median ms from the start of a request to each event: ${stages.map((s, i) => `\n    run ${i + 1}: ${s}`).join('')}`);
+      notes.push(
+        `ours ${m.mode.label}, median ms from the start of a request to each event: ${stages.map((s, i) => `\n    run ${i + 1}: ${s}`).join('')}`,
+      );
     }
   }
   const header = [
-    'target', 'mode', 'run', 'inst/s', 'MB/s', 'p50 ms', 'p95 ms', 'wall ms', 'failed', 'client CPU, RSS', 'others CPU s', 'per process: peak RSS, CPU during the run',
+    'target',
+    'mode',
+    'run',
+    'inst/s',
+    'MB/s',
+    'p50 ms',
+    'p95 ms',
+    'wall ms',
+    'failed',
+    'client CPU, RSS',
+    'others CPU s',
+    'per process: peak RSS, CPU during the run',
     'work/inst: fsync file+dir/commits/requests in/log lines',
   ];
   return [`== ${describeWorkload(variants)}`, formatTable(header, rows), ...notes.map((n) => `  ${n}`)].join('\n');
@@ -218,7 +232,20 @@ export function formatSummary(lines: SummaryLine[]): string {
       goals.join('; ') || '-',
     ];
   });
-  const header = ['workload', 'mode', 'ours inst/s', 'ours MB/s', 'Orthanc inst/s', 'Orthanc MB/s', 'ours/Orthanc', 'baseline inst/s', 'ours CPU ms/inst gw+val+desc', 'Orthanc CPU ms/inst', 'ours peak RSS MB gw/val/desc', 'issue target'];
+  const header = [
+    'workload',
+    'mode',
+    'ours inst/s',
+    'ours MB/s',
+    'Orthanc inst/s',
+    'Orthanc MB/s',
+    'ours/Orthanc',
+    'baseline inst/s',
+    'ours CPU ms/inst gw+val+desc',
+    'Orthanc CPU ms/inst',
+    'ours peak RSS MB gw/val/desc',
+    'issue target',
+  ];
   return formatTable(header, rows);
 }
 
@@ -238,7 +265,11 @@ function workSum(run: RunResult, field: WorkField | 'cpuMs'): string {
 export function formatWorkSummary(lines: SummaryLine[]): string {
   const rows = lines.map((l) => {
     const ours = l.ours;
-    const cells = ours ? (['fsyncFile', 'fsyncDirectory', 'dbCommits', 'internalRequests', 'logLines', 'cpuMs'] as const).map((field) => workSum(ours, field)) : [];
+    const cells = ours
+      ? (['fsyncFile', 'fsyncDirectory', 'dbCommits', 'internalRequests', 'logLines', 'cpuMs'] as const).map((field) =>
+          workSum(ours, field),
+        )
+      : [];
     return [l.workload.kind, l.modeLabel, ...cells];
   });
   const header = ['workload', 'mode', 'fsync file', 'fsync directory', 'DB commits', 'requests received', 'log lines', 'CPU ms'];

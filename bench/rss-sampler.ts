@@ -29,7 +29,10 @@ export class RssSampler {
   private readonly tracked: Tracked[];
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(processes: SampledProcess[], private readonly intervalMs = 50) {
+  constructor(
+    processes: SampledProcess[],
+    private readonly intervalMs = 50,
+  ) {
     this.tracked = processes.map((p) => ({ ...p, maxRss: 0, samples: 0, hwmReset: false }));
   }
 

@@ -16,7 +16,16 @@ import { projectRoot } from '../test/support/corpus.ts';
 import { measureRun, type Measurement, type Mode } from './measure.ts';
 import { isOrthancInstalled, ORTHANC_BINARY } from './orthanc.ts';
 import { findOwnChildren } from './processes.ts';
-import { describeWorkload, formatSummary, formatWorkloadSection, formatWorkSummary, medianOf, pairedRatio, type Goal, type SummaryLine } from './report.ts';
+import {
+  describeWorkload,
+  formatSummary,
+  formatWorkloadSection,
+  formatWorkSummary,
+  medianOf,
+  pairedRatio,
+  type Goal,
+  type SummaryLine,
+} from './report.ts';
 import { startTarget, type Target, type TargetName } from './targets.ts';
 import { noteCleanup, recentCleanupWarning } from './recent-deletions.ts';
 import { cacheDir, prepareWorkload, workloadSpecs, type Workload, type WorkloadKind } from './workloads.ts';
@@ -157,7 +166,13 @@ interface Entry {
 async function measureTogether(variants: Workload[], entries: Entry[], options: Options): Promise<Measurement[]> {
   const workload = variants[0]!;
   const measurements = entries.map((entry): Measurement => ({
-    workload, mode: entry.mode, target: entry.name, warmup: null, runs: [], skipped: null, ...(entry.beside ? { beside: entry.beside } : {}),
+    workload,
+    mode: entry.mode,
+    target: entry.name,
+    warmup: null,
+    runs: [],
+    skipped: null,
+    ...(entry.beside ? { beside: entry.beside } : {}),
   }));
   const started: Array<{ target: Target; measurement: Measurement } | null> = [];
   try {
@@ -222,7 +237,8 @@ function goalsFor(kind: WorkloadKind, mode: Mode): Goal[] {
   });
   const rss: Goal = {
     text: 'each service < 150 MB RSS',
-    check: (ours) => (ours.processes.every((p) => p.peakRssBytes !== null) ? ours.processes.every((p) => p.peakRssBytes! < RSS_LIMIT) : null),
+    check: (ours) =>
+      ours.processes.every((p) => p.peakRssBytes !== null) ? ours.processes.every((p) => p.peakRssBytes! < RSS_LIMIT) : null,
   };
   if (kind === 'ct' && !mode.perFile) return [faster(1.5)];
   if (kind === 'ct' && mode.concurrency === 8) return [faster(1)];
@@ -233,7 +249,8 @@ function goalsFor(kind: WorkloadKind, mode: Mode): Goal[] {
 
 function summarise(workload: Workload, measurements: Measurement[], orthancMissing: string | null): SummaryLine[] {
   // Each mode's own loop: Orthanc at c=8 beside our study in one request counts for that mode only.
-  const find = (target: TargetName, label: string): Measurement | undefined => measurements.find((m) => m.target === target && (m.beside ?? m.mode.label) === label);
+  const find = (target: TargetName, label: string): Measurement | undefined =>
+    measurements.find((m) => m.target === target && (m.beside ?? m.mode.label) === label);
   return MODES[workload.kind].map((mode) => {
     const orthanc = find('orthanc', mode.label);
     const ours = find('ours', mode.label);
@@ -263,19 +280,22 @@ function describeMachine(options: Options): string[] {
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return [
-    `dsv bench: ${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `dsv bench: ${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
     `${options.quick ? 'QUICK (reduced workloads), ' : ''}${options.runs} timed run(s) per measurement, each after 1 warm-up run that is EXCLUDED from the medians;`,
     '  the targets compared in a mode are started together and run in turns (ours, Orthanc, baseline, then the reverse order),',
-    '  the others idle meanwhile, so that the machine\'s changes of speed fall on all of them alike;',
+    "  the others idle meanwhile, so that the machine's changes of speed fall on all of them alike;",
     '  every run (the warm-up too) sends its own copy of the workload (other seed: other UIDs and bytes), since re-sent files',
-    '  are answered without being stored (our duplicateOf, Orthanc\'s AlreadyStored); an answer of either kind counts as failed.',
+    "  are answered without being stored (our duplicateOf, Orthanc's AlreadyStored); an answer of either kind counts as failed.",
     'Timing: from just before the first request starts to the last answer. Our gateway is asked ?wait=true, so it answers when',
     '  the upload is stored; Orthanc answers POST /instances once stored; the baseline once the body is on disk (no fsync).',
     'inst/s and MB/s (10^6 bytes) count stored instances only; p50/p95: nearest rank over the requests of the run;',
     '  peak RSS: VmHWM reset at the start of the run (clear_refs), checked against VmRSS sampled every 50 ms;',
     '  CPU: user + system time of each process during the run; client CPU: this process (node:http, keep-alive, multipart written by hand);',
     '  others CPU: busy time of the whole machine during the run less all of the above (other work sharing the 2 cores).',
-    'Before each run, untimed: the previous run\'s stored data is moved aside (ours) or deleted (Orthanc), `sync` writes out dirty pages, and the bench waits',
+    "Before each run, untimed: the previous run's stored data is moved aside (ours) or deleted (Orthanc), `sync` writes out dirty pages, and the bench waits",
     `  (up to ${options.quietWaitMs / 1000} s) for the rest of the machine to stay under a quarter of a core for 2 s; a run marked * did not get that.`,
   ];
 }
@@ -305,7 +325,10 @@ async function main(): Promise<number> {
   await buildServices();
   const orthancMissing = !options.orthanc ? 'skipped (--no-orthanc)' : isOrthancInstalled() ? null : `not installed (${ORTHANC_BINARY})`;
   if (orthancMissing) log(`Orthanc: ${orthancMissing}`);
-  else log(`Orthanc: ${ORTHANC_BINARY}, own temporary config and storage, SQLite index, no plugins, no DICOM port, no compression; listens on all interfaces (1.10 has no bind address) with RemoteAccessAllowed false; restarted empty between runs (the previous run's folder moved aside, not deleted)`);
+  else
+    log(
+      `Orthanc: ${ORTHANC_BINARY}, own temporary config and storage, SQLite index, no plugins, no DICOM port, no compression; listens on all interfaces (1.10 has no bind address) with RemoteAccessAllowed false; restarted empty between runs (the previous run's folder moved aside, not deleted)`,
+    );
   log(`Workload cache: ${cacheDir} (kept; delete it to regenerate)`);
   if (options.profileDir) {
     await mkdir(options.profileDir, { recursive: true });
@@ -330,25 +353,45 @@ async function main(): Promise<number> {
       if (!orthancMissing) entries.push({ name: 'orthanc', mode: orthancMode, ...(mode.perFile ? {} : { beside: mode.label }) });
       if (options.baseline) entries.push({ name: 'baseline', mode });
       measurements.push(...(await measureTogether(variants, entries, options)));
-      if (orthancMissing) measurements.push({ workload, mode: orthancMode, target: 'orthanc', warmup: null, runs: [], skipped: orthancMissing, ...(mode.perFile ? {} : { beside: mode.label }) });
+      if (orthancMissing)
+        measurements.push({
+          workload,
+          mode: orthancMode,
+          target: 'orthanc',
+          warmup: null,
+          runs: [],
+          skipped: orthancMissing,
+          ...(mode.perFile ? {} : { beside: mode.label }),
+        });
     }
     sections.push(formatWorkloadSection(variants, measurements));
     all.push(...measurements);
     summary.push(...summarise(workload, measurements, orthancMissing));
   }
   log(`\n${sections.join('\n\n')}`);
-  log('\nSummary: medians of the timed runs (peak RSS: the largest of the runs); ratio = ours / Orthanc inst/s, the median of the ratios of runs taken in the same turn');
+  log(
+    '\nSummary: medians of the timed runs (peak RSS: the largest of the runs); ratio = ours / Orthanc inst/s, the median of the ratios of runs taken in the same turn',
+  );
   log(formatSummary(summary));
-  log('\nOur work per stored instance (medians of the timed runs), gateway+validator+descriptor = total: flushes (fsync, fdatasync) of files and');
+  log(
+    '\nOur work per stored instance (medians of the timed runs), gateway+validator+descriptor = total: flushes (fsync, fdatasync) of files and',
+  );
   log('  of folders, SQLite commits, requests received from the other services (/v1/), log lines, and the CPU ms they cost;');
-  log('  read from each service\'s /metrics before and after each timed run (dsv_fsync_total, dsv_db_commits_total, dsv_internal_requests_total, dsv_log_lines_total)');
+  log(
+    "  read from each service's /metrics before and after each timed run (dsv_fsync_total, dsv_db_commits_total, dsv_internal_requests_total, dsv_log_lines_total)",
+  );
   log(formatWorkSummary(summary));
   if (options.jsonFile) {
-    const runs = all.map(({ workload, ...m }) => ({ workload: { kind: workload.kind, title: workload.title, files: workload.files.length, bytes: workload.totalBytes }, ...m }));
+    const runs = all.map(({ workload, ...m }) => ({
+      workload: { kind: workload.kind, title: workload.title, files: workload.files.length, bytes: workload.totalBytes },
+      ...m,
+    }));
     await writeFile(options.jsonFile, `${JSON.stringify({ options, runs }, null, 2)}\n`);
     log(`Every run's numbers: ${options.jsonFile}`);
   }
-  log('The issue quotes Orthanc at c=8 at ≈620 CT inst/s and ≈990 small inst/s "on this kind of machine"; the Orthanc columns are what it did here.');
+  log(
+    'The issue quotes Orthanc at c=8 at ≈620 CT inst/s and ≈990 small inst/s "on this kind of machine"; the Orthanc columns are what it did here.',
+  );
   return 0;
 }
 

@@ -42,12 +42,20 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
 /** The three services, each its own process, on free ports and temporary folders (`startStack`). */
 async function startOurs({ profileDir, profileLabel = 'run' }: TargetOptions): Promise<Target> {
   const profiling = profileDir
-    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${PROFILER}`.trim(), PROFILE_DIR: profileDir, PROFILE_LABEL: profileLabel }
+    ? {
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${PROFILER}`.trim(),
+        PROFILE_DIR: profileDir,
+        PROFILE_LABEL: profileLabel,
+      }
     : {};
   const stack = await startStack({ LOG_LEVEL: 'info', ...profiling });
   const services = ['gateway', 'validator', 'descriptor'] as const;
   // The validator and the descriptor take the internal token; the gateway its API keys, none unless set.
-  const tokens = { gateway: process.env.GATEWAY_API_KEYS?.split(',')[0]?.trim(), validator: stack.env.validator.INTERNAL_TOKEN, descriptor: stack.env.descriptor.INTERNAL_TOKEN };
+  const tokens = {
+    gateway: process.env.GATEWAY_API_KEYS?.split(',')[0]?.trim(),
+    validator: stack.env.validator.INTERNAL_TOKEN,
+    descriptor: stack.env.descriptor.INTERNAL_TOKEN,
+  };
   return {
     name: 'ours',
     processes: services.map((service) => ({ name: service, pid: stack[service].child.pid! })),

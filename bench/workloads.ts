@@ -40,9 +40,25 @@ export interface Workload extends WorkloadSpec {
 export function workloadSpecs(quick: boolean): Record<WorkloadKind, WorkloadSpec> {
   return {
     ct: { kind: 'ct', title: 'CT study, 512x512x16-bit', generator: 'ct', count: quick ? 50 : 200, rows: 512, cols: 512, seed: 701 },
-    small: { kind: 'small', title: 'small files, 64x64x16-bit (~10 KB)', generator: 'ct', count: quick ? 200 : 2000, rows: 64, cols: 64, seed: 702 },
+    small: {
+      kind: 'small',
+      title: 'small files, 64x64x16-bit (~10 KB)',
+      generator: 'ct',
+      count: quick ? 200 : 2000,
+      rows: 64,
+      cols: 64,
+      seed: 702,
+    },
     // 2048 frames of 512x512x2 bytes = 1 GiB of pixel data; 256 frames = 128 MiB.
-    big: { kind: 'big', title: 'one multi-frame file, 512x512x16-bit frames', generator: 'mf', count: quick ? 256 : 2048, rows: 512, cols: 512, seed: 703 },
+    big: {
+      kind: 'big',
+      title: 'one multi-frame file, 512x512x16-bit frames',
+      generator: 'mf',
+      count: quick ? 256 : 2048,
+      rows: 512,
+      cols: 512,
+      seed: 703,
+    },
   };
 }
 

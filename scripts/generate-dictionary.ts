@@ -15,8 +15,40 @@ const OUTPUT = fileURLToPath(new URL('../common/src/dicom/dictionary.generated.t
 const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 const STANDARD_VRS = new Set([
-  'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FL', 'FD', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'PN',
-  'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
+  'AE',
+  'AS',
+  'AT',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'FL',
+  'FD',
+  'IS',
+  'LO',
+  'LT',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'PN',
+  'SH',
+  'SL',
+  'SQ',
+  'SS',
+  'ST',
+  'SV',
+  'TM',
+  'UC',
+  'UI',
+  'UL',
+  'UN',
+  'UR',
+  'US',
+  'UT',
+  'UV',
 ]);
 
 /**
@@ -110,7 +142,7 @@ function parseSpan(text: string, part: 'group' | 'element', line: number): Span 
   const last = Number.parseInt(high, 16);
   const everyNumber = restriction === 'u' || (restriction === '' && part === 'element');
   const step = everyNumber || first === last ? 1 : 2;
-  const parityOk = step === 1 || (first % 2 === (restriction === 'o' ? 1 : 0));
+  const parityOk = step === 1 || first % 2 === (restriction === 'o' ? 1 : 0);
   if (last < first || !parityOk) throw new Error(`line ${line}: inconsistent range ${text}`);
   return { first, last, step };
 }
@@ -172,7 +204,8 @@ function render(rows: readonly Row[], source: string, sha256: string, edition: s
     '',
     'export const RANGE_ROWS: readonly RangeRow[] = [',
     ...ranges.map(
-      (row) => `  [${renderSpan(row.groups)}, ${renderSpan(row.elements)}, '${row.keyword}', ${renderVrs(row.vrs)}, '${row.vm}', ${row.retired}],`,
+      (row) =>
+        `  [${renderSpan(row.groups)}, ${renderSpan(row.elements)}, '${row.keyword}', ${renderVrs(row.vrs)}, '${row.vm}', ${row.retired}],`,
     ),
     '];',
     '',

@@ -27,7 +27,10 @@ const OUTPUT = path.join(projectRoot, 'validator/src/domain/iod/iod-tables.gener
 const MAX_OUTPUT_BYTES = 3 * 1024 * 1024;
 
 function templates(dir: string): string[] {
-  return readdirSync(dir).filter((name) => name.endsWith('.tpl')).sort().map((name) => path.join(dir, name));
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.tpl'))
+    .sort()
+    .map((name) => path.join(dir, name));
 }
 
 /** dicom3tools keyword -> tag, from its dictionary; then our keyword for that tag (repeating groups by their first group). */
@@ -81,11 +84,15 @@ function render(tables: GeneratedTables): string {
   const section = (value: unknown): string => {
     if (Array.isArray(value)) return `[\n${value.map((line) => JSON.stringify(line)).join(',\n')}\n]`;
     if (value !== null && typeof value === 'object' && !('sha256' in value)) {
-      return `{\n${Object.entries(value).map(([key, entry]) => `${JSON.stringify(key)}: ${JSON.stringify(entry)}`).join(',\n')}\n}`;
+      return `{\n${Object.entries(value)
+        .map(([key, entry]) => `${JSON.stringify(key)}: ${JSON.stringify(entry)}`)
+        .join(',\n')}\n}`;
     }
     return JSON.stringify(value);
   };
-  return `{\n${Object.entries(tables).map(([key, value]) => `${JSON.stringify(key)}: ${section(value)}`).join(',\n')}\n}\n`;
+  return `{\n${Object.entries(tables)
+    .map(([key, value]) => `${JSON.stringify(key)}: ${section(value)}`)
+    .join(',\n')}\n}\n`;
 }
 
 export interface Generated {
@@ -114,7 +121,8 @@ export function generateIodTables(source: string = DEFAULT_SOURCE): Generated {
   const profiles: string[] = [];
   for (const file of templates(path.join(source, 'iodcomp'))) parseIods(readTemplate(read(file)), iods, profiles);
   const { conditions, unreadable } = parseConditions(readTemplate(read(path.join(source, 'condn.tpl'))), {
-    keyword, constant: (name) => byName.get(name),
+    keyword,
+    constant: (name) => byName.get(name),
   });
 
   const reachable = collectReachable(iods, parsed, conditions, values);
@@ -138,7 +146,9 @@ export function generateIodTables(source: string = DEFAULT_SOURCE): Generated {
       ...copyright,
     ],
     source: {
-      name: 'dicom3tools libsrc/standard', snapshot: sourceInfo[1] ?? '', commit: (sourceInfo[0] ?? '').split(' ')[0] ?? '',
+      name: 'dicom3tools libsrc/standard',
+      snapshot: sourceInfo[1] ?? '',
+      commit: (sourceInfo[0] ?? '').split(' ')[0] ?? '',
       sha256: hash.digest('hex'),
     },
     sopClasses: Object.fromEntries([...sopClasses].sort(([a], [b]) => (a < b ? -1 : 1))),
@@ -152,13 +162,19 @@ export function generateIodTables(source: string = DEFAULT_SOURCE): Generated {
   const size = Buffer.byteLength(output);
   if (size > MAX_OUTPUT_BYTES) throw new Error(`generated IOD tables are ${size} bytes, over the budget of ${MAX_OUTPUT_BYTES}`);
   const report: string[] = [];
-  report.push(`${iods.size} IODs, ${sopClasses.size} SOP Classes, ${reachable.modules.size} modules, ${reachable.macros.size} macros, `
-    + `${reachable.conditions.size} conditions, ${reachable.values.size} value lists (${size} bytes)`);
+  report.push(
+    `${iods.size} IODs, ${sopClasses.size} SOP Classes, ${reachable.modules.size} modules, ${reachable.macros.size} macros, ` +
+      `${reachable.conditions.size} conditions, ${reachable.values.size} value lists (${size} bytes)`,
+  );
   report.push(`profile variants left out (dciodvfy applies them only with -profile): ${profiles.join(', ')}`);
   for (const missing of reachable.missing) report.push(`missing: ${missing}`);
   const unreadableUsed = [...unreadable].filter(([name]) => reachable.conditionNames.has(name));
-  report.push(`conditions left out (never true): ${unreadableUsed.length} of those used: ${unreadableUsed.map(([n, why]) => `${n}: ${why}`).join('; ')}`);
-  report.push(`template keywords not in our dictionary (left out): ${parsed.unknownKeywords.size}: ${[...parsed.unknownKeywords.keys()].join(', ')}`);
+  report.push(
+    `conditions left out (never true): ${unreadableUsed.length} of those used: ${unreadableUsed.map(([n, why]) => `${n}: ${why}`).join('; ')}`,
+  );
+  report.push(
+    `template keywords not in our dictionary (left out): ${parsed.unknownKeywords.size}: ${[...parsed.unknownKeywords.keys()].join(', ')}`,
+  );
   return { output, report };
 }
 

@@ -51,7 +51,11 @@ let findings = 0;
 for (let round = 0; round < rounds; round++) findings = validateAll();
 const used = process.cpuUsage(start);
 const instances = rounds * contents.length;
-console.log(JSON.stringify({
-  files: contents.length, rounds, findingsPerRound: findings,
-  cpuMsPerInstance: Number(((used.user + used.system) / 1000 / instances).toFixed(4)),
-}));
+console.log(
+  JSON.stringify({
+    files: contents.length,
+    rounds,
+    findingsPerRound: findings,
+    cpuMsPerInstance: Number(((used.user + used.system) / 1000 / instances).toFixed(4)),
+  }),
+);

@@ -99,7 +99,9 @@ async function main(): Promise<number> {
     }
     console.log(`${study.id}  ${before}  ->  ${after}`);
   }
-  console.log(`replay: ${failed.length - notTaken} of ${failed.length} failed studies ${values.wait ? 'ran again without failing' : 'taken again'}`);
+  console.log(
+    `replay: ${failed.length - notTaken} of ${failed.length} failed studies ${values.wait ? 'ran again without failing' : 'taken again'}`,
+  );
   return notTaken === 0 ? 0 : 1;
 }
 

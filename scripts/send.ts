@@ -45,12 +45,30 @@ async function main(): Promise<number> {
     console.error('no DICOM file found');
     return 1;
   }
-  const target = { host: values.host, port, calledAeTitle: values.aet, callingAeTitle: values['calling-aet'], timeoutMs: Number(values['timeout-ms']) };
+  const target = {
+    host: values.host,
+    port,
+    calledAeTitle: values.aet,
+    callingAeTitle: values['calling-aet'],
+    timeoutMs: Number(values['timeout-ms']),
+  };
   for (const batch of groupByStudy(files)) {
     const result = await sendStudy(batch, target);
     failures += result.failed;
-    const statuses = [...new Set(result.instances.filter((i) => i.category !== 'success').map((i) => (i.status === null ? 'none' : i.status.toString(16).padStart(4, '0').toUpperCase())))];
-    const parts = [`study ${batch.StudyInstanceUID}:`, `${batch.files.length} instance(s),`, `sent ${result.sent},`, `warned ${result.warned},`, `failed ${result.failed}`];
+    const statuses = [
+      ...new Set(
+        result.instances
+          .filter((i) => i.category !== 'success')
+          .map((i) => (i.status === null ? 'none' : i.status.toString(16).padStart(4, '0').toUpperCase())),
+      ),
+    ];
+    const parts = [
+      `study ${batch.StudyInstanceUID}:`,
+      `${batch.files.length} instance(s),`,
+      `sent ${result.sent},`,
+      `warned ${result.warned},`,
+      `failed ${result.failed}`,
+    ];
     if (statuses.length > 0) parts.push(`(statuses ${statuses.join(', ')})`);
     if (result.error) parts.push(`- ${result.error}`);
     console.log(parts.join(' '));

@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { DescriptorApi, addStorageGauges, createServiceApp, createServiceMetrics, observeEvents, requireToken, type EventBus, type Logger } from '@dsv/common';
+import {
+  DescriptorApi,
+  addStorageGauges,
+  createServiceApp,
+  createServiceMetrics,
+  observeEvents,
+  requireToken,
+  type EventBus,
+  type Logger,
+} from '@dsv/common';
 import type { Express } from 'express';
 import { KeyedLock } from './archive/keyed-lock.ts';
 import { StudyDocuments } from './archive/study-documents.ts';

@@ -11,7 +11,12 @@ const CONFIG_DIR = path.join(projectRoot, 'config');
 describe('loadDescriptorConfig', () => {
   it('when config/descriptor.json is read as shipped, then port 3002 and the folders resolve against the working directory', () => {
     const config = loadDescriptorConfig({}, CONFIG_DIR);
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 3002, studiesDir: path.resolve('studies'), rejectedDir: path.resolve('rejected') });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3002,
+      studiesDir: path.resolve('studies'),
+      rejectedDir: path.resolve('rejected'),
+    });
     expect(config.limits.maxHeaderBytes).toBe(64 * 1024 * 1024);
     expect(config.limits.maxInflatedBytes).toBe(512 * 1024 * 1024);
     expect(Object.isFrozen(config)).toBe(true);
@@ -19,10 +24,24 @@ describe('loadDescriptorConfig', () => {
 
   it('when the environment sets port, host, folders and log level, then they win over the file', () => {
     const config = loadDescriptorConfig(
-      { DESCRIPTOR_PORT: '4002', DESCRIPTOR_HOST: '0.0.0.0', INTERNAL_TOKEN: 'shared-secret', STUDIES_DIR: '/srv/studies', REJECTED_DIR: 'var/rejected', LOG_LEVEL: 'debug' },
+      {
+        DESCRIPTOR_PORT: '4002',
+        DESCRIPTOR_HOST: '0.0.0.0',
+        INTERNAL_TOKEN: 'shared-secret',
+        STUDIES_DIR: '/srv/studies',
+        REJECTED_DIR: 'var/rejected',
+        LOG_LEVEL: 'debug',
+      },
       CONFIG_DIR,
     );
-    expect(config).toMatchObject({ port: 4002, host: '0.0.0.0', internalToken: 'shared-secret', studiesDir: '/srv/studies', rejectedDir: path.resolve('var/rejected'), logLevel: 'debug' });
+    expect(config).toMatchObject({
+      port: 4002,
+      host: '0.0.0.0',
+      internalToken: 'shared-secret',
+      studiesDir: '/srv/studies',
+      rejectedDir: path.resolve('var/rejected'),
+      logLevel: 'debug',
+    });
   });
 
   it('when config/descriptor.json is read as shipped, then FHIR forwarding is off and the outbox is ./outbox', () => {
@@ -32,13 +51,18 @@ describe('loadDescriptorConfig', () => {
   });
 
   it('when FHIR_FORWARD_URL, FHIR_AUTH_HEADER and OUTBOX_DIR are set, then forwarding is on with them', () => {
-    const config = loadDescriptorConfig({ FHIR_FORWARD_URL: 'https://fhir.example.org/r4', FHIR_AUTH_HEADER: 'Bearer abc', OUTBOX_DIR: 'var/outbox' }, CONFIG_DIR);
+    const config = loadDescriptorConfig(
+      { FHIR_FORWARD_URL: 'https://fhir.example.org/r4', FHIR_AUTH_HEADER: 'Bearer abc', OUTBOX_DIR: 'var/outbox' },
+      CONFIG_DIR,
+    );
     expect(config.fhir).toMatchObject({ forwardUrl: 'https://fhir.example.org/r4', authHeader: 'Bearer abc' });
     expect(config.outboxDir).toBe(path.resolve('var/outbox'));
   });
 
   it('when FHIR_FORWARD_URL is not an http(s) URL, then it fails at start-up naming fhir.forwardUrl', () => {
-    expect(() => loadDescriptorConfig({ FHIR_FORWARD_URL: 'ftp://fhir.example.org' }, CONFIG_DIR)).toThrow(/fhir\.forwardUrl \(from FHIR_FORWARD_URL\)/);
+    expect(() => loadDescriptorConfig({ FHIR_FORWARD_URL: 'ftp://fhir.example.org' }, CONFIG_DIR)).toThrow(
+      /fhir\.forwardUrl \(from FHIR_FORWARD_URL\)/,
+    );
   });
 
   it('when it binds beyond loopback without an internal token, then it refuses to start naming INTERNAL_TOKEN', () => {

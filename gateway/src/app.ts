@@ -1,5 +1,16 @@
 import path from 'node:path';
-import { GatewayApi, addStorageGauges, createServiceApp, createServiceMetrics, folderBytes, observeEvents, requireToken, type EventBus, type Logger, type ServiceMetrics } from '@dsv/common';
+import {
+  GatewayApi,
+  addStorageGauges,
+  createServiceApp,
+  createServiceMetrics,
+  folderBytes,
+  observeEvents,
+  requireToken,
+  type EventBus,
+  type Logger,
+  type ServiceMetrics,
+} from '@dsv/common';
 import cors from 'cors';
 import type { Express } from 'express';
 import type { ServiceAgent } from './clients/service-call.ts';
@@ -45,7 +56,20 @@ export function createApp(deps: GatewayDeps): Express {
     guard: requireToken({ tokens: deps.config.auth.apiKeys, header: 'x-api-key' }),
     // No CORS headers at all unless origins are configured: browsers then refuse cross-origin calls.
     ...(deps.config.cors.allowedOrigins.length > 0
-      ? { before: cors({ origin: [...deps.config.cors.allowedOrigins], exposedHeaders: ['Location', 'x-request-id', 'x-correlation-id', 'Content-Range', 'Accept-Ranges', 'ETag', 'Content-Disposition'] }) }
+      ? {
+          before: cors({
+            origin: [...deps.config.cors.allowedOrigins],
+            exposedHeaders: [
+              'Location',
+              'x-request-id',
+              'x-correlation-id',
+              'Content-Range',
+              'Accept-Ranges',
+              'ETag',
+              'Content-Disposition',
+            ],
+          }),
+        }
       : {}),
     routes: [
       uploadRouter(deps),
@@ -68,7 +92,9 @@ function gatewayMetrics(deps: GatewayDeps): ServiceMetrics {
   // The pipeline runs `concurrency` deliveries at once; the others it holds wait for a slot.
   const { concurrency } = deps.config.pipeline;
   metrics.addGauge('pipeline_in_flight', 'Deliveries being validated or stored now', () => Math.min(deps.pipeline.pending, concurrency));
-  metrics.addGauge('pipeline_queue_depth', 'Deliveries accepted and waiting for a pipeline slot', () => Math.max(0, deps.pipeline.pending - concurrency));
+  metrics.addGauge('pipeline_queue_depth', 'Deliveries accepted and waiting for a pipeline slot', () =>
+    Math.max(0, deps.pipeline.pending - concurrency),
+  );
   const stagingDir = path.resolve(deps.config.stagingDir);
   addStorageGauges(metrics, {
     databases: { [DATABASE_FILE]: path.join(path.resolve(deps.config.dataDir), DATABASE_FILE) },

@@ -33,20 +33,40 @@ export interface GatewayParts {
  * startGateway listens with, and what the route tests drive with supertest. The stability timer is not
  * started here (startGateway starts it).
  */
-export async function composeGateway(config: GatewayConfig, logger: Logger, options: { clock?: Clock; processMetrics?: boolean } = {}): Promise<GatewayParts> {
-  const events = createEventBus(logger, EventTypes.filter((type) => type.startsWith('study.') || type.startsWith('association.')));
+export async function composeGateway(
+  config: GatewayConfig,
+  logger: Logger,
+  options: { clock?: Clock; processMetrics?: boolean } = {},
+): Promise<GatewayParts> {
+  const events = createEventBus(
+    logger,
+    EventTypes.filter((type) => type.startsWith('study.') || type.startsWith('association.')),
+  );
   const data = openGatewayDb(path.join(path.resolve(config.dataDir), DATABASE_FILE));
   const store = new StatusStore(data);
   const opened = await store.open();
   const spares = new SpareFolders(path.resolve(config.stagingDir));
   spares.open();
   const siblings = createSiblingAgents(config);
-  const target = { timeoutMs: config.pipeline.requestTimeoutMs, internalToken: config.internalToken, transport: config.pipeline.transport, logger };
+  const target = {
+    timeoutMs: config.pipeline.requestTimeoutMs,
+    internalToken: config.internalToken,
+    transport: config.pipeline.transport,
+    logger,
+  };
   const validator = createValidatorClient({ ...target, baseUrl: config.validatorUrl, agent: siblings.validator });
   const descriptor = createDescriptorClient({ ...target, baseUrl: config.descriptorUrl, agent: siblings.descriptor });
   const stableAfterMs = config.stableAfterSeconds * 1000;
   const stability = new StabilityScheduler({
-    data, store, descriptor, validator, events, logger, stableAfterMs, retry: config.pipeline.retry, ...(options.clock ? { clock: options.clock } : {}),
+    data,
+    store,
+    descriptor,
+    validator,
+    events,
+    logger,
+    stableAfterMs,
+    retry: config.pipeline.retry,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const pipeline = new StudyPipeline({
     store,
@@ -62,6 +82,17 @@ export async function composeGateway(config: GatewayConfig, logger: Logger, opti
     spares,
   });
   const associations = new AssociationStatuses(associationStatusDir(config.dataDir));
-  const app = createApp({ config, logger, events, store, data, pipeline, spares, siblings, associations, processMetrics: options.processMetrics ?? false });
+  const app = createApp({
+    config,
+    logger,
+    events,
+    store,
+    data,
+    pipeline,
+    spares,
+    siblings,
+    associations,
+    processMetrics: options.processMetrics ?? false,
+  });
   return { app, events, data, store, pipeline, stability, spares, associations, opened };
 }

@@ -34,7 +34,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? config.http.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const stagingDir = path.resolve(config.stagingDir);
   await mkdir(stagingDir, { recursive: true });
-  const { app, pipeline, store, data, stability, opened, events, spares, associations } = await composeGateway(config, logger, { processMetrics: true });
+  const { app, pipeline, store, data, stability, opened, events, spares, associations } = await composeGateway(config, logger, {
+    processMetrics: true,
+  });
   const swept = await sweepStaging(stagingDir, (id) => store.stateOf(id));
   const server = await listen(app, {
     host: config.host,
@@ -44,10 +46,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     shutdownTimeoutMs,
   });
   // The DICOM door, loaded only when on (dcmjs-dimse and its codecs weigh ~20 MB of RSS).
-  const dimse = config.dimse.port === 0 ? null : await startDimse(config, logger, { pipeline, store, events, spares, associations, data }, stagingDir);
+  const dimse =
+    config.dimse.port === 0 ? null : await startDimse(config, logger, { pipeline, store, events, spares, associations, data }, stagingDir);
   // Studies accepted before a stop or a crash are finished now: nothing accepted is lost.
   const { unfinished } = opened;
-  for (const status of unfinished) void pipeline.resume(status.id).catch((error: unknown) => logger.error({ studyId: status.id, err: error }, 'resume failed'));
+  for (const status of unfinished)
+    void pipeline.resume(status.id).catch((error: unknown) => logger.error({ studyId: status.id, err: error }, 'resume failed'));
   // Studies left receiving by the last run are checked when due, as if it had not stopped.
   stability.start();
   logger.info({ url: server.url, known: opened.count, resumed: unfinished.length, stagingRemoved: swept.removed }, 'listening');
@@ -74,7 +78,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   };
 }
 
-async function startDimse(config: GatewayConfig, logger: Logger, parts: StoreInstanceDeps & Pick<GatewayParts, 'spares' | 'associations' | 'data'>, stagingDir: string) {
+async function startDimse(
+  config: GatewayConfig,
+  logger: Logger,
+  parts: StoreInstanceDeps & Pick<GatewayParts, 'spares' | 'associations' | 'data'>,
+  stagingDir: string,
+) {
   const { startDimseReceiver } = await import('./dimse/dimse-receiver.ts');
   return startDimseReceiver({
     config: config.dimse,

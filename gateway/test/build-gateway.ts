@@ -49,7 +49,12 @@ export async function buildGateway(
     dataDir: path.join(dir, 'var'),
     stableAfterSeconds: overrides.stableAfterSeconds ?? 10,
     limits: { maxFileBytes: 1 << 20, maxFiles: 5, maxUploadBytes: 2 << 20, maxFieldBytes: 1024, maxParts: 10, ...overrides.limits },
-    pipeline: { concurrency: 2, requestTimeoutMs: 5000, transport: 'reference', retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, ...overrides.retry } },
+    pipeline: {
+      concurrency: 2,
+      requestTimeoutMs: 5000,
+      transport: 'reference',
+      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5, ...overrides.retry },
+    },
     http: { requestTimeoutMs: 10_000, headersTimeoutMs: 5000, ...overrides.http },
   }) as GatewayConfig;
   const { app, store, data, pipeline } = await composeGateway(config, createLogger('gateway', 'silent'));

@@ -24,16 +24,23 @@ describe('loadGatewayConfig', () => {
   });
 
   it('when DATA_DIR and STABLE_AFTER_SECONDS are set, then they win over the file; 0 is allowed', () => {
-    expect(loadGatewayConfig({ CONFIG_DIR: projectConfigDir, DATA_DIR: '/data/var', STABLE_AFTER_SECONDS: '0' })).toMatchObject({ dataDir: '/data/var', stableAfterSeconds: 0 });
+    expect(loadGatewayConfig({ CONFIG_DIR: projectConfigDir, DATA_DIR: '/data/var', STABLE_AFTER_SECONDS: '0' })).toMatchObject({
+      dataDir: '/data/var',
+      stableAfterSeconds: 0,
+    });
   });
 
   it('when stableAfterSeconds is negative or not whole, then start-up stops naming it', () => {
-    expect(() => loadGatewayConfig({ CONFIG_DIR: projectConfigDir, STABLE_AFTER_SECONDS: '-1' })).toThrow(/stableAfterSeconds \(from STABLE_AFTER_SECONDS\)/);
+    expect(() => loadGatewayConfig({ CONFIG_DIR: projectConfigDir, STABLE_AFTER_SECONDS: '-1' })).toThrow(
+      /stableAfterSeconds \(from STABLE_AFTER_SECONDS\)/,
+    );
     expect(() => loadGatewayConfig({ CONFIG_DIR: projectConfigDir, STABLE_AFTER_SECONDS: '1.5' })).toThrow(ConfigError);
     expect(() => loadGatewayConfig({ CONFIG_DIR: withConfig({ stableAfterSeconds: 2.5 }) })).toThrow(/stableAfterSeconds/);
   });
 
   it('when a config file still has the status journal keys, then start-up stops naming them', () => {
-    expect(() => loadGatewayConfig({ CONFIG_DIR: withConfig({ statusDir: 'var/status', finishedStatusesInMemory: 1000 }) })).toThrow(/statusDir.*finishedStatusesInMemory|finishedStatusesInMemory.*statusDir/s);
+    expect(() => loadGatewayConfig({ CONFIG_DIR: withConfig({ statusDir: 'var/status', finishedStatusesInMemory: 1000 }) })).toThrow(
+      /statusDir.*finishedStatusesInMemory|finishedStatusesInMemory.*statusDir/s,
+    );
   });
 });

@@ -47,7 +47,10 @@ describe('GET /ready', () => {
       const ready = await request(app).get('/ready').expect(200);
       expect(ready.body).toMatchObject({ ready: true, checks: { validator: 'up', descriptor: 'up' } });
     }
-    expect([validator.paths, descriptor.paths]).toEqual([['/health', '/health'], ['/health', '/health']]);
+    expect([validator.paths, descriptor.paths]).toEqual([
+      ['/health', '/health'],
+      ['/health', '/health'],
+    ]);
   });
 
   it('when a sibling answers its /health with 500, then 503, naming what it answered', async () => {

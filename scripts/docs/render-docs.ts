@@ -70,7 +70,9 @@ function renderErrorCodes(): string {
 function renderErrorSummary(): string {
   const byStatus = new Map<number, string[]>();
   for (const [code, info] of Object.entries(ErrorCodes)) byStatus.set(info.status, [...(byStatus.get(info.status) ?? []), code]);
-  const rows = [...byStatus.entries()].sort(([a], [b]) => a - b).map(([status, codes]) => `| ${status} | ${codes.map((code) => `\`${code}\``).join(', ')} |`);
+  const rows = [...byStatus.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([status, codes]) => `| ${status} | ${codes.map((code) => `\`${code}\``).join(', ')} |`);
   return ['| HTTP status | codes |', '|---|---|', ...rows].join('\n');
 }
 
@@ -101,9 +103,13 @@ function renderConfig(root: string): string {
     walk(schema, [], (key, node) => {
       const env = (service.env as readonly EnvBinding[]).find((binding) => binding.key === key)?.env;
       const value = key.split('.').reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], file);
-      rows.push(`| \`${key}\` | ${typeName(node)} | \`${cell(JSON.stringify(value) ?? '')}\` | ${env ? `\`${env}\`` : ''} | ${cell(node.description ?? '')} |`);
+      rows.push(
+        `| \`${key}\` | ${typeName(node)} | \`${cell(JSON.stringify(value) ?? '')}\` | ${env ? `\`${env}\`` : ''} | ${cell(node.description ?? '')} |`,
+      );
     });
-    sections.push(`## \`config/${service.name}.json\`\n\n| key | type | default | environment | meaning |\n|---|---|---|---|---|\n${rows.join('\n')}`);
+    sections.push(
+      `## \`config/${service.name}.json\`\n\n| key | type | default | environment | meaning |\n|---|---|---|---|---|\n${rows.join('\n')}`,
+    );
   }
   const shared = '`CONFIG_DIR` (all services): the folder holding the three files (default `./config`).';
   return `${sections.join('\n\n')}\n\n${shared}`;

@@ -103,7 +103,8 @@ function testsOf(line: TemplateLine, context: ConditionContext): Test[] {
       tests.push({ fn: 'presentWithin', el, seq });
     }
   }
-  if (f.has('ElementPresentInPathFromRoot')) tests.push({ fn: 'presentInPathFromRoot', el, seq: sequence('ElementPresentInPathFromRoot'), firstItem: false });
+  if (f.has('ElementPresentInPathFromRoot'))
+    tests.push({ fn: 'presentInPathFromRoot', el, seq: sequence('ElementPresentInPathFromRoot'), firstItem: false });
   if (f.has('ElementPresentInPathFromRootFirstItem')) {
     tests.push({ fn: 'presentInPathFromRoot', el, seq: sequence('ElementPresentInPathFromRootFirstItem'), firstItem: true });
   }
@@ -111,20 +112,29 @@ function testsOf(line: TemplateLine, context: ConditionContext): Test[] {
     tests.push({ fn: 'sequenceInPathFromRootHasItems', el, seq: sequence('SequencePresentInPathFromRootHasItems'), firstItem: false });
   }
   if (f.has('SequencePresentInPathFromRootFirstItemHasItems')) {
-    tests.push({ fn: 'sequenceInPathFromRootHasItems', el, seq: sequence('SequencePresentInPathFromRootFirstItemHasItems'), firstItem: true });
+    tests.push({
+      fn: 'sequenceInPathFromRootHasItems',
+      el,
+      seq: sequence('SequencePresentInPathFromRootFirstItemHasItems'),
+      firstItem: true,
+    });
   }
   if (f.has('GroupPresent')) {
     const mask = f.get('GroupPresent')!;
     tests.push(mask === '' ? { fn: 'groupPresent', el } : { fn: 'groupPresent', el, mask: Number(mask) });
   }
   if (!stringUsed && f.has('StringConstant')) tests.push({ fn: 'string', el, where: 'item', sel, value: constant('StringConstant') });
-  if (f.has('StringConstantFromRootAttribute')) tests.push({ fn: 'string', el, where: 'root', sel, value: constant('StringConstantFromRootAttribute') });
+  if (f.has('StringConstantFromRootAttribute'))
+    tests.push({ fn: 'string', el, where: 'root', sel, value: constant('StringConstantFromRootAttribute') });
   if (!stringUsed && f.has('StringValue')) tests.push({ fn: 'string', el, where: 'item', sel, value: f.get('StringValue')! });
   if (f.has('StringValueAbove')) tests.push({ fn: 'string', el, where: 'parent', sel, value: f.get('StringValueAbove')! });
   for (const key of ['StringValueFromRootAttribute', 'StringValueFromRoot']) {
     if (f.has(key)) tests.push({ fn: 'string', el, where: 'root', sel, value: f.get(key)! });
   }
-  for (const [key, where] of [['BinaryValue', 'item'], ['BinaryValueFromRootAttribute', 'root']] as const) {
+  for (const [key, where] of [
+    ['BinaryValue', 'item'],
+    ['BinaryValueFromRootAttribute', 'root'],
+  ] as const) {
     if (!f.has(key)) continue;
     const match = /^(==|!=|<=|>=|<|>)\s*(-?(?:0x[0-9a-f]+|\d+))$/i.exec(f.get(key)!.trim());
     if (!match) throw new Error(`unreadable ${key} ${f.get(key)} (line ${line.line})`);

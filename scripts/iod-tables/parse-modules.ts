@@ -12,7 +12,8 @@ const TYPES: ReadonlySet<string> = new Set(['1', '1C', '2', '2C', '3']);
 /** One template line writes 3C: an optional attribute, whatever its condition. */
 const OPTIONAL_TYPES: ReadonlySet<string> = new Set(['3C']);
 
-type MutableRule = { k: string; t: AttributeType; c?: string; nc?: 1; s?: MutableRule[]; v?: ValueRule[] } | { m: string; c?: string } | VerifyRule;
+type MutableRule =
+  { k: string; t: AttributeType; c?: string; nc?: 1; s?: MutableRule[]; v?: ValueRule[] } | { m: string; c?: string } | VerifyRule;
 
 /**
  * module/*.tpl: `Module="…"` or `DefineMacro="…"` … `ModuleEnd`/`MacroEnd`; inside, `Name=` attributes,

@@ -16,9 +16,20 @@ export interface Reachable {
 }
 
 /** What the IODs use, directly or through modules and macros: only that is written out. */
-export function collectReachable(iods: ReadonlyMap<string, IodTable>, parsed: ParsedModules,
-  conditions: ReadonlyMap<string, Term[]>, values: ReadonlyMap<string, ValueList>): Reachable {
-  const found: Reachable = { modules: new Set(), macros: new Set(), conditions: new Set(), conditionNames: new Set(), values: new Set(), missing: [] };
+export function collectReachable(
+  iods: ReadonlyMap<string, IodTable>,
+  parsed: ParsedModules,
+  conditions: ReadonlyMap<string, Term[]>,
+  values: ReadonlyMap<string, ValueList>,
+): Reachable {
+  const found: Reachable = {
+    modules: new Set(),
+    macros: new Set(),
+    conditions: new Set(),
+    conditionNames: new Set(),
+    values: new Set(),
+    missing: [],
+  };
   const useCondition = (name: string | undefined | null): void => {
     if (!name) return;
     found.conditionNames.add(name);

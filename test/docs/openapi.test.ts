@@ -47,7 +47,11 @@ async function call(base: string, c: Call, secret: Record<string, string>): Prom
   });
   const contentType = response.headers.get('content-type') ?? '';
   const raw = await response.arrayBuffer();
-  return { status: response.status, contentType, body: contentType.startsWith('application/json') ? JSON.parse(Buffer.from(raw).toString('utf8')) : raw };
+  return {
+    status: response.status,
+    contentType,
+    body: contentType.startsWith('application/json') ? JSON.parse(Buffer.from(raw).toString('utf8')) : raw,
+  };
 }
 
 /** The document's response for this answer, or why there is none; then the body against its schema. */
@@ -55,12 +59,18 @@ function checkAgainst(document: Body, c: Call, answer: Answer): string[] {
   const operation = document.paths[c.route.replace(/:(\w+)/g, '{$1}')]?.[c.method];
   if (!operation) return [`${c.method} ${c.route} is not in the document`];
   const described = operation.responses[String(answer.status)];
-  if (!described) return [`${c.method} ${c.url} answered ${answer.status}, which is not described (${Object.keys(operation.responses).join(', ')}): ${JSON.stringify(answer.body).slice(0, 300)}`];
+  if (!described)
+    return [
+      `${c.method} ${c.url} answered ${answer.status}, which is not described (${Object.keys(operation.responses).join(', ')}): ${JSON.stringify(answer.body).slice(0, 300)}`,
+    ];
   const [mediaType, media] = Object.entries(described.content as Record<string, { schema?: object }>)[0]!;
-  if (!answer.contentType.startsWith(mediaType)) return [`${c.method} ${c.url} ${answer.status}: content-type ${answer.contentType}, described ${mediaType}`];
+  if (!answer.contentType.startsWith(mediaType))
+    return [`${c.method} ${c.url} ${answer.status}: content-type ${answer.contentType}, described ${mediaType}`];
   if (!media.schema) return [];
   const validate = ajv.compile(media.schema);
-  return validate(answer.body) ? [] : [`${c.method} ${c.url} ${answer.status}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(answer.body).slice(0, 400)}`];
+  return validate(answer.body)
+    ? []
+    : [`${c.method} ${c.url} ${answer.status}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(answer.body).slice(0, 400)}`];
 }
 
 describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against the services themselves', () => {
@@ -69,7 +79,9 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
   let calls: Record<Service, Call[]>;
   const sample = () => {
     const manifest = loadManifest();
-    return entryFiles(manifest.find((e) => e.path === 'valid/samples/CT_small.dcm') ?? manifest.find((e) => e.expected === 'valid' && e.kind === 'file')!);
+    return entryFiles(
+      manifest.find((e) => e.path === 'valid/samples/CT_small.dcm') ?? manifest.find((e) => e.expected === 'valid' && e.kind === 'file')!,
+    );
   };
   /** The sample as a client sends it, or (storedNames) as the gateway sends it on: 0001.dcm, … */
   const form = async (options: { storedNames?: boolean } = {}) => {
@@ -83,34 +95,59 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
   /** A staged file as the gateway names it by reference: its stored name, size and digest. */
   const fileReference = (file: string, index: number) => {
     const bytes = readFileSync(file);
-    return { file: `${String(index + 1).padStart(4, '0')}.dcm`, clientName: path.basename(file), sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    return {
+      file: `${String(index + 1).padStart(4, '0')}.dcm`,
+      clientName: path.basename(file),
+      sizeBytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
   };
 
   beforeAll(async () => {
     stack = await startStack({ GATEWAY_API_KEYS: API_KEY });
     // One stored delivery, for the routes that read one.
-    const response = await fetch(`${stack.gateway.url}/upload?wait=true`, { method: 'POST', body: await form(), headers: { 'x-api-key': API_KEY } });
+    const response = await fetch(`${stack.gateway.url}/upload?wait=true`, {
+      method: 'POST',
+      body: await form(),
+      headers: { 'x-api-key': API_KEY },
+    });
     const status = (await response.json()) as Body;
     expect(response.status, JSON.stringify(status)).toBe(201);
     found.id = status.id;
     found.uid = status.study.StudyInstanceUID;
     const study = (await (await fetch(`${stack.gateway.url}/studies/${found.uid}`, { headers: { 'x-api-key': API_KEY } })).json()) as Body;
     found.file = study.files[0].SOPInstanceUID ?? study.files[0].file;
-    const studyRoutes = (prefix: string): Call[] => [
-      { method: 'get', route: '/studies', url: '/studies' },
-      { method: 'get', route: '/studies/:key', url: `/studies/${found.uid}` },
-      { method: 'get', route: '/studies/:key/metadata', url: `/studies/${found.id}/metadata` },
-      { method: 'get', route: '/studies/:key/validation', url: `/studies/${found.uid}/validation` },
-      { method: 'get', route: '/studies/:key/files/:file', url: `/studies/${found.uid}/files/${found.file}` },
-      { method: 'get', route: '/studies/:key/files/:file', url: `/studies/${found.uid}/files/${found.file}`, headers: { range: 'bytes=0-127' } },
-    ].map((c) => ({ ...c, url: `${prefix}${c.url}` }) as Call);
+    const studyRoutes = (prefix: string): Call[] =>
+      [
+        { method: 'get', route: '/studies', url: '/studies' },
+        { method: 'get', route: '/studies/:key', url: `/studies/${found.uid}` },
+        { method: 'get', route: '/studies/:key/metadata', url: `/studies/${found.id}/metadata` },
+        { method: 'get', route: '/studies/:key/validation', url: `/studies/${found.uid}/validation` },
+        { method: 'get', route: '/studies/:key/files/:file', url: `/studies/${found.uid}/files/${found.file}` },
+        {
+          method: 'get',
+          route: '/studies/:key/files/:file',
+          url: `/studies/${found.uid}/files/${found.file}`,
+          headers: { range: 'bytes=0-127' },
+        },
+      ].map((c) => ({ ...c, url: `${prefix}${c.url}` }) as Call);
     const skeleton: Call[] = ['/health', '/ready', '/metrics', '/openapi.json'].map((route) => ({ method: 'get', route, url: route }));
     const describeRequest = async () => {
       // What the gateway sent for that delivery: its report, from the validator, and its one file.
       const report = await (
-        await fetch(`${stack.validator.url}/v1/validations`, { method: 'POST', body: await form({ storedNames: true }), headers: { authorization: `Bearer ${stack.env.validator.INTERNAL_TOKEN}`, 'x-study-id': found.id } })
+        await fetch(`${stack.validator.url}/v1/validations`, {
+          method: 'POST',
+          body: await form({ storedNames: true }),
+          headers: { authorization: `Bearer ${stack.env.validator.INTERNAL_TOKEN}`, 'x-study-id': found.id },
+        })
       ).json();
-      return { studyId: found.id, disposition: 'stored', receivedAt: new Date().toISOString(), files: sample().map((file, index) => fileReference(file, index)), report };
+      return {
+        studyId: found.id,
+        disposition: 'stored',
+        receivedAt: new Date().toISOString(),
+        files: sample().map((file, index) => fileReference(file, index)),
+        report,
+      };
     };
     calls = {
       gateway: [
@@ -126,14 +163,30 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
       ],
       validator: [
         ...skeleton,
-        { method: 'post', route: '/v1/validations', url: '/v1/validations', body: () => form({ storedNames: true }), headers: { 'x-study-id': ulid() } },
-        { method: 'post', route: '/v1/validations/batch', url: '/v1/validations/batch', body: async () => ({ studies: [{ studyId: ulid(), correlationId: 'c', files: ['0001.dcm'] }] }) },
+        {
+          method: 'post',
+          route: '/v1/validations',
+          url: '/v1/validations',
+          body: () => form({ storedNames: true }),
+          headers: { 'x-study-id': ulid() },
+        },
+        {
+          method: 'post',
+          route: '/v1/validations/batch',
+          url: '/v1/validations/batch',
+          body: async () => ({ studies: [{ studyId: ulid(), correlationId: 'c', files: ['0001.dcm'] }] }),
+        },
         { method: 'post', route: '/v1/study-checks', url: '/v1/study-checks', body: async () => ({ instances: [] }) },
       ],
       descriptor: [
         ...skeleton,
         { method: 'post', route: '/v1/studies/:id', url: `/v1/studies/${found.id}`, body: describeRequest },
-        { method: 'post', route: '/v1/studies/batch', url: '/v1/studies/batch', body: async () => ({ studies: [{ correlationId: 'c', request: await describeRequest() }] }) },
+        {
+          method: 'post',
+          route: '/v1/studies/batch',
+          url: '/v1/studies/batch',
+          body: async () => ({ studies: [{ correlationId: 'c', request: await describeRequest() }] }),
+        },
         { method: 'get', route: '/v1/studies/:uid/instances', url: `/v1/studies/${found.uid}/instances` },
         {
           method: 'post',
@@ -157,14 +210,19 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
       expect(document.openapi).toBe('3.1.0');
       expect(document.info.version).toMatch(/^\d+\.\d+\.\d+/);
       const described = describeServiceApi(APIS[service], { metrics: true }).routes.map((r) => `${r.method} ${r.path}`);
-      const listed = Object.entries(document.paths as Record<string, object>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p.replace(/\{(\w+)\}/g, ':$1')}`));
+      const listed = Object.entries(document.paths as Record<string, object>).flatMap(([p, ops]) =>
+        Object.keys(ops).map((m) => `${m} ${p.replace(/\{(\w+)\}/g, ':$1')}`),
+      );
       expect(listed.sort()).toEqual(described.sort());
     });
 
     it('when every route is called with the secret, then each answers a status and a body its description lists', async () => {
-      const document = (await call(stack[service].url, { method: 'get', route: '/openapi.json', url: '/openapi.json' }, secretOf(service))).body as Body;
+      const document = (await call(stack[service].url, { method: 'get', route: '/openapi.json', url: '/openapi.json' }, secretOf(service)))
+        .body as Body;
       const routes = describeServiceApi(APIS[service], { metrics: true }).routes;
-      const uncalled = routes.filter((r) => !calls[service].some((c) => c.method === r.method && c.route === r.path)).map((r) => `${r.method} ${r.path}`);
+      const uncalled = routes
+        .filter((r) => !calls[service].some((c) => c.method === r.method && c.route === r.path))
+        .map((r) => `${r.method} ${r.path}`);
       expect(uncalled, 'routes of the table that this test does not call').toEqual([]);
       const problems: string[] = [];
       for (const c of calls[service]) problems.push(...checkAgainst(document, c, await call(stack[service].url, c, secretOf(service))));
@@ -172,7 +230,8 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
     });
 
     it('when the guarded routes are called without the secret, then each answers the documented 401', async () => {
-      const document = (await call(stack[service].url, { method: 'get', route: '/openapi.json', url: '/openapi.json' }, secretOf(service))).body as Body;
+      const document = (await call(stack[service].url, { method: 'get', route: '/openapi.json', url: '/openapi.json' }, secretOf(service)))
+        .body as Body;
       const guarded = describeServiceApi(APIS[service], { metrics: true }).routes.filter((r) => !r.open);
       const problems: string[] = [];
       for (const route of guarded) {

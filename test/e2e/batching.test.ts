@@ -24,7 +24,18 @@ describe.skipIf(!corpusAvailable)('studies sent in batches between the services'
   it('when many single-file uploads come at once, one of them broken, then each is stored or rejected on its own, every study through the batch routes', async () => {
     stack = await startStack();
     // Valid files with SOP Instance UIDs all different (the same UID would be a conflict, not this test).
-    const singles = ['CT_small', 'MR_small', 'JPEG2000', 'JPGExtended', 'SC_rgb_rle', 'liver_1frame', 'test-SR', 'chrFren', 'chrX1', 'dicom3tools_0051'];
+    const singles = [
+      'CT_small',
+      'MR_small',
+      'JPEG2000',
+      'JPGExtended',
+      'SC_rgb_rle',
+      'liver_1frame',
+      'test-SR',
+      'chrFren',
+      'chrX1',
+      'dicom3tools_0051',
+    ];
     const files = [
       ...entryFiles(loadManifest().find((entry) => entry.path === 'valid/studies/pcir-ct-head')!),
       ...singles.map((name) => corpusPath(`valid/samples/${name}.dcm`)),
@@ -49,7 +60,9 @@ describe.skipIf(!corpusAvailable)('studies sent in batches between the services'
       }
       expect(answer.status).toBe(201);
       expect(answer.body.state).toBe('stored');
-      expect(answer.body.events.map((e: Body) => e.type)).toEqual(expect.arrayContaining(['validation.success', 'metadata.extracted', 'storage.completed', 'study.processed']));
+      expect(answer.body.events.map((e: Body) => e.type)).toEqual(
+        expect.arrayContaining(['validation.success', 'metadata.extracted', 'storage.completed', 'study.processed']),
+      );
       // Distinct SOP Instance UIDs: each delivery adds its one instance to its study.
       expect(answer.body.join).toEqual({ added: 1, duplicates: [], reencoded: [] });
       const folder = studyFolder(stack, answer.body);
@@ -62,7 +75,10 @@ describe.skipIf(!corpusAvailable)('studies sent in batches between the services'
     expect(visibleEntries(stack.studiesDir).map((uid) => path.join(stack!.studiesDir, uid))).toEqual([...sentTo.keys()].sort());
     // Every study went through a batch route (the field `batch` is logged there only), once each.
     await vi.waitFor(() => {
-      for (const [service, msg] of [[stack!.validator, 'validated'], [stack!.descriptor, 'described']] as const) {
+      for (const [service, msg] of [
+        [stack!.validator, 'validated'],
+        [stack!.descriptor, 'described'],
+      ] as const) {
         const lines = logged(service, msg);
         expect(lines.map((line) => line.studyId).sort(), msg).toEqual([...ids].sort());
         for (const line of lines) expect(line).toMatchObject({ transport: 'reference', batch: expect.any(Number) });

@@ -45,8 +45,21 @@ describe.skipIf(!corpusAvailable)('browsing the studies through the gateway, end
     expect(status).toBe(200);
     expect(body.studies.map((study: Body) => study.id)).toEqual([multiUid, pcirUid]);
     const [multi, pcir] = body.studies;
-    expect(pcir).toMatchObject({ state: 'receiving', summary: { StudyInstanceUID: pcirUid, PatientID: '77654033', StudyDate: '1995-09-03', modalities: ['CT'], numberOfSeries: 1, numberOfInstances: 4 } });
-    expect(multi).toMatchObject({ state: 'receiving', summary: { StudyInstanceUID: multiUid, modalities: ['CT', 'MR'], numberOfSeries: 2, numberOfInstances: 6 } });
+    expect(pcir).toMatchObject({
+      state: 'receiving',
+      summary: {
+        StudyInstanceUID: pcirUid,
+        PatientID: '77654033',
+        StudyDate: '1995-09-03',
+        modalities: ['CT'],
+        numberOfSeries: 1,
+        numberOfInstances: 4,
+      },
+    });
+    expect(multi).toMatchObject({
+      state: 'receiving',
+      summary: { StudyInstanceUID: multiUid, modalities: ['CT', 'MR'], numberOfSeries: 2, numberOfInstances: 6 },
+    });
     const rejected = await getJson(`${stack.gateway.url}/studies?state=rejected`, { headers: auth });
     expect(rejected.body.studies.map((study: Body) => study.id)).toEqual([rejectedId]);
     expect(rejected.body.studies[0]).toMatchObject({ state: 'rejected', links: { metadata: null } });
@@ -87,7 +100,9 @@ describe.skipIf(!corpusAvailable)('browsing the studies through the gateway, end
       expect(whole.headers.get('etag')).toBe(`"${file.sha256}"`);
       expect(Buffer.from(await whole.arrayBuffer()).equals(original)).toBe(true);
 
-      const head = await fetch(`${stack.gateway.url}/studies/${id}/files/${file.SOPInstanceUID}`, { headers: { ...auth, range: 'bytes=0-131' } });
+      const head = await fetch(`${stack.gateway.url}/studies/${id}/files/${file.SOPInstanceUID}`, {
+        headers: { ...auth, range: 'bytes=0-131' },
+      });
       expect(head.status).toBe(206);
       expect(head.headers.get('content-range')).toBe(`bytes 0-131/${original.length}`);
       expect(Buffer.from(await head.arrayBuffer()).equals(original.subarray(0, 132))).toBe(true);
@@ -110,13 +125,18 @@ describe.skipIf(!corpusAvailable)('browsing the studies through the gateway, end
     expect(text).toContain(`Delivery ${uploads[1]!.body.id}`);
 
     const rejected = rejectedId;
-    expect((await getJson(`${stack.gateway.url}/studies/${rejected}/metadata`, { headers: auth })).body.error.code).toBe('METADATA_NOT_FOUND');
+    expect((await getJson(`${stack.gateway.url}/studies/${rejected}/metadata`, { headers: auth })).body.error.code).toBe(
+      'METADATA_NOT_FOUND',
+    );
     const sent = await fetch(`${stack.gateway.url}/studies/${rejected}/files/0001.dcm`, { headers: auth });
     expect(Buffer.from(await sent.arrayBuffer()).equals(readFileSync(corpusPath('invalid/single/png-named-dcm.dcm')))).toBe(true);
   });
 
   it('when the descriptor restarts, then it lists the same studies again, from its folders', async () => {
-    const lists = async () => Promise.all(['', '?state=rejected'].map(async (query) => (await getJson(`${stack.gateway.url}/studies${query}`, { headers: auth })).body));
+    const lists = async () =>
+      Promise.all(
+        ['', '?state=rejected'].map(async (query) => (await getJson(`${stack.gateway.url}/studies${query}`, { headers: auth })).body),
+      );
     const before = await lists();
     expect(before.map((list) => list.studies.length)).toEqual([2, 1]);
     await stack.restart('descriptor');

@@ -28,29 +28,39 @@ const read = (file: string): string => readFileSync(path.join(projectRoot, file)
 
 /** Compose's interpolation: $$, $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}. */
 function interpolate(value: string, vars: Record<string, string | undefined>): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, name, colon, op, arg, bare) => {
-    if (match === '$$') return '$';
-    if (bare) return vars[bare] ?? '';
-    const current = vars[name as string];
-    const unset = colon ? !current : current === undefined;
-    if (op === '-') return unset ? (arg as string) : current!;
-    if (op === '?') {
-      if (unset) throw new Error(`compose would stop: ${name}: ${arg}`);
-      return current!;
-    }
-    if (op === '+') return unset ? '' : (arg as string);
-    return current ?? '';
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (match, name, colon, op, arg, bare) => {
+      if (match === '$$') return '$';
+      if (bare) return vars[bare] ?? '';
+      const current = vars[name as string];
+      const unset = colon ? !current : current === undefined;
+      if (op === '-') return unset ? (arg as string) : current!;
+      if (op === '?') {
+        if (unset) throw new Error(`compose would stop: ${name}: ${arg}`);
+        return current!;
+      }
+      if (op === '+') return unset ? '' : (arg as string);
+      return current ?? '';
+    },
+  );
 }
 
 /** Each service's container environment: the image's ENV, then its `environment:` (merge keys resolved). */
 function composeEnvironments(dotenv: Record<string, string>): Record<Service, Record<string, string>> {
-  const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<Service, { environment: Record<string, string | number> }> };
-  const runtimeStage = read('Dockerfile').split(/^FROM /m).at(-1)!;
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+    services: Record<Service, { environment: Record<string, string | number> }>;
+  };
+  const runtimeStage = read('Dockerfile')
+    .split(/^FROM /m)
+    .at(-1)!;
   const imageEnv = Object.fromEntries([...runtimeStage.matchAll(/^ENV\s+(\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
   return Object.fromEntries(
     SERVICES.map((service) => {
-      const environment = Object.entries(compose.services[service].environment).map(([key, value]) => [key, interpolate(String(value), dotenv)]);
+      const environment = Object.entries(compose.services[service].environment).map(([key, value]) => [
+        key,
+        interpolate(String(value), dotenv),
+      ]);
       return [service, { ...imageEnv, ...Object.fromEntries(environment) }];
     }),
   ) as Record<Service, Record<string, string>>;
@@ -93,7 +103,10 @@ describe('docker-compose.yml with .env.example', () => {
 
     beforeAll(async () => {
       dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-compose-'));
-      const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (service) => [service, await freePort()]))) as Record<Service, number>;
+      const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (service) => [service, await freePort()]))) as Record<
+        Service,
+        number
+      >;
       // Every variable a service reads is either the container's or unset: nothing leaks in from the test's own environment.
       const bindings = [...GatewayEnv, ...ValidatorEnv, ...DescriptorEnv].map((binding) => binding.env);
       const unset = Object.fromEntries([...bindings, 'NODE_ENV'].map((name) => [name, undefined]));
@@ -114,7 +127,9 @@ describe('docker-compose.yml with .env.example', () => {
     });
 
     it('when a corpus file is uploaded with the API key of .env.example, then it is stored (201)', async () => {
-      const entry = loadManifest().find((e) => e.path === 'valid/samples/CT_small.dcm') ?? loadManifest().find((e) => e.expected === 'valid' && e.kind === 'file')!;
+      const entry =
+        loadManifest().find((e) => e.path === 'valid/samples/CT_small.dcm') ??
+        loadManifest().find((e) => e.expected === 'valid' && e.kind === 'file')!;
       const answer = await upload(running.gateway!.url, entryFiles(entry), '?wait=true', { 'x-api-key': apiKey });
       expect(answer.status, JSON.stringify(answer.body)).toBe(201);
       expect(answer.body).toMatchObject({ state: 'stored', outcome: { code: 'STORED' } });
@@ -131,5 +146,4 @@ describe('docker-compose.yml with .env.example', () => {
       expect(ready.body).toMatchObject({ ready: true, checks: { validator: 'up', descriptor: 'up' } });
     });
   });
-
 });

@@ -6,7 +6,17 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { removeConfigDirs, writeConfigDir } from '../support/config-dir.ts';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
-import { getJson, incomingLeftovers, sha256, storedOriginalHashes, upload, visibleEntries, waitFor, waitForStates, type Body } from '../support/gateway-calls.ts';
+import {
+  getJson,
+  incomingLeftovers,
+  sha256,
+  storedOriginalHashes,
+  upload,
+  visibleEntries,
+  waitFor,
+  waitForStates,
+  type Body,
+} from '../support/gateway-calls.ts';
 import { startStack, type Stack } from '../support/services.ts';
 
 /**
@@ -78,10 +88,17 @@ describe.skipIf(!canGenerate)('a study whose deliveries are joining when a servi
       stack = await startStack({ CONFIG_DIR: configDir, STABLE_AFTER_SECONDS: '600' });
       const ids = await deliverAll(stack);
       // Killed as soon as the study has started to grow: deliveries are joining and documents being rewritten.
-      await waitFor(async () => visibleEntries(stack!.studiesDir).length, (count) => count > 0, 20_000, 5);
+      await waitFor(
+        async () => visibleEntries(stack!.studiesDir).length,
+        (count) => count > 0,
+        20_000,
+        5,
+      );
       await stack[victim].stop('SIGKILL');
       const folder = path.join(stack.studiesDir, visibleEntries(stack.studiesDir)[0]!);
-      console.log(`[crash-study] ${victim} killed with ${storedOriginalHashes(folder).length} of ${slices.length} instances in the study folder`);
+      console.log(
+        `[crash-study] ${victim} killed with ${storedOriginalHashes(folder).length} of ${slices.length} instances in the study folder`,
+      );
       await stack.restart(victim);
       await expectWholeStudy(stack, ids);
     });

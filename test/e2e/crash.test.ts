@@ -90,7 +90,10 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     // And an upload still arriving: never accepted, so it must leave nothing behind.
     const cutShort = startStalledUpload(stack.gateway.url);
     const stagingDir = stack.env.gateway.STAGING_DIR!;
-    await waitFor(async () => visibleEntries(stagingDir).length, (n) => n === 6);
+    await waitFor(
+      async () => visibleEntries(stagingDir).length,
+      (n) => n === 6,
+    );
 
     await stack.gateway.stop('SIGKILL');
     expect(stack.gateway.child.signalCode).toBe('SIGKILL');
@@ -114,17 +117,27 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     const uids = finals.map((s) => s.study.StudyInstanceUID as string);
     expect(new Set(uids).size).toBe(ids.length);
     expect(visibleEntries(stack.studiesDir)).toEqual([...uids].sort());
-    await waitFor(async () => incomingLeftovers(stack!.studiesDir), (left) => left.length === 0, 5000);
+    await waitFor(
+      async () => incomingLeftovers(stack!.studiesDir),
+      (left) => left.length === 0,
+      5000,
+    );
     expect(visibleEntries(stack.rejectedDir)).toEqual([]);
     // The staged files go right after the final state is on disk.
-    await waitFor(async () => visibleEntries(stagingDir), (left) => left.length === 0, 5000);
+    await waitFor(
+      async () => visibleEntries(stagingDir),
+      (left) => left.length === 0,
+      5000,
+    );
     for (const [index, id] of ids.entries()) {
       expect(storedOriginalHashes(studyFolder(stack, finals[index]!)), id).toEqual(uploads[index]!.map(sha256).sort());
       expect(finals[index]!.join).toMatchObject({ added: uploads[index]!.length, duplicates: [] });
       const types = finals[index]!.events.map((e: Body) => e.type);
       expect(types.filter((t: string) => t === 'study.resumed')).toHaveLength(1);
       expect(types.filter((t: string) => t === 'study.processed')).toHaveLength(1);
-      expect(finals[index]!.events.filter((e: Body) => e.type === 'storage.completed').map((e: Body) => e.data.alreadyStored)).toEqual([false]);
+      expect(finals[index]!.events.filter((e: Body) => e.type === 'storage.completed').map((e: Body) => e.data.alreadyStored)).toEqual([
+        false,
+      ]);
     }
   });
 
@@ -134,13 +147,22 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     const single = [corpusPath('valid/synthetic/dx-1024/DX_0001.dcm')];
     const ids = [(await upload(stack.gateway.url, files)).body.id, (await upload(stack.gateway.url, single)).body.id];
     // Kill as soon as the first study reaches the descriptor: its request is cut mid-stream.
-    await waitFor(() => statusOf(stack!, ids[0]), (s) => s.state !== 'received' && s.state !== 'validating', 15_000, 5);
+    await waitFor(
+      () => statusOf(stack!, ids[0]),
+      (s) => s.state !== 'received' && s.state !== 'validating',
+      15_000,
+      5,
+    );
     await stack.gateway.stop('SIGKILL');
     await stack.restart('gateway');
     const finals = await waitForStates(stack, ids, ['stored', 'rejected', 'failed'], 20_000);
     expect(finals.map((s) => s.state)).toEqual(['stored', 'stored']);
     expect(visibleEntries(stack.studiesDir)).toEqual(finals.map((s) => s.study.StudyInstanceUID).sort());
-    await waitFor(async () => incomingLeftovers(stack!.studiesDir), (left) => left.length === 0, 5000);
+    await waitFor(
+      async () => incomingLeftovers(stack!.studiesDir),
+      (left) => left.length === 0,
+      5000,
+    );
     expect(storedOriginalHashes(studyFolder(stack, finals[0]!))).toEqual(files.map(sha256).sort());
     expect(storedOriginalHashes(studyFolder(stack, finals[1]!))).toEqual(single.map(sha256));
   });
@@ -151,12 +173,18 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     const files = studyFiles('valid/synthetic/ct-512-explicit-le');
     const answer = upload(stack.gateway.url, files, '?wait=true');
     const id = await waitFor(
-      async () => JSON.parse(stack!.gateway.output.find((line) => line.includes('"study.uploaded"')) ?? 'null')?.event?.studyId as string | undefined,
+      async () =>
+        JSON.parse(stack!.gateway.output.find((line) => line.includes('"study.uploaded"')) ?? 'null')?.event?.studyId as string | undefined,
       (value) => value !== undefined,
       10_000,
       5,
     );
-    await waitFor(() => statusOf(stack!, id!), (s) => s.state === 'describing', 15_000, 5);
+    await waitFor(
+      () => statusOf(stack!, id!),
+      (s) => s.state === 'describing',
+      15_000,
+      5,
+    );
     await stack.descriptor.stop('SIGKILL');
     await stack.restart('descriptor');
     const final = await answer;
@@ -165,7 +193,11 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     const cut = stack.gateway.output.filter((line) => line.includes('"msg":"retrying"') && line.includes('"service":"descriptor"')).length;
     console.info(`[crash] descriptor killed mid-describe: ${cut} describe call(s) retried`);
     expect(visibleEntries(stack.studiesDir)).toEqual([final.body.study.StudyInstanceUID]);
-    await waitFor(async () => incomingLeftovers(stack!.studiesDir), (left) => left.length === 0, 5000);
+    await waitFor(
+      async () => incomingLeftovers(stack!.studiesDir),
+      (left) => left.length === 0,
+      5000,
+    );
     expect(storedOriginalHashes(studyFolder(stack, final.body))).toEqual(files.map(sha256).sort());
   });
 
@@ -181,7 +213,15 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     const db = openDatabase(databaseOf(stack), '');
     const status = JSON.parse(db.prepare('SELECT body FROM statuses WHERE id = ?').pluck().get(id) as string) as Body;
     const cut = status.events.findIndex((e: Body) => e.service === 'validator');
-    Object.assign(status, { state: 'received', outcome: null, paths: null, study: null, join: null, contents: null, events: status.events.slice(0, cut) });
+    Object.assign(status, {
+      state: 'received',
+      outcome: null,
+      paths: null,
+      study: null,
+      join: null,
+      contents: null,
+      events: status.events.slice(0, cut),
+    });
     db.prepare('UPDATE statuses SET state = ?, outcome = NULL, body = ? WHERE id = ?').run('received', JSON.stringify(status), id);
     const kept = db.prepare('SELECT seq FROM events WHERE delivery_id = ? ORDER BY seq').pluck().all(id) as number[];
     db.prepare('DELETE FROM events WHERE delivery_id = ? AND seq > ?').run(id, kept[cut - 1]);
@@ -203,7 +243,11 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     const folder = studyFolder(stack, final!);
     expect(visibleEntries(stack.studiesDir)).toEqual([first.body.study.StudyInstanceUID]);
     expect(storedOriginalHashes(folder)).toEqual(files.map(sha256).sort());
-    await waitFor(async () => visibleEntries(stack!.env.gateway.STAGING_DIR!), (left) => left.length === 0, 5000);
+    await waitFor(
+      async () => visibleEntries(stack!.env.gateway.STAGING_DIR!),
+      (left) => left.length === 0,
+      5000,
+    );
     expect(listTree(folder).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 });

@@ -56,9 +56,18 @@ describe.skipIf(!corpusAvailable)('identical and conflicting deliveries', () => 
     const waited = await upload(stack.gateway.url, [CT_SMALL], '?wait=true');
     expect(waited.status).toBe(201);
     instance = waited.body.join.duplicates[0];
-    expect(waited.body).toMatchObject({ state: 'stored', outcome: { code: 'STORED' }, study: { StudyInstanceUID: study, numberOfInstances: 1 }, join: { added: 0, duplicates: [instance] } });
+    expect(waited.body).toMatchObject({
+      state: 'stored',
+      outcome: { code: 'STORED' },
+      study: { StudyInstanceUID: study, numberOfInstances: 1 },
+      join: { added: 0, duplicates: [instance] },
+    });
     expect(visibleEntries(stack.studiesDir)).toEqual([study]);
-    await waitFor(async () => visibleEntries(stack.env.gateway.STAGING_DIR!), (left) => left.length === 0, 5000);
+    await waitFor(
+      async () => visibleEntries(stack.env.gateway.STAGING_DIR!),
+      (left) => left.length === 0,
+      5000,
+    );
   });
 
   it('when an instance comes again with other bytes, then 409 INSTANCE_CONFLICT names the delivery holding it, and the delivery is kept under rejected/ only', async () => {

@@ -4,7 +4,17 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusPath, corpusSkipReason, projectRoot } from '../support/corpus.ts';
 import { removeConfigDirs, writeConfigDir } from '../support/config-dir.ts';
-import { getJson, incomingLeftovers, listTree, statusOf, upload, visibleEntries, waitFor, waitForStates, type Body } from '../support/gateway-calls.ts';
+import {
+  getJson,
+  incomingLeftovers,
+  listTree,
+  statusOf,
+  upload,
+  visibleEntries,
+  waitFor,
+  waitForStates,
+  type Body,
+} from '../support/gateway-calls.ts';
 import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
 import { makeUnwritable } from '../support/unwritable.ts';
 
@@ -51,7 +61,10 @@ describe.skipIf(!corpusAvailable)('the gateway when a sibling service is down, s
 
     const failed = await upload(stack.gateway.url, [CT_SMALL], '?wait=true');
     expect(failed.status).toBe(503);
-    expect(failed.body).toMatchObject({ state: 'failed', outcome: { httpStatus: 503, code: 'DOWNSTREAM_UNAVAILABLE', details: { service: 'validator', attempts: 4 } } });
+    expect(failed.body).toMatchObject({
+      state: 'failed',
+      outcome: { httpStatus: 503, code: 'DOWNSTREAM_UNAVAILABLE', details: { service: 'validator', attempts: 4 } },
+    });
     expect(failed.body.outcome.message).toMatch(/validator is unreachable \(4 attempts\)/);
     const seen = retries(stack.gateway, failed.body.id);
     // Full jitter: each delay is random, up to 100, 200, 400 ms.
@@ -62,7 +75,10 @@ describe.skipIf(!corpusAvailable)('the gateway when a sibling service is down, s
     const id: string = failed.body.id;
     expect((await getJson(`${stack.gateway.url}/status?state=failed`)).body.uploads.map((s: Body) => s.id)).toEqual([id]);
     await stack.restart('validator');
-    await waitFor(() => getJson(`${stack!.gateway.url}/ready`), (r) => r.status === 200);
+    await waitFor(
+      () => getJson(`${stack!.gateway.url}/ready`),
+      (r) => r.status === 200,
+    );
 
     const retried = await getJson(`${stack.gateway.url}/studies/${id}/retry`, { method: 'POST' });
     expect(retried.status).toBe(202);
@@ -89,16 +105,23 @@ describe.skipIf(!corpusAvailable)('the gateway when a sibling service is down, s
     const ids: string[] = [];
     for (const file of [CT_SMALL, MR_SMALL]) {
       const answer = await upload(stack.gateway.url, [file], '?wait=true');
-      expect(answer.body).toMatchObject({ state: 'failed', outcome: { httpStatus: 503, code: 'DOWNSTREAM_UNAVAILABLE', details: { service: 'descriptor' } } });
+      expect(answer.body).toMatchObject({
+        state: 'failed',
+        outcome: { httpStatus: 503, code: 'DOWNSTREAM_UNAVAILABLE', details: { service: 'descriptor' } },
+      });
       ids.push(answer.body.id);
     }
     await stack.restart('descriptor');
 
-    const replay = await run('npm', ['run', '-s', 'replay', '--', '--wait'], { cwd: projectRoot, env: { ...process.env, GATEWAY_URL: stack.gateway.url } });
+    const replay = await run('npm', ['run', '-s', 'replay', '--', '--wait'], {
+      cwd: projectRoot,
+      env: { ...process.env, GATEWAY_URL: stack.gateway.url },
+    });
     const lines = replay.stdout.trim().split('\n');
     console.info(`[outage] npm run replay:\n${replay.stdout.trim()}`);
     expect(lines).toHaveLength(3);
-    for (const [index, id] of ids.entries()) expect(lines[index]).toMatch(new RegExp(`^${id}  DOWNSTREAM_UNAVAILABLE 503  ->  stored STORED 201$`));
+    for (const [index, id] of ids.entries())
+      expect(lines[index]).toMatch(new RegExp(`^${id}  DOWNSTREAM_UNAVAILABLE 503  ->  stored STORED 201$`));
     expect(lines[2]).toBe('replay: 2 of 2 failed studies ran again without failing');
     const finals = await Promise.all(ids.map((id) => statusOf(stack!, id)));
     expect(finals.map((s) => s.state)).toEqual(['stored', 'stored']);
@@ -106,12 +129,17 @@ describe.skipIf(!corpusAvailable)('the gateway when a sibling service is down, s
     expect(visibleEntries(stack.studiesDir)).toEqual(finals.map((s) => s.study.StudyInstanceUID).sort());
     expect(new Set(finals.map((s) => s.study.StudyInstanceUID)).size).toBe(2);
 
-    const nothing = await run('npm', ['run', '-s', 'replay'], { cwd: projectRoot, env: { ...process.env, GATEWAY_URL: stack.gateway.url } });
+    const nothing = await run('npm', ['run', '-s', 'replay'], {
+      cwd: projectRoot,
+      env: { ...process.env, GATEWAY_URL: stack.gateway.url },
+    });
     expect(nothing.stdout.trim()).toBe(`replay: no failed study at ${stack.gateway.url}`);
   });
 
   it('when the validator is slow (stopped with SIGSTOP), then each call times out and is retried until it answers again', async () => {
-    const configDir = await writeConfigDir({ gateway: { pipeline: { requestTimeoutMs: 400, retry: { attempts: 20, baseDelayMs: 50, maxDelayMs: 200 } } } });
+    const configDir = await writeConfigDir({
+      gateway: { pipeline: { requestTimeoutMs: 400, retry: { attempts: 20, baseDelayMs: 50, maxDelayMs: 200 } } },
+    });
     stack = await startStack({ CONFIG_DIR: configDir });
     stack.validator.child.kill('SIGSTOP');
     let id = '';
@@ -119,7 +147,11 @@ describe.skipIf(!corpusAvailable)('the gateway when a sibling service is down, s
       const accepted = await upload(stack.gateway.url, [CT_SMALL]);
       expect(accepted.status).toBe(202);
       id = accepted.body.id;
-      await waitFor(async () => retries(stack!.gateway, id), (seen) => seen.length >= 2, 10_000);
+      await waitFor(
+        async () => retries(stack!.gateway, id),
+        (seen) => seen.length >= 2,
+        10_000,
+      );
       expect(retries(stack.gateway, id)[0]).toMatchObject({ service: 'validator', reason: 'no answer within 400 ms' });
       expect((await statusOf(stack, id)).state).toBe('validating');
     } finally {
@@ -159,4 +191,5 @@ describe.skipIf(!corpusAvailable)('the gateway when a sibling service is down, s
   });
 });
 
-if (!corpusAvailable) describe('the gateway when a sibling service is down, slow or cannot write', () => it.skip(corpusSkipReason, () => undefined));
+if (!corpusAvailable)
+  describe('the gateway when a sibling service is down, slow or cannot write', () => it.skip(corpusSkipReason, () => undefined));

@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, openAsBlob, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { corpusAvailable, corpusSkipReason, projectRoot, entryFiles, loadManifest, splitReason, type ManifestEntry } from '../support/corpus.ts';
+import {
+  corpusAvailable,
+  corpusSkipReason,
+  projectRoot,
+  entryFiles,
+  loadManifest,
+  splitReason,
+  type ManifestEntry,
+} from '../support/corpus.ts';
 import { dcmdumpValues } from '../support/dcmdump-reference.ts';
 import { listTree, storedOriginalHashes, waitFor, waitForStable, type Body } from '../support/gateway-calls.ts';
 import { startStack, type Stack } from '../support/services.ts';
@@ -12,8 +20,17 @@ import { startStack, type Stack } from '../support/services.ts';
  * damaged → 400; required attributes, values or study structure → 422.
  */
 const NOT_DICOM_OR_CORRUPT = new Set([
-  'not-dicom', 'empty-file', 'no-preamble', 'no-dicm-magic', 'no-file-meta', 'truncated', 'length-past-eof',
-  'huge-length', 'pixel-length-mismatch', 'meta-missing-transfer-syntax', 'meta-sop-instance-mismatch',
+  'not-dicom',
+  'empty-file',
+  'no-preamble',
+  'no-dicm-magic',
+  'no-file-meta',
+  'truncated',
+  'length-past-eof',
+  'huge-length',
+  'pixel-length-mismatch',
+  'meta-missing-transfer-syntax',
+  'meta-sop-instance-mismatch',
 ]);
 const expectedStatus = (entry: ManifestEntry): number =>
   entry.expected === 'valid' ? 201 : entry.expected_reasons.some((r) => NOT_DICOM_OR_CORRUPT.has(splitReason(r).code)) ? 400 : 422;
@@ -52,7 +69,7 @@ describe.skipIf(!corpusAvailable)('the three services, end to end over HTTP', ()
   };
   let stack: Stack;
   beforeAll(async () => {
-    stack = (stacks[0] = await startStack({ STABLE_AFTER_SECONDS: '0' }));
+    stack = stacks[0] = await startStack({ STABLE_AFTER_SECONDS: '0' });
   });
   afterAll(() => Promise.all(stacks.map((started) => started.stop())));
 
@@ -129,9 +146,15 @@ describe.skipIf(!corpusAvailable)('the three services, end to end over HTTP', ()
       // The standard outputs, written once the study is stable: the DICOM JSON of every instance, in metadata.json's order, and a FHIR bundle.
       await waitForStable(stack, body.id);
       const dicomJson = JSON.parse(readFileSync(path.join(dir, 'metadata.dicom.json'), 'utf8')) as Record<string, { Value?: unknown[] }>[];
-      expect(dicomJson.map((instance) => instance['00080018']?.Value?.[0])).toEqual(metadata.instances.map((i: { SOPInstanceUID: string }) => i.SOPInstanceUID));
+      expect(dicomJson.map((instance) => instance['00080018']?.Value?.[0])).toEqual(
+        metadata.instances.map((i: { SOPInstanceUID: string }) => i.SOPInstanceUID),
+      );
       const fhir = JSON.parse(readFileSync(path.join(dir, 'fhir.json'), 'utf8'));
-      expect(fhir).toMatchObject({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient' } }, { resource: { resourceType: 'ImagingStudy', numberOfInstances: files.length } }] });
+      expect(fhir).toMatchObject({
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ resource: { resourceType: 'Patient' } }, { resource: { resourceType: 'ImagingStudy', numberOfInstances: files.length } }],
+      });
       const log = readFileSync(path.join(dir, 'validation.log'), 'utf8');
       expect(log).toMatch(/valid/i);
       expect(log).toContain(`Delivery ${body.id}`);
@@ -143,7 +166,10 @@ describe.skipIf(!corpusAvailable)('the three services, end to end over HTTP', ()
   describe.each(manifest.filter((entry) => entry.expected === 'invalid'))('when the invalid upload $path is sent', (entry) => {
     it(`then it is refused with the expected status and reasons, and kept under rejected/ only`, async () => {
       // Every stored file, before and after: the rejected delivery adds nothing to any study.
-      const storedFiles = () => listTree(stack.studiesDir).map((file) => `${file} ${sha256(path.join(stack.studiesDir, file))}`).filter((line) => line.includes('.dcm '));
+      const storedFiles = () =>
+        listTree(stack.studiesDir)
+          .map((file) => `${file} ${sha256(path.join(stack.studiesDir, file))}`)
+          .filter((line) => line.includes('.dcm '));
       const before = storedFiles();
       const { status, body } = await upload(stack, entryFiles(entry));
       expect(status, JSON.stringify(body.findings)).toBe(expectedStatus(entry));

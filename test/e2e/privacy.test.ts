@@ -23,7 +23,20 @@ describe.skipIf(!(await generatorAvailable()))('patient data and the logs', () =
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-privacy-'));
-    files = await makeStudy('ct', path.join(dir, 'study'), ['--slices', '3', '--rows', '64', '--cols', '64', '--seed', '77', '--patient-name', PATIENT_NAME, '--patient-id', PATIENT_ID]);
+    files = await makeStudy('ct', path.join(dir, 'study'), [
+      '--slices',
+      '3',
+      '--rows',
+      '64',
+      '--cols',
+      '64',
+      '--seed',
+      '77',
+      '--patient-name',
+      PATIENT_NAME,
+      '--patient-id',
+      PATIENT_ID,
+    ]);
     const reader = new ElementReader((await inspectStream(createReadStream(files[0]!))).parsed!);
     birthDate = reader.text('PatientBirthDate')!;
     expect(reader.text('PatientName')).toBe(PATIENT_NAME);
@@ -51,21 +64,38 @@ describe.skipIf(!(await generatorAvailable()))('patient data and the logs', () =
     const rejected = await upload([broken, ...files.slice(1)]);
     expect(rejected.status).toBe(400);
 
-    const refused = await fetch(`${stack.gateway.url}/upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ PatientName: PATIENT_NAME }) });
+    const refused = await fetch(`${stack.gateway.url}/upload`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ PatientName: PATIENT_NAME }),
+    });
     expect(refused.status).toBe(415);
 
     // The capture works: each service logged its events for these very studies (asynchronously: a line
     // may reach the pipe a moment after the answer).
     await vi.waitFor(() => {
-      for (const [output, type] of [[stack!.gateway.output, 'study.processed'], [stack!.validator.output, 'validation.failed'], [stack!.descriptor.output, 'storage.completed']] as const) {
-        expect(output.some((line) => line.includes(String(stored.body.id)) || line.includes(String(rejected.body.id))), type).toBe(true);
-        expect(output.some((line) => line.includes(`event ${type}`)), type).toBe(true);
+      for (const [output, type] of [
+        [stack!.gateway.output, 'study.processed'],
+        [stack!.validator.output, 'validation.failed'],
+        [stack!.descriptor.output, 'storage.completed'],
+      ] as const) {
+        expect(
+          output.some((line) => line.includes(String(stored.body.id)) || line.includes(String(rejected.body.id))),
+          type,
+        ).toBe(true);
+        expect(
+          output.some((line) => line.includes(`event ${type}`)),
+          type,
+        ).toBe(true);
       }
     });
     const lines = [...stack.gateway.output, ...stack.validator.output, ...stack.descriptor.output];
     const needles = [PATIENT_NAME, 'Privacytest', 'Zyxwvut', PATIENT_ID, birthDate];
     for (const needle of needles) {
-      expect(lines.filter((line) => line.includes(needle)), needle).toEqual([]);
+      expect(
+        lines.filter((line) => line.includes(needle)),
+        needle,
+      ).toEqual([]);
     }
   });
 });

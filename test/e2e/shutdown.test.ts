@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { corpusAvailable, corpusPath, corpusSkipReason, entryFiles, loadManifest } from '../support/corpus.ts';
 import { removeConfigDirs, writeConfigDir } from '../support/config-dir.ts';
-import { sha256, statusOf, storedOriginalHashes, studyFolder, upload, visibleEntries, waitFor, type Body } from '../support/gateway-calls.ts';
+import {
+  sha256,
+  statusOf,
+  storedOriginalHashes,
+  studyFolder,
+  upload,
+  visibleEntries,
+  waitFor,
+  type Body,
+} from '../support/gateway-calls.ts';
 import { logged } from '../support/logs.ts';
 import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
 
@@ -31,11 +40,17 @@ describe.skipIf(!corpusAvailable)('SIGTERM', () => {
     expect(await stack.validator.stop()).toBe(0);
     const gateway = stack.gateway;
     const answer = upload(gateway.url, [corpusPath('valid/samples/CT_small.dcm')], '?wait=true');
-    await waitFor(async () => logged(gateway, 'retrying').length, (n) => n > 0);
+    await waitFor(
+      async () => logged(gateway, 'retrying').length,
+      (n) => n > 0,
+    );
 
     const signalled = Date.now();
     gateway.child.kill('SIGTERM');
-    await waitFor(async () => logged(gateway, 'shutting down').length, (n) => n > 0);
+    await waitFor(
+      async () => logged(gateway, 'shutting down').length,
+      (n) => n > 0,
+    );
     await expect(fetch(`${gateway.url}/health`)).rejects.toThrow();
     expect(gateway.child.exitCode).toBe(null);
 
@@ -59,19 +74,27 @@ describe.skipIf(!corpusAvailable)('SIGTERM', () => {
     const accepted = await upload(stack.gateway.url, [corpusPath('valid/samples/MR_small.dcm')]);
     expect(accepted.status).toBe(202);
     const gateway = stack.gateway;
-    await waitFor(async () => logged(gateway, 'retrying').length, (n) => n > 0);
+    await waitFor(
+      async () => logged(gateway, 'retrying').length,
+      (n) => n > 0,
+    );
     const signalled = Date.now();
     gateway.child.kill('SIGTERM');
     expect(await exited(gateway)).toBe(0);
     const took = Date.now() - signalled;
     expect(took).toBeGreaterThanOrEqual(450);
     expect(took).toBeLessThan(5000);
-    expect(logged(gateway, 'shutdown timeout: unfinished deliveries resume at the next start')).toEqual([expect.objectContaining({ unfinished: 1 })]);
+    expect(logged(gateway, 'shutdown timeout: unfinished deliveries resume at the next start')).toEqual([
+      expect.objectContaining({ unfinished: 1 }),
+    ]);
     console.info(`[shutdown] gateway with a stuck study exited 0 ${took} ms after SIGTERM (timeout 500 ms)`);
 
     await stack.restart('validator');
     await stack.restart('gateway');
-    const final = await waitFor(() => statusOf(stack!, accepted.body.id), (s) => s.state === 'stored');
+    const final = await waitFor(
+      () => statusOf(stack!, accepted.body.id),
+      (s) => s.state === 'stored',
+    );
     expect(final.events.map((e: Body) => e.type)).toContain('study.resumed');
   });
 
@@ -82,14 +105,20 @@ describe.skipIf(!corpusAvailable)('SIGTERM', () => {
     const files = entryFiles(loadManifest().find((e) => e.path === 'valid/synthetic/ct-512-explicit-le')!);
     const answer = upload(stack.gateway.url, files, '?wait=true');
     const id = await waitFor(
-      async () => JSON.parse(stack!.gateway.output.find((line) => line.includes('"study.uploaded"')) ?? 'null')?.event?.studyId as string | undefined,
+      async () =>
+        JSON.parse(stack!.gateway.output.find((line) => line.includes('"study.uploaded"')) ?? 'null')?.event?.studyId as string | undefined,
       (value) => value !== undefined,
       10_000,
       5,
     );
     for (const name of ['validator', 'descriptor'] as const) {
       const step = name === 'validator' ? 'validating' : 'describing';
-      await waitFor(() => statusOf(stack!, id!), (s) => s.state === step || s.state === 'stored', 15_000, 5);
+      await waitFor(
+        () => statusOf(stack!, id!),
+        (s) => s.state === step || s.state === 'stored',
+        15_000,
+        5,
+      );
       // A signal in the middle of the call: it finishes, or the gateway retries against the new process.
       expect(await stack[name].stop('SIGTERM')).toBe(0);
       await stack.restart(name);

@@ -4,7 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
-import { getJson, storedOriginalHashes, sha256, statusOf, upload, visibleEntries, waitForStable, type Body } from '../support/gateway-calls.ts';
+import {
+  getJson,
+  storedOriginalHashes,
+  sha256,
+  statusOf,
+  upload,
+  visibleEntries,
+  waitForStable,
+  type Body,
+} from '../support/gateway-calls.ts';
 import { startStack, type Stack } from '../support/services.ts';
 
 /**
@@ -105,7 +114,20 @@ describe.skipIf(!canGenerate)('the archive keeps DICOM studies', () => {
   });
 
   it('when the same StudyInstanceUID comes under another PatientID, then 422 INCONSISTENT_PATIENT and the study is untouched', async () => {
-    const other = await makeStudy('ct', path.join(dir, 'other-patient'), ['--slices', '1', '--rows', '64', '--cols', '64', '--seed', '21', '--study-uid', studyUid, '--patient-id', 'OTHER-PATIENT']);
+    const other = await makeStudy('ct', path.join(dir, 'other-patient'), [
+      '--slices',
+      '1',
+      '--rows',
+      '64',
+      '--cols',
+      '64',
+      '--seed',
+      '21',
+      '--study-uid',
+      studyUid,
+      '--patient-id',
+      'OTHER-PATIENT',
+    ]);
     const before = storedOriginalHashes(path.join(stack.studiesDir, studyUid));
     const answer = await upload(stack.gateway.url, other, '?wait=true');
     expect(answer.status).toBe(422);
@@ -114,10 +136,28 @@ describe.skipIf(!canGenerate)('the archive keeps DICOM studies', () => {
   });
 
   it('when a new series of the study comes later, then the study is receiving again, then stable with both series, and study.stable is in the event feed', async () => {
-    const more = await makeStudy('ct', path.join(dir, 'second-series'), ['--slices', '2', '--rows', '64', '--cols', '64', '--seed', '20', '--study-uid', studyUid, '--series-number', '2']);
+    const more = await makeStudy('ct', path.join(dir, 'second-series'), [
+      '--slices',
+      '2',
+      '--rows',
+      '64',
+      '--cols',
+      '64',
+      '--seed',
+      '20',
+      '--study-uid',
+      studyUid,
+      '--series-number',
+      '2',
+    ]);
     const answer = await upload(stack.gateway.url, more, '?wait=true');
     expect(answer.status).toBe(201);
-    expect((await statusOf(stack, answer.body.id)).study).toMatchObject({ StudyInstanceUID: studyUid, state: 'receiving', numberOfSeries: 2, numberOfInstances: 14 });
+    expect((await statusOf(stack, answer.body.id)).study).toMatchObject({
+      StudyInstanceUID: studyUid,
+      state: 'receiving',
+      numberOfSeries: 2,
+      numberOfInstances: 14,
+    });
     const { metadata } = await stableStudy(studyUid, answer.body.id);
     expect(metadata.summary).toMatchObject({ numberOfSeries: 2, numberOfInstances: 14 });
     const feed = await getJson(`${stack.gateway.url}/events?since=0&limit=1000`);

@@ -12,7 +12,8 @@ import { startStack, type ServiceProcess, type Stack } from '../support/services
  * staging folder (the default), as multipart streams when told (services on other hosts), and by
  * streams after one refused reference when a service cannot see the folder. Same study stored each way.
  */
-const transportsLogged = (service: ServiceProcess): string[] => loggedEntries(service).flatMap((entry) => (entry.transport ? [entry.transport as string] : []));
+const transportsLogged = (service: ServiceProcess): string[] =>
+  loggedEntries(service).flatMap((entry) => (entry.transport ? [entry.transport as string] : []));
 
 describe.skipIf(!corpusAvailable)('file transport between the services', () => {
   let stack: Stack | undefined;

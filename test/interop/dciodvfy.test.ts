@@ -25,17 +25,37 @@ const run = promisify(execFile);
 const dciodvfyAvailable = !spawnSync('dciodvfy', [], { encoding: 'utf8' }).error;
 const skipReason = !dciodvfyAvailable
   ? 'dciodvfy is not on PATH (apt-get install dicom3tools): dciodvfy interop skipped'
-  : !corpusAvailable ? corpusSkipReason : undefined;
+  : !corpusAvailable
+    ? corpusSkipReason
+    : undefined;
 if (skipReason) console.warn(`[interop] ${skipReason}`);
 
 const config = loadValidatorConfig({ CONFIG_DIR: path.join(projectRoot, 'config') });
 
 /** What a dciodvfy error is about. */
 type Kind =
-  | 'missing' | 'empty' | 'value' | 'meta-mismatch' | 'meta-uid' | 'transfer-syntax' | 'pixel-length' | 'read-failed'
-  | 'no-iod' | 'frame-count' | 'uid-root' | 'private-creator' | 'sr-content' | 'not-permitted' | 'other';
+  | 'missing'
+  | 'empty'
+  | 'value'
+  | 'meta-mismatch'
+  | 'meta-uid'
+  | 'transfer-syntax'
+  | 'pixel-length'
+  | 'read-failed'
+  | 'no-iod'
+  | 'frame-count'
+  | 'uid-root'
+  | 'private-creator'
+  | 'sr-content'
+  | 'not-permitted'
+  | 'other';
 
-interface DciodvfyError { line: string; kind: Kind; keyword: string | undefined; module: string | undefined }
+interface DciodvfyError {
+  line: string;
+  kind: Kind;
+  keyword: string | undefined;
+  module: string | undefined;
+}
 
 /**
  * Where we deliberately differ from dciodvfy. A dciodvfy error of one of these kinds that has no matching
@@ -44,11 +64,13 @@ interface DciodvfyError { line: string; kind: Kind; keyword: string | undefined;
 const DIFFERENCES = {
   deflated: {
     case: 'Deflated Explicit VR Little Endian files (image_dfl.dcm, valid/synthetic/ct-deflated)',
-    reason: "Debian 12's dicom3tools cannot inflate the data set and reports read failures on valid files (dcmtk and pydicom read them); we inflate it, with a deflate-bomb limit",
+    reason:
+      "Debian 12's dicom3tools cannot inflate the data set and reports read failures on valid files (dcmtk and pydicom read them); we inflate it, with a deflate-bomb limit",
   },
   unreadable: {
     case: 'attributes after a cut, an implausible length, or in a data set whose transfer syntax is not named',
-    reason: 'dciodvfy guesses on and lists every attribute after the damage as missing; we report the damage once (truncated, length-past-eof, huge-length, meta-missing-transfer-syntax) and skip conformance checks on a header that was not read whole',
+    reason:
+      'dciodvfy guesses on and lists every attribute after the damage as missing; we report the damage once (truncated, length-past-eof, huge-length, meta-missing-transfer-syntax) and skip conformance checks on a header that was not read whole',
   },
   'uid-root': {
     case: "a UID whose root arc is not 0, 1 or 2 ('9.8.7.6' in test-SR.dcm)",
@@ -68,7 +90,8 @@ const DIFFERENCES = {
   },
   edition: {
     case: "the attribute or module is required by dciodvfy's own templates (Debian dicom3tools 2022-06) and not by ours (the 2025-10 snapshot in ../shared/standard): a Type or module usage that differs, a 1C/2C condition that differs, or a SOP Class newer than dciodvfy",
-    reason: 'the standard and the templates changed between the two snapshots (StructureSetROISequence Type 3, PerFrameFunctionalGroupsSequence 1C for TILED_FULL segmentations, Patient Orientation not asked of a Segmentation); we follow the newer tables, and each such error is checked against the generated table',
+    reason:
+      'the standard and the templates changed between the two snapshots (StructureSetROISequence Type 3, PerFrameFunctionalGroupsSequence 1C for TILED_FULL segmentations, Patient Orientation not asked of a Segmentation); we follow the newer tables, and each such error is checked against the generated table',
   },
 } as const;
 type Difference = keyof typeof DIFFERENCES;
@@ -83,31 +106,51 @@ const NOTES = [
 
 function classify(line: string): DciodvfyError {
   const keyword = /<\/(?:[^>]*\/)?([A-Za-z0-9]+)\([0-9a-f]{4},[0-9a-f]{4}\)(?:\[\d+\])?>/.exec(line)?.[1];
-  const kind: Kind =
-    /Missing attribute|Required unless/.test(line) ? 'missing'
-      : /Empty attribute/.test(line) ? 'empty'
-        : /Illegal root for UID/.test(line) ? 'uid-root'
-          : /Value invalid for this VR|Unrecognized enumerated value|Value out of range|A value is required for value|Value dubious/.test(line) ? 'value'
-            : /MediaStorageSOP(Instance|Class)UID different from/.test(line) ? 'meta-mismatch'
-              : /MediaStorageSOP(Instance|Class)UID but missing/.test(line) ? 'meta-uid'
-                : /doesn't contain Transfer Syntax UID/.test(line) ? 'transfer-syntax'
-                  : /PixelData has incorrect value length/.test(line) ? 'pixel-length'
-                    : /read failed|Seek failed|Tags out of order/.test(line) ? 'read-failed'
-                      : /Information Object Not found/.test(line) ? 'no-iod'
-                        : /PerFrameFunctionalGroupsSequence does not match NumberOfFrames/.test(line) ? 'frame-count'
-                          : /Bad private owner/.test(line) ? 'private-creator'
-                            : /Referenced SOP Instance is not listed|Content Item has missing|Shall not be present for Referenced SOP Class|is required for root content item/.test(line) ? 'sr-content'
-                              : /present when condition unsatisfied|May only be present|May not be present/.test(line) ? 'not-permitted'
-                                : 'other';
+  const kind: Kind = /Missing attribute|Required unless/.test(line)
+    ? 'missing'
+    : /Empty attribute/.test(line)
+      ? 'empty'
+      : /Illegal root for UID/.test(line)
+        ? 'uid-root'
+        : /Value invalid for this VR|Unrecognized enumerated value|Value out of range|A value is required for value|Value dubious/.test(
+              line,
+            )
+          ? 'value'
+          : /MediaStorageSOP(Instance|Class)UID different from/.test(line)
+            ? 'meta-mismatch'
+            : /MediaStorageSOP(Instance|Class)UID but missing/.test(line)
+              ? 'meta-uid'
+              : /doesn't contain Transfer Syntax UID/.test(line)
+                ? 'transfer-syntax'
+                : /PixelData has incorrect value length/.test(line)
+                  ? 'pixel-length'
+                  : /read failed|Seek failed|Tags out of order/.test(line)
+                    ? 'read-failed'
+                    : /Information Object Not found/.test(line)
+                      ? 'no-iod'
+                      : /PerFrameFunctionalGroupsSequence does not match NumberOfFrames/.test(line)
+                        ? 'frame-count'
+                        : /Bad private owner/.test(line)
+                          ? 'private-creator'
+                          : /Referenced SOP Instance is not listed|Content Item has missing|Shall not be present for Referenced SOP Class|is required for root content item/.test(
+                                line,
+                              )
+                            ? 'sr-content'
+                            : /present when condition unsatisfied|May only be present|May not be present/.test(line)
+                              ? 'not-permitted'
+                              : 'other';
   const module = /Module=<([A-Za-z0-9]+)>/.exec(line)?.[1];
   return { line, kind, keyword, module };
 }
 
 async function dciodvfy(file: string): Promise<DciodvfyError[]> {
   // dciodvfy exits non-zero when it finds errors; its findings are on stderr.
-  const { stdout, stderr } = await run('dciodvfy', ['-new', file], { maxBuffer: 16 * 1024 * 1024 }).catch((error: { stdout?: string; stderr?: string }) => ({
-    stdout: error.stdout ?? '', stderr: error.stderr ?? '',
-  }));
+  const { stdout, stderr } = await run('dciodvfy', ['-new', file], { maxBuffer: 16 * 1024 * 1024 }).catch(
+    (error: { stdout?: string; stderr?: string }) => ({
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? '',
+    }),
+  );
   const lines = `${stderr}\n${stdout}`.split('\n').filter((line) => line.includes('Error - '));
   return [...new Set(lines)].map(classify);
 }
@@ -118,7 +161,11 @@ const DAMAGE = new Set(['truncated', 'length-past-eof', 'huge-length', 'unparsea
 /** After these the data set was not read whole, so the validator checks no attribute of it. */
 const UNREADABLE = new Set([...DAMAGE, 'meta-missing-transfer-syntax', 'inflate-failed', 'header-too-large']);
 const category = (finding: Finding) => (isFindingCode(finding.code) ? FindingCodes[finding.code].category : 'conformance');
-const keywordOf = (finding: Finding) => finding.path?.split('.').pop()?.replace(/\[\d+\]$/, '') ?? finding.keyword;
+const keywordOf = (finding: Finding) =>
+  finding.path
+    ?.split('.')
+    .pop()
+    ?.replace(/\[\d+\]$/, '') ?? finding.keyword;
 
 /** Our finding that answers a dciodvfy error, or undefined. */
 function match(error: DciodvfyError, ours: readonly Finding[]): Finding | undefined {
@@ -151,12 +198,18 @@ function match(error: DciodvfyError, ours: readonly Finding[]): Finding | undefi
 }
 
 /** Why an unmatched dciodvfy error is a deliberate difference, or undefined when it is a miss. */
-function documented(error: DciodvfyError, ours: readonly Finding[], deflated: boolean, sopClassUID: string | undefined): Difference | undefined {
+function documented(
+  error: DciodvfyError,
+  ours: readonly Finding[],
+  deflated: boolean,
+  sopClassUID: string | undefined,
+): Difference | undefined {
   if (deflated) return 'deflated';
   if (['missing', 'empty', 'meta-uid', 'no-iod'].includes(error.kind) && ours.some((f) => UNREADABLE.has(f.code))) return 'unreadable';
   if (error.kind === 'no-iod' && iodOfSopClass(sopClassUID) !== undefined) return 'edition';
   if ((error.kind === 'missing' || error.kind === 'empty') && notRequiredByOurTables(error, sopClassUID)) return 'edition';
-  if (error.kind === 'uid-root' || error.kind === 'private-creator' || error.kind === 'sr-content' || error.kind === 'not-permitted') return error.kind;
+  if (error.kind === 'uid-root' || error.kind === 'private-creator' || error.kind === 'sr-content' || error.kind === 'not-permitted')
+    return error.kind;
   return undefined;
 }
 
@@ -193,9 +246,23 @@ function findType(rules: readonly Rule[], keyword: string, depth: number): strin
   return undefined;
 }
 
-interface Row { group: string; files: number; dciodvfy: number; ours: number; matched: number; asWarning: number; documented: number; missed: number; extra: number }
+interface Row {
+  group: string;
+  files: number;
+  dciodvfy: number;
+  ours: number;
+  matched: number;
+  asWarning: number;
+  documented: number;
+  missed: number;
+  extra: number;
+}
 
-interface Upload { group: string; label: string; files: string[] }
+interface Upload {
+  group: string;
+  label: string;
+  files: string[];
+}
 
 const rows = new Map<string, Row>();
 /** dciodvfy's missing/empty Type 1/1C/2/2C errors: how many, how many we also report, and why not the others. */
@@ -213,7 +280,17 @@ async function compare(upload: Upload): Promise<void> {
   }
   const verdict = validateUpload(validations, config.severity);
   const all = [...verdict.errors, ...verdict.warnings];
-  const row = rows.get(upload.group) ?? { group: upload.group, files: 0, dciodvfy: 0, ours: 0, matched: 0, asWarning: 0, documented: 0, missed: 0, extra: 0 };
+  const row = rows.get(upload.group) ?? {
+    group: upload.group,
+    files: 0,
+    dciodvfy: 0,
+    ours: 0,
+    matched: 0,
+    asWarning: 0,
+    documented: 0,
+    missed: 0,
+    extra: 0,
+  };
   rows.set(upload.group, row);
   const used = new Set<Finding>();
   for (const [index, file] of upload.files.entries()) {
@@ -258,16 +335,31 @@ async function compare(upload: Upload): Promise<void> {
 function table(): string {
   const total: Row = { group: 'total', files: 0, dciodvfy: 0, ours: 0, matched: 0, asWarning: 0, documented: 0, missed: 0, extra: 0 };
   for (const row of rows.values()) {
-    for (const key of ['files', 'dciodvfy', 'ours', 'matched', 'asWarning', 'documented', 'missed', 'extra'] as const) total[key] += row[key];
+    for (const key of ['files', 'dciodvfy', 'ours', 'matched', 'asWarning', 'documented', 'missed', 'extra'] as const)
+      total[key] += row[key];
   }
   const header = '| uploads | files | dciodvfy errors | ours | matched | of which our warnings | documented | missed | extra |';
-  const lines = [...rows.values(), total].map((r) =>
-    `| ${r.group} | ${r.files} | ${r.dciodvfy} | ${r.ours} | ${r.matched} | ${r.asWarning} | ${r.documented} | ${r.missed} | ${r.extra} |`);
-  const differences = [...documentedCounts].map(([key, count]) => `| ${key} | ${count} | ${DIFFERENCES[key].case} | ${DIFFERENCES[key].reason} |`);
+  const lines = [...rows.values(), total].map(
+    (r) =>
+      `| ${r.group} | ${r.files} | ${r.dciodvfy} | ${r.ours} | ${r.matched} | ${r.asWarning} | ${r.documented} | ${r.missed} | ${r.extra} |`,
+  );
+  const differences = [...documentedCounts].map(
+    ([key, count]) => `| ${key} | ${count} | ${DIFFERENCES[key].case} | ${DIFFERENCES[key].reason} |`,
+  );
   return [
-    header, '|---|---|---|---|---|---|---|---|---|', ...lines, '',
-    '| documented difference | dciodvfy errors | case | reason |', '|---|---|---|---|', ...differences, '',
-    `extra findings by code: ${[...extraCodes].sort((a, b) => b[1] - a[1]).map(([code, n]) => `${code} ${n}`).join(', ')}`, '',
+    header,
+    '|---|---|---|---|---|---|---|---|---|',
+    ...lines,
+    '',
+    '| documented difference | dciodvfy errors | case | reason |',
+    '|---|---|---|---|',
+    ...differences,
+    '',
+    `extra findings by code: ${[...extraCodes]
+      .sort((a, b) => b[1] - a[1])
+      .map(([code, n]) => `${code} ${n}`)
+      .join(', ')}`,
+    '',
     ...NOTES.map((note) => `- ${note}`),
   ].join('\n');
 }
@@ -277,7 +369,17 @@ function table(): string {
  * emptied by pydicom, so that the IOD table is measured against dciodvfy's own.
  */
 const MUTATIONS: Record<string, string[]> = {
-  ct: ['ImageType', 'KVP', 'RescaleSlope', 'PositionReferenceIndicator', 'Manufacturer', 'PixelSpacing', 'SliceThickness', 'PatientPosition', 'InstanceNumber'],
+  ct: [
+    'ImageType',
+    'KVP',
+    'RescaleSlope',
+    'PositionReferenceIndicator',
+    'Manufacturer',
+    'PixelSpacing',
+    'SliceThickness',
+    'PatientPosition',
+    'InstanceNumber',
+  ],
   mr: ['ScanningSequence', 'EchoTime', 'SequenceVariant=', 'ImageOrientationPatient', 'FrameOfReferenceUID', 'Modality='],
   cr: ['ViewPosition', 'BodyPartExamined', 'PatientOrientation', 'PhotometricInterpretation'],
   dx: ['ImageLaterality', 'PresentationIntentType', 'ImagerPixelSpacing', 'DetectorType', 'PixelIntensityRelationship', 'PatientID'],
@@ -296,7 +398,12 @@ function skeletons(): { name: string; sopClass: string; modality: string; bits: 
     .map(([uid, { name, iods }]) => {
       const iod = IOD_TABLES.iods[iods[0]!]!;
       const image = iod.m.some(([module, usage]) => module === 'ImagePixel' && usage === 'M');
-      return { name, sopClass: uid, modality: enumeratedOf(iods[0]!, 'Modality')?.[0]?.toString() ?? 'OT', bits: image ? bitsOf(iods[0]!) : 0 };
+      return {
+        name,
+        sopClass: uid,
+        modality: enumeratedOf(iods[0]!, 'Modality')?.[0]?.toString() ?? 'OT',
+        bits: image ? bitsOf(iods[0]!) : 0,
+      };
     });
 }
 
@@ -360,9 +467,14 @@ describe.skipIf(skipReason !== undefined)(`dciodvfy interop${skipReason ? ` (ski
       ['ct.dcm', ctImage()],
       ['sc.dcm', secondaryCaptureImage()],
       ['ct-no-imagetype-kvp-position.dcm', ctImage({ '00080008': null, '00180060': null, '00185100': null, '00200032': null })],
-      ['sc-rgb-no-planar.dcm', secondaryCaptureImage({
-        '00280002': element('00280002', 'US', us(3)), '00280004': element('00280004', 'CS', 'RGB'), '7FE00010': element('7FE00010', 'OB', Buffer.alloc(12)),
-      })],
+      [
+        'sc-rgb-no-planar.dcm',
+        secondaryCaptureImage({
+          '00280002': element('00280002', 'US', us(3)),
+          '00280004': element('00280004', 'CS', 'RGB'),
+          '7FE00010': element('7FE00010', 'OB', Buffer.alloc(12)),
+        }),
+      ],
       ['sc-no-conversion-type-orientation.dcm', secondaryCaptureImage({ '00080064': null, '00200020': null, '00200060': null })],
       ['sc-jpeg-ls.dcm', encapsulatedSecondaryCapture(TransferSyntax.JPEGLSLossless.uid)],
     ];
@@ -396,16 +508,29 @@ describe.skipIf(skipReason !== undefined)(`dciodvfy interop${skipReason ? ` (ski
       const source = upload.files[0]!;
       const target = path.join(scratch, `${kind}-iod-broken.dcm`);
       await run(python, [script, source, target, ...(MUTATIONS[kind] ?? [])]);
-      generated.push({ group: 'generated, IOD attributes removed', label: `${kind} without ${MUTATIONS[kind]?.join(', ')}`, files: [target] });
+      generated.push({
+        group: 'generated, IOD attributes removed',
+        label: `${kind} without ${MUTATIONS[kind]?.join(', ')}`,
+        files: [target],
+      });
     }
     const skeleton = path.join(scratch, 'skeleton.py');
     await writeFile(skeleton, SKELETON);
-    const specs = skeletons().map(({ name, sopClass, modality, bits }) => [path.join(scratch, `skeleton-${name}.dcm`), sopClass, modality, bits]);
+    const specs = skeletons().map(({ name, sopClass, modality, bits }) => [
+      path.join(scratch, `skeleton-${name}.dcm`),
+      sopClass,
+      modality,
+      bits,
+    ]);
     const list = path.join(scratch, 'skeletons.json');
     await writeFile(list, JSON.stringify(specs));
     await run(python, [skeleton, list]);
     for (const [file] of specs) {
-      generated.push({ group: `IOD skeletons (${specs.length} storage SOP Classes of the generated tables)`, label: path.basename(String(file), '.dcm').replace('skeleton-', ''), files: [String(file)] });
+      generated.push({
+        group: `IOD skeletons (${specs.length} storage SOP Classes of the generated tables)`,
+        label: path.basename(String(file), '.dcm').replace('skeleton-', ''),
+        files: [String(file)],
+      });
     }
   }, 120_000);
 
@@ -423,8 +548,10 @@ describe.skipIf(skipReason !== undefined)(`dciodvfy interop${skipReason ? ` (ski
     const notComparable = (required.byReason.get('deflated') ?? 0) + (required.byReason.get('unreadable') ?? 0);
     const share = required.matched / (required.total - notComparable);
     const reasons = [...required.byReason].map(([why, count]) => `${why} ${count}`).join(', ');
-    console.log(`\ndciodvfy agreement\n\n${table()}\n\nmissing/empty Type 1/1C/2/2C errors of dciodvfy: ${required.total}; we report ${required.matched} `
-      + `(${(100 * required.matched / required.total).toFixed(1)}% of all; ${(100 * share).toFixed(1)}% of the ${required.total - notComparable} on files both read whole); not reported: ${reasons || 'none'}\n`);
+    console.log(
+      `\ndciodvfy agreement\n\n${table()}\n\nmissing/empty Type 1/1C/2/2C errors of dciodvfy: ${required.total}; we report ${required.matched} ` +
+        `(${((100 * required.matched) / required.total).toFixed(1)}% of all; ${(100 * share).toFixed(1)}% of the ${required.total - notComparable} on files both read whole); not reported: ${reasons || 'none'}\n`,
+    );
     if (misses.length > 0) console.log(`missed (no documented reason):\n${misses.join('\n')}`);
     expect(share).toBeGreaterThanOrEqual(0.95);
     expect(misses.filter((line) => !/\[(missing|empty)\]/.test(line))).toEqual([]);

@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DicomInspector, ElementReader } from '@dsv/common';
-import { instanceDicomJson, type DicomJsonAttribute, type DicomJsonDataset, type DicomJsonValue } from '../../descriptor/src/domain/metadata/dicom-json.ts';
+import {
+  instanceDicomJson,
+  type DicomJsonAttribute,
+  type DicomJsonDataset,
+  type DicomJsonValue,
+} from '../../descriptor/src/domain/metadata/dicom-json.ts';
 import { corpusAvailable, corpusDir, entryFiles, loadManifest } from '../support/corpus.ts';
 
 /**
@@ -46,7 +51,8 @@ interface Documented {
 const DOCUMENTED: readonly Documented[] = [
   {
     id: 'after-pixel-data',
-    reason: 'Elements after Pixel Data (e.g. Data Set Trailing Padding FFFC,FFFC) are not in the header the descriptor keeps: it stops at Pixel Data so as never to hold pixels',
+    reason:
+      'Elements after Pixel Data (e.g. Data Set Trailing Padding FFFC,FFFC) are not in the header the descriptor keeps: it stops at Pixel Data so as never to hold pixels',
     applies: (d) => d.kind === 'missing-ours' && !d.path.includes('.') && d.tag > '7FE00010',
   },
 ];
@@ -54,7 +60,9 @@ const DOCUMENTED: readonly Documented[] = [
 let scratch = '';
 
 describe.skipIf(!hasDcm2json || !corpusAvailable)('metadata.dicom.json against dcmtk dcm2json, every valid corpus file', () => {
-  const files = loadManifest().filter((entry) => entry.expected === 'valid').flatMap(entryFiles);
+  const files = loadManifest()
+    .filter((entry) => entry.expected === 'valid')
+    .flatMap(entryFiles);
   beforeAll(() => {
     scratch = mkdtempSync(path.join(os.tmpdir(), 'dsv-interop-json-'));
   });
@@ -69,8 +77,13 @@ describe.skipIf(!hasDcm2json || !corpusAvailable)('metadata.dicom.json against d
       const ours = ourDicomJson(file);
       tally.files++;
       compareDataSets(ours, theirs, '', relative, {
-        onEqual: () => { tally.compared++; tally.equal++; },
-        onBulk: () => { tally.bulkSkipped++; },
+        onEqual: () => {
+          tally.compared++;
+          tally.equal++;
+        },
+        onBulk: () => {
+          tally.bulkSkipped++;
+        },
         onDifference: (difference) => {
           tally.compared++;
           const documented = DOCUMENTED.find((entry) => entry.applies(difference));
@@ -80,11 +93,13 @@ describe.skipIf(!hasDcm2json || !corpusAvailable)('metadata.dicom.json against d
       });
     }
     const documentedTotal = [...tally.documented.values()].reduce((sum, count) => sum + count, 0);
-    console.log([
-      `DICOM JSON vs dcm2json: ${tally.files} files, ${tally.compared} elements compared, ${tally.equal} equal, ` +
-        `${documentedTotal} documented differences, ${undocumented.length} undocumented; ${tally.bulkSkipped} bulk values not compared`,
-      ...DOCUMENTED.map((entry) => `  ${entry.id}: ${tally.documented.get(entry.id) ?? 0} (${entry.reason})`),
-    ].join('\n'));
+    console.log(
+      [
+        `DICOM JSON vs dcm2json: ${tally.files} files, ${tally.compared} elements compared, ${tally.equal} equal, ` +
+          `${documentedTotal} documented differences, ${undocumented.length} undocumented; ${tally.bulkSkipped} bulk values not compared`,
+        ...DOCUMENTED.map((entry) => `  ${entry.id}: ${tally.documented.get(entry.id) ?? 0} (${entry.reason})`),
+      ].join('\n'),
+    );
     expect(tally.files).toBe(files.length);
     expect(undocumented.slice(0, 20)).toEqual([]);
   });
@@ -133,7 +148,8 @@ function compareDataSets(ours: DicomJsonDataset, theirs: DicomJsonDataset, prefi
     const at = prefix ? `${prefix}.${tag}` : tag;
     const a = ours[tag];
     const b = theirs[tag];
-    const report = (kind: Difference['kind'], x: unknown, y: unknown) => visit.onDifference({ file, path: at, tag, kind, ours: x, theirs: y });
+    const report = (kind: Difference['kind'], x: unknown, y: unknown) =>
+      visit.onDifference({ file, path: at, tag, kind, ours: x, theirs: y });
     if (!a || !b) {
       report(a ? 'missing-theirs' : 'missing-ours', a, b);
       continue;
@@ -173,6 +189,3 @@ function sameValue(vr: string, a: DicomJsonValue, b: DicomJsonValue): boolean {
   if (typeof a === 'number' && typeof b === 'number') return vr === 'FL' ? Math.fround(a) === Math.fround(b) : a === b;
   return JSON.stringify(a) === JSON.stringify(b);
 }
-
-
-

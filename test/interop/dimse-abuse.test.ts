@@ -29,11 +29,22 @@ function associateRq(called: string, calling: string): Buffer {
     return Buffer.concat([head, body]);
   };
   const uid = (type: number, value: string) => item(type, Buffer.from(value, 'latin1'));
-  const context = item(0x20, Buffer.concat([Buffer.from([1, 0, 0, 0]), uid(0x30, '1.2.840.10008.5.1.4.1.1.2'), uid(0x40, '1.2.840.10008.1.2.1')]));
+  const context = item(
+    0x20,
+    Buffer.concat([Buffer.from([1, 0, 0, 0]), uid(0x30, '1.2.840.10008.5.1.4.1.1.2'), uid(0x40, '1.2.840.10008.1.2.1')]),
+  );
   const maxLength = Buffer.alloc(4);
   maxLength.writeUInt32BE(16384);
   const user = item(0x50, Buffer.concat([item(0x51, maxLength), uid(0x52, '1.2.3.4')]));
-  const body = Buffer.concat([Buffer.from([0, 1, 0, 0]), ae(called), ae(calling), Buffer.alloc(32), uid(0x10, '1.2.840.10008.3.1.1.1'), context, user]);
+  const body = Buffer.concat([
+    Buffer.from([0, 1, 0, 0]),
+    ae(called),
+    ae(calling),
+    Buffer.alloc(32),
+    uid(0x10, '1.2.840.10008.3.1.1.1'),
+    context,
+    user,
+  ]);
   const head = Buffer.alloc(6);
   head[0] = 0x01;
   head.writeUInt32BE(body.length, 2);
@@ -81,14 +92,27 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
     const fragment = pDataTf(0x00, Buffer.alloc(1000, 0x20));
     socket.write(fragment);
     socket.destroy();
-    const ended = await waitFor(async () => endedAssociations(stack.gateway), (ids) => ids.length > before);
+    const ended = await waitFor(
+      async () => endedAssociations(stack.gateway),
+      (ids) => ids.length > before,
+    );
     const status = (await getJson(`${stack.gateway.url}/status/${ended.at(-1)}`)).body;
     expect(status).toMatchObject({ state: 'aborted', counts: { instances: 0 } });
     // The feed has it opened, then aborted by the connection lost, nothing stored in between.
-    const feed = await waitFor(() => readFeed(stack.gateway.url), (events) => events.some((e) => e.studyId === status.id && e.type === 'association.aborted'));
+    const feed = await waitFor(
+      () => readFeed(stack.gateway.url),
+      (events) => events.some((e) => e.studyId === status.id && e.type === 'association.aborted'),
+    );
     expect(feed.filter((e) => e.correlationId === status.id).map((e) => e.type)).toEqual(['association.accepted', 'association.aborted']);
     expect(feed.find((e) => e.type === 'association.aborted' && e.studyId === status.id)!.data).toEqual({
-      instances: 0, success: 0, warning: 0, failure: 0, studyInstanceUids: [], cause: 'connection-closed', source: null, reason: null,
+      instances: 0,
+      success: 0,
+      warning: 0,
+      failure: 0,
+      studyInstanceUids: [],
+      cause: 'connection-closed',
+      source: null,
+      reason: null,
     });
     expect(status.events.map((e: { type: string }) => e.type)).toEqual(['association.accepted', 'association.aborted']);
     await waitFor(staged, (names) => names.length === 0);
@@ -103,13 +127,18 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
     lie.writeUInt32BE(0xffff_fff0, 2);
     socket.write(lie);
     await closed;
-    await waitFor(async () => stack.gateway.output.some((line) => line.includes('dimse: connection aborted') && line.includes('announces')), (seen) => seen);
+    await waitFor(
+      async () => stack.gateway.output.some((line) => line.includes('dimse: connection aborted') && line.includes('announces')),
+      (seen) => seen,
+    );
     const echo = await runDcmtk('echoscu', ['-aet', 'MODALITY', '-aec', AET, '127.0.0.1', String(port)]);
     expect(echo.code, echo.stderr).toBe(0);
   });
 
   it('when 50 peers associate at once, then every association is answered: accepted or told the local limit is exceeded, and a retry goes through', async () => {
-    const results = await Promise.all(Array.from({ length: 50 }, () => runDcmtk('storescu', ['-aet', 'MODALITY', '-aec', AET, '127.0.0.1', String(port), ct[0]!], 120_000)));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => runDcmtk('storescu', ['-aet', 'MODALITY', '-aec', AET, '127.0.0.1', String(port), ct[0]!], 120_000)),
+    );
     for (const result of results) {
       if (result.code !== 0) expect(result.stderr + result.stdout).toMatch(/Local Limit Exceeded|rejected/i);
     }
@@ -124,9 +153,15 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
     const out = path.join(work, 'storescp');
     await rm(out, { recursive: true, force: true });
     await import('node:fs/promises').then((fs) => fs.mkdir(out));
-    const scp = spawn('storescp', ['-aet', 'STORESCP', '-od', out, String(scpPort)], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+    const scp = spawn('storescp', ['-aet', 'STORESCP', '-od', out, String(scpPort)], {
+      env: { ...process.env, TCP_NODELAY: '1' },
+      stdio: 'ignore',
+    });
     try {
-      await waitFor(() => canConnect(scpPort), (ok) => ok);
+      await waitFor(
+        () => canConnect(scpPort),
+        (ok) => ok,
+      );
       const sent = await sendCli(['--host', '127.0.0.1', '--port', String(scpPort), '--aet', 'STORESCP', path.join(work, 'ct')]);
       expect(sent.code, sent.output).toBe(0);
       expect(sent.output).toMatch(/study \S+: 3 instance\(s\), sent 3, warned 0, failed 0/);
@@ -160,7 +195,17 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
     try {
       const silentPort = (silent.address() as net.AddressInfo).port;
-      const sent = await sendCli(['--host', '127.0.0.1', '--port', String(silentPort), '--aet', 'SILENT', '--timeout-ms', '1500', path.join(work, 'ct')]);
+      const sent = await sendCli([
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(silentPort),
+        '--aet',
+        'SILENT',
+        '--timeout-ms',
+        '1500',
+        path.join(work, 'ct'),
+      ]);
       expect(sent.code).toBe(1);
       expect(sent.output).toMatch(/failed 3 \(statuses none\) - .*timeout/i);
     } finally {
@@ -176,10 +221,21 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
     const scpPort = await freePort();
     const out = path.join(work, 'routed');
     await import('node:fs/promises').then((fs) => fs.mkdir(out, { recursive: true }));
-    const scp = spawn('storescp', ['-aet', 'STORESCP', '-od', out, String(scpPort)], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+    const scp = spawn('storescp', ['-aet', 'STORESCP', '-od', out, String(scpPort)], {
+      env: { ...process.env, TCP_NODELAY: '1' },
+      stdio: 'ignore',
+    });
     try {
-      await waitFor(() => canConnect(scpPort), (ok) => ok);
-      const post = (body: unknown) => fetch(`${stack.gateway.url}/studies/${uid}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      await waitFor(
+        () => canConnect(scpPort),
+        (ok) => ok,
+      );
+      const post = (body: unknown) =>
+        fetch(`${stack.gateway.url}/studies/${uid}/send`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
       const answer = await post({ host: '127.0.0.1', port: scpPort, aeTitle: 'STORESCP' });
       const body = (await answer.json()) as Body;
       expect(answer.status, JSON.stringify(body)).toBe(200);
@@ -205,9 +261,15 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
     const scpPort = await freePort();
     const out = path.join(work, 'aborting');
     await import('node:fs/promises').then((fs) => fs.mkdir(out, { recursive: true }));
-    const scp = spawn('storescp', ['--abort-after', '-aet', 'STORESCP', '-od', out, String(scpPort)], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+    const scp = spawn('storescp', ['--abort-after', '-aet', 'STORESCP', '-od', out, String(scpPort)], {
+      env: { ...process.env, TCP_NODELAY: '1' },
+      stdio: 'ignore',
+    });
     try {
-      await waitFor(() => canConnect(scpPort), (ok) => ok);
+      await waitFor(
+        () => canConnect(scpPort),
+        (ok) => ok,
+      );
       const answer = await fetch(`${stack.gateway.url}/studies/${uid}/send`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -249,7 +311,14 @@ function cStoreRq(sopClass: string, sopInstance: string): Buffer {
     bytes.writeUInt16LE(value);
     return bytes;
   };
-  const body = Buffer.concat([el(0x0002, ui(sopClass)), el(0x0100, us(0x0001)), el(0x0110, us(1)), el(0x0700, us(0)), el(0x0800, us(0x0000)), el(0x1000, ui(sopInstance))]);
+  const body = Buffer.concat([
+    el(0x0002, ui(sopClass)),
+    el(0x0100, us(0x0001)),
+    el(0x0110, us(1)),
+    el(0x0700, us(0)),
+    el(0x0800, us(0x0000)),
+    el(0x1000, ui(sopInstance)),
+  ]);
   const length = Buffer.alloc(4);
   length.writeUInt32LE(body.length);
   return Buffer.concat([el(0x0000, length), body]);

@@ -15,7 +15,11 @@ import { startStack, type Stack } from '../support/services.ts';
 
 const skipReason = !isOrthancInstalled()
   ? 'Orthanc is not installed (apt-get install orthanc): Orthanc DIMSE interop skipped'
-  : !dcmtkAvailable ? dcmtkSkipReason : !(await generatorAvailable()) ? generatorSkipReason : undefined;
+  : !dcmtkAvailable
+    ? dcmtkSkipReason
+    : !(await generatorAvailable())
+      ? generatorSkipReason
+      : undefined;
 if (skipReason) console.warn(`[interop] ${skipReason}`);
 
 describe.skipIf(skipReason)('DICOM with Orthanc', () => {
@@ -32,7 +36,9 @@ describe.skipIf(skipReason)('DICOM with Orthanc', () => {
     stack = await startStack({ DIMSE_PORT: String(port), DIMSE_AE_TITLE: 'DSV', DIMSE_ALLOWED_CALLING_AE_TITLES: 'ORTHANC' });
     orthancDicomPort = await freePort();
     process.env.TCP_NODELAY = '1';
-    orthanc = await startOrthanc({ dicom: { port: orthancDicomPort, aeTitle: 'ORTHANC', modalities: { dsv: ['DSV', '127.0.0.1', port] } } });
+    orthanc = await startOrthanc({
+      dicom: { port: orthancDicomPort, aeTitle: 'ORTHANC', modalities: { dsv: ['DSV', '127.0.0.1', port] } },
+    });
   });
 
   afterAll(async () => {
@@ -49,11 +55,17 @@ describe.skipIf(skipReason)('DICOM with Orthanc', () => {
       ids.push(((await answer.json()) as { ID: string }).ID);
     }
     const before = endedAssociations(stack.gateway).length;
-    const store = await fetch(`${orthanc.url}/modalities/dsv/store`, { method: 'POST', body: JSON.stringify({ Resources: ids, Synchronous: true }) });
+    const store = await fetch(`${orthanc.url}/modalities/dsv/store`, {
+      method: 'POST',
+      body: JSON.stringify({ Resources: ids, Synchronous: true }),
+    });
     const body = (await store.json()) as Record<string, unknown>;
     expect(store.status, JSON.stringify(body)).toBe(200);
     expect(body).toMatchObject({ InstancesCount: 3, FailedInstancesCount: 0 });
-    const ended = await waitFor(async () => endedAssociations(stack.gateway), (list) => list.length > before);
+    const ended = await waitFor(
+      async () => endedAssociations(stack.gateway),
+      (list) => list.length > before,
+    );
     const association = (await getJson(`${stack.gateway.url}/status/${ended.at(-1)}`)).body;
     expect(association).toMatchObject({ state: 'released', peer: { callingAeTitle: 'ORTHANC' }, counts: { instances: 3, failed: 0 } });
     const study = await getJson(`${stack.gateway.url}/studies/${association.studies[0].StudyInstanceUID}`);
@@ -66,7 +78,12 @@ describe.skipIf(skipReason)('DICOM with Orthanc', () => {
     expect(sent.code, sent.output).toBe(0);
     expect(sent.output).toMatch(/sent 2, warned 0, failed 0/);
     const uid = /study (\S+):/.exec(sent.output)![1]!;
-    const found = (await (await fetch(`${orthanc.url}/tools/find`, { method: 'POST', body: JSON.stringify({ Level: 'Instance', Query: { StudyInstanceUID: uid } }) })).json()) as string[];
+    const found = (await (
+      await fetch(`${orthanc.url}/tools/find`, {
+        method: 'POST',
+        body: JSON.stringify({ Level: 'Instance', Query: { StudyInstanceUID: uid } }),
+      })
+    ).json()) as string[];
     expect(found).toHaveLength(2);
   });
 });

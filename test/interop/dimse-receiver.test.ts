@@ -31,7 +31,12 @@ describe.skipIf(skipReason)('DICOM receiver (dcmtk storescu/echoscu)', () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'dsv-dimse-'));
     ct = await makeStudy('ct', path.join(work, 'ct'), ['--slices', '6', '--rows', '64', '--cols', '64', '--seed', '181']);
     port = await freePort();
-    stack = await startStack({ DIMSE_PORT: String(port), DIMSE_AE_TITLE: AET, DIMSE_ALLOWED_CALLING_AE_TITLES: 'MODALITY,ORTHANC,OTHER', STABLE_AFTER_SECONDS: '1' });
+    stack = await startStack({
+      DIMSE_PORT: String(port),
+      DIMSE_AE_TITLE: AET,
+      DIMSE_ALLOWED_CALLING_AE_TITLES: 'MODALITY,ORTHANC,OTHER',
+      STABLE_AFTER_SECONDS: '1',
+    });
   });
 
   afterAll(async () => {
@@ -39,11 +44,15 @@ describe.skipIf(skipReason)('DICOM receiver (dcmtk storescu/echoscu)', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  const storescu = (files: string[], extra: string[] = [], calling = 'MODALITY') => runDcmtk('storescu', ['-aet', calling, '-aec', AET, ...extra, '127.0.0.1', String(port), ...files]);
+  const storescu = (files: string[], extra: string[] = [], calling = 'MODALITY') =>
+    runDcmtk('storescu', ['-aet', calling, '-aec', AET, ...extra, '127.0.0.1', String(port), ...files]);
 
   /** The association status of the newest association once it has ended. */
   async function lastAssociation(before: number): Promise<Body> {
-    const ended = await waitFor(async () => endedAssociations(stack.gateway), (ids) => ids.length > before);
+    const ended = await waitFor(
+      async () => endedAssociations(stack.gateway),
+      (ids) => ids.length > before,
+    );
     const id = ended.at(-1)!;
     return (await getJson(`${stack.gateway.url}/status/${id}`)).body;
   }
@@ -60,7 +69,11 @@ describe.skipIf(skipReason)('DICOM receiver (dcmtk storescu/echoscu)', () => {
     const association = await lastAssociation(before);
     expect(association.kind).toBe('association');
     expect(association.state).toBe('released');
-    expect(association.peer).toMatchObject({ callingAeTitle: 'MODALITY', calledAeTitle: AET, address: expect.stringContaining('127.0.0.1') });
+    expect(association.peer).toMatchObject({
+      callingAeTitle: 'MODALITY',
+      calledAeTitle: AET,
+      address: expect.stringContaining('127.0.0.1'),
+    });
     expect(association.counts).toMatchObject({ instances: 6, failed: 0 });
     expect(association.instances.every((i: Body) => ['0000', 'B007'].includes(i.status))).toBe(true);
     expect(association.studies).toHaveLength(1);
@@ -74,7 +87,10 @@ describe.skipIf(skipReason)('DICOM receiver (dcmtk storescu/echoscu)', () => {
 
     // The feed has the association opened, its six instances' deliveries, then the association closed
     // with the same counts; its status lists the same two events.
-    const feed = await waitFor(() => readFeed(stack.gateway.url), (events) => events.some((e) => e.studyId === association.id && e.type === 'association.released'));
+    const feed = await waitFor(
+      () => readFeed(stack.gateway.url),
+      (events) => events.some((e) => e.studyId === association.id && e.type === 'association.released'),
+    );
     // study.stable is the study's, whenever it comes: not the association's sequence.
     const mine = feed.filter((e) => e.correlationId === association.id && e.type !== 'study.stable');
     const types = mine.map((e) => e.type);
@@ -82,9 +98,24 @@ describe.skipIf(skipReason)('DICOM receiver (dcmtk storescu/echoscu)', () => {
     expect(types.at(-1)).toBe('association.released');
     expect(types.filter((t) => t === 'study.uploaded')).toHaveLength(6);
     expect(mine.filter((e) => e.type.startsWith('association.')).map((e) => e.studyId)).toEqual([association.id, association.id]);
-    expect(mine[0]).toMatchObject({ service: 'gateway', data: { callingAeTitle: 'MODALITY', calledAeTitle: AET, address: expect.stringContaining('127.0.0.1'), acceptedContexts: expect.any(Number), rejectedContexts: expect.any(Number) } });
+    expect(mine[0]).toMatchObject({
+      service: 'gateway',
+      data: {
+        callingAeTitle: 'MODALITY',
+        calledAeTitle: AET,
+        address: expect.stringContaining('127.0.0.1'),
+        acceptedContexts: expect.any(Number),
+        rejectedContexts: expect.any(Number),
+      },
+    });
     const released = mine.at(-1)!;
-    expect(released.data).toEqual({ instances: 6, success: association.counts.stored, warning: association.counts.warned, failure: 0, studyInstanceUids: [uid] });
+    expect(released.data).toEqual({
+      instances: 6,
+      success: association.counts.stored,
+      warning: association.counts.warned,
+      failure: 0,
+      studyInstanceUids: [uid],
+    });
     expect(released.data.success + released.data.warning).toBe(6);
     expect(released.seq).toBeGreaterThan(mine[0]!.seq);
     expect(association.events.map((e: Body) => e.type)).toEqual(['association.accepted', 'association.released']);
@@ -97,7 +128,10 @@ describe.skipIf(skipReason)('DICOM receiver (dcmtk storescu/echoscu)', () => {
     expect(result.code, result.stderr).toBe(0);
     const association = await lastAssociation(before);
     expect(association.state).toBe('aborted');
-    const feed = await waitFor(() => readFeed(stack.gateway.url), (events) => events.some((e) => e.studyId === association.id && e.type === 'association.aborted'));
+    const feed = await waitFor(
+      () => readFeed(stack.gateway.url),
+      (events) => events.some((e) => e.studyId === association.id && e.type === 'association.aborted'),
+    );
     const mine = feed.filter((e) => e.studyId === association.id).map((e) => [e.type, e.data.cause ?? null]);
     expect(mine).toEqual([
       ['association.accepted', null],
@@ -105,7 +139,12 @@ describe.skipIf(skipReason)('DICOM receiver (dcmtk storescu/echoscu)', () => {
     ]);
     const aborted = feed.find((e) => e.studyId === association.id && e.type === 'association.aborted')!;
     // dcmtk aborts as the service user (source 0, PS3.8 §9.3.8), once its one instance was answered.
-    expect(aborted.data).toMatchObject({ instances: 1, failure: 0, source: 0, studyInstanceUids: association.studies.map((s: Body) => s.StudyInstanceUID) });
+    expect(aborted.data).toMatchObject({
+      instances: 1,
+      failure: 0,
+      source: 0,
+      studyInstanceUids: association.studies.map((s: Body) => s.StudyInstanceUID),
+    });
   });
 
   it('when a study comes in two associations, then both join the same study, and a re-sent instance is Success (duplicate)', async () => {
@@ -140,7 +179,16 @@ describe.skipIf(skipReason)('DICOM receiver (dcmtk storescu/echoscu)', () => {
   it('when the SOP class is unknown, then its presentation context is refused in negotiation', async () => {
     // A storage class dcmtk knows and we do not (12-lead ECG, no IOD of the validator's); storescu proposes
     // the SOP classes of its files only (-R), so nothing is left to send on.
-    const unknown = await runDcmtk('storescu', ['-aet', 'MODALITY', '-aec', AET, '-R', '127.0.0.1', String(port), await rewrite(ct[0]!, 'unknown.dcm', [`ds.SOPClassUID = '${ECG}'`, `ds.file_meta.MediaStorageSOPClassUID = '${ECG}'`])]);
+    const unknown = await runDcmtk('storescu', [
+      '-aet',
+      'MODALITY',
+      '-aec',
+      AET,
+      '-R',
+      '127.0.0.1',
+      String(port),
+      await rewrite(ct[0]!, 'unknown.dcm', [`ds.SOPClassUID = '${ECG}'`, `ds.file_meta.MediaStorageSOPClassUID = '${ECG}'`]),
+    ]);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr + unknown.stdout).toMatch(/No Acceptable Presentation Contexts/i);
   });
@@ -151,15 +199,26 @@ describe.skipIf(skipReason)('DICOM receiver (dcmtk storescu/echoscu)', () => {
     expect(result.stderr + result.stdout).toMatch(/Calling AE Title Not Recognized|rejected/i);
     // The feed, not a count of log lines (the gateway's output may still be arriving from earlier tests):
     // its rejection is there, and no association of that caller was ever accepted.
-    const feed = await waitFor(() => readFeed(stack.gateway.url), (events) => events.some((e) => e.type === 'association.rejected' && e.data.callingAeTitle === 'STRANGER'));
-    expect(feed.find((e) => e.type === 'association.rejected' && e.data.callingAeTitle === 'STRANGER')!.data).toMatchObject({ cause: 'calling-ae-title-not-allowed', result: 'permanent' });
+    const feed = await waitFor(
+      () => readFeed(stack.gateway.url),
+      (events) => events.some((e) => e.type === 'association.rejected' && e.data.callingAeTitle === 'STRANGER'),
+    );
+    expect(feed.find((e) => e.type === 'association.rejected' && e.data.callingAeTitle === 'STRANGER')!.data).toMatchObject({
+      cause: 'calling-ae-title-not-allowed',
+      result: 'permanent',
+    });
     expect(feed.filter((e) => e.type === 'association.accepted' && e.data.callingAeTitle === 'STRANGER')).toEqual([]);
   });
 
   /** A copy of `source` changed by pydicom statements (on `ds`). */
   async function rewrite(source: string, name: string, statements: string[]): Promise<string> {
     const out = path.join(work, name);
-    const script = ['import pydicom, sys', 'ds = pydicom.dcmread(sys.argv[1])', ...statements, 'ds.save_as(sys.argv[2], write_like_original=True)'].join('\n');
+    const script = [
+      'import pydicom, sys',
+      'ds = pydicom.dcmread(sys.argv[1])',
+      ...statements,
+      'ds.save_as(sys.argv[2], write_like_original=True)',
+    ].join('\n');
     await run(python, ['-c', script, source, out]);
     return out;
   }

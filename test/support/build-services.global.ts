@@ -16,6 +16,8 @@ async function build(): Promise<void> {
   try {
     await buildServices();
   } catch (error) {
-    throw new Error(`the services did not build (scripts/build-services.ts), so no test runs:\n${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `the services did not build (scripts/build-services.ts), so no test runs:\n${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

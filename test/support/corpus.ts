@@ -34,7 +34,10 @@ export function corpusPath(relative: string): string {
 export function entryFiles(entry: ManifestEntry): string[] {
   const full = corpusPath(entry.path);
   if (!statSync(full).isDirectory()) return [full];
-  return readdirSync(full).filter((name) => name.endsWith('.dcm')).sort().map((name) => path.join(full, name));
+  return readdirSync(full)
+    .filter((name) => name.endsWith('.dcm'))
+    .sort()
+    .map((name) => path.join(full, name));
 }
 
 /** A reason like 'missing-type1:0020000D' split into its code and tag. */

@@ -6,7 +6,12 @@ import { deflateRawSync } from 'node:zlib';
  */
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
 
-export function element(tag: string, vr: string, value: Uint8Array | string, options: { length?: number; bigEndian?: boolean } = {}): Buffer {
+export function element(
+  tag: string,
+  vr: string,
+  value: Uint8Array | string,
+  options: { length?: number; bigEndian?: boolean } = {},
+): Buffer {
   const data = typeof value === 'string' ? padded(value, vr) : Buffer.from(value);
   const length = options.length ?? data.length;
   const group = parseInt(tag.slice(0, 4), 16);
@@ -34,7 +39,12 @@ export function implicitElement(tag: string, value: Uint8Array | string, options
 }
 
 /** An item or delimiter header (PS3.5 §7.5, §A.4): tag FFFE,xxxx and a 32-bit length, little endian unless told. */
-export function item(elementNumber: 0xe000 | 0xe00d | 0xe0dd, body: Uint8Array = Buffer.alloc(0), length = body.length, bigEndian = false): Buffer {
+export function item(
+  elementNumber: 0xe000 | 0xe00d | 0xe0dd,
+  body: Uint8Array = Buffer.alloc(0),
+  length = body.length,
+  bigEndian = false,
+): Buffer {
   const head = Buffer.alloc(8);
   if (bigEndian) {
     head.writeUInt16BE(0xfffe, 0);

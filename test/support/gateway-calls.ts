@@ -18,7 +18,12 @@ export const TERMINAL = ['stored', 'rejected', 'failed'];
 export const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** POST /upload with the files, as a browser or curl sends them. */
-export async function upload(gatewayUrl: string, files: readonly string[], query = '', headers: Record<string, string> = {}): Promise<Answer> {
+export async function upload(
+  gatewayUrl: string,
+  files: readonly string[],
+  query = '',
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const form = new FormData();
   for (const file of files) form.append('files', await openAsBlob(file), path.basename(file));
   const response = await fetch(`${gatewayUrl}/upload${query}`, { method: 'POST', body: form, headers });
@@ -37,7 +42,7 @@ export async function statusOf(stack: Stack, id: string): Promise<Body> {
 /** The whole event feed (GET /events), page after page, in order. */
 export async function readFeed(gatewayUrl: string): Promise<Body[]> {
   const events: Body[] = [];
-  for (let since = 0, done = false; !done; ) {
+  for (let since = 0, done = false; !done;) {
     const page = (await getJson(`${gatewayUrl}/events?since=${since}&limit=1000`)).body;
     events.push(...(page.events as Body[]));
     ({ last: since, done } = page as { last: number; done: boolean });
@@ -56,7 +61,8 @@ export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boo
     } catch {
       // not answering yet
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)?.slice(0, 2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)?.slice(0, 2000)}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
@@ -100,7 +106,9 @@ export function storedOriginalHashes(studyDir: string): string[] {
 /** The entries of a folder that are not dot entries (studies, not `.incoming`). */
 export function visibleEntries(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((name) => !name.startsWith('.')).sort();
+    return readdirSync(dir)
+      .filter((name) => !name.startsWith('.'))
+      .sort();
   } catch {
     return [];
   }
@@ -129,5 +137,9 @@ export function studyFolder(stack: Stack, status: Body): string {
  * GET /studies/<uid> shows, turns 'stable' a moment before those two files are written.)
  */
 export async function waitForStable(stack: Stack, deliveryId: string, timeoutMs = 30_000): Promise<Body> {
-  return waitFor(() => statusOf(stack, deliveryId), (status) => status.study?.state === 'stable', timeoutMs);
+  return waitFor(
+    () => statusOf(stack, deliveryId),
+    (status) => status.study?.state === 'stable',
+    timeoutMs,
+  );
 }

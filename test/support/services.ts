@@ -96,7 +96,14 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
   const studiesDir = path.join(dir, 'studies');
   const rejectedDir = path.join(dir, 'rejected');
   // One staging folder for all three, as on one host: the gateway sends files by reference.
-  const base = { LOG_LEVEL: 'info', DIMSE_PORT: '0', INTERNAL_TOKEN: randomBytes(24).toString('hex'), STAGING_DIR: path.join(dir, 'var', 'staging'), DATA_DIR: path.join(dir, 'var'), ...extraEnv };
+  const base = {
+    LOG_LEVEL: 'info',
+    DIMSE_PORT: '0',
+    INTERNAL_TOKEN: randomBytes(24).toString('hex'),
+    STAGING_DIR: path.join(dir, 'var', 'staging'),
+    DATA_DIR: path.join(dir, 'var'),
+    ...extraEnv,
+  };
   const env = {
     validator: { ...base, VALIDATOR_PORT: '0', VALIDATOR_HOST: '127.0.0.1' },
     descriptor: { ...base, DESCRIPTOR_PORT: '0', DESCRIPTOR_HOST: '127.0.0.1', STUDIES_DIR: studiesDir, REJECTED_DIR: rejectedDir },
@@ -110,7 +117,10 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
     await rm(dir, { recursive: true, force: true });
     throw error;
   };
-  const [validator, descriptor] = await Promise.all([track(startService('validator', env.validator)), track(startService('descriptor', env.descriptor))]).catch(abandon);
+  const [validator, descriptor] = await Promise.all([
+    track(startService('validator', env.validator)),
+    track(startService('descriptor', env.descriptor)),
+  ]).catch(abandon);
   env.gateway = {
     ...base,
     GATEWAY_PORT: '0',

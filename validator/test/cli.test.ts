@@ -7,7 +7,8 @@ import { corpusAvailable, corpusPath, projectRoot } from '../../test/support/cor
 /** Runs the CLI as `npm run validate` does (tsx), and collects what it printed. */
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'validator/src/cli.ts'), ...args], {
-    cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: projectRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
@@ -31,13 +32,21 @@ describe('validate CLI', () => {
 
 describe.skipIf(!corpusAvailable)('validate CLI on corpus files', () => {
   it('when a valid folder and a broken file are given, then one finding per line, a summary per upload, and exit 1', async () => {
-    const { code, stdout } = await runCli([corpusPath('valid/studies/pcir-ct-head'), corpusPath('invalid/single/missing-type1-StudyInstanceUID.dcm')]);
+    const { code, stdout } = await runCli([
+      corpusPath('valid/studies/pcir-ct-head'),
+      corpusPath('invalid/single/missing-type1-StudyInstanceUID.dcm'),
+    ]);
     expect(code).toBe(1);
     const lines = stdout.trim().split('\n');
     // The four slices are 18 and 180-182 of a 182-slice head: valid, with the gap as warnings.
     expect(lines).toContain(`${corpusPath('valid/studies/pcir-ct-head')}: 4 files, 0 errors, 2 warnings: valid`);
-    expect(lines.filter((line) => line.startsWith('warning')).map((line) => line.split(/\s+/)[1])).toEqual(['instance-number-gap', 'uneven-slice-spacing']);
-    expect(lines).toContain('error   missing-type1  (0020,000D) StudyInstanceUID  missing-type1-StudyInstanceUID.dcm  Type 1 attribute StudyInstanceUID is absent');
+    expect(lines.filter((line) => line.startsWith('warning')).map((line) => line.split(/\s+/)[1])).toEqual([
+      'instance-number-gap',
+      'uneven-slice-spacing',
+    ]);
+    expect(lines).toContain(
+      'error   missing-type1  (0020,000D) StudyInstanceUID  missing-type1-StudyInstanceUID.dcm  Type 1 attribute StudyInstanceUID is absent',
+    );
     expect(lines.at(-1)).toMatch(/1 file, 1 error, 0 warnings: invalid \(STUDY_INVALID\)$/);
   });
 

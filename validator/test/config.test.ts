@@ -21,14 +21,24 @@ describe('loadValidatorConfig', () => {
 
   it('when the shipped config is read, then it has the documented defaults, frozen', () => {
     const config = loadValidatorConfig({ CONFIG_DIR: projectConfigDir });
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 3001, limits: { maxHeaderBytes: 64 * 1024 * 1024, maxInflatedBytes: 512 * 1024 * 1024 } });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3001,
+      limits: { maxHeaderBytes: 64 * 1024 * 1024, maxInflatedBytes: 512 * 1024 * 1024 },
+    });
     expect(config.requiredAttributes.type1).toEqual(['SOPClassUID', 'SOPInstanceUID', 'StudyInstanceUID', 'SeriesInstanceUID', 'Modality']);
     expect(config.requiredAttributes.type2).toHaveLength(10);
     expect(Object.isFrozen(config.limits)).toBe(true);
   });
 
   it('when VALIDATOR_PORT, VALIDATOR_HOST and LOG_LEVEL are set, then they win over the file', () => {
-    const config = loadValidatorConfig({ CONFIG_DIR: projectConfigDir, VALIDATOR_PORT: '0', VALIDATOR_HOST: '0.0.0.0', INTERNAL_TOKEN: 'shared-secret', LOG_LEVEL: 'warn' });
+    const config = loadValidatorConfig({
+      CONFIG_DIR: projectConfigDir,
+      VALIDATOR_PORT: '0',
+      VALIDATOR_HOST: '0.0.0.0',
+      INTERNAL_TOKEN: 'shared-secret',
+      LOG_LEVEL: 'warn',
+    });
     expect(config).toMatchObject({ port: 0, host: '0.0.0.0', logLevel: 'warn' });
   });
 

@@ -32,7 +32,9 @@ describe('validator/src/main.ts', () => {
     try {
       writeFileSync(path.join(dir, 'validator.json'), JSON.stringify({ host: '127.0.0.1' }));
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'validator/src/main.ts')], {
-        cwd: projectRoot, env: { ...process.env, CONFIG_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: projectRoot,
+        env: { ...process.env, CONFIG_DIR: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));

@@ -70,7 +70,10 @@ function parseEnv(binding: EnvBinding, raw: string): unknown {
       throw new ConfigError(`${binding.env}=${raw}: ${binding.key} must be true or false`);
     }
     case 'list':
-      return raw.split(',').map((part) => part.trim()).filter(Boolean);
+      return raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
   }
 }
 

@@ -3,7 +3,9 @@ import { isLoopbackHost } from '../http/require-token.ts';
 
 export const internalToken = z
   .string()
-  .describe('Secret the gateway sends to the validator and descriptor (Authorization: Bearer). Required when host is not a loopback address; empty on loopback: no check');
+  .describe(
+    'Secret the gateway sends to the validator and descriptor (Authorization: Bearer). Required when host is not a loopback address; empty on loopback: no check',
+  );
 
 /**
  * A service that other hosts can reach must not run open: with a non-loopback host, the secret at

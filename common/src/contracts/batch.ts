@@ -35,7 +35,10 @@ export type ValidationBatchAnswer = z.infer<typeof ValidationBatchAnswerSchema>;
 
 /** POST /v1/studies/batch (descriptor): each study's DescribeRequest, its files by reference. */
 export const DescribeBatchRequestSchema = z.strictObject({
-  studies: z.array(z.strictObject({ correlationId: z.string(), request: DescribeRequestSchema })).min(1).max(MAX_BATCH_STUDIES),
+  studies: z
+    .array(z.strictObject({ correlationId: z.string(), request: DescribeRequestSchema }))
+    .min(1)
+    .max(MAX_BATCH_STUDIES),
 });
 export type DescribeBatchRequest = z.infer<typeof DescribeBatchRequestSchema>;
 export const DescribeBatchAnswerSchema = batchAnswer(DescribeResultSchema);

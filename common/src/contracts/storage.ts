@@ -23,7 +23,10 @@ export const DescribeRequestSchema = z.object({
       file: z.string(),
       clientName: z.string(),
       sizeBytes: z.number().int().nonnegative().optional(),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .optional(),
     }),
   ),
   report: ValidationReportSchema,

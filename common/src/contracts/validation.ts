@@ -26,7 +26,15 @@ export const InstanceSummarySchema = z.object({
 export type InstanceSummary = z.infer<typeof InstanceSummarySchema>;
 
 export const OutcomeSchema = z.object({
-  code: z.enum(['NOT_DICOM', 'NOT_PART10', 'MEDIA_STORAGE_DIRECTORY', 'CORRUPT_DICOM', 'FILE_META_INVALID', 'DEFLATE_BOMB', 'STUDY_INVALID']),
+  code: z.enum([
+    'NOT_DICOM',
+    'NOT_PART10',
+    'MEDIA_STORAGE_DIRECTORY',
+    'CORRUPT_DICOM',
+    'FILE_META_INVALID',
+    'DEFLATE_BOMB',
+    'STUDY_INVALID',
+  ]),
   httpStatus: z.union([z.literal(400), z.literal(422)]),
 });
 

@@ -25,7 +25,12 @@ export function countCommits(db: Database.Database): void {
   db.transaction = ((fn: (...params: unknown[]) => unknown) => {
     const plain = transaction(fn);
     // Each mode is a function of its own (BEGIN IMMEDIATE, …), reachable from any of the others.
-    const modes = { default: counted(plain.default), deferred: counted(plain.deferred), immediate: counted(plain.immediate), exclusive: counted(plain.exclusive) };
+    const modes = {
+      default: counted(plain.default),
+      deferred: counted(plain.deferred),
+      immediate: counted(plain.immediate),
+      exclusive: counted(plain.exclusive),
+    };
     for (const mode of Object.values(modes)) Object.assign(mode, modes, { database: db });
     return modes.default;
   }) as typeof db.transaction;

@@ -8,8 +8,40 @@ import { FIXED_ROWS, RANGE_ROWS, Tag, type Span } from './dictionary.generated.t
 export { Tag };
 
 export type Vr =
-  | 'AE' | 'AS' | 'AT' | 'CS' | 'DA' | 'DS' | 'DT' | 'FL' | 'FD' | 'IS' | 'LO' | 'LT' | 'OB' | 'OD' | 'OF' | 'OL' | 'OV'
-  | 'OW' | 'PN' | 'SH' | 'SL' | 'SQ' | 'SS' | 'ST' | 'SV' | 'TM' | 'UC' | 'UI' | 'UL' | 'UN' | 'UR' | 'US' | 'UT' | 'UV';
+  | 'AE'
+  | 'AS'
+  | 'AT'
+  | 'CS'
+  | 'DA'
+  | 'DS'
+  | 'DT'
+  | 'FL'
+  | 'FD'
+  | 'IS'
+  | 'LO'
+  | 'LT'
+  | 'OB'
+  | 'OD'
+  | 'OF'
+  | 'OL'
+  | 'OV'
+  | 'OW'
+  | 'PN'
+  | 'SH'
+  | 'SL'
+  | 'SQ'
+  | 'SS'
+  | 'ST'
+  | 'SV'
+  | 'TM'
+  | 'UC'
+  | 'UI'
+  | 'UL'
+  | 'UN'
+  | 'UR'
+  | 'US'
+  | 'UT'
+  | 'UV';
 
 export interface DictionaryEntry {
   /** Eight upper-case hex digits; for a repeating group, the concrete tag that was asked for. */

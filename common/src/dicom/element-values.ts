@@ -6,7 +6,10 @@ import { UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type DicomItem,
 export class ElementReader {
   readonly characterSets: readonly string[];
 
-  constructor(readonly parsed: ParsedDicom, characterSets?: readonly string[]) {
+  constructor(
+    readonly parsed: ParsedDicom,
+    characterSets?: readonly string[],
+  ) {
     this.characterSets = characterSets ?? normaliseCharacterSets(this.rawString(parsed.dataset.get(Tag.SpecificCharacterSet)));
   }
 
@@ -61,12 +64,18 @@ export class ElementReader {
       return out;
     };
     switch (element.vr) {
-      case 'US': return read(2, (o) => view.getUint16(o, le));
-      case 'SS': return read(2, (o) => view.getInt16(o, le));
-      case 'UL': return read(4, (o) => view.getUint32(o, le));
-      case 'SL': return read(4, (o) => view.getInt32(o, le));
-      case 'FL': return read(4, (o) => view.getFloat32(o, le));
-      case 'FD': return read(8, (o) => view.getFloat64(o, le));
+      case 'US':
+        return read(2, (o) => view.getUint16(o, le));
+      case 'SS':
+        return read(2, (o) => view.getInt16(o, le));
+      case 'UL':
+        return read(4, (o) => view.getUint32(o, le));
+      case 'SL':
+        return read(4, (o) => view.getInt32(o, le));
+      case 'FL':
+        return read(4, (o) => view.getFloat32(o, le));
+      case 'FD':
+        return read(8, (o) => view.getFloat64(o, le));
       default: {
         const values = this.texts(keyword, dataset).map(Number);
         return values.every((value) => Number.isFinite(value)) ? values : [];
@@ -84,6 +93,10 @@ export class ElementReader {
 
   private rawString(element: DicomElement | undefined): string | undefined {
     const bytes = this.bytes(element);
-    return bytes === null ? undefined : Buffer.from(bytes).toString('latin1').replace(/[\0 ]+$/, '');
+    return bytes === null
+      ? undefined
+      : Buffer.from(bytes)
+          .toString('latin1')
+          .replace(/[\0 ]+$/, '');
   }
 }

@@ -40,9 +40,10 @@ export class EncapsulatedItemWalker {
   facts(): EncapsulationFacts {
     let problem = this.problem;
     if (problem === null && !this.delimited) {
-      problem = this.skipRemaining > 0 || this.headerFill > 0
-        ? 'the file ends inside an item of the encapsulated Pixel Data'
-        : 'the encapsulated Pixel Data has no Sequence Delimitation Item';
+      problem =
+        this.skipRemaining > 0 || this.headerFill > 0
+          ? 'the file ends inside an item of the encapsulated Pixel Data'
+          : 'the encapsulated Pixel Data has no Sequence Delimitation Item';
     }
     return {
       offsetTableEntries: this.offsetTableEntries,

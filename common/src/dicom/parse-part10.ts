@@ -26,8 +26,40 @@ const SEQUENCE_DELIMITER_BYTES = 8;
  */
 const PREAMBLE_MASK = Uint8Array.from([0, 0, 0, 0, 0x4f, 0x42, 0, 0, 120, 0, 0, 0, ...new Array<number>(120).fill(0)]);
 const VRS = new Set<string>([
-  'AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FL', 'FD', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'PN',
-  'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV',
+  'AE',
+  'AS',
+  'AT',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'FL',
+  'FD',
+  'IS',
+  'LO',
+  'LT',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'PN',
+  'SH',
+  'SL',
+  'SQ',
+  'SS',
+  'ST',
+  'SV',
+  'TM',
+  'UC',
+  'UI',
+  'UL',
+  'UN',
+  'UR',
+  'US',
+  'UT',
+  'UV',
 ]);
 
 /**
@@ -38,7 +70,11 @@ const VRS = new Set<string>([
  */
 const MAX_SEQUENCE_DEPTH = 128;
 function tooDeep(): ParseAttempt {
-  return { status: 'failed', issues: [{ kind: 'unparseable', message: `sequences are nested more than ${MAX_SEQUENCE_DEPTH} levels deep` }], parsed: null };
+  return {
+    status: 'failed',
+    issues: [{ kind: 'unparseable', message: `sequences are nested more than ${MAX_SEQUENCE_DEPTH} levels deep` }],
+    parsed: null,
+  };
 }
 
 export interface ParseOptions {
@@ -109,9 +145,11 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
     if (!final) return { status: 'incomplete' };
     const parsed = partial ? toParsed(partial) : null;
     const overrun = partial ? findOverrun(partial.elements, partial.byteArray.length) : null;
-    const issue: ParseIssue = overrun ?? (/past end|overrun|overread|eof/i.test(message)
-      ? { kind: 'eof-in-element-header', afterTag: parsed ? lastTag(parsed.dataset) : null }
-      : { kind: 'unparseable', message });
+    const issue: ParseIssue =
+      overrun ??
+      (/past end|overrun|overread|eof/i.test(message)
+        ? { kind: 'eof-in-element-header', afterTag: parsed ? lastTag(parsed.dataset) : null }
+        : { kind: 'unparseable', message });
     return { status: 'failed', issues: [issue], parsed };
   }
 
@@ -119,7 +157,11 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
   const parsed = toParsed(library);
   const pixel = library.elements[PIXEL_DATA];
   if (pixel) {
-    return { status: 'parsed', parsed, pixelElement: { vr: parsed.dataset.get('7FE00010')?.vr, offset: pixel.dataOffset, length: pixel.length } };
+    return {
+      status: 'parsed',
+      parsed,
+      pixelElement: { vr: parsed.dataset.get('7FE00010')?.vr, offset: pixel.dataOffset, length: pixel.length },
+    };
   }
   if (!final) return { status: 'incomplete' };
   // dicom-parser does not notice an implicit VR element that runs past the end: look for it here.
@@ -382,7 +424,12 @@ function toDataSet(elements: Record<string, LibElement>): Map<string, DicomEleme
 function findOverrun(elements: Record<string, LibElement>, size: number): ParseIssue | null {
   for (const element of Object.values(elements)) {
     if (!element.hadUndefinedLength && element.dataOffset + element.length > size) {
-      return { kind: 'element-past-eof', tag: toTag(element.tag), declaredLength: element.length, availableBytes: Math.max(0, size - element.dataOffset) };
+      return {
+        kind: 'element-past-eof',
+        tag: toTag(element.tag),
+        declaredLength: element.length,
+        availableBytes: Math.max(0, size - element.dataOffset),
+      };
     }
     for (const item of element.items ?? []) {
       const nested = item.dataSet ? findOverrun(item.dataSet.elements, size) : null;
@@ -399,7 +446,8 @@ function nestedTooDeep(elements: Record<string, LibElement>): boolean {
     if (depth > MAX_SEQUENCE_DEPTH) return true;
     const next: Record<string, LibElement>[] = [];
     for (const dataSet of level) {
-      for (const element of Object.values(dataSet)) for (const item of element.items ?? []) if (item.dataSet) next.push(item.dataSet.elements);
+      for (const element of Object.values(dataSet))
+        for (const item of element.items ?? []) if (item.dataSet) next.push(item.dataSet.elements);
     }
     level = next;
   }

@@ -3,8 +3,16 @@ import { ElementReader } from './element-values.ts';
 import type { Inspection } from './model.ts';
 
 const TEXT_KEYWORDS = [
-  'SOPClassUID', 'SOPInstanceUID', 'StudyInstanceUID', 'SeriesInstanceUID', 'Modality', 'PatientID', 'PatientName',
-  'PatientBirthDate', 'PatientSex', 'FrameOfReferenceUID',
+  'SOPClassUID',
+  'SOPInstanceUID',
+  'StudyInstanceUID',
+  'SeriesInstanceUID',
+  'Modality',
+  'PatientID',
+  'PatientName',
+  'PatientBirthDate',
+  'PatientSex',
+  'FrameOfReferenceUID',
 ] as const;
 
 /** The attributes the study checks and the status summary need, keyed by keyword (InstanceSummarySchema). */

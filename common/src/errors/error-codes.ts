@@ -24,7 +24,10 @@ export const ErrorCodes = {
   STUDY_NOT_FOUND: { status: 404, message: 'No study with that id' },
   STUDY_ALREADY_EXISTS: { status: 409, message: 'A different study is already stored under that id' },
   STUDY_NOT_RETRYABLE: { status: 409, message: 'Only a failed study can be run again' },
-  INSTANCE_CONFLICT: { status: 409, message: 'An instance of the study is already stored with other content under the same SOP Instance UID' },
+  INSTANCE_CONFLICT: {
+    status: 409,
+    message: 'An instance of the study is already stored with other content under the same SOP Instance UID',
+  },
   INCONSISTENT_PATIENT: { status: 422, message: 'The stored study with this StudyInstanceUID belongs to another patient (PatientID)' },
   INSTANCE_NOT_FOUND: { status: 404, message: 'The study holds no file with that SOP Instance UID or stored name' },
   METADATA_NOT_FOUND: { status: 404, message: 'The study has no metadata.json: none of its files could be read as DICOM' },
@@ -32,13 +35,21 @@ export const ErrorCodes = {
   PRECONDITION_FAILED: { status: 412, message: "The file's ETag does not match the request's If-Match" },
   STAGED_FILE_UNAVAILABLE: {
     status: 422,
-    message: 'A file sent by reference is not in this service\'s staging folder: give the services one shared stagingDir, or set the gateway\'s pipeline.transport to "stream"',
+    message:
+      'A file sent by reference is not in this service\'s staging folder: give the services one shared stagingDir, or set the gateway\'s pipeline.transport to "stream"',
   },
   // DICOM content (outcomes of a study)
   NOT_DICOM: { status: 400, message: 'A file is not a DICOM Part 10 file' },
-  NOT_PART10: { status: 400, message: 'A file is a DICOM data set without the Part 10 framing: no 128-byte preamble, no DICM prefix or no File Meta Information (PS3.10 §7.1)' },
+  NOT_PART10: {
+    status: 400,
+    message:
+      'A file is a DICOM data set without the Part 10 framing: no 128-byte preamble, no DICM prefix or no File Meta Information (PS3.10 §7.1)',
+  },
   FILE_META_INVALID: { status: 400, message: "A file's File Meta Information is incomplete or contradicts its data set (PS3.10 §7.1)" },
-  MEDIA_STORAGE_DIRECTORY: { status: 400, message: 'A file is a Media Storage Directory (DICOMDIR, PS3.10 §8): the index of a file-set, not an instance to store' },
+  MEDIA_STORAGE_DIRECTORY: {
+    status: 400,
+    message: 'A file is a Media Storage Directory (DICOMDIR, PS3.10 §8): the index of a file-set, not an instance to store',
+  },
   CORRUPT_DICOM: { status: 400, message: 'A file is damaged: its structure cannot be read completely' },
   DEFLATE_BOMB: { status: 400, message: 'A deflated data set inflates past the configured limit' },
   STUDY_INVALID: { status: 422, message: 'The study breaks required DICOM rules' },

@@ -1,12 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../logging/logger.ts';
-import {
-  EventOwners,
-  type EventContext,
-  type EventPayloads,
-  type EventType,
-  type LifecycleEvent,
-} from './event-catalog.ts';
+import { EventOwners, type EventContext, type EventPayloads, type EventType, type LifecycleEvent } from './event-catalog.ts';
 
 type Listeners = { [T in EventType]: (event: LifecycleEvent<T>) => void };
 

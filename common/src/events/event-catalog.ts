@@ -62,7 +62,12 @@ export const EventTypes = [
 ] as const satisfies readonly EventType[];
 
 /** The events of the DICOM receiver's associations (the gateway keeps them in its feed and their statuses). */
-export const AssociationEventTypes = ['association.accepted', 'association.rejected', 'association.released', 'association.aborted'] as const satisfies readonly EventType[];
+export const AssociationEventTypes = [
+  'association.accepted',
+  'association.rejected',
+  'association.released',
+  'association.aborted',
+] as const satisfies readonly EventType[];
 export type AssociationEventType = (typeof AssociationEventTypes)[number];
 
 /** The service that emits each event: the catalog says who owns what. */
@@ -91,35 +96,57 @@ export const EventOwners: { readonly [T in EventType]: ServiceName } = {
 export const EventDocs: { readonly [T in EventType]: { meaning: string; data: readonly (keyof EventPayloads[T])[] } } = {
   'study.uploaded': { meaning: 'The files of an upload are on disk and the upload has its id', data: ['files', 'bytes'] },
   'validation.success': { meaning: 'Every file and the study passed: no error finding', data: ['instances', 'errors', 'warnings'] },
-  'validation.failed': { meaning: 'The study has error findings; their codes are listed', data: ['instances', 'errors', 'warnings', 'codes'] },
+  'validation.failed': {
+    meaning: 'The study has error findings; their codes are listed',
+    data: ['instances', 'errors', 'warnings', 'codes'],
+  },
   'study.validated': { meaning: "The gateway has the validator's report", data: ['valid', 'errors', 'warnings'] },
   'metadata.extracted': { meaning: 'The metadata of a valid study is extracted', data: ['instances', 'series', 'studyInstanceUid'] },
-  'storage.completed': { meaning: 'The study is published under studies/ or rejected/ (or was already)', data: ['disposition', 'files', 'bytes', 'alreadyStored'] },
+  'storage.completed': {
+    meaning: 'The study is published under studies/ or rejected/ (or was already)',
+    data: ['disposition', 'files', 'bytes', 'alreadyStored'],
+  },
   'study.processed': { meaning: 'The study is stored', data: ['code', 'httpStatus', 'durationMs'] },
   'study.rejected': { meaning: 'The study is invalid and kept under rejected/', data: ['code', 'httpStatus', 'durationMs'] },
-  'study.failed': { meaning: 'The pipeline could not finish; the staged files are kept for a retry', data: ['code', 'httpStatus', 'durationMs', 'reason'] },
-  'study.retried': { meaning: 'A failed delivery runs again (POST /studies/<id>/retry, npm run replay)', data: ['trigger', 'previousCode', 'attempt'] },
+  'study.failed': {
+    meaning: 'The pipeline could not finish; the staged files are kept for a retry',
+    data: ['code', 'httpStatus', 'durationMs', 'reason'],
+  },
+  'study.retried': {
+    meaning: 'A failed delivery runs again (POST /studies/<id>/retry, npm run replay)',
+    data: ['trigger', 'previousCode', 'attempt'],
+  },
   'study.resumed': { meaning: 'An unfinished study is taken up again when the gateway starts', data: ['previousState'] },
   'study.stable': {
-    meaning: 'No delivery reached the DICOM study for stableAfterSeconds: its study-level checks ran, metadata.dicom.json and fhir.json are written',
+    meaning:
+      'No delivery reached the DICOM study for stableAfterSeconds: its study-level checks ran, metadata.dicom.json and fhir.json are written',
     data: ['studyInstanceUid', 'instances', 'series', 'errors', 'warnings'],
   },
-  'fhir.forwarded': { meaning: "The study's fhir.json was accepted by the configured FHIR server", data: ['attempts', 'httpStatus', 'durationMs'] },
-  'fhir.forward_failed': { meaning: 'Forwarding fhir.json failed after every attempt; the bundle waits in the outbox', data: ['attempts', 'httpStatus', 'reason', 'outbox'] },
+  'fhir.forwarded': {
+    meaning: "The study's fhir.json was accepted by the configured FHIR server",
+    data: ['attempts', 'httpStatus', 'durationMs'],
+  },
+  'fhir.forward_failed': {
+    meaning: 'Forwarding fhir.json failed after every attempt; the bundle waits in the outbox',
+    data: ['attempts', 'httpStatus', 'reason', 'outbox'],
+  },
   'association.accepted': {
     meaning: 'The DICOM receiver accepted an association (studyId: its id, as in GET /status/<id>); its contexts accepted and refused',
     data: ['callingAeTitle', 'calledAeTitle', 'address', 'acceptedContexts', 'rejectedContexts'],
   },
   'association.rejected': {
-    meaning: 'The DICOM receiver refused an association (A-ASSOCIATE-RJ, PS3.8 §9.3.4): wrong called AE title, calling AE title not allowed, too many associations',
+    meaning:
+      'The DICOM receiver refused an association (A-ASSOCIATE-RJ, PS3.8 §9.3.4): wrong called AE title, calling AE title not allowed, too many associations',
     data: ['callingAeTitle', 'calledAeTitle', 'address', 'cause', 'result', 'source', 'reason'],
   },
   'association.released': {
-    meaning: "An association ended by A-RELEASE: its C-STOREs by DIMSE status class and the studies they joined (each instance's own delivery has its study.* events)",
+    meaning:
+      "An association ended by A-RELEASE: its C-STOREs by DIMSE status class and the studies they joined (each instance's own delivery has its study.* events)",
     data: ['instances', 'success', 'warning', 'failure', 'studyInstanceUids'],
   },
   'association.aborted': {
-    meaning: "An association ended without A-RELEASE (the peer's A-ABORT, the receiver's, or the connection lost): an instance still arriving was dropped",
+    meaning:
+      "An association ended without A-RELEASE (the peer's A-ABORT, the receiver's, or the connection lost): an instance still arriving was dropped",
     data: ['instances', 'success', 'warning', 'failure', 'studyInstanceUids', 'cause', 'source', 'reason'],
   },
 };

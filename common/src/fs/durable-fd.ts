@@ -64,7 +64,9 @@ const BATCH_BYTES = 256 << 10;
 async function writevAll(fd: number, chunks: Buffer[]): Promise<void> {
   let left = chunks;
   while (left.length > 0) {
-    const written = await new Promise<number>((resolve, reject) => writev(fd, left, (error, bytes) => (error ? reject(error) : resolve(bytes))));
+    const written = await new Promise<number>((resolve, reject) =>
+      writev(fd, left, (error, bytes) => (error ? reject(error) : resolve(bytes))),
+    );
     // A short write (signals, huge batches): what is left of the batch goes again.
     let skip = written;
     while (left.length > 0 && skip >= left[0]!.length) skip -= left.shift()!.length;

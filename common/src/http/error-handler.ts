@@ -56,7 +56,11 @@ export interface BatchItemLog {
  * answered, logged as errorHandler logs such a call (a failure of the service with its cause, a refusal
  * briefly). The batch itself goes on.
  */
-export function batchItemError(error: unknown, log: BatchItemLog, logger: Logger | undefined): { status: number; error: ErrorBody['error'] } {
+export function batchItemError(
+  error: unknown,
+  log: BatchItemLog,
+  logger: Logger | undefined,
+): { status: number; error: ErrorBody['error'] } {
   const appError = toAppError(error);
   const line = { ...log, code: appError.code, status: appError.status };
   if (appError.status >= 500) logger?.error({ ...line, err: appError.cause ?? error }, 'batch study failed');

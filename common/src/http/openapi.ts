@@ -45,7 +45,10 @@ export interface ApiDescription {
 
 /** JSON Schema 2020-12 (OpenAPI 3.1's dialect), without the $schema key that OpenAPI does not want inline. */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 }
 
@@ -65,13 +68,19 @@ export function openApiPath(pattern: string): { path: string; parameters: string
 
 /** The OpenAPI 3.1 document of a service: its routes, each error as the one error envelope. */
 export function buildOpenApi(api: ApiDescription, version: string): Record<string, unknown> {
-  const error = { description: 'An error: its code is one of the error table (docs/errors.md)', content: content('application/json', ErrorBodySchema, 'output') };
+  const error = {
+    description: 'An error: its code is one of the error table (docs/errors.md)',
+    content: content('application/json', ErrorBodySchema, 'output'),
+  };
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of api.routes) {
     const { path, parameters } = openApiPath(route.path);
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(route.responses)) {
-      responses[status] = { description: response.description, content: content(response.contentType ?? 'application/json', response.schema, 'output') };
+      responses[status] = {
+        description: response.description,
+        content: content(response.contentType ?? 'application/json', response.schema, 'output'),
+      };
     }
     if (!route.open) responses['401'] = { ...error, description: 'UNAUTHORIZED: the secret is missing or wrong' };
     responses.default = error;
@@ -85,14 +94,28 @@ export function buildOpenApi(api: ApiDescription, version: string): Record<strin
     paths[path][route.method] = {
       summary: route.summary,
       parameters: [...parameters.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })), ...query],
-      ...(route.body ? { requestBody: { required: true, content: Object.assign({}, ...route.body.map((b) => content(b.contentType, b.schema, 'input'))) } } : {}),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: Object.assign({}, ...route.body.map((b) => content(b.contentType, b.schema, 'input'))),
+            },
+          }
+        : {}),
       responses,
       ...(route.open ? { security: [] } : {}),
     };
   }
   const scheme =
     api.auth === 'apiKey'
-      ? { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'One of GATEWAY_API_KEYS; Authorization: Bearer <key> works too' } }
+      ? {
+          apiKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-API-Key',
+            description: 'One of GATEWAY_API_KEYS; Authorization: Bearer <key> works too',
+          },
+        }
       : { internalToken: { type: 'http', scheme: 'bearer', description: 'INTERNAL_TOKEN, shared by the three services' } };
   return {
     openapi: '3.1.0',

@@ -15,7 +15,11 @@ export interface RunServiceOptions {
  * The process around a service (each main.ts): start it; a bad config prints its message and exits 1;
  * SIGINT or SIGTERM stop it cleanly, exiting 0 once the work in flight has ended.
  */
-export async function runService(name: ServiceName, start: () => Promise<StoppableService>, options: RunServiceOptions = {}): Promise<void> {
+export async function runService(
+  name: ServiceName,
+  start: () => Promise<StoppableService>,
+  options: RunServiceOptions = {},
+): Promise<void> {
   let running: StoppableService;
   try {
     running = await start();

@@ -3,7 +3,14 @@ import path from 'node:path';
 
 /** An SQLite database's bytes on disk: the file and its write-ahead log (absent files count 0). */
 export async function databaseBytes(file: string): Promise<number> {
-  const sizes = await Promise.all([file, `${file}-wal`].map((f) => stat(f).then((s) => s.size, () => 0)));
+  const sizes = await Promise.all(
+    [file, `${file}-wal`].map((f) =>
+      stat(f).then(
+        (s) => s.size,
+        () => 0,
+      ),
+    ),
+  );
   return sizes[0]! + sizes[1]!;
 }
 
@@ -34,7 +41,11 @@ export async function folderBytes(dir: string, maxEntries = 20_000): Promise<Fol
       if (++seen > maxEntries) return { bytes, complete: false };
       const full = path.join(current, entry.name);
       if (entry.isDirectory()) pending.push(full);
-      else if (entry.isFile()) bytes += await lstat(full).then((s) => s.size, () => 0);
+      else if (entry.isFile())
+        bytes += await lstat(full).then(
+          (s) => s.size,
+          () => 0,
+        );
     }
   }
   return { bytes, complete: true };

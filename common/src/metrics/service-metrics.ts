@@ -15,7 +15,12 @@ export interface ServiceMetrics {
   internalRequests: Counter<'route'>;
   /** A gauge read at each scrape: `read` gives its value, or one value per label set. */
   addGauge(name: string, help: string, read: () => number | Promise<number>): void;
-  addLabelledGauge<L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Promise<GaugeSample<L>[]> | GaugeSample<L>[]): void;
+  addLabelledGauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    read: () => Promise<GaugeSample<L>[]> | GaugeSample<L>[],
+  ): void;
 }
 
 export interface GaugeSample<L extends string> {
@@ -45,7 +50,12 @@ export function createServiceMetrics(service: ServiceName, options: MetricsOptio
   addWorkCounters(registers);
   return {
     registry,
-    events: new Counter({ name: `${METRIC_PREFIX}events_total`, help: 'Lifecycle events published, by type and outcome code', labelNames: ['type', 'code'], registers }),
+    events: new Counter({
+      name: `${METRIC_PREFIX}events_total`,
+      help: 'Lifecycle events published, by type and outcome code',
+      labelNames: ['type', 'code'],
+      registers,
+    }),
     stageDuration: new Histogram({
       name: `${METRIC_PREFIX}stage_duration_seconds`,
       help: 'Duration of each stage of a delivery, measured between its lifecycle events',
@@ -96,7 +106,12 @@ export function createServiceMetrics(service: ServiceName, options: MetricsOptio
  * and log lines are counted where they happen, which knows nothing of this registry.
  */
 function addWorkCounters(registers: Registry[]): void {
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], read: (tally: WorkTally) => GaugeSample<L>[]): void => {
+  const counter = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    read: (tally: WorkTally) => GaugeSample<L>[],
+  ): void => {
     new Counter({
       name: `${METRIC_PREFIX}${name}`,
       help,
@@ -108,10 +123,15 @@ function addWorkCounters(registers: Registry[]): void {
       },
     });
   };
-  counter('fsync_total', 'fsync(2) and fdatasync(2) calls made by the process, of files and of directories (SQLite\'s own are not counted)', ['kind'], (t) =>
-    (['file', 'directory'] as const).map((kind) => ({ labels: { kind }, value: t.fsync[kind] })),
+  counter(
+    'fsync_total',
+    "fsync(2) and fdatasync(2) calls made by the process, of files and of directories (SQLite's own are not counted)",
+    ['kind'],
+    (t) => (['file', 'directory'] as const).map((kind) => ({ labels: { kind }, value: t.fsync[kind] })),
   );
-  counter('db_commits_total', 'SQLite transactions committed by the process (savepoints inside one are not counted)', [], (t) => [{ labels: {}, value: t.dbCommits }]);
+  counter('db_commits_total', 'SQLite transactions committed by the process (savepoints inside one are not counted)', [], (t) => [
+    { labels: {}, value: t.dbCommits },
+  ]);
   counter('log_lines_total', 'Log lines written by the process, by level', ['level'], (t) =>
     Object.entries(t.logLines).map(([level, value]) => ({ labels: { level }, value })),
   );

@@ -26,10 +26,16 @@ export function addStorageGauges(metrics: ServiceMetrics, sources: StorageSource
     });
     return reading;
   };
-  metrics.addLabelledGauge('folder_bytes', 'Bytes of the files in a folder (a lower bound where folder_bytes_complete is 0)', ['folder'], async () =>
-    (await read()).map(([folder, size]) => ({ labels: { folder }, value: size.bytes })),
+  metrics.addLabelledGauge(
+    'folder_bytes',
+    'Bytes of the files in a folder (a lower bound where folder_bytes_complete is 0)',
+    ['folder'],
+    async () => (await read()).map(([folder, size]) => ({ labels: { folder }, value: size.bytes })),
   );
-  metrics.addLabelledGauge('folder_bytes_complete', '1 when folder_bytes counted the whole folder, 0 when the walk stopped at its bound', ['folder'], async () =>
-    (await read()).map(([folder, size]) => ({ labels: { folder }, value: size.complete ? 1 : 0 })),
+  metrics.addLabelledGauge(
+    'folder_bytes_complete',
+    '1 when folder_bytes counted the whole folder, 0 when the walk stopped at its bound',
+    ['folder'],
+    async () => (await read()).map(([folder, size]) => ({ labels: { folder }, value: size.complete ? 1 : 0 })),
   );
 }

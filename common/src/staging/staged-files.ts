@@ -16,6 +16,7 @@ export function isStoredName(name: string): boolean {
  */
 export function stagedFilePath(stagingDir: string, studyId: string, file: string): string {
   if (!isStudyId(studyId)) throw new AppError('STUDY_ID_INVALID');
-  if (!isStoredName(file)) throw new AppError('REQUEST_INVALID', 'A file is not named like a stored file (e.g. 0001.dcm)', { pattern: STORED_NAME.source });
+  if (!isStoredName(file))
+    throw new AppError('REQUEST_INVALID', 'A file is not named like a stored file (e.g. 0001.dcm)', { pattern: STORED_NAME.source });
   return path.join(path.resolve(stagingDir), studyId, file);
 }

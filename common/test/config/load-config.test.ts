@@ -5,7 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError, loadConfig, port, type EnvBinding } from '../../src/index.ts';
 
-const schema = z.strictObject({ port, verbose: z.boolean(), limits: z.strictObject({ maxFiles: z.number().int().positive() }), tags: z.array(z.string()) });
+const schema = z.strictObject({
+  port,
+  verbose: z.boolean(),
+  limits: z.strictObject({ maxFiles: z.number().int().positive() }),
+  tags: z.array(z.string()),
+});
 const bindings: EnvBinding[] = [
   { env: 'X_PORT', key: 'port', type: 'integer' },
   { env: 'X_VERBOSE', key: 'verbose', type: 'boolean' },
@@ -32,7 +37,11 @@ describe('loadConfig', () => {
   });
 
   it('when environment variables are set, then they override the file, nested keys included', () => {
-    expect(load({ X_PORT: '4000', X_MAX_FILES: '9', X_TAGS: 'b, c' })).toMatchObject({ port: 4000, limits: { maxFiles: 9 }, tags: ['b', 'c'] });
+    expect(load({ X_PORT: '4000', X_MAX_FILES: '9', X_TAGS: 'b, c' })).toMatchObject({
+      port: 4000,
+      limits: { maxFiles: 9 },
+      tags: ['b', 'c'],
+    });
   });
 
   it('when a boolean variable says "false", then it is false (not coerced to true)', () => {

@@ -115,7 +115,9 @@ describe('decodeText', () => {
     it('when JIS X 0212 is designated with ESC $ ( D, then its kanji read too', () => {
       // pydicom test_japanese_multi_byte_personname: 鷗 is only in JIS X 0212.
       const value = bytes('Mori^Ogai=\x1b$B?9\x1b(B^\x1b$(Dl?\x1b$B30\x1b(B=\x1b$B$b$j\x1b(B^\x1b$B$*$&$,$$\x1b(B');
-      expect(decodeText(value, ['ISO 2022 IR 6', 'ISO 2022 IR 87', 'ISO 2022 IR 159'], { vr: 'PN' })).toBe('Mori^Ogai=森^鷗外=もり^おうがい');
+      expect(decodeText(value, ['ISO 2022 IR 6', 'ISO 2022 IR 87', 'ISO 2022 IR 159'], { vr: 'PN' })).toBe(
+        'Mori^Ogai=森^鷗外=もり^おうがい',
+      );
     });
 
     it('when G0 and G1 are redesignated back and forth, then every set reads its own characters', () => {
@@ -170,7 +172,9 @@ describe('decodeText', () => {
       expect(decodeText(bytes('\x1b-F\xc4\\\xc4'), ['ISO 2022 IR 100', 'ISO 2022 IR 126'], { vr: 'LO' })).toBe('Δ\\Ä');
       // pydicom test_single_byte_multi_charset_text, multi-valued part
       const values = bytes('Buc^J\xe9r\xf4me\\\x1b-F\xc4\xe9\xef\xed\xf5\xf3\xe9\xef\xf2\\\x1b-L\xbb\xee\xdace\xdc\xd1yp\xd3');
-      expect(decodeText(values, ['ISO 2022 IR 100', 'ISO 2022 IR 144', 'ISO 2022 IR 126'], { vr: 'LO' })).toBe('Buc^Jérôme\\Διονυσιος\\Люкceмбypг');
+      expect(decodeText(values, ['ISO 2022 IR 100', 'ISO 2022 IR 144', 'ISO 2022 IR 126'], { vr: 'LO' })).toBe(
+        'Buc^Jérôme\\Διονυσιος\\Люкceмбypг',
+      );
     });
 
     it('when "\\" is in an LT, then it is an ordinary character (single-valued VR) and the designation holds', () => {
@@ -214,16 +218,27 @@ describe('decodeText', () => {
 
     it('when bytes are arbitrary, then decoding never throws, whatever the character sets', () => {
       const termSets = [
-        [''], ['ISO_IR 100'], ['ISO_IR 13'], ['ISO_IR 192'], ['GB18030'], ['GBK'], ['NOT A TERM'],
-        ['', 'ISO 2022 IR 87', 'ISO 2022 IR 159'], ['ISO 2022 IR 13', 'ISO 2022 IR 87'], ['', 'ISO 2022 IR 149'],
-        ['', 'ISO 2022 IR 58'], ['ISO 2022 IR 100', 'ISO 2022 IR 126', 'ISO 2022 IR 166'],
+        [''],
+        ['ISO_IR 100'],
+        ['ISO_IR 13'],
+        ['ISO_IR 192'],
+        ['GB18030'],
+        ['GBK'],
+        ['NOT A TERM'],
+        ['', 'ISO 2022 IR 87', 'ISO 2022 IR 159'],
+        ['ISO 2022 IR 13', 'ISO 2022 IR 87'],
+        ['', 'ISO 2022 IR 149'],
+        ['', 'ISO 2022 IR 58'],
+        ['ISO 2022 IR 100', 'ISO 2022 IR 126', 'ISO 2022 IR 166'],
       ];
       // Deterministic pseudo-random bytes, rich in ESC and in the bytes escape sequences are made of.
       let seed = 1;
       const next = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
       const alphabet = [0x1b, 0x24, 0x28, 0x29, 0x2d, 0x41, 0x42, 0x43, 0x44, 0x49, 0x4a, 0x5c, 0x5e, 0x3d, 0x0d];
       for (let round = 0; round < 500; round++) {
-        const value = Buffer.from(Array.from({ length: next() % 40 }, () => (next() % 3 === 0 ? alphabet[next() % alphabet.length]! : next())));
+        const value = Buffer.from(
+          Array.from({ length: next() % 40 }, () => (next() % 3 === 0 ? alphabet[next() % alphabet.length]! : next())),
+        );
         for (const sets of termSets) {
           for (const vr of ['PN', 'LO', 'LT', undefined] as const) expect(typeof decodeText(value, sets, { vr })).toBe('string');
         }
@@ -276,7 +291,9 @@ async function readSample(file: string): Promise<ElementReader> {
 }
 
 describe.skipIf(!haveCharsetFiles)(
-  haveCharsetFiles ? 'pydicom charset sample files' : `pydicom charset sample files (skipped: ${CharsetFiles} is absent; apt install python3-pydicom)`,
+  haveCharsetFiles
+    ? 'pydicom charset sample files'
+    : `pydicom charset sample files (skipped: ${CharsetFiles} is absent; apt install python3-pydicom)`,
   () => {
     it.each(FilePatientNames)('when %s.dcm is read, then PatientName decodes as pydicom decodes it', async (file, name) => {
       const reader = await readSample(file);

@@ -15,7 +15,11 @@ async function readerFor(file: string): Promise<ElementReader> {
 describe('ElementReader', () => {
   it('when values are padded or multi-valued, then text trims the padding and texts splits the values', async () => {
     const bytes = part10(minimalDataset([element('00080008', 'CS', 'ORIGINAL\\PRIMARY\\AXIAL '), element('00280030', 'DS', '0.5\\0.25')]));
-    const inspection = await inspectStream((async function* () { yield bytes; })() as never);
+    const inspection = await inspectStream(
+      (async function* () {
+        yield bytes;
+      })() as never,
+    );
     const reader = new ElementReader(inspection.parsed!);
     expect(reader.text('SOPInstanceUID')).toBe('1.2.3.4');
     expect(reader.texts('ImageType')).toEqual(['ORIGINAL', 'PRIMARY', 'AXIAL']);

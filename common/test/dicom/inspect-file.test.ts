@@ -27,7 +27,9 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('inspectFile', () => {
   it('when native Pixel Data is 256 MiB, then it reads the header only and counts the pixel bytes from the size', async () => {
     const pixels = 256 * 1024 * 1024;
-    const header = part10(minimalDataset([element('00280010', 'US', us(8192)), element('00280011', 'US', us(16384)), element('00280100', 'US', us(16))]));
+    const header = part10(
+      minimalDataset([element('00280010', 'US', us(8192)), element('00280011', 'US', us(16384)), element('00280100', 'US', us(16))]),
+    );
     // The Pixel Data element header (explicit VR LE, OW: 2-byte reserved, 4-byte length), then a sparse hole.
     const pixelHeader = Buffer.alloc(12);
     pixelHeader.writeUInt16LE(0x7fe0, 0);
@@ -51,7 +53,13 @@ describe('inspectFile', () => {
 
   it('when native Pixel Data is cut short, then it is element-past-eof, as when streamed', async () => {
     const file = path.join(dir, 'cut.dcm');
-    const whole = part10(minimalDataset([element('00280010', 'US', us(64)), element('00280011', 'US', us(64)), element('7FE00010', 'OW', Buffer.alloc(8192, 3))]));
+    const whole = part10(
+      minimalDataset([
+        element('00280010', 'US', us(64)),
+        element('00280011', 'US', us(64)),
+        element('7FE00010', 'OW', Buffer.alloc(8192, 3)),
+      ]),
+    );
     await writeFile(file, whole.subarray(0, whole.length - 100));
     const fromFile = await inspectFile(file);
     expect(fromFile.issues.map((issue) => issue.kind)).toEqual(['element-past-eof']);
@@ -83,7 +91,9 @@ describe('inspectFile', () => {
         for (const cut of [Math.floor(bytes.length / 3), Math.floor((2 * bytes.length) / 3)]) {
           const file = path.join(dir, `cut-${cut}.dcm`);
           await writeFile(file, bytes.subarray(0, cut));
-          expect(verdict(await inspectFile(file)), `${relative} cut at ${cut}`).toEqual(verdict(await inspectStream(createReadStream(file))));
+          expect(verdict(await inspectFile(file)), `${relative} cut at ${cut}`).toEqual(
+            verdict(await inspectStream(createReadStream(file))),
+          );
         }
       }
     });

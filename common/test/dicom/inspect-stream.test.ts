@@ -4,7 +4,11 @@ import { DicomInspector, ElementReader, inspectStream, Tag, UNDEFINED_LENGTH, ty
 import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
 import { element, item, minimalDataset, part10, us } from '../../../test/support/dicom-bytes.ts';
 
-function inspectBytes(bytes: Uint8Array, chunkSize = bytes.length || 1, options?: ConstructorParameters<typeof DicomInspector>[0]): Inspection {
+function inspectBytes(
+  bytes: Uint8Array,
+  chunkSize = bytes.length || 1,
+  options?: ConstructorParameters<typeof DicomInspector>[0],
+): Inspection {
   const inspector = new DicomInspector(options);
   for (let offset = 0; offset < bytes.length; offset += chunkSize) inspector.write(Buffer.from(bytes.subarray(offset, offset + chunkSize)));
   return inspector.end();
@@ -42,24 +46,41 @@ describe('DicomInspector', () => {
     });
 
     it('when encapsulated fragments are well formed, then the offset table and fragments are counted', () => {
-      const pixels = Buffer.concat([item(0xe000, Buffer.alloc(4)), item(0xe000, Buffer.alloc(10, 1)), item(0xe000, Buffer.alloc(6, 2)), item(0xe0dd)]);
-      const file = part10(minimalDataset([...pixelHeader(4, 4), element('7FE00010', 'OB', pixels, { length: UNDEFINED_LENGTH })]), { transferSyntax: '1.2.840.10008.1.2.5' });
+      const pixels = Buffer.concat([
+        item(0xe000, Buffer.alloc(4)),
+        item(0xe000, Buffer.alloc(10, 1)),
+        item(0xe000, Buffer.alloc(6, 2)),
+        item(0xe0dd),
+      ]);
+      const file = part10(minimalDataset([...pixelHeader(4, 4), element('7FE00010', 'OB', pixels, { length: UNDEFINED_LENGTH })]), {
+        transferSyntax: '1.2.840.10008.1.2.5',
+      });
       for (const chunkSize of [file.length, 3]) {
         const inspection = inspectBytes(file, chunkSize);
         expect(inspection.issues).toEqual([]);
-        expect(inspection.pixelData?.encapsulated).toEqual({ offsetTableEntries: 1, fragments: 2, delimited: true, truncated: false, problem: null });
+        expect(inspection.pixelData?.encapsulated).toEqual({
+          offsetTableEntries: 1,
+          fragments: 2,
+          delimited: true,
+          truncated: false,
+          problem: null,
+        });
       }
     });
 
     it('when a fragment has an odd length, then the problem is named', () => {
       const pixels = Buffer.concat([item(0xe000), item(0xe000, Buffer.alloc(5)), item(0xe0dd)]);
-      const file = part10(minimalDataset([element('7FE00010', 'OB', pixels, { length: UNDEFINED_LENGTH })]), { transferSyntax: '1.2.840.10008.1.2.5' });
+      const file = part10(minimalDataset([element('7FE00010', 'OB', pixels, { length: UNDEFINED_LENGTH })]), {
+        transferSyntax: '1.2.840.10008.1.2.5',
+      });
       expect(inspectBytes(file).pixelData?.encapsulated?.problem).toMatch(/odd length/);
     });
 
     it('when the file ends before the sequence delimiter, then the encapsulation is not delimited', () => {
       const pixels = Buffer.concat([item(0xe000), item(0xe000, Buffer.alloc(8))]);
-      const file = part10(minimalDataset([element('7FE00010', 'OB', pixels, { length: UNDEFINED_LENGTH })]), { transferSyntax: '1.2.840.10008.1.2.5' });
+      const file = part10(minimalDataset([element('7FE00010', 'OB', pixels, { length: UNDEFINED_LENGTH })]), {
+        transferSyntax: '1.2.840.10008.1.2.5',
+      });
       const facts = inspectBytes(file).pixelData?.encapsulated;
       expect(facts?.delimited).toBe(false);
       expect(facts?.truncated).toBe(true);
@@ -91,7 +112,9 @@ describe('DicomInspector', () => {
     });
 
     it('when the header is larger than the limit, then the inspector stops keeping it', () => {
-      const file = part10(minimalDataset([element('00091001', 'UN', Buffer.alloc(300 * 1024)), element('7FE00010', 'OB', Buffer.alloc(2))]));
+      const file = part10(
+        minimalDataset([element('00091001', 'UN', Buffer.alloc(300 * 1024)), element('7FE00010', 'OB', Buffer.alloc(2))]),
+      );
       const inspection = inspectBytes(file, 4096, { maxHeaderBytes: 128 * 1024, maxInflatedBytes: 1 << 20 });
       expect(kinds(inspection)).toEqual(['header-too-large']);
     });
@@ -103,7 +126,9 @@ describe('DicomInspector', () => {
     });
 
     it('when the header ends just under the limit, then the file still parses', () => {
-      const file = part10(minimalDataset([element('00091001', 'UN', Buffer.alloc(90 * 1024)), element('7FE00010', 'OB', Buffer.alloc(64 * 1024))]));
+      const file = part10(
+        minimalDataset([element('00091001', 'UN', Buffer.alloc(90 * 1024)), element('7FE00010', 'OB', Buffer.alloc(64 * 1024))]),
+      );
       const inspection = inspectBytes(file, 1024, { maxHeaderBytes: 100 * 1024, maxInflatedBytes: 1 << 20 });
       expect(inspection.issues).toEqual([]);
       expect(inspection.pixelData?.availableBytes).toBe(64 * 1024);

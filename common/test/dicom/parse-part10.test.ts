@@ -35,19 +35,23 @@ function implicitLittleEndianSequence(): Buffer {
 
 /** Explicit VR Big Endian: the meta in explicit VR little endian (PS3.10 §7.1), the data set big endian. */
 function bigEndianFile(middle: Buffer[]): Buffer {
-  return part10([
-    element('00080016', 'UI', '1.2.840.10008.5.1.4.1.1.7', BE), // SOP Class UID
-    element('00080018', 'UI', '1.2.3.4', BE), // SOP Instance UID
-    element('00080060', 'CS', 'OT', BE), // Modality
-    element('00090010', 'LO', 'ACME 1.0', BE), // private creator of block 10 of group 0009
-    ...middle,
-    element('0020000D', 'UI', '1.2.3', BE), // Study Instance UID, after the sequence
-    element('00280010', 'US', usBigEndian(258), BE), // Rows, big endian
-    element('00280011', 'US', usBigEndian(3), BE), // Columns
-  ], { transferSyntax: TransferSyntax.ExplicitVRBigEndian.uid });
+  return part10(
+    [
+      element('00080016', 'UI', '1.2.840.10008.5.1.4.1.1.7', BE), // SOP Class UID
+      element('00080018', 'UI', '1.2.3.4', BE), // SOP Instance UID
+      element('00080060', 'CS', 'OT', BE), // Modality
+      element('00090010', 'LO', 'ACME 1.0', BE), // private creator of block 10 of group 0009
+      ...middle,
+      element('0020000D', 'UI', '1.2.3', BE), // Study Instance UID, after the sequence
+      element('00280010', 'US', usBigEndian(258), BE), // Rows, big endian
+      element('00280011', 'US', usBigEndian(3), BE), // Columns
+    ],
+    { transferSyntax: TransferSyntax.ExplicitVRBigEndian.uid },
+  );
 }
 
-const unSequence = (tag: string) => Buffer.concat([element(tag, 'UN', Buffer.alloc(0), { ...BE, length: 0xffffffff }), implicitLittleEndianSequence()]);
+const unSequence = (tag: string) =>
+  Buffer.concat([element(tag, 'UN', Buffer.alloc(0), { ...BE, length: 0xffffffff }), implicitLittleEndianSequence()]);
 
 describe('parsePart10', () => {
   describe('when an Explicit VR Big Endian file holds a UN element of undefined length', () => {

@@ -13,7 +13,11 @@ vi.mock('node:fs', async (importOriginal) => {
     calls.fsync += 1;
     actual.fsync(fd, callback);
   }) as typeof actual.fsync;
-  const writev = ((fd: number, buffers: NodeJS.ArrayBufferView[], callback: (error: NodeJS.ErrnoException | null, bytes: number) => void) => {
+  const writev = ((
+    fd: number,
+    buffers: NodeJS.ArrayBufferView[],
+    callback: (error: NodeJS.ErrnoException | null, bytes: number) => void,
+  ) => {
     calls.writev += 1;
     if (calls.failWritev) {
       process.nextTick(() => callback(Object.assign(new Error('ENOSPC: injected'), { code: 'ENOSPC' }), 0));
@@ -70,9 +74,11 @@ describe('writeStreamDurable', () => {
     const target = path.join(dir, 'refused.bin');
     const source = Readable.from(chunks());
     const refusal = new Error('too large');
-    await expect(writeStreamDurable(source, target, (chunk) => {
-      if (chunk.length > 100) throw refusal;
-    })).rejects.toBe(refusal);
+    await expect(
+      writeStreamDurable(source, target, (chunk) => {
+        if (chunk.length > 100) throw refusal;
+      }),
+    ).rejects.toBe(refusal);
     // A file smaller than a batch is written at its end: the chunk before the refusal was never written.
     expect(readFileSync(target).equals(Buffer.alloc(0))).toBe(true);
     expect(source.destroyed).toBe(true);
@@ -97,10 +103,12 @@ describe('writeStreamDurable', () => {
     const large = Array.from({ length: 40 }, (_, i) => Buffer.alloc(65_536, i));
     const refusal = new Error('too large');
     let taken = 0;
-    await expect(writeStreamDurable(Readable.from(large), target, () => {
-      taken += 1;
-      if (taken === 35) throw refusal;
-    })).rejects.toBe(refusal);
+    await expect(
+      writeStreamDurable(Readable.from(large), target, () => {
+        taken += 1;
+        if (taken === 35) throw refusal;
+      }),
+    ).rejects.toBe(refusal);
     // The first eight batches (32 chunks) were written, the one being gathered was not.
     expect(readFileSync(target).equals(Buffer.concat(large.slice(0, 32)))).toBe(true);
   });

@@ -31,7 +31,13 @@ describe('the access log', () => {
     const res = await request(appWith(log.logger)).get('/studies/1.2.840.99?PatientID=DOE%5EJOHN&name=Secret').expect(200);
     const lines = log.requests();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 30, method: 'GET', route: '/studies/:key', status: 200, requestId: res.headers['x-request-id'] });
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      method: 'GET',
+      route: '/studies/:key',
+      status: 200,
+      requestId: res.headers['x-request-id'],
+    });
     expect(typeof lines[0]!.durationMs).toBe('number');
     const all = JSON.stringify(log.lines);
     expect(all).not.toMatch(/DOE|JOHN|Secret|PatientID|1\.2\.840\.99/);

@@ -14,12 +14,19 @@ function appThrowing(error: unknown) {
 
 describe('the error handler', () => {
   it('when an AppError is thrown, then its code decides the status and the body is the error envelope', async () => {
-    const res = await request(appThrowing(new AppError('STUDY_NOT_FOUND'))).get('/boom').expect(404);
-    expect(res.body).toEqual({ error: { code: 'STUDY_NOT_FOUND', message: 'No study with that id' }, requestId: res.headers['x-request-id'] });
+    const res = await request(appThrowing(new AppError('STUDY_NOT_FOUND')))
+      .get('/boom')
+      .expect(404);
+    expect(res.body).toEqual({
+      error: { code: 'STUDY_NOT_FOUND', message: 'No study with that id' },
+      requestId: res.headers['x-request-id'],
+    });
   });
 
   it('when an unknown error is thrown, then 500 INTERNAL without the stack or the original message', async () => {
-    const res = await request(appThrowing(new Error('secret /var/lib/path exploded'))).get('/boom').expect(500);
+    const res = await request(appThrowing(new Error('secret /var/lib/path exploded')))
+      .get('/boom')
+      .expect(500);
     expect(res.body.error).toEqual({ code: 'INTERNAL', message: 'Internal error' });
     expect(JSON.stringify(res.body)).not.toMatch(/secret|\/var\/lib|at /);
   });

@@ -8,7 +8,13 @@ const api: ApiDescription = {
   description: 'd',
   auth: 'apiKey',
   routes: [
-    { method: 'get', path: '/open', summary: 'open', open: true, responses: { 200: { description: 'ok', schema: z.object({ a: z.string() }) } } },
+    {
+      method: 'get',
+      path: '/open',
+      summary: 'open',
+      open: true,
+      responses: { 200: { description: 'ok', schema: z.object({ a: z.string() }) } },
+    },
     {
       method: 'get',
       path: '/studies/:key/files/:file',
@@ -32,7 +38,10 @@ describe('buildOpenApi', () => {
 
   it('when a query parameter may be left out, then it is not required; one that may not, is', () => {
     const query = document.paths['/studies/{key}/files/{file}'].get.parameters.filter((p: Body) => p.in === 'query');
-    expect(query.map((p: Body) => [p.name, p.required])).toEqual([['wait', false], ['limit', true]]);
+    expect(query.map((p: Body) => [p.name, p.required])).toEqual([
+      ['wait', false],
+      ['limit', true],
+    ]);
   });
 
   it('when a route is guarded, then it lists 401 with the error envelope; an open one has no security and no 401', () => {

@@ -5,7 +5,15 @@ import express from 'express';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  addStorageGauges, createEventBus, createLogger, createServiceApp, createServiceMetrics, databaseBytes, folderBytes, observeEvents, requireToken,
+  addStorageGauges,
+  createEventBus,
+  createLogger,
+  createServiceApp,
+  createServiceMetrics,
+  databaseBytes,
+  folderBytes,
+  observeEvents,
+  requireToken,
 } from '../../src/index.ts';
 
 const silent = createLogger('test', 'silent');
@@ -28,7 +36,13 @@ describe('GET /metrics', () => {
     router.get('/studies/:key', (_req, res) => {
       res.json({});
     });
-    return createServiceApp({ service: 'descriptor', logger: silent, routes: [router], guard: requireToken({ tokens: [token] }), metrics: createServiceMetrics('descriptor') });
+    return createServiceApp({
+      service: 'descriptor',
+      logger: silent,
+      routes: [router],
+      guard: requireToken({ tokens: [token] }),
+      metrics: createServiceMetrics('descriptor'),
+    });
   };
 
   it('when called without the token, then 401 like every other guarded route', async () => {
@@ -41,7 +55,14 @@ describe('GET /metrics', () => {
     await request(served).get('/studies/1.2.3?PatientID=X').set('authorization', `Bearer ${token}`).expect(200);
     const res = await request(served).get('/metrics').set('authorization', `Bearer ${token}`).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(value(res.text, 'dsv_http_request_duration_seconds_count', { method: 'GET', route: '/studies/:key', status: '200', service: 'descriptor' })).toBe(1);
+    expect(
+      value(res.text, 'dsv_http_request_duration_seconds_count', {
+        method: 'GET',
+        route: '/studies/:key',
+        status: '200',
+        service: 'descriptor',
+      }),
+    ).toBe(1);
     expect(res.text).not.toMatch(/1\.2\.3|PatientID/);
   });
 });
@@ -107,7 +128,10 @@ describe('storage sizes', () => {
   it('when scraped, then the database and folder gauges carry their names', async () => {
     await writeFile(path.join(dir, 'x.db'), Buffer.alloc(512));
     const metrics = createServiceMetrics('descriptor');
-    addStorageGauges(metrics, { databases: { 'x.db': path.join(dir, 'x.db') }, folders: { studies: () => ({ bytes: 123, complete: true }) } });
+    addStorageGauges(metrics, {
+      databases: { 'x.db': path.join(dir, 'x.db') },
+      folders: { studies: () => ({ bytes: 123, complete: true }) },
+    });
     const text = await metrics.registry.metrics();
     expect(value(text, 'dsv_database_bytes', { database: 'x.db' })).toBe(512);
     expect(value(text, 'dsv_folder_bytes', { folder: 'studies' })).toBe(123);

@@ -6,7 +6,15 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createServiceApp, createServiceMetrics, fsyncFd, syncDirectory, writeFileAtomic, type ServiceMetrics } from '../../src/index.ts';
+import {
+  createLogger,
+  createServiceApp,
+  createServiceMetrics,
+  fsyncFd,
+  syncDirectory,
+  writeFileAtomic,
+  type ServiceMetrics,
+} from '../../src/index.ts';
 import { openDatabase } from '../../src/db/index.ts';
 
 const silent = createLogger('test', 'silent');
@@ -22,7 +30,11 @@ function value(text: string, name: string, labels: Record<string, string> = {}):
 }
 
 /** How far each series moved while `work` ran, read from /metrics text as a scrape would. */
-async function scrapeDuring(metrics: ServiceMetrics, series: Array<[string, Record<string, string>?]>, work: () => Promise<unknown>): Promise<number[]> {
+async function scrapeDuring(
+  metrics: ServiceMetrics,
+  series: Array<[string, Record<string, string>?]>,
+  work: () => Promise<unknown>,
+): Promise<number[]> {
   const before = await metrics.registry.metrics();
   await work();
   const after = await metrics.registry.metrics();
@@ -40,24 +52,36 @@ describe('the work counters on /metrics', () => {
 
   it('when a file is written atomically, then one file flush and one folder flush are counted', async () => {
     const metrics = createServiceMetrics('descriptor');
-    const moved = await scrapeDuring(metrics, [['dsv_fsync_total', { kind: 'file' }], ['dsv_fsync_total', { kind: 'directory' }]], () =>
-      writeFileAtomic(path.join(dir, 'a.json'), '{}\n'),
+    const moved = await scrapeDuring(
+      metrics,
+      [
+        ['dsv_fsync_total', { kind: 'file' }],
+        ['dsv_fsync_total', { kind: 'directory' }],
+      ],
+      () => writeFileAtomic(path.join(dir, 'a.json'), '{}\n'),
     );
     expect(moved).toEqual([1, 1]);
   });
 
   it('when a descriptor is flushed, and callers flush one folder together, then each file flush counts and each round of the folder counts once', async () => {
     const metrics = createServiceMetrics('descriptor');
-    const moved = await scrapeDuring(metrics, [['dsv_fsync_total', { kind: 'file' }], ['dsv_fsync_total', { kind: 'directory' }]], async () => {
-      const fd = openSync(path.join(dir, 'a.json'), 'r');
-      try {
-        await fsyncFd(fd);
-      } finally {
-        closeSync(fd);
-      }
-      // The first call starts a round; the two asked meanwhile share the next one.
-      await Promise.all([syncDirectory(dir), syncDirectory(dir), syncDirectory(dir)]);
-    });
+    const moved = await scrapeDuring(
+      metrics,
+      [
+        ['dsv_fsync_total', { kind: 'file' }],
+        ['dsv_fsync_total', { kind: 'directory' }],
+      ],
+      async () => {
+        const fd = openSync(path.join(dir, 'a.json'), 'r');
+        try {
+          await fsyncFd(fd);
+        } finally {
+          closeSync(fd);
+        }
+        // The first call starts a round; the two asked meanwhile share the next one.
+        await Promise.all([syncDirectory(dir), syncDirectory(dir), syncDirectory(dir)]);
+      },
+    );
     expect(moved).toEqual([1, 2]);
   });
 
@@ -66,7 +90,9 @@ describe('the work counters on /metrics', () => {
     const db = openDatabase(path.join(dir, 'test.db'), 'CREATE TABLE IF NOT EXISTS t (x INTEGER PRIMARY KEY);');
     try {
       const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
-      const moved = await scrapeDuring(metrics, [['dsv_db_commits_total']], async () => db.transaction(() => [insert.run(1), insert.run(2)])());
+      const moved = await scrapeDuring(metrics, [['dsv_db_commits_total']], async () =>
+        db.transaction(() => [insert.run(1), insert.run(2)])(),
+      );
       expect(moved).toEqual([1]);
     } finally {
       db.close();
@@ -95,11 +121,18 @@ describe('the work counters on /metrics', () => {
   it('when lines are logged, then dsv_log_lines_total counts them by level', async () => {
     const metrics = createServiceMetrics('gateway');
     const logger = createLogger('test', 'info', new Writable({ write: (_chunk, _encoding, done) => done() }));
-    const moved = await scrapeDuring(metrics, [['dsv_log_lines_total', { level: 'info' }], ['dsv_log_lines_total', { level: 'error' }]], async () => {
-      logger.info('one');
-      logger.error('two');
-      logger.error('three');
-    });
+    const moved = await scrapeDuring(
+      metrics,
+      [
+        ['dsv_log_lines_total', { level: 'info' }],
+        ['dsv_log_lines_total', { level: 'error' }],
+      ],
+      async () => {
+        logger.info('one');
+        logger.error('two');
+        logger.error('three');
+      },
+    );
     expect(moved).toEqual([1, 2]);
   });
 });

@@ -2,7 +2,8 @@ import { AppError } from '../../src/errors/app-error.ts';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, RetryableError, withRetry } from '../../src/net/retry.ts';
 
-const unavailable = () => new RetryableError('unreachable', new AppError('DOWNSTREAM_UNAVAILABLE', 'The validator is unreachable', { service: 'validator' }));
+const unavailable = () =>
+  new RetryableError('unreachable', new AppError('DOWNSTREAM_UNAVAILABLE', 'The validator is unreachable', { service: 'validator' }));
 
 describe('withRetry', () => {
   it('when every attempt fails, then it waits base × 2^n capped at the maximum, scaled by the jitter, and fails with the attempts counted', async () => {
@@ -69,7 +70,7 @@ describe('withRetry', () => {
 describe('backoffDelay', () => {
   const policy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 500 };
 
-  it('when the jitter is full (the default), then the delay is the draw\'s share of base × 2^(n-1), capped', () => {
+  it("when the jitter is full (the default), then the delay is the draw's share of base × 2^(n-1), capped", () => {
     expect([1, 2, 3, 4].map((attempt) => backoffDelay(attempt, policy, () => 0))).toEqual([0, 0, 0, 0]);
     expect([1, 2, 3, 4].map((attempt) => backoffDelay(attempt, policy, () => 0.5))).toEqual([50, 100, 200, 250]);
   });

@@ -1,7 +1,19 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, isValidUid, syncDirectory, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type Finding, type Join, type JoinedStudy, type Refusal } from '@dsv/common';
+import {
+  AppError,
+  isValidUid,
+  syncDirectory,
+  type DescribeRequest,
+  type DescribeResult,
+  type EventBus,
+  type EventContext,
+  type Finding,
+  type Join,
+  type JoinedStudy,
+  type Refusal,
+} from '@dsv/common';
 import type { Catalogue, CatalogueInstance, StoredStudy } from '../data/catalogue.ts';
 import type { DescribedFile } from '../domain/intake/compose-study.ts';
 import type { SeriesAttributes, StudySections } from '../domain/metadata/extract-metadata.ts';
@@ -38,7 +50,13 @@ export type JoinOutcome =
  * commit leaves files the catalogue does not list (the gateway runs the delivery again and they are
  * renamed over); after it, the documents are due and rewritten at start-up (StudyDocuments.repair).
  */
-export async function joinDelivery(request: DescribeRequest, source: FileSource, files: readonly DescribedFile[], context: EventContext, deps: JoinDeps): Promise<JoinOutcome> {
+export async function joinDelivery(
+  request: DescribeRequest,
+  source: FileSource,
+  files: readonly DescribedFile[],
+  context: EventContext,
+  deps: JoinDeps,
+): Promise<JoinOutcome> {
   const summaries = new Map(request.report.instances.map((summary) => [summary.file, summary]));
   const sections = files.find((file) => file.sections !== null)?.sections;
   const seen = new Set<string>();
@@ -48,13 +66,18 @@ export async function joinDelivery(request: DescribeRequest, source: FileSource,
       throw new AppError('REQUEST_INVALID', 'A file of a valid delivery has no valid SOP Instance UID', { file: file.file });
     }
     // Checked before anything is placed: two files would be renamed onto one path (the validator refuses such deliveries already).
-    if (seen.has(uid)) throw new AppError('REQUEST_INVALID', 'Two files of a valid delivery have the same SOP Instance UID', { file: file.file, SOPInstanceUID: uid });
+    if (seen.has(uid))
+      throw new AppError('REQUEST_INVALID', 'Two files of a valid delivery have the same SOP Instance UID', {
+        file: file.file,
+        SOPInstanceUID: uid,
+      });
     seen.add(uid);
     return { file, uid, attributes: file.attributes };
   });
   const studyUid = sections?.study.StudyInstanceUID ?? null;
   // The folder is named by the UID: only after its grammar (PS3.5 §9.1) has been checked.
-  if (!sections || studyUid === null || !isValidUid(studyUid)) throw new AppError('REQUEST_INVALID', 'A valid delivery has no valid StudyInstanceUID');
+  if (!sections || studyUid === null || !isValidUid(studyUid))
+    throw new AppError('REQUEST_INVALID', 'A valid delivery has no valid StudyInstanceUID');
 
   const outcome = await deps.locks.run(studyUid, async (): Promise<JoinOutcome> => {
     const { catalogue } = deps;
@@ -62,13 +85,21 @@ export async function joinDelivery(request: DescribeRequest, source: FileSource,
     if (catalogue.delivery(request.studyId)) return { recorded: true };
     const study = catalogue.study(studyUid);
     const judgement = judgeDelivery({
-      delivered: described.map(({ file, uid, attributes }) => ({ file: file.file, SOPInstanceUID: uid, sha256: file.sha256, transferSyntax: attributes.instance.TransferSyntaxUID })),
+      delivered: described.map(({ file, uid, attributes }) => ({
+        file: file.file,
+        SOPInstanceUID: uid,
+        sha256: file.sha256,
+        transferSyntax: attributes.instance.TransferSyntaxUID,
+      })),
       stored: catalogue.instancesByUid(described.map((entry) => entry.uid)),
       storedPatient: study?.sections.patient ?? null,
       deliveredPatient: sections.patient,
       onReencoded: deps.onReencoded,
     });
-    if (judgement.refusal) return { refused: { findings: judgement.findings, refusal: judgement.refusal, study: refusingStudy(catalogue, study, judgement.refusal) } };
+    if (judgement.refusal)
+      return {
+        refused: { findings: judgement.findings, refusal: judgement.refusal, study: refusingStudy(catalogue, study, judgement.refusal) },
+      };
 
     const dir = path.join(deps.studiesDir, studyUid);
     const before = study?.numberOfInstances ?? 0;
@@ -79,7 +110,12 @@ export async function joinDelivery(request: DescribeRequest, source: FileSource,
 
     const addedUids = new Set(judgement.added.map((entry) => entry.SOPInstanceUID));
     const adding = described.filter((entry) => addedUids.has(entry.uid));
-    if (adding.length > 0) await placeFiles(dir, source, adding.map(({ file, uid }) => ({ from: file.file, to: pathOf(uid) })));
+    if (adding.length > 0)
+      await placeFiles(
+        dir,
+        source,
+        adding.map(({ file, uid }) => ({ from: file.file, to: pathOf(uid) })),
+      );
 
     const describedAt = deps.now().toISOString();
     const added: CatalogueInstance[] = adding.map(({ file, uid, attributes }) => ({
@@ -108,18 +144,29 @@ export async function joinDelivery(request: DescribeRequest, source: FileSource,
 
     const result = await catalogue.commit(() => {
       const counts = countAfterJoin(catalogue, study, studyUid, added, newSeries);
-      const answer = joinedResult(request.studyId, dir, { StudyInstanceUID: studyUid, ...counts }, judgement.join, judgement.findings, added);
-      catalogue.joinStudy(studyUid, {
-        deliveryId: request.studyId,
-        receivedAt: request.receivedAt,
-        describedAt,
-        sections,
-        series: [...newSeries].map(([SeriesInstanceUID, attributes]) => ({ SeriesInstanceUID, attributes })),
+      const answer = joinedResult(
+        request.studyId,
+        dir,
+        { StudyInstanceUID: studyUid, ...counts },
+        judgement.join,
+        judgement.findings,
         added,
-        moved: moved.map((i) => ({ SOPInstanceUID: i.SOPInstanceUID, path: pathOf(i.SOPInstanceUID) })),
-        result: answer,
-        log,
-      }, studySummary(studyUid, sections, counts));
+      );
+      catalogue.joinStudy(
+        studyUid,
+        {
+          deliveryId: request.studyId,
+          receivedAt: request.receivedAt,
+          describedAt,
+          sections,
+          series: [...newSeries].map(([SeriesInstanceUID, attributes]) => ({ SeriesInstanceUID, attributes })),
+          added,
+          moved: moved.map((i) => ({ SOPInstanceUID: i.SOPInstanceUID, path: pathOf(i.SOPInstanceUID) })),
+          result: answer,
+          log,
+        },
+        studySummary(studyUid, sections, counts),
+      );
       return answer;
     });
     if (moved.length > 0) {
@@ -140,15 +187,27 @@ export async function joinDelivery(request: DescribeRequest, source: FileSource,
  */
 function refusingStudy(catalogue: Catalogue, own: StoredStudy | null, refusal: Refusal): JoinedStudy {
   const conflict = refusal.conflicts?.[0];
-  const holder = own ?? catalogue.study(catalogue.instancesByUid([conflict!.SOPInstanceUID]).get(conflict!.SOPInstanceUID)!.StudyInstanceUID)!;
-  return { StudyInstanceUID: holder.StudyInstanceUID, state: holder.state, numberOfSeries: holder.numberOfSeries, numberOfInstances: holder.numberOfInstances };
+  const holder =
+    own ?? catalogue.study(catalogue.instancesByUid([conflict!.SOPInstanceUID]).get(conflict!.SOPInstanceUID)!.StudyInstanceUID)!;
+  return {
+    StudyInstanceUID: holder.StudyInstanceUID,
+    state: holder.state,
+    numberOfSeries: holder.numberOfSeries,
+    numberOfInstances: holder.numberOfInstances,
+  };
 }
 
 /**
  * The study's counts once `added` has joined it (inside the join's transaction, so they are exact);
  * `study` is the study as read under the lock, null when the delivery creates it.
  */
-function countAfterJoin(catalogue: Catalogue, study: StoredStudy | null, uid: string, added: readonly CatalogueInstance[], newSeries: ReadonlyMap<string, SeriesAttributes>) {
+function countAfterJoin(
+  catalogue: Catalogue,
+  study: StoredStudy | null,
+  uid: string,
+  added: readonly CatalogueInstance[],
+  newSeries: ReadonlyMap<string, SeriesAttributes>,
+) {
   const series = catalogue.studySeries(uid);
   for (const [seriesUid, attributes] of newSeries) if (!series.has(seriesUid)) series.set(seriesUid, attributes);
   const modalities = [...new Set([...series.values()].map((s) => s.Modality).filter((m): m is string => m !== null))].sort();
@@ -174,12 +233,23 @@ export function joinedResult(
     disposition: 'stored',
     alreadyStored: false,
     directory: displayPath(dir),
-    study: { StudyInstanceUID: study.StudyInstanceUID, state: 'receiving', numberOfSeries: study.numberOfSeries, numberOfInstances: study.numberOfInstances },
+    study: {
+      StudyInstanceUID: study.StudyInstanceUID,
+      state: 'receiving',
+      numberOfSeries: study.numberOfSeries,
+      numberOfInstances: study.numberOfInstances,
+    },
     join,
     refusal: null,
     warnings,
     files: {
-      originals: added.map((i) => ({ file: i.file, path: displayPath(path.join(dir, i.path)), sizeBytes: i.sizeBytes, sha256: i.sha256, SOPInstanceUID: i.SOPInstanceUID })),
+      originals: added.map((i) => ({
+        file: i.file,
+        path: displayPath(path.join(dir, i.path)),
+        sizeBytes: i.sizeBytes,
+        sha256: i.sha256,
+        SOPInstanceUID: i.SOPInstanceUID,
+      })),
       metadata: displayPath(path.join(dir, StudyLayout.metadata)),
       validationLog: displayPath(path.join(dir, StudyLayout.validationLog)),
     },
@@ -188,8 +258,18 @@ export function joinedResult(
 }
 
 /** The catalogue's summary of a study: its first delivery's patient and study attributes, and its counts. */
-export function studySummary(uid: string, sections: StudySections, counts: { modalities: string[]; numberOfSeries: number; numberOfInstances: number; totalBytes: number }) {
-  return { ...counts, StudyInstanceUID: uid, PatientID: sections.patient.PatientID, StudyDate: sections.study.StudyDate, AccessionNumber: sections.study.AccessionNumber };
+export function studySummary(
+  uid: string,
+  sections: StudySections,
+  counts: { modalities: string[]; numberOfSeries: number; numberOfInstances: number; totalBytes: number },
+) {
+  return {
+    ...counts,
+    StudyInstanceUID: uid,
+    PatientID: sections.patient.PatientID,
+    StudyDate: sections.study.StudyDate,
+    AccessionNumber: sections.study.AccessionNumber,
+  };
 }
 
 /** Puts the delivery's new files into the study folder (renamed, or linked from staging), and flushes the folders. */

@@ -1,9 +1,24 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ElementReader, inspectFile, isStudyId, isValidUid, summariseInstance, syncDirectory, type DescribeResult, type Logger } from '@dsv/common';
+import {
+  ElementReader,
+  inspectFile,
+  isStudyId,
+  isValidUid,
+  summariseInstance,
+  syncDirectory,
+  type DescribeResult,
+  type Logger,
+} from '@dsv/common';
 import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
-import { extractInstance, extractSeries, extractStudySections, type SeriesAttributes, type StudySections } from '../domain/metadata/extract-metadata.ts';
+import {
+  extractInstance,
+  extractSeries,
+  extractStudySections,
+  type SeriesAttributes,
+  type StudySections,
+} from '../domain/metadata/extract-metadata.ts';
 import { hashFile, readStoredStudy } from '../domain/study/read-stored-study.ts';
 import { summariseMetadata } from '../domain/metadata/summarise-metadata.ts';
 import { displayPath, INCOMING, StudyLayout, type StudyRoots } from '../domain/study/study-folder.ts';
@@ -46,7 +61,12 @@ export interface ReindexReport {
  * instance is dropped; another version of one is moved to `rejected/<upload id>/files/`: nothing is lost.
  * Running it twice gives the same catalogue.
  */
-export async function reindexFolders(roots: StudyRoots, catalogue: Catalogue, documents: StudyDocuments, logger?: Logger): Promise<ReindexReport> {
+export async function reindexFolders(
+  roots: StudyRoots,
+  catalogue: Catalogue,
+  documents: StudyDocuments,
+  logger?: Logger,
+): Promise<ReindexReport> {
   const report: ReindexReport = { studies: 0, instances: 0, rejected: 0, mergedFolders: 0, duplicatesDropped: 0, conflictsSetAside: 0 };
   const found = new Map<string, FoundInstance>();
   const oldFolders: string[] = [];
@@ -59,10 +79,14 @@ export async function reindexFolders(roots: StudyRoots, catalogue: Catalogue, do
     if (isStudyId(name)) {
       oldFolders.push(dir);
       const log = await readFile(path.join(dir, StudyLayout.validationLog), 'utf8').catch(() => null);
-      if (log !== null) oldLogs.set(name, `Delivery ${name}\n(merged by npm run reindex from its own folder; its validation.log follows)\n${log}`);
+      if (log !== null)
+        oldLogs.set(name, `Delivery ${name}\n(merged by npm run reindex from its own folder; its validation.log follows)\n${log}`);
     }
     for (const source of dicomFilesOf(dir)) {
-      const read = await readInstance(source, deliveries.get(path.relative(dir, source).split(path.sep).join('/')) ?? (isStudyId(name) ? name : `reindexed-${name}`));
+      const read = await readInstance(
+        source,
+        deliveries.get(path.relative(dir, source).split(path.sep).join('/')) ?? (isStudyId(name) ? name : `reindexed-${name}`),
+      );
       if (read === null) {
         logger?.warn({ folder: name, file: path.basename(source) }, 'not an instance of a study: left where it is');
         continue;
@@ -89,7 +113,12 @@ export async function reindexFolders(roots: StudyRoots, catalogue: Catalogue, do
     const last = recordStudy(catalogue, roots.studiesDir, uid, instances, new Map([...oldLogs, ...logs.deliveries]));
     // The descriptor is stopped: every study is at rest, and stable with the checks it had (if any).
     const at = new Date().toISOString();
-    catalogue.markStable(uid, last, logs.study ?? `Study-level checks of ${uid}\nTime:         ${at}\nNot run: the study was rebuilt by npm run reindex\n`, at);
+    catalogue.markStable(
+      uid,
+      last,
+      logs.study ?? `Study-level checks of ${uid}\nTime:         ${at}\nNot run: the study was rebuilt by npm run reindex\n`,
+      at,
+    );
     await documents.refresh(uid);
     report.studies++;
     report.instances += instances.length;
@@ -111,7 +140,9 @@ export async function reindexFolders(roots: StudyRoots, catalogue: Catalogue, do
 
 function listFolders(root: string): string[] {
   if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory() && entry.name !== INCOMING && !entry.name.startsWith('.')).map((entry) => entry.name);
+  return readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== INCOMING && !entry.name.startsWith('.'))
+    .map((entry) => entry.name);
 }
 
 /** original.dcm and originals/*.dcm: the places a study folder, of any version, keeps instances. */
@@ -128,10 +159,13 @@ function dicomFilesOf(dir: string): string[] {
 /** Path in the folder -> the delivery that brought it, as its metadata.json says (when it says). */
 async function deliveriesOf(dir: string): Promise<Map<string, string>> {
   try {
-    const metadata = JSON.parse(await readFile(path.join(dir, StudyLayout.metadata), 'utf8')) as { instances?: { path?: unknown; deliveryId?: unknown }[] };
+    const metadata = JSON.parse(await readFile(path.join(dir, StudyLayout.metadata), 'utf8')) as {
+      instances?: { path?: unknown; deliveryId?: unknown }[];
+    };
     const map = new Map<string, string>();
     for (const instance of metadata.instances ?? []) {
-      if (typeof instance.path === 'string' && typeof instance.deliveryId === 'string' && isStudyId(instance.deliveryId)) map.set(instance.path, instance.deliveryId);
+      if (typeof instance.path === 'string' && typeof instance.deliveryId === 'string' && isStudyId(instance.deliveryId))
+        map.set(instance.path, instance.deliveryId);
     }
     return map;
   } catch {
@@ -168,8 +202,10 @@ function setAside(rejectedRoot: string, folder: string, source: string, kept: Fo
   const dir = path.join(rejectedRoot, folder, StudyLayout.files);
   mkdirSync(dir, { recursive: true });
   renameSync(source, path.join(dir, path.basename(source)));
-  appendFileSync(path.join(rejectedRoot, folder, StudyLayout.validationLog),
-    `Set aside by npm run reindex: ${StudyLayout.files}/${path.basename(source)} is another version of SOP Instance UID ${kept.sopUid}, stored in study ${kept.studyUid}\n`);
+  appendFileSync(
+    path.join(rejectedRoot, folder, StudyLayout.validationLog),
+    `Set aside by npm run reindex: ${StudyLayout.files}/${path.basename(source)} is another version of SOP Instance UID ${kept.sopUid}, stored in study ${kept.studyUid}\n`,
+  );
 }
 
 function pathIn(count: number, sopUid: string): string {
@@ -191,7 +227,13 @@ async function placeStudy(studiesDir: string, uid: string, instances: readonly F
 }
 
 /** The study in the catalogue: one join per delivery that brought its instances, oldest first. Answers the last delivery. */
-function recordStudy(catalogue: Catalogue, studiesDir: string, uid: string, instances: readonly FoundInstance[], logs: ReadonlyMap<string, string>): string {
+function recordStudy(
+  catalogue: Catalogue,
+  studiesDir: string,
+  uid: string,
+  instances: readonly FoundInstance[],
+  logs: ReadonlyMap<string, string>,
+): string {
   const dir = path.join(studiesDir, uid);
   const byDelivery = new Map<string, FoundInstance[]>();
   for (const instance of instances) byDelivery.set(instance.deliveryId, [...(byDelivery.get(instance.deliveryId) ?? []), instance]);
@@ -214,18 +256,31 @@ function recordStudy(catalogue: Catalogue, studiesDir: string, uid: string, inst
       attributes: m.instance,
       summary: m.summary,
     }));
-    const newSeries = members.filter((m) => !series.has(m.series.SeriesInstanceUID ?? '')).map((m) => ({ SeriesInstanceUID: m.series.SeriesInstanceUID ?? '', attributes: m.series }));
+    const newSeries = members
+      .filter((m) => !series.has(m.series.SeriesInstanceUID ?? ''))
+      .map((m) => ({ SeriesInstanceUID: m.series.SeriesInstanceUID ?? '', attributes: m.series }));
     for (const entry of newSeries) series.set(entry.SeriesInstanceUID, entry.attributes);
     count += added.length;
     bytes += added.reduce((sum, i) => sum + i.sizeBytes, 0);
     const modalities = [...new Set([...series.values()].map((s) => s.Modality).filter((m): m is string => m !== null))].sort();
     const sections = members[0]!.sections;
-    const result = joinedResult(deliveryId, dir, { StudyInstanceUID: uid, numberOfSeries: series.size, numberOfInstances: count }, { added: added.length, duplicates: [], reencoded: [] }, [], added);
+    const result = joinedResult(
+      deliveryId,
+      dir,
+      { StudyInstanceUID: uid, numberOfSeries: series.size, numberOfInstances: count },
+      { added: added.length, duplicates: [], reencoded: [] },
+      [],
+      added,
+    );
     last = deliveryId;
-    const log = logs.get(deliveryId) ?? `Delivery ${deliveryId}\nReindexed:    ${at} (npm run reindex; its validation section was not found)\n`;
+    const log =
+      logs.get(deliveryId) ?? `Delivery ${deliveryId}\nReindexed:    ${at} (npm run reindex; its validation section was not found)\n`;
     catalogue.transaction(() =>
-      catalogue.joinStudy(uid, { deliveryId, receivedAt: at, describedAt: at, sections, series: newSeries, added, moved: [], result, log },
-        studySummary(uid, sections, { modalities, numberOfSeries: series.size, numberOfInstances: count, totalBytes: bytes })),
+      catalogue.joinStudy(
+        uid,
+        { deliveryId, receivedAt: at, describedAt: at, sections, series: newSeries, added, moved: [], result, log },
+        studySummary(uid, sections, { modalities, numberOfSeries: series.size, numberOfInstances: count, totalBytes: bytes }),
+      ),
     );
   }
   return last;
@@ -257,7 +312,10 @@ async function recordRejected(rejectedDir: string, catalogue: Catalogue): Promis
   for (const id of listFolders(rejectedDir).filter(isStudyId).sort()) {
     const dir = path.join(rejectedDir, id);
     const stored = await readStoredStudy(dir, 'rejected');
-    const metadata = await readFile(path.join(dir, StudyLayout.metadata), 'utf8').then((raw) => JSON.parse(raw) as unknown, () => null);
+    const metadata = await readFile(path.join(dir, StudyLayout.metadata), 'utf8').then(
+      (raw) => JSON.parse(raw) as unknown,
+      () => null,
+    );
     const log = await readFile(path.join(dir, StudyLayout.validationLog), 'utf8').catch(() => '');
     const at = statSync(dir).mtime.toISOString();
     const result: DescribeResult = {
@@ -270,13 +328,22 @@ async function recordRejected(rejectedDir: string, catalogue: Catalogue): Promis
       refusal: null,
       warnings: [],
       files: {
-        originals: stored.entries.map((e) => ({ file: e.file, path: displayPath(path.join(dir, e.path)), sizeBytes: e.sizeBytes, sha256: e.sha256 })),
+        originals: stored.entries.map((e) => ({
+          file: e.file,
+          path: displayPath(path.join(dir, e.path)),
+          sizeBytes: e.sizeBytes,
+          sha256: e.sha256,
+        })),
         metadata: metadata === null ? null : displayPath(path.join(dir, StudyLayout.metadata)),
         validationLog: displayPath(path.join(dir, StudyLayout.validationLog)),
       },
       events: [],
     };
-    catalogue.recordDelivery({ deliveryId: id, studyUid: null, disposition: 'rejected', result }, { receivedAt: at, describedAt: at, log }, summariseMetadata(metadata));
+    catalogue.recordDelivery(
+      { deliveryId: id, studyUid: null, disposition: 'rejected', result },
+      { receivedAt: at, describedAt: at, log },
+      summariseMetadata(metadata),
+    );
     count++;
   }
   return count;

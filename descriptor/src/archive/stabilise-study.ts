@@ -31,7 +31,12 @@ export function studyInstances(catalogue: Catalogue, uid: string): StudyInstance
  * findings go into validation.log, metadata.dicom.json and fhir.json are written, and fhir.json is
  * forwarded. A delivery that joined after `lastDeliveryId` keeps it receiving: nothing is written then.
  */
-export async function stabiliseStudy(uid: string, request: StableRequest, context: EventContext, deps: StabiliseDeps): Promise<StableResult> {
+export async function stabiliseStudy(
+  uid: string,
+  request: StableRequest,
+  context: EventContext,
+  deps: StabiliseDeps,
+): Promise<StableResult> {
   return deps.locks.run(uid, async () => {
     const { catalogue } = deps;
     const study = catalogue.study(uid);
@@ -40,7 +45,13 @@ export async function stabiliseStudy(uid: string, request: StableRequest, contex
     if (study.lastDeliveryId !== request.lastDeliveryId) return { ...counts, state: 'receiving' };
     if (study.state !== 'stable') {
       const stableAt = deps.now().toISOString();
-      const log = formatStudyChecks({ StudyInstanceUID: uid, stableAt, instances: study.numberOfInstances, errors: request.errors, warnings: request.warnings });
+      const log = formatStudyChecks({
+        StudyInstanceUID: uid,
+        stableAt,
+        instances: study.numberOfInstances,
+        errors: request.errors,
+        warnings: request.warnings,
+      });
       catalogue.markStable(uid, request.lastDeliveryId, log, stableAt);
       await catalogue.durable();
     }

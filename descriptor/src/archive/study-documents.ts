@@ -55,7 +55,10 @@ interface CachedInstances {
 /** Studies whose validation.log position is remembered (a few numbers each). */
 const REMEMBERED_LOGS = 1024;
 
-function describedOf(instance: CatalogueInstance, series: ReadonlyMap<string, ReturnType<Catalogue['studySeries']> extends Map<string, infer S> ? S : never>) {
+function describedOf(
+  instance: CatalogueInstance,
+  series: ReadonlyMap<string, ReturnType<Catalogue['studySeries']> extends Map<string, infer S> ? S : never>,
+) {
   return {
     file: instance.file,
     path: instance.path,
@@ -125,7 +128,9 @@ export class StudyDocuments {
     if (!this.#scheduled.has(uid)) {
       const timer = setTimeout(() => {
         this.#scheduled.delete(uid);
-        this.refresh(uid).catch((error: unknown) => this.logger?.error({ StudyInstanceUID: uid, err: error }, 'study documents not rewritten: they are rewritten at the next start'));
+        this.refresh(uid).catch((error: unknown) =>
+          this.logger?.error({ StudyInstanceUID: uid, err: error }, 'study documents not rewritten: they are rewritten at the next start'),
+        );
       }, this.policy.rewriteIntervalMs);
       this.#scheduled.set(uid, timer);
     }
@@ -156,11 +161,13 @@ export class StudyDocuments {
     const queued = this.#queued.get(uid);
     if (queued) return queued;
     const before = this.#running.get(uid) ?? Promise.resolve();
-    const next = before.catch(() => undefined).then(() => {
-      this.#queued.delete(uid);
-      this.#running.set(uid, next);
-      return this.#write(uid);
-    });
+    const next = before
+      .catch(() => undefined)
+      .then(() => {
+        this.#queued.delete(uid);
+        this.#running.set(uid, next);
+        return this.#write(uid);
+      });
     const settled = next.finally(() => {
       if (this.#running.get(uid) === next) this.#running.delete(uid);
     });
@@ -197,7 +204,12 @@ export class StudyDocuments {
     ];
     if (study.state === 'stable') {
       writes.push(writeFileAtomic(path.join(dir, StudyLayout.fhir), formatJson(buildFhirBundle(metadata), metadata.instances.length)));
-      writes.push(writeDicomJson(dir, metadata.instances.map((instance) => instance.path)));
+      writes.push(
+        writeDicomJson(
+          dir,
+          metadata.instances.map((instance) => instance.path),
+        ),
+      );
     }
     // allSettled: when one write fails, none is still under way once this answers (or the next rewrite starts).
     const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');

@@ -4,7 +4,6 @@ import type { Statement } from 'better-sqlite3';
 import type { InstanceAttributes, SeriesAttributes, StudySections } from '../domain/metadata/extract-metadata.ts';
 import type { StudySummary } from '../domain/metadata/summarise-metadata.ts';
 
-
 /**
  * The descriptor's catalogue: every DICOM study it keeps (patients → studies → series → instances),
  * every delivery it was sent, and where each file is. The one module that speaks SQL: the statements are
@@ -265,7 +264,10 @@ export class Catalogue {
 
   /** The instances that joined a study after `row` (a `last` this answered before), and the new `last`. */
   studyInstancesAfter(uid: string, row: number): { instances: CatalogueInstance[]; last: number } {
-    const rows = this.#sql('SELECT rowid AS row_id, * FROM instances WHERE study_uid = ? AND rowid > ? ORDER BY rowid').all(uid, row) as (InstanceRow & { row_id: number })[];
+    const rows = this.#sql('SELECT rowid AS row_id, * FROM instances WHERE study_uid = ? AND rowid > ? ORDER BY rowid').all(
+      uid,
+      row,
+    ) as (InstanceRow & { row_id: number })[];
     return {
       instances: rows.map((r) => ({ ...toInstance(r), attributes: JSON.parse(r.attributes), summary: JSON.parse(r.summary) })),
       last: rows.at(-1)?.row_id ?? row,
@@ -273,7 +275,10 @@ export class Catalogue {
   }
 
   studySeries(uid: string): Map<string, SeriesAttributes> {
-    const rows = this.#sql('SELECT series_uid, attributes FROM series WHERE study_uid = ?').all(uid) as { series_uid: string; attributes: string }[];
+    const rows = this.#sql('SELECT series_uid, attributes FROM series WHERE study_uid = ?').all(uid) as {
+      series_uid: string;
+      attributes: string;
+    }[];
     return new Map(rows.map((row) => [row.series_uid, JSON.parse(row.attributes)]));
   }
 
@@ -282,7 +287,9 @@ export class Catalogue {
    * in the order they joined, and the row the last one reaches.
    */
   studyDeliveryLogsAfter(uid: string, after: number): { logs: string[]; last: number } {
-    const rows = this.#sql("SELECT rowid, log FROM deliveries WHERE study_uid = ? AND disposition = 'stored' AND rowid > ? ORDER BY rowid").all(uid, after) as {
+    const rows = this.#sql(
+      "SELECT rowid, log FROM deliveries WHERE study_uid = ? AND disposition = 'stored' AND rowid > ? ORDER BY rowid",
+    ).all(uid, after) as {
       rowid: number;
       log: string;
     }[];
@@ -291,7 +298,9 @@ export class Catalogue {
 
   delivery(id: string): RecordedDelivery | null {
     const row = this.#sql('SELECT * FROM deliveries WHERE delivery_id = ?').get(id) as DeliveryRow | undefined;
-    return row ? { deliveryId: row.delivery_id, studyUid: row.study_uid, disposition: row.disposition, result: JSON.parse(row.result) } : null;
+    return row
+      ? { deliveryId: row.delivery_id, studyUid: row.study_uid, disposition: row.disposition, result: JSON.parse(row.result) }
+      : null;
   }
 
   /**
@@ -305,29 +314,64 @@ export class Catalogue {
         `INSERT INTO studies (study_uid, first_delivery_id, last_delivery_id, state, patient_id, study_date,
           accession_number, modalities, series_count, instance_count, total_bytes, sections, study_log, created_at, updated_at, stable_at, documents_due)
          VALUES (?, ?, ?, 'receiving', ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, 1)`,
-      ).run(studyUid, delivery.deliveryId, delivery.deliveryId, delivery.sections.patient.PatientID, summary.StudyDate,
-        summary.AccessionNumber, summary.modalities.join(','), summary.numberOfSeries, summary.numberOfInstances, summary.totalBytes,
-        JSON.stringify(delivery.sections), delivery.describedAt, delivery.describedAt);
+      ).run(
+        studyUid,
+        delivery.deliveryId,
+        delivery.deliveryId,
+        delivery.sections.patient.PatientID,
+        summary.StudyDate,
+        summary.AccessionNumber,
+        summary.modalities.join(','),
+        summary.numberOfSeries,
+        summary.numberOfInstances,
+        summary.totalBytes,
+        JSON.stringify(delivery.sections),
+        delivery.describedAt,
+        delivery.describedAt,
+      );
     } else {
       this.#sql(
         `UPDATE studies SET last_delivery_id = ?, state = 'receiving', modalities = ?, series_count = ?, instance_count = ?, total_bytes = ?,
           updated_at = ?, documents_due = 1 WHERE study_uid = ?`,
-      ).run(delivery.deliveryId, summary.modalities.join(','), summary.numberOfSeries, summary.numberOfInstances, summary.totalBytes, delivery.describedAt, studyUid);
+      ).run(
+        delivery.deliveryId,
+        summary.modalities.join(','),
+        summary.numberOfSeries,
+        summary.numberOfInstances,
+        summary.totalBytes,
+        delivery.describedAt,
+        studyUid,
+      );
     }
-    const insertSeries = this.#sql('INSERT INTO series (series_uid, study_uid, attributes) VALUES (?, ?, ?) ON CONFLICT (series_uid) DO NOTHING');
+    const insertSeries = this.#sql(
+      'INSERT INTO series (series_uid, study_uid, attributes) VALUES (?, ?, ?) ON CONFLICT (series_uid) DO NOTHING',
+    );
     for (const series of delivery.series) insertSeries.run(series.SeriesInstanceUID, studyUid, JSON.stringify(series.attributes));
     const insertInstance = this.#sql(
       `INSERT INTO instances (sop_instance_uid, study_uid, series_uid, delivery_id, file, path, size_bytes, sha256, transfer_syntax, attributes, summary)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const i of delivery.added) {
-      insertInstance.run(i.SOPInstanceUID, studyUid, i.SeriesInstanceUID, i.deliveryId, i.file, i.path, i.sizeBytes, i.sha256, i.transferSyntax,
-        JSON.stringify(i.attributes), JSON.stringify(i.summary));
+      insertInstance.run(
+        i.SOPInstanceUID,
+        studyUid,
+        i.SeriesInstanceUID,
+        i.deliveryId,
+        i.file,
+        i.path,
+        i.sizeBytes,
+        i.sha256,
+        i.transferSyntax,
+        JSON.stringify(i.attributes),
+        JSON.stringify(i.summary),
+      );
     }
     const move = this.#sql('UPDATE instances SET path = ? WHERE sop_instance_uid = ?');
     for (const moved of delivery.moved) move.run(moved.path, moved.SOPInstanceUID);
     // The join runs under the study's lock after checking for a record: one there now is a bug, and rolls the join back.
-    if (!this.recordDelivery({ deliveryId: delivery.deliveryId, studyUid, disposition: 'stored', result: delivery.result }, delivery, summary)) {
+    if (
+      !this.recordDelivery({ deliveryId: delivery.deliveryId, studyUid, disposition: 'stored', result: delivery.result }, delivery, summary)
+    ) {
       throw new Error(`delivery ${delivery.deliveryId} is recorded already`);
     }
   }
@@ -337,19 +381,32 @@ export class Catalogue {
    * Answers false, recording nothing, when it is recorded already: concurrent calls for one rejected
    * delivery record the same answer, the first one stays.
    */
-  recordDelivery(recorded: RecordedDelivery, times: { receivedAt: string; describedAt: string; log: string }, summary: StudySummary): boolean {
+  recordDelivery(
+    recorded: RecordedDelivery,
+    times: { receivedAt: string; describedAt: string; log: string },
+    summary: StudySummary,
+  ): boolean {
     const inserted = this.#sql(
-        `INSERT INTO deliveries (delivery_id, study_uid, disposition, received_at, described_at, summary, result, log)
+      `INSERT INTO deliveries (delivery_id, study_uid, disposition, received_at, described_at, summary, result, log)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING`,
-      )
-      .run(recorded.deliveryId, recorded.studyUid, recorded.disposition, times.receivedAt, times.describedAt, JSON.stringify(summary),
-        JSON.stringify(recorded.result), times.log);
+    ).run(
+      recorded.deliveryId,
+      recorded.studyUid,
+      recorded.disposition,
+      times.receivedAt,
+      times.describedAt,
+      JSON.stringify(summary),
+      JSON.stringify(recorded.result),
+      times.log,
+    );
     return inserted.changes === 1;
   }
 
   /** The studies whose documents a crash may have left behind their catalogue entry. */
   studiesWithDocumentsDue(): string[] {
-    return (this.#sql('SELECT study_uid FROM studies WHERE documents_due = 1').all() as { study_uid: string }[]).map((row) => row.study_uid);
+    return (this.#sql('SELECT study_uid FROM studies WHERE documents_due = 1').all() as { study_uid: string }[]).map(
+      (row) => row.study_uid,
+    );
   }
 
   /** The study's documents were rewritten from the catalogue: unless a delivery joined since (`asOf`). */
@@ -362,8 +419,9 @@ export class Catalogue {
    * joined it meanwhile. Answers whether it did.
    */
   markStable(uid: string, lastDeliveryId: string, studyLog: string, at: string): boolean {
-    const changed = this.#sql("UPDATE studies SET state = 'stable', study_log = ?, stable_at = ?, documents_due = 1 WHERE study_uid = ? AND last_delivery_id = ?")
-      .run(studyLog, at, uid, lastDeliveryId);
+    const changed = this.#sql(
+      "UPDATE studies SET state = 'stable', study_log = ?, stable_at = ?, documents_due = 1 WHERE study_uid = ? AND last_delivery_id = ?",
+    ).run(studyLog, at, uid, lastDeliveryId);
     return changed.changes === 1;
   }
 
@@ -371,13 +429,15 @@ export class Catalogue {
   find(id: string): ListedStudy | null {
     const study = this.#sql('SELECT * FROM studies WHERE study_uid = ?').get(id) as StudyRow | undefined;
     if (study) return listedStudy(study);
-    const delivery = this.#sql("SELECT * FROM deliveries WHERE delivery_id = ? AND disposition = 'rejected'").get(id) as DeliveryRow | undefined;
+    const delivery = this.#sql("SELECT * FROM deliveries WHERE delivery_id = ? AND disposition = 'rejected'").get(id) as
+      DeliveryRow | undefined;
     return delivery ? listedDelivery(delivery) : null;
   }
 
   /** The study a stored delivery joined. */
   studyOfDelivery(id: string): string | null {
-    const row = this.#sql("SELECT study_uid FROM deliveries WHERE delivery_id = ? AND disposition = 'stored'").get(id) as { study_uid: string } | undefined;
+    const row = this.#sql("SELECT study_uid FROM deliveries WHERE delivery_id = ? AND disposition = 'stored'").get(id) as
+      { study_uid: string } | undefined;
     return row?.study_uid ?? null;
   }
 

@@ -32,10 +32,12 @@ export function browseRouter(deps: BrowseDeps): Router {
   const router = Router();
   const filesCache = new Map<string, StudyFiles>();
 
-  const studyDir = (study: ListedStudy): string => path.join(rootFor(deps.config, study.state === 'rejected' ? 'rejected' : 'stored'), study.id);
+  const studyDir = (study: ListedStudy): string =>
+    path.join(rootFor(deps.config, study.state === 'rejected' ? 'rejected' : 'stored'), study.id);
 
   const findStudy = (raw: unknown): ListedStudy => {
-    if (typeof raw !== 'string' || !(isStudyId(raw) || isValidUid(raw))) throw new AppError('STUDY_ID_INVALID', 'A study is named by its StudyInstanceUID or by the id of a delivery');
+    if (typeof raw !== 'string' || !(isStudyId(raw) || isValidUid(raw)))
+      throw new AppError('STUDY_ID_INVALID', 'A study is named by its StudyInstanceUID or by the id of a delivery');
     const joined = isStudyId(raw) ? deps.catalogue.studyOfDelivery(raw) : null;
     const study = deps.catalogue.find(joined ?? raw);
     if (!study) throw new AppError('STUDY_NOT_FOUND');
@@ -43,7 +45,8 @@ export function browseRouter(deps: BrowseDeps): Router {
   };
 
   /** A folder removed by hand while the service runs. */
-  const notFound = async (study: ListedStudy, error: AppError): Promise<AppError> => ((await exists(studyDir(study))) ? error : new AppError('STUDY_NOT_FOUND'));
+  const notFound = async (study: ListedStudy, error: AppError): Promise<AppError> =>
+    (await exists(studyDir(study))) ? error : new AppError('STUDY_NOT_FOUND');
 
   // A study's file list changes when a delivery joins it: cached per study and version.
   const filesOf = async (study: ListedStudy): Promise<StudyFiles> => {
@@ -122,7 +125,9 @@ export function browseRouter(deps: BrowseDeps): Router {
 function fileKey(req: Request): string {
   const key = req.params.key;
   if (typeof key !== 'string' || !isFileKey(key)) {
-    throw new AppError('REQUEST_INVALID', 'A file is named by its SOP Instance UID (PS3.5 §9.1) or its stored name (NNNN.dcm)', { parameter: 'SOPInstanceUID' });
+    throw new AppError('REQUEST_INVALID', 'A file is named by its SOP Instance UID (PS3.5 §9.1) or its stored name (NNNN.dcm)', {
+      parameter: 'SOPInstanceUID',
+    });
   }
   return key;
 }
@@ -141,7 +146,12 @@ function presentStudy(study: ListedStudy) {
 
 /** A file is linked by its UID when the UID names it alone, else by its stored name. */
 function presentFile(id: string, file: StudyFile, byKey: StudyFiles['byKey']) {
-  const key = file.SOPInstanceUID !== null && byKey.get(file.SOPInstanceUID) === file ? file.SOPInstanceUID : file.file !== null && byKey.get(file.file) === file ? file.file : null;
+  const key =
+    file.SOPInstanceUID !== null && byKey.get(file.SOPInstanceUID) === file
+      ? file.SOPInstanceUID
+      : file.file !== null && byKey.get(file.file) === file
+        ? file.file
+        : null;
   return {
     file: file.file,
     SOPInstanceUID: file.SOPInstanceUID,

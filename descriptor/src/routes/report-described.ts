@@ -1,9 +1,20 @@
 import type { DescribeResult, EventContext, Logger } from '@dsv/common';
 
 /** The one log line per described study, whichever route described it: ids, counts and flags only. */
-export function logDescribed(logger: Logger | undefined, context: EventContext, result: DescribeResult, extra: Record<string, unknown>): void {
-  logger?.info({
-    ...context, ...extra, disposition: result.disposition, alreadyStored: result.alreadyStored, files: result.files.originals.length,
-  }, 'described');
+export function logDescribed(
+  logger: Logger | undefined,
+  context: EventContext,
+  result: DescribeResult,
+  extra: Record<string, unknown>,
+): void {
+  logger?.info(
+    {
+      ...context,
+      ...extra,
+      disposition: result.disposition,
+      alreadyStored: result.alreadyStored,
+      files: result.files.originals.length,
+    },
+    'described',
+  );
 }
-

@@ -23,7 +23,13 @@ type SendError = Error & { status?: number };
  * `Cache-Control: public`: these are patient files. The path cannot leave `folder` (send refuses `..`).
  * Answers 'missing' when the file is not there, so that the caller picks the 404.
  */
-export function sendStoredFile(req: Request, res: Response, folder: string, relative: string, answer: FileAnswer): Promise<'sent' | 'missing'> {
+export function sendStoredFile(
+  req: Request,
+  res: Response,
+  folder: string,
+  relative: string,
+  answer: FileAnswer,
+): Promise<'sent' | 'missing'> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (outcome: () => void): void => {
@@ -32,7 +38,14 @@ export function sendStoredFile(req: Request, res: Response, folder: string, rela
       outcome();
     };
     let size = 0;
-    const file = send(req, encodeURI(relative), { root: folder, etag: false, lastModified: false, cacheControl: false, index: false, dotfiles: 'deny' });
+    const file = send(req, encodeURI(relative), {
+      root: folder,
+      etag: false,
+      lastModified: false,
+      cacheControl: false,
+      index: false,
+      dotfiles: 'deny',
+    });
     file.on('file', (_path: string, stat: Stats) => {
       size = stat.size;
       widenLongSuffix(req, stat.size);

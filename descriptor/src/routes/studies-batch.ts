@@ -8,7 +8,8 @@ import {
   MAX_BATCH_STUDIES,
   requireJson,
   type DescribeBatchAnswer,
-  type DescribeBatchRequest, sendJson
+  type DescribeBatchRequest,
+  sendJson,
 } from '@dsv/common';
 import { describeStagedStudy } from '../domain/intake/describe-study.ts';
 import { logDescribed } from './report-described.ts';
@@ -62,6 +63,16 @@ async function describeItem(
     logDescribed(deps.logger, context, result, { transport: 'reference', batch: count });
     return { status: result.alreadyStored ? 200 : 201, body: result };
   } catch (error) {
-    return batchItemError(error, { requestId: req.requestId, correlationId, studyId: isStudyId(item.request.studyId) ? item.request.studyId : null, index, batch: count }, deps.logger);
+    return batchItemError(
+      error,
+      {
+        requestId: req.requestId,
+        correlationId,
+        studyId: isStudyId(item.request.studyId) ? item.request.studyId : null,
+        index,
+        batch: count,
+      },
+      deps.logger,
+    );
   }
 }

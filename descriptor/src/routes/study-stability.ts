@@ -20,6 +20,7 @@ export function studyStabilityRouter(deps: StabiliseDeps): Router {
 }
 
 function studyUid(value: unknown): string {
-  if (typeof value !== 'string' || !isValidUid(value)) throw new AppError('REQUEST_INVALID', 'A study is named by its StudyInstanceUID (PS3.5 §9.1)', { parameter: 'StudyInstanceUID' });
+  if (typeof value !== 'string' || !isValidUid(value))
+    throw new AppError('REQUEST_INVALID', 'A study is named by its StudyInstanceUID (PS3.5 §9.1)', { parameter: 'StudyInstanceUID' });
   return value;
 }

@@ -53,10 +53,37 @@ describe('Catalogue.list', () => {
 
   const join = (label: Label, deliveryId: string) => {
     const made = STUDIES[label];
-    const sections = { patient: { PatientID: made.PatientID }, study: { StudyInstanceUID: uidOf(label), StudyDate: made.StudyDate, AccessionNumber: made.AccessionNumber } } as unknown as StudySections;
-    const summary = { StudyInstanceUID: uidOf(label), PatientID: made.PatientID, StudyDate: made.StudyDate, AccessionNumber: made.AccessionNumber, modalities: made.modalities, numberOfSeries: made.modalities.length, numberOfInstances: 1, totalBytes: 10 };
+    const sections = {
+      patient: { PatientID: made.PatientID },
+      study: { StudyInstanceUID: uidOf(label), StudyDate: made.StudyDate, AccessionNumber: made.AccessionNumber },
+    } as unknown as StudySections;
+    const summary = {
+      StudyInstanceUID: uidOf(label),
+      PatientID: made.PatientID,
+      StudyDate: made.StudyDate,
+      AccessionNumber: made.AccessionNumber,
+      modalities: made.modalities,
+      numberOfSeries: made.modalities.length,
+      numberOfInstances: 1,
+      totalBytes: 10,
+    };
     catalogue.transaction(() =>
-      catalogue.joinStudy(uidOf(label), { deliveryId, receivedAt: 't', describedAt: 't', sections, series: [], added: [], moved: [], result: answer(deliveryId, 'stored'), log: '' }, summary));
+      catalogue.joinStudy(
+        uidOf(label),
+        {
+          deliveryId,
+          receivedAt: 't',
+          describedAt: 't',
+          sections,
+          series: [],
+          added: [],
+          moved: [],
+          result: answer(deliveryId, 'stored'),
+          log: '',
+        },
+        summary,
+      ),
+    );
   };
   const ids = (query: Partial<StudyQueryFilter>) => catalogue.list({ limit: 100, ...query }).studies.map((study) => study.id);
   const uids = (labels: Label[]) => labels.map(uidOf);
@@ -69,8 +96,19 @@ describe('Catalogue.list', () => {
       join(label, firstDelivery[label]);
       // A rejected delivery between each two studies: another list, which never mixes with this one.
       const id = newStudyId();
-      catalogue.recordDelivery({ deliveryId: id, studyUid: null, disposition: 'rejected', result: answer(id, 'rejected') }, { receivedAt: 't', describedAt: 't', log: '' },
-        { StudyInstanceUID: null, PatientID: 'P1', StudyDate: null, AccessionNumber: null, modalities: [], numberOfSeries: 0, numberOfInstances: 0 });
+      catalogue.recordDelivery(
+        { deliveryId: id, studyUid: null, disposition: 'rejected', result: answer(id, 'rejected') },
+        { receivedAt: 't', describedAt: 't', log: '' },
+        {
+          StudyInstanceUID: null,
+          PatientID: 'P1',
+          StudyDate: null,
+          AccessionNumber: null,
+          modalities: [],
+          numberOfSeries: 0,
+          numberOfInstances: 0,
+        },
+      );
       rejected.unshift(id);
     }
     // A later delivery joins the oldest study: it keeps its place, the list follows the first delivery.
@@ -163,7 +201,15 @@ describe('Catalogue.list', () => {
       expect(c).toMatchObject({
         id: uidOf('c'),
         state: 'stable',
-        summary: { StudyInstanceUID: uidOf('c'), PatientID: 'P1', StudyDate: '2015-08-13', AccessionNumber: 'ACC3', modalities: ['CT', 'MR'], numberOfSeries: 2, numberOfInstances: 1 },
+        summary: {
+          StudyInstanceUID: uidOf('c'),
+          PatientID: 'P1',
+          StudyDate: '2015-08-13',
+          AccessionNumber: 'ACC3',
+          modalities: ['CT', 'MR'],
+          numberOfSeries: 2,
+          numberOfInstances: 1,
+        },
         hasMetadata: true,
       });
     });

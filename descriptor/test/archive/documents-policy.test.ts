@@ -30,7 +30,8 @@ corpusSuite('documents of a large study', () => {
     const files = asUpload([corpusPath(relative)]);
     await postStudy(descriptor.app, id, describeRequest(id, files), files).expect(201);
   };
-  const onDisk = async () => JSON.parse(await readFile(path.join(descriptor.config.studiesDir, uid, 'metadata.json'), 'utf8')) as { instances: unknown[] };
+  const onDisk = async () =>
+    JSON.parse(await readFile(path.join(descriptor.config.studiesDir, uid, 'metadata.json'), 'utf8')) as { instances: unknown[] };
 
   describe('when deliveries join it one instance at a time', () => {
     it('then its documents list every instance up to the limit at each answer, and past it the catalogue marks them due', async () => {

@@ -8,7 +8,12 @@ const JPEG_LOSSLESS = '1.2.840.10008.1.2.4.70';
 const FIRST_DELIVERY = '01JTESTFIRSTDELIVERY00000A';
 
 /** A delivered file: its SOP Instance UID, and bytes named by a short hash. */
-const delivered = (file: string, uid: string, sha256: string, transferSyntax: string | null = EXPLICIT_LE): DeliveredInstance => ({ file, SOPInstanceUID: uid, sha256, transferSyntax });
+const delivered = (file: string, uid: string, sha256: string, transferSyntax: string | null = EXPLICIT_LE): DeliveredInstance => ({
+  file,
+  SOPInstanceUID: uid,
+  sha256,
+  transferSyntax,
+});
 
 /** What the catalogue holds of an instance, brought by FIRST_DELIVERY. */
 const stored = (uid: string, sha256: string, transferSyntax: string | null = EXPLICIT_LE): StoredInstance => ({
@@ -25,7 +30,15 @@ const stored = (uid: string, sha256: string, transferSyntax: string | null = EXP
 
 /** The patient section as extract-metadata reads it; only the compared attributes matter here. */
 const patient = (values: Partial<Record<'PatientID' | 'PatientName' | 'PatientBirthDate', unknown>>): StudySections['patient'] =>
-  ({ PatientID: 'P1', IssuerOfPatientID: null, PatientName: 'Doe^Jane', PatientBirthDate: '1970-01-01', PatientSex: 'F', PatientAge: null, ...values }) as StudySections['patient'];
+  ({
+    PatientID: 'P1',
+    IssuerOfPatientID: null,
+    PatientName: 'Doe^Jane',
+    PatientBirthDate: '1970-01-01',
+    PatientSex: 'F',
+    PatientAge: null,
+    ...values,
+  }) as StudySections['patient'];
 
 const judge = (input: Partial<JudgeInput> & Pick<JudgeInput, 'delivered'>) =>
   judgeDelivery({ stored: new Map(), storedPatient: null, deliveredPatient: patient({}), onReencoded: 'keep-first', ...input });
@@ -54,7 +67,11 @@ describe('judgeDelivery', () => {
     });
 
     it('then a transfer syntax the catalogue does not know does not matter: same bytes are the same instance', () => {
-      const judgement = judge({ delivered: [delivered('0001.dcm', '1.1', 'a', null)], stored: storedMap(stored('1.1', 'a')), storedPatient: patient({}) });
+      const judgement = judge({
+        delivered: [delivered('0001.dcm', '1.1', 'a', null)],
+        stored: storedMap(stored('1.1', 'a')),
+        storedPatient: patient({}),
+      });
       expect(judgement.join.duplicates).toEqual(['1.1']);
     });
   });
@@ -66,16 +83,28 @@ describe('judgeDelivery', () => {
         stored: storedMap(stored('1.1', 'a')),
         storedPatient: patient({}),
       });
-      expect(judgement.refusal).toMatchObject({ code: 'INSTANCE_CONFLICT', conflicts: [{ file: '0002.dcm', SOPInstanceUID: '1.1', heldBy: FIRST_DELIVERY }] });
+      expect(judgement.refusal).toMatchObject({
+        code: 'INSTANCE_CONFLICT',
+        conflicts: [{ file: '0002.dcm', SOPInstanceUID: '1.1', heldBy: FIRST_DELIVERY }],
+      });
       expect(judgement.refusal!.message).toContain('1 instance(s)');
       expect(judgement.added).toEqual([]);
       expect(judgement.join).toEqual({ added: 0, duplicates: [], reencoded: [] });
-      expect(judgement.findings).toEqual([expect.objectContaining({ severity: 'error', code: 'sop-instance-conflict', file: '0002.dcm', keyword: 'SOPInstanceUID' })]);
+      expect(judgement.findings).toEqual([
+        expect.objectContaining({ severity: 'error', code: 'sop-instance-conflict', file: '0002.dcm', keyword: 'SOPInstanceUID' }),
+      ]);
     });
 
     it('then either side without a known transfer syntax is a conflict too, not another encoding', () => {
-      for (const [storedSyntax, deliveredSyntax] of [[null, EXPLICIT_LE], [EXPLICIT_LE, null]] as const) {
-        const judgement = judge({ delivered: [delivered('0001.dcm', '1.1', 'other', deliveredSyntax)], stored: storedMap(stored('1.1', 'a', storedSyntax)), storedPatient: patient({}) });
+      for (const [storedSyntax, deliveredSyntax] of [
+        [null, EXPLICIT_LE],
+        [EXPLICIT_LE, null],
+      ] as const) {
+        const judgement = judge({
+          delivered: [delivered('0001.dcm', '1.1', 'other', deliveredSyntax)],
+          stored: storedMap(stored('1.1', 'a', storedSyntax)),
+          storedPatient: patient({}),
+        });
         expect(judgement.refusal?.code).toBe('INSTANCE_CONFLICT');
       }
     });
@@ -93,19 +122,32 @@ describe('judgeDelivery', () => {
   });
 
   describe('when an instance is stored in another transfer syntax', () => {
-    const input = { delivered: [delivered('0001.dcm', '1.1', 'compressed', JPEG_LOSSLESS), delivered('0002.dcm', '1.2', 'b')], stored: storedMap(stored('1.1', 'a')), storedPatient: patient({}) };
+    const input = {
+      delivered: [delivered('0001.dcm', '1.1', 'compressed', JPEG_LOSSLESS), delivered('0002.dcm', '1.2', 'b')],
+      stored: storedMap(stored('1.1', 'a')),
+      storedPatient: patient({}),
+    };
 
     it('then with keep-first the stored one stays: the copy is listed as reencoded with a warning, and the rest is added', () => {
       const judgement = judge({ ...input, onReencoded: 'keep-first' });
       expect(judgement.refusal).toBeNull();
-      expect(judgement.join).toEqual({ added: 1, duplicates: [], reencoded: [{ SOPInstanceUID: '1.1', storedTransferSyntax: EXPLICIT_LE, deliveredTransferSyntax: JPEG_LOSSLESS }] });
+      expect(judgement.join).toEqual({
+        added: 1,
+        duplicates: [],
+        reencoded: [{ SOPInstanceUID: '1.1', storedTransferSyntax: EXPLICIT_LE, deliveredTransferSyntax: JPEG_LOSSLESS }],
+      });
       expect(judgement.added.map((instance) => instance.file)).toEqual(['0002.dcm']);
-      expect(judgement.findings).toEqual([expect.objectContaining({ severity: 'warning', code: 'sop-instance-reencoded', file: '0001.dcm' })]);
+      expect(judgement.findings).toEqual([
+        expect.objectContaining({ severity: 'warning', code: 'sop-instance-reencoded', file: '0001.dcm' }),
+      ]);
     });
 
     it('then with refuse it is a conflict like any other bytes', () => {
       const judgement = judge({ ...input, onReencoded: 'refuse' });
-      expect(judgement.refusal).toMatchObject({ code: 'INSTANCE_CONFLICT', conflicts: [{ file: '0001.dcm', SOPInstanceUID: '1.1', heldBy: FIRST_DELIVERY }] });
+      expect(judgement.refusal).toMatchObject({
+        code: 'INSTANCE_CONFLICT',
+        conflicts: [{ file: '0001.dcm', SOPInstanceUID: '1.1', heldBy: FIRST_DELIVERY }],
+      });
       expect(judgement.added).toEqual([]);
     });
   });
@@ -123,12 +165,18 @@ describe('judgeDelivery', () => {
       expect(judgement.refusal).toMatchObject({ code: 'INCONSISTENT_PATIENT' });
       expect(judgement.added).toEqual([]);
       expect(judgement.join).toEqual({ added: 0, duplicates: [], reencoded: [] });
-      expect(judgement.findings).toContainEqual(expect.objectContaining({ severity: 'error', code: 'study-patient-mismatch', keyword: 'PatientID' }));
+      expect(judgement.findings).toContainEqual(
+        expect.objectContaining({ severity: 'error', code: 'study-patient-mismatch', keyword: 'PatientID' }),
+      );
       expect(JSON.stringify(judgement)).not.toMatch(/P1|P2/);
     });
 
     it('then a PatientID that differs only by padding (PS3.5 §6.2) is the same patient', () => {
-      const judgement = judge({ delivered: files, storedPatient: patient({ PatientID: 'P1' }), deliveredPatient: patient({ PatientID: 'P1 ' }) });
+      const judgement = judge({
+        delivered: files,
+        storedPatient: patient({ PatientID: 'P1' }),
+        deliveredPatient: patient({ PatientID: 'P1 ' }),
+      });
       expect(judgement.refusal).toBeNull();
       expect(judgement.findings).toEqual([]);
     });
@@ -150,8 +198,17 @@ describe('judgeDelivery', () => {
 
     it('then a name parsed into parts is compared whole', () => {
       const name = { Alphabetic: 'Doe^Jane' };
-      expect(judge({ delivered: files, storedPatient: patient({ PatientName: name }), deliveredPatient: patient({ PatientName: { ...name } }) }).findings).toEqual([]);
-      expect(judge({ delivered: files, storedPatient: patient({ PatientName: name }), deliveredPatient: patient({ PatientName: { Alphabetic: 'Doe^Joan' } }) }).findings).toHaveLength(1);
+      expect(
+        judge({ delivered: files, storedPatient: patient({ PatientName: name }), deliveredPatient: patient({ PatientName: { ...name } }) })
+          .findings,
+      ).toEqual([]);
+      expect(
+        judge({
+          delivered: files,
+          storedPatient: patient({ PatientName: name }),
+          deliveredPatient: patient({ PatientName: { Alphabetic: 'Doe^Joan' } }),
+        }).findings,
+      ).toHaveLength(1);
     });
 
     it('then a new study has nothing to compare with', () => {

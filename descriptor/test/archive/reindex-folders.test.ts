@@ -77,14 +77,19 @@ corpusSuite('npm run reindex (reindexFolders)', () => {
       const app = createApp({ config, logger: createLogger('descriptor', 'silent'), events: new EventBus(), catalogue, documents });
       const list = await request(app).get('/studies').expect(200);
       expect(list.body.studies.map((s: { id: string }) => s.id).sort()).toEqual([...studies].sort());
-      expect(list.body.studies.find((s: { id: string }) => s.id === series).summary).toMatchObject({ numberOfInstances: 3, numberOfSeries: 1 });
+      expect(list.body.studies.find((s: { id: string }) => s.id === series).summary).toMatchObject({
+        numberOfInstances: 3,
+        numberOfSeries: 1,
+      });
       const rejectedList = await request(app).get('/studies?state=rejected').expect(200);
       expect(rejectedList.body.studies.map((s: { id: string }) => s.id)).toEqual([rejected]);
 
       // A second run finds the new layout and gives the same catalogue.
       const again = await reindexFolders(config, catalogue, documents);
       expect(again).toMatchObject({ studies: 2, instances: 4, rejected: 1, mergedFolders: 0, duplicatesDropped: 0 });
-      expect(new Set(JSON.parse(await readFile(path.join(config.studiesDir, series, 'metadata.json'), 'utf8')).deliveries)).toEqual(new Set(uploads.slice(0, 2)));
+      expect(new Set(JSON.parse(await readFile(path.join(config.studiesDir, series, 'metadata.json'), 'utf8')).deliveries)).toEqual(
+        new Set(uploads.slice(0, 2)),
+      );
     } finally {
       catalogue.close();
     }

@@ -32,18 +32,27 @@ corpusSuite('deliveries joining their DICOM study', () => {
 
   const studyDir = (uid: string) => path.join(descriptor.config.studiesDir, uid);
   /** One delivery of these files (absolute paths), as the gateway sends it; its answer checked against the contract. */
-  const deliver = async (sources: readonly string[], id = newStudyId()): Promise<{ id: string; status: number; result: DescribeResult }> => {
+  const deliver = async (
+    sources: readonly string[],
+    id = newStudyId(),
+  ): Promise<{ id: string; status: number; result: DescribeResult }> => {
     const files = asUpload(sources);
     const response = await postStudy(descriptor.app, id, describeRequest(id, files), files);
-    if (response.status !== 201 && response.status !== 200) throw new Error(`delivery answered ${response.status}: ${JSON.stringify(response.body)}`);
+    if (response.status !== 201 && response.status !== 200)
+      throw new Error(`delivery answered ${response.status}: ${JSON.stringify(response.body)}`);
     return { id, status: response.status, result: DescribeResultSchema.parse(response.body) };
   };
   const readMetadata = async (uid: string) => JSON.parse(await readFile(path.join(studyDir(uid), 'metadata.json'), 'utf8'));
   /** Every file of a folder with its bytes: what "untouched" compares. */
-  const snapshot = async (dir: string) => Promise.all((await listTree(dir)).filter((entry) => !entry.startsWith('originals') || entry.endsWith('.dcm')).map(async (entry) => {
-    const full = path.join(dir, entry);
-    return [entry, entry === 'originals' ? null : (await readFile(full)).toString('base64')] as const;
-  }));
+  const snapshot = async (dir: string) =>
+    Promise.all(
+      (await listTree(dir))
+        .filter((entry) => !entry.startsWith('originals') || entry.endsWith('.dcm'))
+        .map(async (entry) => {
+          const full = path.join(dir, entry);
+          return [entry, entry === 'originals' ? null : (await readFile(full)).toString('base64')] as const;
+        }),
+    );
   /**
    * A copy of a corpus file with one text value changed to another of the same length: still parseable,
    * same SOP Instance UID and transfer syntax, other bytes.
@@ -78,16 +87,34 @@ corpusSuite('deliveries joining their DICOM study', () => {
 
       const tree = await listTree(studyDir(sliceUid));
       expect(tree).not.toContain('original.dcm');
-      expect(tree.filter((entry) => entry.startsWith('originals/'))).toEqual(SLICES.map((relative) => `originals/${sopOf(relative)}.dcm`).sort());
+      expect(tree.filter((entry) => entry.startsWith('originals/'))).toEqual(
+        SLICES.map((relative) => `originals/${sopOf(relative)}.dcm`).sort(),
+      );
       for (const relative of SLICES) {
-        expect((await readFile(path.join(studyDir(sliceUid), 'originals', `${sopOf(relative)}.dcm`))).equals(await readFile(corpusPath(relative)))).toBe(true);
+        expect(
+          (await readFile(path.join(studyDir(sliceUid), 'originals', `${sopOf(relative)}.dcm`))).equals(
+            await readFile(corpusPath(relative)),
+          ),
+        ).toBe(true);
       }
       const metadata = await readMetadata(sliceUid);
-      expect(metadata).toMatchObject({ studyId: sliceUid, state: 'receiving', deliveries: ids, summary: { numberOfSeries: 1, numberOfInstances: 12 } });
+      expect(metadata).toMatchObject({
+        studyId: sliceUid,
+        state: 'receiving',
+        deliveries: ids,
+        summary: { numberOfSeries: 1, numberOfInstances: 12 },
+      });
       expect(metadata.instances).toHaveLength(12);
-      const deliveryOf = new Map(metadata.instances.map((instance: { SOPInstanceUID: string; deliveryId: string }) => [instance.SOPInstanceUID, instance.deliveryId]));
+      const deliveryOf = new Map(
+        metadata.instances.map((instance: { SOPInstanceUID: string; deliveryId: string }) => [
+          instance.SOPInstanceUID,
+          instance.deliveryId,
+        ]),
+      );
       expect(SLICES.map((relative) => deliveryOf.get(sopOf(relative)))).toEqual(ids);
-      expect(metadata.instances.map((instance: { path: string }) => instance.path).sort()).toEqual(SLICES.map((relative) => `originals/${sopOf(relative)}.dcm`).sort());
+      expect(metadata.instances.map((instance: { path: string }) => instance.path).sort()).toEqual(
+        SLICES.map((relative) => `originals/${sopOf(relative)}.dcm`).sort(),
+      );
       const log = await readFile(path.join(studyDir(sliceUid), 'validation.log'), 'utf8');
       expect(log.match(/^Delivery \S+$/gm)).toEqual(ids.map((id) => `Delivery ${id}`));
     });
@@ -96,7 +123,11 @@ corpusSuite('deliveries joining their DICOM study', () => {
       for (const relative of SLICES.slice(0, 5)) await deliver([corpusPath(relative)]);
       const { body } = await request(descriptor.app).get('/studies').expect(200);
       expect(body.studies).toHaveLength(1);
-      expect(body.studies[0]).toMatchObject({ id: sliceUid, state: 'receiving', summary: { StudyInstanceUID: sliceUid, modalities: ['CT'], numberOfSeries: 1, numberOfInstances: 5 } });
+      expect(body.studies[0]).toMatchObject({
+        id: sliceUid,
+        state: 'receiving',
+        summary: { StudyInstanceUID: sliceUid, modalities: ['CT'], numberOfSeries: 1, numberOfInstances: 5 },
+      });
       const one = await request(descriptor.app).get(`/studies/${sliceUid}`).expect(200);
       expect(one.body.files).toHaveLength(5);
     });
@@ -109,12 +140,20 @@ corpusSuite('deliveries joining their DICOM study', () => {
       expect(answers.map((answer) => answer.status)).toEqual(SLICES.map(() => 201));
       expect(answers.map((answer) => answer.result.join?.added)).toEqual(SLICES.map(() => 1));
       // Each join saw every one before it: the counts they answered are 1..12, in some order.
-      expect(answers.map((answer) => answer.result.study!.numberOfInstances).sort((a, b) => a - b)).toEqual(SLICES.map((_, index) => index + 1));
+      expect(answers.map((answer) => answer.result.study!.numberOfInstances).sort((a, b) => a - b)).toEqual(
+        SLICES.map((_, index) => index + 1),
+      );
       const tree = await listTree(studyDir(sliceUid));
       expect(tree).not.toContain('original.dcm');
-      expect(tree.filter((entry) => entry.startsWith('originals/'))).toEqual(SLICES.map((relative) => `originals/${sopOf(relative)}.dcm`).sort());
+      expect(tree.filter((entry) => entry.startsWith('originals/'))).toEqual(
+        SLICES.map((relative) => `originals/${sopOf(relative)}.dcm`).sort(),
+      );
       for (const relative of SLICES) {
-        expect((await readFile(path.join(studyDir(sliceUid), 'originals', `${sopOf(relative)}.dcm`))).equals(await readFile(corpusPath(relative)))).toBe(true);
+        expect(
+          (await readFile(path.join(studyDir(sliceUid), 'originals', `${sopOf(relative)}.dcm`))).equals(
+            await readFile(corpusPath(relative)),
+          ),
+        ).toBe(true);
       }
       const metadata = await readMetadata(sliceUid);
       expect(metadata.summary.numberOfInstances).toBe(12);
@@ -158,7 +197,12 @@ corpusSuite('deliveries joining their DICOM study', () => {
   describe('when an instance comes again with other bytes (same SOP Instance UID, same transfer syntax)', () => {
     const refusedLike = (result: DescribeResult, id: string, heldBy: string, uid: string) => {
       // The study that refused it, as it is (untouched).
-      expect(result).toMatchObject({ studyId: id, disposition: 'rejected', study: { StudyInstanceUID: headUid, state: 'receiving' }, join: null });
+      expect(result).toMatchObject({
+        studyId: id,
+        disposition: 'rejected',
+        study: { StudyInstanceUID: headUid, state: 'receiving' },
+        join: null,
+      });
       expect(result.study!.numberOfInstances).toBe(descriptor.catalogue.study(headUid)!.numberOfInstances);
       expect(result.refusal).toMatchObject({ code: 'INSTANCE_CONFLICT', conflicts: [{ file: '0001.dcm', SOPInstanceUID: uid, heldBy }] });
       expect(result.directory).toMatch(new RegExp(`rejected/${id}$`));
@@ -205,7 +249,10 @@ corpusSuite('deliveries joining their DICOM study', () => {
 
       const refused = await deliver([corpusPath(HEAD[3]!), changed]);
 
-      expect(refused.result.refusal).toMatchObject({ code: 'INSTANCE_CONFLICT', conflicts: [{ file: '0002.dcm', SOPInstanceUID: sopOf(HEAD[0]!), heldBy: first.id }] });
+      expect(refused.result.refusal).toMatchObject({
+        code: 'INSTANCE_CONFLICT',
+        conflicts: [{ file: '0002.dcm', SOPInstanceUID: sopOf(HEAD[0]!), heldBy: first.id }],
+      });
       expect(descriptor.catalogue.study(headUid)?.numberOfInstances).toBe(3);
       expect(await listTree(path.join(studyDir(headUid), 'originals'))).not.toContain(`${sopOf(HEAD[3]!)}.dcm`);
       expect(await listTree(path.join(descriptor.config.rejectedDir, refused.id, 'files'))).toEqual(['0001.dcm', '0002.dcm']);
@@ -219,7 +266,12 @@ corpusSuite('deliveries joining their DICOM study', () => {
       const retry = await deliver([changed], refused.id);
 
       expect(retry.status).toBe(200);
-      expect(retry.result).toMatchObject({ alreadyStored: true, disposition: 'rejected', refusal: refused.result.refusal, files: refused.result.files });
+      expect(retry.result).toMatchObject({
+        alreadyStored: true,
+        disposition: 'rejected',
+        refusal: refused.result.refusal,
+        files: refused.result.files,
+      });
     });
   });
 
@@ -231,8 +283,16 @@ corpusSuite('deliveries joining their DICOM study', () => {
       const uid = first.result.study!.StudyInstanceUID;
       const again = await deliver([corpusPath(implicit)]);
       expect(again.result).toMatchObject({ disposition: 'stored', refusal: null, study: { StudyInstanceUID: uid, numberOfInstances: 1 } });
-      expect(again.result.join).toEqual({ added: 0, duplicates: [], reencoded: [{ SOPInstanceUID: sopOf(explicit), storedTransferSyntax: '1.2.840.10008.1.2.1', deliveredTransferSyntax: '1.2.840.10008.1.2' }] });
-      expect(again.result.warnings).toEqual([expect.objectContaining({ severity: 'warning', code: 'sop-instance-reencoded', file: '0001.dcm' })]);
+      expect(again.result.join).toEqual({
+        added: 0,
+        duplicates: [],
+        reencoded: [
+          { SOPInstanceUID: sopOf(explicit), storedTransferSyntax: '1.2.840.10008.1.2.1', deliveredTransferSyntax: '1.2.840.10008.1.2' },
+        ],
+      });
+      expect(again.result.warnings).toEqual([
+        expect.objectContaining({ severity: 'warning', code: 'sop-instance-reencoded', file: '0001.dcm' }),
+      ]);
       expect((await readFile(path.join(studyDir(uid), 'original.dcm'))).equals(await readFile(corpusPath(explicit)))).toBe(true);
     });
 
@@ -241,7 +301,10 @@ corpusSuite('deliveries joining their DICOM study', () => {
       descriptor = await createTestDescriptor({}, { storage: { onReencoded: 'refuse' } });
       const first = await deliver([corpusPath(explicit)]);
       const again = await deliver([corpusPath(implicit)]);
-      expect(again.result).toMatchObject({ disposition: 'rejected', refusal: { code: 'INSTANCE_CONFLICT', conflicts: [{ SOPInstanceUID: sopOf(explicit), heldBy: first.id }] } });
+      expect(again.result).toMatchObject({
+        disposition: 'rejected',
+        refusal: { code: 'INSTANCE_CONFLICT', conflicts: [{ SOPInstanceUID: sopOf(explicit), heldBy: first.id }] },
+      });
     });
   });
 
@@ -288,7 +351,11 @@ corpusSuite('deliveries joining their DICOM study', () => {
 
       const refused = await deliver([other]);
 
-      expect(refused.result).toMatchObject({ disposition: 'rejected', study: { StudyInstanceUID: headUid, numberOfInstances: 3 }, refusal: { code: 'INCONSISTENT_PATIENT' } });
+      expect(refused.result).toMatchObject({
+        disposition: 'rejected',
+        study: { StudyInstanceUID: headUid, numberOfInstances: 3 },
+        refusal: { code: 'INCONSISTENT_PATIENT' },
+      });
       expect(await listTree(path.join(descriptor.config.rejectedDir, refused.id, 'files'))).toEqual(['0001.dcm']);
       const log = await readFile(path.join(descriptor.config.rejectedDir, refused.id, 'validation.log'), 'utf8');
       expect(log).toMatch(/^ERROR\s+study-patient-mismatch\s/m);
@@ -305,7 +372,9 @@ corpusSuite('deliveries joining their DICOM study', () => {
       const joined = await deliver([renamed]);
 
       expect(joined.result).toMatchObject({ disposition: 'stored', refusal: null, join: { added: 1 } });
-      expect(joined.result.warnings).toEqual([expect.objectContaining({ severity: 'warning', code: 'study-patient-details-differ', keyword: 'PatientName' })]);
+      expect(joined.result.warnings).toEqual([
+        expect.objectContaining({ severity: 'warning', code: 'study-patient-details-differ', keyword: 'PatientName' }),
+      ]);
       expect(joined.result.study?.numberOfInstances).toBe(4);
       const metadata = await readFile(path.join(studyDir(headUid), 'metadata.json'), 'utf8');
       expect(metadata).toContain('Archibald');

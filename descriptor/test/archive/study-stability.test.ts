@@ -36,7 +36,9 @@ corpusSuite('POST /v1/studies/:uid/stable', () => {
     return id;
   };
   const stable = (lastDeliveryId: string, findings: { errors?: Finding[]; warnings?: Finding[] } = {}) =>
-    request(descriptor.app).post(`/v1/studies/${uid}/stable`).send({ correlationId: 'c', lastDeliveryId, errors: findings.errors ?? [], warnings: findings.warnings ?? [] });
+    request(descriptor.app)
+      .post(`/v1/studies/${uid}/stable`)
+      .send({ correlationId: 'c', lastDeliveryId, errors: findings.errors ?? [], warnings: findings.warnings ?? [] });
   const documents = async () => (await listTree(dirOf())).filter((entry) => !entry.endsWith('.dcm') && entry !== 'originals');
   const readJson = async (name: string) => JSON.parse(await readFile(path.join(dirOf(), name), 'utf8'));
 
@@ -48,12 +50,19 @@ corpusSuite('POST /v1/studies/:uid/stable', () => {
 
       const answer = await stable(last).expect(200);
 
-      expect(StableResultSchema.parse(answer.body)).toEqual({ StudyInstanceUID: uid, state: 'stable', numberOfSeries: 1, numberOfInstances: 4 });
+      expect(StableResultSchema.parse(answer.body)).toEqual({
+        StudyInstanceUID: uid,
+        state: 'stable',
+        numberOfSeries: 1,
+        numberOfInstances: 4,
+      });
       expect(await documents()).toEqual(['fhir.json', 'metadata.dicom.json', 'metadata.json', 'validation.log']);
       const metadata = await readJson('metadata.json');
       expect(metadata.state).toBe('stable');
       const dicomJson = (await readJson('metadata.dicom.json')) as Record<string, { Value?: unknown[] }>[];
-      expect(dicomJson.map((instance) => instance['00080018']?.Value?.[0])).toEqual(metadata.instances.map((instance: { SOPInstanceUID: string }) => instance.SOPInstanceUID));
+      expect(dicomJson.map((instance) => instance['00080018']?.Value?.[0])).toEqual(
+        metadata.instances.map((instance: { SOPInstanceUID: string }) => instance.SOPInstanceUID),
+      );
       expect(new Set(dicomJson.map((instance) => instance['00080018']?.Value?.[0]))).toEqual(new Set(HEAD.map(sopOf)));
       const bundle = (await readJson('fhir.json')) as Bundle;
       const validate = fhirR4Validator();
@@ -71,7 +80,12 @@ corpusSuite('POST /v1/studies/:uid/stable', () => {
 
     it('then the study-level findings it carries are written into validation.log', async () => {
       const last = await deliver(HEAD);
-      const warning: Finding = { severity: 'warning', code: 'slice-spacing-irregular', message: 'Slice spacing varies within the series', files: ['originals/x.dcm'] };
+      const warning: Finding = {
+        severity: 'warning',
+        code: 'slice-spacing-irregular',
+        message: 'Slice spacing varies within the series',
+        files: ['originals/x.dcm'],
+      };
       await stable(last, { warnings: [warning] }).expect(200);
       const log = await readFile(path.join(dirOf(), 'validation.log'), 'utf8');
       expect(log).toMatch(/^WARNING\s+slice-spacing-irregular\s.*Slice spacing varies within the series$/m);
@@ -84,7 +98,9 @@ corpusSuite('POST /v1/studies/:uid/stable', () => {
       const { body } = await request(descriptor.app).get(`/v1/studies/${uid}/instances`).expect(200);
       const instances = StudyInstancesSchema.parse(body);
       expect(instances.lastDeliveryId).toBe(last);
-      expect(instances.instances.map((instance) => instance.file).sort()).toEqual(HEAD.map((relative) => `originals/${sopOf(relative)}.dcm`).sort());
+      expect(instances.instances.map((instance) => instance.file).sort()).toEqual(
+        HEAD.map((relative) => `originals/${sopOf(relative)}.dcm`).sort(),
+      );
     });
   });
 
@@ -134,17 +150,28 @@ corpusSuite('POST /v1/studies/:uid/stable', () => {
       await writeFile(path.join(dirOf(), metadata.instances[0].path), 'no longer DICOM');
       await stable(last).expect(200);
       const dicomJson = (await readJson('metadata.dicom.json')) as Record<string, { Value?: unknown[] }>[];
-      expect(dicomJson.map((instance) => instance['00080018']?.Value?.[0])).toEqual(metadata.instances.slice(1).map((instance: { SOPInstanceUID: string }) => instance.SOPInstanceUID));
+      expect(dicomJson.map((instance) => instance['00080018']?.Value?.[0])).toEqual(
+        metadata.instances.slice(1).map((instance: { SOPInstanceUID: string }) => instance.SOPInstanceUID),
+      );
     });
   });
 
   describe('when the request is wrong', () => {
     it('then an unknown study answers 404 STUDY_NOT_FOUND, a malformed UID 400 REQUEST_INVALID, a body off the contract 400', async () => {
-      expect((await request(descriptor.app).post('/v1/studies/1.2.3.999/stable').send({ correlationId: 'c', lastDeliveryId: newStudyId(), errors: [], warnings: [] }).expect(404)).body.error.code).toBe('STUDY_NOT_FOUND');
+      expect(
+        (
+          await request(descriptor.app)
+            .post('/v1/studies/1.2.3.999/stable')
+            .send({ correlationId: 'c', lastDeliveryId: newStudyId(), errors: [], warnings: [] })
+            .expect(404)
+        ).body.error.code,
+      ).toBe('STUDY_NOT_FOUND');
       expect((await request(descriptor.app).get('/v1/studies/1.2.3.999/instances').expect(404)).body.error.code).toBe('STUDY_NOT_FOUND');
       expect((await markStable(descriptor.app, '1.02.3', newStudyId()).expect(400)).body.error.code).toBe('REQUEST_INVALID');
       const last = await deliver(HEAD.slice(0, 1));
-      expect((await request(descriptor.app).post(`/v1/studies/${uid}/stable`).send({ lastDeliveryId: last }).expect(400)).body.error.code).toBe('REQUEST_INVALID');
+      expect(
+        (await request(descriptor.app).post(`/v1/studies/${uid}/stable`).send({ lastDeliveryId: last }).expect(400)).body.error.code,
+      ).toBe('REQUEST_INVALID');
       expect(descriptor.catalogue.study(uid)?.state).toBe('receiving');
     });
   });

@@ -30,7 +30,10 @@ describe.skipIf(!corpusAvailable)('GET /studies/:id/files/:key', () => {
     descriptor = await createTestDescriptor();
     multi = await storeCorpusStudy(descriptor, 'valid/synthetic/multi-series-study');
     single = await storeCorpusStudy(descriptor, 'valid/samples/CT_small.dcm');
-    rejected = await rejectCorpusFiles(descriptor, ['invalid/single/missing-type1-StudyInstanceUID.dcm', 'invalid/single/png-named-dcm.dcm']);
+    rejected = await rejectCorpusFiles(descriptor, [
+      'invalid/single/missing-type1-StudyInstanceUID.dcm',
+      'invalid/single/png-named-dcm.dcm',
+    ]);
     const { body } = await request(descriptor.app).get(`/studies/${multi.uid!}`).expect(200);
     originals = new Map();
     for (const file of body.files as { file: string; SOPInstanceUID: string }[]) {
@@ -112,13 +115,17 @@ describe.skipIf(!corpusAvailable)('GET /studies/:id/files/:key', () => {
       const last = await get(fileUrl(multi.uid!, uid)).set('range', 'bytes=-500').expect(206);
       expect(last.headers['content-range']).toBe(`bytes ${bytes.length - 500}-${bytes.length - 1}/${bytes.length}`);
       expect(Buffer.compare(last.body, bytes.subarray(bytes.length - 500))).toBe(0);
-      const all = await get(fileUrl(multi.uid!, uid)).set('range', `bytes=-${bytes.length + 10}`).expect(206);
+      const all = await get(fileUrl(multi.uid!, uid))
+        .set('range', `bytes=-${bytes.length + 10}`)
+        .expect(206);
       expect(all.headers['content-range']).toBe(`bytes 0-${bytes.length - 1}/${bytes.length}`);
       expect(Buffer.compare(all.body, bytes)).toBe(0);
     });
 
     it('then an end past the file is cut at its last byte', async () => {
-      const response = await get(fileUrl(multi.uid!, uid)).set('range', `bytes=10-${bytes.length * 2}`).expect(206);
+      const response = await get(fileUrl(multi.uid!, uid))
+        .set('range', `bytes=10-${bytes.length * 2}`)
+        .expect(206);
       expect(response.headers['content-range']).toBe(`bytes 10-${bytes.length - 1}/${bytes.length}`);
       expect(Buffer.compare(response.body, slice(10, bytes.length - 1))).toBe(0);
     });
@@ -154,7 +161,17 @@ describe.skipIf(!corpusAvailable)('GET /studies/:id/files/:key', () => {
 
   describe('when the key is wrong', () => {
     it('then a key that is neither a UID nor a stored name answers 400 REQUEST_INVALID naming SOPInstanceUID, before any lookup', async () => {
-      for (const key of ['1.2.abc', '01.2.3', '1..2', '..', '%2E%2E', '..%2F..%2Fmetadata.json', 'original.dcm', `1.${'2'.repeat(70)}`, 'files%2F0001.dcm']) {
+      for (const key of [
+        '1.2.abc',
+        '01.2.3',
+        '1..2',
+        '..',
+        '%2E%2E',
+        '..%2F..%2Fmetadata.json',
+        'original.dcm',
+        `1.${'2'.repeat(70)}`,
+        'files%2F0001.dcm',
+      ]) {
         const response = await request(descriptor.app).get(fileUrl(multi.uid!, key)).expect(400);
         expect(response.body.error).toMatchObject({ code: 'REQUEST_INVALID', details: { parameter: 'SOPInstanceUID' } });
       }

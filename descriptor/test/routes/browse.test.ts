@@ -7,7 +7,10 @@ import { corpusAvailable } from '../../../test/support/corpus.ts';
 import { createTestDescriptor, FIXED_NOW, markStable, newStudyId, type TestDescriptor } from '../support/descriptor-app.ts';
 import { rejectCorpusFiles, storeCorpusStudy, type StoredStudy } from '../support/store-studies.ts';
 
-const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 /**
  * The studies every test here browses, stored (or rejected) through the descriptor's own POST route, one
@@ -42,10 +45,14 @@ describe.skipIf(!corpusAvailable)('browsing the studies', () => {
 
   beforeAll(async () => {
     descriptor = await createTestDescriptor();
-    for (const [label, relative] of Object.entries(STORED) as [keyof typeof STORED, string][]) studies[label] = await storeCorpusStudy(descriptor, relative);
+    for (const [label, relative] of Object.entries(STORED) as [keyof typeof STORED, string][])
+      studies[label] = await storeCorpusStudy(descriptor, relative);
     // One rejected upload of which a file could be read (it has a metadata.json: PID341867, 2020-01-23,
     // A14062242, CT), one of which none could.
-    studies.rejectedReadable = await rejectCorpusFiles(descriptor, ['invalid/single/missing-type1-StudyInstanceUID.dcm', 'invalid/single/png-named-dcm.dcm']);
+    studies.rejectedReadable = await rejectCorpusFiles(descriptor, [
+      'invalid/single/missing-type1-StudyInstanceUID.dcm',
+      'invalid/single/png-named-dcm.dcm',
+    ]);
     studies.rejectedUnreadable = await rejectCorpusFiles(descriptor, ['invalid/single/text-named-dcm.dcm']);
     newestFirst = (Object.keys(STORED) as Label[]).reverse();
     await markStable(descriptor.app, keyOf('cr'), studies.cr.id).expect(200);
@@ -54,10 +61,14 @@ describe.skipIf(!corpusAvailable)('browsing the studies', () => {
 
   describe('GET /studies', () => {
     it('when nothing is asked, then it lists every DICOM study (not the rejected deliveries), newest first, with state, summary and links', async () => {
-      const response = await list('').expect(200).expect('content-type', /application\/json/);
+      const response = await list('')
+        .expect(200)
+        .expect('content-type', /application\/json/);
       expect(response.body.nextCursor).toBeNull();
       expect(response.body.studies.map((study: { id: string }) => study.id)).toEqual(idsOf(newestFirst));
-      expect(response.body.studies.map((study: { state: string }) => study.state)).toEqual(newestFirst.map((label) => (label === 'cr' ? 'stable' : 'receiving')));
+      expect(response.body.studies.map((study: { state: string }) => study.state)).toEqual(
+        newestFirst.map((label) => (label === 'cr' ? 'stable' : 'receiving')),
+      );
       const uid = keyOf('multi');
       const multi = response.body.studies.find((study: { id: string }) => study.id === uid);
       expect(multi).toEqual({
@@ -84,7 +95,10 @@ describe.skipIf(!corpusAvailable)('browsing the studies', () => {
         [studies.rejectedUnreadable.id, 'rejected'],
         [studies.rejectedReadable.id, 'rejected'],
       ]);
-      expect(body.studies[1]).toMatchObject({ summary: { PatientID: 'PID341867', modalities: ['CT'] }, links: { metadata: `/studies/${studies.rejectedReadable.id}/metadata` } });
+      expect(body.studies[1]).toMatchObject({
+        summary: { PatientID: 'PID341867', modalities: ['CT'] },
+        links: { metadata: `/studies/${studies.rejectedReadable.id}/metadata` },
+      });
     });
 
     it('when a rejected upload had no readable file, then it lists with an empty summary and no metadata link', async () => {
@@ -92,7 +106,15 @@ describe.skipIf(!corpusAvailable)('browsing the studies', () => {
       const unreadable = body.studies.find((study: { id: string }) => study.id === studies.rejectedUnreadable.id);
       expect(unreadable).toMatchObject({
         state: 'rejected',
-        summary: { StudyInstanceUID: null, PatientID: null, StudyDate: null, AccessionNumber: null, modalities: [], numberOfSeries: 0, numberOfInstances: 0 },
+        summary: {
+          StudyInstanceUID: null,
+          PatientID: null,
+          StudyDate: null,
+          AccessionNumber: null,
+          modalities: [],
+          numberOfSeries: 0,
+          numberOfInstances: 0,
+        },
         links: { metadata: null, validation: `/studies/${studies.rejectedUnreadable.id}/validation` },
       });
     });
@@ -125,7 +147,9 @@ describe.skipIf(!corpusAvailable)('browsing the studies', () => {
         const walked: string[] = [];
         let cursor: string | null = null;
         do {
-          const { body }: { body: { studies: { id: string }[]; nextCursor: string | null } } = await list(`?state=receiving&limit=3${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+          const { body }: { body: { studies: { id: string }[]; nextCursor: string | null } } = await list(
+            `?state=receiving&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+          ).expect(200);
           walked.push(...body.studies.map((study) => study.id));
           cursor = body.nextCursor;
         } while (cursor !== null);
@@ -217,7 +241,11 @@ describe.skipIf(!corpusAvailable)('browsing the studies', () => {
     it('when the study is asked by its StudyInstanceUID, then it answers its summary, paths and each file with its link by UID', async () => {
       const uid = keyOf('pcir');
       const { body } = await request(descriptor.app).get(`/studies/${uid}`).expect(200);
-      expect(body).toMatchObject({ id: uid, state: 'receiving', summary: { StudyInstanceUID: uid, PatientID: '77654033', numberOfInstances: 4 } });
+      expect(body).toMatchObject({
+        id: uid,
+        state: 'receiving',
+        summary: { StudyInstanceUID: uid, PatientID: '77654033', numberOfInstances: 4 },
+      });
       expect(body.paths.directory).toMatch(new RegExp(`studies/${uid.replaceAll('.', '\\.')}$`));
       expect(body.paths.metadata).toMatch(/metadata\.json$/);
       expect(body.paths.validationLog).toMatch(/validation\.log$/);
@@ -229,12 +257,18 @@ describe.skipIf(!corpusAvailable)('browsing the studies', () => {
         expect(hashes).toContain(file.sha256);
       }
       expect(new Set(body.files.map((file: { sha256: string }) => file.sha256))).toEqual(new Set(hashes));
-      expect(body.paths.originals).toEqual(body.files.map((file: { path: string }) => expect.stringMatching(new RegExp(`${uid.replaceAll('.', '\\.')}/${file.path.replaceAll('.', '\\.')}$`))));
+      expect(body.paths.originals).toEqual(
+        body.files.map((file: { path: string }) =>
+          expect.stringMatching(new RegExp(`${uid.replaceAll('.', '\\.')}/${file.path.replaceAll('.', '\\.')}$`)),
+        ),
+      );
     });
 
-    it('when a stored delivery\'s id is asked, then it answers the study that delivery joined', async () => {
+    it("when a stored delivery's id is asked, then it answers the study that delivery joined", async () => {
       const byDelivery = await request(descriptor.app).get(`/studies/${studies.pcir.id}`).expect(200);
-      const byUid = await request(descriptor.app).get(`/studies/${keyOf('pcir')}`).expect(200);
+      const byUid = await request(descriptor.app)
+        .get(`/studies/${keyOf('pcir')}`)
+        .expect(200);
       expect(byDelivery.body).toEqual(byUid.body);
     });
 
@@ -242,8 +276,19 @@ describe.skipIf(!corpusAvailable)('browsing the studies', () => {
       const { body } = await request(descriptor.app).get(`/studies/${studies.rejectedReadable.id}`).expect(200);
       expect(body.state).toBe('rejected');
       expect(body.files).toEqual([
-        expect.objectContaining({ file: '0001.dcm', path: 'files/0001.dcm', SOPInstanceUID: expect.stringMatching(/^[0-9.]+$/), href: expect.stringMatching(/\/files\/[0-9.]+$/) }),
-        expect.objectContaining({ file: '0002.dcm', path: 'files/0002.dcm', SOPInstanceUID: null, sha256: null, href: `/studies/${studies.rejectedReadable.id}/files/0002.dcm` }),
+        expect.objectContaining({
+          file: '0001.dcm',
+          path: 'files/0001.dcm',
+          SOPInstanceUID: expect.stringMatching(/^[0-9.]+$/),
+          href: expect.stringMatching(/\/files\/[0-9.]+$/),
+        }),
+        expect.objectContaining({
+          file: '0002.dcm',
+          path: 'files/0002.dcm',
+          SOPInstanceUID: null,
+          sha256: null,
+          href: `/studies/${studies.rejectedReadable.id}/files/0002.dcm`,
+        }),
       ]);
       expect(body.files[1].sizeBytes).toBe((await readFile(studies.rejectedReadable.sources[1]!)).length);
       const unreadable = await request(descriptor.app).get(`/studies/${studies.rejectedUnreadable.id}`).expect(200);
@@ -251,7 +296,16 @@ describe.skipIf(!corpusAvailable)('browsing the studies', () => {
     });
 
     it('when the id is malformed, then 400 STUDY_ID_INVALID; when unknown, 404 STUDY_NOT_FOUND', async () => {
-      for (const bad of ['nope', '01JD5Z8K7Q3VXH2N4M6R8T0W2', '01jd5z8k7q3vxh2n4m6r8t0w2y', '..', '01JD5Z8K7Q3VXH2N4M6R8T0W2I', '1.02.3', '1..2', `1.${'2'.repeat(64)}`]) {
+      for (const bad of [
+        'nope',
+        '01JD5Z8K7Q3VXH2N4M6R8T0W2',
+        '01jd5z8k7q3vxh2n4m6r8t0w2y',
+        '..',
+        '01JD5Z8K7Q3VXH2N4M6R8T0W2I',
+        '1.02.3',
+        '1..2',
+        `1.${'2'.repeat(64)}`,
+      ]) {
         const response = await request(descriptor.app).get(`/studies/${bad}`).expect(400);
         expect(response.body.error.code).toBe('STUDY_ID_INVALID');
       }
@@ -265,9 +319,12 @@ describe.skipIf(!corpusAvailable)('browsing the studies', () => {
   });
 
   describe('GET /studies/:id/metadata', () => {
-    it('when the study has metadata.json, then it answers it as JSON, as written, by its UID or by its delivery\'s id', async () => {
+    it("when the study has metadata.json, then it answers it as JSON, as written, by its UID or by its delivery's id", async () => {
       const uid = keyOf('multi');
-      const response = await request(descriptor.app).get(`/studies/${uid}/metadata`).expect(200).expect('content-type', 'application/json; charset=utf-8');
+      const response = await request(descriptor.app)
+        .get(`/studies/${uid}/metadata`)
+        .expect(200)
+        .expect('content-type', 'application/json; charset=utf-8');
       expect(response.text).toBe(await readFile(path.join(descriptor.config.studiesDir, uid, 'metadata.json'), 'utf8'));
       expect(response.body).toMatchObject({ studyId: uid, deliveries: [studies.multi.id], summary: { numberOfInstances: 6 } });
       expect((await request(descriptor.app).get(`/studies/${studies.multi.id}/metadata`).expect(200)).text).toBe(response.text);
@@ -282,12 +339,18 @@ describe.skipIf(!corpusAvailable)('browsing the studies', () => {
 
   describe('GET /studies/:id/validation', () => {
     it('when asked, then it answers validation.log as UTF-8 text, for studies and rejected deliveries alike', async () => {
-      const study = await request(descriptor.app).get(`/studies/${keyOf('ctSmall')}/validation`).expect(200).expect('content-type', 'text/plain; charset=utf-8');
+      const study = await request(descriptor.app)
+        .get(`/studies/${keyOf('ctSmall')}/validation`)
+        .expect(200)
+        .expect('content-type', 'text/plain; charset=utf-8');
       expect(study.text).toBe(await readFile(path.join(descriptor.config.studiesDir, keyOf('ctSmall'), 'validation.log'), 'utf8'));
       expect(study.text.split('\n')[0]).toBe(`Validation log of DICOM study ${keyOf('ctSmall')}`);
       expect(study.text).toMatch(new RegExp(`^Delivery ${studies.ctSmall.id}$`, 'm'));
       const { id } = studies.rejectedUnreadable;
-      const rejected = await request(descriptor.app).get(`/studies/${id}/validation`).expect(200).expect('content-type', 'text/plain; charset=utf-8');
+      const rejected = await request(descriptor.app)
+        .get(`/studies/${id}/validation`)
+        .expect(200)
+        .expect('content-type', 'text/plain; charset=utf-8');
       expect(rejected.text).toBe(await readFile(path.join(descriptor.config.rejectedDir, id, 'validation.log'), 'utf8'));
       expect(rejected.text.split('\n')[0]).toBe(`Delivery ${id}`);
     });
@@ -327,7 +390,9 @@ describe.skipIf(!corpusAvailable)('browsing the studies', () => {
 
     it('when a study folder is copied in by hand, then it is neither listed nor found: the catalogue is the index (npm run reindex reads the folders)', async () => {
       const copied = '1.2.826.0.1.3680043.2.1125.1';
-      await cp(path.join(descriptor.config.studiesDir, keyOf('ctSmall')), path.join(descriptor.config.studiesDir, copied), { recursive: true });
+      await cp(path.join(descriptor.config.studiesDir, keyOf('ctSmall')), path.join(descriptor.config.studiesDir, copied), {
+        recursive: true,
+      });
       expect(await listedIds('?limit=500')).not.toContain(copied);
       expect((await request(descriptor.app).get(`/studies/${copied}`).expect(404)).body.error.code).toBe('STUDY_NOT_FOUND');
     });

@@ -36,7 +36,11 @@ async function startFhirServer(answer: (attempt: number) => number | 'hang') {
       const status = answer(received.length);
       if (status === 'hang') return;
       res.writeHead(status, { 'content-type': 'application/fhir+json' });
-      res.end(JSON.stringify(status < 300 ? { resourceType: 'Bundle', type: 'transaction-response' } : { resourceType: 'OperationOutcome', issue: [] }));
+      res.end(
+        JSON.stringify(
+          status < 300 ? { resourceType: 'Bundle', type: 'transaction-response' } : { resourceType: 'OperationOutcome', issue: [] },
+        ),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -44,17 +48,22 @@ async function startFhirServer(answer: (attempt: number) => number | 'hang') {
   return {
     url: `http://127.0.0.1:${port}/fhir`,
     received,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 const nextEvent = <T extends EventType>(descriptor: TestDescriptor, type: T): Promise<LifecycleEvent<T>> =>
   new Promise((resolve) => descriptor.events.once(type, resolve as never));
 
-const fhirSettings = (url: string, overrides: Partial<DescriptorConfig['fhir']['retry']> = {}, timeoutMs = 5000): DescriptorConfig['fhir'] => ({
+const fhirSettings = (
+  url: string,
+  overrides: Partial<DescriptorConfig['fhir']['retry']> = {},
+  timeoutMs = 5000,
+): DescriptorConfig['fhir'] => ({
   forwardUrl: url,
   authHeader: 'Bearer fhir-test-token',
   timeoutMs,
@@ -103,7 +112,9 @@ describe.skipIf(!corpusAvailable)('forwarding fhir.json to a FHIR server (fhir.f
       await markStable(descriptor.app, stored.body.study.StudyInstanceUID, id).expect(200);
       await forwarded;
       expect(events).toHaveLength(1);
-      expect(fhir.received.map((request) => request.body)).toEqual([await readFile(path.join(descriptor.config.studiesDir, stored.body.study.StudyInstanceUID, 'fhir.json'), 'utf8')]);
+      expect(fhir.received.map((request) => request.body)).toEqual([
+        await readFile(path.join(descriptor.config.studiesDir, stored.body.study.StudyInstanceUID, 'fhir.json'), 'utf8'),
+      ]);
     });
   });
 
@@ -118,7 +129,12 @@ describe.skipIf(!corpusAvailable)('forwarding fhir.json to a FHIR server (fhir.f
       const { id, bundle } = await storeCtSmall();
       const event = await forwarded;
 
-      expect(event).toMatchObject({ studyId: id, correlationId: 'corr-stable-1', service: 'descriptor', data: { attempts: 3, httpStatus: 200 } });
+      expect(event).toMatchObject({
+        studyId: id,
+        correlationId: 'corr-stable-1',
+        service: 'descriptor',
+        data: { attempts: 3, httpStatus: 200 },
+      });
       expect(fhir.received).toHaveLength(3);
       for (const request of fhir.received) {
         expect(request.headers['content-type']).toBe('application/fhir+json');
@@ -209,7 +225,10 @@ describe.skipIf(!corpusAvailable)('forwarding fhir.json to a FHIR server (fhir.f
         timeout: 60_000,
       });
       expect(run.stderr).toBe('');
-      expect(run.stdout.trim().split('\n')).toEqual([`${id} sent (HTTP 201, 1 attempt)`, `1 sent, 0 still in ${descriptor.config.outboxDir}/failed`]);
+      expect(run.stdout.trim().split('\n')).toEqual([
+        `${id} sent (HTTP 201, 1 attempt)`,
+        `1 sent, 0 still in ${descriptor.config.outboxDir}/failed`,
+      ]);
       expect(existsSync(path.join(descriptor.config.outboxDir, 'failed', `${id}.json`))).toBe(false);
     });
   });

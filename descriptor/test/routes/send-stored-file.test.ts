@@ -25,7 +25,11 @@ describe('sendStoredFile', () => {
     await writeFile(path.join(root, 'secret.txt'), 'outside the study folder');
     const router = Router();
     router.get('/file', async (req, res) => {
-      const sent = await sendStoredFile(req, res, folder, String(req.query.path), { contentType: 'application/dicom', sha256: req.query.hash === 'no' ? null : sha256, downloadName: 'one.dcm' });
+      const sent = await sendStoredFile(req, res, folder, String(req.query.path), {
+        contentType: 'application/dicom',
+        sha256: req.query.hash === 'no' ? null : sha256,
+        downloadName: 'one.dcm',
+      });
       if (sent === 'missing') res.status(404).json({ missing: true });
     });
     app = createServiceApp({ service: 'descriptor', logger: createLogger('descriptor', 'silent'), routes: [router] });
@@ -43,7 +47,12 @@ describe('sendStoredFile', () => {
 
   it('when the file is sent, then no Last-Modified, no Cache-Control and, without a hash, no ETag: only the stored sha256 validates', async () => {
     const response = await get('originals/one.dcm').expect(200);
-    expect(response.headers).toMatchObject({ 'content-type': 'application/dicom', etag: `"${sha256}"`, 'accept-ranges': 'bytes', 'content-length': '10' });
+    expect(response.headers).toMatchObject({
+      'content-type': 'application/dicom',
+      etag: `"${sha256}"`,
+      'accept-ranges': 'bytes',
+      'content-length': '10',
+    });
     expect(response.headers['last-modified']).toBeUndefined();
     expect(response.headers['cache-control']).toBeUndefined();
     const unhashed = await request(app).get('/file').query({ path: 'originals/one.dcm', hash: 'no' }).expect(200);

@@ -20,10 +20,16 @@ import request from 'supertest';
 import { corpusAvailable, corpusPath, corpusSkipReason } from '../../../test/support/corpus.ts';
 import { createApp, openArchive } from '../../src/app.ts';
 import { asUpload, describeRequest, invalidReport } from '../support/describe-request.ts';
-import { createTestDescriptor, FIXED_NOW, listTree, markStable, testDescriptorConfig, type TestDescriptor } from '../support/descriptor-app.ts';
+import {
+  createTestDescriptor,
+  FIXED_NOW,
+  listTree,
+  markStable,
+  testDescriptorConfig,
+  type TestDescriptor,
+} from '../support/descriptor-app.ts';
 import { referenceValues } from '../support/reference-values.ts';
 import { incomingEntries, sha256, stageForReference } from '../support/staged-study.ts';
-
 
 if (!corpusAvailable) console.warn(`[studies-batch] ${corpusSkipReason}`);
 
@@ -60,14 +66,28 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
   };
 
   /** Stages the corpus files as the gateway does (0001.dcm, …) and builds the request that names them. */
-  const stage = (id: string, sources: readonly string[], report?: Parameters<typeof describeRequest>[2], into = descriptor): Promise<DescribeRequest> =>
-    stageForReference(into.config.stagingDir, id, asUpload(sources.map(corpusPath)), report);
+  const stage = (
+    id: string,
+    sources: readonly string[],
+    report?: Parameters<typeof describeRequest>[2],
+    into = descriptor,
+  ): Promise<DescribeRequest> => stageForReference(into.config.stagingDir, id, asUpload(sources.map(corpusPath)), report);
 
   const sendBatch = (body: unknown, app = descriptor.app) =>
-    request(app).post('/v1/studies/batch').set('x-correlation-id', 'corr-batch').set('content-type', 'application/json').send(JSON.stringify(body));
+    request(app)
+      .post('/v1/studies/batch')
+      .set('x-correlation-id', 'corr-batch')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify(body));
   const sendSingle = (id: string, body: DescribeRequest, into = descriptor) =>
-    request(into.app).post(`/v1/studies/${id}`).set('x-correlation-id', 'corr-single').set('content-type', 'application/json').send(JSON.stringify(body));
-  const batchOf = (...requests: DescribeRequest[]) => ({ studies: requests.map((entry, index) => ({ correlationId: `corr-${index + 1}`, request: entry })) });
+    request(into.app)
+      .post(`/v1/studies/${id}`)
+      .set('x-correlation-id', 'corr-single')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify(body));
+  const batchOf = (...requests: DescribeRequest[]) => ({
+    studies: requests.map((entry, index) => ({ correlationId: `corr-${index + 1}`, request: entry })),
+  });
   const answerOf = (response: request.Response) => DescribeBatchAnswerSchema.parse(response.body).results;
   const bodyOf = (result: ReturnType<typeof answerOf>[number]): DescribeResult => {
     if (!('body' in result)) throw new Error(`expected a described study, got ${JSON.stringify(result)}`);
@@ -77,7 +97,11 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
   /** A result with its id written as <id> and its archive's folder as <dir>, its events without what differs from call to call. */
   const comparable = (result: DescribeResult, id: string, into: TestDescriptor) => {
     const events = result.events.map(({ time: _time, correlationId: _correlationId, ...rest }) => rest);
-    return JSON.parse(JSON.stringify({ ...result, events }).replaceAll(into.dir, '<dir>').replaceAll(id, '<id>')) as unknown;
+    return JSON.parse(
+      JSON.stringify({ ...result, events })
+        .replaceAll(into.dir, '<dir>')
+        .replaceAll(id, '<id>'),
+    ) as unknown;
   };
 
   describe('when a batch names several studies', () => {
@@ -122,9 +146,16 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
         }
         expect(await everything(id, uids[index]!)).toEqual(await everything(twin, uids[index]!, twinArchive));
       }
-      for (const [index, [id, twin]] of ([[head, twins[0]!], [small, twins[1]!]] as const).entries()) {
+      for (const [index, [id, twin]] of (
+        [
+          [head, twins[0]!],
+          [small, twins[1]!],
+        ] as const
+      ).entries()) {
         const read = (into: TestDescriptor, deliveryId: string) =>
-          readFile(path.join(into.config.studiesDir, uids[index]!, 'metadata.json'), 'utf8').then((text) => JSON.parse(text.replaceAll(deliveryId, '<id>')));
+          readFile(path.join(into.config.studiesDir, uids[index]!, 'metadata.json'), 'utf8').then((text) =>
+            JSON.parse(text.replaceAll(deliveryId, '<id>')),
+          );
         const [batched, alone] = await Promise.all([read(descriptor, id), read(twinArchive, twin)]);
         expect(batched.deliveries).toEqual(['<id>']);
         expect(batched).toEqual(alone);
@@ -149,7 +180,12 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       const results = answerOf(await sendBatch(batchOf(storedBefore, again, again)).expect(200));
       expect(results[0]).toMatchObject({ status: 200, body: { studyId: before, alreadyStored: true } });
       // Two concurrent calls for one id: one publishes, the other is answered from what it published.
-      expect(results.slice(1).map((result) => result.status).toSorted((a, b) => a - b)).toEqual([200, 201]);
+      expect(
+        results
+          .slice(1)
+          .map((result) => result.status)
+          .toSorted((a, b) => a - b),
+      ).toEqual([200, 201]);
       const [first, second] = [bodyOf(results[1]!), bodyOf(results[2]!)];
       expect(first.files.originals).toEqual(second.files.originals);
       expect(first.files.originals).toHaveLength(2);
@@ -158,7 +194,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       expect(await incoming()).toEqual([]);
     });
 
-    it('then an invalid study id is that study\'s 400 STUDY_ID_INVALID, and the others are described', async () => {
+    it("then an invalid study id is that study's 400 STUDY_ID_INVALID, and the others are described", async () => {
       const id = newStudyId();
       const good = await stage(id, CT_SMALL);
       const bad = { ...good, studyId: '../../etc', report: { ...good.report, studyId: '../../etc' } };
@@ -167,7 +203,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       expect(results[1]).toMatchObject({ status: 201, body: { studyId: id } });
     });
 
-    it('then a report about another study than the request names is that study\'s 400 REQUEST_INVALID, as in a call of its own', async () => {
+    it("then a report about another study than the request names is that study's 400 REQUEST_INVALID, as in a call of its own", async () => {
       const id = newStudyId();
       const body = await stage(id, CT_SMALL);
       body.report.studyId = newStudyId();
@@ -180,12 +216,15 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
   describe('when one study fails for a reason that is not an AppError (a bug)', () => {
     it('then that study is 500 INTERNAL, logged with its study id, and the others are described and logged', async () => {
       const lines: Record<string, unknown>[] = [];
-      const logger = pino({ level: 'info' }, new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-          done();
-        },
-      }));
+      const logger = pino(
+        { level: 'info' },
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+            done();
+          },
+        }),
+      );
       const config = testDescriptorConfig(descriptor.dir);
       const broken = newStudyId();
       // A second connection to the test's catalogue, whose join fails for one delivery as a bug would.
@@ -203,9 +242,22 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       expect(results[0]).toMatchObject({ status: 500, error: { code: 'INTERNAL' } });
       expect(JSON.stringify(results[0])).not.toContain('a bug');
       expect(results[1]).toMatchObject({ status: 201, body: { studyId: fine } });
-      expect(lines.find((line) => line.msg === 'batch study failed')).toMatchObject({ studyId: broken, correlationId: 'corr-1', code: 'INTERNAL', status: 500 });
+      expect(lines.find((line) => line.msg === 'batch study failed')).toMatchObject({
+        studyId: broken,
+        correlationId: 'corr-1',
+        code: 'INTERNAL',
+        status: 500,
+      });
       expect(lines.filter((line) => line.msg === 'described')).toEqual([
-        expect.objectContaining({ studyId: fine, correlationId: 'corr-2', transport: 'reference', batch: 2, disposition: 'stored', alreadyStored: false, files: 1 }),
+        expect.objectContaining({
+          studyId: fine,
+          correlationId: 'corr-2',
+          transport: 'reference',
+          batch: 2,
+          disposition: 'stored',
+          alreadyStored: false,
+          files: 1,
+        }),
       ]);
     });
   });
@@ -214,7 +266,12 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
     it('then a body that does not follow the contract answers 400 REQUEST_INVALID and nothing is described', async () => {
       const id = newStudyId();
       const body = await stage(id, CT_SMALL);
-      for (const wrong of [{ studies: [] }, { studies: [{ request: body }] }, { studies: [{ correlationId: 'c', request: body, extra: 1 }] }, [body]]) {
+      for (const wrong of [
+        { studies: [] },
+        { studies: [{ request: body }] },
+        { studies: [{ correlationId: 'c', request: body, extra: 1 }] },
+        [body],
+      ]) {
         const response = await sendBatch(wrong).expect(400);
         expect(response.body.error.code).toBe('REQUEST_INVALID');
       }
@@ -235,11 +292,18 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       // The client name is free text: pad it until this request alone is close to maxRequestFieldBytes.
       body.files[0]!.clientName = 'x'.repeat(descriptor.config.limits.maxRequestFieldBytes - JSON.stringify(body).length - 64);
       const results = answerOf(await sendBatch(batchOf(...Array.from({ length: MAX_BATCH_STUDIES }, () => body))).expect(200));
-      expect(results.map((result) => result.status).toSorted((a, b) => a - b)).toEqual([...Array.from({ length: MAX_BATCH_STUDIES - 1 }, () => 200), 201]);
+      expect(results.map((result) => result.status).toSorted((a, b) => a - b)).toEqual([
+        ...Array.from({ length: MAX_BATCH_STUDIES - 1 }, () => 200),
+        201,
+      ]);
     });
 
     it('then a body that is not JSON answers 400 REQUEST_INVALID', async () => {
-      const response = await request(descriptor.app).post('/v1/studies/batch').set('content-type', 'application/json').send('{"studies":').expect(400);
+      const response = await request(descriptor.app)
+        .post('/v1/studies/batch')
+        .set('content-type', 'application/json')
+        .send('{"studies":')
+        .expect(400);
       expect(response.body.error.code).toBe('REQUEST_INVALID');
     });
 
@@ -252,7 +316,14 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       const config = { ...testDescriptorConfig(descriptor.dir), internalToken: 'internal-secret' };
       const { catalogue, documents } = openArchive(config);
       onTestFinished(() => catalogue.close());
-      const app = createApp({ config, logger: createLogger('descriptor', 'silent'), events: new EventBus(), now: () => FIXED_NOW, catalogue, documents });
+      const app = createApp({
+        config,
+        logger: createLogger('descriptor', 'silent'),
+        events: new EventBus(),
+        now: () => FIXED_NOW,
+        catalogue,
+        documents,
+      });
       const id = newStudyId();
       const body = batchOf(await stage(id, CT_SMALL));
       expect((await sendBatch(body, app).expect(401)).body.error.code).toBe('UNAUTHORIZED');
@@ -268,7 +339,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     });
 
-    it('then the batch sends nothing: a study\'s fhir.json is sent when it goes stable, with the stable call\'s correlation id', async () => {
+    it("then the batch sends nothing: a study's fhir.json is sent when it goes stable, with the stable call's correlation id", async () => {
       const received: string[] = [];
       server = http.createServer((req, res) => {
         const chunks: Buffer[] = [];
@@ -281,7 +352,10 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
       await descriptor.remove();
-      descriptor = await createTestDescriptor({}, { fhir: { forwardUrl: url, authHeader: '', timeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } } });
+      descriptor = await createTestDescriptor(
+        {},
+        { fhir: { forwardUrl: url, authHeader: '', timeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } } },
+      );
 
       const [before, fresh, rejected] = [newStudyId(), newStudyId(), newStudyId()];
       const storedBefore = await stage(before, CT_SMALL);

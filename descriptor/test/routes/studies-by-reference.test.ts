@@ -8,7 +8,6 @@ import { asUpload, describeRequest, invalidReport, type UploadFile } from '../su
 import { createTestDescriptor, listTree, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
 import { incomingEntries, sha256, stageForReference } from '../support/staged-study.ts';
 
-
 /**
  * The gateway's by-reference call: the DescribeRequest alone as JSON, the files already in
  * <stagingDir>/<id>/ as the gateway staged them, each with its size and sha256.
@@ -29,7 +28,11 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
     stageForReference(descriptor.config.stagingDir, id, files, report);
 
   const send = (id: string, body: unknown) =>
-    request(descriptor.app).post(`/v1/studies/${id}`).set('x-correlation-id', 'corr-ref-1').set('content-type', 'application/json').send(JSON.stringify(body));
+    request(descriptor.app)
+      .post(`/v1/studies/${id}`)
+      .set('x-correlation-id', 'corr-ref-1')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify(body));
 
   describe('when a valid study is named by reference', () => {
     it('then it is stored with every file hard-linked from staging (same inode), and the same answer as when streamed', async () => {
@@ -43,12 +46,16 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
 
       const response = await send(id, body).expect(201);
       const result = DescribeResultSchema.parse(response.body);
-      const streamed = DescribeResultSchema.parse((await postStudy(streamedInto.app, streamedId, describeRequest(streamedId, files), files).expect(201)).body);
+      const streamed = DescribeResultSchema.parse(
+        (await postStudy(streamedInto.app, streamedId, describeRequest(streamedId, files), files).expect(201)).body,
+      );
       expect(result.files.originals).toHaveLength(2);
       expect(result.study).toEqual(streamed.study);
       expect(result.join).toEqual(streamed.join);
 
-      expect(result.files.originals.map(({ file, sizeBytes, sha256: hash, SOPInstanceUID }) => ({ file, sizeBytes, hash, SOPInstanceUID }))).toEqual(
+      expect(
+        result.files.originals.map(({ file, sizeBytes, sha256: hash, SOPInstanceUID }) => ({ file, sizeBytes, hash, SOPInstanceUID })),
+      ).toEqual(
         streamed.files.originals.map(({ file, sizeBytes, sha256: hash, SOPInstanceUID }) => ({ file, sizeBytes, hash, SOPInstanceUID })),
       );
       for (const original of result.files.originals) {
@@ -59,7 +66,9 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
       }
       // The same documents but for the delivery id.
       const metadata = (into: TestDescriptor, deliveryId: string) =>
-        readFile(path.join(into.config.studiesDir, result.study!.StudyInstanceUID, 'metadata.json'), 'utf8').then((text) => JSON.parse(text.replaceAll(deliveryId, '<id>')));
+        readFile(path.join(into.config.studiesDir, result.study!.StudyInstanceUID, 'metadata.json'), 'utf8').then((text) =>
+          JSON.parse(text.replaceAll(deliveryId, '<id>')),
+        );
       const [byReference, byStream] = await Promise.all([metadata(descriptor, id), metadata(streamedInto, streamedId)]);
       expect(byReference.deliveries).toEqual(['<id>']);
       expect(byReference).toEqual(byStream);
@@ -137,7 +146,11 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
       try {
         const id = newStudyId();
         const body = await stage(id, asUpload([corpusPath('valid/samples/CT_small.dcm')]));
-        const response = await request(bare.app).post(`/v1/studies/${id}`).set('content-type', 'application/json').send(JSON.stringify(body)).expect(422);
+        const response = await request(bare.app)
+          .post(`/v1/studies/${id}`)
+          .set('content-type', 'application/json')
+          .send(JSON.stringify(body))
+          .expect(422);
         expect(response.body.error.code).toBe('STAGED_FILE_UNAVAILABLE');
       } finally {
         await bare.remove();
@@ -145,7 +158,11 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id by reference (applicatio
     });
 
     it('then a body that is not JSON answers 400 REQUEST_INVALID', async () => {
-      const response = await request(descriptor.app).post(`/v1/studies/${newStudyId()}`).set('content-type', 'application/json').send('{"studyId":').expect(400);
+      const response = await request(descriptor.app)
+        .post(`/v1/studies/${newStudyId()}`)
+        .set('content-type', 'application/json')
+        .send('{"studyId":')
+        .expect(400);
       expect(response.body.error.code).toBe('REQUEST_INVALID');
     });
   });

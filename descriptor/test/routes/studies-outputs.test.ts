@@ -37,13 +37,16 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:uid/stable writes metadata.
     const dir = path.join(descriptor.config.studiesDir, uid);
     expect(await listTree(dir)).not.toContain('metadata.dicom.json');
     expect(await listTree(dir)).not.toContain('fhir.json');
-    await request(descriptor.app).post(`/v1/studies/${uid}/stable`).send({ correlationId: 'c', lastDeliveryId: id, errors: [], warnings: [] }).expect(200);
+    await request(descriptor.app)
+      .post(`/v1/studies/${uid}/stable`)
+      .send({ correlationId: 'c', lastDeliveryId: id, errors: [], warnings: [] })
+      .expect(200);
     const read = async (name: string): Promise<unknown> => JSON.parse(await readFile(path.join(dir, name), 'utf8'));
     return { id, dir, read };
   };
 
   describe('when a study of one file is stored, then stable', () => {
-    it('then metadata.dicom.json is an array of its one data set, as the descriptor\'s parse gives it, pixel data referenced in original.dcm', async () => {
+    it("then metadata.dicom.json is an array of its one data set, as the descriptor's parse gives it, pixel data referenced in original.dcm", async () => {
       const { dir, read } = await store(['valid/samples/CT_small.dcm']);
       const json = (await read('metadata.dicom.json')) as DicomJsonDataset[];
       expect(json).toEqual([instanceDicomJson(readerFor(corpusPath('valid/samples/CT_small.dcm')), 'original.dcm')]);
@@ -65,18 +68,24 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:uid/stable writes metadata.
   });
 
   describe('when a study of several files is stored, then stable', () => {
-    it('then metadata.dicom.json holds every instance in metadata.json\'s order, each pointing into its own original, and no spooled piece is left', async () => {
+    it("then metadata.dicom.json holds every instance in metadata.json's order, each pointing into its own original, and no spooled piece is left", async () => {
       const names = ['17196.dcm', '17106.dcm', '17166.dcm', '17136.dcm'];
       const { dir, read } = await store(names.map((name) => `valid/studies/pcir-ct-head/${name}`));
       const json = (await read('metadata.dicom.json')) as DicomJsonDataset[];
       const metadata = (await read('metadata.json')) as { instances: { SOPInstanceUID: string; path: string }[] };
-      expect(json.map((instance) => instance['00080018']!.Value![0])).toEqual(metadata.instances.map((instance) => instance.SOPInstanceUID));
+      expect(json.map((instance) => instance['00080018']!.Value![0])).toEqual(
+        metadata.instances.map((instance) => instance.SOPInstanceUID),
+      );
       for (const [index, instance] of json.entries()) {
         const { path: stored } = metadata.instances[index]!;
         expect(instance['7FE00010']!.BulkDataURI).toMatch(new RegExp(`^${stored.replaceAll('.', '\\.')}\\?offset=\\d+&length=\\d+$`));
         expect(instance).toEqual(instanceDicomJson(readerFor(path.join(dir, stored)), stored));
       }
-      expect((await listTree(dir)).filter((entry) => entry.endsWith('.json'))).toEqual(['fhir.json', 'metadata.dicom.json', 'metadata.json']);
+      expect((await listTree(dir)).filter((entry) => entry.endsWith('.json'))).toEqual([
+        'fhir.json',
+        'metadata.dicom.json',
+        'metadata.json',
+      ]);
       // One instance per line: a study of thousands stays greppable.
       expect((await readFile(path.join(dir, 'metadata.dicom.json'), 'utf8')).split('\n')).toHaveLength(names.length + 3);
     });

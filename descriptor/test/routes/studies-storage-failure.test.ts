@@ -12,7 +12,12 @@ import { referenceValues } from '../support/reference-values.ts';
  * unwritable. Each fault answers the errno code to throw for a path, or undefined to let the call through.
  */
 type Fault = ((first: string, second: string) => string | undefined) | undefined;
-const faults = vi.hoisted(() => ({ mkdir: undefined as Fault, rename: undefined as Fault, open: undefined as Fault, write: undefined as Fault }));
+const faults = vi.hoisted(() => ({
+  mkdir: undefined as Fault,
+  rename: undefined as Fault,
+  open: undefined as Fault,
+  write: undefined as Fault,
+}));
 
 function errnoError(code: string, syscall: string, target: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: injected, ${syscall} '${target}'`), { code, syscall, path: target });
@@ -26,7 +31,12 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       if (code) throw errnoError(code, name, String(args[0]));
       return real(...args);
     }) as F;
-  const mocked = { ...actual, mkdir: inject('mkdir', actual.mkdir), rename: inject('rename', actual.rename), open: inject('open', actual.open) };
+  const mocked = {
+    ...actual,
+    mkdir: inject('mkdir', actual.mkdir),
+    rename: inject('rename', actual.rename),
+    open: inject('open', actual.open),
+  };
   return { ...mocked, default: mocked };
 });
 
@@ -96,7 +106,8 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id when storage fails', () 
   });
 
   const studies = () => listTree(descriptor.config.studiesDir);
-  const send = (files = asUpload([corpusPath('valid/samples/CT_small.dcm')]), id = newStudyId()) => postStudy(descriptor.app, id, describeRequest(id, files), files);
+  const send = (files = asUpload([corpusPath('valid/samples/CT_small.dcm')]), id = newStudyId()) =>
+    postStudy(descriptor.app, id, describeRequest(id, files), files);
   const CT_HEAD = ['17106.dcm', '17136.dcm'].map((name) => `valid/studies/pcir-ct-head/${name}`);
   const CT_HEAD_UID = corpusAvailable ? referenceValues(CT_HEAD[0]!)('StudyInstanceUID') : '';
   const CT_SMALL_UID = corpusAvailable ? referenceValues('valid/samples/CT_small.dcm')('StudyInstanceUID') : '';
@@ -129,9 +140,16 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id when storage fails', () 
     expect(retry.status).toBe(201);
     expect(retry.body.join).toEqual({ added: 2, duplicates: [], reencoded: [] });
     const uids = CT_HEAD.map((relative) => referenceValues(relative)('SOPInstanceUID'));
-    expect(await listTree(studyDir)).toEqual(['metadata.json', 'originals', ...uids.map((uid) => `originals/${uid}.dcm`).sort(), 'validation.log']);
+    expect(await listTree(studyDir)).toEqual([
+      'metadata.json',
+      'originals',
+      ...uids.map((uid) => `originals/${uid}.dcm`).sort(),
+      'validation.log',
+    ]);
     for (const [index, uid] of uids.entries()) {
-      expect((await readFile(path.join(studyDir, 'originals', `${uid}.dcm`))).equals(await readFile(corpusPath(CT_HEAD[index]!)))).toBe(true);
+      expect((await readFile(path.join(studyDir, 'originals', `${uid}.dcm`))).equals(await readFile(corpusPath(CT_HEAD[index]!)))).toBe(
+        true,
+      );
     }
   });
 
@@ -170,7 +188,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id when storage fails', () 
       expect(descriptor.catalogue.studiesWithDocumentsDue()).toEqual([]);
     });
 
-    it('then the gateway\'s retry is answered from the record (200) and writes the due documents', async () => {
+    it("then the gateway's retry is answered from the record (200) and writes the due documents", async () => {
       const { id, studyDir } = await failOnce();
       const retry = await send(undefined, id);
       expect(retry.status).toBe(200);

@@ -9,7 +9,10 @@ import { asUpload, describeRequest, invalidReport, type UploadFile } from '../su
 import { createTestDescriptor, FIXED_NOW, listTree, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
 import { referenceValues } from '../support/reference-values.ts';
 
-const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256 = async (file: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 const manifest = corpusAvailable ? loadManifest() : [];
 const manifestHash = (relative: string): string => manifest.find((entry) => entry.path === relative)!.sha256!;
 /** The StudyInstanceUID dcmdump read from a corpus file: the name of its study folder. */
@@ -28,9 +31,14 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
 
   const studyDir = (uid: string) => path.join(descriptor.config.studiesDir, uid);
   const rejectedDir = (id: string) => path.join(descriptor.config.rejectedDir, id);
-  const incoming = () => Promise.all([listTree(path.join(descriptor.config.studiesDir, '.incoming')), listTree(path.join(descriptor.config.rejectedDir, '.incoming'))]).then((lists) => lists.flat());
+  const incoming = () =>
+    Promise.all([
+      listTree(path.join(descriptor.config.studiesDir, '.incoming')),
+      listTree(path.join(descriptor.config.rejectedDir, '.incoming')),
+    ]).then((lists) => lists.flat());
   const post = (id: string, files: UploadFile[], body = describeRequest(id, files)) => postStudy(descriptor.app, id, body, files);
-  const stable = (uid: string, lastDeliveryId: string) => request(descriptor.app).post(`/v1/studies/${uid}/stable`).send({ correlationId: 'c', lastDeliveryId, errors: [], warnings: [] });
+  const stable = (uid: string, lastDeliveryId: string) =>
+    request(descriptor.app).post(`/v1/studies/${uid}/stable`).send({ correlationId: 'c', lastDeliveryId, errors: [], warnings: [] });
 
   describe('when a valid study of one file is posted', () => {
     const CT = 'valid/samples/CT_small.dcm';
@@ -62,7 +70,13 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       await post(id, asUpload([corpusPath(CT)])).expect(201);
       const answer = await stable(uid, id).expect(200);
       expect(answer.body).toEqual({ StudyInstanceUID: uid, state: 'stable', numberOfSeries: 1, numberOfInstances: 1 });
-      expect(await listTree(studyDir(uid))).toEqual(['fhir.json', 'metadata.dicom.json', 'metadata.json', 'original.dcm', 'validation.log']);
+      expect(await listTree(studyDir(uid))).toEqual([
+        'fhir.json',
+        'metadata.dicom.json',
+        'metadata.json',
+        'original.dcm',
+        'validation.log',
+      ]);
     });
 
     it('then metadata.json describes the study, and validation.log holds the verdict of the delivery', async () => {
@@ -92,7 +106,11 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       const response = await post(id, asUpload([corpusPath('valid/samples/CT_small.dcm')])).expect(201);
       expect(response.body.events.map((event: LifecycleEvent) => event.type)).toEqual(['metadata.extracted', 'storage.completed']);
       expect(published.map((event) => event.type)).toEqual(['metadata.extracted', 'storage.completed']);
-      expect(published[1]).toMatchObject({ studyId: id, correlationId: 'corr-test-1', data: { disposition: 'stored', files: 1, alreadyStored: false } });
+      expect(published[1]).toMatchObject({
+        studyId: id,
+        correlationId: 'corr-test-1',
+        data: { disposition: 'stored', files: 1, alreadyStored: false },
+      });
     });
   });
 
@@ -109,19 +127,36 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       expect(files.originals).toHaveLength(4);
       for (const [index, original] of files.originals.entries()) {
         expect(original.SOPInstanceUID).toBe(referenceValues(relatives[index]!)('SOPInstanceUID'));
-        expect(original.path).toMatch(new RegExp(`${uid.replaceAll('.', '\\.')}/originals/${original.SOPInstanceUID!.replaceAll('.', '\\.')}\\.dcm$`));
-        expect(await sha256(path.join(studyDir(uid), 'originals', `${original.SOPInstanceUID}.dcm`))).toBe(await sha256(corpusPath(relatives[index]!)));
+        expect(original.path).toMatch(
+          new RegExp(`${uid.replaceAll('.', '\\.')}/originals/${original.SOPInstanceUID!.replaceAll('.', '\\.')}\\.dcm$`),
+        );
+        expect(await sha256(path.join(studyDir(uid), 'originals', `${original.SOPInstanceUID}.dcm`))).toBe(
+          await sha256(corpusPath(relatives[index]!)),
+        );
       }
-      expect((await listTree(studyDir(uid))).filter((entry) => !entry.startsWith('originals'))).toEqual(['metadata.json', 'validation.log']);
+      expect((await listTree(studyDir(uid))).filter((entry) => !entry.startsWith('originals'))).toEqual([
+        'metadata.json',
+        'validation.log',
+      ]);
     });
   });
 
   describe('when an invalid study is posted for rejection', () => {
     it('then its files are kept in rejected/<id>/files with validation.log, and nothing appears under studies/', async () => {
       const id = newStudyId();
-      const files = asUpload([corpusPath('invalid/single/missing-type1-StudyInstanceUID.dcm'), corpusPath('invalid/single/png-named-dcm.dcm')]);
+      const files = asUpload([
+        corpusPath('invalid/single/missing-type1-StudyInstanceUID.dcm'),
+        corpusPath('invalid/single/png-named-dcm.dcm'),
+      ]);
       const report = invalidReport(id, [
-        { severity: 'error', code: 'missing-type1', message: 'StudyInstanceUID is required', file: '0001.dcm', tag: '(0020,000D)', keyword: 'StudyInstanceUID' },
+        {
+          severity: 'error',
+          code: 'missing-type1',
+          message: 'StudyInstanceUID is required',
+          file: '0001.dcm',
+          tag: '(0020,000D)',
+          keyword: 'StudyInstanceUID',
+        },
         { severity: 'error', code: 'not-dicom', message: 'No DICM prefix and no data set', file: '0002.dcm' },
       ]);
       const response = await post(id, files, describeRequest(id, files, report));
@@ -134,7 +169,9 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       const log = await readFile(path.join(rejectedDir(id), 'validation.log'), 'utf8');
       expect(log.split('\n')[0]).toBe(`Delivery ${id}`);
       expect(descriptor.catalogue.delivery(id)).toMatchObject({ disposition: 'rejected', studyUid: null });
-      expect(log).toMatch(/^ERROR\s+missing-type1\s+\(0020,000D\) StudyInstanceUID\s+0001\.dcm \(missing-type1-StudyInstanceUID\.dcm\)\s+StudyInstanceUID is required$/m);
+      expect(log).toMatch(
+        /^ERROR\s+missing-type1\s+\(0020,000D\) StudyInstanceUID\s+0001\.dcm \(missing-type1-StudyInstanceUID\.dcm\)\s+StudyInstanceUID is required$/m,
+      );
       expect(response.body.events.map((event: LifecycleEvent) => event.type)).toEqual(['storage.completed']);
     });
 
@@ -157,15 +194,27 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       // MR before CT: metadata.json lists them the other way round, the answers keep the request's order.
       const files = asUpload(['MR_0002.dcm', 'CT_0001.dcm'].map((name) => corpusPath(`${MULTI}/${name}`)));
       const first = await post(id, files).expect(201);
-      const before = await Promise.all((await listTree(studyDir(uid))).map(async (entry) => [entry, (await stat(path.join(studyDir(uid), entry))).mtimeMs]));
+      const before = await Promise.all(
+        (await listTree(studyDir(uid))).map(async (entry) => [entry, (await stat(path.join(studyDir(uid), entry))).mtimeMs]),
+      );
 
       const second = await post(id, files);
 
       expect(second.status).toBe(200);
-      expect(second.body).toMatchObject({ alreadyStored: true, directory: first.body.directory, files: first.body.files, study: first.body.study, join: first.body.join });
+      expect(second.body).toMatchObject({
+        alreadyStored: true,
+        directory: first.body.directory,
+        files: first.body.files,
+        study: first.body.study,
+        join: first.body.join,
+      });
       expect(second.body.files.originals.map((file: { file: string }) => file.file)).toEqual(['0001.dcm', '0002.dcm']);
-      expect(second.body.events).toEqual([expect.objectContaining({ type: 'storage.completed', data: expect.objectContaining({ alreadyStored: true, files: 2 }) })]);
-      const after = await Promise.all((await listTree(studyDir(uid))).map(async (entry) => [entry, (await stat(path.join(studyDir(uid), entry))).mtimeMs]));
+      expect(second.body.events).toEqual([
+        expect.objectContaining({ type: 'storage.completed', data: expect.objectContaining({ alreadyStored: true, files: 2 }) }),
+      ]);
+      const after = await Promise.all(
+        (await listTree(studyDir(uid))).map(async (entry) => [entry, (await stat(path.join(studyDir(uid), entry))).mtimeMs]),
+      );
       expect(after).toEqual(before);
       expect(descriptor.catalogue.study(uid)).toMatchObject({ numberOfInstances: 2, lastDeliveryId: id });
       expect(await incoming()).toEqual([]);
@@ -187,7 +236,11 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
     it('then a rejected upload is answered 200 alreadyStored as well', async () => {
       const id = newStudyId();
       const files = asUpload([corpusPath('invalid/single/text-named-dcm.dcm')]);
-      const body = describeRequest(id, files, invalidReport(id, [{ severity: 'error', code: 'not-dicom', message: 'not DICOM', file: '0001.dcm' }]));
+      const body = describeRequest(
+        id,
+        files,
+        invalidReport(id, [{ severity: 'error', code: 'not-dicom', message: 'not DICOM', file: '0001.dcm' }]),
+      );
       const first = await post(id, files, body).expect(201);
       const second = await post(id, files, body).expect(200);
       expect(second.body.files).toEqual(first.body.files);
@@ -306,18 +359,21 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
   });
 
   describe('when the studies folder cannot be written', () => {
-    it.skipIf(process.getuid?.() === 0)('then it answers 503 STORAGE_FAILED and leaves no partial folder (as root, see studies-storage-failure.test.ts)', async () => {
-      await mkdir(descriptor.config.studiesDir, { recursive: true });
-      await chmod(descriptor.config.studiesDir, 0o555);
-      try {
-        const id = newStudyId();
-        const response = await post(id, asUpload([corpusPath('valid/samples/CT_small.dcm')]));
-        expect(response.status).toBe(503);
-        expect(response.body.error.code).toBe('STORAGE_FAILED');
-        expect(await listTree(descriptor.config.studiesDir)).toEqual([]);
-      } finally {
-        await chmod(descriptor.config.studiesDir, 0o755);
-      }
-    });
+    it.skipIf(process.getuid?.() === 0)(
+      'then it answers 503 STORAGE_FAILED and leaves no partial folder (as root, see studies-storage-failure.test.ts)',
+      async () => {
+        await mkdir(descriptor.config.studiesDir, { recursive: true });
+        await chmod(descriptor.config.studiesDir, 0o555);
+        try {
+          const id = newStudyId();
+          const response = await post(id, asUpload([corpusPath('valid/samples/CT_small.dcm')]));
+          expect(response.status).toBe(503);
+          expect(response.body.error.code).toBe('STORAGE_FAILED');
+          expect(await listTree(descriptor.config.studiesDir)).toEqual([]);
+        } finally {
+          await chmod(descriptor.config.studiesDir, 0o755);
+        }
+      },
+    );
   });
 });

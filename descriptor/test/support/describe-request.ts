@@ -18,7 +18,11 @@ export function invalidReport(studyId: string, errors: Finding[], warnings: Find
   return { studyId, valid: false, outcome: { code: 'STUDY_INVALID', httpStatus: 422 }, instances: [], errors, warnings, events: [] };
 }
 
-export function describeRequest(studyId: string, files: readonly UploadFile[], report: ValidationReport = validReport(studyId)): DescribeRequest {
+export function describeRequest(
+  studyId: string,
+  files: readonly UploadFile[],
+  report: ValidationReport = validReport(studyId),
+): DescribeRequest {
   return {
     studyId,
     disposition: report.valid ? 'stored' : 'rejected',

@@ -41,7 +41,14 @@ export function testDescriptorConfig(
     documents: { awaitMaxInstances: 100, rewriteIntervalMs: 1000 },
     outboxDir: path.join(dir, 'outbox'),
     stagingDir: path.join(dir, 'staging'),
-    limits: { maxFiles: 50, maxFileBytes: 64 * 1024 * 1024, maxHeaderBytes: 64 * 1024 * 1024, maxInflatedBytes: 512 * 1024 * 1024, maxRequestFieldBytes: 1024 * 1024, ...limits },
+    limits: {
+      maxFiles: 50,
+      maxFileBytes: 64 * 1024 * 1024,
+      maxHeaderBytes: 64 * 1024 * 1024,
+      maxInflatedBytes: 512 * 1024 * 1024,
+      maxRequestFieldBytes: 1024 * 1024,
+      ...limits,
+    },
     http: { requestTimeoutMs: 0, headersTimeoutMs: 30_000, shutdownTimeoutMs: 5_000 },
     fhir: { forwardUrl: '', authHeader: '', timeoutMs: 5000, retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 } },
     ...configOverrides,
@@ -95,5 +102,7 @@ export { newStudyId };
  * study-level findings: the study's metadata.dicom.json and fhir.json are written then.
  */
 export function markStable(app: Express, studyInstanceUid: string, lastDeliveryId: string) {
-  return request(app).post(`/v1/studies/${studyInstanceUid}/stable`).send({ correlationId: 'corr-stable-1', lastDeliveryId, errors: [], warnings: [] });
+  return request(app)
+    .post(`/v1/studies/${studyInstanceUid}/stable`)
+    .send({ correlationId: 'corr-stable-1', lastDeliveryId, errors: [], warnings: [] });
 }

@@ -32,7 +32,10 @@ export function fhirR4Validator(): ValidateFunction {
     ...schema,
     $id: id,
     oneOf: document.oneOf.filter(keep),
-    discriminator: { ...document.discriminator, mapping: Object.fromEntries(Object.entries(document.discriminator.mapping).filter(([type]) => official.has(type))) },
+    discriminator: {
+      ...document.discriminator,
+      mapping: Object.fromEntries(Object.entries(document.discriminator.mapping).filter(([type]) => official.has(type))),
+    },
     definitions: { ...document.definitions, ResourceList: { ...resourceList, oneOf: resourceList.oneOf!.filter(keep) } },
   };
   const ajv = new Ajv({ strict: false, allErrors: true });
@@ -43,15 +46,26 @@ export function fhirR4Validator(): ValidateFunction {
 
 /** The schema's errors, short enough to read in a failed assertion. */
 export function schemaErrors(errors: ErrorObject[] | null | undefined): string[] {
-  return (errors ?? []).filter((error) => error.keyword !== 'oneOf').map((error) => `${error.instancePath} ${error.message}`).slice(0, 20);
+  return (errors ?? [])
+    .filter((error) => error.keyword !== 'oneOf')
+    .map((error) => `${error.instancePath} ${error.message}`)
+    .slice(0, 20);
 }
 
 function officialResourceTypes(): Set<string> {
   const bundle = JSON.parse(readFileSync(require.resolve(`${DIR}/profiles-resources.json`), 'utf8')) as {
     entry: { resource: { resourceType: string; kind?: string; derivation?: string; abstract?: boolean; name: string } }[];
   };
-  return new Set(bundle.entry
-    .map((entry) => entry.resource)
-    .filter((resource) => resource.resourceType === 'StructureDefinition' && resource.kind === 'resource' && resource.derivation === 'specialization' && !resource.abstract)
-    .map((resource) => resource.name));
+  return new Set(
+    bundle.entry
+      .map((entry) => entry.resource)
+      .filter(
+        (resource) =>
+          resource.resourceType === 'StructureDefinition' &&
+          resource.kind === 'resource' &&
+          resource.derivation === 'specialization' &&
+          !resource.abstract,
+      )
+      .map((resource) => resource.name),
+  );
 }

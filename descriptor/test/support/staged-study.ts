@@ -5,13 +5,21 @@ import type { DescribeRequest } from '@dsv/common';
 import { describeRequest, type UploadFile } from './describe-request.ts';
 import { listTree } from './descriptor-app.ts';
 
-export const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+export const sha256 = async (file: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 /**
  * Stages the files in `<stagingDir>/<id>/` as the gateway does and builds the request that names them by
  * reference, each with its size and sha256.
  */
-export async function stageForReference(stagingDir: string, id: string, files: readonly UploadFile[], report?: Parameters<typeof describeRequest>[2]): Promise<DescribeRequest> {
+export async function stageForReference(
+  stagingDir: string,
+  id: string,
+  files: readonly UploadFile[],
+  report?: Parameters<typeof describeRequest>[2],
+): Promise<DescribeRequest> {
   const dir = path.join(stagingDir, id);
   await mkdir(dir, { recursive: true });
   const body = describeRequest(id, files, report);

@@ -18,7 +18,10 @@ export interface StoredStudy {
 export function corpusFiles(relative: string): string[] {
   const full = corpusPath(relative);
   if (!statSync(full).isDirectory()) return [full];
-  return readdirSync(full).filter((name) => name.endsWith('.dcm')).sort().map((name) => path.join(full, name));
+  return readdirSync(full)
+    .filter((name) => name.endsWith('.dcm'))
+    .sort()
+    .map((name) => path.join(full, name));
 }
 
 /** Stores a corpus entry through the descriptor's own POST route, as the gateway would. */
@@ -27,7 +30,8 @@ export async function storeCorpusStudy(descriptor: TestDescriptor, relative: str
   const id = newStudyId();
   const files = asUpload(sources);
   const response = await postStudy(descriptor.app, id, describeRequest(id, files), files);
-  if (response.status !== 201 || response.body.disposition !== 'stored') throw new Error(`storing ${relative} answered ${response.status}: ${JSON.stringify(response.body)}`);
+  if (response.status !== 201 || response.body.disposition !== 'stored')
+    throw new Error(`storing ${relative} answered ${response.status}: ${JSON.stringify(response.body)}`);
   return { id, uid: response.body.study.StudyInstanceUID as string, sources };
 }
 
@@ -38,6 +42,7 @@ export async function rejectCorpusFiles(descriptor: TestDescriptor, relatives: s
   const files = asUpload(sources);
   const errors: Finding[] = files.map(({ file }) => ({ severity: 'error', code: 'not-dicom', message: 'refused for the test', file }));
   const response = await postStudy(descriptor.app, id, describeRequest(id, files, invalidReport(id, errors)), files);
-  if (response.status !== 201) throw new Error(`rejecting ${relatives.join(', ')} answered ${response.status}: ${JSON.stringify(response.body)}`);
+  if (response.status !== 201)
+    throw new Error(`rejecting ${relatives.join(', ')} answered ${response.status}: ${JSON.stringify(response.body)}`);
   return { id, uid: null, sources };
 }

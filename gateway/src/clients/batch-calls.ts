@@ -34,8 +34,16 @@ export function batchCalls<I, O>(
   const { service, url, agent, internalToken, timeoutMs } = target;
   return new Coalescer<I, O>(
     async (studies) => {
-      const { body } = await callService(service, url, { agent, headers: internalAuth(internalToken), body: jsonBody({ studies }) }, answerSchema, timeoutMs);
-      return body.results.map((result): Settled<O> => ('body' in result ? { ok: true, value: result.body } : { ok: false, error: answerError(service, result.status, result.error.code) }));
+      const { body } = await callService(
+        service,
+        url,
+        { agent, headers: internalAuth(internalToken), body: jsonBody({ studies }) },
+        answerSchema,
+        timeoutMs,
+      );
+      return body.results.map((result): Settled<O> =>
+        'body' in result ? { ok: true, value: result.body } : { ok: false, error: answerError(service, result.status, result.error.code) },
+      );
     },
     { inFlight: BATCHES_IN_FLIGHT, maxItems: MAX_BATCH_STUDIES, weight: files, maxWeight: BATCH_FILES },
   );

@@ -1,6 +1,14 @@
 import {
-  DescribeBatchAnswerSchema, DescribeResultSchema, Headers, StableResultSchema, StudyInstancesSchema,
-  type DescribeRequest, type DescribeResult, type StableRequest, type StableResult, type StudyInstances,
+  DescribeBatchAnswerSchema,
+  DescribeResultSchema,
+  Headers,
+  StableResultSchema,
+  StudyInstancesSchema,
+  type DescribeRequest,
+  type DescribeResult,
+  type StableRequest,
+  type StableResult,
+  type StudyInstances,
 } from '@dsv/common';
 import { batchCalls } from './batch-calls.ts';
 import { callService, createServiceAgent, internalAuth, jsonBody, type RequestBody } from './service-call.ts';
@@ -37,12 +45,20 @@ export function createDescriptorClient(target: ServiceTarget): DescriptorClient 
     describe(request, { correlationId, dir }) {
       const url = new URL(`/v1/studies/${request.studyId}`, baseUrl).href;
       const headers = { [Headers.correlationId]: correlationId, ...internalAuth(internalToken) };
-      const send = async (body: RequestBody) => (await callService('descriptor', url, { agent, headers, body }, DescribeResultSchema, timeoutMs)).body;
+      const send = async (body: RequestBody) =>
+        (await callService('descriptor', url, { agent, headers, body }, DescribeResultSchema, timeoutMs)).body;
       return transport.send(
         // By reference the request is the whole item; its files carry the size and sha256 of staging.
         () => batches.submit({ correlationId, request }),
         // The request part goes first: the descriptor reads it before any file.
-        async () => send(await stagedMultipart(dir, request.files.map((f) => f.file), { request: JSON.stringify(request) })),
+        async () =>
+          send(
+            await stagedMultipart(
+              dir,
+              request.files.map((f) => f.file),
+              { request: JSON.stringify(request) },
+            ),
+          ),
       );
     },
     async studyInstances(StudyInstanceUID, correlationId) {

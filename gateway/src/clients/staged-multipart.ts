@@ -21,7 +21,11 @@ const READ_CHUNK = 256 * 1024;
  * piped into node:http with back-pressure instead. The length is known up front from the file sizes, so
  * the body is sent with Content-Length rather than chunked.
  */
-export async function stagedMultipart(dir: string, files: readonly string[], fields: Record<string, string> = {}): Promise<StagedMultipart> {
+export async function stagedMultipart(
+  dir: string,
+  files: readonly string[],
+  fields: Record<string, string> = {},
+): Promise<StagedMultipart> {
   const boundary = `----dsv${randomBytes(12).toString('hex')}`;
   const fieldParts = Object.entries(fields).map(([name, value]) =>
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`),

@@ -26,7 +26,10 @@ export class TransportChoice {
   private mode: Transport;
   private readonly logger: Logger | undefined;
 
-  constructor(private readonly service: 'validator' | 'descriptor', target: Pick<ServiceTarget, 'transport' | 'logger'>) {
+  constructor(
+    private readonly service: 'validator' | 'descriptor',
+    target: Pick<ServiceTarget, 'transport' | 'logger'>,
+  ) {
     this.mode = target.transport;
     this.logger = target.logger;
   }

@@ -1,6 +1,11 @@
 import {
-  Headers, StudyChecksResultSchema, ValidationBatchAnswerSchema, ValidationReportSchema,
-  type StudyChecksRequest, type StudyChecksResult, type ValidationReport,
+  Headers,
+  StudyChecksResultSchema,
+  ValidationBatchAnswerSchema,
+  ValidationReportSchema,
+  type StudyChecksRequest,
+  type StudyChecksResult,
+  type ValidationReport,
 } from '@dsv/common';
 import { batchCalls } from './batch-calls.ts';
 import { callService, createServiceAgent, internalAuth, jsonBody, type RequestBody } from './service-call.ts';
@@ -37,7 +42,8 @@ export function createValidatorClient(target: ServiceTarget): ValidatorClient {
   return {
     validate({ studyId, correlationId, dir, files }) {
       const headers = { [Headers.studyId]: studyId, [Headers.correlationId]: correlationId, ...internalAuth(internalToken) };
-      const send = async (body: RequestBody) => (await callService('validator', url, { agent, headers, body }, ValidationReportSchema, timeoutMs)).body;
+      const send = async (body: RequestBody) =>
+        (await callService('validator', url, { agent, headers, body }, ValidationReportSchema, timeoutMs)).body;
       return transport.send(
         () => batches.submit({ studyId, correlationId, files: [...files] }),
         async () => send(await stagedMultipart(dir, files)),
@@ -45,7 +51,9 @@ export function createValidatorClient(target: ServiceTarget): ValidatorClient {
     },
     async studyChecks(request, correlationId) {
       const headers = { [Headers.correlationId]: correlationId, ...internalAuth(internalToken) };
-      return (await callService('validator', studyChecksUrl, { agent, headers, body: jsonBody(request) }, StudyChecksResultSchema, timeoutMs)).body;
+      return (
+        await callService('validator', studyChecksUrl, { agent, headers, body: jsonBody(request) }, StudyChecksResultSchema, timeoutMs)
+      ).body;
     },
   };
 }

@@ -90,8 +90,12 @@ class GatewayDb implements GatewayData {
     const prepare = (sql: string) => db.prepare(sql);
     const unfinished = UNFINISHED.map(() => '?').join(', ');
     this.statements = {
-      updateStatus: prepare('UPDATE statuses SET state = ?, study_uid = ?, attempts = ?, outcome = ?, updated_at = ?, body = ? WHERE id = ?'),
-      insertStatus: prepare('INSERT INTO statuses (id, state, study_uid, attempts, outcome, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      updateStatus: prepare(
+        'UPDATE statuses SET state = ?, study_uid = ?, attempts = ?, outcome = ?, updated_at = ?, body = ? WHERE id = ?',
+      ),
+      insertStatus: prepare(
+        'INSERT INTO statuses (id, state, study_uid, attempts, outcome, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       readStatus: prepare('SELECT body FROM statuses WHERE id = ?').pluck(),
       stateOf: prepare('SELECT state FROM statuses WHERE id = ?').pluck(),
       unfinished: prepare(`SELECT body FROM statuses WHERE state IN (${unfinished}) ORDER BY id`).pluck(),
@@ -108,7 +112,9 @@ class GatewayDb implements GatewayData {
       studyRecord: prepare('SELECT * FROM studies WHERE study_uid = ?'),
       dueStudies: prepare("SELECT * FROM studies WHERE state = 'receiving' AND check_after <= ? ORDER BY check_after LIMIT ?"),
       nextCheck: prepare("SELECT MIN(check_after) FROM studies WHERE state = 'receiving'").pluck(),
-      deferStudy: prepare('UPDATE studies SET check_after = ?, failures = ? WHERE study_uid = ? AND last_delivery_id = ? AND last_delivery_at = ?'),
+      deferStudy: prepare(
+        'UPDATE studies SET check_after = ?, failures = ? WHERE study_uid = ? AND last_delivery_id = ? AND last_delivery_at = ?',
+      ),
       markStable: prepare(
         "UPDATE studies SET state = 'stable', stable_at = ?, failures = 0 WHERE study_uid = ? AND state = 'receiving' AND last_delivery_id = ? AND last_delivery_at = ?",
       ),
@@ -129,9 +135,26 @@ class GatewayDb implements GatewayData {
   private writeStatusNow(status: StatusSnapshot, delivered: Delivered | undefined): void {
     const { statements } = this;
     const outcome = status.outcome ? JSON.stringify(status.outcome) : null;
-    const { changes } = statements.updateStatus.run(status.state, status.StudyInstanceUID, status.attempts, outcome, status.updatedAt, status.json, status.id);
+    const { changes } = statements.updateStatus.run(
+      status.state,
+      status.StudyInstanceUID,
+      status.attempts,
+      outcome,
+      status.updatedAt,
+      status.json,
+      status.id,
+    );
     if (changes === 0) {
-      statements.insertStatus.run(status.id, status.state, status.StudyInstanceUID, status.attempts, outcome, status.createdAt, status.updatedAt, status.json);
+      statements.insertStatus.run(
+        status.id,
+        status.state,
+        status.StudyInstanceUID,
+        status.attempts,
+        outcome,
+        status.createdAt,
+        status.updatedAt,
+        status.json,
+      );
     }
     // A status's events only grow, and each write appends those past the ones already in the feed, in
     // the same transaction as the status that holds them: the feed never has an event its status lacks.

@@ -31,7 +31,10 @@ const MORE_STORAGE_CLASSES = [
 ];
 
 /** Every Storage SOP Class the receiver accepts. */
-export const STORAGE_SOP_CLASSES: ReadonlySet<string> = new Set([...Object.values(StorageClass as Record<string, string>), ...MORE_STORAGE_CLASSES]);
+export const STORAGE_SOP_CLASSES: ReadonlySet<string> = new Set([
+  ...Object.values(StorageClass as Record<string, string>),
+  ...MORE_STORAGE_CLASSES,
+]);
 
 /**
  * The transfer syntaxes the validator reads (PS3.5 Annex A), in the order the receiver prefers them when
@@ -85,7 +88,10 @@ export function acceptContexts(contexts: ProposedContext[]): Negotiated {
       context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
       continue;
     }
-    const ours = abstract === VERIFICATION_SOP_CLASS ? [TransferSyntax.ImplicitVRLittleEndian.uid, TransferSyntax.ExplicitVRLittleEndian.uid] : ACCEPTED_TRANSFER_SYNTAXES;
+    const ours =
+      abstract === VERIFICATION_SOP_CLASS
+        ? [TransferSyntax.ImplicitVRLittleEndian.uid, TransferSyntax.ExplicitVRLittleEndian.uid]
+        : ACCEPTED_TRANSFER_SYNTAXES;
     const chosen = ours.find((uid) => proposed.includes(uid));
     if (chosen === undefined) {
       context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);

@@ -2,7 +2,11 @@ import type { AssociationEventType, EventBus, EventPayloads, LifecycleEvent, Log
 import type { GatewayData } from '../data/gateway-data.ts';
 
 /** Publishes one of an association's events and returns it, for its status to list. */
-export type AnnounceAssociation = <T extends AssociationEventType>(type: T, associationId: string, data: EventPayloads[T]) => LifecycleEvent<T>;
+export type AnnounceAssociation = <T extends AssociationEventType>(
+  type: T,
+  associationId: string,
+  data: EventPayloads[T],
+) => LifecycleEvent<T>;
 
 export interface AnnounceAssociationDeps {
   events: EventBus;
@@ -20,7 +24,9 @@ export function announceAssociationWith({ events, feed, logger }: AnnounceAssoci
   return (type, associationId, data) => {
     const event = events.publish(type, { studyId: associationId, correlationId: associationId }, data);
     // A generic LifecycleEvent<T> is one member of the union; TypeScript cannot see it without the cast.
-    feed.appendEvent(event as LifecycleEvent).catch((error: unknown) => logger.error({ associationId, type, err: error }, 'dimse: association event not written to the feed'));
+    feed
+      .appendEvent(event as LifecycleEvent)
+      .catch((error: unknown) => logger.error({ associationId, type, err: error }, 'dimse: association event not written to the feed'));
     return event;
   };
 }

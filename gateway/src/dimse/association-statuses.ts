@@ -92,7 +92,13 @@ export class AssociationStatuses {
     const status = this.open.get(id);
     if (!status) return undefined;
     const { instances, stored, warned, failed } = status.counts;
-    return { instances, success: stored, warning: warned, failure: failed, studyInstanceUids: status.studies.map((s) => s.StudyInstanceUID) };
+    return {
+      instances,
+      success: stored,
+      warning: warned,
+      failure: failed,
+      studyInstanceUids: status.studies.map((s) => s.StudyInstanceUID),
+    };
   }
 
   /** Ends an association with its closing event (association.released or .aborted) and writes its status; resolves once written. */

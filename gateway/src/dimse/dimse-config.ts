@@ -12,12 +12,22 @@ export const aeTitle = z
 export const DimseConfigSchema = z.strictObject({
   port: port.describe('DICOM (DIMSE) port of the C-STORE receiver; 0 (or DIMSE_PORT empty) turns it off'),
   host: host.describe('Address the DICOM port listens on; 127.0.0.1 keeps it on this machine'),
-  aeTitle: aeTitle.describe('The receiver\'s AE title: the Called AE Title peers must use'),
+  aeTitle: aeTitle.describe("The receiver's AE title: the Called AE Title peers must use"),
   allowedCallingAeTitles: z
     .array(aeTitle)
     .describe('Calling AE titles allowed to associate; empty: any (A-ASSOCIATE-RJ "calling AE title not recognized" otherwise)'),
-  maxAssociations: z.number().int().min(1).max(1000).describe('Associations open at once; one more is rejected (transient, "local limit exceeded")'),
-  maxPduLength: z.number().int().min(4096).max(4_194_304).describe('Largest P-DATA PDU the receiver accepts, in bytes (its Maximum Length, PS3.8 §D.1); a peer sending larger PDUs is aborted'),
+  maxAssociations: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .describe('Associations open at once; one more is rejected (transient, "local limit exceeded")'),
+  maxPduLength: z
+    .number()
+    .int()
+    .min(4096)
+    .max(4_194_304)
+    .describe('Largest P-DATA PDU the receiver accepts, in bytes (its Maximum Length, PS3.8 §D.1); a peer sending larger PDUs is aborted'),
   maxInstanceBytes: byteSize.describe('Largest instance (data set) received; a larger one is refused (A701) and not kept'),
   associationTimeoutMs: z.number().int().positive().describe('How long a connection may take to send its A-ASSOCIATE-RQ'),
   idleTimeoutMs: z.number().int().positive().describe('How long an association may stay silent (no PDU) before it is aborted'),

@@ -38,7 +38,11 @@ const CONNECTION_MARGIN = 64;
 export async function startDimseReceiver(deps: DimseReceiverDeps): Promise<RunningDimseReceiver> {
   const { config, logger } = deps;
   routeDimseLogging(logger);
-  const implementation = dimse.Implementation as unknown as { setImplementationClassUid(uid: string): void; setImplementationVersion(v: string): void; setMaxPduLength(n: number): void };
+  const implementation = dimse.Implementation as unknown as {
+    setImplementationClassUid(uid: string): void;
+    setImplementationVersion(v: string): void;
+    setMaxPduLength(n: number): void;
+  };
   implementation.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
   implementation.setImplementationVersion(IMPLEMENTATION_VERSION_NAME);
   implementation.setMaxPduLength(config.maxPduLength);

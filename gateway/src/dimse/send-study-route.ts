@@ -31,23 +31,40 @@ export function sendStudyRouter(config: GatewayConfig, logger: Logger, descripto
     const key = req.params.key;
     if (!(isStudyId(key) || isValidUid(key))) throw new AppError('STUDY_ID_INVALID');
     const parsed = SendRequestSchema.safeParse(req.body);
-    if (!parsed.success) throw new AppError('REQUEST_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!parsed.success)
+      throw new AppError('REQUEST_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const target = parsed.data;
-    const onLeft = (dir: string, error: unknown) => logger.warn({ key, dir, err: error }, 'dimse send: staging folder left for the start-up sweep');
+    const onLeft = (dir: string, error: unknown) =>
+      logger.warn({ key, dir, err: error }, 'dimse send: staging folder left for the start-up sweep');
     // The answer goes once the folder is gone: a client that looks at the staging area then finds it clean.
-    const answer = await withSendFolder(config.stagingDir, async (dir) => {
-      await fetchStudyFiles(config, descriptor, key, dir);
-      // Loaded on first use, like the receiver: dcmjs-dimse weighs ~20 MB.
-      const { sendFolderWithRetries } = await import('./send/send-with-retries.ts');
-      const { files, results } = await sendFolderWithRetries(dir, {
-        target: { host: target.host, port: target.port, calledAeTitle: target.aeTitle, callingAeTitle: target.callingAeTitle ?? config.dimse.aeTitle },
-        retry: config.pipeline.retry,
-        logger,
-      });
-      const failed = results.reduce((sum, r) => sum + r.failed, 0);
-      logger.info({ key, peer: `${target.aeTitle}@${target.host}:${target.port}`, instances: files.length, failed }, 'dimse send: study sent');
-      return { status: failed === 0 && files.length > 0 ? 200 : 502, body: { key, peer: target, instances: files.length, failed, studies: results } };
-    }, onLeft);
+    const answer = await withSendFolder(
+      config.stagingDir,
+      async (dir) => {
+        await fetchStudyFiles(config, descriptor, key, dir);
+        // Loaded on first use, like the receiver: dcmjs-dimse weighs ~20 MB.
+        const { sendFolderWithRetries } = await import('./send/send-with-retries.ts');
+        const { files, results } = await sendFolderWithRetries(dir, {
+          target: {
+            host: target.host,
+            port: target.port,
+            calledAeTitle: target.aeTitle,
+            callingAeTitle: target.callingAeTitle ?? config.dimse.aeTitle,
+          },
+          retry: config.pipeline.retry,
+          logger,
+        });
+        const failed = results.reduce((sum, r) => sum + r.failed, 0);
+        logger.info(
+          { key, peer: `${target.aeTitle}@${target.host}:${target.port}`, instances: files.length, failed },
+          'dimse send: study sent',
+        );
+        return {
+          status: failed === 0 && files.length > 0 ? 200 : 502,
+          body: { key, peer: target, instances: files.length, failed, studies: results },
+        };
+      },
+      onLeft,
+    );
     res.status(answer.status).json(answer.body);
   });
   return router;
@@ -60,7 +77,13 @@ async function fetchStudyFiles(config: GatewayConfig, descriptor: ServiceAgent, 
   const call = async (pathname: string): Promise<Dispatcher.ResponseData> => {
     const url = new URL(pathname, config.descriptorUrl);
     try {
-      return await descriptor.request({ origin: url.origin, path: url.pathname + url.search, method: 'GET', headers, signal: AbortSignal.timeout(config.pipeline.requestTimeoutMs) });
+      return await descriptor.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'GET',
+        headers,
+        signal: AbortSignal.timeout(config.pipeline.requestTimeoutMs),
+      });
     } catch (error) {
       throw new AppError('DOWNSTREAM_UNAVAILABLE', 'The descriptor is unreachable', { service: 'descriptor' }, { cause: error });
     }

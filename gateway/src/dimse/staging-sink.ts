@@ -65,7 +65,8 @@ export class StagingSink extends Writable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     // An association aborted mid-instance: nothing partial is kept.
-    if (this.result === null) this.drop(this.failure ?? { code: 'STORAGE_FAILED', message: 'the association ended before the instance was complete' });
+    if (this.result === null)
+      this.drop(this.failure ?? { code: 'STORAGE_FAILED', message: 'the association ended before the instance was complete' });
     callback(error);
   }
 

@@ -111,12 +111,18 @@ export class StorageScp extends Scp {
       });
       this.sendAssociationReject(result, source, reason);
     };
-    if (called !== config.aeTitle) return refuse(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized, 'called-ae-title');
+    if (called !== config.aeTitle)
+      return refuse(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized, 'called-ae-title');
     if (config.allowedCallingAeTitles.length > 0 && !config.allowedCallingAeTitles.includes(calling)) {
       return refuse(RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized, 'calling-ae-title-not-allowed');
     }
     if (this.ctx.openAssociations() > config.maxAssociations) {
-      return refuse(RejectResult.Transient, RejectSource.ServiceProviderPresentation, RejectReason.LocalLimitExceeded, 'too-many-associations');
+      return refuse(
+        RejectResult.Transient,
+        RejectSource.ServiceProviderPresentation,
+        RejectReason.LocalLimitExceeded,
+        'too-many-associations',
+      );
     }
     const negotiated = acceptContexts(association.getPresentationContexts().map(({ context }) => context as unknown as ProposedContext));
     // The peer's Maximum Length is what it receives; ours, answered in the A-ASSOCIATE-AC, bounds what it
@@ -125,7 +131,11 @@ export class StorageScp extends Scp {
     if (peerMax === 0 || peerMax > config.maxPduLength) association.setMaxPduLength(config.maxPduLength);
     this.associationId = newStudyId();
     const peer = { callingAeTitle: calling, calledAeTitle: called, address };
-    const accepted = this.ctx.announce('association.accepted', this.associationId, { ...peer, acceptedContexts: negotiated.accepted, rejectedContexts: negotiated.rejected });
+    const accepted = this.ctx.announce('association.accepted', this.associationId, {
+      ...peer,
+      acceptedContexts: negotiated.accepted,
+      rejectedContexts: negotiated.rejected,
+    });
     this.ctx.statuses.begin(this.associationId, peer, accepted);
     logger.info({ associationId: this.associationId, callingAeTitle: calling, address, ...negotiated }, 'dimse: association accepted');
     this.sendAssociationAccept();
@@ -165,7 +175,11 @@ export class StorageScp extends Scp {
     return sink;
   }
 
-  override createDatasetFromStoreWritableStream(writable: Writable, context: PresentationContext, callback: (dataset: InstanceType<typeof Dataset>) => void): void {
+  override createDatasetFromStoreWritableStream(
+    writable: Writable,
+    context: PresentationContext,
+    callback: (dataset: InstanceType<typeof Dataset>) => void,
+  ): void {
     // The data set is on disk: dcmjs-dimse gets an empty one, and cStoreRequest reads the staged file.
     const done = (): void => callback(new Dataset({}, context.getAcceptedTransferSyntaxUid()));
     if (writable.writableFinished) done();
@@ -212,7 +226,10 @@ export class StorageScp extends Scp {
     };
     if (!entry || entry.sink.failure || !entry.sink.result) {
       const failure = entry?.sink.failure ?? { code: 'STORAGE_FAILED', message: 'no data set was staged' };
-      this.ctx.logger.warn({ associationId, SOPInstanceUID: sopInstanceUid, code: failure.code, reason: failure.message }, 'dimse: instance not kept');
+      this.ctx.logger.warn(
+        { associationId, SOPInstanceUID: sopInstanceUid, code: failure.code, reason: failure.message },
+        'dimse: instance not kept',
+      );
       const release = entry ? this.ctx.folders.release(entry.dir) : Promise.resolve();
       release.catch(() => undefined).finally(() => answer(verdictOfCode(failure.code), null, null));
       return;
@@ -245,7 +262,11 @@ export class StorageScp extends Scp {
     if (!tally) return;
     const state = aborted ? 'aborted' : 'released';
     this.ctx.logger.info({ associationId: id, state, ...aborted }, 'dimse: association ended');
-    const ended = aborted ? this.ctx.announce('association.aborted', id, { ...tally, ...aborted }) : this.ctx.announce('association.released', id, tally);
-    void this.ctx.statuses.end(id, ended).catch((error: unknown) => this.ctx.logger.error({ associationId: id, err: error }, 'dimse: association status not written'));
+    const ended = aborted
+      ? this.ctx.announce('association.aborted', id, { ...tally, ...aborted })
+      : this.ctx.announce('association.released', id, tally);
+    void this.ctx.statuses
+      .end(id, ended)
+      .catch((error: unknown) => this.ctx.logger.error({ associationId: id, err: error }, 'dimse: association status not written'));
   }
 }

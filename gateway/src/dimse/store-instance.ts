@@ -32,9 +32,16 @@ export function storeInstanceWith(deps: StoreInstanceDeps): StoreInstance {
   return async ({ id, dir, associationId, sopInstanceUid, result }) => {
     // The file was flushed as it closed; its name and its folder's must be on disk too before it counts.
     await Promise.all([syncDirectory(dir), syncDirectory(path.dirname(dir))]);
-    const file = { file: '0001.dcm', clientName: `${sopInstanceUid}.dcm`.slice(0, 255), sizeBytes: result.sizeBytes, sha256: result.sha256 };
+    const file = {
+      file: '0001.dcm',
+      clientName: `${sopInstanceUid}.dcm`.slice(0, 255),
+      sizeBytes: result.sizeBytes,
+      sha256: result.sha256,
+    };
     const status = newDeliveryStatus(id, [file], associationId);
-    status.events.push(deps.events.publish('study.uploaded', { studyId: id, correlationId: associationId }, { files: 1, bytes: result.sizeBytes }));
+    status.events.push(
+      deps.events.publish('study.uploaded', { studyId: id, correlationId: associationId }, { files: 1, bytes: result.sizeBytes }),
+    );
     await deps.store.create(status);
     const final = await deps.pipeline.submit(id);
     return { verdict: verdictOfDelivery(final), studyUid: final.state === 'stored' ? studyUidOf(final) : null };

@@ -137,7 +137,9 @@ export class StabilityScheduler {
       const held = await this.call('descriptor', () => descriptor.studyInstances(uid, correlationId));
       const checks = await this.call('validator', () => validator.studyChecks({ instances: held.instances }, correlationId));
       const { errors, warnings } = checks;
-      const result = await this.call('descriptor', () => descriptor.markStable(uid, { correlationId, lastDeliveryId: held.lastDeliveryId, errors, warnings }));
+      const result = await this.call('descriptor', () =>
+        descriptor.markStable(uid, { correlationId, lastDeliveryId: held.lastDeliveryId, errors, warnings }),
+      );
       const now = this.clock.now();
       if (result.state === 'receiving') {
         // A delivery joined meanwhile: its own write sets the study's next due time, unless it has not
@@ -159,8 +161,13 @@ export class StabilityScheduler {
     } catch (error) {
       const failures = study.failures + 1;
       const delayMs = Math.min(FAILED_CHECK_MAX_DELAY_MS, FAILED_CHECK_FIRST_DELAY_MS * 2 ** (failures - 1));
-      logger.warn({ studyInstanceUid: uid, failures, delayMs, code: (error as { code?: string }).code, reason: (error as Error).message }, 'stability: check failed; tried again later');
-      await data.deferStudy(study, this.clock.now() + delayMs, failures).catch((deferError: unknown) => logger.error({ err: deferError }, 'stability: the backoff could not be written'));
+      logger.warn(
+        { studyInstanceUid: uid, failures, delayMs, code: (error as { code?: string }).code, reason: (error as Error).message },
+        'stability: check failed; tried again later',
+      );
+      await data
+        .deferStudy(study, this.clock.now() + delayMs, failures)
+        .catch((deferError: unknown) => logger.error({ err: deferError }, 'stability: the backoff could not be written'));
     }
   }
 
@@ -175,6 +182,10 @@ export class StabilityScheduler {
  * The study.stable event, built but not yet emitted: it is emitted once it is written with the study's
  * new state, and not at all if a delivery came first.
  */
-function stableEvent(context: { studyId: string; correlationId: string }, now: number, data: LifecycleEvent<'study.stable'>['data']): LifecycleEvent<'study.stable'> {
+function stableEvent(
+  context: { studyId: string; correlationId: string },
+  now: number,
+  data: LifecycleEvent<'study.stable'>['data'],
+): LifecycleEvent<'study.stable'> {
   return { type: 'study.stable', service: EventOwners['study.stable'], ...context, time: new Date(now).toISOString(), data };
 }

@@ -107,7 +107,11 @@ export class StatusStore {
     return this.live.size;
   }
 
-  private async apply(status: StudyStatus, change: (status: StudyStatus) => void, { persist = true, delivered }: UpdateOptions): Promise<StudyStatus> {
+  private async apply(
+    status: StudyStatus,
+    change: (status: StudyStatus) => void,
+    { persist = true, delivered }: UpdateOptions,
+  ): Promise<StudyStatus> {
     change(status);
     status.updatedAt = new Date().toISOString();
     if (!persist) {

@@ -1,6 +1,17 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { AppError, ErrorCodes, withRetry, type DescribeResult, type EventBus, type EventPayloads, type EventType, type Logger, type RetryPolicy, type ValidationReport } from '@dsv/common';
+import {
+  AppError,
+  ErrorCodes,
+  withRetry,
+  type DescribeResult,
+  type EventBus,
+  type EventPayloads,
+  type EventType,
+  type Logger,
+  type RetryPolicy,
+  type ValidationReport,
+} from '@dsv/common';
 import type { DescriptorClient } from '../clients/descriptor-client.ts';
 import type { ValidatorClient } from '../clients/validator-client.ts';
 import type { SpareFolders } from '../upload/spare-folders.ts';
@@ -99,7 +110,9 @@ export class StudyPipeline {
     this.retrying.add(id);
     try {
       const updated = await this.deps.store.update(id, (s) => {
-        s.events.push(this.publish('study.retried', s, { trigger: 'retry', previousCode: s.outcome?.code ?? null, attempt: s.attempts + 1 }));
+        s.events.push(
+          this.publish('study.retried', s, { trigger: 'retry', previousCode: s.outcome?.code ?? null, attempt: s.attempts + 1 }),
+        );
         s.state = 'received';
         s.outcome = null;
       });
@@ -146,8 +159,14 @@ export class StudyPipeline {
         (s) => {
           s.events.push(...report.events);
           s.contents = summariseDelivery(report.instances);
-          s.findings = { errors: report.errors.length, warnings: report.warnings.length, firstErrors: report.errors.slice(0, FIRST_ERRORS_SHOWN) };
-          s.events.push(this.publish('study.validated', s, { valid: report.valid, errors: report.errors.length, warnings: report.warnings.length }));
+          s.findings = {
+            errors: report.errors.length,
+            warnings: report.warnings.length,
+            firstErrors: report.errors.slice(0, FIRST_ERRORS_SHOWN),
+          };
+          s.events.push(
+            this.publish('study.validated', s, { valid: report.valid, errors: report.errors.length, warnings: report.warnings.length }),
+          );
           if (report.valid) s.state = 'describing';
         },
         { persist: false },
@@ -158,7 +177,10 @@ export class StudyPipeline {
       const stored = result.disposition === 'stored';
       const outcome = stored ? storedOutcome(result) : rejectedOutcome(report, result);
       if (result.refusal) {
-        this.deps.logger.warn({ studyId: id, code: result.refusal.code, conflicts: result.refusal.conflicts?.length ?? 0 }, 'the study refused the delivery');
+        this.deps.logger.warn(
+          { studyId: id, code: result.refusal.code, conflicts: result.refusal.conflicts?.length ?? 0 },
+          'the study refused the delivery',
+        );
       }
       const joined = stored && result.study !== null;
       const now = Date.now();
@@ -183,7 +205,14 @@ export class StudyPipeline {
           s.events.push(stored ? this.publish('study.processed', s, data) : this.publish('study.rejected', s, data));
         },
         joined
-          ? { delivered: { StudyInstanceUID: result.study!.StudyInstanceUID, deliveryId: id, at: now, checkAfter: now + this.deps.stableAfterMs } }
+          ? {
+              delivered: {
+                StudyInstanceUID: result.study!.StudyInstanceUID,
+                deliveryId: id,
+                at: now,
+                checkAfter: now + this.deps.stableAfterMs,
+              },
+            }
           : {},
       );
       // The change is made in memory at once; its write goes on after the answer.
@@ -194,7 +223,10 @@ export class StudyPipeline {
       } catch (error) {
         // The delivery is where the answer said; only the record is missing. The staged files stay, so the
         // next start runs it again from 'received' and the descriptor answers alreadyStored.
-        this.deps.logger.error({ studyId: id, code: status.outcome?.code, err: error }, 'final state not persisted: the delivery runs again at the next start');
+        this.deps.logger.error(
+          { studyId: id, code: status.outcome?.code, err: error },
+          'final state not persisted: the delivery runs again at the next start',
+        );
         return status;
       }
       if (joined) this.deps.onJoined?.(now + this.deps.stableAfterMs);
@@ -215,7 +247,8 @@ export class StudyPipeline {
           files: status.upload.files.map((f) => f.file),
         }),
       this.deps.retry,
-      (attempt, delayMs, error) => this.deps.logger.warn({ studyId: status.id, service: 'validator', attempt, delayMs, reason: error.message }, 'retrying'),
+      (attempt, delayMs, error) =>
+        this.deps.logger.warn({ studyId: status.id, service: 'validator', attempt, delayMs, reason: error.message }, 'retrying'),
     );
   }
 
@@ -233,7 +266,8 @@ export class StudyPipeline {
           { correlationId: status.correlationId, dir: path.resolve(this.deps.stagingDir, status.id) },
         ),
       this.deps.retry,
-      (attempt, delayMs, error) => this.deps.logger.warn({ studyId: status.id, service: 'descriptor', attempt, delayMs, reason: error.message }, 'retrying'),
+      (attempt, delayMs, error) =>
+        this.deps.logger.warn({ studyId: status.id, service: 'descriptor', attempt, delayMs, reason: error.message }, 'retrying'),
     );
   }
 
@@ -242,8 +276,20 @@ export class StudyPipeline {
     this.deps.logger.error({ studyId: id, code: appError.code, err: appError.cause ?? appError }, 'study failed');
     return this.deps.store.update(id, (s) => {
       s.state = 'failed';
-      s.outcome = { httpStatus: appError.status, code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) };
-      s.events.push(this.publish('study.failed', s, { code: appError.code, httpStatus: appError.status, durationMs: Date.now() - started, reason: appError.message }));
+      s.outcome = {
+        httpStatus: appError.status,
+        code: appError.code,
+        message: appError.message,
+        ...(appError.details ? { details: appError.details } : {}),
+      };
+      s.events.push(
+        this.publish('study.failed', s, {
+          code: appError.code,
+          httpStatus: appError.status,
+          durationMs: Date.now() - started,
+          reason: appError.message,
+        }),
+      );
     });
   }
 

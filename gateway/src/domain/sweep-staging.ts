@@ -12,7 +12,10 @@ import type { StudyState } from './study-status.ts';
  * is a study fetched for POST /studies/<key>/send by a gateway that stopped before the send ended: nothing
  * resumes a send, so it goes.
  */
-export async function sweepStaging(stagingDir: string, stateOf: (id: string) => Promise<StudyState | undefined>): Promise<{ removed: number }> {
+export async function sweepStaging(
+  stagingDir: string,
+  stateOf: (id: string) => Promise<StudyState | undefined>,
+): Promise<{ removed: number }> {
   let removed = 0;
   for (const name of await readdir(stagingDir)) {
     if (isSendFolder(name)) {

@@ -9,10 +9,12 @@ export class WorkQueue {
     return new Promise<T>((resolve, reject) => {
       const start = (): void => {
         this.active++;
-        job().then(resolve, reject).finally(() => {
-          this.active--;
-          this.waiting.shift()?.();
-        });
+        job()
+          .then(resolve, reject)
+          .finally(() => {
+            this.active--;
+            this.waiting.shift()?.();
+          });
       };
       if (this.active < this.concurrency) start();
       else this.waiting.push(start);

@@ -8,7 +8,16 @@ import type { GatewayConfig } from '../config.ts';
 /** What a client may say about the answer it wants; everything else of its request stays here. */
 const REQUEST_HEADERS = ['accept', 'range', 'if-range', 'if-none-match'] as const;
 /** What the descriptor says about its answer that the client needs. */
-const RESPONSE_HEADERS = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag', 'content-disposition', 'cache-control', 'last-modified'] as const;
+const RESPONSE_HEADERS = [
+  'content-type',
+  'content-length',
+  'content-range',
+  'accept-ranges',
+  'etag',
+  'content-disposition',
+  'cache-control',
+  'last-modified',
+] as const;
 
 /**
  * GET (and HEAD) /studies, /studies/<key>, /studies/<key>/metadata, /studies/<key>/validation and
@@ -25,73 +34,90 @@ export function browseProxyRouter(
   descriptor: ServiceAgent = createServiceAgent(config.descriptorUrl),
 ): Router {
   const router = Router();
-  const forward = (segments: (req: Request) => string[]): RequestHandler => async (req, res) => {
-    const url = new URL(config.descriptorUrl);
-    url.pathname = ['', 'studies', ...segments(req)].map(encodeURIComponent).join('/');
-    url.search = new URL(req.originalUrl, 'http://client.invalid').search;
+  const forward =
+    (segments: (req: Request) => string[]): RequestHandler =>
+    async (req, res) => {
+      const url = new URL(config.descriptorUrl);
+      url.pathname = ['', 'studies', ...segments(req)].map(encodeURIComponent).join('/');
+      url.search = new URL(req.originalUrl, 'http://client.invalid').search;
 
-    const headers: Record<string, string> = {
-      ...internalAuth(config.internalToken),
-      [Headers.requestId]: req.requestId,
-      [Headers.correlationId]: req.correlationId,
-      // The length the descriptor sends must be the length the client gets.
-      'accept-encoding': 'identity',
+      const headers: Record<string, string> = {
+        ...internalAuth(config.internalToken),
+        [Headers.requestId]: req.requestId,
+        [Headers.correlationId]: req.correlationId,
+        // The length the descriptor sends must be the length the client gets.
+        'accept-encoding': 'identity',
+      };
+      for (const name of REQUEST_HEADERS) {
+        const value = req.get(name);
+        if (value !== undefined) headers[name] = value;
+      }
+
+      // The time limit is on the answer starting to come; a large file may then take as long as it takes.
+      const aborter = new AbortController();
+      const timer = setTimeout(() => aborter.abort(new Error('timeout')), config.pipeline.requestTimeoutMs);
+      res.once('close', () => aborter.abort());
+      let upstream: Dispatcher.ResponseData;
+      try {
+        upstream = await descriptor.request({
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: req.method === 'HEAD' ? 'HEAD' : 'GET',
+          headers,
+          signal: aborter.signal,
+        });
+      } catch (error) {
+        throw new AppError('DOWNSTREAM_UNAVAILABLE', 'The descriptor is unreachable', { service: 'descriptor' }, { cause: error });
+      } finally {
+        clearTimeout(timer);
+      }
+      if (upstream.statusCode === 401) {
+        await upstream.body.dump().catch(() => undefined);
+        throw new AppError('DOWNSTREAM_UNAVAILABLE', "The descriptor refused the gateway's internal token", { service: 'descriptor' });
+      }
+
+      res.status(upstream.statusCode);
+      for (const name of RESPONSE_HEADERS) {
+        const value = upstream.headers[name];
+        // A header sent twice reaches the client once, its values joined as HTTP allows (RFC 9110 §5.3).
+        if (value !== undefined) res.setHeader(name, Array.isArray(value) ? value.join(', ') : value);
+      }
+      if (req.method === 'HEAD') {
+        await upstream.body.dump().catch(() => undefined);
+        res.end();
+        return;
+      }
+      try {
+        await pipeline(upstream.body, res);
+      } catch (error) {
+        // The client went away, or the descriptor stopped mid-file: the status line is gone, so the answer
+        // can only be cut off; the client sees fewer bytes than Content-Length promised.
+        if (!res.writableEnded) res.destroy();
+        if (req.destroyed || (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+        throw error;
+      }
     };
-    for (const name of REQUEST_HEADERS) {
-      const value = req.get(name);
-      if (value !== undefined) headers[name] = value;
-    }
 
-    // The time limit is on the answer starting to come; a large file may then take as long as it takes.
-    const aborter = new AbortController();
-    const timer = setTimeout(() => aborter.abort(new Error('timeout')), config.pipeline.requestTimeoutMs);
-    res.once('close', () => aborter.abort());
-    let upstream: Dispatcher.ResponseData;
-    try {
-      upstream = await descriptor.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: req.method === 'HEAD' ? 'HEAD' : 'GET',
-        headers,
-        signal: aborter.signal,
-      });
-    } catch (error) {
-      throw new AppError('DOWNSTREAM_UNAVAILABLE', 'The descriptor is unreachable', { service: 'descriptor' }, { cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
-    if (upstream.statusCode === 401) {
-      await upstream.body.dump().catch(() => undefined);
-      throw new AppError('DOWNSTREAM_UNAVAILABLE', "The descriptor refused the gateway's internal token", { service: 'descriptor' });
-    }
-
-    res.status(upstream.statusCode);
-    for (const name of RESPONSE_HEADERS) {
-      const value = upstream.headers[name];
-      // A header sent twice reaches the client once, its values joined as HTTP allows (RFC 9110 §5.3).
-      if (value !== undefined) res.setHeader(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    if (req.method === 'HEAD') {
-      await upstream.body.dump().catch(() => undefined);
-      res.end();
-      return;
-    }
-    try {
-      await pipeline(upstream.body, res);
-    } catch (error) {
-      // The client went away, or the descriptor stopped mid-file: the status line is gone, so the answer
-      // can only be cut off; the client sees fewer bytes than Content-Length promised.
-      if (!res.writableEnded) res.destroy();
-      if (req.destroyed || (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
-      throw error;
-    }
-  };
-
-  router.get('/studies', forward(() => []));
-  router.get('/studies/:key', forward((req) => [assertStudyKey(req.params.key)]));
-  router.get('/studies/:key/metadata', forward((req) => [assertStudyKey(req.params.key), 'metadata']));
-  router.get('/studies/:key/validation', forward((req) => [assertStudyKey(req.params.key), 'validation']));
-  router.get('/studies/:key/files/:file', forward((req) => [assertStudyKey(req.params.key), 'files', assertFileKey(req.params.file)]));
+  router.get(
+    '/studies',
+    forward(() => []),
+  );
+  router.get(
+    '/studies/:key',
+    forward((req) => [assertStudyKey(req.params.key)]),
+  );
+  router.get(
+    '/studies/:key/metadata',
+    forward((req) => [assertStudyKey(req.params.key), 'metadata']),
+  );
+  router.get(
+    '/studies/:key/validation',
+    forward((req) => [assertStudyKey(req.params.key), 'validation']),
+  );
+  router.get(
+    '/studies/:key/files/:file',
+    forward((req) => [assertStudyKey(req.params.key), 'files', assertFileKey(req.params.file)]),
+  );
   return router;
 }
 
@@ -104,5 +130,7 @@ function assertStudyKey(key: unknown): string {
 function assertFileKey(key: unknown): string {
   // A file of a study is named by its SOP Instance UID (PS3.5 §9.1) or by the stored name NNNN.dcm.
   if (typeof key === 'string' && (isValidUid(key) || isStoredName(key))) return key;
-  throw new AppError('REQUEST_INVALID', 'A file is named by its SOP Instance UID (PS3.5 §9.1) or its stored name (NNNN.dcm)', { parameter: 'SOPInstanceUID' });
+  throw new AppError('REQUEST_INVALID', 'A file is named by its SOP Instance UID (PS3.5 §9.1) or its stored name (NNNN.dcm)', {
+    parameter: 'SOPInstanceUID',
+  });
 }

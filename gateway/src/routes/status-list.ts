@@ -25,7 +25,12 @@ export function statusListRouter(store: StatusStore): Router {
   const router = Router();
   router.get('/status', async (req, res) => {
     const query = StatusListQuery.parse(req.query);
-    const { statuses, more } = await store.page({ after: query.cursor, state: query.state, StudyInstanceUID: query.study, limit: query.limit });
+    const { statuses, more } = await store.page({
+      after: query.cursor,
+      state: query.state,
+      StudyInstanceUID: query.study,
+      limit: query.limit,
+    });
     const uploads = statuses.map((line) => ({ ...line, statusUrl: `/status/${line.id}` }));
     res.json({ uploads, nextCursor: more ? uploads[uploads.length - 1]!.id : null });
   });

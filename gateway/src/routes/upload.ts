@@ -29,7 +29,11 @@ export function uploadRouter(deps: UploadRouteDeps): Router {
       const staged = req.staged!;
       const status = newDeliveryStatus(staged.id, staged.files, req.correlationId);
       status.events.push(
-        deps.events.publish('study.uploaded', { studyId: staged.id, correlationId: req.correlationId }, { files: staged.files.length, bytes: staged.totalBytes }),
+        deps.events.publish(
+          'study.uploaded',
+          { studyId: staged.id, correlationId: req.correlationId },
+          { files: staged.files.length, bytes: staged.totalBytes },
+        ),
       );
       await deps.store.create(status);
       const state = status.state;

@@ -38,9 +38,17 @@ describe('Coalescer', () => {
     await first;
     await tick();
     expect(sibling.batches.map((b) => b.items)).toEqual([[1], [2, 3, 4]]);
-    sibling.batches[1]!.answer([{ ok: true, value: 'two' }, { ok: false, error: new Error('three refused') }, { ok: true, value: 'four' }]);
+    sibling.batches[1]!.answer([
+      { ok: true, value: 'two' },
+      { ok: false, error: new Error('three refused') },
+      { ok: true, value: 'four' },
+    ]);
     const settled = await Promise.allSettled(later);
-    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual(['two', 'three refused', 'four']);
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([
+      'two',
+      'three refused',
+      'four',
+    ]);
   });
 
   it('when items are heavy or many, then a batch stops at maxItems and maxWeight, and an item heavier than maxWeight goes alone', async () => {
@@ -62,10 +70,12 @@ describe('Coalescer', () => {
     const failing = [1, 2].map((item) => coalescer.submit(item));
     await tick();
     sibling.batches[0]!.answer(new Error('unreachable'));
-    for (const result of await Promise.allSettled(failing)) expect(result).toMatchObject({ status: 'rejected', reason: { message: 'unreachable' } });
+    for (const result of await Promise.allSettled(failing))
+      expect(result).toMatchObject({ status: 'rejected', reason: { message: 'unreachable' } });
     const short = [3, 4].map((item) => coalescer.submit(item));
     await tick();
     sibling.batches[1]!.answer(ok([3]));
-    for (const result of await Promise.allSettled(short)) expect(result).toMatchObject({ status: 'rejected', reason: { message: 'a batch of 2 was answered with 1 results' } });
+    for (const result of await Promise.allSettled(short))
+      expect(result).toMatchObject({ status: 'rejected', reason: { message: 'a batch of 2 was answered with 1 results' } });
   });
 });

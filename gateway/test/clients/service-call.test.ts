@@ -36,7 +36,9 @@ function startReader(bytesPerSecond: number, answer?: (res: http.ServerResponse)
   const server = http.createServer((req, res) => {
     read(req, res).catch(() => res.destroy());
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server })),
+  );
 }
 
 describe('callService', () => {
@@ -65,10 +67,18 @@ describe('callService', () => {
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
     try {
-      const { body: answer } = await callService('validator', `${started.url}/v1/validations`, { headers: {}, body, agent: createServiceAgent(started.url) }, Answer, 60_000);
+      const { body: answer } = await callService(
+        'validator',
+        `${started.url}/v1/validations`,
+        { headers: {}, body, agent: createServiceAgent(started.url) },
+        Answer,
+        60_000,
+      );
       expect(answer.bytes).toBe(body.contentLength);
       expect(answer.head).toMatch(/^------dsv[0-9a-f]{24}\r\nContent-Disposition: form-data; name="request"\r\n\r\n\{"a":1\}\r\n/);
-      expect(answer.head).toContain('Content-Disposition: form-data; name="files"; filename="0001.dcm"\r\nContent-Type: application/dicom\r\n\r\n');
+      expect(answer.head).toContain(
+        'Content-Disposition: form-data; name="files"; filename="0001.dcm"\r\nContent-Type: application/dicom\r\n\r\n',
+      );
       expect(answer.tail).toMatch(/filename="0002.dcm"\r\nContent-Type: application\/dicom\r\n\r\nDICM\r\n------dsv[0-9a-f]{24}--\r\n$/);
     } finally {
       clearInterval(sampler);
@@ -86,7 +96,13 @@ describe('callService', () => {
     server = started.server;
     await writeFile(path.join(dir, '0001.dcm'), 'DICM');
     const call = async () =>
-      callService('descriptor', started.url, { headers: {}, body: await stagedMultipart(dir, ['0001.dcm']), agent: createServiceAgent(started.url) }, Answer, 5000);
+      callService(
+        'descriptor',
+        started.url,
+        { headers: {}, body: await stagedMultipart(dir, ['0001.dcm']), agent: createServiceAgent(started.url) },
+        Answer,
+        5000,
+      );
     await expect(call()).rejects.toBeInstanceOf(RetryableError);
     status = 400;
     const error = await call().catch((e: unknown) => e);
@@ -99,7 +115,13 @@ describe('callService', () => {
     server = started.server;
     await writeFile(path.join(dir, '0001.dcm'), 'DICM');
     const body = await stagedMultipart(dir, ['0001.dcm']);
-    const error = await callService('validator', started.url, { headers: {}, body, agent: createServiceAgent(started.url) }, Answer, 200).catch((e: unknown) => e);
+    const error = await callService(
+      'validator',
+      started.url,
+      { headers: {}, body, agent: createServiceAgent(started.url) },
+      Answer,
+      200,
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).message).toBe('no answer within 200 ms');
   });
@@ -107,7 +129,13 @@ describe('callService', () => {
   it('when nothing listens, then the service is unreachable and the error is worth a retry', async () => {
     await writeFile(path.join(dir, '0001.dcm'), 'DICM');
     const body = await stagedMultipart(dir, ['0001.dcm']);
-    const error = await callService('validator', 'http://127.0.0.1:9', { headers: {}, body, agent: createServiceAgent('http://127.0.0.1:9') }, Answer, 2000).catch((e: unknown) => e);
+    const error = await callService(
+      'validator',
+      'http://127.0.0.1:9',
+      { headers: {}, body, agent: createServiceAgent('http://127.0.0.1:9') },
+      Answer,
+      2000,
+    ).catch((e: unknown) => e);
     expect((error as RetryableError).message).toBe('unreachable');
   });
 });

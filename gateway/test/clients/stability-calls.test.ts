@@ -36,7 +36,13 @@ async function startSibling(answers: Record<string, { status: number; body: unkn
 describe('the calls that make a study stable', () => {
   let sibling: Awaited<ReturnType<typeof startSibling>>;
   const answers: Record<string, { status: number; body: unknown }> = {};
-  const target = (url: string) => ({ baseUrl: url, timeoutMs: 5000, internalToken: TOKEN, transport: 'reference' as const, logger: createLogger('gateway', 'silent') });
+  const target = (url: string) => ({
+    baseUrl: url,
+    timeoutMs: 5000,
+    internalToken: TOKEN,
+    transport: 'reference' as const,
+    logger: createLogger('gateway', 'silent'),
+  });
   beforeEach(async () => {
     for (const key of Object.keys(answers)) delete answers[key];
     sibling = await startSibling(answers);
@@ -47,17 +53,29 @@ describe('the calls that make a study stable', () => {
   });
 
   it("when the study's instances are asked, then a GET with the internal token and the correlation id, its answer checked against the contract", async () => {
-    const held: StudyInstances = { StudyInstanceUID: STUDY, lastDeliveryId: '01JD0000000000000000000000', instances: [{ file: '0001.dcm', sizeBytes: 1, readable: true }] };
+    const held: StudyInstances = {
+      StudyInstanceUID: STUDY,
+      lastDeliveryId: '01JD0000000000000000000000',
+      instances: [{ file: '0001.dcm', sizeBytes: 1, readable: true }],
+    };
     answers[`/v1/studies/${STUDY}/instances`] = { status: 200, body: held };
     expect(await createDescriptorClient(target(sibling.url)).studyInstances(STUDY, 'corr-1')).toEqual(held);
     expect(sibling.seen).toEqual([
-      expect.objectContaining({ method: 'GET', url: `/v1/studies/${STUDY}/instances`, body: '', headers: expect.objectContaining({ authorization: `Bearer ${TOKEN}`, 'x-correlation-id': 'corr-1' }) }),
+      expect.objectContaining({
+        method: 'GET',
+        url: `/v1/studies/${STUDY}/instances`,
+        body: '',
+        headers: expect.objectContaining({ authorization: `Bearer ${TOKEN}`, 'x-correlation-id': 'corr-1' }),
+      }),
     ]);
     expect(sibling.seen[0]!.headers['content-type']).toBeUndefined();
   });
 
   it('when the study is said stable, then a JSON POST of the StableRequest; the validator gets the instances to check the same way', async () => {
-    answers[`/v1/studies/${STUDY}/stable`] = { status: 200, body: { StudyInstanceUID: STUDY, state: 'stable', numberOfSeries: 1, numberOfInstances: 1 } };
+    answers[`/v1/studies/${STUDY}/stable`] = {
+      status: 200,
+      body: { StudyInstanceUID: STUDY, state: 'stable', numberOfSeries: 1, numberOfInstances: 1 },
+    };
     answers['/v1/study-checks'] = { status: 200, body: { errors: [], warnings: [] } };
     const request = { correlationId: 'corr-2', lastDeliveryId: '01JD0000000000000000000000', errors: [], warnings: [] };
     expect(await createDescriptorClient(target(sibling.url)).markStable(STUDY, request)).toMatchObject({ state: 'stable' });
@@ -67,7 +85,9 @@ describe('the calls that make a study stable', () => {
       ['POST', `/v1/studies/${STUDY}/stable`, 'application/json', request],
       ['POST', '/v1/study-checks', 'application/json', { instances }],
     ]);
-    expect(sibling.seen.every((call) => call.headers.authorization === `Bearer ${TOKEN}` && call.headers['x-correlation-id'] === 'corr-2')).toBe(true);
+    expect(
+      sibling.seen.every((call) => call.headers.authorization === `Bearer ${TOKEN}` && call.headers['x-correlation-id'] === 'corr-2'),
+    ).toBe(true);
   });
 
   it('when the sibling answers 503, then the error is worth retrying; an answer outside the contract is PROCESSING_FAILED', async () => {
@@ -75,6 +95,8 @@ describe('the calls that make a study stable', () => {
     answers[`/v1/studies/${STUDY}/stable`] = { status: 200, body: { state: 'done' } };
     const descriptor = createDescriptorClient(target(sibling.url));
     await expect(descriptor.studyInstances(STUDY, 'c')).rejects.toBeInstanceOf(RetryableError);
-    await expect(descriptor.markStable(STUDY, { correlationId: 'c', lastDeliveryId: 'x', errors: [], warnings: [] })).rejects.toMatchObject({ code: 'PROCESSING_FAILED' });
+    await expect(descriptor.markStable(STUDY, { correlationId: 'c', lastDeliveryId: 'x', errors: [], warnings: [] })).rejects.toMatchObject(
+      { code: 'PROCESSING_FAILED' },
+    );
   });
 });

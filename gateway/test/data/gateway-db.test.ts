@@ -81,7 +81,9 @@ describe('the gateway database, through the status store', () => {
 
   describe('when a new status cannot be written', () => {
     it('then create() fails and the status is not kept anywhere', async () => {
-      const failing = Object.assign(Object.create(data) as GatewayData, { writeStatus: () => Promise.reject(new Error('database or disk is full')) });
+      const failing = Object.assign(Object.create(data) as GatewayData, {
+        writeStatus: () => Promise.reject(new Error('database or disk is full')),
+      });
       const refusing = new StatusStore(failing);
       const id = newStudyId();
       await expect(refusing.create(newStatus(id, []))).rejects.toThrow('database or disk is full');
@@ -129,7 +131,10 @@ describe('the gateway database, through the status store', () => {
     it('then pages follow each other by id, filtered by state or by study, in short, with the state held in memory', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push(await delivery(i % 2 === 0 ? 'failed' : 'received'));
-      await store.update(ids[1]!, (s) => (s.contents = { StudyInstanceUID: STUDY, modalities: [], numberOfSeries: 1, numberOfInstances: 1 }));
+      await store.update(
+        ids[1]!,
+        (s) => (s.contents = { StudyInstanceUID: STUDY, modalities: [], numberOfSeries: 1, numberOfInstances: 1 }),
+      );
       const first = await store.page({ limit: 2 });
       expect([first.statuses.map((s) => s.id), first.more]).toEqual([ids.slice(0, 2), true]);
       const last = await store.page({ after: ids[3], limit: 2 });
@@ -147,13 +152,23 @@ describe('the gateway database, through the status store', () => {
     const record = async () => (await data.studyRecord(STUDY))!;
     async function deliver(at: number): Promise<string> {
       const id = await delivery('received');
-      await store.update(id, (s) => (s.state = 'stored'), { delivered: { StudyInstanceUID: STUDY, deliveryId: id, at, checkAfter: at + 10 } });
+      await store.update(id, (s) => (s.state = 'stored'), {
+        delivered: { StudyInstanceUID: STUDY, deliveryId: id, at, checkAfter: at + 10 },
+      });
       return id;
     }
 
     it('then the study is receiving, due stableAfter later, and a later delivery moves it on', async () => {
       const first = await deliver(1000);
-      expect(await record()).toEqual({ StudyInstanceUID: STUDY, lastDeliveryId: first, lastDeliveryAt: 1000, state: 'receiving', stableAt: null, checkAfter: 1010, failures: 0 });
+      expect(await record()).toEqual({
+        StudyInstanceUID: STUDY,
+        lastDeliveryId: first,
+        lastDeliveryAt: 1000,
+        state: 'receiving',
+        stableAt: null,
+        checkAfter: 1010,
+        failures: 0,
+      });
       expect(await data.dueStudies(1009, 10)).toEqual([]);
       expect(await data.nextCheck()).toBe(1010);
       const second = await deliver(2000);

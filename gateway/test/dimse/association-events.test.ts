@@ -25,7 +25,10 @@ const STUDY = '1.2.826.0.1.3680043.8.498.71';
 
 /** A CT data set of a few elements: the store stub below never reads it. */
 function ctDataset(sopInstanceUid: string) {
-  return new Dataset({ SOPClassUID: CT, SOPInstanceUID: sopInstanceUid, StudyInstanceUID: STUDY, Modality: 'CT' }, TransferSyntax.ExplicitVRLittleEndian);
+  return new Dataset(
+    { SOPClassUID: CT, SOPInstanceUID: sopInstanceUid, StudyInstanceUID: STUDY, Modality: 'CT' },
+    TransferSyntax.ExplicitVRLittleEndian,
+  );
 }
 
 /**
@@ -43,7 +46,8 @@ describe('the DICOM receiver publishes its associations in the event feed', () =
   const store: StoreInstance = async ({ sopInstanceUid }) => {
     const last = sopInstanceUid.split('.').at(-1);
     if (last === '3') return { verdict: verdictOfCode('STUDY_INVALID', 'E_TYPE1_MISSING'), studyUid: null };
-    if (last === '2') return { verdict: { status: 0xb007, category: 'warning', code: 'STORED', comment: 'STORED with 1 warning' }, studyUid: STUDY };
+    if (last === '2')
+      return { verdict: { status: 0xb007, category: 'warning', code: 'STORED', comment: 'STORED with 1 warning' }, studyUid: STUDY };
     return { verdict: verdictOfCode('STORED'), studyUid: STUDY };
   };
 
@@ -75,7 +79,12 @@ describe('the DICOM receiver publishes its associations in the event feed', () =
   });
 
   /** Sends the requests on one association; resolves when the connection has closed. */
-  function associate(requests: InstanceType<typeof dimse.requests.CEchoRequest | typeof dimse.requests.CStoreRequest>[], calling = 'MODALITY', called = AET, onAccepted?: (client: InstanceType<typeof Client>) => void) {
+  function associate(
+    requests: InstanceType<typeof dimse.requests.CEchoRequest | typeof dimse.requests.CStoreRequest>[],
+    calling = 'MODALITY',
+    called = AET,
+    onAccepted?: (client: InstanceType<typeof Client>) => void,
+  ) {
     const client = new Client();
     for (const request of requests) client.addRequest(request);
     return new Promise<{ rejected: boolean }>((resolve) => {
@@ -113,10 +122,22 @@ describe('the DICOM receiver publishes its associations in the event feed', () =
     expect(events.map((e) => e.type)).toEqual(['association.accepted', 'association.released']);
     const [accepted, released] = events;
     const id = accepted!.studyId;
-    expect(accepted).toMatchObject({ service: 'gateway', correlationId: id, data: { callingAeTitle: 'MODALITY', calledAeTitle: AET, address: expect.stringContaining('127.0.0.1'), acceptedContexts: expect.any(Number) } });
+    expect(accepted).toMatchObject({
+      service: 'gateway',
+      correlationId: id,
+      data: {
+        callingAeTitle: 'MODALITY',
+        calledAeTitle: AET,
+        address: expect.stringContaining('127.0.0.1'),
+        acceptedContexts: expect.any(Number),
+      },
+    });
     expect(released).toMatchObject({ studyId: id, data: { instances: 4, success: 2, warning: 1, failure: 1, studyInstanceUids: [STUDY] } });
     expect(released!.seq).toBeGreaterThan(accepted!.seq);
-    for (const event of events) expect(AssociationEventPayloadSchemas[event.type as keyof typeof AssociationEventPayloadSchemas].safeParse(event.data).success).toBe(true);
+    for (const event of events)
+      expect(AssociationEventPayloadSchemas[event.type as keyof typeof AssociationEventPayloadSchemas].safeParse(event.data).success).toBe(
+        true,
+      );
     // The status lists the same events as the feed, and the bus had them (logged, counted).
     const status = await ended(id);
     expect(status.state).toBe('released');
@@ -129,7 +150,14 @@ describe('the DICOM receiver publishes its associations in the event feed', () =
     const [rejected] = await feed(1);
     expect(rejected).toMatchObject({
       type: 'association.rejected',
-      data: { callingAeTitle: 'STRANGER', calledAeTitle: AET, cause: 'calling-ae-title-not-allowed', result: 'permanent', source: 1, reason: 3 },
+      data: {
+        callingAeTitle: 'STRANGER',
+        calledAeTitle: AET,
+        cause: 'calling-ae-title-not-allowed',
+        result: 'permanent',
+        source: 1,
+        reason: 3,
+      },
     });
     expect(AssociationEventPayloadSchemas['association.rejected'].safeParse(rejected!.data).success).toBe(true);
     expect(await statuses.get(rejected!.studyId)).toBeUndefined();
@@ -143,7 +171,9 @@ describe('the DICOM receiver publishes its associations in the event feed', () =
     expect(first[1]).toMatchObject({ data: { instances: 0, cause: 'peer-abort', source: 0, reason: 0, studyInstanceUids: [] } });
     await ended(first[0]!.studyId);
 
-    await associate([new CEchoRequest()], 'MODALITY', AET, (client) => (client as unknown as { network: { socket: Socket } }).network.socket.destroy());
+    await associate([new CEchoRequest()], 'MODALITY', AET, (client) =>
+      (client as unknown as { network: { socket: Socket } }).network.socket.destroy(),
+    );
     const second = (await feed(4)).slice(2);
     expect(second.map((e) => e.type)).toEqual(['association.accepted', 'association.aborted']);
     expect(second[1]).toMatchObject({ studyId: second[0]!.studyId, data: { cause: 'connection-closed', source: null, reason: null } });

@@ -5,7 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AssociationStatuses, type AssociationEvent } from '../../src/dimse/association-statuses.ts';
 
 const instance = (uid: string, category: 'success' | 'warning' | 'failure', status = '0000') => ({
-  SOPInstanceUID: uid, SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', transferSyntaxUID: '1.2.840.10008.1.2.1', deliveryId: null, status, category, code: 'STORED', comment: '', statusUrl: null,
+  SOPInstanceUID: uid,
+  SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+  transferSyntaxUID: '1.2.840.10008.1.2.1',
+  deliveryId: null,
+  status,
+  category,
+  code: 'STORED',
+  comment: '',
+  statusUrl: null,
 });
 
 const peer = { callingAeTitle: 'CT1', calledAeTitle: 'DSV', address: '127.0.0.1' };
@@ -29,7 +37,12 @@ describe('AssociationStatuses', () => {
     statuses.record('A1', instance('1.2', 'warning', 'B007'), '9.1');
     statuses.record('A1', instance('1.3', 'failure', 'A900'), null);
     const status = await statuses.get('A1');
-    expect(status).toMatchObject({ kind: 'association', state: 'open', counts: { instances: 3, stored: 1, warned: 1, failed: 1 }, studies: [{ StudyInstanceUID: '9.1', url: '/studies/9.1' }] });
+    expect(status).toMatchObject({
+      kind: 'association',
+      state: 'open',
+      counts: { instances: 3, stored: 1, warned: 1, failed: 1 },
+      studies: [{ StudyInstanceUID: '9.1', url: '/studies/9.1' }],
+    });
     expect(statuses.openCount).toBe(1);
     expect(statuses.tally('A1')).toEqual({ instances: 3, success: 1, warning: 1, failure: 1, studyInstanceUids: ['9.1'] });
     expect(statuses.tally('NOPE')).toBeUndefined();
@@ -40,12 +53,18 @@ describe('AssociationStatuses', () => {
     const statuses = new AssociationStatuses(path.join(dir, 'associations'));
     statuses.begin('A2', peer, accepted('A2'));
     statuses.record('A2', instance('1.1', 'success'), '9.2');
-    await statuses.end('A2', event('association.aborted', 'A2', { ...statuses.tally('A2')!, cause: 'connection-closed', source: null, reason: null }));
+    await statuses.end(
+      'A2',
+      event('association.aborted', 'A2', { ...statuses.tally('A2')!, cause: 'connection-closed', source: null, reason: null }),
+    );
     expect(statuses.openCount).toBe(0);
     const reread = await new AssociationStatuses(path.join(dir, 'associations')).get('A2');
     expect(reread).toMatchObject({ state: 'aborted', endedAt: expect.any(String), counts: { instances: 1 } });
     expect(reread!.events.map((e) => e.type)).toEqual(['association.accepted', 'association.aborted']);
-    expect(reread!.events[1]).toMatchObject({ studyId: 'A2', data: { instances: 1, success: 1, studyInstanceUids: ['9.2'], cause: 'connection-closed' } });
+    expect(reread!.events[1]).toMatchObject({
+      studyId: 'A2',
+      data: { instances: 1, success: 1, studyInstanceUids: ['9.2'], cause: 'connection-closed' },
+    });
     expect(await statuses.get('NOPE')).toBeUndefined();
   });
 });

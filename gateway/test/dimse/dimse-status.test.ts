@@ -13,17 +13,29 @@ describe('DIMSE status of an outcome (PS3.4 §B.2.3)', () => {
   });
 
   it('when a delivery is stored without warnings, then Success with no comment; a duplicate is stored too', () => {
-    const verdict = verdictOfDelivery({ state: 'stored', outcome: { httpStatus: 201, code: 'STORED', message: '' }, findings: { errors: 0, warnings: 0, firstErrors: [] } });
+    const verdict = verdictOfDelivery({
+      state: 'stored',
+      outcome: { httpStatus: 201, code: 'STORED', message: '' },
+      findings: { errors: 0, warnings: 0, firstErrors: [] },
+    });
     expect(verdict).toEqual({ status: DimseStatus.Success, category: 'success', code: 'STORED', comment: '' });
   });
 
   it('when stored with warnings, then B007 (warning) counting them', () => {
-    const verdict = verdictOfDelivery({ state: 'stored', outcome: { httpStatus: 201, code: 'STORED', message: '' }, findings: { errors: 0, warnings: 2, firstErrors: [] } });
+    const verdict = verdictOfDelivery({
+      state: 'stored',
+      outcome: { httpStatus: 201, code: 'STORED', message: '' },
+      findings: { errors: 0, warnings: 2, firstErrors: [] },
+    });
     expect(verdict).toMatchObject({ status: 0xb007, category: 'warning', comment: 'STORED with 2 warnings' });
   });
 
   it('when rejected as invalid, then A900 and the comment names the first finding', () => {
-    const verdict = verdictOfDelivery({ state: 'rejected', outcome: { httpStatus: 422, code: 'STUDY_INVALID', message: '' }, findings: { errors: 3, warnings: 0, firstErrors: [finding('missing-type1'), finding('bad-vr')] } });
+    const verdict = verdictOfDelivery({
+      state: 'rejected',
+      outcome: { httpStatus: 422, code: 'STUDY_INVALID', message: '' },
+      findings: { errors: 3, warnings: 0, firstErrors: [finding('missing-type1'), finding('bad-vr')] },
+    });
     expect(verdict).toMatchObject({ status: 0xa900, category: 'failure', code: 'STUDY_INVALID', comment: 'STUDY_INVALID: missing-type1' });
   });
 
@@ -47,7 +59,11 @@ describe('DIMSE status of an outcome (PS3.4 §B.2.3)', () => {
   });
 
   it('when a delivery failed, then A700 (refused: out of resources)', () => {
-    const verdict = verdictOfDelivery({ state: 'failed', outcome: { httpStatus: 503, code: 'DOWNSTREAM_UNAVAILABLE', message: '' }, findings: { errors: 0, warnings: 0, firstErrors: [] } });
+    const verdict = verdictOfDelivery({
+      state: 'failed',
+      outcome: { httpStatus: 503, code: 'DOWNSTREAM_UNAVAILABLE', message: '' },
+      findings: { errors: 0, warnings: 0, firstErrors: [] },
+    });
     expect(verdict.status).toBe(0xa700);
   });
 });

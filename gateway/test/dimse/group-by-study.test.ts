@@ -5,7 +5,11 @@ import { groupByStudy, neededContexts } from '../../src/dimse/send/group-by-stud
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const MR = '1.2.840.10008.5.1.4.1.1.4';
 const file = (name: string, study: string, sopClass = CT, ts = '1.2.840.10008.1.2.1'): DicomFile => ({
-  path: `/in/${name}`, StudyInstanceUID: study, SOPClassUID: sopClass, SOPInstanceUID: `1.9.${name}`, TransferSyntaxUID: ts,
+  path: `/in/${name}`,
+  StudyInstanceUID: study,
+  SOPClassUID: sopClass,
+  SOPInstanceUID: `1.9.${name}`,
+  TransferSyntaxUID: ts,
 });
 
 describe('groupByStudy', () => {
@@ -24,7 +28,12 @@ describe('groupByStudy', () => {
 
 describe('neededContexts', () => {
   it('when a study mixes SOP classes and transfer syntaxes, then one context per SOP class lists each syntax once', () => {
-    const contexts = neededContexts([file('a', '1', CT), file('b', '1', CT, '1.2.840.10008.1.2.4.90'), file('c', '1', MR), file('d', '1', CT)]);
+    const contexts = neededContexts([
+      file('a', '1', CT),
+      file('b', '1', CT, '1.2.840.10008.1.2.4.90'),
+      file('c', '1', MR),
+      file('d', '1', CT),
+    ]);
     expect(contexts).toEqual([
       { sopClassUid: CT, transferSyntaxUids: ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.4.90'] },
       { sopClassUid: MR, transferSyntaxUids: ['1.2.840.10008.1.2.1'] },

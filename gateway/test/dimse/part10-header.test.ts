@@ -19,11 +19,18 @@ function dataset(): Buffer {
 
 describe('buildPart10Header', () => {
   it('when a received data set follows the header, then the file reads as Part 10 with the meta the association gave, the same whoever sent it', async () => {
-    const header = buildPart10Header({ sopClassUid: '1.2.840.10008.5.1.4.1.1.7', sopInstanceUid: '1.2.3.4.5', transferSyntaxUid: '1.2.840.10008.1.2.1' });
+    const header = buildPart10Header({
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.7',
+      sopInstanceUid: '1.2.3.4.5',
+      transferSyntaxUid: '1.2.840.10008.1.2.1',
+    });
     expect(header.subarray(128, 132).toString('latin1')).toBe('DICM');
     const inspection = await inspectStream(Readable.from([Buffer.concat([header, dataset()])]));
     const meta = inspection.parsed!.meta;
-    const text = (tag: string) => Buffer.from(inspection.parsed!.bytes.subarray(meta.get(tag)!.offset, meta.get(tag)!.offset + meta.get(tag)!.length)).toString('latin1').replace(/[\0 ]+$/, '');
+    const text = (tag: string) =>
+      Buffer.from(inspection.parsed!.bytes.subarray(meta.get(tag)!.offset, meta.get(tag)!.offset + meta.get(tag)!.length))
+        .toString('latin1')
+        .replace(/[\0 ]+$/, '');
     expect(inspection.parsed!.transferSyntaxUID).toBe('1.2.840.10008.1.2.1');
     expect(text('00020002')).toBe('1.2.840.10008.5.1.4.1.1.7');
     expect(text('00020003')).toBe('1.2.3.4.5');

@@ -17,7 +17,14 @@ function guard(max = 1000) {
 describe('createPduGuard', () => {
   it('when P-DATA PDUs stay within the maximum, split anyhow across chunks, then nothing is refused', () => {
     const { feed, refusals } = guard();
-    const stream = Buffer.concat([header(0x04, 1000), Buffer.alloc(1000), header(0x04, 10), Buffer.alloc(10), header(0x05, 4), Buffer.alloc(4)]);
+    const stream = Buffer.concat([
+      header(0x04, 1000),
+      Buffer.alloc(1000),
+      header(0x04, 10),
+      Buffer.alloc(10),
+      header(0x05, 4),
+      Buffer.alloc(4),
+    ]);
     for (let at = 0; at < stream.length; at += 7) feed(stream.subarray(at, at + 7));
     expect(refusals).toEqual([]);
   });

@@ -97,8 +97,15 @@ describe('POST /studies/<key>/send', () => {
     it('then 502 says the peer aborted, and no .send-* folder is left', async () => {
       const peer = await abortingPeer();
       servers.push(peer);
-      const res = await request(gateway.app).post(`/studies/${STUDY}/send`).send({ host: '127.0.0.1', port: portOf(peer), aeTitle: AET }).expect(502);
-      expect(res.body).toMatchObject({ instances: 1, failed: 1, studies: [{ StudyInstanceUID: STUDY, failed: 1, error: expect.stringMatching(/aborted by the peer/) }] });
+      const res = await request(gateway.app)
+        .post(`/studies/${STUDY}/send`)
+        .send({ host: '127.0.0.1', port: portOf(peer), aeTitle: AET })
+        .expect(502);
+      expect(res.body).toMatchObject({
+        instances: 1,
+        failed: 1,
+        studies: [{ StudyInstanceUID: STUDY, failed: 1, error: expect.stringMatching(/aborted by the peer/) }],
+      });
       expect(await sendFolders()).toEqual([]);
     });
   });
@@ -120,7 +127,10 @@ describe('POST /studies/<key>/send', () => {
     beforeEach(() => start({ failFile: true }));
 
     it('then 503 DOWNSTREAM_UNAVAILABLE, and no .send-* folder is left', async () => {
-      const res = await request(gateway.app).post(`/studies/${STUDY}/send`).send({ host: '127.0.0.1', port: 104, aeTitle: AET }).expect(503);
+      const res = await request(gateway.app)
+        .post(`/studies/${STUDY}/send`)
+        .send({ host: '127.0.0.1', port: 104, aeTitle: AET })
+        .expect(503);
       expect(res.body.error.code).toBe('DOWNSTREAM_UNAVAILABLE');
       expect(await sendFolders()).toEqual([]);
     });

@@ -2,8 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  AppError, createLogger, EventBus, newStudyId,
-  type LifecycleEvent, type StableRequest, type StableResult, type StudyChecksResult, type StudyInstances,
+  AppError,
+  createLogger,
+  EventBus,
+  newStudyId,
+  type LifecycleEvent,
+  type StableRequest,
+  type StableResult,
+  type StudyChecksResult,
+  type StudyInstances,
 } from '@dsv/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GatewayData } from '../../src/data/gateway-data.ts';
@@ -36,7 +43,9 @@ describe('StabilityScheduler', () => {
   let scheduler: StabilityScheduler;
   const logger = createLogger('gateway', 'silent');
 
-  const instances: StudyInstances['instances'] = [{ file: '0001.dcm', sizeBytes: 1, readable: true, SOPInstanceUID: '2.25.1', StudyInstanceUID: STUDY }];
+  const instances: StudyInstances['instances'] = [
+    { file: '0001.dcm', sizeBytes: 1, readable: true, SOPInstanceUID: '2.25.1', StudyInstanceUID: STUDY },
+  ];
 
   function schedulerWith(stableAfterMs = STABLE_AFTER_MS): StabilityScheduler {
     const events = new EventBus();
@@ -76,7 +85,9 @@ describe('StabilityScheduler', () => {
     const status = { ...newStatus(id, []), correlationId: `corr-${id}` };
     await store.create(status);
     const at = clock.now();
-    await store.update(id, (s) => (s.state = 'stored'), { delivered: { StudyInstanceUID: STUDY, deliveryId: id, at, checkAfter: at + stableAfterMs } });
+    await store.update(id, (s) => (s.state = 'stored'), {
+      delivered: { StudyInstanceUID: STUDY, deliveryId: id, at, checkAfter: at + stableAfterMs },
+    });
     return id;
   }
 
@@ -123,7 +134,10 @@ describe('StabilityScheduler', () => {
       expect(calls).toEqual([`instances ${STUDY} corr-${last}`, 'checks 1', `stable ${STUDY} ${last} 0/1`]);
       expect(await record()).toMatchObject({ state: 'stable', stableAt: clock.now() });
       const expected = {
-        type: 'study.stable', service: 'gateway', studyId: last, correlationId: `corr-${last}`,
+        type: 'study.stable',
+        service: 'gateway',
+        studyId: last,
+        correlationId: `corr-${last}`,
         data: { studyInstanceUid: STUDY, instances: 1, series: 1, errors: 0, warnings: 1 },
       };
       expect(published).toEqual([expect.objectContaining(expected)]);
@@ -197,7 +211,10 @@ describe('StabilityScheduler', () => {
       await advance(STABLE_AFTER_MS);
       expect(await record()).toMatchObject({ state: 'receiving', failures: 1 });
       expect(clock.pending).toEqual([FAILED_CHECK_FIRST_DELAY_MS]);
-      expect(warn).toHaveBeenCalledWith(expect.objectContaining({ studyInstanceUid: STUDY, failures: 1, code: 'DOWNSTREAM_UNAVAILABLE' }), expect.any(String));
+      expect(warn).toHaveBeenCalledWith(
+        expect.objectContaining({ studyInstanceUid: STUDY, failures: 1, code: 'DOWNSTREAM_UNAVAILABLE' }),
+        expect.any(String),
+      );
       await advance(FAILED_CHECK_FIRST_DELAY_MS);
       expect(clock.pending).toEqual([2 * FAILED_CHECK_FIRST_DELAY_MS]);
       checksAnswer = async () => ({ errors: [], warnings: [] });

@@ -3,8 +3,16 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  AppError, createEventBus, createLogger, EventTypes, newStudyId,
-  type DescribeRequest, type DescribeResult, type Finding, type InstanceConflict, type ValidationReport,
+  AppError,
+  createEventBus,
+  createLogger,
+  EventTypes,
+  newStudyId,
+  type DescribeRequest,
+  type DescribeResult,
+  type Finding,
+  type InstanceConflict,
+  type ValidationReport,
 } from '@dsv/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DescriptorClient } from '../../src/clients/descriptor-client.ts';
@@ -56,7 +64,15 @@ describe('StudyPipeline', () => {
         studyId,
         valid,
         outcome: valid ? null : { code: 'STUDY_INVALID', httpStatus: 422 },
-        instances: read.map((f) => ({ file: f.file, sizeBytes: 1, readable: true, SOPInstanceUID: f.uid, StudyInstanceUID: STUDY, SeriesInstanceUID: `${STUDY}.1`, Modality: 'CT' })),
+        instances: read.map((f) => ({
+          file: f.file,
+          sizeBytes: 1,
+          readable: true,
+          SOPInstanceUID: f.uid,
+          StudyInstanceUID: STUDY,
+          SeriesInstanceUID: `${STUDY}.1`,
+          Modality: 'CT',
+        })),
         errors: valid ? [] : [{ severity: 'error', code: 'missing-type1', message: 'Modality is missing', file: '0001.dcm' }],
         warnings: [],
         events: [],
@@ -89,17 +105,24 @@ describe('StudyPipeline', () => {
       warnings: [] as Finding[],
     };
     const rejected = (refusal: DescribeResult['refusal']): DescribeResult => ({
-      ...base, disposition: 'rejected', directory: `rejected/${request.studyId}`, study: refusal ? studyOf() : null, join: null, refusal,
+      ...base,
+      disposition: 'rejected',
+      directory: `rejected/${request.studyId}`,
+      study: refusal ? studyOf() : null,
+      join: null,
+      refusal,
     });
     if (request.disposition === 'rejected') return rejected(null);
     const incoming = request.files.map((f) => ({ file: f.file, ...files.get(f.sha256!)! }));
     const patient = incoming[0]!.patient ?? 'P1';
     const study = held.get(STUDY);
-    if (study && study.patient !== patient) return rejected({ code: 'INCONSISTENT_PATIENT', message: 'The stored study belongs to another patient' });
+    if (study && study.patient !== patient)
+      return rejected({ code: 'INCONSISTENT_PATIENT', message: 'The stored study belongs to another patient' });
     const conflicts: InstanceConflict[] = incoming
       .filter((f) => study?.instances.has(f.uid) && study.instances.get(f.uid)!.sha !== f.sha)
       .map((f) => ({ file: f.file, SOPInstanceUID: f.uid, heldBy: study!.instances.get(f.uid)!.by }));
-    if (conflicts.length > 0) return rejected({ code: 'INSTANCE_CONFLICT', message: `${conflicts.length} instance(s) held with other bytes`, conflicts });
+    if (conflicts.length > 0)
+      return rejected({ code: 'INSTANCE_CONFLICT', message: `${conflicts.length} instance(s) held with other bytes`, conflicts });
     const target = study ?? { patient, instances: new Map() };
     held.set(STUDY, target);
     const duplicates = incoming.filter((f) => target.instances.has(f.uid)).map((f) => f.uid);
@@ -116,7 +139,12 @@ describe('StudyPipeline', () => {
   }
 
   function studyOf() {
-    return { StudyInstanceUID: STUDY, state: 'receiving' as const, numberOfSeries: 1, numberOfInstances: held.get(STUDY)?.instances.size ?? 0 };
+    return {
+      StudyInstanceUID: STUDY,
+      state: 'receiving' as const,
+      numberOfSeries: 1,
+      numberOfInstances: held.get(STUDY)?.instances.size ?? 0,
+    };
   }
 
   function pipelineFor(): StudyPipeline {
@@ -140,7 +168,13 @@ describe('StudyPipeline', () => {
     const id = newStudyId();
     await mkdir(path.join(dir, 'staging', id), { recursive: true });
     for (const f of instances) files.set(f.sha, f);
-    await store.create(newStatus(id, instances.map((f, i) => ({ file: `000${i + 1}.dcm`, clientName: `f${i}.dcm`, sizeBytes: 1, sha256: f.sha })), state));
+    await store.create(
+      newStatus(
+        id,
+        instances.map((f, i) => ({ file: `000${i + 1}.dcm`, clientName: `f${i}.dcm`, sizeBytes: 1, sha256: f.sha })),
+        state,
+      ),
+    );
     return id;
   }
 
@@ -170,7 +204,10 @@ describe('StudyPipeline', () => {
   describe('when a valid delivery joins its study', () => {
     it('then it is stored 201 STORED, its status links the study and says what the join did, and the study is receiving until stableAfterSeconds from now', async () => {
       const pipeline = pipelineFor();
-      const id = await accepted([{ uid: '2.25.1', sha: 'a1' }, { uid: '2.25.2', sha: 'a2' }]);
+      const id = await accepted([
+        { uid: '2.25.1', sha: 'a1' },
+        { uid: '2.25.2', sha: 'a2' },
+      ]);
       const before = Date.now();
       const final = await pipeline.submit(id);
       expect(final).toMatchObject({
@@ -192,9 +229,15 @@ describe('StudyPipeline', () => {
 
     it('then the same files sent again are a delivery of their own, stored, whose instances are all duplicates', async () => {
       const pipeline = pipelineFor();
-      const first = await accepted([{ uid: '2.25.1', sha: 'a1' }, { uid: '2.25.2', sha: 'a2' }]);
+      const first = await accepted([
+        { uid: '2.25.1', sha: 'a1' },
+        { uid: '2.25.2', sha: 'a2' },
+      ]);
       await pipeline.submit(first);
-      const again = await accepted([{ uid: '2.25.2', sha: 'a2' }, { uid: '2.25.1', sha: 'a1' }]);
+      const again = await accepted([
+        { uid: '2.25.2', sha: 'a2' },
+        { uid: '2.25.1', sha: 'a1' },
+      ]);
       const final = await pipeline.submit(again);
       expect(again).not.toBe(first);
       expect(final).toMatchObject({
@@ -207,7 +250,9 @@ describe('StudyPipeline', () => {
     });
 
     it("then the join's warnings are counted with the validator's", async () => {
-      joinWarnings = [{ severity: 'warning', code: 'sop-instance-reencoded', message: 'stored in another transfer syntax', file: '0001.dcm' }];
+      joinWarnings = [
+        { severity: 'warning', code: 'sop-instance-reencoded', message: 'stored in another transfer syntax', file: '0001.dcm' },
+      ];
       const final = await pipelineFor().submit(await accepted([{ uid: '2.25.3', sha: 'b1' }]));
       expect(final.findings).toMatchObject({ errors: 0, warnings: 1 });
     });
@@ -216,11 +261,17 @@ describe('StudyPipeline', () => {
   describe('when the study refuses the delivery', () => {
     it('then instances it holds with other bytes reject it 409 INSTANCE_CONFLICT, with the conflicts in the status, and the study stays as it was', async () => {
       const pipeline = pipelineFor();
-      const first = await accepted([{ uid: '2.25.1', sha: 'a1' }, { uid: '2.25.2', sha: 'a2' }]);
+      const first = await accepted([
+        { uid: '2.25.1', sha: 'a1' },
+        { uid: '2.25.2', sha: 'a2' },
+      ]);
       await pipeline.submit(first);
       await pipeline.drain();
       const study = await data.studyRecord(STUDY);
-      const second = await accepted([{ uid: '2.25.2', sha: 'a2-changed' }, { uid: '2.25.3', sha: 'a3' }]);
+      const second = await accepted([
+        { uid: '2.25.2', sha: 'a2-changed' },
+        { uid: '2.25.3', sha: 'a3' },
+      ]);
       const final = await pipeline.submit(second);
       expect(final).toMatchObject({
         state: 'rejected',
@@ -250,7 +301,13 @@ describe('StudyPipeline', () => {
     it("then the delivery goes to rejected/ with the validator's outcome, and no study is touched", async () => {
       const pipeline = pipelineFor();
       const final = await pipeline.submit(await accepted([{ uid: '2.25.6', sha: 'd1', valid: false }]));
-      expect(final).toMatchObject({ state: 'rejected', outcome: { httpStatus: 422, code: 'STUDY_INVALID' }, findings: { errors: 1 }, study: null, join: null });
+      expect(final).toMatchObject({
+        state: 'rejected',
+        outcome: { httpStatus: 422, code: 'STUDY_INVALID' },
+        findings: { errors: 1 },
+        study: null,
+        join: null,
+      });
       expect(described[0]).toMatchObject({ disposition: 'rejected', report: { valid: false } });
       await pipeline.drain();
       expect(await data.studyRecord(STUDY)).toBeUndefined();
@@ -300,7 +357,16 @@ describe('StudyPipeline', () => {
     it('then a delivery left unfinished runs again at the next start, the descriptor answers alreadyStored, and its study is marked receiving then', async () => {
       const id = await accepted([{ uid: '2.25.9', sha: 'e1' }]);
       // The descriptor had it before a crash; the gateway never wrote more than 'received'.
-      answered.set(id, judge({ studyId: id, disposition: 'stored', receivedAt: '', files: [{ file: '0001.dcm', clientName: 'f0.dcm', sha256: 'e1' }], report: {} as ValidationReport }));
+      answered.set(
+        id,
+        judge({
+          studyId: id,
+          disposition: 'stored',
+          receivedAt: '',
+          files: [{ file: '0001.dcm', clientName: 'f0.dcm', sha256: 'e1' }],
+          report: {} as ValidationReport,
+        }),
+      );
       await data.close();
       data = openGatewayDb(database());
       store = new StatusStore(data);
@@ -329,13 +395,20 @@ describe('StudyPipeline', () => {
       expect(taken.value.state).toBe('received');
       const final = await taken.value.done;
       expect(final).toMatchObject({ state: 'stored', attempts: 2 });
-      expect(final.events.find((e) => e.type === 'study.retried')?.data).toEqual({ trigger: 'retry', previousCode: 'PROCESSING_FAILED', attempt: 2 });
+      expect(final.events.find((e) => e.type === 'study.retried')?.data).toEqual({
+        trigger: 'retry',
+        previousCode: 'PROCESSING_FAILED',
+        attempt: 2,
+      });
 
       const gone = await accepted([{ uid: '2.25.11', sha: 'f2' }]);
       descriptorFails = true;
       await pipeline.submit(gone);
       await rm(path.join(dir, 'staging', gone), { recursive: true });
-      await expect(pipeline.retry(gone)).rejects.toMatchObject({ code: 'STUDY_NOT_RETRYABLE', message: 'The staged files of this study are gone' });
+      await expect(pipeline.retry(gone)).rejects.toMatchObject({
+        code: 'STUDY_NOT_RETRYABLE',
+        message: 'The staged files of this study are gone',
+      });
     });
   });
 });

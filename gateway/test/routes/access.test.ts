@@ -40,7 +40,10 @@ describe('gateway access', () => {
 
   it('when no CORS origin is configured, then no CORS header is sent, even to a preflight', async () => {
     gateway = await buildGateway();
-    const res = await request(gateway.app).options('/upload').set('origin', 'https://evil.example').set('access-control-request-method', 'POST');
+    const res = await request(gateway.app)
+      .options('/upload')
+      .set('origin', 'https://evil.example')
+      .set('access-control-request-method', 'POST');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 

@@ -125,7 +125,7 @@ describe('a large file through the browsing proxy', () => {
 
   const path = `/studies/${ID}/files/0001.dcm`;
 
-  it('when the whole file is asked, then every byte comes back, with the descriptor\'s Content-Length', async () => {
+  it("when the whole file is asked, then every byte comes back, with the descriptor's Content-Length", async () => {
     const response = await client.get(path);
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-length']).toBe(String(FILE.length));
@@ -185,11 +185,21 @@ describe('the browsing proxy, when the descriptor takes the call and never answe
     const descriptor = await startFileDescriptor({ hang: true });
     const gateway = await buildGateway({ descriptorUrl: descriptor.url });
     const config = { ...gateway.config, pipeline: { ...gateway.config.pipeline, requestTimeoutMs: 200 } };
-    const client = await listen(createServiceApp({ service: 'gateway', version: 'test', logger: createLogger('gateway', 'silent'), routes: [browseProxyRouter(config)] }));
+    const client = await listen(
+      createServiceApp({
+        service: 'gateway',
+        version: 'test',
+        logger: createLogger('gateway', 'silent'),
+        routes: [browseProxyRouter(config)],
+      }),
+    );
     try {
       const response = await client.get(`/studies/${ID}/files/0001.dcm`);
       expect(response.statusCode).toBe(503);
-      expect(JSON.parse((await readAll(response)).toString('utf8')).error).toMatchObject({ code: 'DOWNSTREAM_UNAVAILABLE', details: { service: 'descriptor' } });
+      expect(JSON.parse((await readAll(response)).toString('utf8')).error).toMatchObject({
+        code: 'DOWNSTREAM_UNAVAILABLE',
+        details: { service: 'descriptor' },
+      });
       // The call is abandoned, not left open.
       await until(() => descriptor.served[0]?.closed === true);
     } finally {

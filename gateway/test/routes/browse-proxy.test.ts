@@ -104,12 +104,27 @@ describe('GET /studies* through the gateway', () => {
   });
 
   it('when a file is asked with a range, then Range and If-None-Match go on, and status, Content-Range, ETag and the bytes come back; nothing else', async () => {
-    const response = await get(`/studies/${ID}/files/${UID}`).buffer(true).parse(binary).set('range', 'bytes=0-3').set('if-none-match', '"old"').set('cookie', 'session=1').expect(206);
-    expect(response.headers).toMatchObject({ 'content-type': 'application/dicom', 'content-range': 'bytes 0-3/200', 'accept-ranges': 'bytes', etag: '"abc"' });
+    const response = await get(`/studies/${ID}/files/${UID}`)
+      .buffer(true)
+      .parse(binary)
+      .set('range', 'bytes=0-3')
+      .set('if-none-match', '"old"')
+      .set('cookie', 'session=1')
+      .expect(206);
+    expect(response.headers).toMatchObject({
+      'content-type': 'application/dicom',
+      'content-range': 'bytes 0-3/200',
+      'accept-ranges': 'bytes',
+      etag: '"abc"',
+    });
     expect(response.headers['x-internal']).toBeUndefined();
     expect((response.body as Buffer).toString('latin1')).toBe('DICM');
     const [call] = descriptor.calls;
-    expect(call).toMatchObject({ method: 'GET', url: `/studies/${ID}/files/${UID}`, headers: { range: 'bytes=0-3', 'if-none-match': '"old"' } });
+    expect(call).toMatchObject({
+      method: 'GET',
+      url: `/studies/${ID}/files/${UID}`,
+      headers: { range: 'bytes=0-3', 'if-none-match': '"old"' },
+    });
     // The client's credentials stay at the gateway.
     expect(call!.headers['x-api-key']).toBeUndefined();
     expect(call!.headers.cookie).toBeUndefined();
@@ -133,7 +148,10 @@ describe('GET /studies* through the gateway', () => {
       expect((await get(`/studies/${key}`).expect(400)).body.error.code).toBe('STUDY_ID_INVALID');
     }
     for (const key of ['..', '%2E%2E', '..%2F..%2Fmetadata', 'a.dcm', '1.02.3']) {
-      expect((await get(`/studies/${ID}/files/${key}`).expect(400)).body.error).toMatchObject({ code: 'REQUEST_INVALID', details: { parameter: 'SOPInstanceUID' } });
+      expect((await get(`/studies/${ID}/files/${key}`).expect(400)).body.error).toMatchObject({
+        code: 'REQUEST_INVALID',
+        details: { parameter: 'SOPInstanceUID' },
+      });
     }
     expect(descriptor.calls).toEqual([]);
   });
@@ -156,7 +174,11 @@ describe('the browsing proxy', () => {
     const descriptor = await startFakeDescriptor();
     const gateway = await buildGateway({ descriptorUrl: descriptor.url, allowedOrigins: ['https://viewer.example'] });
     try {
-      const response = await request(gateway.app).get(`/studies/${ID}/files/${UID}`).set('origin', 'https://viewer.example').set('range', 'bytes=0-3').expect(206);
+      const response = await request(gateway.app)
+        .get(`/studies/${ID}/files/${UID}`)
+        .set('origin', 'https://viewer.example')
+        .set('range', 'bytes=0-3')
+        .expect(206);
       expect(response.headers['access-control-allow-origin']).toBe('https://viewer.example');
       expect(response.headers['access-control-expose-headers']).toMatch(/Content-Range.*Accept-Ranges.*ETag/);
     } finally {
@@ -164,7 +186,6 @@ describe('the browsing proxy', () => {
       await descriptor.close();
     }
   });
-
 
   it('when a file is still coming from the descriptor, then its first bytes already reach the client (streamed, not buffered), with the internal token sent on', async () => {
     const descriptor = await startFakeDescriptor();
@@ -178,7 +199,9 @@ describe('the browsing proxy', () => {
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/studies/${ID}/files/0009.dcm`, { headers: { 'x-correlation-id': 'corr-browse-1' } });
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/studies/${ID}/files/0009.dcm`, {
+        headers: { 'x-correlation-id': 'corr-browse-1' },
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-length')).toBe('8');
       const reader = response.body!.getReader();
@@ -188,7 +211,10 @@ describe('the browsing proxy', () => {
       let rest = '';
       for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += Buffer.from(chunk.value).toString('latin1');
       expect(rest).toBe('DONE');
-      expect(descriptor.calls[0]!.headers).toMatchObject({ authorization: 'Bearer internal-secret-for-tests', 'x-correlation-id': 'corr-browse-1' });
+      expect(descriptor.calls[0]!.headers).toMatchObject({
+        authorization: 'Bearer internal-secret-for-tests',
+        'x-correlation-id': 'corr-browse-1',
+      });
     } finally {
       descriptor.release();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -9,7 +9,11 @@ const dicomish = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.a
 const BOUNDARY = 'AbuseBoundary';
 const contentType = `multipart/form-data; boundary=${BOUNDARY}`;
 const part = (disposition: string, body: string | Buffer, type?: string): Buffer =>
-  Buffer.concat([Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; ${disposition}\r\n${type ? `Content-Type: ${type}\r\n` : ''}\r\n`), Buffer.from(body), Buffer.from('\r\n')]);
+  Buffer.concat([
+    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; ${disposition}\r\n${type ? `Content-Type: ${type}\r\n` : ''}\r\n`),
+    Buffer.from(body),
+    Buffer.from('\r\n'),
+  ]);
 const body = (...parts: Buffer[]): Buffer => Buffer.concat([...parts, Buffer.from(`--${BOUNDARY}--\r\n`)]);
 
 async function until(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
@@ -29,7 +33,11 @@ describe('POST /upload under abuse', () => {
   afterEach(() => gateway.cleanup());
 
   // Uploads' folders; emptied ones wait in the dot folder .spare to be used again (spare-folders.ts).
-  const staged = () => readdir(gateway.config.stagingDir).then((names) => names.filter((name) => !name.startsWith('.')), () => [] as string[]);
+  const staged = () =>
+    readdir(gateway.config.stagingDir).then(
+      (names) => names.filter((name) => !name.startsWith('.')),
+      () => [] as string[],
+    );
 
   describe('when a part in the field "files" has no file name', () => {
     it('then as a text field beside a real file it is 400 UPLOAD_PART_UNNAMED, not dropped', async () => {
@@ -53,21 +61,33 @@ describe('POST /upload under abuse', () => {
     });
 
     it('then an empty file name counts as none', async () => {
-      const res = await request(gateway.app).post('/upload').set('content-type', contentType).send(body(part('name="files"; filename=""', dicomish))).expect(400);
+      const res = await request(gateway.app)
+        .post('/upload')
+        .set('content-type', contentType)
+        .send(body(part('name="files"; filename=""', dicomish)))
+        .expect(400);
       expect(res.body.error.code).toBe('UPLOAD_PART_UNNAMED');
     });
   });
 
   it('when thousands of tiny fields come, then 413 UPLOAD_TOO_MANY_PARTS and nothing is staged', async () => {
     const fields = Array.from({ length: 3000 }, (_, i) => part(`name="f${i}"`, 'x'));
-    const res = await request(gateway.app).post('/upload').set('content-type', contentType).send(body(part('name="files"; filename="a.dcm"', dicomish), ...fields)).expect(413);
+    const res = await request(gateway.app)
+      .post('/upload')
+      .set('content-type', contentType)
+      .send(body(part('name="files"; filename="a.dcm"', dicomish), ...fields))
+      .expect(413);
     expect(res.body.error.code).toBe('UPLOAD_TOO_MANY_PARTS');
     expect(await staged()).toEqual([]);
   });
 
   it('when thousands of tiny files come, then 413 and every one written so far is removed', async () => {
     const files = Array.from({ length: 3000 }, (_, i) => part(`name="files"; filename="${i}.dcm"`, 'DICM'));
-    const res = await request(gateway.app).post('/upload').set('content-type', contentType).send(body(...files)).expect(413);
+    const res = await request(gateway.app)
+      .post('/upload')
+      .set('content-type', contentType)
+      .send(body(...files))
+      .expect(413);
     expect(['UPLOAD_TOO_MANY_FILES', 'UPLOAD_TOO_MANY_PARTS']).toContain(res.body.error.code);
     expect(await staged()).toEqual([]);
   });
@@ -79,7 +99,11 @@ describe('POST /upload under abuse', () => {
       .send(body(part('name="files"; filename="a.dcm"', dicomish), part('name="note"', 'x'.repeat(1024 * 1024))))
       .expect(413);
     expect(huge.body.error).toMatchObject({ code: 'UPLOAD_FIELD_TOO_LARGE', details: { field: 'note' } });
-    const longName = await request(gateway.app).post('/upload').set('content-type', contentType).send(body(part(`name="${'n'.repeat(5000)}"`, 'x'))).expect(413);
+    const longName = await request(gateway.app)
+      .post('/upload')
+      .set('content-type', contentType)
+      .send(body(part(`name="${'n'.repeat(5000)}"`, 'x')))
+      .expect(413);
     expect(longName.body.error.code).toBe('UPLOAD_FIELD_TOO_LARGE');
     expect(await staged()).toEqual([]);
   });
@@ -123,7 +147,12 @@ describe('POST /upload under abuse', () => {
       await until(async () => (await staged()).length === 1);
       client.socket.destroy();
       await until(async () => (await staged()).length === 0);
-      expect(await request(gateway.app).get('/status').expect(200).then((r) => r.body.uploads)).toEqual([]);
+      expect(
+        await request(gateway.app)
+          .get('/status')
+          .expect(200)
+          .then((r) => r.body.uploads),
+      ).toEqual([]);
     });
   });
 });

@@ -27,7 +27,11 @@ describe('POST /studies/:id/retry', () => {
     expect(res.body).toEqual({ id, state: 'received', statusUrl: `/status/${id}` });
     expect(res.headers.location).toBe(`/status/${id}`);
     const final = await gateway.pipeline.submit(id);
-    expect(final).toMatchObject({ state: 'failed', attempts: 2, outcome: { code: 'DOWNSTREAM_UNAVAILABLE', details: { service: 'validator', attempts: 2 } } });
+    expect(final).toMatchObject({
+      state: 'failed',
+      attempts: 2,
+      outcome: { code: 'DOWNSTREAM_UNAVAILABLE', details: { service: 'validator', attempts: 2 } },
+    });
     expect(final.events.map((e) => e.type)).toEqual(['study.uploaded', 'study.failed', 'study.retried', 'study.failed']);
   });
 
@@ -83,7 +87,9 @@ describe('POST /studies/:id/retry', () => {
   });
 
   it('when the id is unknown or malformed, then 404 STUDY_NOT_FOUND or 400 STUDY_ID_INVALID', async () => {
-    expect((await request(gateway.app).post('/studies/01JD0000000000000000000000/retry').expect(404)).body.error.code).toBe('STUDY_NOT_FOUND');
+    expect((await request(gateway.app).post('/studies/01JD0000000000000000000000/retry').expect(404)).body.error.code).toBe(
+      'STUDY_NOT_FOUND',
+    );
     expect((await request(gateway.app).post('/studies/..%2Fetc/retry').expect(400)).body.error.code).toBe('STUDY_ID_INVALID');
   });
 });
@@ -98,7 +104,14 @@ describe('when deliveries have finished', () => {
   it('then none is held in memory: GET /status/<id> reads it back whole, the list has it, and it can be retried', async () => {
     const answers = [];
     for (let i = 0; i < 3; i++) {
-      answers.push((await request(gateway.app).post('/upload?wait=true').attach('files', Buffer.concat([dicomish, Buffer.from([i])]), 'a.dcm').expect(503)).body);
+      answers.push(
+        (
+          await request(gateway.app)
+            .post('/upload?wait=true')
+            .attach('files', Buffer.concat([dicomish, Buffer.from([i])]), 'a.dcm')
+            .expect(503)
+        ).body,
+      );
     }
     expect(gateway.store.inMemory).toBe(0);
     const first = answers[0] as { id: string };
@@ -122,10 +135,18 @@ describe('GET /status', () => {
 
   it('when asked for the failed uploads, then it lists them, oldest first, in short; an unknown state is 400', async () => {
     const first = await request(gateway.app).post('/upload?wait=true').attach('files', dicomish, 'a.dcm').expect(503);
-    const second = await request(gateway.app).post('/upload?wait=true').attach('files', Buffer.concat([dicomish, Buffer.from('x')]), 'b.dcm').expect(503);
+    const second = await request(gateway.app)
+      .post('/upload?wait=true')
+      .attach('files', Buffer.concat([dicomish, Buffer.from('x')]), 'b.dcm')
+      .expect(503);
     const res = await request(gateway.app).get('/status?state=failed').expect(200);
     expect(res.body.uploads.map((u: { id: string }) => u.id)).toEqual([first.body.id, second.body.id]);
-    expect(res.body.uploads[0]).toMatchObject({ state: 'failed', attempts: 1, outcome: { code: 'DOWNSTREAM_UNAVAILABLE' }, statusUrl: `/status/${first.body.id}` });
+    expect(res.body.uploads[0]).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      outcome: { code: 'DOWNSTREAM_UNAVAILABLE' },
+      statusUrl: `/status/${first.body.id}`,
+    });
     expect((await request(gateway.app).get('/status?state=stored').expect(200)).body.uploads).toEqual([]);
     expect((await request(gateway.app).get('/status?state=lost').expect(400)).body.error.code).toBe('REQUEST_INVALID');
   });
@@ -133,7 +154,10 @@ describe('GET /status', () => {
   it('when the uploads are more than a page, then each page follows the last by nextCursor, oldest first, and the last says null', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await request(gateway.app).post('/upload?wait=true').attach('files', Buffer.concat([dicomish, Buffer.from([i])]), 'a.dcm').expect(503);
+      const res = await request(gateway.app)
+        .post('/upload?wait=true')
+        .attach('files', Buffer.concat([dicomish, Buffer.from([i])]), 'a.dcm')
+        .expect(503);
       ids.push(res.body.id as string);
     }
     const pages: string[][] = [];

@@ -16,7 +16,11 @@ describe('POST /upload', () => {
   afterEach(() => gateway.cleanup());
 
   // Uploads' folders; emptied ones wait in the dot folder .spare to be used again (spare-folders.ts).
-  const staged = async () => readdir(gateway.config.stagingDir).then((names) => names.filter((name) => !name.startsWith('.')), () => []);
+  const staged = async () =>
+    readdir(gateway.config.stagingDir).then(
+      (names) => names.filter((name) => !name.startsWith('.')),
+      () => [],
+    );
 
   describe('when the upload is accepted', () => {
     it('then it answers 202 at once with the id, the state and where to poll', async () => {
@@ -27,7 +31,11 @@ describe('POST /upload', () => {
     });
 
     it('then the field "file" is accepted too, and several files make one upload', async () => {
-      const res = await request(gateway.app).post('/upload').attach('file', dicomish, 'a.dcm').attach('file', dicomish, 'b.dcm').expect(202);
+      const res = await request(gateway.app)
+        .post('/upload')
+        .attach('file', dicomish, 'a.dcm')
+        .attach('file', dicomish, 'b.dcm')
+        .expect(202);
       const status = await request(gateway.app).get(`/status/${res.body.id}`).expect(200);
       expect(status.body.upload.files.map((f: { file: string }) => f.file)).toEqual(['0001.dcm', '0002.dcm']);
       expect(status.body.upload.files.map((f: { clientName: string }) => f.clientName)).toEqual(['a.dcm', 'b.dcm']);
@@ -60,7 +68,10 @@ describe('POST /upload', () => {
     });
 
     it('then a file over the per-file limit answers 413 UPLOAD_FILE_TOO_LARGE and its partial copy is removed', async () => {
-      const res = await request(gateway.app).post('/upload').attach('files', Buffer.alloc((1 << 20) + 1), 'big.dcm').expect(413);
+      const res = await request(gateway.app)
+        .post('/upload')
+        .attach('files', Buffer.alloc((1 << 20) + 1), 'big.dcm')
+        .expect(413);
       expect(res.body.error.code).toBe('UPLOAD_FILE_TOO_LARGE');
       expect(await staged()).toEqual([]);
     });
@@ -75,7 +86,12 @@ describe('POST /upload', () => {
 
     it('then files that are each small but together too large answer 413 UPLOAD_TOO_LARGE', async () => {
       const part = Buffer.alloc(900 * 1024);
-      const res = await request(gateway.app).post('/upload').attach('files', part, 'a.dcm').attach('files', part, 'b.dcm').attach('files', part, 'c.dcm').expect(413);
+      const res = await request(gateway.app)
+        .post('/upload')
+        .attach('files', part, 'a.dcm')
+        .attach('files', part, 'b.dcm')
+        .attach('files', part, 'c.dcm')
+        .expect(413);
       expect(res.body.error.code).toBe('UPLOAD_TOO_LARGE');
       expect(await staged()).toEqual([]);
     });
@@ -88,11 +104,20 @@ describe('POST /upload', () => {
         const boundary = 'B0undary';
         const part = (name: string) => `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${name}"\r\n\r\n`;
         const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-          const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/upload', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' } }, (res) => {
-            let body = '';
-            res.on('data', (c) => (body += c));
-            res.on('end', () => resolve({ status: res.statusCode!, body }));
-          });
+          const req = http.request(
+            {
+              port,
+              host: '127.0.0.1',
+              method: 'POST',
+              path: '/upload',
+              headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'transfer-encoding': 'chunked' },
+            },
+            (res) => {
+              let body = '';
+              res.on('data', (c) => (body += c));
+              res.on('end', () => resolve({ status: res.statusCode!, body }));
+            },
+          );
           req.on('error', reject);
           for (const name of ['a.dcm', 'b.dcm', 'c.dcm']) {
             req.write(part(name));
@@ -117,7 +142,11 @@ describe('POST /upload', () => {
 
     it('then a body cut in the middle of a part answers 400 UPLOAD_MALFORMED', async () => {
       const body = '--XyZ\r\nContent-Disposition: form-data; name="files"; filename="a.dcm"\r\n\r\nDICM-but-never-ends';
-      const res = await request(gateway.app).post('/upload').set('content-type', 'multipart/form-data; boundary=XyZ').send(body).expect(400);
+      const res = await request(gateway.app)
+        .post('/upload')
+        .set('content-type', 'multipart/form-data; boundary=XyZ')
+        .send(body)
+        .expect(400);
       expect(res.body.error.code).toBe('UPLOAD_MALFORMED');
       expect(await staged()).toEqual([]);
     });

@@ -5,7 +5,10 @@ import { makeFinding } from './make-finding.ts';
 const DELIMITERS: ReadonlySet<string> = new Set(['FFFEE000', 'FFFEE00D', 'FFFEE0DD']);
 const ITEM_DELIMITATION = 'FFFEE00D';
 
-interface Seen { first: { tag: string; path: string; detail: string }; count: number }
+interface Seen {
+  first: { tag: string; path: string; detail: string };
+  count: number;
+}
 
 /** Paths are spelled out only for what is wrong, and for the items walked: most files have nothing to note. */
 function spelled(prefix: string, tag: string): string {
@@ -36,12 +39,24 @@ export function checkElementEncoding(inspection: Inspection): Finding[] {
       // dicom-parser keeps the Item Delimitation Item that closes an item of undefined length as its last element.
       if (tag === ITEM_DELIMITATION && prefix !== '' && position === dataset.size) continue;
       if (DELIMITERS.has(tag)) {
-        note('stray-delimiter', tag, spelled(prefix, tag), `a delimitation item (${tag.slice(0, 4)},${tag.slice(4)}) stands among the data elements${prefix === '' ? ' of the data set' : ''}`);
+        note(
+          'stray-delimiter',
+          tag,
+          spelled(prefix, tag),
+          `a delimitation item (${tag.slice(0, 4)},${tag.slice(4)}) stands among the data elements${prefix === '' ? ' of the data set' : ''}`,
+        );
         continue;
       }
-      if (tag < previous) note('tag-order', tag, spelled(prefix, tag), `(${tag.slice(0, 4)},${tag.slice(4)}) follows (${previous.slice(0, 4)},${previous.slice(4)})`);
+      if (tag < previous)
+        note(
+          'tag-order',
+          tag,
+          spelled(prefix, tag),
+          `(${tag.slice(0, 4)},${tag.slice(4)}) follows (${previous.slice(0, 4)},${previous.slice(4)})`,
+        );
       previous = tag > previous ? tag : previous;
-      if (element.length !== UNDEFINED_LENGTH && element.length % 2 === 1) note('odd-length', tag, spelled(prefix, tag), `(${tag.slice(0, 4)},${tag.slice(4)}) declares ${element.length} bytes`);
+      if (element.length !== UNDEFINED_LENGTH && element.length % 2 === 1)
+        note('odd-length', tag, spelled(prefix, tag), `(${tag.slice(0, 4)},${tag.slice(4)}) declares ${element.length} bytes`);
       if (element.items) element.items.forEach((item, index) => walk(item, `${spelled(prefix, tag)}[${index}].`));
     }
   };
@@ -49,9 +64,16 @@ export function checkElementEncoding(inspection: Inspection): Finding[] {
   walk(parsed.dataset, '');
   return [...seen].map(([code, { first, count }]) => {
     const more = count === 0 ? '' : ` (and ${count} more)`;
-    const rule = code === 'odd-length' ? 'every value length is even (PS3.5 §7.1.1)'
-      : code === 'tag-order' ? 'data elements are in ascending tag order (PS3.5 §7.1)'
-        : 'a delimitation item only closes an item or a sequence of undefined length (PS3.5 §7.5)';
-    return makeFinding(code, `${first.detail}${more}: ${rule}`, first.path.includes('[') ? { tag: first.tag, path: first.path } : { tag: first.tag });
+    const rule =
+      code === 'odd-length'
+        ? 'every value length is even (PS3.5 §7.1.1)'
+        : code === 'tag-order'
+          ? 'data elements are in ascending tag order (PS3.5 §7.1)'
+          : 'a delimitation item only closes an item or a sequence of undefined length (PS3.5 §7.5)';
+    return makeFinding(
+      code,
+      `${first.detail}${more}: ${rule}`,
+      first.path.includes('[') ? { tag: first.tag, path: first.path } : { tag: first.tag },
+    );
   });
 }

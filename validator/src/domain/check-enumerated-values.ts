@@ -13,6 +13,10 @@ export function checkEnumeratedValues(inspection: Inspection): Finding[] {
   const value = new ElementReader(inspection.parsed).text('PatientSex');
   const allowed = (IOD_TABLES.values.Sex ?? []) as readonly string[];
   if (value === undefined || allowed.includes(value)) return [];
-  return [makeFinding('bad-vr', `PatientSex '${value}' is not one of the Enumerated Values of PS3.3 §C.7.1.1 (${allowed.join(', ')})`,
-    { tag: Tag.PatientSex, severity: 'error' })];
+  return [
+    makeFinding('bad-vr', `PatientSex '${value}' is not one of the Enumerated Values of PS3.3 §C.7.1.1 (${allowed.join(', ')})`, {
+      tag: Tag.PatientSex,
+      severity: 'error',
+    }),
+  ];
 }

@@ -17,16 +17,24 @@ export function checkFormat(inspection: Inspection): Finding[] {
   const reader = new ElementReader(parsed);
   const meta = parsed.meta;
   if (reader.text('MediaStorageSOPClassUID', meta) === MEDIA_STORAGE_DIRECTORY) {
-    return [makeFinding('media-storage-directory',
-      'The file is a Media Storage Directory (DICOMDIR, PS3.10 §8): the index of a file-set, not a composite instance; send the files it lists, not the directory',
-      { tag: Tag.MediaStorageSOPClassUID })];
+    return [
+      makeFinding(
+        'media-storage-directory',
+        'The file is a Media Storage Directory (DICOMDIR, PS3.10 §8): the index of a file-set, not a composite instance; send the files it lists, not the directory',
+        { tag: Tag.MediaStorageSOPClassUID },
+      ),
+    ];
   }
   if (!meta.has(Tag.TransferSyntaxUID)) {
     findings.push(makeFinding('meta-missing-transfer-syntax', 'The file meta has no Transfer Syntax UID', { tag: Tag.TransferSyntaxUID }));
   } else if (parsed.transferSyntaxUID && !lookupTransferSyntax(parsed.transferSyntaxUID)) {
-    findings.push(makeFinding('unknown-transfer-syntax',
-      `Transfer Syntax UID ${parsed.transferSyntaxUID} is not one this validator knows; the data set was read as explicit VR little endian`,
-      { tag: Tag.TransferSyntaxUID }));
+    findings.push(
+      makeFinding(
+        'unknown-transfer-syntax',
+        `Transfer Syntax UID ${parsed.transferSyntaxUID} is not one this validator knows; the data set was read as explicit VR little endian`,
+        { tag: Tag.TransferSyntaxUID },
+      ),
+    );
   }
   findings.push(...compareMeta(reader, 'MediaStorageSOPClassUID', 'SOPClassUID'));
   findings.push(...compareMeta(reader, 'MediaStorageSOPInstanceUID', 'SOPInstanceUID'));
@@ -34,19 +42,30 @@ export function checkFormat(inspection: Inspection): Finding[] {
 }
 
 /** PS3.10 §7.1: (0002,0002) and (0002,0003) are Type 1 and equal the data set's SOP Class and Instance UIDs. */
-function compareMeta(reader: ElementReader, metaKeyword: 'MediaStorageSOPClassUID' | 'MediaStorageSOPInstanceUID',
-  datasetKeyword: 'SOPClassUID' | 'SOPInstanceUID'): Finding[] {
+function compareMeta(
+  reader: ElementReader,
+  metaKeyword: 'MediaStorageSOPClassUID' | 'MediaStorageSOPInstanceUID',
+  datasetKeyword: 'SOPClassUID' | 'SOPInstanceUID',
+): Finding[] {
   const isClass = datasetKeyword === 'SOPClassUID';
   const inMeta = reader.text(metaKeyword, reader.parsed.meta);
   if (inMeta === undefined) {
-    return [makeFinding(isClass ? 'meta-missing-sop-class' : 'meta-missing-sop-instance',
-      `The file meta has no ${metaKeyword} (PS3.10 §7.1)`, { tag: Tag[metaKeyword] })];
+    return [
+      makeFinding(isClass ? 'meta-missing-sop-class' : 'meta-missing-sop-instance', `The file meta has no ${metaKeyword} (PS3.10 §7.1)`, {
+        tag: Tag[metaKeyword],
+      }),
+    ];
   }
   const inDataset = reader.text(datasetKeyword);
   // An absent data set UID is reported by the required-attribute check, not as a mismatch.
   if (inDataset === undefined || inDataset === inMeta) return [];
-  return [makeFinding(isClass ? 'meta-sop-class-mismatch' : 'meta-sop-instance-mismatch',
-    `${metaKeyword} ${inMeta} differs from the data set's ${datasetKeyword} ${inDataset} (PS3.10 §7.1)`, { tag: Tag[datasetKeyword] })];
+  return [
+    makeFinding(
+      isClass ? 'meta-sop-class-mismatch' : 'meta-sop-instance-mismatch',
+      `${metaKeyword} ${inMeta} differs from the data set's ${datasetKeyword} ${inDataset} (PS3.10 §7.1)`,
+      { tag: Tag[datasetKeyword] },
+    ),
+  ];
 }
 
 function formatFindings(issue: ParseIssue): Finding[] {
@@ -63,8 +82,11 @@ function formatFindings(issue: ParseIssue): Finding[] {
     case 'no-dicm-magic':
       return [makeFinding('no-dicm-magic', "The four bytes after the preamble are not 'DICM' (PS3.10 §7.1)")];
     case 'meta-missing-transfer-syntax':
-      return [makeFinding('meta-missing-transfer-syntax', 'The file meta has no Transfer Syntax UID: the data set cannot be read',
-        { tag: Tag.TransferSyntaxUID })];
+      return [
+        makeFinding('meta-missing-transfer-syntax', 'The file meta has no Transfer Syntax UID: the data set cannot be read', {
+          tag: Tag.TransferSyntaxUID,
+        }),
+      ];
     case 'deflate-bomb':
       return [makeFinding('deflate-bomb', `The deflated data set inflates past the limit of ${issue.limitBytes} bytes`)];
     case 'inflate-failed':

@@ -1,6 +1,12 @@
 import {
-  ElementReader, lookupTransferSyntax, Tag, type EncapsulationFacts, type Finding, type Inspection,
-  type ParsedDicom, type ParseIssue,
+  ElementReader,
+  lookupTransferSyntax,
+  Tag,
+  type EncapsulationFacts,
+  type Finding,
+  type Inspection,
+  type ParsedDicom,
+  type ParseIssue,
 } from '@dsv/common';
 import { expectedPixelLength, matchesPixelLength } from './expected-pixel-length.ts';
 import { makeFinding } from './make-finding.ts';
@@ -21,20 +27,33 @@ export function checkIntegrity(inspection: Inspection): Finding[] {
   const syntax = inspection.parsed.transferSyntaxUID ? lookupTransferSyntax(inspection.parsed.transferSyntaxUID) : undefined;
   if (pixels.encapsulated) {
     if (syntax && !syntax.encapsulated) {
-      findings.push(makeFinding('encapsulation-broken',
-        `Pixel Data has undefined length under the native transfer syntax ${syntax.name} (PS3.5 §A.4)`, { tag: PIXEL_DATA }));
+      findings.push(
+        makeFinding(
+          'encapsulation-broken',
+          `Pixel Data has undefined length under the native transfer syntax ${syntax.name} (PS3.5 §A.4)`,
+          { tag: PIXEL_DATA },
+        ),
+      );
     }
     findings.push(...encapsulationFindings(pixels.encapsulated, reader.number('NumberOfFrames') ?? 1));
     return findings;
   }
   if (syntax?.encapsulated) {
-    findings.push(makeFinding('encapsulation-broken',
-      `Pixel Data has a defined length under ${syntax.name}, which encapsulates it in items of undefined length (PS3.5 §A.4)`,
-      { tag: PIXEL_DATA }));
+    findings.push(
+      makeFinding(
+        'encapsulation-broken',
+        `Pixel Data has a defined length under ${syntax.name}, which encapsulates it in items of undefined length (PS3.5 §A.4)`,
+        { tag: PIXEL_DATA },
+      ),
+    );
   } else if (expected !== undefined && !matchesPixelLength(pixels.availableBytes, expected)) {
-    findings.push(makeFinding('pixel-length-mismatch',
-      `Pixel Data holds ${pixels.availableBytes} bytes; Rows × Columns × Samples per Pixel × Bits Allocated / 8 × Number of Frames = ${expected} (PS3.5 §8.1.1)`,
-      { tag: PIXEL_DATA }));
+    findings.push(
+      makeFinding(
+        'pixel-length-mismatch',
+        `Pixel Data holds ${pixels.availableBytes} bytes; Rows × Columns × Samples per Pixel × Bits Allocated / 8 × Number of Frames = ${expected} (PS3.5 §8.1.1)`,
+        { tag: PIXEL_DATA },
+      ),
+    );
   }
   return findings;
 }
@@ -47,11 +66,19 @@ function overrunFindings(issue: ParseIssue, parsed: ParsedDicom | null, expected
   }
   if (issue.kind !== 'element-past-eof') return [];
   const tag = issue.tag ?? undefined;
-  const findings = [makeFinding('truncated',
-    `The file ends ${issue.availableBytes} bytes into a value that declares ${issue.declaredLength} bytes`, tag ? { tag } : {})];
-  const why = tag === undefined ? undefined : tag === PIXEL_DATA
-    ? implausiblePixelLength(issue.declaredLength, expected)
-    : implausibleLength(tag, parsed ? findElement(parsed.dataset, tag)?.vr : undefined, issue.declaredLength);
+  const findings = [
+    makeFinding(
+      'truncated',
+      `The file ends ${issue.availableBytes} bytes into a value that declares ${issue.declaredLength} bytes`,
+      tag ? { tag } : {},
+    ),
+  ];
+  const why =
+    tag === undefined
+      ? undefined
+      : tag === PIXEL_DATA
+        ? implausiblePixelLength(issue.declaredLength, expected)
+        : implausibleLength(tag, parsed ? findElement(parsed.dataset, tag)?.vr : undefined, issue.declaredLength);
   if (why !== undefined) {
     findings.push(makeFinding('length-past-eof', `The element ${why}, past the end of the file`, tag ? { tag } : {}));
   }
@@ -76,13 +103,23 @@ function encapsulationFindings(facts: EncapsulationFacts, frames: number): Findi
   const findings: Finding[] = [];
   // PS3.5 §A.4: a frame is one or more whole fragments, so there are at least as many fragments as frames.
   if (facts.fragments < frames) {
-    findings.push(makeFinding('encapsulation-broken',
-      `The encapsulated Pixel Data has ${facts.fragments} fragment(s) for ${frames} frame(s) (PS3.5 §A.4)`, place));
+    findings.push(
+      makeFinding(
+        'encapsulation-broken',
+        `The encapsulated Pixel Data has ${facts.fragments} fragment(s) for ${frames} frame(s) (PS3.5 §A.4)`,
+        place,
+      ),
+    );
   }
   // PS3.5 §A.4: a non-empty Basic Offset Table holds one offset per frame. Readers can do without it: warning.
   if (facts.offsetTableEntries > 0 && facts.offsetTableEntries !== frames) {
-    findings.push(makeFinding('encapsulation-broken',
-      `The Basic Offset Table has ${facts.offsetTableEntries} entries for ${frames} frame(s) (PS3.5 §A.4)`, { ...place, severity: 'warning' }));
+    findings.push(
+      makeFinding(
+        'encapsulation-broken',
+        `The Basic Offset Table has ${facts.offsetTableEntries} entries for ${frames} frame(s) (PS3.5 §A.4)`,
+        { ...place, severity: 'warning' },
+      ),
+    );
   }
   return findings;
 }

@@ -3,14 +3,32 @@ import { makeFinding } from './make-finding.ts';
 
 /** PS3.3 §C.7.6.3.1.2: how many samples each Photometric Interpretation has per pixel. */
 const SAMPLES_FOR: Readonly<Record<string, number>> = {
-  MONOCHROME1: 1, MONOCHROME2: 1, 'PALETTE COLOR': 1,
-  RGB: 3, HSV: 3, YBR_FULL: 3, YBR_FULL_422: 3, YBR_PARTIAL_420: 3, YBR_PARTIAL_422: 3, YBR_ICT: 3, YBR_RCT: 3, XYB: 3,
-  ARGB: 4, CMYK: 4,
+  MONOCHROME1: 1,
+  MONOCHROME2: 1,
+  'PALETTE COLOR': 1,
+  RGB: 3,
+  HSV: 3,
+  YBR_FULL: 3,
+  YBR_FULL_422: 3,
+  YBR_PARTIAL_420: 3,
+  YBR_PARTIAL_422: 3,
+  YBR_ICT: 3,
+  YBR_RCT: 3,
+  XYB: 3,
+  ARGB: 4,
+  CMYK: 4,
 };
 
 /** Without these the bytes of Pixel Data cannot be turned into pixels (PS3.3 §C.7.6.3, PS3.5 §8). */
 const DESCRIPTION: readonly TagKeyword[] = [
-  'Rows', 'Columns', 'SamplesPerPixel', 'PhotometricInterpretation', 'BitsAllocated', 'BitsStored', 'HighBit', 'PixelRepresentation',
+  'Rows',
+  'Columns',
+  'SamplesPerPixel',
+  'PhotometricInterpretation',
+  'BitsAllocated',
+  'BitsStored',
+  'HighBit',
+  'PixelRepresentation',
 ];
 
 const SECTION = 'PS3.3 §C.7.6.3';
@@ -32,8 +50,13 @@ export function checkPixelAttributes(inspection: Inspection): Finding[] {
 
   for (const keyword of DESCRIPTION) {
     if (!reader.has(keyword)) {
-      findings.push(makeFinding('missing-type1', `Pixel Data is present but ${keyword} is absent: the pixels cannot be read (Image Pixel Module, ${SECTION})`,
-        { tag: Tag[keyword], severity: 'error' }));
+      findings.push(
+        makeFinding(
+          'missing-type1',
+          `Pixel Data is present but ${keyword} is absent: the pixels cannot be read (Image Pixel Module, ${SECTION})`,
+          { tag: Tag[keyword], severity: 'error' },
+        ),
+      );
     }
   }
 
@@ -65,26 +88,44 @@ export function checkPixelAttributes(inspection: Inspection): Finding[] {
     }
   }
   if (representation !== undefined && representation !== 0 && representation !== 1) {
-    findings.push(makeFinding('bad-enum', `PixelRepresentation ${representation} is neither 0 (unsigned) nor 1 (two's complement) (${SECTION})`,
-      { tag: Tag.PixelRepresentation }));
+    findings.push(
+      makeFinding('bad-enum', `PixelRepresentation ${representation} is neither 0 (unsigned) nor 1 (two's complement) (${SECTION})`, {
+        tag: Tag.PixelRepresentation,
+      }),
+    );
   }
   const expectedSamples = photometric === undefined ? undefined : SAMPLES_FOR[photometric];
   if (samples !== undefined && expectedSamples !== undefined && samples !== expectedSamples) {
-    inconsistent('SamplesPerPixel', `SamplesPerPixel is ${samples} but PhotometricInterpretation ${photometric} has ${expectedSamples} sample${expectedSamples === 1 ? '' : 's'} per pixel`);
+    inconsistent(
+      'SamplesPerPixel',
+      `SamplesPerPixel is ${samples} but PhotometricInterpretation ${photometric} has ${expectedSamples} sample${expectedSamples === 1 ? '' : 's'} per pixel`,
+    );
   }
   if (samples !== undefined && samples > 1) {
     if (planar === undefined) {
-      findings.push(makeFinding('missing-type1c',
-        `PlanarConfiguration is absent with SamplesPerPixel ${samples}: the order of the samples is unknown (${SECTION}, Type 1C)`,
-        { tag: Tag.PlanarConfiguration, severity: 'error' }));
+      findings.push(
+        makeFinding(
+          'missing-type1c',
+          `PlanarConfiguration is absent with SamplesPerPixel ${samples}: the order of the samples is unknown (${SECTION}, Type 1C)`,
+          { tag: Tag.PlanarConfiguration, severity: 'error' },
+        ),
+      );
     } else if (planar !== 0 && planar !== 1) {
-      findings.push(makeFinding('bad-enum', `PlanarConfiguration ${planar} is neither 0 (color-by-pixel) nor 1 (color-by-plane) (${SECTION})`,
-        { tag: Tag.PlanarConfiguration }));
+      findings.push(
+        makeFinding('bad-enum', `PlanarConfiguration ${planar} is neither 0 (color-by-pixel) nor 1 (color-by-plane) (${SECTION})`, {
+          tag: Tag.PlanarConfiguration,
+        }),
+      );
     }
   }
   if (photometric === 'PALETTE COLOR' && !reader.has('RedPaletteColorLookupTableDescriptor')) {
-    findings.push(makeFinding('missing-type1c', `PhotometricInterpretation is PALETTE COLOR but the palette descriptors are absent: the colors are unknown (${SECTION}, Type 1C)`,
-      { tag: Tag.RedPaletteColorLookupTableDescriptor, severity: 'error' }));
+    findings.push(
+      makeFinding(
+        'missing-type1c',
+        `PhotometricInterpretation is PALETTE COLOR but the palette descriptors are absent: the colors are unknown (${SECTION}, Type 1C)`,
+        { tag: Tag.RedPaletteColorLookupTableDescriptor, severity: 'error' },
+      ),
+    );
   }
   if (reader.has('NumberOfFrames') && (frames === undefined || frames < 1 || !Number.isInteger(frames))) {
     inconsistent('NumberOfFrames', 'NumberOfFrames is not a whole number of 1 or more (PS3.3 §C.7.6.6)');
@@ -92,8 +133,11 @@ export function checkPixelAttributes(inspection: Inspection): Finding[] {
   const perFrame = parsed.dataset.get(Tag.PerFrameFunctionalGroupsSequence)?.items?.length;
   if (perFrame !== undefined && perFrame !== (frames ?? 1)) {
     // A nit for a viewer that reads frames by the count; real Segmentation samples carry it.
-    inconsistent('PerFrameFunctionalGroupsSequence',
-      `PerFrameFunctionalGroupsSequence has ${perFrame} item${perFrame === 1 ? '' : 's'} for ${frames ?? 1} frame${(frames ?? 1) === 1 ? '' : 's'} (PS3.3 §C.7.6.16)`, 'warning');
+    inconsistent(
+      'PerFrameFunctionalGroupsSequence',
+      `PerFrameFunctionalGroupsSequence has ${perFrame} item${perFrame === 1 ? '' : 's'} for ${frames ?? 1} frame${(frames ?? 1) === 1 ? '' : 's'} (PS3.3 §C.7.6.16)`,
+      'warning',
+    );
   }
   return findings;
 }

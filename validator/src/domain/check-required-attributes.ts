@@ -20,8 +20,11 @@ export interface RequiredAttributes {
  * Capture Image, PS3.3 §C.8.6.1) is not required here unless `strict` says so. An attribute the IOD does not
  * list stays required: that is the archive's own rule, not a contradiction.
  */
-export function checkRequiredAttributes(inspection: Inspection, required: RequiredAttributes,
-  requirements: ReadonlyMap<string, Requirement> = new Map()): Finding[] {
+export function checkRequiredAttributes(
+  inspection: Inspection,
+  required: RequiredAttributes,
+  requirements: ReadonlyMap<string, Requirement> = new Map(),
+): Finding[] {
   const parsed = inspection.parsed;
   if (!parsed) return [];
   const reader = new ElementReader(parsed);
@@ -33,16 +36,25 @@ export function checkRequiredAttributes(inspection: Inspection, required: Requir
     const tag = tagOf(keyword);
     const element = find(tag);
     if (!element) findings.push(makeFinding('missing-type1', `Type 1 attribute ${keyword} is absent`, { tag }));
-    else if (isEmptyValue(reader, element)) findings.push(makeFinding('empty-type1', `Type 1 attribute ${keyword} is present but has no value`, { tag }));
+    else if (isEmptyValue(reader, element))
+      findings.push(makeFinding('empty-type1', `Type 1 attribute ${keyword} is present but has no value`, { tag }));
   }
   for (const keyword of required.type2) {
     if (waived(keyword)) continue;
     const tag = tagOf(keyword);
-    if (!find(tag)) findings.push(makeFinding('missing-type2', `Type 2 attribute ${keyword} is absent (it may be empty, not absent)`, { tag }));
+    if (!find(tag))
+      findings.push(makeFinding('missing-type2', `Type 2 attribute ${keyword} is absent (it may be empty, not absent)`, { tag }));
   }
   if (lacksPixelData(inspection, reader)) {
-    const why = reader.has('Rows') && reader.has('Columns') ? 'The image has Rows and Columns but no Pixel Data' : 'Its SOP Class makes the Image Pixel Module mandatory, but there is no Pixel Data';
-    findings.push(makeFinding('missing-type1', `${why} (PS3.3 §C.7.6.3: Type 1C, required unless a Pixel Data Provider URL is given)`, { tag: Tag.PixelData }));
+    const why =
+      reader.has('Rows') && reader.has('Columns')
+        ? 'The image has Rows and Columns but no Pixel Data'
+        : 'Its SOP Class makes the Image Pixel Module mandatory, but there is no Pixel Data';
+    findings.push(
+      makeFinding('missing-type1', `${why} (PS3.3 §C.7.6.3: Type 1C, required unless a Pixel Data Provider URL is given)`, {
+        tag: Tag.PixelData,
+      }),
+    );
   }
   return findings;
 }

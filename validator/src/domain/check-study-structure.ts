@@ -17,20 +17,32 @@ export function checkStudyStructure(instances: readonly InstanceSummary[]): Find
   const findings: Finding[] = [];
   const studies = groupBy(instances, (i) => i.StudyInstanceUID);
   if (studies.size > 1) {
-    findings.push(makeFinding('mixed-study', `The upload holds ${studies.size} studies (StudyInstanceUID): ${[...studies.keys()].join(', ')}`,
-      { tag: Tag.StudyInstanceUID, files: filesOf(instances, (i) => i.StudyInstanceUID !== undefined) }));
+    findings.push(
+      makeFinding('mixed-study', `The upload holds ${studies.size} studies (StudyInstanceUID): ${[...studies.keys()].join(', ')}`, {
+        tag: Tag.StudyInstanceUID,
+        files: filesOf(instances, (i) => i.StudyInstanceUID !== undefined),
+      }),
+    );
   }
   for (const keyword of IDENTITY) {
     const values = groupBy(instances, (i) => normalise(keyword, i[keyword]));
     if (values.size < 2) continue;
     // The values themselves are patient data, which logs must not carry: the message counts them and the files say where.
-    findings.push(makeFinding('inconsistent-patient', `The files name ${values.size} different patients (${keyword})`,
-      { tag: Tag[keyword], files: filesOf(instances, (i) => i[keyword] !== undefined) }));
+    findings.push(
+      makeFinding('inconsistent-patient', `The files name ${values.size} different patients (${keyword})`, {
+        tag: Tag[keyword],
+        files: filesOf(instances, (i) => i[keyword] !== undefined),
+      }),
+    );
   }
   for (const [uid, group] of groupBy(instances, (i) => i.SOPInstanceUID)) {
     if (group.length < 2) continue;
-    findings.push(makeFinding('duplicate-sop-instance', `${group.length} files have SOP Instance UID ${uid}`,
-      { tag: Tag.SOPInstanceUID, files: group.map((i) => i.file) }));
+    findings.push(
+      makeFinding('duplicate-sop-instance', `${group.length} files have SOP Instance UID ${uid}`, {
+        tag: Tag.SOPInstanceUID,
+        files: group.map((i) => i.file),
+      }),
+    );
   }
   for (const [uid, series] of groupBy(instances, (i) => i.SeriesInstanceUID)) {
     findings.push(...checkSeries(uid, series));
@@ -42,14 +54,22 @@ function checkSeries(uid: string, series: readonly InstanceSummary[]): Finding[]
   const findings: Finding[] = [];
   const modalities = groupBy(series, (i) => i.Modality);
   if (modalities.size > 1) {
-    findings.push(makeFinding('inconsistent-modality', `Series ${uid} mixes the modalities ${[...modalities.keys()].join(', ')}`,
-      { tag: Tag.Modality, files: filesOf(series, (i) => i.Modality !== undefined) }));
+    findings.push(
+      makeFinding('inconsistent-modality', `Series ${uid} mixes the modalities ${[...modalities.keys()].join(', ')}`, {
+        tag: Tag.Modality,
+        files: filesOf(series, (i) => i.Modality !== undefined),
+      }),
+    );
   }
   const frames = groupBy(series, (i) => i.FrameOfReferenceUID);
   if (frames.size > 1) {
-    findings.push(makeFinding('inconsistent-frame-of-reference',
-      `${describeSeries(uid, series)} names ${frames.size} Frames of Reference (${[...frames.keys()].join(', ')}): its positions cannot be compared`,
-      { tag: Tag.FrameOfReferenceUID, files: filesOf(series, (i) => i.FrameOfReferenceUID !== undefined) }));
+    findings.push(
+      makeFinding(
+        'inconsistent-frame-of-reference',
+        `${describeSeries(uid, series)} names ${frames.size} Frames of Reference (${[...frames.keys()].join(', ')}): its positions cannot be compared`,
+        { tag: Tag.FrameOfReferenceUID, files: filesOf(series, (i) => i.FrameOfReferenceUID !== undefined) },
+      ),
+    );
   }
   findings.push(...checkInstanceNumbers(uid, series), ...checkSliceSpacing(uid, series));
   return findings;
@@ -62,7 +82,13 @@ function checkSeries(uid: string, series: readonly InstanceSummary[]): Finding[]
 function normalise(keyword: (typeof IDENTITY)[number], value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
-  return keyword === 'PatientName' ? trimmed.split('=').map((group) => group.replace(/\^+$/, '')).join('=').replace(/=+$/, '') : trimmed;
+  return keyword === 'PatientName'
+    ? trimmed
+        .split('=')
+        .map((group) => group.replace(/\^+$/, ''))
+        .join('=')
+        .replace(/=+$/, '')
+    : trimmed;
 }
 
 function filesOf(instances: readonly InstanceSummary[], keep: (i: InstanceSummary) => boolean): string[] {

@@ -1,13 +1,44 @@
 import {
-  ElementReader, formatTag, isPrivateTag, lookupTag, UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type Finding,
+  ElementReader,
+  formatTag,
+  isPrivateTag,
+  lookupTag,
+  UNDEFINED_LENGTH,
+  type DicomDataSet,
+  type DicomElement,
+  type Finding,
   type Inspection,
 } from '@dsv/common';
-import { checkBinaryLength, checkMultiplicity, checkTextValue, countValues, type BinaryVr, type TextVr, type ValueProblem } from './vr/check-value.ts';
+import {
+  checkBinaryLength,
+  checkMultiplicity,
+  checkTextValue,
+  countValues,
+  type BinaryVr,
+  type TextVr,
+  type ValueProblem,
+} from './vr/check-value.ts';
 import { makeFinding } from './make-finding.ts';
 
 /** The character-string VRs of PS3.5 Table 6.2-1. */
 const TEXT_VRS: ReadonlySet<string> = new Set<TextVr>([
-  'AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT',
+  'AE',
+  'AS',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'IS',
+  'LO',
+  'LT',
+  'PN',
+  'SH',
+  'ST',
+  'TM',
+  'UC',
+  'UI',
+  'UR',
+  'UT',
 ]);
 /** Fixed-size binary VRs; the O* byte streams and UN are bulk data and are not read. */
 const FIXED_BINARY_VRS: ReadonlySet<string> = new Set<BinaryVr>(['AT', 'FL', 'FD', 'SL', 'SS', 'SV', 'UL', 'US', 'UV']);
@@ -49,9 +80,15 @@ function checkElement(element: DicomElement, path: string | undefined, reader: E
     raw = reader.rawText(element);
     // The value lies beyond the bytes read (a cut header): integrity findings cover it.
     if (raw === null) return;
-    for (const problem of checkTextValue(vr as TextVr, raw)) out.add(problem.rule === 'padding-nul' ? 'nul-padding' : 'bad-vr', name, problem, place);
+    for (const problem of checkTextValue(vr as TextVr, raw))
+      out.add(problem.rule === 'padding-nul' ? 'nul-padding' : 'bad-vr', name, problem, place);
     if (vr === 'UI' && holdsPathCharacters(raw, lookupTag(element.tag)?.vm)) {
-      out.add('path-traversal', name, { rule: 'ui-path-characters', message: "holds '/', '\\' or '..', which could walk a file path" }, place);
+      out.add(
+        'path-traversal',
+        name,
+        { rule: 'ui-path-characters', message: "holds '/', '\\' or '..', which could walk a file path" },
+        place,
+      );
     }
   } else if (FIXED_BINARY_VRS.has(vr)) {
     for (const problem of checkBinaryLength(vr as BinaryVr, element.length)) out.add('bad-vr', name, problem, place);
@@ -75,7 +112,12 @@ function holdsPathCharacters(raw: string, vm: string | undefined): boolean {
 class FindingCollector {
   private readonly byKey = new Map<string, { finding: Finding; more: number }>();
 
-  add(code: 'bad-vr' | 'bad-vm' | 'path-traversal' | 'nul-padding', name: string, problem: ValueProblem, place: { tag: string; path?: string }): void {
+  add(
+    code: 'bad-vr' | 'bad-vm' | 'path-traversal' | 'nul-padding',
+    name: string,
+    problem: ValueProblem,
+    place: { tag: string; path?: string },
+  ): void {
     const key = `${code}|${place.tag}|${problem.rule}`;
     const seen = this.byKey.get(key);
     if (seen) {
@@ -87,6 +129,7 @@ class FindingCollector {
 
   findings(): Finding[] {
     return [...this.byKey.values()].map(({ finding, more }) =>
-      more === 0 ? finding : { ...finding, message: `${finding.message} (and ${more} more like it elsewhere in the file)` });
+      more === 0 ? finding : { ...finding, message: `${finding.message} (and ${more} more like it elsewhere in the file)` },
+    );
   }
 }

@@ -4,8 +4,15 @@ const PIXEL_DATA = '7FE00010';
 
 /** ParseIssue kinds after which there is no data set worth checking for conformance. */
 const FATAL: ReadonlySet<ParseIssue['kind']> = new Set([
-  'empty-file', 'not-dicom', 'no-preamble', 'no-dicm-magic', 'meta-missing-transfer-syntax',
-  'deflate-bomb', 'inflate-failed', 'header-too-large', 'unparseable',
+  'empty-file',
+  'not-dicom',
+  'no-preamble',
+  'no-dicm-magic',
+  'meta-missing-transfer-syntax',
+  'deflate-bomb',
+  'inflate-failed',
+  'header-too-large',
+  'unparseable',
 ]);
 
 /**
@@ -21,6 +28,7 @@ export function isFatal(inspection: Inspection): boolean {
  * whole header; one cut earlier has lost the attributes after the cut, so their absence proves nothing.
  */
 export function isHeaderComplete(inspection: Inspection): boolean {
-  return !inspection.issues.some((issue) =>
-    issue.kind === 'eof-in-element-header' || (issue.kind === 'element-past-eof' && issue.tag !== PIXEL_DATA));
+  return !inspection.issues.some(
+    (issue) => issue.kind === 'eof-in-element-header' || (issue.kind === 'element-past-eof' && issue.tag !== PIXEL_DATA),
+  );
 }

@@ -1,6 +1,23 @@
 import { UNDEFINED_LENGTH, type DicomElement, type ElementReader } from '@dsv/common';
 
-const BINARY_VRS: ReadonlySet<string> = new Set(['AT', 'FL', 'FD', 'SL', 'SS', 'SV', 'UL', 'US', 'UV', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'UN']);
+const BINARY_VRS: ReadonlySet<string> = new Set([
+  'AT',
+  'FL',
+  'FD',
+  'SL',
+  'SS',
+  'SV',
+  'UL',
+  'US',
+  'UV',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'UN',
+]);
 
 /**
  * PS3.5 §7.4.1: a zero-length value, a text value of padding only, or a sequence without items. Padding is

@@ -49,14 +49,27 @@ export function validateFile(inspection: Inspection, file: string, rules: FileRu
   const readable = !fatal && !directory && isHeaderComplete(inspection);
   if (readable) {
     const iod = evaluateIod(inspection, rules.iod, watchedKeywords(rules.requiredAttributes));
-    const required = [...checkRequiredAttributes(inspection, rules.requiredAttributes, iod.requirements), ...checkPixelAttributes(inspection)];
+    const required = [
+      ...checkRequiredAttributes(inspection, rules.requiredAttributes, iod.requirements),
+      ...checkPixelAttributes(inspection),
+    ];
     const values = [...checkValues(inspection), ...checkEnumeratedValues(inspection)];
     // One problem, one finding: what the format, required-attribute, pixel or value checks reported about an
     // attribute is not reported again by the IOD tables (a missing meta UID, PatientSex 'X' as bad-vr).
-    const reported = new Set([...findings, ...required, ...values].flatMap((finding) =>
-      (finding.tag === undefined || finding.path !== undefined ? [] : [finding.tag])));
-    findings.push(...required, ...iod.findings.filter((finding) => finding.path !== undefined || !reported.has(finding.tag ?? '')), ...values);
+    const reported = new Set(
+      [...findings, ...required, ...values].flatMap((finding) =>
+        finding.tag === undefined || finding.path !== undefined ? [] : [finding.tag],
+      ),
+    );
+    findings.push(
+      ...required,
+      ...iod.findings.filter((finding) => finding.path !== undefined || !reported.has(finding.tag ?? '')),
+      ...values,
+    );
   }
-  const { errors, warnings } = applySeverity(findings.map((finding) => ({ ...finding, file })), rules.severity);
+  const { errors, warnings } = applySeverity(
+    findings.map((finding) => ({ ...finding, file })),
+    rules.severity,
+  );
   return { errors, warnings, instance: summariseInstance(inspection, file, readable) };
 }

@@ -12,10 +12,7 @@ export type UploadVerdict = Omit<ValidationReport, 'studyId' | 'events'>;
  */
 export function validateUpload(files: readonly FileValidation[], overrides: SeverityOverrides): UploadVerdict {
   const instances: InstanceSummary[] = files.map((file) => file.instance);
-  const all: Finding[] = [
-    ...files.flatMap((file) => [...file.errors, ...file.warnings]),
-    ...checkStudyStructure(instances),
-  ];
+  const all: Finding[] = [...files.flatMap((file) => [...file.errors, ...file.warnings]), ...checkStudyStructure(instances)];
   const { errors, warnings } = applySeverity(all, overrides);
   return {
     valid: errors.length === 0,

@@ -21,7 +21,8 @@ export async function inspectStaged(body: unknown, studyId: string, config: Vali
   const results: FileValidation[] = [];
   for (const [index, file] of files.entries()) {
     const inspection = await inspectStagedFile(paths[index]!, file, options);
-    if (inspection.fileBytes > config.limits.maxFileBytes) throw new AppError('UPLOAD_FILE_TOO_LARGE', undefined, { limit: config.limits.maxFileBytes });
+    if (inspection.fileBytes > config.limits.maxFileBytes)
+      throw new AppError('UPLOAD_FILE_TOO_LARGE', undefined, { limit: config.limits.maxFileBytes });
     results.push(validateFile(inspection, file, config));
   }
   return results;

@@ -27,10 +27,20 @@ export function reportValidation(files: readonly FileValidation[], context: Stud
   const verdict = validateUpload(files, deps.config.severity);
   const event = publishVerdict(deps.events, { studyId, correlationId }, verdict);
   // Ids and codes only: findings can quote values, and values can be patient data.
-  deps.logger.info({
-    studyId, correlationId, transport: context.transport, ...(context.batch === undefined ? {} : { batch: context.batch }),
-    files: files.length, valid: verdict.valid, outcome: verdict.outcome?.code ?? null, errors: verdict.errors.length, warnings: verdict.warnings.length,
-  }, 'validated');
+  deps.logger.info(
+    {
+      studyId,
+      correlationId,
+      transport: context.transport,
+      ...(context.batch === undefined ? {} : { batch: context.batch }),
+      files: files.length,
+      valid: verdict.valid,
+      outcome: verdict.outcome?.code ?? null,
+      errors: verdict.errors.length,
+      warnings: verdict.warnings.length,
+    },
+    'validated',
+  );
   return { studyId, ...verdict, events: [event] };
 }
 

@@ -24,7 +24,10 @@ export function studyChecksRouter(deps: ValidationDeps): Router {
     const { instances } = StudyChecksRequestSchema.parse(req.body);
     const answer: StudyChecksResult = applySeverity(checkStudyStructure(instances), deps.config.severity);
     // Counts only: findings can quote values, and values can be patient data.
-    deps.logger.info({ correlationId: req.correlationId, instances: instances.length, errors: answer.errors.length, warnings: answer.warnings.length }, 'study checked');
+    deps.logger.info(
+      { correlationId: req.correlationId, instances: instances.length, errors: answer.errors.length, warnings: answer.warnings.length },
+      'study checked',
+    );
     sendJson(res, 200, answer);
   });
   return router;

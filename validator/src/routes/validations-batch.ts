@@ -1,6 +1,13 @@
 import {
-  acceptId, batchItemError, isStudyId, MAX_BATCH_STUDIES, requireJson, ValidationBatchRequestSchema,
-  type ValidationBatchAnswer, type ValidationBatchRequest, sendJson
+  acceptId,
+  batchItemError,
+  isStudyId,
+  MAX_BATCH_STUDIES,
+  requireJson,
+  ValidationBatchRequestSchema,
+  type ValidationBatchAnswer,
+  type ValidationBatchRequest,
+  sendJson,
 } from '@dsv/common';
 import express, { Router } from 'express';
 import type { ValidationDeps } from './report-validation.ts';

@@ -20,7 +20,13 @@ describe('checkElementEncoding', () => {
 
   it('when a LO value declares 3 bytes, then odd-length (PS3.5 §7.1.1)', () => {
     const attributes = conformingAttributes();
-    const bytes = part10([...attributes.slice(0, 7), withLength('00081030', 'LO', 'abc'), ...attributes.slice(7), ...imagePixelAttributes(2, 2), pixels]);
+    const bytes = part10([
+      ...attributes.slice(0, 7),
+      withLength('00081030', 'LO', 'abc'),
+      ...attributes.slice(7),
+      ...imagePixelAttributes(2, 2),
+      pixels,
+    ]);
     const findings = checkElementEncoding(inspectBytes(bytes));
     expect(findings).toEqual([expect.objectContaining({ code: 'odd-length', severity: 'error', tag: '(0008,1030)' })]);
   });
@@ -47,7 +53,8 @@ describe('checkElementEncoding', () => {
     const itemDelimiter = Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]); // (FFFE,E00D), length 0
     const body = Buffer.concat([
       item(0xe000, element('00081150', 'UI', '1.2.3'), 0xffffffff), // Item of undefined length and its first element
-      element('00081155', 'UI', '1.2.4'), itemDelimiter, // its second element, then Item Delimitation Item
+      element('00081155', 'UI', '1.2.4'),
+      itemDelimiter, // its second element, then Item Delimitation Item
       item(0xe0dd), // Sequence Delimitation Item
     ]);
     const sequence = element('00081140', 'SQ', body, { length: 0xffffffff }); // ReferencedImageSequence

@@ -5,7 +5,8 @@ import { validateFile } from '../../src/domain/validate-file.ts';
 import { conformingAttributes, element, part10, secondaryCaptureImage } from '../support/fixtures.ts';
 import { inspectBytes, inspectCorpus, projectConfig } from '../support/inspect.ts';
 
-const replacing = (tag: string, vr: string, value: string) => inspectBytes(part10(conformingAttributes({ [tag]: element(tag, vr, value) })));
+const replacing = (tag: string, vr: string, value: string) =>
+  inspectBytes(part10(conformingAttributes({ [tag]: element(tag, vr, value) })));
 
 describe.skipIf(!corpusAvailable)('checkEnumeratedValues on corpus files', () => {
   it("when PatientSex is 'X', then an error coded bad-vr on (0010,0040), as the corpus names it", async () => {
@@ -14,12 +15,14 @@ describe.skipIf(!corpusAvailable)('checkEnumeratedValues on corpus files', () =>
     expect(findings[0]?.message).toMatch(/C\.7\.1\.1/);
   });
 
-  it.each(['valid/samples/CT_small.dcm', 'valid/samples/SC_rgb_rle.dcm', 'valid/synthetic/cr-1024/CR_0001.dcm', 'valid/samples/liver_1frame.dcm'])(
-    'when %s is checked, then its values are in the tables',
-    async (file) => {
-      expect(checkEnumeratedValues(await inspectCorpus(file))).toEqual([]);
-    },
-  );
+  it.each([
+    'valid/samples/CT_small.dcm',
+    'valid/samples/SC_rgb_rle.dcm',
+    'valid/synthetic/cr-1024/CR_0001.dcm',
+    'valid/samples/liver_1frame.dcm',
+  ])('when %s is checked, then its values are in the tables', async (file) => {
+    expect(checkEnumeratedValues(await inspectCorpus(file))).toEqual([]);
+  });
 });
 
 describe('checkEnumeratedValues on hand-built data sets', () => {

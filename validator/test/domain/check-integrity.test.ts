@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity } from '../../src/domain/check-integrity.ts';
 import { corpusAvailable } from '../../../test/support/corpus.ts';
-import { conformingAttributes, element, encapsulatedImage, encapsulatedPixels, imagePixelAttributes, item, nativeImage, part10, UNDEFINED, us, withChanges } from '../support/fixtures.ts';
+import {
+  conformingAttributes,
+  element,
+  encapsulatedImage,
+  encapsulatedPixels,
+  imagePixelAttributes,
+  item,
+  nativeImage,
+  part10,
+  UNDEFINED,
+  us,
+  withChanges,
+} from '../support/fixtures.ts';
 import { inspectBytes, inspectCorpus } from '../support/inspect.ts';
 
 const codes = (findings: { code: string }[]) => findings.map((f) => f.code).sort();
@@ -21,8 +33,14 @@ describe.skipIf(!corpusAvailable)('checkIntegrity on corpus files', () => {
   });
 
   it.each([
-    'valid/samples/CT_small.dcm', 'valid/samples/MR_small_RLE.dcm', 'valid/samples/JPEG2000.dcm', 'valid/samples/SC_rgb_rle.dcm',
-    'valid/samples/liver_1frame.dcm', 'valid/samples/image_dfl.dcm', 'valid/samples/test-SR.dcm', 'valid/synthetic/mf-16-frames/MF_0001.dcm',
+    'valid/samples/CT_small.dcm',
+    'valid/samples/MR_small_RLE.dcm',
+    'valid/samples/JPEG2000.dcm',
+    'valid/samples/SC_rgb_rle.dcm',
+    'valid/samples/liver_1frame.dcm',
+    'valid/samples/image_dfl.dcm',
+    'valid/samples/test-SR.dcm',
+    'valid/synthetic/mf-16-frames/MF_0001.dcm',
     'invalid/samples/rtdose.dcm',
   ])('when the intact %s is checked, then there is no integrity finding', async (file) => {
     expect(checkIntegrity(await inspectCorpus(file))).toEqual([]);
@@ -49,12 +67,15 @@ describe('checkIntegrity on native Pixel Data', () => {
   });
 
   it('when native YBR_FULL_422 Pixel Data holds Y Y Cb Cr for each pair of pixels, then 2 bytes per pixel at 8 bits are right (PS3.3 §C.7.6.3.1.2)', () => {
-    const ybr = (pixelBytes: number) => part10(withChanges([...conformingAttributes(), ...imagePixelAttributes(4, 4)], {
-      '00280002': element('00280002', 'US', us(3)), // SamplesPerPixel
-      '00280004': element('00280004', 'CS', 'YBR_FULL_422'), // PhotometricInterpretation
-      '00280006': element('00280006', 'US', us(0)), // PlanarConfiguration
-      '7FE00010': element('7FE00010', 'OB', Buffer.alloc(pixelBytes)), // PixelData
-    }));
+    const ybr = (pixelBytes: number) =>
+      part10(
+        withChanges([...conformingAttributes(), ...imagePixelAttributes(4, 4)], {
+          '00280002': element('00280002', 'US', us(3)), // SamplesPerPixel
+          '00280004': element('00280004', 'CS', 'YBR_FULL_422'), // PhotometricInterpretation
+          '00280006': element('00280006', 'US', us(0)), // PlanarConfiguration
+          '7FE00010': element('7FE00010', 'OB', Buffer.alloc(pixelBytes)), // PixelData
+        }),
+      );
     expect(checkIntegrity(inspectBytes(ybr(4 * 4 * 2)))).toEqual([]);
     expect(codes(checkIntegrity(inspectBytes(ybr(4 * 4 * 3))))).toEqual(['pixel-length-mismatch']);
   });
@@ -102,32 +123,47 @@ describe('checkIntegrity on encapsulated Pixel Data', () => {
   });
 
   it('when a fragment item has an undefined length, then encapsulation-broken (PS3.5 §A.4: items of encapsulated data have defined lengths)', () => {
-    const pixels = element('7FE00010', 'OB', Buffer.concat([
-      item(0xe000), // empty Basic Offset Table
-      item(0xe000, Buffer.alloc(8), UNDEFINED), // a fragment claiming undefined length
-      item(0xe0dd), // Sequence Delimitation Item
-    ]), { length: UNDEFINED });
+    const pixels = element(
+      '7FE00010',
+      'OB',
+      Buffer.concat([
+        item(0xe000), // empty Basic Offset Table
+        item(0xe000, Buffer.alloc(8), UNDEFINED), // a fragment claiming undefined length
+        item(0xe0dd), // Sequence Delimitation Item
+      ]),
+      { length: UNDEFINED },
+    );
     const findings = checkIntegrity(inspectBytes(encapsulatedImage(pixels)));
     expect(codes(findings)).toEqual(['encapsulation-broken']);
     expect(findings[0]?.message).toMatch(/undefined length/);
   });
 
   it('when the Basic Offset Table length is not a multiple of 4, then encapsulation-broken', () => {
-    const pixels = element('7FE00010', 'OB', Buffer.concat([
-      item(0xe000, Buffer.alloc(6)), // Basic Offset Table of 6 bytes: not whole 32-bit offsets
-      item(0xe000, Buffer.alloc(8)), // one fragment
-      item(0xe0dd), // Sequence Delimitation Item
-    ]), { length: UNDEFINED });
+    const pixels = element(
+      '7FE00010',
+      'OB',
+      Buffer.concat([
+        item(0xe000, Buffer.alloc(6)), // Basic Offset Table of 6 bytes: not whole 32-bit offsets
+        item(0xe000, Buffer.alloc(8)), // one fragment
+        item(0xe0dd), // Sequence Delimitation Item
+      ]),
+      { length: UNDEFINED },
+    );
     const findings = checkIntegrity(inspectBytes(encapsulatedImage(pixels)));
     expect(codes(findings)).toEqual(['encapsulation-broken']);
     expect(findings[0]?.message).toMatch(/Basic Offset Table length 6 is not a multiple of 4/);
   });
 
   it('when the items stop without a Sequence Delimitation Item and other data follows, then encapsulation-broken', () => {
-    const pixels = element('7FE00010', 'OB', Buffer.concat([
-      item(0xe000), // empty Basic Offset Table
-      item(0xe000, Buffer.alloc(8)), // one fragment
-    ]), { length: UNDEFINED });
+    const pixels = element(
+      '7FE00010',
+      'OB',
+      Buffer.concat([
+        item(0xe000), // empty Basic Offset Table
+        item(0xe000, Buffer.alloc(8)), // one fragment
+      ]),
+      { length: UNDEFINED },
+    );
     const trailer = element('FFFC0000', 'OB', Buffer.alloc(4)); // a Data Set Trailing Padding element where the delimiter belongs
     const findings = checkIntegrity(inspectBytes(Buffer.concat([encapsulatedImage(pixels), trailer])));
     expect(codes(findings)).toEqual(['encapsulation-broken']);
@@ -135,8 +171,9 @@ describe('checkIntegrity on encapsulated Pixel Data', () => {
   });
 
   it('when the Pixel Data of an encapsulated syntax has a defined length, then encapsulation-broken', () => {
-    const bytes = part10([...conformingAttributes(), ...imagePixelAttributes(4, 4), element('7FE00010', 'OB', Buffer.alloc(16))],
-      { transferSyntax: '1.2.840.10008.1.2.5' });
+    const bytes = part10([...conformingAttributes(), ...imagePixelAttributes(4, 4), element('7FE00010', 'OB', Buffer.alloc(16))], {
+      transferSyntax: '1.2.840.10008.1.2.5',
+    });
     expect(codes(checkIntegrity(inspectBytes(bytes)))).toEqual(['encapsulation-broken']);
   });
 });

@@ -6,7 +6,8 @@ import { conformingAttributes, element, part10, secondaryCaptureImage, us } from
 import { inspectBytes, inspectFile, projectConfig } from '../support/inspect.ts';
 
 const check = (changes: Record<string, Buffer | null>) => checkPixelAttributes(inspectBytes(secondaryCaptureImage(changes)));
-const summary = (findings: { code: string; keyword?: string; severity: string }[]) => findings.map((f) => `${f.severity} ${f.code} ${f.keyword}`);
+const summary = (findings: { code: string; keyword?: string; severity: string }[]) =>
+  findings.map((f) => `${f.severity} ${f.code} ${f.keyword}`);
 const ushort = (tag: string, value: number) => ({ [tag]: element(tag, 'US', us(value)) });
 
 describe('checkPixelAttributes', () => {
@@ -18,10 +19,14 @@ describe('checkPixelAttributes', () => {
     expect(checkPixelAttributes(inspectBytes(part10(conformingAttributes())))).toEqual([]);
   });
 
-  it.each([['00280010', 'Rows'], ['00280100', 'BitsAllocated'], ['00280004', 'PhotometricInterpretation'], ['00280103', 'PixelRepresentation']])(
-    'when Pixel Data comes without %s (%s), then missing-type1 is an error whatever the SOP Class', (tag, keyword) => {
-      expect(summary(check({ [tag]: null }))).toEqual([`error missing-type1 ${keyword}`]);
-    });
+  it.each([
+    ['00280010', 'Rows'],
+    ['00280100', 'BitsAllocated'],
+    ['00280004', 'PhotometricInterpretation'],
+    ['00280103', 'PixelRepresentation'],
+  ])('when Pixel Data comes without %s (%s), then missing-type1 is an error whatever the SOP Class', (tag, keyword) => {
+    expect(summary(check({ [tag]: null }))).toEqual([`error missing-type1 ${keyword}`]);
+  });
 
   it('when BitsStored is more than BitsAllocated, then inconsistent-pixel-attributes', () => {
     const findings = check(ushort('00280101', 12));
@@ -37,8 +42,9 @@ describe('checkPixelAttributes', () => {
   });
 
   it('when BitsAllocated is neither 1 nor a multiple of 8, then an error', () => {
-    expect(summary(check({ ...ushort('00280100', 12), ...ushort('00280101', 12), ...ushort('00280102', 11) })))
-      .toEqual(['error inconsistent-pixel-attributes BitsAllocated']);
+    expect(summary(check({ ...ushort('00280100', 12), ...ushort('00280101', 12), ...ushort('00280102', 11) }))).toEqual([
+      'error inconsistent-pixel-attributes BitsAllocated',
+    ]);
   });
 
   it('when PixelRepresentation is 2, then bad-enum', () => {
@@ -52,18 +58,26 @@ describe('checkPixelAttributes', () => {
   });
 
   it('when three samples come without PlanarConfiguration, then missing-type1c; with 2, bad-enum', () => {
-    const rgb = { ...ushort('00280002', 3), '00280004': element('00280004', 'CS', 'RGB'), '7FE00010': element('7FE00010', 'OB', Buffer.alloc(12)) };
+    const rgb = {
+      ...ushort('00280002', 3),
+      '00280004': element('00280004', 'CS', 'RGB'),
+      '7FE00010': element('7FE00010', 'OB', Buffer.alloc(12)),
+    };
     expect(summary(check(rgb))).toEqual(['error missing-type1c PlanarConfiguration']);
     expect(summary(check({ ...rgb, ...ushort('00280006', 2) }))).toEqual(['error bad-enum PlanarConfiguration']);
     expect(check({ ...rgb, ...ushort('00280006', 0) })).toEqual([]);
   });
 
   it('when PALETTE COLOR comes without its descriptors, then missing-type1c', () => {
-    expect(summary(check({ '00280004': element('00280004', 'CS', 'PALETTE COLOR') }))).toEqual(['error missing-type1c RedPaletteColorLookupTableDescriptor']);
+    expect(summary(check({ '00280004': element('00280004', 'CS', 'PALETTE COLOR') }))).toEqual([
+      'error missing-type1c RedPaletteColorLookupTableDescriptor',
+    ]);
   });
 
   it('when Rows is 0 or NumberOfFrames is not a whole positive number, then errors', () => {
-    expect(summary(check({ ...ushort('00280010', 0), '7FE00010': element('7FE00010', 'OB', Buffer.alloc(0)) }))).toEqual(['error inconsistent-pixel-attributes Rows']);
+    expect(summary(check({ ...ushort('00280010', 0), '7FE00010': element('7FE00010', 'OB', Buffer.alloc(0)) }))).toEqual([
+      'error inconsistent-pixel-attributes Rows',
+    ]);
     expect(summary(check({ '00280008': element('00280008', 'IS', '0') }))).toEqual(['error inconsistent-pixel-attributes NumberOfFrames']);
   });
 
@@ -73,7 +87,9 @@ describe('checkPixelAttributes', () => {
   });
 
   it.skipIf(!corpusAvailable)('when every readable valid corpus file is checked, then no pixel description error', async () => {
-    const files = loadManifest().filter((entry) => entry.expected === 'valid' && entry.kind === 'file').map((entry) => corpusPath(entry.path));
+    const files = loadManifest()
+      .filter((entry) => entry.expected === 'valid' && entry.kind === 'file')
+      .map((entry) => corpusPath(entry.path));
     for (const file of files) {
       const errors = checkPixelAttributes(await inspectFile(file)).filter((f) => f.severity === 'error');
       expect(errors, file).toEqual([]);

@@ -23,12 +23,14 @@ describe.skipIf(!corpusAvailable)('checkRequiredAttributes on corpus files', () 
     expect(reasons(checkRequiredAttributes(await inspectCorpus(`invalid/single/${file}`), required))).toEqual([expected]);
   });
 
-  it.each(['valid/samples/CT_small.dcm', 'valid/samples/test-SR.dcm', 'valid/samples/MR_small_implicit.dcm', 'valid/studies/pcir-ct-head/17106.dcm'])(
-    'when %s is checked, then nothing is missing',
-    async (file) => {
-      expect(checkRequiredAttributes(await inspectCorpus(file), required)).toEqual([]);
-    },
-  );
+  it.each([
+    'valid/samples/CT_small.dcm',
+    'valid/samples/test-SR.dcm',
+    'valid/samples/MR_small_implicit.dcm',
+    'valid/studies/pcir-ct-head/17106.dcm',
+  ])('when %s is checked, then nothing is missing', async (file) => {
+    expect(checkRequiredAttributes(await inspectCorpus(file), required)).toEqual([]);
+  });
 });
 
 describe('checkRequiredAttributes on hand-built data sets', () => {
@@ -43,7 +45,11 @@ describe('checkRequiredAttributes on hand-built data sets', () => {
   });
 
   it('when the configuration names other keywords, then those are the ones required', () => {
-    const findings = checkRequiredAttributes(inspectBytes(part10(conformingImage())), { type1: ['InstanceNumber'], type2: ['BodyPartExamined'], strict: false });
+    const findings = checkRequiredAttributes(inspectBytes(part10(conformingImage())), {
+      type1: ['InstanceNumber'],
+      type2: ['BodyPartExamined'],
+      strict: false,
+    });
     expect(reasons(findings)).toEqual(['missing-type1 (0020,0013)', 'missing-type2 (0018,0015)']);
   });
 

@@ -6,7 +6,8 @@ import { conformingAttributes, element, item, part10, secondaryCaptureImage } fr
 import { inspectBytes, inspectCorpus, projectConfig } from '../support/inspect.ts';
 
 /** A sequence of defined length holding one item per body (PS3.5 §7.5). */
-const sequence = (tag: string, ...items: Buffer[][]) => element(tag, 'SQ', Buffer.concat(items.map((body) => item(0xe000, Buffer.concat(body)))));
+const sequence = (tag: string, ...items: Buffer[][]) =>
+  element(tag, 'SQ', Buffer.concat(items.map((body) => item(0xe000, Buffer.concat(body)))));
 const withExtra = (...extra: Buffer[]) => inspectBytes(part10([...conformingAttributes(), ...extra]));
 
 describe.skipIf(!corpusAvailable)('checkValues on corpus files', () => {
@@ -28,14 +29,24 @@ describe.skipIf(!corpusAvailable)('checkValues on corpus files', () => {
 
   it('when a nested UID has a leading zero, then the finding gives its path', async () => {
     const findings = checkValues(await inspectCorpus('invalid/samples/rtdose.dcm'));
-    expect(findings).toEqual([expect.objectContaining({
-      code: 'bad-vr', tag: '(0008,1155)', keyword: 'ReferencedSOPInstanceUID', path: 'ReferencedRTPlanSequence[0].ReferencedSOPInstanceUID',
-    })]);
+    expect(findings).toEqual([
+      expect.objectContaining({
+        code: 'bad-vr',
+        tag: '(0008,1155)',
+        keyword: 'ReferencedSOPInstanceUID',
+        path: 'ReferencedRTPlanSequence[0].ReferencedSOPInstanceUID',
+      }),
+    ]);
   });
 
   it.each([
-    'valid/samples/CT_small.dcm', 'valid/samples/MR_small_bigendian.dcm', 'valid/samples/test-SR.dcm', 'valid/samples/chrFren.dcm',
-    'valid/samples/chrX1.dcm', 'valid/samples/liver_1frame.dcm', 'valid/samples/dicom3tools_0051.dcm',
+    'valid/samples/CT_small.dcm',
+    'valid/samples/MR_small_bigendian.dcm',
+    'valid/samples/test-SR.dcm',
+    'valid/samples/chrFren.dcm',
+    'valid/samples/chrX1.dcm',
+    'valid/samples/liver_1frame.dcm',
+    'valid/samples/dicom3tools_0051.dcm',
   ])('when the valid %s is checked, then no value breaks its VR or VM', async (file) => {
     expect(checkValues(await inspectCorpus(file))).toEqual([]);
   });
@@ -44,9 +55,13 @@ describe.skipIf(!corpusAvailable)('checkValues on corpus files', () => {
 describe('checkValues on hand-built data sets', () => {
   it('when a value deep in a sequence is bad, then the path walks down to it', () => {
     const inspection = withExtra(sequence('00081115', [element('0020000E', 'UI', '1.2.x')])); // ReferencedSeriesSequence
-    expect(checkValues(inspection)).toEqual([expect.objectContaining({
-      code: 'bad-vr', tag: '(0020,000E)', path: 'ReferencedSeriesSequence[0].SeriesInstanceUID',
-    })]);
+    expect(checkValues(inspection)).toEqual([
+      expect.objectContaining({
+        code: 'bad-vr',
+        tag: '(0020,000E)',
+        path: 'ReferencedSeriesSequence[0].SeriesInstanceUID',
+      }),
+    ]);
   });
 
   it('when the same bad value repeats in many items, then it is one finding with a count', () => {

@@ -12,12 +12,15 @@ describe('maxFieldBytes', () => {
     expect(maxFieldBytes(vr, vm)).toBe(max);
   });
 
-  it.each([['UT', '1'], ['OB', '1'], ['UI', '1-n'], ['CS', '2-2n'], [undefined, '1']])(
-    'when the VR is %s and the VM %s, then there is no bound short of the length field',
-    (vr, vm) => {
-      expect(maxFieldBytes(vr, vm)).toBeUndefined();
-    },
-  );
+  it.each([
+    ['UT', '1'],
+    ['OB', '1'],
+    ['UI', '1-n'],
+    ['CS', '2-2n'],
+    [undefined, '1'],
+  ])('when the VR is %s and the VM %s, then there is no bound short of the length field', (vr, vm) => {
+    expect(maxFieldBytes(vr, vm)).toBeUndefined();
+  });
 });
 
 describe('implausibleLength', () => {

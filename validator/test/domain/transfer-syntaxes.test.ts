@@ -4,11 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { validateFile } from '../../src/domain/validate-file.ts';
 import { corpusAvailable, corpusPath } from '../../../test/support/corpus.ts';
 import { implicitElement } from '../../../test/support/dicom-bytes.ts';
-import { element, encapsulatedPixels, encapsulatedSecondaryCapture, item, JPEG_LS_FRAME, secondaryCaptureImage, UNDEFINED } from '../support/fixtures.ts';
+import {
+  element,
+  encapsulatedPixels,
+  encapsulatedSecondaryCapture,
+  item,
+  JPEG_LS_FRAME,
+  secondaryCaptureImage,
+  UNDEFINED,
+} from '../support/fixtures.ts';
 import { inspectBytes, inspectCorpus, projectConfig } from '../support/inspect.ts';
 
 const config = projectConfig();
-const findingsOf = (result: ReturnType<typeof validateFile>) => [...result.errors, ...result.warnings].map((f) => `${f.severity} ${f.code}`);
+const findingsOf = (result: ReturnType<typeof validateFile>) =>
+  [...result.errors, ...result.warnings].map((f) => `${f.severity} ${f.code}`);
 
 describe('validateFile on every transfer syntax', () => {
   describe.skipIf(!corpusAvailable)('when a real file of each syntax the corpus holds is validated', () => {
@@ -47,22 +56,30 @@ describe('validateFile on every transfer syntax', () => {
         items,
         original.subarray(pixelData),
       ]);
-      expect(findingsOf(validateFile(inspectBytes(withUn), 'file.dcm', config))).toEqual(findingsOf(validateFile(inspectBytes(original), 'file.dcm', config)));
+      expect(findingsOf(validateFile(inspectBytes(withUn), 'file.dcm', config))).toEqual(
+        findingsOf(validateFile(inspectBytes(original), 'file.dcm', config)),
+      );
     });
   });
 
   describe('when a hand-built image is encapsulated under each encapsulated syntax', () => {
     const encapsulated = Object.values(TransferSyntax).filter((syntax) => syntax.encapsulated);
 
-    it.each(encapsulated.map((syntax) => [syntax.name, syntax.uid]))('then %s (%s) with one fragment has no finding at all', (_name, uid) => {
-      const result = validateFile(inspectBytes(encapsulatedSecondaryCapture(uid)), '0001.dcm', config);
-      expect(findingsOf(result)).toEqual([]);
-      expect(result.instance.TransferSyntaxUID).toBe(uid);
-    });
+    it.each(encapsulated.map((syntax) => [syntax.name, syntax.uid]))(
+      'then %s (%s) with one fragment has no finding at all',
+      (_name, uid) => {
+        const result = validateFile(inspectBytes(encapsulatedSecondaryCapture(uid)), '0001.dcm', config);
+        expect(findingsOf(result)).toEqual([]);
+        expect(result.instance.TransferSyntaxUID).toBe(uid);
+      },
+    );
 
     it('then a JPEG-LS Lossless image of two frames in two fragments, with a Basic Offset Table, has no finding of the encapsulation', () => {
       const pixels = encapsulatedPixels([JPEG_LS_FRAME, JPEG_LS_FRAME], 2);
-      const twoFrames = secondaryCaptureImage({ '7FE00010': pixels, '00280008': element('00280008', 'IS', '2') }, { transferSyntax: TransferSyntax.JPEGLSLossless.uid });
+      const twoFrames = secondaryCaptureImage(
+        { '7FE00010': pixels, '00280008': element('00280008', 'IS', '2') },
+        { transferSyntax: TransferSyntax.JPEGLSLossless.uid },
+      );
       // The only finding is the IOD's: the Secondary Capture Image IOD (PS3.3 §A.8.1) is single-frame, its
       // multi-frame kin have SOP Classes of their own.
       expect(findingsOf(validateFile(inspectBytes(twoFrames), '0001.dcm', config))).toEqual(['warning bad-enum']);
@@ -81,16 +98,27 @@ describe('validateFile on every transfer syntax', () => {
     const pixelItems = (...items: Buffer[]) => element('7FE00010', 'OB', Buffer.concat(items), { length: UNDEFINED });
 
     it.each([
-      ['the Sequence Delimitation Item is missing at the end of the file', 'error truncated',
-        encapsulatedPixels([JPEG_LS_FRAME], 0, false)],
-      ['a fragment has an odd length', 'error encapsulation-broken',
-        pixelItems(item(0xe000), item(0xe000, JPEG_LS_FRAME.subarray(0, 29)), item(0xe0dd))],
-      ['a fragment has an undefined length', 'error encapsulation-broken',
-        pixelItems(item(0xe000), item(0xe000, JPEG_LS_FRAME, UNDEFINED), item(0xe0dd))],
-      ['the Basic Offset Table is not a multiple of 4 bytes', 'error encapsulation-broken',
-        pixelItems(item(0xe000, Buffer.alloc(2)), item(0xe000, JPEG_LS_FRAME), item(0xe0dd))],
-      ['there is no Basic Offset Table item at all', 'error encapsulation-broken',
-        pixelItems(item(0xe0dd))],
+      [
+        'the Sequence Delimitation Item is missing at the end of the file',
+        'error truncated',
+        encapsulatedPixels([JPEG_LS_FRAME], 0, false),
+      ],
+      [
+        'a fragment has an odd length',
+        'error encapsulation-broken',
+        pixelItems(item(0xe000), item(0xe000, JPEG_LS_FRAME.subarray(0, 29)), item(0xe0dd)),
+      ],
+      [
+        'a fragment has an undefined length',
+        'error encapsulation-broken',
+        pixelItems(item(0xe000), item(0xe000, JPEG_LS_FRAME, UNDEFINED), item(0xe0dd)),
+      ],
+      [
+        'the Basic Offset Table is not a multiple of 4 bytes',
+        'error encapsulation-broken',
+        pixelItems(item(0xe000, Buffer.alloc(2)), item(0xe000, JPEG_LS_FRAME), item(0xe0dd)),
+      ],
+      ['there is no Basic Offset Table item at all', 'error encapsulation-broken', pixelItems(item(0xe0dd))],
     ])('then, when %s, %s', (_case, expected, pixels) => {
       const result = validateFile(inspectBytes(encapsulatedSecondaryCapture(jpegLs, pixels)), '0001.dcm', config);
       expect(findingsOf(result)).toEqual([expected]);

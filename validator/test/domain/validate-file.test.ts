@@ -31,8 +31,13 @@ describe.skipIf(!corpusAvailable)('validateFile on corpus files', () => {
     const result = validateFile(await inspectCorpus('valid/samples/CT_small.dcm'), '0007.dcm', config);
     expect(result.errors).toEqual([]);
     expect(InstanceSummarySchema.parse(result.instance)).toMatchObject({
-      file: '0007.dcm', readable: true, Modality: 'CT', SOPInstanceUID: '1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322',
-      TransferSyntaxUID: '1.2.840.10008.1.2.1', SeriesNumber: 1, InstanceNumber: 1,
+      file: '0007.dcm',
+      readable: true,
+      Modality: 'CT',
+      SOPInstanceUID: '1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322',
+      TransferSyntaxUID: '1.2.840.10008.1.2.1',
+      SeriesNumber: 1,
+      InstanceNumber: 1,
     });
     expect(result.instance.ImageOrientationPatient).toEqual([1, 0, 0, 0, 1, 0]);
   });

@@ -54,7 +54,8 @@ describe('validateUpload outcomes', () => {
     const small = { ...config, limits: { ...config.limits, maxInflatedBytes: 64 * 1024 } };
     // 4 MiB of zeros in an OB element deflate to a few kB (PS3.5 §A.5: the data set after the meta is deflated).
     const bomb = part10([...conformingAttributes(), element('00091010', 'OB', Buffer.alloc(4 * 1024 * 1024))], {
-      transferSyntax: '1.2.840.10008.1.2.1.99', deflate: true,
+      transferSyntax: '1.2.840.10008.1.2.1.99',
+      deflate: true,
     });
     expect(bomb.length).toBeLessThan(16 * 1024);
     const verdict = validateUpload([validateFile(inspectBytes(bomb, small), '0001.dcm', small)], small.severity);
@@ -98,7 +99,9 @@ describe('validateUpload outcomes', () => {
   });
 
   it('when a study-level code is overridden to a warning, then the upload is valid', () => {
-    const verdict = validateUpload([valid(), { ...valid(), instance: { ...valid().instance, file: '0002.dcm' } }], { 'duplicate-sop-instance': 'warning' });
+    const verdict = validateUpload([valid(), { ...valid(), instance: { ...valid().instance, file: '0002.dcm' } }], {
+      'duplicate-sop-instance': 'warning',
+    });
     expect(verdict).toMatchObject({ valid: true, outcome: null, errors: [] });
     // Two copies also share their Instance Number: a warning of its own.
     expect(verdict.warnings.map((f) => f.code)).toEqual(['duplicate-sop-instance', 'duplicate-instance-number']);
@@ -116,20 +119,23 @@ describe('validateUpload: each refusal says what is wrong (PS3.10 §7.1, §8)', 
     expect(verdict.outcome).toEqual({ code: 'NOT_PART10', httpStatus: 400 });
   });
 
-  it("when the file meta names another SOP Instance than the data set, then FILE_META_INVALID, not CORRUPT_DICOM", () => {
+  it('when the file meta names another SOP Instance than the data set, then FILE_META_INVALID, not CORRUPT_DICOM', () => {
     const verdict = outcomeOf(part10(conformingImage(), { sopInstanceUid: '1.2.3.999' }));
     expect(verdict.errors.map((f) => f.code)).toEqual(['meta-sop-instance-mismatch']);
     expect(verdict.outcome).toEqual({ code: 'FILE_META_INVALID', httpStatus: 400 });
   });
 
   it('when a DICOMDIR is sent, then media-storage-directory alone and MEDIA_STORAGE_DIRECTORY, no finding of an IOD it does not claim', () => {
-    const dicomdir = part10([
-      element('00041130', 'CS', 'FILESET'), // FileSetID
-      element('00041200', 'UL', Buffer.from([0, 0, 0, 0])), // OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity
-      element('00041202', 'UL', Buffer.from([0, 0, 0, 0])), // OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity
-      element('00041212', 'US', us(0)), // FileSetConsistencyFlag
-      element('00041220', 'SQ', Buffer.alloc(0)), // DirectoryRecordSequence, empty
-    ], { sopClassUid: '1.2.840.10008.1.3.10', sopInstanceUid: '1.2.3.77', implementationClassUid: '2.25.1234567' });
+    const dicomdir = part10(
+      [
+        element('00041130', 'CS', 'FILESET'), // FileSetID
+        element('00041200', 'UL', Buffer.from([0, 0, 0, 0])), // OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity
+        element('00041202', 'UL', Buffer.from([0, 0, 0, 0])), // OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity
+        element('00041212', 'US', us(0)), // FileSetConsistencyFlag
+        element('00041220', 'SQ', Buffer.alloc(0)), // DirectoryRecordSequence, empty
+      ],
+      { sopClassUid: '1.2.840.10008.1.3.10', sopInstanceUid: '1.2.3.77', implementationClassUid: '2.25.1234567' },
+    );
     const verdict = outcomeOf(dicomdir);
     expect([...verdict.errors, ...verdict.warnings].map((f) => f.code)).toEqual(['media-storage-directory']);
     expect(verdict.outcome).toEqual({ code: 'MEDIA_STORAGE_DIRECTORY', httpStatus: 400 });

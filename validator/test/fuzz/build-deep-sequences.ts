@@ -21,7 +21,9 @@ export interface DeepOptions {
 /** SQ (undefined length) → item (undefined length) → SQ → … `depth` levels, then the closing delimiters asked for. */
 export function deepSequence(options: DeepOptions): Buffer {
   const { depth, delimiters, explicitVr } = options;
-  const opening = explicitVr ? element(CONTENT_SEQUENCE, 'SQ', Buffer.alloc(0), { length: UNDEFINED }) : implicitElement(CONTENT_SEQUENCE, Buffer.alloc(0), UNDEFINED);
+  const opening = explicitVr
+    ? element(CONTENT_SEQUENCE, 'SQ', Buffer.alloc(0), { length: UNDEFINED })
+    : implicitElement(CONTENT_SEQUENCE, Buffer.alloc(0), UNDEFINED);
   const level = Buffer.concat([opening, itemHeader(ITEM, UNDEFINED)]);
   const innermost = explicitVr ? element('0040A040', 'CS', 'TEXT') : implicitElement('0040A040', 'TEXT'); // ValueType, at the bottom
   const closing = (index: number): Buffer => {
@@ -40,22 +42,31 @@ export function deepSequence(options: DeepOptions): Buffer {
 export function deepSequenceFile(options: DeepOptions): Buffer {
   const nested = deepSequence(options);
   if (options.explicitVr) {
-    return part10([...conformingAttributes(), nested, ...imagePixelAttributes(2, 2), element('7FE00010', 'OB', Buffer.alloc(4))],
-      { deflate: options.deflate ?? false, transferSyntax: options.deflate ? DEFLATED : EXPLICIT_LE });
+    return part10([...conformingAttributes(), nested, ...imagePixelAttributes(2, 2), element('7FE00010', 'OB', Buffer.alloc(4))], {
+      deflate: options.deflate ?? false,
+      transferSyntax: options.deflate ? DEFLATED : EXPLICIT_LE,
+    });
   }
-  return part10([
-    implicitElement('00080016', '1.2.840.10008.5.1.4.1.1.7'), // SOPClassUID
-    implicitElement('00080018', '1.2.3.4'), // SOPInstanceUID
-    implicitElement('00080060', 'OT'), // Modality
-    implicitElement('0020000D', '1.2.3'), // StudyInstanceUID
-    implicitElement('0020000E', '1.2.3.1'), // SeriesInstanceUID
-    nested,
-  ], { transferSyntax: IMPLICIT_LE });
+  return part10(
+    [
+      implicitElement('00080016', '1.2.840.10008.5.1.4.1.1.7'), // SOPClassUID
+      implicitElement('00080018', '1.2.3.4'), // SOPInstanceUID
+      implicitElement('00080060', 'OT'), // Modality
+      implicitElement('0020000D', '1.2.3'), // StudyInstanceUID
+      implicitElement('0020000E', '1.2.3.1'), // SeriesInstanceUID
+      nested,
+    ],
+    { transferSyntax: IMPLICIT_LE },
+  );
 }
 
 export function randomDeepSequence(random: Random): Mutation {
   const options: DeepOptions = {
-    depth: random.weighted([[1, 5000], [2, random.int(500, 5000)], [1, random.int(2, 64)]]),
+    depth: random.weighted([
+      [1, 5000],
+      [2, random.int(500, 5000)],
+      [1, random.int(2, 64)],
+    ]),
     delimiters: random.pick(['all', 'none', 'items-only', 'half'] as const),
     explicitVr: random.chance(0.6),
   };

@@ -25,7 +25,8 @@ function deflatedFile(body: Buffer): Buffer {
   return part10([body], { transferSyntax: DEFLATED });
 }
 
-export type BombKind = 'zeros' | 'attributes-then-zeros' | 'huge-element' | 'zlib-wrapped' | 'gzip-wrapped' | 'cut-stream' | 'garbage-stream' | 'nested';
+export type BombKind =
+  'zeros' | 'attributes-then-zeros' | 'huge-element' | 'zlib-wrapped' | 'gzip-wrapped' | 'cut-stream' | 'garbage-stream' | 'nested';
 
 /** `limitBytes` is the validator's maxInflatedBytes: a bomb inflates a little past it. */
 export function deflateBomb(kind: BombKind, limitBytes: number, random: Random): Mutation {
@@ -37,13 +38,23 @@ export function deflateBomb(kind: BombKind, limitBytes: number, random: Random):
       return { label, bytes: deflatedFile(cached(`${kind} ${past}`, () => deflateRawSync(Buffer.alloc(past), { level: 1 }))) };
     case 'attributes-then-zeros':
       // A readable data set, then a private OB element whose zero value inflates past the limit.
-      return { label, bytes: deflatedFile(cached(`${kind} ${past}`, () => {
-        const head = Buffer.concat([...conformingAttributes(), element('00091010', 'OB', Buffer.alloc(0), { length: past })]);
-        return deflateRawSync(Buffer.concat([head, Buffer.alloc(past)]), { level: 1 });
-      })) };
+      return {
+        label,
+        bytes: deflatedFile(
+          cached(`${kind} ${past}`, () => {
+            const head = Buffer.concat([...conformingAttributes(), element('00091010', 'OB', Buffer.alloc(0), { length: past })]);
+            return deflateRawSync(Buffer.concat([head, Buffer.alloc(past)]), { level: 1 });
+          }),
+        ),
+      };
     case 'huge-element':
       // Small inflated, but an element declares FFFFFFF0H bytes.
-      return { label, bytes: deflatedFile(deflateRawSync(Buffer.concat([...conformingAttributes(), element('00091010', 'OB', Buffer.alloc(64), { length: 0xfffffff0 })]))) };
+      return {
+        label,
+        bytes: deflatedFile(
+          deflateRawSync(Buffer.concat([...conformingAttributes(), element('00091010', 'OB', Buffer.alloc(64), { length: 0xfffffff0 })])),
+        ),
+      };
     case 'zlib-wrapped':
       return { label, bytes: deflatedFile(deflateSync(dataset)) };
     case 'gzip-wrapped':
@@ -60,4 +71,13 @@ export function deflateBomb(kind: BombKind, limitBytes: number, random: Random):
   }
 }
 
-export const BOMB_KINDS: readonly BombKind[] = ['zeros', 'attributes-then-zeros', 'huge-element', 'zlib-wrapped', 'gzip-wrapped', 'cut-stream', 'garbage-stream', 'nested'];
+export const BOMB_KINDS: readonly BombKind[] = [
+  'zeros',
+  'attributes-then-zeros',
+  'huge-element',
+  'zlib-wrapped',
+  'gzip-wrapped',
+  'cut-stream',
+  'garbage-stream',
+  'nested',
+];

@@ -12,25 +12,46 @@ const JPEG_2000 = TransferSyntaxUid.JPEG2000;
 
 // Encapsulated Pixel Data with broken items (PS3.5 §A.4).
 
-type ItemKind = 'bot' | 'bot-odd' | 'fragment' | 'fragment-odd' | 'empty' | 'undefined' | 'past-eof' | 'fff0' | 'wrong-tag' | 'item-delimiter'
-  | 'early-delimiter' | 'many-empty';
+type ItemKind =
+  | 'bot'
+  | 'bot-odd'
+  | 'fragment'
+  | 'fragment-odd'
+  | 'empty'
+  | 'undefined'
+  | 'past-eof'
+  | 'fff0'
+  | 'wrong-tag'
+  | 'item-delimiter'
+  | 'early-delimiter'
+  | 'many-empty';
 
 function brokenItem(random: Random, kind: ItemKind): { label: string; bytes: Buffer } {
   switch (kind) {
-    case 'bot': return { label: 'bot', bytes: item(ITEM, Buffer.alloc(4 * random.int(0, 4))) };
-    case 'bot-odd': return { label: 'bot-odd', bytes: item(ITEM, Buffer.alloc(random.int(1, 3))) };
-    case 'fragment': return { label: 'frag', bytes: item(ITEM, random.bytes(2 * random.int(1, 64))) };
-    case 'fragment-odd': return { label: 'frag-odd', bytes: item(ITEM, random.bytes(2 * random.int(0, 64) + 1)) };
-    case 'empty': return { label: 'empty', bytes: item(ITEM) };
-    case 'undefined': return { label: 'undef', bytes: Buffer.concat([itemHeader(ITEM, UNDEFINED), random.bytes(16)]) };
-    case 'past-eof': return { label: 'past-eof', bytes: Buffer.concat([itemHeader(ITEM, random.int(64, 1 << 20) * 2), random.bytes(8)]) };
-    case 'fff0': return { label: 'fff0', bytes: itemHeader(ITEM, 0xfffffff0) };
+    case 'bot':
+      return { label: 'bot', bytes: item(ITEM, Buffer.alloc(4 * random.int(0, 4))) };
+    case 'bot-odd':
+      return { label: 'bot-odd', bytes: item(ITEM, Buffer.alloc(random.int(1, 3))) };
+    case 'fragment':
+      return { label: 'frag', bytes: item(ITEM, random.bytes(2 * random.int(1, 64))) };
+    case 'fragment-odd':
+      return { label: 'frag-odd', bytes: item(ITEM, random.bytes(2 * random.int(0, 64) + 1)) };
+    case 'empty':
+      return { label: 'empty', bytes: item(ITEM) };
+    case 'undefined':
+      return { label: 'undef', bytes: Buffer.concat([itemHeader(ITEM, UNDEFINED), random.bytes(16)]) };
+    case 'past-eof':
+      return { label: 'past-eof', bytes: Buffer.concat([itemHeader(ITEM, random.int(64, 1 << 20) * 2), random.bytes(8)]) };
+    case 'fff0':
+      return { label: 'fff0', bytes: itemHeader(ITEM, 0xfffffff0) };
     case 'wrong-tag': {
       const head = random.bytes(8);
       return { label: `tag ${head.toString('hex')}`, bytes: Buffer.concat([head, random.bytes(8)]) };
     }
-    case 'item-delimiter': return { label: 'item-delim', bytes: itemHeader(ITEM_DELIMITER, 0) };
-    case 'early-delimiter': return { label: 'seq-delim-len', bytes: itemHeader(SEQUENCE_DELIMITER, random.int(1, 0xffff)) };
+    case 'item-delimiter':
+      return { label: 'item-delim', bytes: itemHeader(ITEM_DELIMITER, 0) };
+    case 'early-delimiter':
+      return { label: 'seq-delim-len', bytes: itemHeader(SEQUENCE_DELIMITER, random.int(1, 0xffff)) };
     case 'many-empty': {
       const count = random.int(1000, 20_000);
       return { label: `empty x${count}`, bytes: Buffer.concat(new Array<Buffer>(count).fill(item(ITEM))) };
@@ -39,8 +60,18 @@ function brokenItem(random: Random, kind: ItemKind): { label: string; bytes: Buf
 }
 
 const ITEM_KINDS: readonly (readonly [number, ItemKind])[] = [
-  [3, 'bot'], [1, 'bot-odd'], [6, 'fragment'], [1, 'fragment-odd'], [2, 'empty'], [1, 'undefined'], [1, 'past-eof'], [1, 'fff0'],
-  [1, 'wrong-tag'], [1, 'item-delimiter'], [1, 'early-delimiter'], [0.3, 'many-empty'],
+  [3, 'bot'],
+  [1, 'bot-odd'],
+  [6, 'fragment'],
+  [1, 'fragment-odd'],
+  [2, 'empty'],
+  [1, 'undefined'],
+  [1, 'past-eof'],
+  [1, 'fff0'],
+  [1, 'wrong-tag'],
+  [1, 'item-delimiter'],
+  [1, 'early-delimiter'],
+  [0.3, 'many-empty'],
 ];
 
 export function brokenEncapsulation(random: Random): Mutation {
@@ -51,11 +82,20 @@ export function brokenEncapsulation(random: Random): Mutation {
   const transferSyntax = random.pick([RLE, RLE, JPEG_BASELINE, JPEG_2000, EXPLICIT_LE, DEFLATED]);
   const pixelData = element('7FE00010', 'OB', value, { length: UNDEFINED });
   const frames = random.int(1, 3);
-  const bytes = transferSyntax === RLE
-    ? encapsulatedImage(pixelData, frames)
-    : part10([...conformingAttributes(), ...imagePixelAttributes(4, 4, 8, frames), pixelData], { transferSyntax, deflate: transferSyntax === DEFLATED });
+  const bytes =
+    transferSyntax === RLE
+      ? encapsulatedImage(pixelData, frames)
+      : part10([...conformingAttributes(), ...imagePixelAttributes(4, 4, 8, frames), pixelData], {
+          transferSyntax,
+          deflate: transferSyntax === DEFLATED,
+        });
   const label = `encapsulated ${transferSyntax} frames ${frames} [${items.map((i) => i.label).join(' ')}] ${ending}`;
-  const broken = brokenBecause(items.map((i) => i.label), ending, frames, transferSyntax);
+  const broken = brokenBecause(
+    items.map((i) => i.label),
+    ending,
+    frames,
+    transferSyntax,
+  );
   return broken ? { label, bytes, mustBeInvalid: broken } : { label, bytes };
 }
 
@@ -63,7 +103,12 @@ export function brokenEncapsulation(random: Random): Mutation {
 const NEVER_ALLOWED = new Set(['frag-odd', 'undef', 'past-eof', 'fff0', 'item-delim', 'seq-delim-len']);
 
 /** Why a generated encapsulation cannot be valid, or null when it may be (a fuzzed BOT may still fit). */
-function brokenBecause(labels: readonly string[], ending: 'delimiter' | 'none' | 'cut', frames: number, transferSyntax: string): string | null {
+function brokenBecause(
+  labels: readonly string[],
+  ending: 'delimiter' | 'none' | 'cut',
+  frames: number,
+  transferSyntax: string,
+): string | null {
   if (transferSyntax === EXPLICIT_LE || transferSyntax === DEFLATED) return 'Pixel Data of undefined length under a native transfer syntax';
   const end = labels.indexOf('seq-delim-len');
   const read = end === -1 ? labels : labels.slice(0, end + 1);

@@ -35,8 +35,12 @@ export function reportProblems(verdict: VerdictLike, files: readonly string[]): 
     if (typeof outcome.code !== 'string' || outcome.code.length === 0) problems.push(`outcome without a code: ${JSON.stringify(outcome)}`);
   }
   const expected = outcomeForErrors([...new Set(errors.map((finding) => finding.code))]);
-  if (JSON.stringify(expected) !== JSON.stringify(outcome)) problems.push(`outcome ${JSON.stringify(outcome)}, the errors call for ${JSON.stringify(expected)}`);
-  for (const [list, severity] of [[errors, 'error'], [warnings, 'warning']] as const) {
+  if (JSON.stringify(expected) !== JSON.stringify(outcome))
+    problems.push(`outcome ${JSON.stringify(outcome)}, the errors call for ${JSON.stringify(expected)}`);
+  for (const [list, severity] of [
+    [errors, 'error'],
+    [warnings, 'warning'],
+  ] as const) {
     for (const finding of list as readonly Finding[]) {
       if (!isFindingCode(finding.code)) problems.push(`finding code '${finding.code}' is not in the catalog`);
       if (finding.severity !== severity) problems.push(`a ${finding.severity} finding in the ${severity} list: ${finding.code}`);
@@ -44,7 +48,8 @@ export function reportProblems(verdict: VerdictLike, files: readonly string[]): 
     }
   }
   const names = verdict.instances.map((instance) => instance.file);
-  if (JSON.stringify(names) !== JSON.stringify(files)) problems.push(`instances ${JSON.stringify(names)} for files ${JSON.stringify(files)}`);
+  if (JSON.stringify(names) !== JSON.stringify(files))
+    problems.push(`instances ${JSON.stringify(names)} for files ${JSON.stringify(files)}`);
   return problems;
 }
 

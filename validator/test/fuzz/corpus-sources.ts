@@ -61,7 +61,8 @@ function describeSource(name: string, bytes: Buffer): SourceFile {
   const parsed = inspection.parsed;
   const spans: ElementSpan[] = [];
   // Offsets of a deflated data set point into the inflated copy, not the file: keep the meta group only.
-  const inFile = parsed !== null && parsed.bytes.length <= bytes.length && Buffer.from(parsed.bytes).equals(bytes.subarray(0, parsed.bytes.length));
+  const inFile =
+    parsed !== null && parsed.bytes.length <= bytes.length && Buffer.from(parsed.bytes).equals(bytes.subarray(0, parsed.bytes.length));
   if (parsed) {
     collectSpans(bytes, parsed.meta, true, spans);
     if (inFile) collectSpans(bytes, parsed.dataset, parsed.littleEndian, spans, parsed.explicitVr);
@@ -101,9 +102,19 @@ function collectSpans(bytes: Buffer, dataset: DicomDataSet, littleEndian: boolea
 }
 
 /** The header layout of PS3.5 §7.1.2 (explicit) or §7.1.3 (implicit), checked against the tag in the bytes. */
-function spanOf(bytes: Buffer, tag: string, valueOffset: number, length: number, littleEndian: boolean, explicitVr: boolean): Omit<ElementSpan, 'depth'> | null {
+function spanOf(
+  bytes: Buffer,
+  tag: string,
+  valueOffset: number,
+  length: number,
+  littleEndian: boolean,
+  explicitVr: boolean,
+): Omit<ElementSpan, 'depth'> | null {
   const candidates: { start: number; size: 2 | 4; vrOffset: number | null }[] = explicitVr
-    ? [{ start: valueOffset - 12, size: 4, vrOffset: valueOffset - 8 }, { start: valueOffset - 8, size: 2, vrOffset: valueOffset - 4 }]
+    ? [
+        { start: valueOffset - 12, size: 4, vrOffset: valueOffset - 8 },
+        { start: valueOffset - 8, size: 2, vrOffset: valueOffset - 4 },
+      ]
     : [{ start: valueOffset - 8, size: 4, vrOffset: null }];
   for (const candidate of candidates) {
     if (candidate.start < 0 || !tagAt(bytes, candidate.start, littleEndian, tag)) continue;
@@ -112,7 +123,10 @@ function spanOf(bytes: Buffer, tag: string, valueOffset: number, length: number,
       if (LONG_VRS.has(vr) !== (candidate.size === 4)) continue;
     }
     return {
-      tag, start: candidate.start, valueOffset, length,
+      tag,
+      start: candidate.start,
+      valueOffset,
+      length,
       lengthField: { offset: valueOffset - candidate.size, size: candidate.size, littleEndian },
       vrOffset: candidate.vrOffset,
     };
@@ -133,8 +147,9 @@ function tagAt(bytes: Buffer, offset: number, littleEndian: boolean, tag: string
  * sequence) the file is visibly cut short and must not be valid.
  */
 export function isCleanCut(source: SourceFile, cut: number): boolean {
-  return source.spans.some((span) => span.depth === 0
-    && (span.start === cut || (span.length !== UNDEFINED_LENGTH && span.valueOffset + span.length === cut)));
+  return source.spans.some(
+    (span) => span.depth === 0 && (span.start === cut || (span.length !== UNDEFINED_LENGTH && span.valueOffset + span.length === cut)),
+  );
 }
 
 /**

@@ -3,7 +3,16 @@ import { deepSequenceFile, randomDeepSequence, type DeepOptions } from './build-
 import { BOMB_KINDS, deflateBomb } from './build-deflate-bombs.ts';
 import { brokenEncapsulation, corruptItemHeader } from './build-encapsulation.ts';
 import { randomBytes } from './build-random.ts';
-import { corruptLength, corruptVr, flipBits, overwriteRange, shuffleElements, truncateAt, truncateRandom, type Mutation } from './mutate-bytes.ts';
+import {
+  corruptLength,
+  corruptVr,
+  flipBits,
+  overwriteRange,
+  shuffleElements,
+  truncateAt,
+  truncateRandom,
+  type Mutation,
+} from './mutate-bytes.ts';
 import { Random } from './prng.ts';
 
 export interface FuzzCase {
@@ -55,7 +64,11 @@ export interface CasePlan {
  * deflate bomb of each kind), then `count` seeded ones. Cases are built one at a time, on demand: a few
  * thousand copies of half-megabyte files are never all in memory.
  */
-export function planCases(plan: CasePlan): { ids: string[]; build: (id: string) => FuzzCase; fixedKind: (id: string) => string | undefined } {
+export function planCases(plan: CasePlan): {
+  ids: string[];
+  build: (id: string) => FuzzCase;
+  fixedKind: (id: string) => string | undefined;
+} {
   const fixed = fixedCases(plan);
   const ids = [...fixed.keys(), ...Array.from({ length: plan.count }, (_, i) => `r${i}`)];
   const build = (id: string): FuzzCase => {
@@ -77,7 +90,15 @@ function fixedCases(plan: CasePlan): Map<string, { kind: string; make: () => Fuz
     for (const cut of elementBoundaries(source)) {
       // Cut between two top-level elements, the file may just lack optional attributes; anywhere else in what the inspector reads, it is visibly cut.
       const visible = !isCleanCut(source, cut) && cut < source.dataEnd;
-      makers.push({ kind: 'boundary', make: () => ({ kind: 'boundary', source: name, ...truncateAt(source, cut), ...(visible ? { mustBeInvalid: 'cut inside an element or a sequence' } : {}) }) });
+      makers.push({
+        kind: 'boundary',
+        make: () => ({
+          kind: 'boundary',
+          source: name,
+          ...truncateAt(source, cut),
+          ...(visible ? { mustBeInvalid: 'cut inside an element or a sequence' } : {}),
+        }),
+      });
     }
   }
   const deep: DeepOptions[] = [
@@ -88,9 +109,16 @@ function fixedCases(plan: CasePlan): Map<string, { kind: string; make: () => Fuz
     { depth: 5000, delimiters: 'items-only', explicitVr: true },
     { depth: 5000, delimiters: 'all', explicitVr: true, deflate: true },
   ];
-  for (const options of deep) makers.push({ kind: 'deep', make: () => ({ kind: 'deep', source: null, label: `deep ${JSON.stringify(options)}`, bytes: deepSequenceFile(options) }) });
+  for (const options of deep)
+    makers.push({
+      kind: 'deep',
+      make: () => ({ kind: 'deep', source: null, label: `deep ${JSON.stringify(options)}`, bytes: deepSequenceFile(options) }),
+    });
   for (const bomb of BOMB_KINDS) {
-    makers.push({ kind: 'deflate', make: () => ({ kind: 'deflate', source: null, ...deflateBomb(bomb, plan.maxInflatedBytes, new Random(plan.seed)) }) });
+    makers.push({
+      kind: 'deflate',
+      make: () => ({ kind: 'deflate', source: null, ...deflateBomb(bomb, plan.maxInflatedBytes, new Random(plan.seed)) }),
+    });
   }
   return new Map(makers.map(({ kind, make }, i) => [`f${i}`, { kind, make: () => ({ ...make(), id: `f${i}` }) }]));
 }
@@ -112,12 +140,15 @@ function seededCase(plan: CasePlan, index: number): FuzzCase {
   ];
   if (plan.sources.length > 0) {
     for (const [weight, kind, generate] of ON_SOURCES) {
-      choices.push([weight, () => {
-        // Small files four times as often as large ones: a case costs about its size.
-        const source = random.weighted(plan.sources.map((s) => [s.large ? 1 : 4, s] as const));
-        const mutation = generate(random, source);
-        return mutation ? { id, kind, source: source.name, ...mutation } : null;
-      }]);
+      choices.push([
+        weight,
+        () => {
+          // Small files four times as often as large ones: a case costs about its size.
+          const source = random.weighted(plan.sources.map((s) => [s.large ? 1 : 4, s] as const));
+          const mutation = generate(random, source);
+          return mutation ? { id, kind, source: source.name, ...mutation } : null;
+        },
+      ]);
     }
   }
   for (;;) {

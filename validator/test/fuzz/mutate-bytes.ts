@@ -10,8 +10,42 @@ export interface Mutation {
   mustBeInvalid?: string;
 }
 
-const VRS = ['AE', 'AS', 'AT', 'CS', 'DA', 'DS', 'DT', 'FL', 'FD', 'IS', 'LO', 'LT', 'OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'PN',
-  'SH', 'SL', 'SQ', 'SS', 'ST', 'SV', 'TM', 'UC', 'UI', 'UL', 'UN', 'UR', 'US', 'UT', 'UV'];
+const VRS = [
+  'AE',
+  'AS',
+  'AT',
+  'CS',
+  'DA',
+  'DS',
+  'DT',
+  'FL',
+  'FD',
+  'IS',
+  'LO',
+  'LT',
+  'OB',
+  'OD',
+  'OF',
+  'OL',
+  'OV',
+  'OW',
+  'PN',
+  'SH',
+  'SL',
+  'SQ',
+  'SS',
+  'ST',
+  'SV',
+  'TM',
+  'UC',
+  'UI',
+  'UL',
+  'UN',
+  'UR',
+  'US',
+  'UT',
+  'UV',
+];
 
 /** Mostly in the header, where the parser works; sometimes anywhere. */
 function offsetIn(random: Random, source: SourceFile): number {
@@ -35,7 +69,14 @@ export function flipBits(random: Random, source: SourceFile): Mutation {
 export function overwriteRange(random: Random, source: SourceFile): Mutation {
   const bytes = Buffer.from(source.bytes);
   const offset = offsetIn(random, source);
-  const length = Math.min(random.weighted([[4, random.int(1, 8)], [3, random.int(9, 64)], [1, random.int(65, 4096)]]), bytes.length - offset);
+  const length = Math.min(
+    random.weighted([
+      [4, random.int(1, 8)],
+      [3, random.int(9, 64)],
+      [1, random.int(65, 4096)],
+    ]),
+    bytes.length - offset,
+  );
   const fill = random.pick(['random', 'zero', 'ff', 'copy'] as const);
   if (fill === 'random') random.bytes(length).copy(bytes, offset);
   else if (fill === 'zero') bytes.fill(0, offset, offset + length);
@@ -98,10 +139,14 @@ export function corruptVr(random: Random, source: SourceFile): Mutation | null {
   const span = random.pick(explicit);
   const offset = span.vrOffset!;
   const kind = random.pick(['swap', 'garbage', 'lower', 'nul'] as const);
-  const vr = kind === 'swap' ? Buffer.from(random.pick(VRS), 'latin1')
-    : kind === 'garbage' ? random.bytes(2)
-      : kind === 'lower' ? Buffer.from(bytes.toString('latin1', offset, offset + 2).toLowerCase(), 'latin1')
-        : Buffer.alloc(2);
+  const vr =
+    kind === 'swap'
+      ? Buffer.from(random.pick(VRS), 'latin1')
+      : kind === 'garbage'
+        ? random.bytes(2)
+        : kind === 'lower'
+          ? Buffer.from(bytes.toString('latin1', offset, offset + 2).toLowerCase(), 'latin1')
+          : Buffer.alloc(2);
   vr.copy(bytes, offset);
   return { label: `vr ${span.tag}@${offset} ${kind}=${vr.toString('hex')}`, bytes };
 }

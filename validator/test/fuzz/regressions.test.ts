@@ -96,14 +96,17 @@ describe('fuzz regressions', () => {
   });
 
   it('when an implicit VR file ends right after the header of a sequence of undefined length, then it is truncated', async () => {
-    const bytes = part10([
-      implicitElement(0x0008, 0x0016, '1.2.840.10008.5.1.4.1.1.7'), // SOPClassUID: Secondary Capture Image Storage
-      implicitElement(0x0008, 0x0018, '1.2.3.4'), // SOPInstanceUID (part10() writes the same in the meta)
-      implicitElement(0x0008, 0x0060, 'OT'), // Modality
-      implicitElement(0x0020, 0x000d, '1.2.3'), // StudyInstanceUID
-      implicitElement(0x0020, 0x000e, '1.2.3.1'), // SeriesInstanceUID
-      implicitElement(0x0040, 0xa730, Buffer.alloc(0), UNDEFINED), // ContentSequence (SQ by the dictionary), undefined length; then the file ends
-    ], { transferSyntax: '1.2.840.10008.1.2' });
+    const bytes = part10(
+      [
+        implicitElement(0x0008, 0x0016, '1.2.840.10008.5.1.4.1.1.7'), // SOPClassUID: Secondary Capture Image Storage
+        implicitElement(0x0008, 0x0018, '1.2.3.4'), // SOPInstanceUID (part10() writes the same in the meta)
+        implicitElement(0x0008, 0x0060, 'OT'), // Modality
+        implicitElement(0x0020, 0x000d, '1.2.3'), // StudyInstanceUID
+        implicitElement(0x0020, 0x000e, '1.2.3.1'), // SeriesInstanceUID
+        implicitElement(0x0040, 0xa730, Buffer.alloc(0), UNDEFINED), // ContentSequence (SQ by the dictionary), undefined length; then the file ends
+      ],
+      { transferSyntax: '1.2.840.10008.1.2' },
+    );
     const report = await validate(bytes);
     expect(report.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
     expect(codes(report)).toEqual(['truncated']);
@@ -125,31 +128,37 @@ describe('fuzz regressions', () => {
   });
 
   it('when an implicit VR element that is no sequence has an undefined length and no delimiter, then the file is truncated', async () => {
-    const bytes = part10([
-      implicitElement(0x0008, 0x0016, '1.2.840.10008.5.1.4.1.1.7'), // SOPClassUID: Secondary Capture Image Storage
-      implicitElement(0x0008, 0x0018, '1.2.3.4'), // SOPInstanceUID (part10() writes the same in the meta)
-      implicitElement(0x0008, 0x0060, 'OT'), // Modality
-      implicitElement(0x0020, 0x000d, '1.2.3'), // StudyInstanceUID
-      implicitElement(0x0020, 0x000e, '1.2.3.1'), // SeriesInstanceUID
-      implicitElement(0x0020, 0x0011, '1', UNDEFINED), // SeriesNumber (IS by the dictionary), undefined length
-      implicitElement(0x0020, 0x0013, '1'), // InstanceNumber: swallowed by SeriesNumber, which no delimiter ends
-    ], { transferSyntax: '1.2.840.10008.1.2' });
+    const bytes = part10(
+      [
+        implicitElement(0x0008, 0x0016, '1.2.840.10008.5.1.4.1.1.7'), // SOPClassUID: Secondary Capture Image Storage
+        implicitElement(0x0008, 0x0018, '1.2.3.4'), // SOPInstanceUID (part10() writes the same in the meta)
+        implicitElement(0x0008, 0x0060, 'OT'), // Modality
+        implicitElement(0x0020, 0x000d, '1.2.3'), // StudyInstanceUID
+        implicitElement(0x0020, 0x000e, '1.2.3.1'), // SeriesInstanceUID
+        implicitElement(0x0020, 0x0011, '1', UNDEFINED), // SeriesNumber (IS by the dictionary), undefined length
+        implicitElement(0x0020, 0x0013, '1'), // InstanceNumber: swallowed by SeriesNumber, which no delimiter ends
+      ],
+      { transferSyntax: '1.2.840.10008.1.2' },
+    );
     const report = await validate(bytes);
     expect(report.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
     expect(codes(report)).toEqual(['truncated']);
   });
 
   it('when an element of undefined length that is no sequence is delimited and ends the file, then it is no truncation', async () => {
-    const bytes = part10([
-      implicitElement(0x0008, 0x0016, '1.2.840.10008.5.1.4.1.1.7'), // SOPClassUID: Secondary Capture Image Storage
-      implicitElement(0x0008, 0x0018, '1.2.3.4'), // SOPInstanceUID
-      implicitElement(0x0008, 0x0060, 'OT'), // Modality
-      implicitElement(0x0020, 0x000d, '1.2.3'), // StudyInstanceUID
-      implicitElement(0x0020, 0x000e, '1.2.3.1'), // SeriesInstanceUID
-      implicitElement(0x0009, 0x0010, 'ACME'), // private creator of block (0009,10xx)
-      implicitElement(0x0009, 0x1010, 'AB', UNDEFINED), // a private element of undefined length, no item in it: 'AB'
-      Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]), // Item Delimitation Item that ends it: the last 8 bytes of the file
-    ], { transferSyntax: '1.2.840.10008.1.2' });
+    const bytes = part10(
+      [
+        implicitElement(0x0008, 0x0016, '1.2.840.10008.5.1.4.1.1.7'), // SOPClassUID: Secondary Capture Image Storage
+        implicitElement(0x0008, 0x0018, '1.2.3.4'), // SOPInstanceUID
+        implicitElement(0x0008, 0x0060, 'OT'), // Modality
+        implicitElement(0x0020, 0x000d, '1.2.3'), // StudyInstanceUID
+        implicitElement(0x0020, 0x000e, '1.2.3.1'), // SeriesInstanceUID
+        implicitElement(0x0009, 0x0010, 'ACME'), // private creator of block (0009,10xx)
+        implicitElement(0x0009, 0x1010, 'AB', UNDEFINED), // a private element of undefined length, no item in it: 'AB'
+        Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]), // Item Delimitation Item that ends it: the last 8 bytes of the file
+      ],
+      { transferSyntax: '1.2.840.10008.1.2' },
+    );
     const report = await validate(bytes);
     expect(codes(report)).not.toContain('truncated');
   });
@@ -160,9 +169,12 @@ describe('fuzz regressions', () => {
   // return of the small inflate chunks only some of the time; the fuzz run's memory check is the other guard.
   it('when a deflate bomb is refused, then the memory it inflated into is given back', async () => {
     const limit = projectConfig().limits.maxInflatedBytes;
-    const bytes = part10([
-      deflateRawSync(Buffer.alloc(limit + 1024 * 1024), { level: 1 }), // the data set: a raw deflate stream (PS3.5 §A.5) of 1 MiB more zeros than the limit
-    ], { transferSyntax: '1.2.840.10008.1.2.1.99' }); // Deflated Explicit VR Little Endian; the file meta stays plain
+    const bytes = part10(
+      [
+        deflateRawSync(Buffer.alloc(limit + 1024 * 1024), { level: 1 }), // the data set: a raw deflate stream (PS3.5 §A.5) of 1 MiB more zeros than the limit
+      ],
+      { transferSyntax: '1.2.840.10008.1.2.1.99' },
+    ); // Deflated Explicit VR Little Endian; the file meta stays plain
     const before = await settledRss();
     const report = await validate(bytes);
     expect(report.outcome).toEqual({ code: 'DEFLATE_BOMB', httpStatus: 400 });
@@ -178,14 +190,16 @@ describe('fuzz regressions', () => {
     expect(codes(await validate(file(128)))).not.toContain('unparseable');
     const report = await validate(file(129));
     expect(report.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
-    expect(report.errors).toEqual([expect.objectContaining({ code: 'unparseable', message: expect.stringContaining('nested more than 128 levels') })]);
+    expect(report.errors).toEqual([
+      expect.objectContaining({ code: 'unparseable', message: expect.stringContaining('nested more than 128 levels') }),
+    ]);
   });
 
   it('when a file nests 1,000 levels deep, then the answer is the same on a shallow stack and under half a stack', () => {
     const bytes = part10([...conformingAttributes(), nestedSequences(1000)]);
     let frames = 0;
     try {
-      for (;; frames += 1000) atStackDepth(frames, () => 0);
+      for (; ; frames += 1000) atStackDepth(frames, () => 0);
     } catch {
       // frames is now about what the stack holds
     }
@@ -198,13 +212,23 @@ describe('fuzz regressions', () => {
   // Seed 1 with FUZZ_CASES=8000, r5452 (RLE, [frag frag seq-delim-len frag]) and r7427: a Sequence Delimitation
   // Item with a length of 1 to 65535 after the fragments, and the file was valid.
   it('when the Sequence Delimitation Item of encapsulated Pixel Data has a length other than 0, then the encapsulation is broken', async () => {
-    const bytes = encapsulatedImage(element('7FE00010', 'OB', Buffer.concat([ // PixelData, RLE Lossless, undefined length
-      item(0xe000), // Basic Offset Table item, empty
-      item(0xe000, Buffer.alloc(6, 1)), // one fragment of 6 bytes
-      item(0xe0dd, Buffer.alloc(0), 5), // Sequence Delimitation Item with length 5 (PS3.5 §A.4: 00000000H)
-    ]), { length: UNDEFINED }));
+    const bytes = encapsulatedImage(
+      element(
+        '7FE00010',
+        'OB',
+        Buffer.concat([
+          // PixelData, RLE Lossless, undefined length
+          item(0xe000), // Basic Offset Table item, empty
+          item(0xe000, Buffer.alloc(6, 1)), // one fragment of 6 bytes
+          item(0xe0dd, Buffer.alloc(0), 5), // Sequence Delimitation Item with length 5 (PS3.5 §A.4: 00000000H)
+        ]),
+        { length: UNDEFINED },
+      ),
+    );
     const report = await validate(bytes);
     expect(report.outcome).toEqual({ code: 'CORRUPT_DICOM', httpStatus: 400 });
-    expect(report.errors).toEqual([expect.objectContaining({ code: 'encapsulation-broken', message: expect.stringContaining('has length 5, not 0') })]);
+    expect(report.errors).toEqual([
+      expect.objectContaining({ code: 'encapsulation-broken', message: expect.stringContaining('has length 5, not 0') }),
+    ]);
   });
 });

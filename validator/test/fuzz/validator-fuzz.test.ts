@@ -34,7 +34,8 @@ const ids = process.env.FUZZ_ONLY ? process.env.FUZZ_ONLY.split(',').map((id) =>
 const httpTarget = process.env.FUZZ_HTTP === 'all' ? ids.length : Number(process.env.FUZZ_HTTP ?? 2000);
 
 console.info('[fuzz] seed', seed, 'cases', ids.length);
-if (!corpusAvailable) console.warn(`[fuzz] ${corpusSkipReason}; only the hand-built inputs run (random bytes, deep sequences, deflate bombs, encapsulation)`);
+if (!corpusAvailable)
+  console.warn(`[fuzz] ${corpusSkipReason}; only the hand-built inputs run (random bytes, deep sequences, deflate bombs, encapsulation)`);
 
 function replay(fuzzCase: Pick<FuzzCase, 'id'>): string {
   return `FUZZ_SEED=${seed} FUZZ_CASES=${count} FUZZ_ONLY=${fuzzCase.id} npx vitest run validator/test/fuzz/validator-fuzz.test.ts`;
@@ -46,7 +47,10 @@ function describeCase(fuzzCase: FuzzCase): string {
 
 /** A file's own findings, without the file name: comparable between the direct path and HTTP. */
 function fileFindings(findings: readonly Finding[], file: string): string[] {
-  return findings.filter((finding) => finding.file === file).map((finding) => `${finding.severity}:${finding.code}:${finding.tag ?? ''}`).sort();
+  return findings
+    .filter((finding) => finding.file === file)
+    .map((finding) => `${finding.severity}:${finding.code}:${finding.tag ?? ''}`)
+    .sort();
 }
 
 /** Two full collections a tick apart, so that the memory figures say what is still held. */
@@ -106,7 +110,12 @@ describe('validator fuzz', () => {
       // Chunk sizes vary from 1 byte to the whole file: the inspector must answer the same however the bytes arrive.
       // (Bytes by the handful only for small files: a stream of a million chunks measures the stream, not the validator.)
       const tiny = fuzzCase.bytes.length <= 200_000 ? 1 : 0;
-      const chunkSize = new Random((seed ^ 0x5eed) + index).weighted([[tiny, 1 + (index % 31)], [4, 4096], [3, 65_536], [2, fuzzCase.bytes.length || 1]]);
+      const chunkSize = new Random((seed ^ 0x5eed) + index).weighted([
+        [tiny, 1 + (index % 31)],
+        [4, 4096],
+        [3, 65_536],
+        [2, fuzzCase.bytes.length || 1],
+      ]);
       const t = performance.now();
       try {
         const verdict = await validateDirect(fuzzCase.bytes, '0001.dcm', config, chunkSize);
@@ -116,13 +125,19 @@ describe('validator fuzz', () => {
         if (ms > boundMs) problems.push(`took ${ms.toFixed(0)} ms (bound ${boundMs} ms)`);
         if (fuzzCase.mustBeInvalid && verdict.valid) problems.push(`answered valid, but ${fuzzCase.mustBeInvalid}`);
         if (problems.length > 0) failures.push(`${describeCase(fuzzCase)}, chunks of ${chunkSize}: ${problems.join('; ')}`);
-        if (httpCases.has(id)) direct.set(id, { findings: fileFindings([...verdict.errors, ...verdict.warnings], '0001.dcm'), outcome: JSON.stringify(verdict.outcome) });
+        if (httpCases.has(id))
+          direct.set(id, {
+            findings: fileFindings([...verdict.errors, ...verdict.warnings], '0001.dcm'),
+            outcome: JSON.stringify(verdict.outcome),
+          });
       } catch (error) {
         failures.push(`${describeCase(fuzzCase)}, chunks of ${chunkSize}: threw ${error instanceof Error ? error.stack : String(error)}`);
       }
       if (index % 64 === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
     }
-    console.info(`[fuzz] direct: ${ids.length} files in ${((performance.now() - t0) / 1000).toFixed(1)} s, slowest ${slowest.ms.toFixed(0)} ms (${slowest.id})`);
+    console.info(
+      `[fuzz] direct: ${ids.length} files in ${((performance.now() - t0) / 1000).toFixed(1)} s, slowest ${slowest.ms.toFixed(0)} ms (${slowest.id})`,
+    );
     expect(failures.slice(0, 20), `seed ${seed}: ${failures.length} of ${ids.length} cases failed`).toEqual([]);
     expect(unhandled).toEqual([]);
   }, 300_000);
@@ -168,7 +183,9 @@ describe('validator fuzz', () => {
         const overHttp = fileFindings([...report.errors, ...report.warnings], names[i]!);
         // The same bytes, chunked otherwise by the network: the same findings.
         if (alone && JSON.stringify(alone.findings) !== JSON.stringify(overHttp)) {
-          problems.push(`${fuzzCase.id}: findings over HTTP ${JSON.stringify(overHttp)} differ from the direct path's ${JSON.stringify(alone.findings)}`);
+          problems.push(
+            `${fuzzCase.id}: findings over HTTP ${JSON.stringify(overHttp)} differ from the direct path's ${JSON.stringify(alone.findings)}`,
+          );
         }
         if (batch.length === 1 && alone && alone.outcome !== JSON.stringify(report.outcome)) {
           problems.push(`${fuzzCase.id}: outcome over HTTP ${JSON.stringify(report.outcome)}, direct ${alone.outcome}`);
@@ -177,7 +194,9 @@ describe('validator fuzz', () => {
       if (problems.length > 0) failures.push(`${which}: ${problems.join('; ')}`);
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
     }
-    console.info(`[fuzz] http: ${chosen.length} files in ${requests} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s, slowest ${slowest.ms.toFixed(0)} ms (${slowest.ids})`);
+    console.info(
+      `[fuzz] http: ${chosen.length} files in ${requests} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s, slowest ${slowest.ms.toFixed(0)} ms (${slowest.ids})`,
+    );
     expect(chosen.length).toBeGreaterThanOrEqual(Math.min(ids.length, httpTarget, 300));
     expect(failures.slice(0, 20), `seed ${seed}: ${failures.length} requests failed`).toEqual([]);
     expect(unhandled).toEqual([]);
@@ -187,9 +206,11 @@ describe('validator fuzz', () => {
     await collectGarbage();
     const after = process.memoryUsage();
     peakRss = Math.max(peakRss, after.rss);
-    console.info(`[fuzz] seed ${seed}: ${ids.length} cases in ${((performance.now() - started) / 1000).toFixed(1)} s; `
-      + `rss ${mb(baseline.rss)} -> ${mb(after.rss)} (peak ${mb(peakRss)}), heap used ${mb(baseline.heapUsed)} -> ${mb(after.heapUsed)} (of ${mb(baseline.heapTotal)} -> ${mb(after.heapTotal)}), `
-      + `external ${mb(baseline.external + baseline.arrayBuffers)} -> ${mb(after.external + after.arrayBuffers)}`);
+    console.info(
+      `[fuzz] seed ${seed}: ${ids.length} cases in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+        `rss ${mb(baseline.rss)} -> ${mb(after.rss)} (peak ${mb(peakRss)}), heap used ${mb(baseline.heapUsed)} -> ${mb(after.heapUsed)} (of ${mb(baseline.heapTotal)} -> ${mb(after.heapTotal)}), ` +
+        `external ${mb(baseline.external + baseline.arrayBuffers)} -> ${mb(after.external + after.arrayBuffers)}`,
+    );
     expect(after.heapUsed - baseline.heapUsed, `seed ${seed}: heap growth`).toBeLessThan(MEMORY_GROWTH_LIMIT);
     expect(after.rss - baseline.rss, `seed ${seed}: rss growth`).toBeLessThan(MEMORY_GROWTH_LIMIT);
   });

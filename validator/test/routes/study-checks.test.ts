@@ -25,7 +25,8 @@ function instance(number: number, overrides: Partial<InstanceSummary> = {}): Ins
   };
 }
 
-const post = (app: ReturnType<typeof build>, body: unknown) => request(app).post('/v1/study-checks').set('content-type', 'application/json').send(JSON.stringify(body));
+const post = (app: ReturnType<typeof build>, body: unknown) =>
+  request(app).post('/v1/study-checks').set('content-type', 'application/json').send(JSON.stringify(body));
 
 describe('POST /v1/study-checks', () => {
   describe('when the study is whole and consistent', () => {
@@ -38,15 +39,24 @@ describe('POST /v1/study-checks', () => {
   describe('when deliveries of the study disagree', () => {
     it('then another patient is an error and a gap in a series a warning, naming the files', async () => {
       const res = await post(build(), { instances: [instance(1), instance(2, { PatientID: 'P2' }), instance(4)] }).expect(200);
-      expect(res.body.errors).toEqual([expect.objectContaining({ code: 'inconsistent-patient', severity: 'error', files: ['0001.dcm', '0002.dcm', '0004.dcm'] })]);
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({ code: 'inconsistent-patient', severity: 'error', files: ['0001.dcm', '0002.dcm', '0004.dcm'] }),
+      ]);
       expect(res.body.warnings.map((f: { code: string }) => f.code)).toEqual(['instance-number-gap']);
     });
 
     it("then the config's severities apply, as in a delivery's report", async () => {
-      const config = { ...projectConfig(), severity: { 'inconsistent-patient': 'warning', 'instance-number-gap': 'error' } } as ValidatorConfig;
+      const config = {
+        ...projectConfig(),
+        severity: { 'inconsistent-patient': 'warning', 'instance-number-gap': 'error' },
+      } as ValidatorConfig;
       const res = await post(build(config), { instances: [instance(1), instance(2, { PatientID: 'P2' }), instance(4)] }).expect(200);
-      expect(res.body.errors.map((f: { code: string; severity: string }) => [f.code, f.severity])).toEqual([['instance-number-gap', 'error']]);
-      expect(res.body.warnings.map((f: { code: string; severity: string }) => [f.code, f.severity])).toEqual([['inconsistent-patient', 'warning']]);
+      expect(res.body.errors.map((f: { code: string; severity: string }) => [f.code, f.severity])).toEqual([
+        ['instance-number-gap', 'error'],
+      ]);
+      expect(res.body.warnings.map((f: { code: string; severity: string }) => [f.code, f.severity])).toEqual([
+        ['inconsistent-patient', 'warning'],
+      ]);
     });
   });
 

@@ -40,9 +40,18 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
 
   const stage = (sources: string[]) => stageStudy(stagingDir, sources);
   const single = (app: ReturnType<typeof build>['app'], studyId: string, files: string[]) =>
-    request(app).post('/v1/validations').set('x-study-id', studyId).set('x-correlation-id', 'single').set('content-type', 'application/json').send(JSON.stringify({ files }));
+    request(app)
+      .post('/v1/validations')
+      .set('x-study-id', studyId)
+      .set('x-correlation-id', 'single')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ files }));
   const batch = (app: ReturnType<typeof build>['app'], body: unknown) =>
-    request(app).post('/v1/validations/batch').set('x-correlation-id', 'batch').set('content-type', 'application/json').send(JSON.stringify(body));
+    request(app)
+      .post('/v1/validations/batch')
+      .set('x-correlation-id', 'batch')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify(body));
   const studyOf = (studyId: string, files: string[], correlationId = `corr-${studyId}`) => ({ studyId, correlationId, files });
 
   describe('when a batch holds several studies', () => {
@@ -87,16 +96,26 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
       const info = vi.spyOn(logger, 'info');
       const first = await stage([corpusPath('valid/samples/CT_small.dcm')]);
       const second = await stage([corpusPath('invalid/single/missing-type1-Modality.dcm')]);
-      const res = await batch(app, { studies: [studyOf(first, ['0001.dcm'], 'upload-1'), studyOf(second, ['0001.dcm'], 'upload-2')] }).expect(200);
+      const res = await batch(app, {
+        studies: [studyOf(first, ['0001.dcm'], 'upload-1'), studyOf(second, ['0001.dcm'], 'upload-2')],
+      }).expect(200);
 
       expect(res.body.results.map((result: { body: { events: LifecycleEvent[] } }) => result.body.events)).toEqual([
         [expect.objectContaining({ type: 'validation.success', studyId: first, correlationId: 'upload-1' })],
         [expect.objectContaining({ type: 'validation.failed', studyId: second, correlationId: 'upload-2' })],
       ]);
-      expect(published.map((event) => [event.studyId, event.correlationId]).sort()).toEqual([[first, 'upload-1'], [second, 'upload-2']].sort());
+      expect(published.map((event) => [event.studyId, event.correlationId]).sort()).toEqual(
+        [
+          [first, 'upload-1'],
+          [second, 'upload-2'],
+        ].sort(),
+      );
       const validated = info.mock.calls.filter(([, message]) => message === 'validated').map(([fields]) => fields);
       expect(validated).toHaveLength(2);
-      for (const [studyId, correlationId] of [[first, 'upload-1'], [second, 'upload-2']]) {
+      for (const [studyId, correlationId] of [
+        [first, 'upload-1'],
+        [second, 'upload-2'],
+      ]) {
         expect(validated).toContainEqual(expect.objectContaining({ studyId, correlationId, transport: 'reference', batch: 2, files: 1 }));
       }
     });
@@ -115,7 +134,10 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
       expect(res.body.results[0]).toEqual({ status: 500, error: { code: 'INTERNAL', message: 'Internal error' } });
       expect(res.body.results[1]).toMatchObject({ status: 200, body: { studyId: fine, valid: true } });
       expect(JSON.stringify(res.body)).not.toContain('a bug in a listener');
-      expect(error).toHaveBeenCalledWith(expect.objectContaining({ studyId: broken, code: 'INTERNAL', status: 500, err: expect.any(Error) }), expect.any(String));
+      expect(error).toHaveBeenCalledWith(
+        expect.objectContaining({ studyId: broken, code: 'INTERNAL', status: 500, err: expect.any(Error) }),
+        expect.any(String),
+      );
     });
   });
 
@@ -136,18 +158,28 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
     it(`then more than ${MAX_BATCH_STUDIES} studies answer 400 REQUEST_INVALID and none is validated`, async () => {
       const { app, published } = build(config);
       const studyId = await stage([corpusPath('valid/samples/CT_small.dcm')]);
-      const res = await batch(app, { studies: Array.from({ length: MAX_BATCH_STUDIES + 1 }, () => studyOf(studyId, ['0001.dcm'])) }).expect(400);
+      const res = await batch(app, { studies: Array.from({ length: MAX_BATCH_STUDIES + 1 }, () => studyOf(studyId, ['0001.dcm'])) }).expect(
+        400,
+      );
       expect(res.body.error.code).toBe('REQUEST_INVALID');
       expect(published).toEqual([]);
     });
 
     it('then a body that is not JSON answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-      const res = await request(build(config).app).post('/v1/validations/batch').set('content-type', 'text/plain').send('studies').expect(415);
+      const res = await request(build(config).app)
+        .post('/v1/validations/batch')
+        .set('content-type', 'text/plain')
+        .send('studies')
+        .expect(415);
       expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     });
 
     it('then JSON that does not parse answers 400 REQUEST_INVALID', async () => {
-      const res = await request(build(config).app).post('/v1/validations/batch').set('content-type', 'application/json').send('{"studies": [').expect(400);
+      const res = await request(build(config).app)
+        .post('/v1/validations/batch')
+        .set('content-type', 'application/json')
+        .send('{"studies": [')
+        .expect(400);
       expect(res.body.error.code).toBe('REQUEST_INVALID');
     });
   });
@@ -156,9 +188,13 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
     const studyId = await stage([corpusPath('valid/samples/CT_small.dcm')]);
     // Names past the first are missing: each study is refused for that, after its body was accepted.
     const full = names(config.limits.maxFiles);
-    const res = await batch(build(config).app, { studies: Array.from({ length: MAX_BATCH_STUDIES }, () => studyOf(studyId, full)) }).expect(200);
+    const res = await batch(build(config).app, { studies: Array.from({ length: MAX_BATCH_STUDIES }, () => studyOf(studyId, full)) }).expect(
+      200,
+    );
     expect(res.body.results).toHaveLength(MAX_BATCH_STUDIES);
-    expect(new Set(res.body.results.map((result: { error: { code: string } }) => result.error.code))).toEqual(new Set(['STAGED_FILE_UNAVAILABLE']));
+    expect(new Set(res.body.results.map((result: { error: { code: string } }) => result.error.code))).toEqual(
+      new Set(['STAGED_FILE_UNAVAILABLE']),
+    );
   });
 
   it('when the validator has no stagingDir, then every study answers 422 STAGED_FILE_UNAVAILABLE (a malformed id still 400 first, as alone)', async () => {
@@ -178,6 +214,8 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
     const app = build({ ...config, internalToken: 'internal-token-for-tests' }).app;
     const res = await batch(app, { studies: [studyOf(studyId, ['0001.dcm'])] }).expect(401);
     expect(res.body.error.code).toBe('UNAUTHORIZED');
-    await batch(app, { studies: [studyOf(studyId, ['0001.dcm'])] }).set('authorization', 'Bearer internal-token-for-tests').expect(200);
+    await batch(app, { studies: [studyOf(studyId, ['0001.dcm'])] })
+      .set('authorization', 'Bearer internal-token-for-tests')
+      .expect(200);
   });
 });

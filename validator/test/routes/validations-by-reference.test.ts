@@ -28,9 +28,17 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations by reference (applicatio
 
   const stage = (sources: string[]) => stageStudy(stagingDir, sources);
   const byReference = (id: string, body: unknown, app = build(config)) =>
-    request(app).post('/v1/validations').set('x-study-id', id).set('x-correlation-id', 'ref').set('content-type', 'application/json').send(JSON.stringify(body));
+    request(app)
+      .post('/v1/validations')
+      .set('x-study-id', id)
+      .set('x-correlation-id', 'ref')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify(body));
   const byStream = (id: string, sources: string[]) =>
-    sources.reduce((req, source, index) => req.attach('files', source, stored(index)), request(build(config)).post('/v1/validations').set('x-study-id', id));
+    sources.reduce(
+      (req, source, index) => req.attach('files', source, stored(index)),
+      request(build(config)).post('/v1/validations').set('x-study-id', id),
+    );
   /** A report without what differs between two calls (the events' ids and times). */
   const comparable = (body: Record<string, unknown>) => ({ ...body, events: null });
 
@@ -39,7 +47,10 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations by reference (applicatio
     for (const entry of entries) {
       const sources = entryFiles(entry);
       const id = await stage(sources);
-      const [referenced, streamed] = await Promise.all([byReference(id, { files: sources.map((_, i) => stored(i)) }), byStream(id, sources)]);
+      const [referenced, streamed] = await Promise.all([
+        byReference(id, { files: sources.map((_, i) => stored(i)) }),
+        byStream(id, sources),
+      ]);
       expect(referenced.status, entry.path).toBe(200);
       expect(comparable(referenced.body), entry.path).toEqual(comparable(streamed.body));
     }
@@ -60,17 +71,23 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations by reference (applicatio
     expect(res.body.error.code).toBe('STAGED_FILE_UNAVAILABLE');
   });
 
-  it.each([['../../etc/passwd'], ['0001.dcm/..'], ['scan.dcm']])('then the name %j never becomes a path (400 REQUEST_INVALID)', async (name) => {
-    const id = await stage([corpusPath('valid/samples/CT_small.dcm')]);
-    const res = await byReference(id, { files: [name] }).expect(400);
-    expect(res.body.error.code).toBe('REQUEST_INVALID');
-  });
+  it.each([['../../etc/passwd'], ['0001.dcm/..'], ['scan.dcm']])(
+    'then the name %j never becomes a path (400 REQUEST_INVALID)',
+    async (name) => {
+      const id = await stage([corpusPath('valid/samples/CT_small.dcm')]);
+      const res = await byReference(id, { files: [name] }).expect(400);
+      expect(res.body.error.code).toBe('REQUEST_INVALID');
+    },
+  );
 
-  it.each([[{ files: [] }], [{ files: '0001.dcm' }], [{ names: ['0001.dcm'] }], [{ files: ['0001.dcm', '0001.dcm'] }]])('then the body %j answers 400 REQUEST_INVALID', async (body) => {
-    const id = await stage([corpusPath('valid/samples/CT_small.dcm')]);
-    const res = await byReference(id, body).expect(400);
-    expect(res.body.error.code).toBe('REQUEST_INVALID');
-  });
+  it.each([[{ files: [] }], [{ files: '0001.dcm' }], [{ names: ['0001.dcm'] }], [{ files: ['0001.dcm', '0001.dcm'] }]])(
+    'then the body %j answers 400 REQUEST_INVALID',
+    async (body) => {
+      const id = await stage([corpusPath('valid/samples/CT_small.dcm')]);
+      const res = await byReference(id, body).expect(400);
+      expect(res.body.error.code).toBe('REQUEST_INVALID');
+    },
+  );
 
   it('then a validator without a stagingDir answers 422 STAGED_FILE_UNAVAILABLE (the gateway then streams)', async () => {
     const id = await stage([corpusPath('valid/samples/CT_small.dcm')]);

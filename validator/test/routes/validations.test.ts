@@ -28,9 +28,15 @@ describe('POST /v1/validations', () => {
       const res = await post(app).attach('files', conforming, '0001.dcm').expect(200);
       const report = ValidationReportSchema.parse(res.body);
       expect(report).toMatchObject({ studyId, valid: true, outcome: null, errors: [], instances: [{ file: '0001.dcm', readable: true }] });
-      expect(report.events).toEqual([expect.objectContaining({
-        type: 'validation.success', service: 'validator', studyId, correlationId: 'test-correlation', data: { instances: 1, errors: 0, warnings: 0 },
-      })]);
+      expect(report.events).toEqual([
+        expect.objectContaining({
+          type: 'validation.success',
+          service: 'validator',
+          studyId,
+          correlationId: 'test-correlation',
+          data: { instances: 1, errors: 0, warnings: 0 },
+        }),
+      ]);
       expect(published).toEqual(report.events);
     });
 
@@ -45,7 +51,8 @@ describe('POST /v1/validations', () => {
 
   describe.skipIf(!corpusAvailable)('when corpus uploads are sent', () => {
     const manifest = loadManifest();
-    const send = (files: string[]) => files.reduce((req, file, index) => req.attach('files', file, `${String(index + 1).padStart(4, '0')}.dcm`), post(build().app));
+    const send = (files: string[]) =>
+      files.reduce((req, file, index) => req.attach('files', file, `${String(index + 1).padStart(4, '0')}.dcm`), post(build().app));
 
     it('then a study folder answers one report with one instance per part, in order', async () => {
       const entry = manifest.find((e) => e.path === 'valid/studies/pcir-ct-head')!;
@@ -58,7 +65,9 @@ describe('POST /v1/validations', () => {
     it('then a broken file answers 200 with its findings named by stored file and tag', async () => {
       const res = await send([corpusPath('invalid/single/missing-type1-StudyInstanceUID.dcm')]).expect(200);
       expect(res.body).toMatchObject({ valid: false, outcome: { code: 'STUDY_INVALID', httpStatus: 422 } });
-      expect(res.body.errors).toEqual([expect.objectContaining({ code: 'missing-type1', tag: '(0020,000D)', keyword: 'StudyInstanceUID', file: '0001.dcm' })]);
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({ code: 'missing-type1', tag: '(0020,000D)', keyword: 'StudyInstanceUID', file: '0001.dcm' }),
+      ]);
     });
 
     it('then a study mixing two studies answers the study finding with the files involved', async () => {
@@ -87,11 +96,14 @@ describe('POST /v1/validations', () => {
     });
 
     // busboy keeps only the base name of a part's filename, so '../passwd' arrives as 'passwd'.
-    it.each(['../etc/passwd', 'scan.dcm', '12.dcm', '0001.DCM', '0001.dcm.exe'])('then a part named %j answers 400 REQUEST_INVALID', async (name) => {
-      const res = await post(build().app).attach('files', conforming, name).expect(400);
-      expect(res.body.error.code).toBe('REQUEST_INVALID');
-      expect(JSON.stringify(res.body)).not.toContain(name);
-    });
+    it.each(['../etc/passwd', 'scan.dcm', '12.dcm', '0001.DCM', '0001.dcm.exe'])(
+      'then a part named %j answers 400 REQUEST_INVALID',
+      async (name) => {
+        const res = await post(build().app).attach('files', conforming, name).expect(400);
+        expect(res.body.error.code).toBe('REQUEST_INVALID');
+        expect(JSON.stringify(res.body)).not.toContain(name);
+      },
+    );
 
     it('then two parts with the same stored name answer 400 REQUEST_INVALID', async () => {
       const res = await post(build().app).attach('files', conforming, '0001.dcm').attach('files', conforming, '0001.dcm').expect(400);
@@ -102,7 +114,11 @@ describe('POST /v1/validations', () => {
       const { app } = build();
       const missing = await request(app).post('/v1/validations').attach('files', conforming, '0001.dcm').expect(400);
       expect(missing.body.error.code).toBe('STUDY_ID_INVALID');
-      const malformed = await request(app).post('/v1/validations').set('x-study-id', '../etc').attach('files', conforming, '0001.dcm').expect(400);
+      const malformed = await request(app)
+        .post('/v1/validations')
+        .set('x-study-id', '../etc')
+        .attach('files', conforming, '0001.dcm')
+        .expect(400);
       expect(malformed.body.error.code).toBe('STUDY_ID_INVALID');
     });
 

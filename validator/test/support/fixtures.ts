@@ -72,16 +72,23 @@ export function nativeImage(rows: number, columns: number, pixelBytes: number, e
  * then a Sequence Delimitation Item unless `delimited` is false.
  */
 export function encapsulatedPixels(fragments: Buffer[], offsets = 0, delimited = true): Buffer {
-  return element('7FE00010', 'OB', Buffer.concat([
-    item(0xe000, Buffer.alloc(offsets * 4)), // Basic Offset Table
-    ...fragments.map((fragment) => item(0xe000, fragment)), // one item per fragment
-    ...(delimited ? [item(0xe0dd)] : []), // Sequence Delimitation Item
-  ]), { length: UNDEFINED });
+  return element(
+    '7FE00010',
+    'OB',
+    Buffer.concat([
+      item(0xe000, Buffer.alloc(offsets * 4)), // Basic Offset Table
+      ...fragments.map((fragment) => item(0xe000, fragment)), // one item per fragment
+      ...(delimited ? [item(0xe0dd)] : []), // Sequence Delimitation Item
+    ]),
+    { length: UNDEFINED },
+  );
 }
 
 /** A conforming RLE Lossless image (PS3.5 §A.4.2) with the given Pixel Data element. */
 export function encapsulatedImage(pixelData: Buffer, frames = 1): Buffer {
-  return part10([...conformingAttributes(), ...imagePixelAttributes(4, 4, 8, frames), pixelData], { transferSyntax: '1.2.840.10008.1.2.5' });
+  return part10([...conformingAttributes(), ...imagePixelAttributes(4, 4, 8, frames), pixelData], {
+    transferSyntax: '1.2.840.10008.1.2.5',
+  });
 }
 
 /** The eight hex digits of the tag an element buffer starts with (group and element, little endian). */
@@ -114,43 +121,54 @@ const IMPLEMENTATION_CLASS_UID = '2.25.1234567';
  * replaces, adds or (null) removes elements by tag.
  */
 export function secondaryCaptureImage(changes: Record<string, Buffer | null> = {}, options: Part10Options = {}): Buffer {
-  return part10(withChanges([
-    ...conformingAttributes(),
-    element('00080064', 'CS', 'WSD'), // ConversionType: workstation (SC Equipment, Type 1)
-    element('00200013', 'IS', '1'), // InstanceNumber (General Image, Type 2)
-    element('00200020', 'CS', ''), // PatientOrientation (General Image, Type 2C without an Image Plane)
-    element('00200060', 'CS', 'R'), // Laterality (General Series, Type 2C: no Body Part Examined says it is unpaired; empty only when unknown)
-    ...imagePixelAttributes(2, 2),
-    element('7FE00010', 'OB', Buffer.alloc(4)), // PixelData: 2 x 2 x 8 bits
-  ], changes), { implementationClassUid: IMPLEMENTATION_CLASS_UID, ...options });
+  return part10(
+    withChanges(
+      [
+        ...conformingAttributes(),
+        element('00080064', 'CS', 'WSD'), // ConversionType: workstation (SC Equipment, Type 1)
+        element('00200013', 'IS', '1'), // InstanceNumber (General Image, Type 2)
+        element('00200020', 'CS', ''), // PatientOrientation (General Image, Type 2C without an Image Plane)
+        element('00200060', 'CS', 'R'), // Laterality (General Series, Type 2C: no Body Part Examined says it is unpaired; empty only when unknown)
+        ...imagePixelAttributes(2, 2),
+        element('7FE00010', 'OB', Buffer.alloc(4)), // PixelData: 2 x 2 x 8 bits
+      ],
+      changes,
+    ),
+    { implementationClassUid: IMPLEMENTATION_CLASS_UID, ...options },
+  );
 }
-
 
 /**
  * A CT image that satisfies the CT Image IOD (PS3.3 §A.3): every Type 1 and 2 attribute of its mandatory
  * modules, 4 x 4 pixels of 16 bits; no finding (dciodvfy agrees: test/interop). `changes` as above.
  */
 export function ctImage(changes: Record<string, Buffer | null> = {}): Buffer {
-  return part10(withChanges([
-    ...conformingAttributes({ '00080016': element('00080016', 'UI', CT_IMAGE_STORAGE), '00080060': element('00080060', 'CS', 'CT') }),
-    element('00080008', 'CS', 'ORIGINAL\\PRIMARY\\AXIAL'), // ImageType (CT Image, Type 1)
-    element('00080070', 'LO', 'ACME'), // Manufacturer (General Equipment, Type 2)
-    element('00180015', 'CS', 'CHEST'), // BodyPartExamined: an unpaired part, so no Laterality
-    element('00180050', 'DS', '2.5'), // SliceThickness (Image Plane, Type 2)
-    element('00180060', 'DS', '120'), // KVP (CT Image, Type 2)
-    element('00185100', 'CS', 'HFS'), // PatientPosition (General Series, Type 2C for CT)
-    element('00200012', 'IS', '1'), // AcquisitionNumber (CT Image, Type 2)
-    element('00200013', 'IS', '1'), // InstanceNumber (General Image, Type 2)
-    element('00200032', 'DS', '0\\0\\0'), // ImagePositionPatient (Image Plane, Type 1)
-    element('00200037', 'DS', '1\\0\\0\\0\\1\\0'), // ImageOrientationPatient (Image Plane, Type 1)
-    element('00200052', 'UI', '1.2.3.9'), // FrameOfReferenceUID (Frame of Reference, Type 1)
-    element('00201040', 'LO', ''), // PositionReferenceIndicator (Frame of Reference, Type 2)
-    element('00280030', 'DS', '0.5\\0.5'), // PixelSpacing (Image Plane, Type 1)
-    ...imagePixelAttributes(4, 4, 16),
-    element('00281052', 'DS', '-1024'), // RescaleIntercept (CT Image, Type 1)
-    element('00281053', 'DS', '1'), // RescaleSlope (CT Image, Type 1)
-    element('7FE00010', 'OW', Buffer.alloc(32)), // PixelData: 4 x 4 x 16 bits
-  ], changes), { sopClassUid: CT_IMAGE_STORAGE, implementationClassUid: IMPLEMENTATION_CLASS_UID });
+  return part10(
+    withChanges(
+      [
+        ...conformingAttributes({ '00080016': element('00080016', 'UI', CT_IMAGE_STORAGE), '00080060': element('00080060', 'CS', 'CT') }),
+        element('00080008', 'CS', 'ORIGINAL\\PRIMARY\\AXIAL'), // ImageType (CT Image, Type 1)
+        element('00080070', 'LO', 'ACME'), // Manufacturer (General Equipment, Type 2)
+        element('00180015', 'CS', 'CHEST'), // BodyPartExamined: an unpaired part, so no Laterality
+        element('00180050', 'DS', '2.5'), // SliceThickness (Image Plane, Type 2)
+        element('00180060', 'DS', '120'), // KVP (CT Image, Type 2)
+        element('00185100', 'CS', 'HFS'), // PatientPosition (General Series, Type 2C for CT)
+        element('00200012', 'IS', '1'), // AcquisitionNumber (CT Image, Type 2)
+        element('00200013', 'IS', '1'), // InstanceNumber (General Image, Type 2)
+        element('00200032', 'DS', '0\\0\\0'), // ImagePositionPatient (Image Plane, Type 1)
+        element('00200037', 'DS', '1\\0\\0\\0\\1\\0'), // ImageOrientationPatient (Image Plane, Type 1)
+        element('00200052', 'UI', '1.2.3.9'), // FrameOfReferenceUID (Frame of Reference, Type 1)
+        element('00201040', 'LO', ''), // PositionReferenceIndicator (Frame of Reference, Type 2)
+        element('00280030', 'DS', '0.5\\0.5'), // PixelSpacing (Image Plane, Type 1)
+        ...imagePixelAttributes(4, 4, 16),
+        element('00281052', 'DS', '-1024'), // RescaleIntercept (CT Image, Type 1)
+        element('00281053', 'DS', '1'), // RescaleSlope (CT Image, Type 1)
+        element('7FE00010', 'OW', Buffer.alloc(32)), // PixelData: 4 x 4 x 16 bits
+      ],
+      changes,
+    ),
+    { sopClassUid: CT_IMAGE_STORAGE, implementationClassUid: IMPLEMENTATION_CLASS_UID },
+  );
 }
 
 /**
@@ -159,11 +177,35 @@ export function ctImage(changes: Record<string, Buffer | null> = {}): Buffer {
  * is one real-looking fragment.
  */
 export const JPEG_LS_FRAME = Buffer.from([
-  0xff, 0xd8, // SOI
-  0xff, 0xf7, 0x00, 0x0b, 0x08, 0x00, 0x02, 0x00, 0x02, 0x01, 0x01, 0x11, 0x00, // SOF55: P=8, Y=2, X=2, Nf=1, C1 H/V 1/1 Tq 0
-  0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, // SOS: Ns=1, C1, NEAR=0, ILV=0, Al/Ah=0
-  0x00, 0x00, // scan data
-  0xff, 0xd9, // EOI
+  0xff,
+  0xd8, // SOI
+  0xff,
+  0xf7,
+  0x00,
+  0x0b,
+  0x08,
+  0x00,
+  0x02,
+  0x00,
+  0x02,
+  0x01,
+  0x01,
+  0x11,
+  0x00, // SOF55: P=8, Y=2, X=2, Nf=1, C1 H/V 1/1 Tq 0
+  0xff,
+  0xda,
+  0x00,
+  0x08,
+  0x01,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x00, // SOS: Ns=1, C1, NEAR=0, ILV=0, Al/Ah=0
+  0x00,
+  0x00, // scan data
+  0xff,
+  0xd9, // EOI
   0x00, // PS3.5 §A.4: a fragment of odd length is padded with one trailing 00H to even length
 ]);
 

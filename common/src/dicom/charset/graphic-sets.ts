@@ -21,7 +21,13 @@ function withIconv(registration: string, element: 'G0' | 'G1', bytesPerCharacter
   return { registration, element, bytesPerCharacter, decode: (run) => iconv.decode(run, label, IconvOptions) };
 }
 
-function withBytes(registration: string, element: 'G0' | 'G1', bytesPerCharacter: 1 | 2, map: (run: Buffer) => Buffer, label: string): GraphicSet {
+function withBytes(
+  registration: string,
+  element: 'G0' | 'G1',
+  bytesPerCharacter: 1 | 2,
+  map: (run: Buffer) => Buffer,
+  label: string,
+): GraphicSet {
   return { registration, element, bytesPerCharacter, decode: (run) => iconv.decode(map(run), label, IconvOptions) };
 }
 
@@ -101,7 +107,7 @@ export const EscapeSequences: Readonly<Record<string, GraphicSet>> = Object.free
   '-M': GraphicSets.IsoIr148,
   '-b': GraphicSets.IsoIr203,
   '-T': GraphicSets.IsoIr166,
-  '$B': GraphicSets.IsoIr87,
+  $B: GraphicSets.IsoIr87,
   // ISO 2022's long form of the same designation; DICOM writes the short one, some writers do not.
   '$(B': GraphicSets.IsoIr87,
   '$(D': GraphicSets.IsoIr159,

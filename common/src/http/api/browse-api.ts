@@ -22,8 +22,18 @@ const key = 'a StudyInstanceUID, or the id of a delivery';
 
 /** Reading what is stored: the descriptor serves these, the gateway forwards them as they are. */
 export const BrowseRoutes: readonly ApiRoute[] = [
-  { method: 'get', path: '/studies', summary: 'A page of DICOM studies, newest first, filtered (state=rejected: rejected deliveries)', responses: { 200: { description: 'A page', schema: StudyPageSchema } } },
-  { method: 'get', path: '/studies/:key', summary: `One study (${key}): summary, paths and files`, responses: { 200: { description: 'The study', schema: StudyDetailSchema } } },
+  {
+    method: 'get',
+    path: '/studies',
+    summary: 'A page of DICOM studies, newest first, filtered (state=rejected: rejected deliveries)',
+    responses: { 200: { description: 'A page', schema: StudyPageSchema } },
+  },
+  {
+    method: 'get',
+    path: '/studies/:key',
+    summary: `One study (${key}): summary, paths and files`,
+    responses: { 200: { description: 'The study', schema: StudyDetailSchema } },
+  },
   {
     method: 'get',
     path: '/studies/:key/metadata',
@@ -40,6 +50,9 @@ export const BrowseRoutes: readonly ApiRoute[] = [
     method: 'get',
     path: '/studies/:key/files/:file',
     summary: 'One original file, by SOP Instance UID or stored name (Range supported)',
-    responses: { 200: { description: 'The file', contentType: 'application/dicom' }, 206: { description: 'The range asked for', contentType: 'application/dicom' } },
+    responses: {
+      200: { description: 'The file', contentType: 'application/dicom' },
+      206: { description: 'The range asked for', contentType: 'application/dicom' },
+    },
   },
 ];

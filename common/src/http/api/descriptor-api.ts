@@ -1,11 +1,18 @@
 import { DescribeBatchAnswerSchema, DescribeBatchRequestSchema } from '../../contracts/batch.ts';
-import { DescribeRequestSchema, DescribeResultSchema, StableRequestSchema, StableResultSchema, StudyInstancesSchema } from '../../contracts/storage.ts';
+import {
+  DescribeRequestSchema,
+  DescribeResultSchema,
+  StableRequestSchema,
+  StableResultSchema,
+  StudyInstancesSchema,
+} from '../../contracts/storage.ts';
 import type { ApiDescription } from '../openapi.ts';
 import { BrowseRoutes } from './browse-api.ts';
 
 export const DescriptorApi: ApiDescription = {
   title: 'DICOM study validator: descriptor',
-  description: 'Joins deliveries to their DICOM studies on disk and keeps the catalogue. The /v1 routes are for the gateway; /studies is the browsing API.',
+  description:
+    'Joins deliveries to their DICOM studies on disk and keeps the catalogue. The /v1 routes are for the gateway; /studies is the browsing API.',
   auth: 'internalToken',
   routes: [
     {

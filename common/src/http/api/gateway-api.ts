@@ -7,7 +7,12 @@ import { BrowseRoutes } from './browse-api.ts';
 
 const DeliveryStates = ['received', 'validating', 'describing', 'stored', 'rejected', 'failed'] as const;
 
-const OutcomeSchema = z.object({ httpStatus: z.number().int(), code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() });
+const OutcomeSchema = z.object({
+  httpStatus: z.number().int(),
+  code: z.string(),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
 
 /** The answer to a delivery just taken on: where to poll. */
 export const TakenSchema = z.object({ id: z.string(), state: z.enum(DeliveryStates), statusUrl: z.string() });
@@ -38,7 +43,14 @@ export const AssociationStatusSchema = z.looseObject({
   peer: z.object({ callingAeTitle: z.string(), calledAeTitle: z.string(), address: z.string() }),
   counts: z.object({ instances: z.number().int(), stored: z.number().int(), warned: z.number().int(), failed: z.number().int() }),
   instances: z.array(
-    z.looseObject({ SOPInstanceUID: z.string(), deliveryId: z.string().nullable(), status: z.string(), category: z.enum(['success', 'warning', 'failure']), code: z.string(), statusUrl: z.string().nullable() }),
+    z.looseObject({
+      SOPInstanceUID: z.string(),
+      deliveryId: z.string().nullable(),
+      status: z.string(),
+      category: z.enum(['success', 'warning', 'failure']),
+      code: z.string(),
+      statusUrl: z.string().nullable(),
+    }),
   ),
   studies: z.array(z.object({ StudyInstanceUID: z.string(), url: z.string() })),
   /** association.accepted, then association.released or .aborted once it has ended. */
@@ -50,7 +62,9 @@ export const AssociationStatusSchema = z.looseObject({
 });
 
 export const StatusPageSchema = z.object({
-  uploads: z.array(z.looseObject({ id: z.string(), state: z.enum(DeliveryStates), statusUrl: z.string(), outcome: OutcomeSchema.nullable() })),
+  uploads: z.array(
+    z.looseObject({ id: z.string(), state: z.enum(DeliveryStates), statusUrl: z.string(), outcome: OutcomeSchema.nullable() }),
+  ),
   nextCursor: z.string().nullable(),
 });
 
@@ -62,7 +76,9 @@ export const EventFeedSchema = z.object({
 
 /** ?wait=true ends with the outcome's status: the full status, or the error envelope of a refused request. */
 const finalAnswer = (description: string) => ({ description, schema: z.union([DeliveryStatusSchema, ErrorBodySchema]) });
-const waitQuery = z.object({ wait: z.enum(['true', 'false']).optional().describe('true: answer when the delivery has ended, with its outcome') });
+const waitQuery = z.object({
+  wait: z.enum(['true', 'false']).optional().describe('true: answer when the delivery has ended, with its outcome'),
+});
 
 export const GatewayApi: ApiDescription = {
   title: 'DICOM study validator: gateway',
@@ -84,14 +100,24 @@ export const GatewayApi: ApiDescription = {
         503: finalAnswer('?wait=true: a sibling could not be reached; the files are kept for a retry'),
       },
     },
-    { method: 'get', path: '/status', summary: 'The deliveries, oldest first, a page at a time (state, study, limit, cursor)', responses: { 200: { description: 'A page', schema: StatusPageSchema } } },
+    {
+      method: 'get',
+      path: '/status',
+      summary: 'The deliveries, oldest first, a page at a time (state, study, limit, cursor)',
+      responses: { 200: { description: 'A page', schema: StatusPageSchema } },
+    },
     {
       method: 'get',
       path: '/status/:id',
       summary: "A delivery's status, or a DICOM association's",
       responses: { 200: { description: 'The status', schema: z.union([DeliveryStatusSchema, AssociationStatusSchema]) } },
     },
-    { method: 'get', path: '/events', summary: 'The lifecycle events of every delivery and DICOM association, as a durable feed (since, limit)', responses: { 200: { description: 'A page of the feed', schema: EventFeedSchema } } },
+    {
+      method: 'get',
+      path: '/events',
+      summary: 'The lifecycle events of every delivery and DICOM association, as a durable feed (since, limit)',
+      responses: { 200: { description: 'A page of the feed', schema: EventFeedSchema } },
+    },
     {
       method: 'post',
       path: '/studies/:id/retry',

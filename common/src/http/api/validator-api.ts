@@ -16,7 +16,9 @@ export const ValidatorApi: ApiDescription = {
         { contentType: 'multipart/form-data', description: 'File parts in the field "files"' },
         { contentType: 'application/json', schema: StagedFilesSchema },
       ],
-      responses: { 200: { description: 'The report, valid or not: a finding is an answer, not a failure', schema: ValidationReportSchema } },
+      responses: {
+        200: { description: 'The report, valid or not: a finding is an answer, not a failure', schema: ValidationReportSchema },
+      },
     },
     {
       method: 'post',

@@ -50,7 +50,9 @@ function buildPatient(metadata: StudyMetadata): Patient {
   const names = humanNames(PatientName);
   return {
     resourceType: 'Patient',
-    ...(PatientID ? { identifier: [{ value: PatientID, ...(IssuerOfPatientID ? { assigner: { display: IssuerOfPatientID } } : {}) }] } : {}),
+    ...(PatientID
+      ? { identifier: [{ value: PatientID, ...(IssuerOfPatientID ? { assigner: { display: IssuerOfPatientID } } : {}) }] }
+      : {}),
     ...(names.length > 0 ? { name: names } : {}),
     ...(gender ? { gender } : {}),
     ...(PatientBirthDate ? { birthDate: PatientBirthDate } : {}),
@@ -89,11 +91,17 @@ function buildImagingStudy(metadata: StudyMetadata, patientUrl: string): Imaging
         // Body Part Examined is a DICOM defined term, not a SNOMED CT code: kept as the display only.
         ...(series.BodyPartExamined ? { bodySite: { display: series.BodyPartExamined } } : {}),
         ...(seriesStarted ? { started: seriesStarted } : {}),
-        instance: instances.flatMap((instance) => instance.SOPInstanceUID && instance.SOPClassUID ? [{
-          uid: instance.SOPInstanceUID,
-          sopClass: { system: 'urn:ietf:rfc:3986', code: `urn:oid:${instance.SOPClassUID}` },
-          ...(unsigned(instance.InstanceNumber) !== null ? { number: instance.InstanceNumber! } : {}),
-        }] : []),
+        instance: instances.flatMap((instance) =>
+          instance.SOPInstanceUID && instance.SOPClassUID
+            ? [
+                {
+                  uid: instance.SOPInstanceUID,
+                  sopClass: { system: 'urn:ietf:rfc:3986', code: `urn:oid:${instance.SOPClassUID}` },
+                  ...(unsigned(instance.InstanceNumber) !== null ? { number: instance.InstanceNumber! } : {}),
+                },
+              ]
+            : [],
+        ),
       };
       return [entry];
     }),
@@ -107,7 +115,11 @@ function modalityCoding(code: string): Coding {
 /** The three component groups of a PN (PS3.5 §6.2.1) as HumanNames; the second and third say which they are. */
 function humanNames(name: PersonName | null): HumanName[] {
   if (name === null) return [];
-  const groups: [PersonNameComponents | undefined, string | null][] = [[name.alphabetic, null], [name.ideographic, 'IDE'], [name.phonetic, 'SYL']];
+  const groups: [PersonNameComponents | undefined, string | null][] = [
+    [name.alphabetic, null],
+    [name.ideographic, 'IDE'],
+    [name.phonetic, 'SYL'],
+  ];
   return groups.flatMap(([components, representation]) => {
     if (!components) return [];
     const given = [components.givenName, components.middleName].filter((part): part is string => part !== null);

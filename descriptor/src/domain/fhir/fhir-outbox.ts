@@ -39,7 +39,11 @@ export async function listOutbox(outboxDir: string): Promise<string[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  return names.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length)).filter(isStudyId).sort();
+  return names
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => name.slice(0, -'.json'.length))
+    .filter(isStudyId)
+    .sort();
 }
 
 export async function readOutboxEntry(outboxDir: string, studyId: string): Promise<OutboxEntry> {
@@ -49,4 +53,3 @@ export async function readOutboxEntry(outboxDir: string, studyId: string): Promi
 export async function removeOutboxEntry(outboxDir: string, studyId: string): Promise<void> {
   await rm(path.join(failedDir(outboxDir), `${studyId}.json`), { force: true });
 }
-

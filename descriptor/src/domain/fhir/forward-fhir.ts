@@ -48,7 +48,11 @@ async function send(deps: FhirForwarderDeps, context: EventContext, studyDir: st
   const started = performance.now();
   const outcome = await postFhirBundle(config.fhir, body, deps.post);
   if (outcome.ok) {
-    events.publish('fhir.forwarded', context, { attempts: outcome.attempts, httpStatus: outcome.httpStatus, durationMs: Math.round(performance.now() - started) });
+    events.publish('fhir.forwarded', context, {
+      attempts: outcome.attempts,
+      httpStatus: outcome.httpStatus,
+      durationMs: Math.round(performance.now() - started),
+    });
     return;
   }
   let kept = true;
@@ -64,7 +68,15 @@ async function send(deps: FhirForwarderDeps, context: EventContext, studyDir: st
     });
   } catch (error) {
     kept = false;
-    deps.logger?.error({ err: error, studyId: context.studyId }, 'a FHIR bundle that could not be sent could not be kept in the outbox either');
+    deps.logger?.error(
+      { err: error, studyId: context.studyId },
+      'a FHIR bundle that could not be sent could not be kept in the outbox either',
+    );
   }
-  events.publish('fhir.forward_failed', context, { attempts: outcome.attempts, httpStatus: outcome.httpStatus, reason: outcome.reason, outbox: kept });
+  events.publish('fhir.forward_failed', context, {
+    attempts: outcome.attempts,
+    httpStatus: outcome.httpStatus,
+    reason: outcome.reason,
+    outbox: kept,
+  });
 }

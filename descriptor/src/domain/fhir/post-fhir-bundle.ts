@@ -5,8 +5,7 @@ import type { DescriptorConfig } from '../../config.ts';
 export type FhirSettings = DescriptorConfig['fhir'];
 
 export type PostOutcome =
-  | { ok: true; attempts: number; httpStatus: number }
-  | { ok: false; attempts: number; httpStatus: number | null; reason: string };
+  { ok: true; attempts: number; httpStatus: number } | { ok: false; attempts: number; httpStatus: number | null; reason: string };
 
 export interface PostOptions {
   /** Draws the backoff's jitter; tests may fix it. */

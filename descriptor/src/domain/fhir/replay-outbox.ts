@@ -40,7 +40,9 @@ export async function replayOutbox(
       httpStatus: outcome.httpStatus,
       reason: outcome.reason,
     });
-    options.print(`${studyId} failed: ${outcome.reason} (${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}); kept in the outbox`);
+    options.print(
+      `${studyId} failed: ${outcome.reason} (${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}); kept in the outbox`,
+    );
     result.failed.push(studyId);
   }
   return result;

@@ -1,6 +1,13 @@
 import { ElementReader, type DescribeRequest } from '@dsv/common';
 import { assembleMetadata, type StudyMetadata } from '../metadata/assemble-metadata.ts';
-import { extractInstance, extractSeries, extractStudySections, type InstanceAttributes, type SeriesAttributes, type StudySections } from '../metadata/extract-metadata.ts';
+import {
+  extractInstance,
+  extractSeries,
+  extractStudySections,
+  type InstanceAttributes,
+  type SeriesAttributes,
+  type StudySections,
+} from '../metadata/extract-metadata.ts';
 import { formatValidationLog } from '../study/format-validation-log.ts';
 import { receivedPath } from './plan-layout.ts';
 import type { ReceivedFile } from './receive-file.ts';
@@ -52,13 +59,21 @@ export function composeRejected(request: DescribeRequest, files: readonly Descri
   const { studyId } = request;
   const placed = files.map(({ file }) => ({ file, path: receivedPath('rejected', files.length, file) }));
   const sections = files.find((file) => file.sections !== null)?.sections ?? null;
-  const metadata = sections === null ? null : assembleMetadata({
-    studyId,
-    createdAt,
-    disposition: 'rejected',
-    sections,
-    instances: files.flatMap(({ file, sizeBytes, sha256, attributes }) =>
-      attributes ? [{ file, path: receivedPath('rejected', files.length, file), sizeBytes, sha256, ...attributes }] : []),
-  });
-  return { placed, metadata, validationLog: formatValidationLog({ studyId, createdAt, disposition: 'rejected', report: request.report, files: request.files }) };
+  const metadata =
+    sections === null
+      ? null
+      : assembleMetadata({
+          studyId,
+          createdAt,
+          disposition: 'rejected',
+          sections,
+          instances: files.flatMap(({ file, sizeBytes, sha256, attributes }) =>
+            attributes ? [{ file, path: receivedPath('rejected', files.length, file), sizeBytes, sha256, ...attributes }] : [],
+          ),
+        });
+  return {
+    placed,
+    metadata,
+    validationLog: formatValidationLog({ studyId, createdAt, disposition: 'rejected', report: request.report, files: request.files }),
+  };
 }

@@ -1,7 +1,16 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, type DescribeRequest, type DescribeResult, type EventBus, type EventContext, type JoinedStudy, type LifecycleEvent, type Refusal } from '@dsv/common';
+import {
+  AppError,
+  type DescribeRequest,
+  type DescribeResult,
+  type EventBus,
+  type EventContext,
+  type JoinedStudy,
+  type LifecycleEvent,
+  type Refusal,
+} from '@dsv/common';
 import type { Request } from 'express';
 import { joinDelivery } from '../../archive/join-delivery.ts';
 import { placeFile, type FileSource } from '../../archive/place-file.ts';
@@ -84,7 +93,12 @@ async function describeReceived(context: EventContext, deps: DescribeDeps, recei
   }
   try {
     if (request.disposition === 'rejected') return await publishRejected(request, received.tempDir!, received.files, context, deps, null);
-    const outcome = await joinDelivery(request, source, received.files, context, { ...deps, studiesDir: config.studiesDir, onReencoded: config.storage.onReencoded, now: deps.now ?? (() => new Date()) });
+    const outcome = await joinDelivery(request, source, received.files, context, {
+      ...deps,
+      studiesDir: config.studiesDir,
+      onReencoded: config.storage.onReencoded,
+      now: deps.now ?? (() => new Date()),
+    });
     if ('recorded' in outcome) return answerRecorded(context, deps);
     if ('refused' in outcome) {
       const { findings, refusal, study } = outcome.refused;
@@ -106,8 +120,17 @@ function publishJoined(events: EventBus, context: EventContext, result: Describe
   const { study } = result;
   const bytes = result.files.originals.reduce((sum, file) => sum + file.sizeBytes, 0);
   return [
-    events.publish('metadata.extracted', context, { instances: study?.numberOfInstances ?? 0, series: study?.numberOfSeries ?? 0, studyInstanceUid: study?.StudyInstanceUID ?? null }),
-    events.publish('storage.completed', context, { disposition: 'stored', files: result.files.originals.length, bytes, alreadyStored: false }),
+    events.publish('metadata.extracted', context, {
+      instances: study?.numberOfInstances ?? 0,
+      series: study?.numberOfSeries ?? 0,
+      studyInstanceUid: study?.StudyInstanceUID ?? null,
+    }),
+    events.publish('storage.completed', context, {
+      disposition: 'stored',
+      files: result.files.originals.length,
+      bytes,
+      alreadyStored: false,
+    }),
   ];
 }
 
@@ -150,16 +173,34 @@ async function publishRejected(
   try {
     const createdAt = (deps.now?.() ?? new Date()).toISOString();
     const content = composeRejected(request, files, createdAt);
-    if (refused) content.validationLog = formatValidationLog({ studyId, createdAt, disposition: 'rejected', report: request.report, files: request.files, refusal: refused.refusal });
+    if (refused)
+      content.validationLog = formatValidationLog({
+        studyId,
+        createdAt,
+        disposition: 'rejected',
+        report: request.report,
+        files: request.files,
+        refusal: refused.refusal,
+      });
     const finalDir = path.join(config.rejectedDir, studyId);
     published = await storeRejected({ tempDir, finalDir, metadata: content.metadata, validationLog: content.validationLog });
-    const entries = files.map((file, index) => ({ ...file, path: content.placed[index]!.path, SOPInstanceUID: file.attributes?.instance.SOPInstanceUID ?? null }));
+    const entries = files.map((file, index) => ({
+      ...file,
+      path: content.placed[index]!.path,
+      SOPInstanceUID: file.attributes?.instance.SOPInstanceUID ?? null,
+    }));
     // Not published: a folder of this id is there already, from a run a crash stopped before its record.
     if (!published && deps.catalogue.delivery(studyId)) return answerRecorded(context, deps);
     const result = toResult(studyId, finalDir, entries, content.metadata !== null, refused);
     const summary = summariseMetadata(content.metadata);
     const record = { deliveryId: studyId, studyUid: null, disposition: 'rejected' as const, result };
-    await deps.catalogue.commit(() => deps.catalogue.recordDelivery(record, { receivedAt: request.receivedAt, describedAt: createdAt, log: content.validationLog }, summary));
+    await deps.catalogue.commit(() =>
+      deps.catalogue.recordDelivery(
+        record,
+        { receivedAt: request.receivedAt, describedAt: createdAt, log: content.validationLog },
+        summary,
+      ),
+    );
     result.alreadyStored = !published;
     result.events = [publishStorage(deps.events, context, 'rejected', entries, !published)];
     return result;
@@ -175,16 +216,35 @@ function answerRecorded(context: EventContext, deps: DescribeDeps): DescribeResu
   if (!recorded) throw new AppError('INTERNAL', 'The delivery vanished while a retry was answered');
   const result: DescribeResult = { ...recorded.result, alreadyStored: true };
   const files = result.files.originals;
-  result.events = [deps.events.publish('storage.completed', context, { disposition: recorded.disposition, files: files.length, bytes: files.reduce((sum, f) => sum + f.sizeBytes, 0), alreadyStored: true })];
+  result.events = [
+    deps.events.publish('storage.completed', context, {
+      disposition: recorded.disposition,
+      files: files.length,
+      bytes: files.reduce((sum, f) => sum + f.sizeBytes, 0),
+      alreadyStored: true,
+    }),
+  ];
   return result;
 }
 
-function publishStorage(events: EventBus, context: EventContext, disposition: Disposition, entries: readonly StoredEntry[], alreadyStored: boolean) {
+function publishStorage(
+  events: EventBus,
+  context: EventContext,
+  disposition: Disposition,
+  entries: readonly StoredEntry[],
+  alreadyStored: boolean,
+) {
   const bytes = entries.reduce((sum, entry) => sum + entry.sizeBytes, 0);
   return events.publish('storage.completed', context, { disposition, files: entries.length, bytes, alreadyStored });
 }
 
-function toResult(studyId: string, dir: string, entries: readonly StoredEntry[], hasMetadata: boolean, refused: { refusal: Refusal; study: JoinedStudy } | null): DescribeResult {
+function toResult(
+  studyId: string,
+  dir: string,
+  entries: readonly StoredEntry[],
+  hasMetadata: boolean,
+  refused: { refusal: Refusal; study: JoinedStudy } | null,
+): DescribeResult {
   return {
     studyId,
     disposition: 'rejected',

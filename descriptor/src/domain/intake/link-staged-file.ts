@@ -20,7 +20,12 @@ export interface StagedFileFacts {
  * bytes are the very ones it hashed while writing them. Metadata calls are synchronous, fsync and any
  * copy are not (common's durable-fd.ts says why).
  */
-export async function linkStagedFile(source: string, facts: StagedFileFacts, target: string, options: InspectOptions): Promise<ReceivedFile> {
+export async function linkStagedFile(
+  source: string,
+  facts: StagedFileFacts,
+  target: string,
+  options: InspectOptions,
+): Promise<ReceivedFile> {
   let copied = false;
   try {
     linkSync(source, target);

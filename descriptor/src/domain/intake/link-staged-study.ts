@@ -20,7 +20,8 @@ export async function linkStagedStudy<T>(
   describe: (file: ReceivedFile, request: DescribeRequest) => T | Promise<T>,
 ): Promise<ReceivedStudy<T>> {
   const { studyId, limits, existing, stagingDir } = options;
-  if (!stagingDir) throw new AppError('STAGED_FILE_UNAVAILABLE', 'This descriptor has no stagingDir: send the files as multipart/form-data');
+  if (!stagingDir)
+    throw new AppError('STAGED_FILE_UNAVAILABLE', 'This descriptor has no stagingDir: send the files as multipart/form-data');
   const request = checkDescribeRequest(body, studyId, limits.maxFiles);
   if (existing !== null && existing !== request.disposition) {
     throw new AppError('STUDY_ALREADY_EXISTS', `The study is already ${existing}`, { studyId, disposition: existing });
@@ -70,7 +71,12 @@ const LINK_CONCURRENCY = 8;
  * (the study's first file is described first, as when the files stream in): a result waits only for
  * those before it. Nothing is still running when this settles, whether it resolves or rejects.
  */
-async function inOrder<I, R, T>(items: readonly I[], concurrency: number, work: (item: I) => Promise<R>, then: (result: R) => T | Promise<T>): Promise<T[]> {
+async function inOrder<I, R, T>(
+  items: readonly I[],
+  concurrency: number,
+  work: (item: I) => Promise<R>,
+  then: (result: R) => T | Promise<T>,
+): Promise<T[]> {
   const done: (R | undefined)[] = new Array(items.length);
   const out: T[] = [];
   let started = 0;

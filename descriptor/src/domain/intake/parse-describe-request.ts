@@ -29,7 +29,8 @@ export function checkDescribeRequest(json: unknown, studyId: string, maxFiles: n
   if (request.files.length > maxFiles) throw new AppError('UPLOAD_TOO_MANY_FILES', undefined, { limit: maxFiles });
   const names = new Set<string>();
   for (const { file } of request.files) {
-    if (!isStoredName(file)) throw new AppError('REQUEST_INVALID', 'A listed file name is not a stored name (NNNN.dcm)', { file: file.slice(0, 64) });
+    if (!isStoredName(file))
+      throw new AppError('REQUEST_INVALID', 'A listed file name is not a stored name (NNNN.dcm)', { file: file.slice(0, 64) });
     if (names.has(file)) throw new AppError('REQUEST_INVALID', 'A file is listed twice', { file });
     names.add(file);
   }

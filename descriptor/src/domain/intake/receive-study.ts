@@ -53,7 +53,8 @@ export async function receiveStudy<T>(
   const assembling = (): Promise<string | null> => tempDir ?? Promise.resolve(null);
 
   const onField = (name: string, value: string): void => {
-    if (name !== 'request') throw new AppError('REQUEST_INVALID', 'The only field is "request", before the files', { field: name.slice(0, 64) });
+    if (name !== 'request')
+      throw new AppError('REQUEST_INVALID', 'The only field is "request", before the files', { field: name.slice(0, 64) });
     request = parseDescribeRequest(value, studyId, limits.maxFiles);
     listed = new Set(request.files.map((entry) => entry.file));
     if (existing !== null && existing !== request.disposition) {
@@ -84,7 +85,8 @@ export async function receiveStudy<T>(
       await folders.get(folder);
     }
     const received = await receiveFile(stream, filename, path.join(dir, relative), limits);
-    if ((stream as { truncated?: boolean }).truncated) throw new AppError('UPLOAD_FILE_TOO_LARGE', undefined, { limit: limits.maxFileBytes });
+    if ((stream as { truncated?: boolean }).truncated)
+      throw new AppError('UPLOAD_FILE_TOO_LARGE', undefined, { limit: limits.maxFileBytes });
     sizes.set(filename, received.sizeBytes);
     described.set(filename, await describe(received, current));
   };
@@ -93,12 +95,22 @@ export async function receiveStudy<T>(
     await streamMultipart(req, {
       onField,
       onFile,
-      limits: { fields: 1, fieldSize: limits.maxRequestFieldBytes, files: limits.maxFiles, fileSize: limits.maxFileBytes, parts: limits.maxFiles + 1 },
+      limits: {
+        fields: 1,
+        fieldSize: limits.maxRequestFieldBytes,
+        files: limits.maxFiles,
+        fileSize: limits.maxFileBytes,
+        parts: limits.maxFiles + 1,
+      },
     });
     const complete = request as DescribeRequest | null;
     if (complete === null) throw new AppError('REQUEST_INVALID', 'The body has no field "request"');
     const missing = complete.files.filter((entry) => !sizes.has(entry.file)).map((entry) => entry.file);
-    if (missing.length > 0) throw new AppError('REQUEST_INVALID', 'Files listed in the request were not sent', { missing: missing.slice(0, 20), count: missing.length });
+    if (missing.length > 0)
+      throw new AppError('REQUEST_INVALID', 'Files listed in the request were not sent', {
+        missing: missing.slice(0, 20),
+        count: missing.length,
+      });
     const files = existing === null ? complete.files.map((entry) => described.get(entry.file)!) : [];
     return { request: complete, sizes, tempDir: await assembling(), files };
   } catch (error) {

@@ -25,7 +25,8 @@ export interface RejectedAssembly {
 export async function storeRejected(assembly: RejectedAssembly): Promise<boolean> {
   const { tempDir } = assembly;
   const writes: Promise<void>[] = [];
-  if (assembly.metadata !== null) writes.push(writeDurable(path.join(tempDir, StudyLayout.metadata), formatJson(assembly.metadata, assembly.metadata.instances.length)));
+  if (assembly.metadata !== null)
+    writes.push(writeDurable(path.join(tempDir, StudyLayout.metadata), formatJson(assembly.metadata, assembly.metadata.instances.length)));
   writes.push(writeDurable(path.join(tempDir, StudyLayout.validationLog), assembly.validationLog));
   writes.push(syncDirectory(tempDir), syncDirectory(path.join(tempDir, StudyLayout.files)).catch(ignoreMissing));
   // allSettled: no file is still being written when the caller removes the folder after a failure.

@@ -37,15 +37,17 @@ export type StudyMetadata = ReturnType<typeof assembleMetadata>;
 /** metadata.json: the study's sections, its series, its instances, and a summary of them. */
 export function assembleMetadata(input: MetadataInput) {
   const series = groupSeries(input.instances);
-  const instances = series.flatMap((entry) => entry.members.map((member) => ({
-    file: member.file,
-    path: member.path,
-    sizeBytes: member.sizeBytes,
-    sha256: member.sha256,
-    ...(member.deliveryId ? { deliveryId: member.deliveryId } : {}),
-    SeriesInstanceUID: member.series.SeriesInstanceUID,
-    ...member.instance,
-  })));
+  const instances = series.flatMap((entry) =>
+    entry.members.map((member) => ({
+      file: member.file,
+      path: member.path,
+      sizeBytes: member.sizeBytes,
+      sha256: member.sha256,
+      ...(member.deliveryId ? { deliveryId: member.deliveryId } : {}),
+      SeriesInstanceUID: member.series.SeriesInstanceUID,
+      ...member.instance,
+    })),
+  );
   const modalities = [...new Set(series.map((entry) => entry.attributes.Modality).filter((m): m is string => m !== null))].sort();
   return {
     schemaVersion: METADATA_SCHEMA_VERSION,
@@ -83,9 +85,11 @@ function groupSeries(instances: readonly DescribedInstance[]): SeriesGroup[] {
     group.members.push(described);
     groups.set(key, group);
   }
-  const sorted = [...groups.values()].sort((a, b) =>
-    compareNullable(a.attributes.SeriesNumber, b.attributes.SeriesNumber) ||
-    (a.attributes.SeriesInstanceUID ?? '').localeCompare(b.attributes.SeriesInstanceUID ?? ''));
+  const sorted = [...groups.values()].sort(
+    (a, b) =>
+      compareNullable(a.attributes.SeriesNumber, b.attributes.SeriesNumber) ||
+      (a.attributes.SeriesInstanceUID ?? '').localeCompare(b.attributes.SeriesInstanceUID ?? ''),
+  );
   for (const group of sorted) {
     group.members.sort((a, b) => compareNullable(a.instance.InstanceNumber, b.instance.InstanceNumber) || a.file.localeCompare(b.file));
   }

@@ -1,4 +1,13 @@
-import { lookupTag, Tag, TransferSyntax, UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type ElementReader, type Vr } from '@dsv/common';
+import {
+  lookupTag,
+  Tag,
+  TransferSyntax,
+  UNDEFINED_LENGTH,
+  type DicomDataSet,
+  type DicomElement,
+  type ElementReader,
+  type Vr,
+} from '@dsv/common';
 
 /**
  * The DICOM JSON Model (PS3.18 Annex F.2): one data set as `{ "GGGGEEEE": { vr, Value | InlineBinary |
@@ -53,9 +62,10 @@ function convertDataSet(dataset: DicomDataSet, reader: ElementReader, options: D
   const tags = [...dataset.keys()].filter(isDataElement).sort();
   for (const tag of tags) {
     // The text is Unicode once decoded: its character set, wherever declared, is now UTF-8 (as dcm2json says).
-    out[tag] = tag === Tag.SpecificCharacterSet && dataset.get(tag)!.length > 0
-      ? { vr: 'CS', Value: ['ISO_IR 192'] }
-      : convertElement(dataset.get(tag)!, dataset, reader, options);
+    out[tag] =
+      tag === Tag.SpecificCharacterSet && dataset.get(tag)!.length > 0
+        ? { vr: 'CS', Value: ['ISO_IR 192'] }
+        : convertElement(dataset.get(tag)!, dataset, reader, options);
   }
   return out;
 }
@@ -69,7 +79,12 @@ function isDataElement(tag: string): boolean {
   return !tag.startsWith('0002') && !tag.endsWith('0000') && !tag.startsWith('FFFE');
 }
 
-function convertElement(element: DicomElement, dataset: DicomDataSet, reader: ElementReader, options: DicomJsonOptions): DicomJsonAttribute {
+function convertElement(
+  element: DicomElement,
+  dataset: DicomDataSet,
+  reader: ElementReader,
+  options: DicomJsonOptions,
+): DicomJsonAttribute {
   const vr = resolveVr(element, dataset, reader);
   if (vr === 'SQ') {
     const items = element.items ?? [];
@@ -96,7 +111,12 @@ function resolveVr(element: DicomElement, dataset: DicomDataSet, reader: Element
   if (!reader.parsed.explicitVr && element.vr === 'US' && lookupTag(element.tag)?.vrs.includes('SS')) {
     const representation = dataset.get(Tag.PixelRepresentation) ?? reader.parsed.dataset.get(Tag.PixelRepresentation);
     const bytes = reader.bytes(representation);
-    if (bytes !== null && bytes.length >= 2 && new DataView(bytes.buffer, bytes.byteOffset, 2).getUint16(0, reader.parsed.littleEndian) === 1) return 'SS';
+    if (
+      bytes !== null &&
+      bytes.length >= 2 &&
+      new DataView(bytes.buffer, bytes.byteOffset, 2).getUint16(0, reader.parsed.littleEndian) === 1
+    )
+      return 'SS';
   }
   return element.vr;
 }
@@ -113,17 +133,27 @@ function readValues(element: DicomElement, vr: Vr, bytes: Uint8Array, reader: El
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const le = reader.parsed.littleEndian;
   switch (vr) {
-    case 'US': return readEach(bytes, 2, (o) => view.getUint16(o, le));
-    case 'SS': return readEach(bytes, 2, (o) => view.getInt16(o, le));
-    case 'UL': return readEach(bytes, 4, (o) => view.getUint32(o, le));
-    case 'SL': return readEach(bytes, 4, (o) => view.getInt32(o, le));
-    case 'FL': return readEach(bytes, 4, (o) => finiteOrNull(shortestFloat32(view.getFloat32(o, le))));
-    case 'FD': return readEach(bytes, 8, (o) => finiteOrNull(view.getFloat64(o, le)));
-    case 'SV': return readEach(bytes, 8, (o) => exactNumber(view.getBigInt64(o, le)));
-    case 'UV': return readEach(bytes, 8, (o) => exactNumber(view.getBigUint64(o, le)));
+    case 'US':
+      return readEach(bytes, 2, (o) => view.getUint16(o, le));
+    case 'SS':
+      return readEach(bytes, 2, (o) => view.getInt16(o, le));
+    case 'UL':
+      return readEach(bytes, 4, (o) => view.getUint32(o, le));
+    case 'SL':
+      return readEach(bytes, 4, (o) => view.getInt32(o, le));
+    case 'FL':
+      return readEach(bytes, 4, (o) => finiteOrNull(shortestFloat32(view.getFloat32(o, le))));
+    case 'FD':
+      return readEach(bytes, 8, (o) => finiteOrNull(view.getFloat64(o, le)));
+    case 'SV':
+      return readEach(bytes, 8, (o) => exactNumber(view.getBigInt64(o, le)));
+    case 'UV':
+      return readEach(bytes, 8, (o) => exactNumber(view.getBigUint64(o, le)));
     // PS3.18 §F.2.3: an attribute tag is written as its eight hex digits.
-    case 'AT': return readEach(bytes, 4, (o) => hex4(view.getUint16(o, le)) + hex4(view.getUint16(o + 2, le)));
-    default: return readText(element, vr, reader);
+    case 'AT':
+      return readEach(bytes, 4, (o) => hex4(view.getUint16(o, le)) + hex4(view.getUint16(o + 2, le)));
+    default:
+      return readText(element, vr, reader);
   }
 }
 

@@ -24,10 +24,13 @@ const GROUPS = ['alphabetic', 'ideographic', 'phonetic'] as const;
 export function parsePersonName(value: string | undefined): PersonName | null {
   if (value === undefined) return null;
   const name: PersonName = {};
-  value.split('=').slice(0, GROUPS.length).forEach((group, index) => {
-    const components = parseGroup(group);
-    if (components) name[GROUPS[index]!] = components;
-  });
+  value
+    .split('=')
+    .slice(0, GROUPS.length)
+    .forEach((group, index) => {
+      const components = parseGroup(group);
+      if (components) name[GROUPS[index]!] = components;
+    });
   return Object.keys(name).length === 0 ? null : name;
 }
 

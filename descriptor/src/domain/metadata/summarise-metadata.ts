@@ -22,7 +22,9 @@ const count = z.number().int().nonnegative().catch(0);
  */
 const SummarySource = z.object({
   patient: z.object({ PatientID: text }).catch({ PatientID: null }),
-  study: z.object({ StudyInstanceUID: text, StudyDate: text, AccessionNumber: text }).catch({ StudyInstanceUID: null, StudyDate: null, AccessionNumber: null }),
+  study: z
+    .object({ StudyInstanceUID: text, StudyDate: text, AccessionNumber: text })
+    .catch({ StudyInstanceUID: null, StudyDate: null, AccessionNumber: null }),
   summary: z
     .object({ modalities: z.array(z.string()).catch([]), numberOfSeries: count, numberOfInstances: count })
     .catch({ modalities: [], numberOfSeries: 0, numberOfInstances: 0 }),
@@ -32,7 +34,15 @@ const SummarySource = z.object({
 export function summariseMetadata(metadata: unknown): StudySummary {
   const source = metadata === null ? null : SummarySource.safeParse(metadata);
   if (!source?.success) {
-    return { StudyInstanceUID: null, PatientID: null, StudyDate: null, AccessionNumber: null, modalities: [], numberOfSeries: 0, numberOfInstances: 0 };
+    return {
+      StudyInstanceUID: null,
+      PatientID: null,
+      StudyDate: null,
+      AccessionNumber: null,
+      modalities: [],
+      numberOfSeries: 0,
+      numberOfInstances: 0,
+    };
   }
   const { patient, study, summary } = source.data;
   return {

@@ -24,7 +24,11 @@ const MAX_FILES_PER_LINE = 5;
 export function formatValidationLog(input: ValidationLogInput): string {
   const { report } = input;
   const clientNames = new Map(input.files.map((entry) => [entry.file, entry.clientName]));
-  const outcome = input.refusal ? input.refusal.code : report.outcome ? `${report.outcome.code} (HTTP ${report.outcome.httpStatus})` : 'none';
+  const outcome = input.refusal
+    ? input.refusal.code
+    : report.outcome
+      ? `${report.outcome.code} (HTTP ${report.outcome.httpStatus})`
+      : 'none';
   const { join } = input;
   const lines = [
     `Delivery ${input.studyId}`,
@@ -32,7 +36,11 @@ export function formatValidationLog(input: ValidationLogInput): string {
     `Verdict:      ${report.valid ? 'VALID' : 'INVALID'} (${input.disposition})`,
     `Outcome:      ${outcome}`,
     `Files:        ${input.files.length}`,
-    ...(join ? [`Joined:       ${join.added} added, ${join.duplicates.length} already stored, ${join.reencoded.length} stored before in another transfer syntax (kept)`] : []),
+    ...(join
+      ? [
+          `Joined:       ${join.added} added, ${join.duplicates.length} already stored, ${join.reencoded.length} stored before in another transfer syntax (kept)`,
+        ]
+      : []),
     '',
     ...findingLines(report, clientNames),
     '',
@@ -45,7 +53,13 @@ export function formatValidationLog(input: ValidationLogInput): string {
  * The section a study gets when it goes stable: the findings of the checks that need the whole study
  * (instance numbers, slice spacing, one patient and modality per series).
  */
-export function formatStudyChecks(input: { StudyInstanceUID: string; stableAt: string; instances: number; errors: readonly Finding[]; warnings: readonly Finding[] }): string {
+export function formatStudyChecks(input: {
+  StudyInstanceUID: string;
+  stableAt: string;
+  instances: number;
+  errors: readonly Finding[];
+  warnings: readonly Finding[];
+}): string {
   const lines = [
     `Study-level checks of ${input.StudyInstanceUID}`,
     `Time:         ${input.stableAt}`,
@@ -59,7 +73,10 @@ export function formatStudyChecks(input: { StudyInstanceUID: string; stableAt: s
 }
 
 /** One aligned line per finding, errors first; a line saying there are none. */
-function findingLines(findings: { errors: readonly Finding[]; warnings: readonly Finding[] }, clientNames: ReadonlyMap<string, string>): string[] {
+function findingLines(
+  findings: { errors: readonly Finding[]; warnings: readonly Finding[] },
+  clientNames: ReadonlyMap<string, string>,
+): string[] {
   const rows = [
     ...findings.errors.map((finding) => findingColumns('ERROR', finding, clientNames)),
     ...findings.warnings.map((finding) => findingColumns('WARNING', finding, clientNames)),
@@ -86,7 +103,12 @@ function describeFiles(finding: Finding, clientNames: ReadonlyMap<string, string
 /** Pads every column but the last to its widest cell, three spaces apart. */
 function alignColumns(rows: readonly string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column < row.length - 1 ? cell.padEnd(widths[column]! + 3) : cell)).join('').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column < row.length - 1 ? cell.padEnd(widths[column]! + 3) : cell))
+      .join('')
+      .trimEnd(),
+  );
 }
 
 /** A client's file name or a message must not break the one-line-per-finding layout. */

@@ -56,25 +56,54 @@ export function judgeDelivery(input: JudgeInput): Judgement {
       join.duplicates.push(instance.SOPInstanceUID);
       continue;
     }
-    const reencoded = stored.transferSyntax !== null && instance.transferSyntax !== null && stored.transferSyntax !== instance.transferSyntax;
+    const reencoded =
+      stored.transferSyntax !== null && instance.transferSyntax !== null && stored.transferSyntax !== instance.transferSyntax;
     if (reencoded && input.onReencoded === 'keep-first') {
-      join.reencoded.push({ SOPInstanceUID: instance.SOPInstanceUID, storedTransferSyntax: stored.transferSyntax!, deliveredTransferSyntax: instance.transferSyntax! });
-      findings.push(instanceFinding('warning', 'sop-instance-reencoded', instance,
-        `SOP Instance UID ${instance.SOPInstanceUID} is stored in transfer syntax ${stored.transferSyntax} (delivery ${stored.deliveryId}); this copy in ${instance.transferSyntax} is not stored`));
+      join.reencoded.push({
+        SOPInstanceUID: instance.SOPInstanceUID,
+        storedTransferSyntax: stored.transferSyntax!,
+        deliveredTransferSyntax: instance.transferSyntax!,
+      });
+      findings.push(
+        instanceFinding(
+          'warning',
+          'sop-instance-reencoded',
+          instance,
+          `SOP Instance UID ${instance.SOPInstanceUID} is stored in transfer syntax ${stored.transferSyntax} (delivery ${stored.deliveryId}); this copy in ${instance.transferSyntax} is not stored`,
+        ),
+      );
       continue;
     }
     conflicts.push({ file: instance.file, SOPInstanceUID: instance.SOPInstanceUID, heldBy: stored.deliveryId });
-    findings.push(instanceFinding('error', 'sop-instance-conflict', instance,
-      `SOP Instance UID ${instance.SOPInstanceUID} is stored with other bytes (delivery ${stored.deliveryId}, study ${stored.StudyInstanceUID})`));
+    findings.push(
+      instanceFinding(
+        'error',
+        'sop-instance-conflict',
+        instance,
+        `SOP Instance UID ${instance.SOPInstanceUID} is stored with other bytes (delivery ${stored.deliveryId}, study ${stored.StudyInstanceUID})`,
+      ),
+    );
   }
   const patient = comparePatient(input.storedPatient, input.deliveredPatient);
   findings.push(...patient.findings);
   if (patient.differentId) {
-    return { refusal: { code: 'INCONSISTENT_PATIENT', message: 'The stored study with this StudyInstanceUID belongs to another patient (PatientID)' }, added: [], join: emptyJoin(), findings: findings.filter((f) => f.severity === 'error') };
+    return {
+      refusal: {
+        code: 'INCONSISTENT_PATIENT',
+        message: 'The stored study with this StudyInstanceUID belongs to another patient (PatientID)',
+      },
+      added: [],
+      join: emptyJoin(),
+      findings: findings.filter((f) => f.severity === 'error'),
+    };
   }
   if (conflicts.length > 0) {
     return {
-      refusal: { code: 'INSTANCE_CONFLICT', message: `${conflicts.length} instance(s) of the delivery are already stored with other content under the same SOP Instance UID`, conflicts },
+      refusal: {
+        code: 'INSTANCE_CONFLICT',
+        message: `${conflicts.length} instance(s) of the delivery are already stored with other content under the same SOP Instance UID`,
+        conflicts,
+      },
       added: [],
       join: emptyJoin(),
       findings: findings.filter((f) => f.severity === 'error'),
@@ -95,16 +124,31 @@ function instanceFinding(severity: Finding['severity'], code: string, instance: 
 /**
  * PS3.5 §6.2: values may carry padding. The values themselves are patient data: messages name the attribute, never its value.
  */
-function comparePatient(stored: StudySections['patient'] | null, delivered: StudySections['patient']): { differentId: boolean; findings: Finding[] } {
+function comparePatient(
+  stored: StudySections['patient'] | null,
+  delivered: StudySections['patient'],
+): { differentId: boolean; findings: Finding[] } {
   if (stored === null) return { differentId: false, findings: [] };
   const findings: Finding[] = [];
   const differentId = normalise(stored.PatientID) !== normalise(delivered.PatientID);
   if (differentId) {
-    findings.push({ severity: 'error', code: 'study-patient-mismatch', message: 'The delivery names another PatientID than the stored study', tag: formatTag(Tag.PatientID), keyword: 'PatientID' });
+    findings.push({
+      severity: 'error',
+      code: 'study-patient-mismatch',
+      message: 'The delivery names another PatientID than the stored study',
+      tag: formatTag(Tag.PatientID),
+      keyword: 'PatientID',
+    });
   }
   for (const keyword of ['PatientName', 'PatientBirthDate'] as const) {
     if (normalise(stored[keyword]) === normalise(delivered[keyword])) continue;
-    findings.push({ severity: 'warning', code: 'study-patient-details-differ', message: `The delivery's ${keyword} differs from the stored study's; the stored one is kept`, tag: formatTag(Tag[keyword]), keyword });
+    findings.push({
+      severity: 'warning',
+      code: 'study-patient-details-differ',
+      message: `The delivery's ${keyword} differs from the stored study's; the stored one is kept`,
+      tag: formatTag(Tag[keyword]),
+      keyword,
+    });
   }
   return { differentId, findings };
 }

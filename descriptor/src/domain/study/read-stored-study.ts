@@ -20,13 +20,15 @@ export interface StoredStudy {
 }
 
 const StoredInstances = z.object({
-  instances: z.array(z.object({
-    file: z.string(),
-    path: z.string(),
-    sizeBytes: z.number(),
-    sha256: z.string(),
-    SOPInstanceUID: z.string().nullable(),
-  })),
+  instances: z.array(
+    z.object({
+      file: z.string(),
+      path: z.string(),
+      sizeBytes: z.number(),
+      sha256: z.string(),
+      SOPInstanceUID: z.string().nullable(),
+    }),
+  ),
 });
 
 /**

@@ -22,13 +22,19 @@ export interface StudyFiles {
 }
 
 const Instances = z.object({
-  instances: z.array(z.object({
-    file: z.string().nullable().catch(null),
-    path: z.string(),
-    sizeBytes: z.number().int().nonnegative().nullable().catch(null),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable().catch(null),
-    SOPInstanceUID: z.string().nullable().catch(null),
-  })),
+  instances: z.array(
+    z.object({
+      file: z.string().nullable().catch(null),
+      path: z.string(),
+      sizeBytes: z.number().int().nonnegative().nullable().catch(null),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .nullable()
+        .catch(null),
+      SOPInstanceUID: z.string().nullable().catch(null),
+    }),
+  ),
 });
 type ListedInstance = z.infer<typeof Instances>['instances'][number];
 
@@ -45,7 +51,8 @@ export async function readStudyFiles(dir: string, state: Disposition): Promise<S
   const byKey = new Map<string, StudyFile>();
   for (const entry of files) {
     if (entry.file !== null && !byKey.has(entry.file)) byKey.set(entry.file, entry);
-    if (entry.SOPInstanceUID !== null && isValidUid(entry.SOPInstanceUID) && !byKey.has(entry.SOPInstanceUID)) byKey.set(entry.SOPInstanceUID, entry);
+    if (entry.SOPInstanceUID !== null && isValidUid(entry.SOPInstanceUID) && !byKey.has(entry.SOPInstanceUID))
+      byKey.set(entry.SOPInstanceUID, entry);
   }
   return { files, byKey };
 }
@@ -70,7 +77,13 @@ function isLayoutPath(relative: string): boolean {
 async function storedFiles(dir: string, listed: ListedInstance[]): Promise<StudyFile[]> {
   if (listed.length > 0) return listed.map(toStudyFile);
   const names = (await listNames(path.join(dir, StudyLayout.originals))).filter((name) => isLayoutPath(`${StudyLayout.originals}/${name}`));
-  const files: StudyFile[] = names.map((name) => ({ file: null, SOPInstanceUID: name.slice(0, -'.dcm'.length), path: `${StudyLayout.originals}/${name}`, sizeBytes: null, sha256: null }));
+  const files: StudyFile[] = names.map((name) => ({
+    file: null,
+    SOPInstanceUID: name.slice(0, -'.dcm'.length),
+    path: `${StudyLayout.originals}/${name}`,
+    sizeBytes: null,
+    sha256: null,
+  }));
   if (files.length === 0 && (await listNames(dir)).includes(StudyLayout.original)) {
     files.push({ file: null, SOPInstanceUID: null, path: StudyLayout.original, sizeBytes: null, sha256: null });
   }
@@ -80,12 +93,14 @@ async function storedFiles(dir: string, listed: ListedInstance[]): Promise<Study
 async function rejectedFiles(dir: string, listed: ListedInstance[]): Promise<StudyFile[]> {
   const described = new Map(listed.filter((instance) => instance.file !== null).map((instance) => [instance.file!, instance]));
   const names = (await listNames(path.join(dir, StudyLayout.files))).filter((name) => isStoredName(name)).sort();
-  return Promise.all(names.map(async (name) => {
-    const known = described.get(name);
-    const relative = `${StudyLayout.files}/${name}`;
-    if (known?.path === relative) return toStudyFile(known);
-    return { file: name, SOPInstanceUID: null, path: relative, sizeBytes: (await stat(path.join(dir, relative))).size, sha256: null };
-  }));
+  return Promise.all(
+    names.map(async (name) => {
+      const known = described.get(name);
+      const relative = `${StudyLayout.files}/${name}`;
+      if (known?.path === relative) return toStudyFile(known);
+      return { file: name, SOPInstanceUID: null, path: relative, sizeBytes: (await stat(path.join(dir, relative))).size, sha256: null };
+    }),
+  );
 }
 
 function toStudyFile(instance: ListedInstance): StudyFile {

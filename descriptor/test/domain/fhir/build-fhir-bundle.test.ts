@@ -42,7 +42,9 @@ describe('buildFhirBundle', () => {
   it('when the schema validator meets a broken resource, then it says so (the check below is not vacuous)', () => {
     expect(validate({ resourceType: 'ImagingStudy', status: 'finished', subject: { reference: 'Patient/1' } })).toBe(false);
     expect(validate({ resourceType: 'Patient', gender: 'M' })).toBe(false);
-    expect(validate({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient', birthDate: '2004-1-19' } }] })).toBe(false);
+    expect(
+      validate({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient', birthDate: '2004-1-19' } }] }),
+    ).toBe(false);
   });
 
   corpusSuite('on the CT + MR study of the corpus', () => {
@@ -58,7 +60,7 @@ describe('buildFhirBundle', () => {
       expect(valid).toBe(true);
     });
 
-    it('when the bundle is built, then it is a transaction of a Patient and an ImagingStudy whose subject is the Patient\'s urn:uuid', () => {
+    it("when the bundle is built, then it is a transaction of a Patient and an ImagingStudy whose subject is the Patient's urn:uuid", () => {
       expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'transaction' });
       expect(bundle.entry!.map((entry) => entry.request)).toEqual([
         { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${encodeURIComponent(value('PatientID'))}` },
@@ -98,7 +100,9 @@ describe('buildFhirBundle', () => {
       expect(patient.identifier).toEqual([{ value: value('PatientID') }]);
       expect(patient.name).toEqual([{ family, given: [given] }]);
       expect(patient.gender).toBe({ M: 'male', F: 'female', O: 'other' }[value('PatientSex')]);
-      expect(patient.birthDate).toBe(`${value('PatientBirthDate').slice(0, 4)}-${value('PatientBirthDate').slice(4, 6)}-${value('PatientBirthDate').slice(6)}`);
+      expect(patient.birthDate).toBe(
+        `${value('PatientBirthDate').slice(0, 4)}-${value('PatientBirthDate').slice(4, 6)}-${value('PatientBirthDate').slice(6)}`,
+      );
     });
   });
 
@@ -115,23 +119,33 @@ describe('buildFhirBundle', () => {
   describe('on hand-built files', () => {
     it('when the name has three groups, a body part and a prefix, and no offset is known, then the bundle says so validly', () => {
       const name = Buffer.from('Yamada^Tarou^^Dr=山田^太郎=やまだ^たろう', 'utf8');
-      const file = part10(minimalDataset([
-        element('00080005', 'CS', 'ISO_IR 192'),
-        element('00100010', 'PN', Buffer.concat([name, Buffer.alloc(name.length % 2, 0x20)])),
-        element('00100020', 'LO', 'PAT 1&2'),
-        element('00100021', 'LO', 'Hospital A'),
-        element('00100040', 'CS', 'X'),
-        element('00080020', 'DA', '20240229'),
-        element('00080030', 'TM', '1425'),
-        element('00180015', 'CS', 'CHEST'),
-        element('00200011', 'IS', '-1'),
-      ]));
+      const file = part10(
+        minimalDataset([
+          element('00080005', 'CS', 'ISO_IR 192'),
+          element('00100010', 'PN', Buffer.concat([name, Buffer.alloc(name.length % 2, 0x20)])),
+          element('00100020', 'LO', 'PAT 1&2'),
+          element('00100021', 'LO', 'Hospital A'),
+          element('00100040', 'CS', 'X'),
+          element('00080020', 'DA', '20240229'),
+          element('00080030', 'TM', '1425'),
+          element('00180015', 'CS', 'CHEST'),
+          element('00200011', 'IS', '-1'),
+        ]),
+      );
       const { bundle, patient, study } = resources(metadataOf([file]));
       expect(validate(bundle), schemaErrors(validate.errors).join('\n')).toBe(true);
       expect(patient.name).toEqual([
         { family: 'Yamada', given: ['Tarou'], prefix: ['Dr'] },
-        { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation', valueCode: 'IDE' }], family: '山田', given: ['太郎'] },
-        { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation', valueCode: 'SYL' }], family: 'やまだ', given: ['たろう'] },
+        {
+          extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation', valueCode: 'IDE' }],
+          family: '山田',
+          given: ['太郎'],
+        },
+        {
+          extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation', valueCode: 'SYL' }],
+          family: 'やまだ',
+          given: ['たろう'],
+        },
       ]);
       expect(patient.identifier).toEqual([{ value: 'PAT 1&2', assigner: { display: 'Hospital A' } }]);
       expect(bundle.entry![0]!.request!.ifNoneExist).toBe('identifier=PAT%201%262');

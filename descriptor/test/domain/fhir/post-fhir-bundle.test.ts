@@ -54,20 +54,35 @@ describe('postFhirBundle', () => {
       method: 'POST',
       url: '/fhir',
       body: BUNDLE,
-      headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', authorization: 'Bearer fhir-test-token', 'content-length': String(Buffer.byteLength(BUNDLE)) },
+      headers: {
+        'content-type': 'application/fhir+json',
+        accept: 'application/fhir+json',
+        authorization: 'Bearer fhir-test-token',
+        'content-length': String(Buffer.byteLength(BUNDLE)),
+      },
     });
   });
 
   it('when nothing listens, then every attempt is made and the reason names the error code', async () => {
     const gone = await start((res) => res.end());
     await gone.close();
-    expect(await postFhirBundle(settings(`${gone.url}/fhir`, 3), BUNDLE)).toEqual({ ok: false, attempts: 3, httpStatus: null, reason: 'connection failed: ECONNREFUSED' });
+    expect(await postFhirBundle(settings(`${gone.url}/fhir`, 3), BUNDLE)).toEqual({
+      ok: false,
+      attempts: 3,
+      httpStatus: null,
+      reason: 'connection failed: ECONNREFUSED',
+    });
   });
 
   it('when the server redirects, then the redirect is not followed: nothing reaches the other server, and it counts as a failed connection', async () => {
     const elsewhere = await start((res) => res.writeHead(200).end());
     const fhir = await start((res) => res.writeHead(307, { location: `${elsewhere.url}/fhir` }).end());
-    expect(await postFhirBundle(settings(`${fhir.url}/fhir`), BUNDLE)).toEqual({ ok: false, attempts: 2, httpStatus: null, reason: 'connection failed' });
+    expect(await postFhirBundle(settings(`${fhir.url}/fhir`), BUNDLE)).toEqual({
+      ok: false,
+      attempts: 2,
+      httpStatus: null,
+      reason: 'connection failed',
+    });
     expect(fhir.received).toHaveLength(2);
     expect(elsewhere.received).toEqual([]);
   });

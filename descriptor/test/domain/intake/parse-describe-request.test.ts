@@ -25,7 +25,10 @@ describe('parseDescribeRequest', () => {
   });
 
   it('when the JSON breaks the contract, then REQUEST_INVALID names the path', () => {
-    const error = refusal({ ...describeRequest(ID, one), disposition: 'archived' }) as { code: string; details: { issues: { path: string }[] } };
+    const error = refusal({ ...describeRequest(ID, one), disposition: 'archived' }) as {
+      code: string;
+      details: { issues: { path: string }[] };
+    };
     expect(error.code).toBe('REQUEST_INVALID');
     expect(error.details.issues.map((issue) => issue.path)).toContain('disposition');
   });
@@ -44,7 +47,9 @@ describe('parseDescribeRequest', () => {
 
   it('when no file is listed, then UPLOAD_NO_FILES; when more than the limit, then UPLOAD_TOO_MANY_FILES', () => {
     expect(refusal(describeRequest(ID, []))).toMatchObject({ code: 'UPLOAD_NO_FILES' });
-    expect(refusal(describeRequest(ID, [...one, { file: '0002.dcm', source: 'b.dcm' }]), 1)).toMatchObject({ code: 'UPLOAD_TOO_MANY_FILES' });
+    expect(refusal(describeRequest(ID, [...one, { file: '0002.dcm', source: 'b.dcm' }]), 1)).toMatchObject({
+      code: 'UPLOAD_TOO_MANY_FILES',
+    });
   });
 
   it('when a study with an invalid report is to be stored as valid, then REQUEST_INVALID', () => {

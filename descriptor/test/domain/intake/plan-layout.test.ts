@@ -49,12 +49,15 @@ describe('a valid delivery whose UIDs cannot be paths', () => {
     return postStudy(descriptor.app, id, describeRequest(id, files), files);
   };
 
-  it.each([['../../etc/passwd'], ['1.2.03'], ['1.2.3/4'], ['1'.repeat(65)]])('when the SOP Instance UID is %j, then 400 REQUEST_INVALID and nothing is stored', async (uid) => {
-    const response = await deliver(uid, '1.2.3');
-    expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe('REQUEST_INVALID');
-    expect(await readdir(descriptor.config.studiesDir).catch(() => [])).toEqual(expect.not.arrayContaining(['1.2.3']));
-  });
+  it.each([['../../etc/passwd'], ['1.2.03'], ['1.2.3/4'], ['1'.repeat(65)]])(
+    'when the SOP Instance UID is %j, then 400 REQUEST_INVALID and nothing is stored',
+    async (uid) => {
+      const response = await deliver(uid, '1.2.3');
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('REQUEST_INVALID');
+      expect(await readdir(descriptor.config.studiesDir).catch(() => [])).toEqual(expect.not.arrayContaining(['1.2.3']));
+    },
+  );
 
   it.each([['../x'], ['1.2.3/..']])('when the StudyInstanceUID is %j, then 400 REQUEST_INVALID and no folder is made', async (uid) => {
     const response = await deliver('1.2.3.4', uid);

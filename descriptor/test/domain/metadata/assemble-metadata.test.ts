@@ -11,7 +11,14 @@ const FILES = ['MR_0002.dcm', 'CT_0003.dcm', 'MR_0001.dcm', 'CT_0001.dcm', 'MR_0
 
 function describeCorpusFile(name: string, index: number): DescribedInstance {
   const reader = readerFor(corpusPath(`${STUDY}/${name}`));
-  return { file: `000${index + 1}.dcm`, path: `originals/${index}.dcm`, sizeBytes: 1000 + index, sha256: `hash-${index}`, series: extractSeries(reader), instance: extractInstance(reader) };
+  return {
+    file: `000${index + 1}.dcm`,
+    path: `originals/${index}.dcm`,
+    sizeBytes: 1000 + index,
+    sha256: `hash-${index}`,
+    series: extractSeries(reader),
+    instance: extractInstance(reader),
+  };
 }
 
 corpusSuite('assembleMetadata on the CT + MR study of the corpus', () => {
@@ -32,21 +39,34 @@ corpusSuite('assembleMetadata on the CT + MR study of the corpus', () => {
   });
 
   it('when instances are listed, then they follow their series, in InstanceNumber order, each with where it is stored', () => {
-    const expected = ['CT_0001.dcm', 'CT_0002.dcm', 'CT_0003.dcm', 'MR_0001.dcm', 'MR_0002.dcm', 'MR_0003.dcm']
-      .map((name) => referenceValues(`${STUDY}/${name}`)('SOPInstanceUID'));
+    const expected = ['CT_0001.dcm', 'CT_0002.dcm', 'CT_0003.dcm', 'MR_0001.dcm', 'MR_0002.dcm', 'MR_0003.dcm'].map((name) =>
+      referenceValues(`${STUDY}/${name}`)('SOPInstanceUID'),
+    );
     expect(metadata.instances.map((instance) => instance.SOPInstanceUID)).toEqual(expected);
     const first = metadata.instances[0]!;
     expect(first).toMatchObject({ file: '0004.dcm', path: 'originals/3.dcm', sizeBytes: 1003, sha256: 'hash-3' });
   });
 
   it('when the summary is built, then it counts modalities, series, instances and bytes', () => {
-    expect(metadata).toMatchObject({ schemaVersion: METADATA_SCHEMA_VERSION, studyId: '01JTESTSTUDY0000000000000A', createdAt: '2026-03-04T05:06:07.890Z' });
+    expect(metadata).toMatchObject({
+      schemaVersion: METADATA_SCHEMA_VERSION,
+      studyId: '01JTESTSTUDY0000000000000A',
+      createdAt: '2026-03-04T05:06:07.890Z',
+    });
     expect(metadata.summary).toEqual({ modalities: ['CT', 'MR'], numberOfSeries: 2, numberOfInstances: 6, totalBytes: 6015 });
   });
 
   it('when an instance names the delivery that brought it, then its entry keeps that delivery id, and only then', () => {
-    const delivered = instances.map((instance, index) => (index === 0 ? { ...instance, deliveryId: '01JTESTDELIVERY000000000AB' } : instance));
-    const joined = assembleMetadata({ studyId: 'x', createdAt: 't', disposition: 'stored', sections: extractStudySections(readerFor(corpusPath(`${STUDY}/${FILES[0]}`))), instances: delivered });
+    const delivered = instances.map((instance, index) =>
+      index === 0 ? { ...instance, deliveryId: '01JTESTDELIVERY000000000AB' } : instance,
+    );
+    const joined = assembleMetadata({
+      studyId: 'x',
+      createdAt: 't',
+      disposition: 'stored',
+      sections: extractStudySections(readerFor(corpusPath(`${STUDY}/${FILES[0]}`))),
+      instances: delivered,
+    });
     expect(joined.instances.find((instance) => instance.file === '0001.dcm')).toMatchObject({ deliveryId: '01JTESTDELIVERY000000000AB' });
     expect(joined.instances.filter((instance) => 'deliveryId' in instance).map((instance) => instance.file)).toEqual(['0001.dcm']);
     expect(metadata.instances.some((instance) => 'deliveryId' in instance)).toBe(false);

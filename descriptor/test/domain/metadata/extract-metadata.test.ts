@@ -28,7 +28,7 @@ corpusSuite('extract metadata from CT_small.dcm, checked against its dcmdump ref
     expect(sections.patient.PatientBirthDate).toBeNull();
   });
 
-  it('when the study section is read, then UIDs and text match and the date and time are ISO 8601, the time in the file\'s UTC offset', () => {
+  it("when the study section is read, then UIDs and text match and the date and time are ISO 8601, the time in the file's UTC offset", () => {
     const offset = `${value('TimezoneOffsetFromUTC').slice(0, 3)}:${value('TimezoneOffsetFromUTC').slice(3)}`;
     expect(offset).toBe('-05:00');
     expect(sections.study.StudyInstanceUID).toBe(value('StudyInstanceUID'));
@@ -57,7 +57,14 @@ corpusSuite('extract metadata from CT_small.dcm, checked against its dcmdump ref
   });
 
   it('when exposure is read, then the DS and IS strings are numbers equal to dcmdump', () => {
-    for (const keyword of ['KVP', 'ExposureTime', 'XRayTubeCurrent', 'Exposure', 'DistanceSourceToDetector', 'DistanceSourceToPatient'] as const) {
+    for (const keyword of [
+      'KVP',
+      'ExposureTime',
+      'XRayTubeCurrent',
+      'Exposure',
+      'DistanceSourceToDetector',
+      'DistanceSourceToPatient',
+    ] as const) {
       expect(sections.exposure[keyword], keyword).toBe(Number(value(keyword)));
     }
     expect(sections.exposure.FocalSpots).toEqual([Number(value('FocalSpots'))]);
@@ -102,15 +109,27 @@ describe('extract metadata from hand-built bytes', () => {
     const sections = extractStudySections(readerFor(part10(minimalDataset())));
     const json = JSON.stringify(sections);
     expect(json).not.toContain('undefined');
-    expect(sections.patient).toEqual({ PatientID: null, IssuerOfPatientID: null, PatientName: null, PatientBirthDate: null, PatientSex: null, PatientAge: null });
+    expect(sections.patient).toEqual({
+      PatientID: null,
+      IssuerOfPatientID: null,
+      PatientName: null,
+      PatientBirthDate: null,
+      PatientSex: null,
+      PatientAge: null,
+    });
   });
 
   it('when the file has no Timezone Offset From UTC, then times stay local times without an offset', () => {
     const reader = readerFor(part10(minimalDataset([element('00080020', 'DA', '20240229'), element('00080030', 'TM', '235959.5')])));
-    expect(extractStudySections(reader).study).toMatchObject({ StudyDate: '2024-02-29', StudyTime: '23:59:59.5', StudyDateTime: '2024-02-29T23:59:59.5', TimezoneOffsetFromUTC: null });
+    expect(extractStudySections(reader).study).toMatchObject({
+      StudyDate: '2024-02-29',
+      StudyTime: '23:59:59.5',
+      StudyDateTime: '2024-02-29T23:59:59.5',
+      TimezoneOffsetFromUTC: null,
+    });
   });
 
-  it('when a DT has an offset of its own, then it keeps it; when it has none, then it takes the file\'s', () => {
+  it("when a DT has an offset of its own, then it keeps it; when it has none, then it takes the file's", () => {
     const own = readerFor(part10(minimalDataset([element('00080201', 'SH', '+0900'), element('0008002A', 'DT', '20240101120000+0100')])));
     expect(extractInstance(own).AcquisitionDateTime).toBe('2024-01-01T12:00:00+01:00');
     const inherited = readerFor(part10(minimalDataset([element('00080201', 'SH', '+0900'), element('0008002A', 'DT', '20240101120000')])));
@@ -120,7 +139,9 @@ describe('extract metadata from hand-built bytes', () => {
   it('when a person name has three component groups of five components, then each group keeps all five', () => {
     // ISO_IR 192 (UTF-8) bytes; PS3.5 §6.2.1: alphabetic=ideographic=phonetic, each family^given^middle^prefix^suffix.
     const name = 'Yamada^Tarou^Jirou^Dr^III=山田^太郎^次郎^博士^三世=やまだ^たろう^じろう^はかせ^さんせい';
-    const reader = readerFor(part10(minimalDataset([element('00080005', 'CS', 'ISO_IR 192'), element('00100010', 'PN', Buffer.from(`${name} `, 'utf8'))])));
+    const reader = readerFor(
+      part10(minimalDataset([element('00080005', 'CS', 'ISO_IR 192'), element('00100010', 'PN', Buffer.from(`${name} `, 'utf8'))])),
+    );
     expect(extractStudySections(reader).patient.PatientName).toEqual({
       alphabetic: { familyName: 'Yamada', givenName: 'Tarou', middleName: 'Jirou', namePrefix: 'Dr', nameSuffix: 'III' },
       ideographic: { familyName: '山田', givenName: '太郎', middleName: '次郎', namePrefix: '博士', nameSuffix: '三世' },

@@ -44,7 +44,9 @@ describe('person names read from file bytes', () => {
     // JIS X 0208 in G0 after ESC $ B, back to ASCII after ESC ( B; the delimiters stay ASCII.
     const jis = (text: string): string => `${ESC}$B${text}${ESC}(B`;
     const value = `Yamada^Tarou=${jis(';3ED')}^${jis('B@O:')}=${jis('$d$^$@')}^${jis('$?$m$&')}`;
-    const file = part10(minimalDataset([element('00080005', 'CS', '\\ISO 2022 IR 87'), element('00100010', 'PN', Buffer.from(value, 'latin1'))]));
+    const file = part10(
+      minimalDataset([element('00080005', 'CS', '\\ISO 2022 IR 87'), element('00100010', 'PN', Buffer.from(value, 'latin1'))]),
+    );
     expect(parsePersonName(readerFor(file).text('PatientName'))).toEqual({
       alphabetic: { familyName: 'Yamada', givenName: 'Tarou', middleName: null, namePrefix: null, nameSuffix: null },
       ideographic: { familyName: '山田', givenName: '太郎', middleName: null, namePrefix: null, nameSuffix: null },

@@ -8,13 +8,24 @@ import { readerFor } from '../../support/inspect-bytes.ts';
 import { referenceValues } from '../../support/reference-values.ts';
 
 const AXIAL = [1, 0, 0, 0, 1, 0];
-const slice = (position: number[] | null, orientation: number[] | null = AXIAL, location: number | null = null): SliceGeometry =>
-  ({ ImagePositionPatient: position, ImageOrientationPatient: orientation, SliceLocation: location });
+const slice = (position: number[] | null, orientation: number[] | null = AXIAL, location: number | null = null): SliceGeometry => ({
+  ImagePositionPatient: position,
+  ImageOrientationPatient: orientation,
+  SliceLocation: location,
+});
 
 describe('summariseSlices', () => {
   it('when axial slices are evenly spaced, then the range is along z and the spacing is the gap', () => {
     const slices = [3, 0, 1.5, 4.5].map((z) => slice([-100, -100, z]));
-    expect(summariseSlices(slices)).toEqual({ source: 'ImagePositionPatient', positions: 4, min: 0, max: 4.5, spacing: 1.5, minSpacing: 1.5, maxSpacing: 1.5 });
+    expect(summariseSlices(slices)).toEqual({
+      source: 'ImagePositionPatient',
+      positions: 4,
+      min: 0,
+      max: 4.5,
+      spacing: 1.5,
+      minSpacing: 1.5,
+      maxSpacing: 1.5,
+    });
   });
 
   it('when the planes are oblique, then positions are measured along their normal, not along z', () => {
@@ -47,7 +58,15 @@ describe('summariseSlices', () => {
   });
 
   it('when there is one slice, then min equals max and there is no spacing', () => {
-    expect(summariseSlices([slice([0, 0, -77.2])])).toEqual({ source: 'ImagePositionPatient', positions: 1, min: -77.2, max: -77.2, spacing: null, minSpacing: null, maxSpacing: null });
+    expect(summariseSlices([slice([0, 0, -77.2])])).toEqual({
+      source: 'ImagePositionPatient',
+      positions: 1,
+      min: -77.2,
+      max: -77.2,
+      spacing: null,
+      minSpacing: null,
+      maxSpacing: null,
+    });
   });
 });
 
@@ -79,7 +98,15 @@ describe.skipIf(!corpusAvailable)('series aggregates of corpus studies (metadata
     expect(metadata.series[0]).toMatchObject({
       numberOfInstances: 20,
       // + 0: the first slice is at z = -0.0, which JSON writes as 0.
-      slices: { source: 'ImagePositionPatient', positions: 20, min: Math.min(...z), max: Math.max(...z) + 0, spacing: 2.5, minSpacing: 2.5, maxSpacing: 2.5 },
+      slices: {
+        source: 'ImagePositionPatient',
+        positions: 20,
+        min: Math.min(...z),
+        max: Math.max(...z) + 0,
+        spacing: 2.5,
+        minSpacing: 2.5,
+        maxSpacing: 2.5,
+      },
     });
   });
 
@@ -87,7 +114,14 @@ describe.skipIf(!corpusAvailable)('series aggregates of corpus studies (metadata
     const files = study('valid/studies/pcir-ct-head');
     const z = files.map((file) => Number(referenceValues(file.slice(corpusPath('').length))('SliceLocation')));
     const series = metadataOf(files).series[0]!;
-    expect(series.slices).toMatchObject({ source: 'ImagePositionPatient', positions: 4, min: Math.min(...z), max: Math.max(...z), spacing: null, minSpacing: 1.25 });
+    expect(series.slices).toMatchObject({
+      source: 'ImagePositionPatient',
+      positions: 4,
+      min: Math.min(...z),
+      max: Math.max(...z),
+      spacing: null,
+      minSpacing: 1.25,
+    });
     expect(series.slices!.maxSpacing).toBeCloseTo(103.02 - -99.48, 3);
   });
 

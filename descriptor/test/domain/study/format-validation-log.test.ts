@@ -17,11 +17,27 @@ const missingStudyUid: Finding = {
   tag: '(0020,000D)',
   keyword: 'StudyInstanceUID',
 };
-const duplicate: Finding = { severity: 'error', code: 'duplicate-sop-instance', message: 'Two files share a SOP Instance UID', files: ['0001.dcm', '0002.dcm'] };
-const unknownSyntax: Finding = { severity: 'warning', code: 'unknown-transfer-syntax', message: 'Read as explicit VR little endian', file: '0002.dcm' };
+const duplicate: Finding = {
+  severity: 'error',
+  code: 'duplicate-sop-instance',
+  message: 'Two files share a SOP Instance UID',
+  files: ['0001.dcm', '0002.dcm'],
+};
+const unknownSyntax: Finding = {
+  severity: 'warning',
+  code: 'unknown-transfer-syntax',
+  message: 'Read as explicit VR little endian',
+  file: '0002.dcm',
+};
 
 function log(report = invalidReport(STUDY_ID, [missingStudyUid, duplicate], [unknownSyntax])): string[] {
-  return formatValidationLog({ studyId: STUDY_ID, createdAt: '2026-03-04T05:06:07.890Z', disposition: report.valid ? 'stored' : 'rejected', report, files }).split('\n');
+  return formatValidationLog({
+    studyId: STUDY_ID,
+    createdAt: '2026-03-04T05:06:07.890Z',
+    disposition: report.valid ? 'stored' : 'rejected',
+    report,
+    files,
+  }).split('\n');
 }
 
 describe('formatValidationLog', () => {
@@ -38,7 +54,9 @@ describe('formatValidationLog', () => {
 
   it('when a finding names a file and a tag, then its line has severity, code, tag, keyword, stored and client name, message', () => {
     const line = log().find((l) => l.includes('missing-type1'))!;
-    expect(line).toMatch(/^ERROR\s{3,}missing-type1\s{3,}\(0020,000D\) StudyInstanceUID\s{3,}0001\.dcm \(CT_0001\.dcm\)\s{3,}StudyInstanceUID \(0020,000D\) is required and absent$/);
+    expect(line).toMatch(
+      /^ERROR\s{3,}missing-type1\s{3,}\(0020,000D\) StudyInstanceUID\s{3,}0001\.dcm \(CT_0001\.dcm\)\s{3,}StudyInstanceUID \(0020,000D\) is required and absent$/,
+    );
   });
 
   it('when there are errors and warnings, then errors come first, and the columns line up', () => {
@@ -73,13 +91,26 @@ describe('formatValidationLog', () => {
 
   it('when the study refused a valid delivery, then the outcome is the refusal code', () => {
     const refusal = { code: 'INSTANCE_CONFLICT' as const, message: 'conflict' };
-    const lines = formatValidationLog({ studyId: STUDY_ID, createdAt: 't', disposition: 'rejected', report: invalidReport(STUDY_ID, [missingStudyUid]), files, refusal }).split('\n');
+    const lines = formatValidationLog({
+      studyId: STUDY_ID,
+      createdAt: 't',
+      disposition: 'rejected',
+      report: invalidReport(STUDY_ID, [missingStudyUid]),
+      files,
+      refusal,
+    }).split('\n');
     expect(lines[3]).toBe('Outcome:      INSTANCE_CONFLICT');
   });
 
   it('when a client file name holds a line break, then the finding still takes one line', () => {
     const report = invalidReport(STUDY_ID, [missingStudyUid]);
-    const text = formatValidationLog({ studyId: STUDY_ID, createdAt: 't', disposition: 'rejected', report, files: [{ file: '0001.dcm', clientName: 'a\nERROR fake' }] });
+    const text = formatValidationLog({
+      studyId: STUDY_ID,
+      createdAt: 't',
+      disposition: 'rejected',
+      report,
+      files: [{ file: '0001.dcm', clientName: 'a\nERROR fake' }],
+    });
     expect(text.split('\n').filter((l) => l.startsWith('ERROR'))).toHaveLength(1);
   });
 });

@@ -15,10 +15,21 @@ describe('parseDateRange', () => {
     expect(parseDateRange(value)).toEqual(range);
   });
 
-  it.each(['', '-', '2023', '202311', '2023-11', '20231131', '20230229', '20231301', '20231130-20231101', '2023/11/05', '20231105T1200', '--20231105', '20231105--'])(
-    'when the value is %j, then it is refused',
-    (value) => {
-      expect(parseDateRange(value)).toBeNull();
-    },
-  );
+  it.each([
+    '',
+    '-',
+    '2023',
+    '202311',
+    '2023-11',
+    '20231131',
+    '20230229',
+    '20231301',
+    '20231130-20231101',
+    '2023/11/05',
+    '20231105T1200',
+    '--20231105',
+    '20231105--',
+  ])('when the value is %j, then it is refused', (value) => {
+    expect(parseDateRange(value)).toBeNull();
+  });
 });

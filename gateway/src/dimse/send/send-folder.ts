@@ -17,7 +17,11 @@ export function isSendFolder(name: string): boolean {
  * `work` ends: resolved, thrown, or the peer gone mid-way. Only a process that stops before this returns
  * leaves one, or a removal that fails (`onLeft` is told), for the start-up sweep (sweepStaging).
  */
-export async function withSendFolder<T>(stagingDir: string, work: (dir: string) => Promise<T>, onLeft: (dir: string, error: unknown) => void): Promise<T> {
+export async function withSendFolder<T>(
+  stagingDir: string,
+  work: (dir: string) => Promise<T>,
+  onLeft: (dir: string, error: unknown) => void,
+): Promise<T> {
   const dir = path.resolve(stagingDir, `${SEND_FOLDER_PREFIX}${newStudyId()}`);
   try {
     await mkdir(dir, { recursive: true });

@@ -44,13 +44,23 @@ export interface StudySendResult {
 export function sendStudy(batch: StudyBatch, target: SendTarget): Promise<StudySendResult> {
   const timeoutMs = target.timeoutMs ?? 30_000;
   const client = new Client();
-  const instances: SentInstance[] = batch.files.map((file) => ({ SOPInstanceUID: file.SOPInstanceUID, status: null, category: 'failure', comment: '' }));
+  const instances: SentInstance[] = batch.files.map((file) => ({
+    SOPInstanceUID: file.SOPInstanceUID,
+    status: null,
+    category: 'failure',
+    comment: '',
+  }));
   let error: string | null = null;
   const requests = batch.files.map((file, index) => {
     const request = new CStoreRequest(file.path);
     request.on('response', (response: InstanceType<typeof dimse.responses.CStoreResponse>) => {
       const status = response.getStatus();
-      instances[index] = { SOPInstanceUID: file.SOPInstanceUID, status, category: categoryOf(status), comment: response.getErrorComment?.() ?? '' };
+      instances[index] = {
+        SOPInstanceUID: file.SOPInstanceUID,
+        status,
+        category: categoryOf(status),
+        comment: response.getErrorComment?.() ?? '',
+      };
       // dcmjs-dimse keeps answered requests: their data sets go now.
       request.setDataset(undefined as never);
     });
@@ -60,7 +70,11 @@ export function sendStudy(batch: StudyBatch, target: SendTarget): Promise<StudyS
   // A compressed file in a syntax dcmjs-dimse would not propose by itself still gets its own context.
   let contextId = 1;
   for (const file of batch.files) {
-    if (file.TransferSyntaxUID === dimse.constants.TransferSyntax.ImplicitVRLittleEndian || file.TransferSyntaxUID === dimse.constants.TransferSyntax.ExplicitVRLittleEndian) continue;
+    if (
+      file.TransferSyntaxUID === dimse.constants.TransferSyntax.ImplicitVRLittleEndian ||
+      file.TransferSyntaxUID === dimse.constants.TransferSyntax.ExplicitVRLittleEndian
+    )
+      continue;
     client.addAdditionalPresentationContext(new PresentationContext(contextId, file.SOPClassUID, file.TransferSyntaxUID));
     contextId += 2;
   }
@@ -89,11 +103,26 @@ export function sendStudy(batch: StudyBatch, target: SendTarget): Promise<StudyS
       const counted = (category: DimseCategory) => instances.filter((i) => i.category === category).length;
       const answered = instances.filter((i) => i.status !== null).length;
       if (error === null && answered < instances.length) error = `the association ended after ${answered} of ${instances.length} answers`;
-      resolve({ StudyInstanceUID: batch.StudyInstanceUID, sent: counted('success'), warned: counted('warning'), failed: counted('failure'), instances, error });
+      resolve({
+        StudyInstanceUID: batch.StudyInstanceUID,
+        sent: counted('success'),
+        warned: counted('warning'),
+        failed: counted('failure'),
+        instances,
+        error,
+      });
     });
     try {
-      client.send(target.host, target.port, target.callingAeTitle, target.calledAeTitle, { connectTimeout: timeoutMs, associationTimeout: timeoutMs, pduTimeout: timeoutMs });
-      const network = (client as unknown as { network?: { socket?: Socket; on(event: 'abort', listener: (abort: { source: number; reason: number }) => void): void } }).network;
+      client.send(target.host, target.port, target.callingAeTitle, target.calledAeTitle, {
+        connectTimeout: timeoutMs,
+        associationTimeout: timeoutMs,
+        pduTimeout: timeoutMs,
+      });
+      const network = (
+        client as unknown as {
+          network?: { socket?: Socket; on(event: 'abort', listener: (abort: { source: number; reason: number }) => void): void };
+        }
+      ).network;
       // Without TCP_NODELAY every exchange waits ~40 ms for Nagle and the peer's delayed ACK.
       network?.socket?.setNoDelay(true);
       // dcmjs-dimse's Client ignores an A-ABORT; PS3.8 §9.2.3 (AA-3) closes the connection on one, so the
@@ -103,7 +132,14 @@ export function sendStudy(batch: StudyBatch, target: SendTarget): Promise<StudyS
         network.socket?.destroy();
       });
     } catch (failure) {
-      resolve({ StudyInstanceUID: batch.StudyInstanceUID, sent: 0, warned: 0, failed: instances.length, instances, error: (failure as Error).message });
+      resolve({
+        StudyInstanceUID: batch.StudyInstanceUID,
+        sent: 0,
+        warned: 0,
+        failed: instances.length,
+        instances,
+        error: (failure as Error).message,
+      });
     }
   });
 }

@@ -16,7 +16,10 @@ export interface SendWithRetries {
  * pipeline's backoff while the association itself fails before any answer (refused, unreachable,
  * aborted): an instance the peer answered is never sent twice.
  */
-export async function sendFolderWithRetries(dir: string, { target, retry, logger }: SendWithRetries): Promise<{ files: DicomFile[]; results: (StudySendResult & { attempts: number })[] }> {
+export async function sendFolderWithRetries(
+  dir: string,
+  { target, retry, logger }: SendWithRetries,
+): Promise<{ files: DicomFile[]; results: (StudySendResult & { attempts: number })[] }> {
   routeDimseLogging(logger);
   const { files } = await findDicomFiles([dir]);
   const results: (StudySendResult & { attempts: number })[] = [];

@@ -55,14 +55,25 @@ export function evaluateIod(inspection: Inspection, rules: IodRules, watch: Read
   const root = place(parsed.dataset, reader, null);
   const meta = place(parsed.meta, reader, null);
   const metaRequirements = new Map<string, Requirement>();
-  const scope: Scope = { watch, severity: rules.severity, requirements: metaRequirements, out, iod: 'Part 10 file', module: FILE_META_MODULE };
+  const scope: Scope = {
+    watch,
+    severity: rules.severity,
+    requirements: metaRequirements,
+    out,
+    iod: 'Part 10 file',
+    module: FILE_META_MODULE,
+  };
   if (!iod) {
     checkRules(moduleChecks(FILE_META_MODULE).checks, meta, '', scope);
     // An absent SOP Class UID is the required-attribute check's finding.
     if (sopClassUID !== undefined) {
-      out.add(makeFinding('unknown-sop-class',
-        `SOP Class UID ${sopClassUID} is not one of the ${Object.keys(IOD_TABLES.sopClasses).length} SOP Classes of the generated IOD tables: its modules were not checked, only the generic rules (format, integrity, required attributes, values)`,
-        { tag: Tag.SOPClassUID }));
+      out.add(
+        makeFinding(
+          'unknown-sop-class',
+          `SOP Class UID ${sopClassUID} is not one of the ${Object.keys(IOD_TABLES.sopClasses).length} SOP Classes of the generated IOD tables: its modules were not checked, only the generic rules (format, integrity, required attributes, values)`,
+          { tag: Tag.SOPClassUID },
+        ),
+      );
     }
     return { findings: out.findings(), iod, requirements };
   }
@@ -91,7 +102,17 @@ function watchedOptional(checks: ModuleChecks, watch: ReadonlySet<string>): read
 }
 
 function place(dataset: DicomDataSet, reader: ElementReader, parent: Place | null): Place {
-  const self: Place = { dataset, reader, parent, root: undefined as unknown as Place, answers: null, texts: null, numbers: null, masked: null, highBytes: null };
+  const self: Place = {
+    dataset,
+    reader,
+    parent,
+    root: undefined as unknown as Place,
+    answers: null,
+    texts: null,
+    numbers: null,
+    masked: null,
+    highBytes: null,
+  };
   (self as { root: Place }).root = parent ? parent.root : self;
   return self;
 }
@@ -117,8 +138,16 @@ function checkRules(checks: readonly Check[], at: Place, prefix: string, scope: 
       continue;
     }
     if ((check.type === '1' || check.type === '1C') && isEmptyValue(at.reader, element) && isRequired(check, at)) {
-      scope.out.add(placed('empty-type1', `Type ${check.type} attribute ${prefix}${check.keyword} is present but has no value${because(check)}`,
-        check.tag, prefix, check.keyword, scope));
+      scope.out.add(
+        placed(
+          'empty-type1',
+          `Type ${check.type} attribute ${prefix}${check.keyword} is present but has no value${because(check)}`,
+          check.tag,
+          prefix,
+          check.keyword,
+          scope,
+        ),
+      );
     }
     if (check.values !== null) for (const rule of check.values) checkValues(check.keyword, check.tag, rule, at, prefix, scope);
     if (check.items === null || !element.items) continue;
@@ -143,9 +172,15 @@ function checkValues(keyword: string, tag: string, check: ValueCheck, at: Place,
   if (!element) return;
   const values: readonly (string | number)[] = check.numeric
     ? placeNumbers(at, tag, keyword)
-    : element.vr === 'AT' ? tagValues(at, element) : placeTexts(at, tag, keyword);
+    : element.vr === 'AT'
+      ? tagValues(at, element)
+      : placeTexts(at, tag, keyword);
   let bad: string | number | undefined;
-  for (let index = check.index < 0 ? 0 : check.index; index < (check.index < 0 ? values.length : Math.min(values.length, check.index + 1)); index++) {
+  for (
+    let index = check.index < 0 ? 0 : check.index;
+    index < (check.index < 0 ? values.length : Math.min(values.length, check.index + 1));
+    index++
+  ) {
     const value = values[index]!;
     if (value !== '' && !check.allowed.has(value)) {
       bad = value;
@@ -155,10 +190,27 @@ function checkValues(keyword: string, tag: string, check: ValueCheck, at: Place,
   if (bad === undefined) return;
   const which = check.index < 0 ? '' : ` value ${check.index + 1}`;
   if (check.enumerated) {
-    scope.out.add(placed('bad-enum', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Enumerated Values here (${check.shown})`, tag, prefix, keyword, scope));
+    scope.out.add(
+      placed(
+        'bad-enum',
+        `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Enumerated Values here (${check.shown})`,
+        tag,
+        prefix,
+        keyword,
+        scope,
+      ),
+    );
   } else {
-    scope.out.add(placed('unknown-defined-term', `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Defined Terms (${check.shown})`, tag, prefix, keyword,
-      { ...scope, severity: 'warning' }));
+    scope.out.add(
+      placed(
+        'unknown-defined-term',
+        `${prefix}${keyword}${which} ${JSON.stringify(bad)} is not one of its Defined Terms (${check.shown})`,
+        tag,
+        prefix,
+        keyword,
+        { ...scope, severity: 'warning' },
+      ),
+    );
   }
 }
 
@@ -172,14 +224,26 @@ function verifyFinding(check: VerifyCheck, prefix: string, scope: Scope): Findin
 }
 
 function missingFinding(check: AttributeCheck, prefix: string, scope: Scope): Finding {
-  const code: FindingCode = check.type === '1' ? 'missing-type1' : check.type === '1C' ? 'missing-type1c' : check.type === '2' ? 'missing-type2' : 'missing-type2c';
+  const code: FindingCode =
+    check.type === '1' ? 'missing-type1' : check.type === '1C' ? 'missing-type1c' : check.type === '2' ? 'missing-type2' : 'missing-type2c';
   const mayBeEmpty = check.type === '2' || check.type === '2C' ? ' (it may be empty, not absent)' : '';
-  return placed(code, `Type ${check.type} attribute ${prefix}${check.keyword} is absent${mayBeEmpty}${because(check)}`, check.tag, prefix, check.keyword, scope);
+  return placed(
+    code,
+    `Type ${check.type} attribute ${prefix}${check.keyword} is absent${mayBeEmpty}${because(check)}`,
+    check.tag,
+    prefix,
+    check.keyword,
+    scope,
+  );
 }
 
 function placed(code: FindingCode, message: string, tag: string, prefix: string, keyword: string, scope: Scope): Finding {
   const where = ` (${spaced(scope.module)} Module of the ${spaced(scope.iod)} IOD)`;
-  return makeFinding(code, `${message}${where}`, { tag, severity: scope.severity, ...(prefix === '' ? {} : { path: `${prefix}${keyword}` }) });
+  return makeFinding(code, `${message}${where}`, {
+    tag,
+    severity: scope.severity,
+    ...(prefix === '' ? {} : { path: `${prefix}${keyword}` }),
+  });
 }
 
 function because(check: AttributeCheck): string {
@@ -194,9 +258,10 @@ class Collector {
   private readonly byKey = new Map<string, { finding: Finding; more: number }>();
 
   add(finding: Finding): void {
-    const key = finding.path === undefined
-      ? `root|${finding.code === 'bad-enum' || finding.code === 'unknown-defined-term' ? `value|${finding.code}` : 'type'}|${finding.tag}`
-      : `item|${finding.code}|${finding.path.replace(/\[\d+\]/g, '[*]')}`;
+    const key =
+      finding.path === undefined
+        ? `root|${finding.code === 'bad-enum' || finding.code === 'unknown-defined-term' ? `value|${finding.code}` : 'type'}|${finding.tag}`
+        : `item|${finding.code}|${finding.path.replace(/\[\d+\]/g, '[*]')}`;
     const seen = this.byKey.get(key);
     if (!seen) {
       this.byKey.set(key, { finding, more: 0 });
@@ -209,6 +274,7 @@ class Collector {
 
   findings(): Finding[] {
     return [...this.byKey.values()].map(({ finding, more }) =>
-      more === 0 ? finding : { ...finding, message: `${finding.message} (and ${more} more item${more === 1 ? '' : 's'} like it)` });
+      more === 0 ? finding : { ...finding, message: `${finding.message} (and ${more} more item${more === 1 ? '' : 's'} like it)` },
+    );
   }
 }

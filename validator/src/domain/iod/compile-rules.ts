@@ -95,7 +95,11 @@ function compile(rules: readonly Rule[]): Check[] {
       const tag = Tag[rule.x as TagKeyword];
       if (tag !== undefined) {
         out.push({
-          kind: 'verify', keyword: rule.x, tag, condition: compiledCondition(rule.c), message: rule.msg,
+          kind: 'verify',
+          keyword: rule.x,
+          tag,
+          condition: compiledCondition(rule.c),
+          message: rule.msg,
           requirement: /\brequired\b|\bmissing\b/i.test(rule.msg),
         });
       }
@@ -104,7 +108,11 @@ function compile(rules: readonly Rule[]): Check[] {
     if ('m' in rule) {
       const name = rule.m;
       let compiled: readonly Check[] | undefined;
-      out.push({ kind: 'macro', condition: rule.c === undefined ? null : compiledCondition(rule.c), rules: () => (compiled ??= macroChecks(name)) });
+      out.push({
+        kind: 'macro',
+        condition: rule.c === undefined ? null : compiledCondition(rule.c),
+        rules: () => (compiled ??= macroChecks(name)),
+      });
       continue;
     }
     if (rule.t === '3' && rule.v === undefined && rule.s === undefined) continue;
@@ -112,7 +120,10 @@ function compile(rules: readonly Rule[]): Check[] {
     if (tag === undefined) continue;
     const conditional = rule.t === '1C' || rule.t === '2C';
     out.push({
-      kind: 'attribute', keyword: rule.k, tag, type: rule.t,
+      kind: 'attribute',
+      keyword: rule.k,
+      tag,
+      type: rule.t,
       condition: conditional && rule.c !== undefined ? compiledCondition(rule.c) : null,
       conditionName: rule.c,
       values: valueChecks(rule.v),
@@ -129,7 +140,12 @@ function valueChecks(rules: readonly ValueRule[] | undefined): readonly ValueChe
     const name = rule.e ?? rule.d;
     const list = name === undefined ? undefined : valueList(name);
     if (list === undefined) continue;
-    checks.push({ index: rule.i, enumerated: rule.e !== undefined, ...list, condition: rule.c === undefined ? null : compiledCondition(rule.c) });
+    checks.push({
+      index: rule.i,
+      enumerated: rule.e !== undefined,
+      ...list,
+      condition: rule.c === undefined ? null : compiledCondition(rule.c),
+    });
   }
   return checks.length === 0 ? null : checks;
 }
@@ -139,7 +155,11 @@ function valueList(name: string): { allowed: ReadonlySet<string | number>; numer
   if (list === undefined) {
     const values = IOD_TABLES.values[name] as readonly (string | number)[] | undefined;
     if (values === undefined || values.length === 0) return undefined;
-    list = { allowed: new Set(values), numeric: typeof values[0] === 'number', shown: values.slice(0, 12).join(', ') + (values.length > 12 ? ', …' : '') };
+    list = {
+      allowed: new Set(values),
+      numeric: typeof values[0] === 'number',
+      shown: values.slice(0, 12).join(', ') + (values.length > 12 ? ', …' : ''),
+    };
     VALUE_LISTS.set(name, list);
   }
   return list;

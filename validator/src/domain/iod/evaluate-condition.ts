@@ -58,12 +58,15 @@ function remembered(name: string, terms: readonly Term[], evaluate: Compiled): C
     return (place) => {
       const sopClass = placeTexts(place.root, SOP_CLASS_UID, 'SOPClassUID')[0] ?? '';
       let answer = bySopClass.get(sopClass);
-      if (answer === undefined) bySopClass.set(sopClass, answer = evaluate(place));
+      if (answer === undefined) bySopClass.set(sopClass, (answer = evaluate(place)));
       return answer;
     };
   }
-  const rootOnly = everyTest(terms, (test) => ('where' in test && test.where === 'root') || test.fn === 'presentInPathFromRoot'
-    || test.fn === 'sequenceInPathFromRootHasItems');
+  const rootOnly = everyTest(
+    terms,
+    (test) =>
+      ('where' in test && test.where === 'root') || test.fn === 'presentInPathFromRoot' || test.fn === 'sequenceInPathFromRootHasItems',
+  );
   return (place) => {
     const memo = rootOnly ? place.root : place;
     const known = memo.answers?.get(name);
@@ -140,7 +143,9 @@ function holds(test: Test, place: Place): boolean {
     case 'present': {
       const target = at(place, test.where);
       if (!target) return false;
-      return test.mask === undefined ? target.dataset.has(tag) : hasMasked(target, 'tag', maskedTag(Number.parseInt(tag, 16), test.mask), test.mask);
+      return test.mask === undefined
+        ? target.dataset.has(tag)
+        : hasMasked(target, 'tag', maskedTag(Number.parseInt(tag, 16), test.mask), test.mask);
     }
     case 'presentWithin': {
       const items = place.dataset.get(tagOf(test.seq) ?? '')?.items ?? [];
@@ -177,7 +182,13 @@ function holds(test: Test, place: Place): boolean {
     case 'items': {
       const items = place.dataset.get(tag)?.items;
       if (!items) return false;
-      return test.count === 'any' ? items.length > 0 : test.count === 'one' ? items.length === 1 : test.count === 'two' ? items.length === 2 : items.length > 1;
+      return test.count === 'any'
+        ? items.length > 0
+        : test.count === 'one'
+          ? items.length === 1
+          : test.count === 'two'
+            ? items.length === 2
+            : items.length > 1;
     }
   }
 }
@@ -221,12 +232,18 @@ function stringMatches(reader: ElementReader, dataset: DicomDataSet, keyword: st
 
 function compare(value: number, op: string, target: number): boolean {
   switch (op) {
-    case '==': return value === target;
-    case '!=': return value !== target;
-    case '<': return value < target;
-    case '<=': return value <= target;
-    case '>': return value > target;
-    default: return value >= target;
+    case '==':
+      return value === target;
+    case '!=':
+      return value !== target;
+    case '<':
+      return value < target;
+    case '<=':
+      return value <= target;
+    case '>':
+      return value > target;
+    default:
+      return value >= target;
   }
 }
 
@@ -309,7 +326,8 @@ export function tagValues(place: Place, element: DicomElement | undefined): stri
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const le = place.reader.parsed.littleEndian;
   const out: string[] = [];
-  for (let offset = 0; offset + 4 <= bytes.length; offset += 4) out.push(hex4(view.getUint16(offset, le)) + hex4(view.getUint16(offset + 2, le)));
+  for (let offset = 0; offset + 4 <= bytes.length; offset += 4)
+    out.push(hex4(view.getUint16(offset, le)) + hex4(view.getUint16(offset + 2, le)));
   return out;
 }
 

@@ -6,8 +6,15 @@ const SPACE = 0x20;
 const DEFAULT_REPERTOIRE: ReadonlySet<string> = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'TM', 'UI']);
 
 /** The text values of an element, trimmed; the callers keep them per data set (evaluate-condition.ts, placeTexts). */
-export function readTexts(reader: ElementReader, element: DicomElement, keyword: string, dataset: ReadonlyMap<string, DicomElement>): string[] {
-  return element.vr !== undefined && DEFAULT_REPERTOIRE.has(element.vr) ? defaultRepertoire(reader, element) : reader.texts(keyword as TagKeyword, dataset);
+export function readTexts(
+  reader: ElementReader,
+  element: DicomElement,
+  keyword: string,
+  dataset: ReadonlyMap<string, DicomElement>,
+): string[] {
+  return element.vr !== undefined && DEFAULT_REPERTOIRE.has(element.vr)
+    ? defaultRepertoire(reader, element)
+    : reader.texts(keyword as TagKeyword, dataset);
 }
 
 /** As ElementReader.texts, without character set decoding: padding removed, split on backslash, each value trimmed. */
@@ -44,13 +51,18 @@ export function isBinaryNumber(vr: string | undefined): boolean {
  * As ElementReader.numbers, binary values read in place through one DataView of the header (per-frame
  * functional group items make this thousands of reads per file); DS and IS through ElementReader.
  */
-export function readNumbers(reader: ElementReader, element: DicomElement, keyword: string, dataset: ReadonlyMap<string, DicomElement>): number[] {
+export function readNumbers(
+  reader: ElementReader,
+  element: DicomElement,
+  keyword: string,
+  dataset: ReadonlyMap<string, DicomElement>,
+): number[] {
   const binary = element.vr === undefined ? undefined : BINARY[element.vr];
   if (binary === undefined) return reader.numbers(keyword as TagKeyword, dataset);
   const bytes = reader.parsed.bytes;
   if (element.length === UNDEFINED_LENGTH || element.offset + element.length > bytes.length) return [];
   let view = VIEWS.get(bytes);
-  if (view === undefined) VIEWS.set(bytes, view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length));
+  if (view === undefined) VIEWS.set(bytes, (view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)));
   const le = element.tag.startsWith('0002') || reader.parsed.littleEndian;
   const [size, read] = binary;
   const out: number[] = [];

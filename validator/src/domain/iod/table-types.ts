@@ -18,9 +18,7 @@ export type Test =
 
 export type Operator = 'or' | 'and' | 'xor';
 
-export type Term =
-  | { op: Operator; not?: true; test: Test }
-  | { op: Operator; not?: true; group: Term[] };
+export type Term = { op: Operator; not?: true; test: Test } | { op: Operator; not?: true; group: Term[] };
 
 /** PS3.5 §7.4 attribute Types as the templates write them. */
 export type AttributeType = '1' | '1C' | '2' | '2C' | '3';
@@ -43,7 +41,14 @@ export interface ValueRule {
  * v: value checks), or a macro invoked here (m, with an optional condition c).
  */
 export type Rule =
-  | { readonly k: string; readonly t: AttributeType; readonly c?: string; readonly nc?: 1; readonly s?: readonly Rule[]; readonly v?: readonly ValueRule[] }
+  | {
+      readonly k: string;
+      readonly t: AttributeType;
+      readonly c?: string;
+      readonly nc?: 1;
+      readonly s?: readonly Rule[];
+      readonly v?: readonly ValueRule[];
+    }
   | { readonly m: string; readonly c?: string }
   | VerifyRule;
 

@@ -15,11 +15,18 @@ export function checkInstanceNumbers(uid: string, series: readonly InstanceSumma
   const byNumber = groupBy(series, (i) => (i.InstanceNumber === undefined ? undefined : String(i.InstanceNumber)));
   const duplicated = [...byNumber].filter(([, group]) => group.length > 1);
   if (duplicated.length > 0) {
-    findings.push(makeFinding('duplicate-instance-number',
-      `${describeSeries(uid, series)}: Instance Number ${list(duplicated.map(([number]) => number))} appear${duplicated.length === 1 ? 's' : ''} in more than one file`,
-      { tag: Tag.InstanceNumber, files: duplicated.flatMap(([, group]) => group.map((i) => i.file)) }));
+    findings.push(
+      makeFinding(
+        'duplicate-instance-number',
+        `${describeSeries(uid, series)}: Instance Number ${list(duplicated.map(([number]) => number))} appear${duplicated.length === 1 ? 's' : ''} in more than one file`,
+        { tag: Tag.InstanceNumber, files: duplicated.flatMap(([, group]) => group.map((i) => i.file)) },
+      ),
+    );
   }
-  const numbers = [...byNumber.keys()].map(Number).filter(Number.isInteger).sort((a, b) => a - b);
+  const numbers = [...byNumber.keys()]
+    .map(Number)
+    .filter(Number.isInteger)
+    .sort((a, b) => a - b);
   const gaps: string[] = [];
   let missing = 0;
   for (let index = 1; index < numbers.length; index += 1) {
@@ -30,9 +37,13 @@ export function checkInstanceNumbers(uid: string, series: readonly InstanceSumma
     gaps.push(after - before === 2 ? `${before + 1}` : `${before + 1}-${after - 1}`);
   }
   if (gaps.length > 0) {
-    findings.push(makeFinding('instance-number-gap',
-      `${describeSeries(uid, series)}: Instance Numbers run from ${numbers[0]} to ${numbers.at(-1)} without ${list(gaps)} (${missing} number${missing === 1 ? '' : 's'}): files may be missing`,
-      { tag: Tag.InstanceNumber, files: series.map((i) => i.file) }));
+    findings.push(
+      makeFinding(
+        'instance-number-gap',
+        `${describeSeries(uid, series)}: Instance Numbers run from ${numbers[0]} to ${numbers.at(-1)} without ${list(gaps)} (${missing} number${missing === 1 ? '' : 's'}): files may be missing`,
+        { tag: Tag.InstanceNumber, files: series.map((i) => i.file) },
+      ),
+    );
   }
   return findings;
 }

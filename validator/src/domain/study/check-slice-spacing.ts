@@ -12,7 +12,10 @@ const SHOWN = 3;
 
 type Vector = readonly [number, number, number];
 
-interface Slice { at: number; files: string[] }
+interface Slice {
+  at: number;
+  files: string[];
+}
 
 /**
  * The slices of a series, by orientation: their Image Position (Patient) projected on the normal of the
@@ -32,18 +35,26 @@ export function checkSliceSpacing(uid: string, series: readonly InstanceSummary[
     const usual = median(steps);
     if (usual <= SAME_POSITION_MM) continue;
     const tolerance = Math.max(TOLERANCE_MM, TOLERANCE_FRACTION * usual);
-    const odd = steps.flatMap((step, index) => (Math.abs(step - usual) > tolerance ? [{ step, from: slices[index]!, to: slices[index + 1]! }] : []));
+    const odd = steps.flatMap((step, index) =>
+      Math.abs(step - usual) > tolerance ? [{ step, from: slices[index]!, to: slices[index + 1]! }] : [],
+    );
     if (odd.length === 0) continue;
     const described = odd.slice(0, SHOWN).map(({ step, from, to }) => {
       const multiple = Math.round(step / usual);
-      const why = multiple >= 2 && Math.abs(step - multiple * usual) <= tolerance * multiple
-        ? `${multiple - 1} slice${multiple === 2 ? '' : 's'} missing?` : 'uneven';
+      const why =
+        multiple >= 2 && Math.abs(step - multiple * usual) <= tolerance * multiple
+          ? `${multiple - 1} slice${multiple === 2 ? '' : 's'} missing?`
+          : 'uneven';
       return `${mm(step)} mm between ${mm(from.at)} and ${mm(to.at)} (${why})`;
     });
     const more = odd.length > SHOWN ? ` and ${odd.length - SHOWN} more` : '';
-    findings.push(makeFinding('uneven-slice-spacing',
-      `${describeSeries(uid, series)}: ${slices.length} slices ${mm(usual)} mm apart along the slice normal, but ${described.join('; ')}${more}`,
-      { tag: Tag.ImagePositionPatient, files: [...new Set(odd.flatMap(({ from, to }) => [...from.files, ...to.files]))] }));
+    findings.push(
+      makeFinding(
+        'uneven-slice-spacing',
+        `${describeSeries(uid, series)}: ${slices.length} slices ${mm(usual)} mm apart along the slice normal, but ${described.join('; ')}${more}`,
+        { tag: Tag.ImagePositionPatient, files: [...new Set(odd.flatMap(({ from, to }) => [...from.files, ...to.files]))] },
+      ),
+    );
   }
   return findings;
 }

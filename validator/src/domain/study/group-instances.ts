@@ -1,7 +1,10 @@
 import type { InstanceSummary } from '@dsv/common';
 
 /** Instances by the value `key` gives them; instances without a value are left out. */
-export function groupBy(instances: readonly InstanceSummary[], key: (i: InstanceSummary) => string | undefined): Map<string, InstanceSummary[]> {
+export function groupBy(
+  instances: readonly InstanceSummary[],
+  key: (i: InstanceSummary) => string | undefined,
+): Map<string, InstanceSummary[]> {
   const groups = new Map<string, InstanceSummary[]>();
   for (const instance of instances) {
     const value = key(instance);

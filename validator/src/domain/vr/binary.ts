@@ -3,8 +3,21 @@ import type { BinaryVr, ValueProblem } from './types.ts';
 
 /** Bytes per value, PS3.5 Table 6.2-1; for the O* VRs the size of the words they are made of. */
 export const BINARY_VALUE_SIZE: Readonly<Record<BinaryVr, number>> = {
-  AT: 4, FL: 4, FD: 8, SL: 4, SS: 2, SV: 8, UL: 4, US: 2, UV: 8,
-  OB: 1, OD: 8, OF: 4, OL: 4, OV: 8, OW: 2,
+  AT: 4,
+  FL: 4,
+  FD: 8,
+  SL: 4,
+  SS: 2,
+  SV: 8,
+  UL: 4,
+  US: 2,
+  UV: 8,
+  OB: 1,
+  OD: 8,
+  OF: 4,
+  OL: 4,
+  OV: 8,
+  OW: 2,
 };
 
 /** PS3.5 §6.4: byte streams that always hold exactly one value, however long. */
@@ -22,8 +35,12 @@ export function checkBinaryLength(vr: BinaryVr, byteLength: number): ValueProble
   if (byteLength === UNDEFINED_LENGTH && MAY_BE_UNDEFINED.has(vr)) return [];
   const size = BINARY_VALUE_SIZE[vr];
   if (byteLength % size !== 0) {
-    return [makeProblem('binary-length-not-multiple',
-      `${vr} value length ${byteLength} is not a multiple of ${size}, the size of one ${vr} value (PS3.5 §6.2)`)];
+    return [
+      makeProblem(
+        'binary-length-not-multiple',
+        `${vr} value length ${byteLength} is not a multiple of ${size}, the size of one ${vr} value (PS3.5 §6.2)`,
+      ),
+    ];
   }
   // PS3.5 §7.1.1: every value field has even length.
   if (byteLength % 2 !== 0) {

@@ -38,7 +38,9 @@ export function countCharacters(value: string): number {
 }
 
 export function controlCharacterProblem(vr: string, value: string, character: string, valueIndex: number): ValueProblem {
-  return makeProblem('control-character',
+  return makeProblem(
+    'control-character',
     `${vr} value ${quoteValue(value)} contains control character ${describeCharacter(character)}, not allowed in ${vr} (PS3.5 §6.1.3)`,
-    valueIndex);
+    valueIndex,
+  );
 }

@@ -3,9 +3,7 @@ import { checkDate, checkDateTime, checkTime } from './date-time.ts';
 import { checkDecimalString, checkIntegerString } from './numbers.ts';
 import { removeFieldPadding, splitValues } from './padding.ts';
 import { checkPersonName } from './person-name.ts';
-import {
-  checkAgeString, checkApplicationEntity, checkCodeString, checkString, checkText, checkUri,
-} from './text.ts';
+import { checkAgeString, checkApplicationEntity, checkCodeString, checkString, checkText, checkUri } from './text.ts';
 import type { TextVr, ValueCheck, ValueProblem } from './types.ts';
 import { checkUid } from './uid.ts';
 
@@ -45,6 +43,7 @@ export function checkTextValue(vr: TextVr, raw: string): ValueProblem[] {
   const perValue = splitValues(vr, body).flatMap((value, index) =>
     // An empty value in a multi-valued field says "no value" and has no format to break; an empty UID
     // still cannot identify anything (PS3.5 §9.1).
-    value === '' && vr !== 'UI' ? [] : [...checkMaxLength(vr, value, index), ...check(value, index)]);
+    value === '' && vr !== 'UI' ? [] : [...checkMaxLength(vr, value, index), ...check(value, index)],
+  );
   return [...problems, ...perValue];
 }

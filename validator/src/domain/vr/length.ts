@@ -8,8 +8,18 @@ import type { TextVr, ValueProblem } from './types.ts';
  * component group (person-name.ts) and UI by its own grammar (uid.ts).
  */
 export const MAX_VALUE_LENGTH: Partial<Record<TextVr, number>> = {
-  AE: 16, AS: 4, CS: 16, DA: 8, DS: 16, DT: 26, IS: 12,
-  LO: 64, LT: 10240, SH: 16, ST: 1024, TM: 14,
+  AE: 16,
+  AS: 4,
+  CS: 16,
+  DA: 8,
+  DS: 16,
+  DT: 26,
+  IS: 12,
+  LO: 64,
+  LT: 10240,
+  SH: 16,
+  ST: 1024,
+  TM: 14,
 };
 
 export function checkMaxLength(vr: TextVr, value: string, valueIndex: number): ValueProblem[] {
@@ -17,6 +27,7 @@ export function checkMaxLength(vr: TextVr, value: string, valueIndex: number): V
   if (max === undefined) return [];
   const length = countCharacters(value);
   if (length <= max) return [];
-  return [makeProblem('length-exceeds-max',
-    `${vr} value ${quoteValue(value)} is ${length} characters long; the maximum is ${max}`, valueIndex)];
+  return [
+    makeProblem('length-exceeds-max', `${vr} value ${quoteValue(value)} is ${length} characters long; the maximum is ${max}`, valueIndex),
+  ];
 }

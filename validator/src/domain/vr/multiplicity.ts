@@ -17,7 +17,11 @@ export function countValues(vr: string, raw: string | null, byteLength: number):
 }
 
 /** One alternative of a PS3.6 VM: 'n', 'a-b', 'a-n' or 'a-kn' (at least a, a multiple of k). */
-interface VmRange { min: number; max: number; step: number }
+interface VmRange {
+  min: number;
+  max: number;
+  step: number;
+}
 
 function parseVm(spec: string): VmRange | undefined {
   const exact = /^(\d+)$/.exec(spec);
@@ -29,13 +33,15 @@ function parseVm(spec: string): VmRange | undefined {
   return undefined;
 }
 
-const fits = (range: VmRange, count: number): boolean =>
-  count >= range.min && count <= range.max && count % range.step === 0;
+const fits = (range: VmRange, count: number): boolean => count >= range.min && count <= range.max && count % range.step === 0;
 
 /** Whether count values satisfy the dictionary's VM (PS3.5 §6.4, PS3.6 §6). Empty values are never a VM problem. */
 export function checkMultiplicity(vmSpec: string, count: number): ValueProblem[] {
   if (count === 0) return [];
-  const ranges = vmSpec.trim().split(/\s+or\s+/).map(parseVm);
+  const ranges = vmSpec
+    .trim()
+    .split(/\s+or\s+/)
+    .map(parseVm);
   if (ranges.some((range) => range === undefined)) {
     return [makeProblem('vm-spec-invalid', `VM '${vmSpec}' is not a Value Multiplicity of PS3.6`)];
   }

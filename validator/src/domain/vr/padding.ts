@@ -28,15 +28,23 @@ export function removeFieldPadding(vr: TextVr, raw: string): { body: string; pro
     if (body.replace(/ /g, '') !== '') {
       return {
         body,
-        problems: [makeProblem('padding-nul',
-          `${vr} value ${quoteValue(raw)} ends in ${raw.length - body.length} NUL (00H) byte(s); PS3.5 §6.2 pads ${vr} with one ${names[1]}`)],
+        problems: [
+          makeProblem(
+            'padding-nul',
+            `${vr} value ${quoteValue(raw)} ends in ${raw.length - body.length} NUL (00H) byte(s); PS3.5 §6.2 pads ${vr} with one ${names[1]}`,
+          ),
+        ],
       };
     }
   }
   return {
     body: raw.slice(0, -1),
-    problems: [makeProblem('padding-wrong-character',
-      `${vr} value ${quoteValue(raw)} is padded with ${names[0]}; PS3.5 §6.2 pads ${vr} with ${names[1]}`)],
+    problems: [
+      makeProblem(
+        'padding-wrong-character',
+        `${vr} value ${quoteValue(raw)} is padded with ${names[0]}; PS3.5 §6.2 pads ${vr} with ${names[1]}`,
+      ),
+    ],
   };
 }
 

@@ -17,19 +17,34 @@ export function checkPersonName(raw: string, valueIndex: number): ValueProblem[]
   if (control !== undefined) problems.push(controlCharacterProblem('PN', value, control, valueIndex));
   const groups = value.split('=');
   if (groups.length > MAX_GROUPS) {
-    problems.push(makeProblem('pn-too-many-groups',
-      `PN value ${quoteValue(value)} has ${groups.length} component groups; PS3.5 §6.2.1 allows ${MAX_GROUPS}`, valueIndex));
+    problems.push(
+      makeProblem(
+        'pn-too-many-groups',
+        `PN value ${quoteValue(value)} has ${groups.length} component groups; PS3.5 §6.2.1 allows ${MAX_GROUPS}`,
+        valueIndex,
+      ),
+    );
   }
   for (const group of groups) {
     const components = group.split('^').length;
     if (components > MAX_COMPONENTS) {
-      problems.push(makeProblem('pn-too-many-components',
-        `PN value ${quoteValue(value)} has ${components} components in group ${quoteValue(group)}; PS3.5 §6.2.1 allows ${MAX_COMPONENTS}`, valueIndex));
+      problems.push(
+        makeProblem(
+          'pn-too-many-components',
+          `PN value ${quoteValue(value)} has ${components} components in group ${quoteValue(group)}; PS3.5 §6.2.1 allows ${MAX_COMPONENTS}`,
+          valueIndex,
+        ),
+      );
     }
     const length = countCharacters(group);
     if (length > MAX_GROUP_LENGTH) {
-      problems.push(makeProblem('pn-group-too-long',
-        `PN value ${quoteValue(value)} has a component group of ${length} characters; the maximum is ${MAX_GROUP_LENGTH}`, valueIndex));
+      problems.push(
+        makeProblem(
+          'pn-group-too-long',
+          `PN value ${quoteValue(value)} has a component group of ${length} characters; the maximum is ${MAX_GROUP_LENGTH}`,
+          valueIndex,
+        ),
+      );
     }
   }
   return problems;

@@ -14,8 +14,13 @@ const URI_CHARACTER = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]$/;
 export function checkCodeString(value: string, valueIndex: number): ValueProblem[] {
   const bad = findCharacterOutside(value, CS_CHARACTER);
   if (bad === undefined) return [];
-  return [makeProblem('cs-bad-character',
-    `CS value ${quoteValue(value)} contains ${describeCharacter(bad)}; CS allows only A-Z, 0-9, SPACE and '_'`, valueIndex)];
+  return [
+    makeProblem(
+      'cs-bad-character',
+      `CS value ${quoteValue(value)} contains ${describeCharacter(bad)}; CS allows only A-Z, 0-9, SPACE and '_'`,
+      valueIndex,
+    ),
+  ];
 }
 
 export function checkApplicationEntity(value: string, valueIndex: number): ValueProblem[] {
@@ -59,6 +64,11 @@ export function checkUri(raw: string, valueIndex: number): ValueProblem[] {
   }
   const bad = findCharacterOutside(value, URI_CHARACTER);
   if (bad === undefined) return [];
-  return [makeProblem('ur-bad-character',
-    `UR value ${quoteValue(raw)} contains ${describeCharacter(bad)}, not allowed in a URI (RFC 3986 §2)`, valueIndex)];
+  return [
+    makeProblem(
+      'ur-bad-character',
+      `UR value ${quoteValue(raw)} contains ${describeCharacter(bad)}, not allowed in a URI (RFC 3986 §2)`,
+      valueIndex,
+    ),
+  ];
 }

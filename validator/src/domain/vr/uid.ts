@@ -13,13 +13,23 @@ export function checkUid(value: string, valueIndex: number): ValueProblem[] {
   if (value === '') return [makeProblem('ui-empty-value', 'UI value is empty', valueIndex)];
   const problems: ValueProblem[] = [];
   if (value.length > MAX_UID_LENGTH) {
-    problems.push(makeProblem('ui-too-long',
-      `UI value ${quoteValue(value)} is ${value.length} characters long; PS3.5 §9.1 allows ${MAX_UID_LENGTH}`, valueIndex));
+    problems.push(
+      makeProblem(
+        'ui-too-long',
+        `UI value ${quoteValue(value)} is ${value.length} characters long; PS3.5 §9.1 allows ${MAX_UID_LENGTH}`,
+        valueIndex,
+      ),
+    );
   }
   const bad = findCharacterOutside(value, UID_CHARACTER);
   if (bad !== undefined) {
-    problems.push(makeProblem('ui-bad-character',
-      `UI value ${quoteValue(value)} contains ${describeCharacter(bad)}; PS3.5 §9.1 allows only digits and '.'`, valueIndex));
+    problems.push(
+      makeProblem(
+        'ui-bad-character',
+        `UI value ${quoteValue(value)} contains ${describeCharacter(bad)}; PS3.5 §9.1 allows only digits and '.'`,
+        valueIndex,
+      ),
+    );
     return problems;
   }
   const components = value.split('.');
@@ -28,8 +38,13 @@ export function checkUid(value: string, valueIndex: number): ValueProblem[] {
   }
   const padded = components.find((component) => LEADING_ZERO.test(component));
   if (padded !== undefined) {
-    problems.push(makeProblem('ui-component-leading-zero',
-      `UI value ${quoteValue(value)} has component '${padded}' with a leading zero (PS3.5 §9.1)`, valueIndex));
+    problems.push(
+      makeProblem(
+        'ui-component-leading-zero',
+        `UI value ${quoteValue(value)} has component '${padded}' with a leading zero (PS3.5 §9.1)`,
+        valueIndex,
+      ),
+    );
   }
   return problems;
 }

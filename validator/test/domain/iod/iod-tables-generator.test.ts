@@ -12,10 +12,13 @@ const skipReason = `the dicom3tools templates are not at ${source}: the generate
 if (!available) console.warn(`[iod-tables] ${skipReason}`);
 
 describe('the IOD tables generator', () => {
-  it.skipIf(!available)(`when run on the templates, then it writes the committed tables byte for byte${available ? '' : ` (skipped: ${skipReason})`}`, () => {
-    const committed = readFileSync(path.join(projectRoot, 'validator/src/domain/iod/iod-tables.generated.json'), 'utf8');
-    expect(generateIodTables(source).output === committed, 'run npm run generate:iods').toBe(true);
-  });
+  it.skipIf(!available)(
+    `when run on the templates, then it writes the committed tables byte for byte${available ? '' : ` (skipped: ${skipReason})`}`,
+    () => {
+      const committed = readFileSync(path.join(projectRoot, 'validator/src/domain/iod/iod-tables.generated.json'), 'utf8');
+      expect(generateIodTables(source).output === committed, 'run npm run generate:iods').toBe(true);
+    },
+  );
 
   it('when a condition has a group, an operator after its closing parenthesis and a stray line, then it is read as dicom3tools reads it', () => {
     const text = [
@@ -33,7 +36,9 @@ describe('the IOD tables generator', () => {
     expect(conditions.get('Example')).toEqual([
       { op: 'or', test: { fn: 'string', el: 'Modality', where: 'item', sel: -1, value: 'CT' } },
       {
-        op: 'and', not: true, group: [
+        op: 'and',
+        not: true,
+        group: [
           { op: 'or', test: { fn: 'string', el: 'ImageType', where: 'item', sel: 0, value: 'ORIGINAL' } },
           { op: 'or', test: { fn: 'string', el: 'ImageType', where: 'item', sel: 0, value: 'MIXED' } },
         ],

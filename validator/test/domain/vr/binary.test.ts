@@ -6,9 +6,25 @@ const rulesOf = (vr: BinaryVr, bytes: number): string[] => checkBinaryLength(vr,
 
 describe('checkBinaryLength (PS3.5 §6.2, §7.1.1)', () => {
   it.each<[BinaryVr, number]>([
-    ['US', 2], ['US', 6], ['SS', 0], ['UL', 4], ['SL', 8], ['FL', 12], ['FD', 8], ['AT', 4],
-    ['SV', 16], ['UV', 8], ['OB', 2], ['OB', 0], ['OW', 4], ['OF', 8], ['OD', 16], ['OL', 4], ['OV', 8],
-    ['OB', 0xffffffff], ['OW', 0xffffffff],
+    ['US', 2],
+    ['US', 6],
+    ['SS', 0],
+    ['UL', 4],
+    ['SL', 8],
+    ['FL', 12],
+    ['FD', 8],
+    ['AT', 4],
+    ['SV', 16],
+    ['UV', 8],
+    ['OB', 2],
+    ['OB', 0],
+    ['OW', 4],
+    ['OF', 8],
+    ['OD', 16],
+    ['OL', 4],
+    ['OV', 8],
+    ['OB', 0xffffffff],
+    ['OW', 0xffffffff],
   ])('when %s is %i bytes long, then there is no problem', (vr, bytes) => {
     expect(checkBinaryLength(vr, bytes)).toEqual([]);
   });

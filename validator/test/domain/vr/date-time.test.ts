@@ -4,10 +4,9 @@ import { checkTextValue } from '../../../src/domain/vr/check-value.ts';
 const rulesOf = (vr: 'DA' | 'TM' | 'DT', raw: string): string[] => checkTextValue(vr, raw).map((p) => p.rule);
 
 describe('DA (PS3.5 Table 6.2-1)', () => {
-  it.each(['20231015', '20240229', '20000229', '19930822', '20231015 '])(
-    'when the date is %j, then it is valid', (raw) => {
-      expect(checkTextValue('DA', raw)).toEqual([]);
-    });
+  it.each(['20231015', '20240229', '20000229', '19930822', '20231015 '])('when the date is %j, then it is valid', (raw) => {
+    expect(checkTextValue('DA', raw)).toEqual([]);
+  });
 
   it('when StudyDate is "2023-13-45" (corpus), then it breaks the YYYYMMDD format', () => {
     expect(rulesOf('DA', '2023-13-45')).toContain('da-format');
@@ -37,17 +36,17 @@ describe('DA (PS3.5 Table 6.2-1)', () => {
   });
 
   it('when the second of two dates is bad, then the problem carries valueIndex 1', () => {
-    expect(checkTextValue('DA', '20230101\\20231301')).toEqual([
-      expect.objectContaining({ rule: 'da-invalid-date', valueIndex: 1 }),
-    ]);
+    expect(checkTextValue('DA', '20230101\\20231301')).toEqual([expect.objectContaining({ rule: 'da-invalid-date', valueIndex: 1 })]);
   });
 });
 
 describe('TM (PS3.5 Table 6.2-1)', () => {
   it.each(['07', '0715', '071530', '071530.1', '071530.123456', '235959', '235960', '000000 ', '1015 '])(
-    'when the time is %j, then it is valid', (raw) => {
+    'when the time is %j, then it is valid',
+    (raw) => {
       expect(checkTextValue('TM', raw)).toEqual([]);
-    });
+    },
+  );
 
   it('when StudyTime is "25:61:00" (corpus), then it breaks the TM format', () => {
     expect(rulesOf('TM', '25:61:00')).toEqual(['tm-format']);
@@ -80,9 +79,19 @@ describe('TM (PS3.5 Table 6.2-1)', () => {
 
 describe('DT (PS3.5 Table 6.2-1)', () => {
   it.each([
-    '2023', '202310', '20231015', '2023101507', '202310150715', '20231015071530',
-    '20231015071530.123456', '20231015071530.123456+0100', '20231015-0500', '2023+1400', '2023-1200',
-    '20161231235960', '20231015071530 ',
+    '2023',
+    '202310',
+    '20231015',
+    '2023101507',
+    '202310150715',
+    '20231015071530',
+    '20231015071530.123456',
+    '20231015071530.123456+0100',
+    '20231015-0500',
+    '2023+1400',
+    '2023-1200',
+    '20161231235960',
+    '20231015071530 ',
   ])('when the date-time is %j, then it is valid', (raw) => {
     expect(checkTextValue('DT', raw)).toEqual([]);
   });

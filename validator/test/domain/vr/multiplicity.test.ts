@@ -45,8 +45,19 @@ describe('countValues (PS3.5 §6.4)', () => {
 
 describe('checkMultiplicity (PS3.5 §6.4, PS3.6)', () => {
   it.each([
-    ['1', 1], ['1-2', 1], ['1-2', 2], ['1-n', 1], ['1-n', 40], ['2-2n', 2], ['2-2n', 6],
-    ['3', 3], ['3-3n', 9], ['6', 6], ['2-n', 2], ['1-32', 32], ['1-n or 1', 3],
+    ['1', 1],
+    ['1-2', 1],
+    ['1-2', 2],
+    ['1-n', 1],
+    ['1-n', 40],
+    ['2-2n', 2],
+    ['2-2n', 6],
+    ['3', 3],
+    ['3-3n', 9],
+    ['6', 6],
+    ['2-n', 2],
+    ['1-32', 32],
+    ['1-n or 1', 3],
   ])('when the VM is %s and %i values are present, then there is no problem', (vm, count) => {
     expect(checkMultiplicity(vm, count)).toEqual([]);
   });

@@ -5,9 +5,11 @@ const rulesOf = (vr: 'DS' | 'IS', raw: string): string[] => checkTextValue(vr, r
 
 describe('DS (PS3.5 Table 6.2-1)', () => {
   it.each(['0', '-1.5', '+2', '.5', '5.', '1e10', '-1.25E-3', ' 0.5 ', '0.3125\\0.3125', '1234567890.12345'])(
-    'when the decimal string is %j, then it is valid', (raw) => {
+    'when the decimal string is %j, then it is valid',
+    (raw) => {
       expect(checkTextValue('DS', raw)).toEqual([]);
-    });
+    },
+  );
 
   it.each([
     ['1,5', 'ds-bad-character'],
@@ -26,10 +28,9 @@ describe('DS (PS3.5 Table 6.2-1)', () => {
 });
 
 describe('IS (PS3.5 Table 6.2-1)', () => {
-  it.each(['0', '-1', '+42', ' 7 ', '2147483647', '-2147483648', '1\\2\\3'])(
-    'when the integer string is %j, then it is valid', (raw) => {
-      expect(checkTextValue('IS', raw)).toEqual([]);
-    });
+  it.each(['0', '-1', '+42', ' 7 ', '2147483647', '-2147483648', '1\\2\\3'])('when the integer string is %j, then it is valid', (raw) => {
+    expect(checkTextValue('IS', raw)).toEqual([]);
+  });
 
   it.each([
     ['1.0', 'is-bad-character'],

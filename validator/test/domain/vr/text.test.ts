@@ -5,9 +5,11 @@ const rulesOf = (vr: TextVr, raw: string): string[] => checkTextValue(vr, raw).m
 
 describe('CS (PS3.5 Table 6.2-1)', () => {
   it.each(['ORIGINAL\\PRIMARY\\AXIAL', 'CT', 'ISO_IR 100', ' MR ', 'M', 'F', 'O'])(
-    'when the code string is %j, then it is valid', (raw) => {
+    'when the code string is %j, then it is valid',
+    (raw) => {
       expect(checkTextValue('CS', raw)).toEqual([]);
-    });
+    },
+  );
 
   it('when PatientSex is "X" (corpus), then it is valid for the VR: only the enumerated-value check, elsewhere, rejects it', () => {
     // PS3.3 C.7.1.1 lists M, F, O for Patient's Sex; that is an Enumerated Value rule (PS3.5 §6.3), not a VR rule.
@@ -116,9 +118,11 @@ describe('ST, LT, UT (PS3.5 Table 6.2-1)', () => {
 
 describe('UR (PS3.5 §6.2.3)', () => {
   it.each(['http://example.org/wado?study=1.2.3&x=%20', 'urn:oid:1.2.3', '../../etc', 'https://h/p '])(
-    'when the URI is %j, then it is valid', (raw) => {
+    'when the URI is %j, then it is valid',
+    (raw) => {
       expect(checkTextValue('UR', raw)).toEqual([]);
-    });
+    },
+  );
 
   it.each([
     [' http://example.org', 'ur-leading-space'],

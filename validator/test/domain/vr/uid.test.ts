@@ -12,15 +12,12 @@ describe('the UID grammar, isValidUid from common (PS3.5 §9.1)', () => {
     expect(isValidUid('1.2.840.10008.1.2.1')).toBe(true);
   });
 
-  it.each([
-    '1.2.840.10008.1.2.1',
-    '0',
-    '1.0.2',
-    '2.25.329800735698586629295641978511506172918',
-    UID_64,
-  ])('when the UID is %j, then it is valid', (uid) => {
-    expect(isValidUid(uid)).toBe(true);
-  });
+  it.each(['1.2.840.10008.1.2.1', '0', '1.0.2', '2.25.329800735698586629295641978511506172918', UID_64])(
+    'when the UID is %j, then it is valid',
+    (uid) => {
+      expect(isValidUid(uid)).toBe(true);
+    },
+  );
 
   it.each([
     '1.2.840.ABC.1',
@@ -79,9 +76,7 @@ describe('UI values', () => {
   });
 
   it('when one of several UIDs is empty, then it is reported with its index', () => {
-    expect(checkTextValue('UI', '1.2.3\\\\1.2.4')).toEqual([
-      expect.objectContaining({ rule: 'ui-empty-value', valueIndex: 1 }),
-    ]);
+    expect(checkTextValue('UI', '1.2.3\\\\1.2.4')).toEqual([expect.objectContaining({ rule: 'ui-empty-value', valueIndex: 1 })]);
   });
 
   it('when the field holds two valid UIDs, NUL padded, then there is no problem', () => {
