@@ -9,47 +9,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VRS } from '../common/src/dicom/vrs.ts';
 
 const DEFAULT_SOURCE = '/usr/share/libdcmtk17/dicom.dic';
 const OUTPUT = fileURLToPath(new URL('../common/src/dicom/dictionary.generated.ts', import.meta.url));
 const MAX_OUTPUT_BYTES = 1024 * 1024;
 
-const STANDARD_VRS = new Set([
-  'AE',
-  'AS',
-  'AT',
-  'CS',
-  'DA',
-  'DS',
-  'DT',
-  'FL',
-  'FD',
-  'IS',
-  'LO',
-  'LT',
-  'OB',
-  'OD',
-  'OF',
-  'OL',
-  'OV',
-  'OW',
-  'PN',
-  'SH',
-  'SL',
-  'SQ',
-  'SS',
-  'ST',
-  'SV',
-  'TM',
-  'UC',
-  'UI',
-  'UL',
-  'UN',
-  'UR',
-  'US',
-  'UT',
-  'UV',
-]);
+const STANDARD_VRS: ReadonlySet<string> = new Set(VRS);
 
 /**
  * DCMTK's pseudo VRs. The first VR is what an Implicit VR reader should assume: PS3.5 §A.1 makes Pixel Data,

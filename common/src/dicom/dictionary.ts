@@ -4,44 +4,11 @@
  * Tags are written as eight upper-case hex digits, e.g. '0020000D'.
  */
 import { FIXED_ROWS, RANGE_ROWS, Tag, type Span } from './dictionary.generated.ts';
+import type { Vr } from './vrs.ts';
 
 export { Tag };
 
-export type Vr =
-  | 'AE'
-  | 'AS'
-  | 'AT'
-  | 'CS'
-  | 'DA'
-  | 'DS'
-  | 'DT'
-  | 'FL'
-  | 'FD'
-  | 'IS'
-  | 'LO'
-  | 'LT'
-  | 'OB'
-  | 'OD'
-  | 'OF'
-  | 'OL'
-  | 'OV'
-  | 'OW'
-  | 'PN'
-  | 'SH'
-  | 'SL'
-  | 'SQ'
-  | 'SS'
-  | 'ST'
-  | 'SV'
-  | 'TM'
-  | 'UC'
-  | 'UI'
-  | 'UL'
-  | 'UN'
-  | 'UR'
-  | 'US'
-  | 'UT'
-  | 'UV';
+export { isVr, VRS, type Vr } from './vrs.ts';
 
 export interface DictionaryEntry {
   /** Eight upper-case hex digits; for a repeating group, the concrete tag that was asked for. */

@@ -5,7 +5,7 @@
  */
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
-import { lookupTag, type Vr } from './dictionary.ts';
+import { isVr, lookupTag, type Vr } from './dictionary.ts';
 import { UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type DicomItem, type ParseIssue, type ParsedDicom } from './model.ts';
 import { lookupTransferSyntax, TransferSyntax } from './transfer-syntax.ts';
 
@@ -25,42 +25,6 @@ const SEQUENCE_DELIMITER_BYTES = 8;
  * data set.
  */
 const PREAMBLE_MASK = Uint8Array.from([0, 0, 0, 0, 0x4f, 0x42, 0, 0, 120, 0, 0, 0, ...new Array<number>(120).fill(0)]);
-const VRS = new Set<string>([
-  'AE',
-  'AS',
-  'AT',
-  'CS',
-  'DA',
-  'DS',
-  'DT',
-  'FL',
-  'FD',
-  'IS',
-  'LO',
-  'LT',
-  'OB',
-  'OD',
-  'OF',
-  'OL',
-  'OV',
-  'OW',
-  'PN',
-  'SH',
-  'SL',
-  'SQ',
-  'SS',
-  'ST',
-  'SV',
-  'TM',
-  'UC',
-  'UI',
-  'UL',
-  'UN',
-  'UR',
-  'US',
-  'UT',
-  'UV',
-]);
 
 /**
  * dicom-parser recurses once per level of sequence nesting (and so does anything that walks the data set),
@@ -308,7 +272,7 @@ function elementGroupAt(bytes: Uint8Array, offset: number): number | null {
   const group = view.getUint16(0, true);
   if (group % 2 !== 0 || group === 0 || group > 0x7fe0) return null;
   const vr = String.fromCharCode(bytes[offset + 4]!, bytes[offset + 5]!);
-  if (VRS.has(vr)) return group;
+  if (isVr(vr)) return group;
   const implicitLength = view.getUint32(4, true);
   return implicitLength <= bytes.length - offset - 8 ? group : null;
 }
@@ -321,7 +285,7 @@ function explicitElementNearStart(bytes: Uint8Array): number | null {
   for (let offset = 1; offset < 8; offset++) {
     const group = bytes.length >= offset + 6 ? bytes[offset]! | (bytes[offset + 1]! << 8) : -1;
     const vr = bytes.length >= offset + 6 ? String.fromCharCode(bytes[offset + 4]!, bytes[offset + 5]!) : '';
-    if ((group === 0x0002 || group === 0x0008) && VRS.has(vr)) return group;
+    if ((group === 0x0002 || group === 0x0008) && isVr(vr)) return group;
   }
   return null;
 }
@@ -406,7 +370,7 @@ function toDataSet(elements: Record<string, LibElement>): Map<string, DicomEleme
   const out = new Map<string, DicomElement>();
   for (const element of Object.values(elements)) {
     const tag = toTag(element.tag);
-    const explicit = element.vr !== undefined && VRS.has(element.vr);
+    const explicit = element.vr !== undefined && isVr(element.vr);
     const vr = (explicit ? element.vr : lookupTag(tag)?.vrs[0]) as Vr | undefined;
     const items: DicomItem[] | undefined = element.items?.map((item) => toDataSet(item.dataSet?.elements ?? {}));
     out.set(tag, {

@@ -1,4 +1,4 @@
-import { UNDEFINED_LENGTH } from '@dsv/common';
+import { UNDEFINED_LENGTH, VRS } from '@dsv/common';
 import type { ElementSpan, SourceFile } from './corpus-sources.ts';
 import type { Random } from './prng.ts';
 
@@ -9,43 +9,6 @@ export interface Mutation {
   /** Set when the damage is one no validator may miss: why the answer must not be valid. */
   mustBeInvalid?: string;
 }
-
-const VRS = [
-  'AE',
-  'AS',
-  'AT',
-  'CS',
-  'DA',
-  'DS',
-  'DT',
-  'FL',
-  'FD',
-  'IS',
-  'LO',
-  'LT',
-  'OB',
-  'OD',
-  'OF',
-  'OL',
-  'OV',
-  'OW',
-  'PN',
-  'SH',
-  'SL',
-  'SQ',
-  'SS',
-  'ST',
-  'SV',
-  'TM',
-  'UC',
-  'UI',
-  'UL',
-  'UN',
-  'UR',
-  'US',
-  'UT',
-  'UV',
-];
 
 /** Mostly in the header, where the parser works; sometimes anywhere. */
 function offsetIn(random: Random, source: SourceFile): number {
