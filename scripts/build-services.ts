@@ -1,18 +1,17 @@
 /**
  * `npm run build`: bundles each service's `<service>/src/main.ts` with esbuild into `dist/<service>.mjs`
  * (and `dist/<service>.mjs.map`), so that the services run as plain JavaScript under `node`, without
- * the tsx loader (its esbuild worker and ESM hooks cost ~35 MB of RSS per service). `npm start`, the
+ * the tsx loader (its esbuild worker and ESM hooks stay resident in every service). `npm start`, the
  * start:* scripts, the tests that start services and the bench all run these files, and all of them
  * build first, so dist/ is never stale.
  *
  * Everything is bundled, @dsv/common and the npm dependencies alike, so each service is one file that
- * needs nothing but Node: measured against leaving the npm packages external, the idle RSS is the same
- * (~81 MB either way) and a service is listening in ~0.35 s instead of ~0.75 s. CommonJS dependencies
+ * needs nothing but Node, and starts without resolving hundreds of modules. CommonJS dependencies
  * (express, busboy, …) call `require` for Node's built-ins, which an ES module does not have, so the
  * banner gives each bundle a real one. No code relies on its own location: config is read from
  * $CONFIG_DIR or ./config of the working directory.
  *
- * The source maps are not loaded at run time (`--enable-source-maps` costs ~4 MB of RSS per service):
+ * The source maps are not loaded at run time (`--enable-source-maps` keeps them in memory in every service):
  * stack traces point into dist/<service>.mjs, with the functions' own names; run a service with
  * NODE_OPTIONS=--enable-source-maps to see TypeScript files and lines instead. bench/cpu-profiler.mjs
  * maps its profiles back through them.
@@ -35,12 +34,11 @@ export function bundlePath(service: ServiceName): string {
 
 /**
  * The V8 flags of a service. By default V8 lets the heap of a service that keeps next to nothing between
- * requests grow to ~150–175 MB under a stream of small requests before it collects. A young generation
- * of at most 2 MB per semi-space and an old generation allowed to grow by 20 % past what survived the
- * last full collection keep the three services at 95–126 MB in the 2000-file bench run.
- * --optimize-for-size held them lower (92–112 MB) but cost ~20 % more CPU per stored study in the same
- * run (small files at c=8: 105–120 against 124–140 inst/s, alternated runs): it also trades compiled
- * code's speed for size. The same flags stand in package.json's start:<service> scripts and
+ * requests grow well past what it keeps under a stream of small requests before it collects. A young
+ * generation of at most 2 MB per semi-space and an old generation allowed to grow by 20 % past what
+ * survived the last full collection keep each service under the bench's memory target (npm run bench
+ * prints the peak RSS beside the CPU per instance; a larger semi-space costs less CPU and more memory).
+ * --optimize-for-size also trades compiled code's speed for size. The same flags stand in package.json's start:<service> scripts and
  * docker-compose.yml (test/docs/node-flags.test.ts keeps them equal).
  */
 export const NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20'] as const;
@@ -64,8 +62,8 @@ export async function buildServices(): Promise<Metafile> {
   try {
     return await bundleAndWrite();
   } finally {
-    // esbuild's service process (~185 MB after a build) would otherwise stay for as long as the caller
-    // runs: `npm start`'s parent process, the vitest run, the bench. A later build starts a new one.
+    // esbuild's service process would otherwise stay for as long as the caller runs: `npm start`'s
+    // parent process, the vitest run, the bench. A later build starts a new one.
     await stop();
   }
 }

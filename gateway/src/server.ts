@@ -45,7 +45,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     headersTimeoutMs: config.http.headersTimeoutMs,
     shutdownTimeoutMs,
   });
-  // The DICOM door, loaded only when on (dcmjs-dimse and its codecs weigh ~20 MB of RSS).
+  // The DICOM door, loaded only when on (dcmjs-dimse and its codecs weigh more than the rest of the gateway).
   const dimse =
     config.dimse.port === 0 ? null : await startDimse(config, logger, { pipeline, store, events, spares, associations, data }, stagingDir);
   // Studies accepted before a stop or a crash are finished now: nothing accepted is lost.

@@ -5,8 +5,7 @@ import { ValidationReportSchema } from './validation.ts';
 /**
  * Batches: several studies in one call between the gateway and a sibling, by reference only (the files
  * are in the shared staging folder). Under load the gateway sends what queued up while its previous
- * calls ran, so the fixed cost of an HTTP exchange (both ends, each a few hundred µs of CPU on the
- * machines measured) is paid once for many studies. Each study gets the answer a call of its own would
+ * calls ran, so the fixed cost of an HTTP exchange (at both ends) is paid once for many studies. Each study gets the answer a call of its own would
  * have got: a result with its status code, or an error with its code, in the order asked.
  */
 export const MAX_BATCH_STUDIES = 32;

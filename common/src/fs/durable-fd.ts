@@ -3,9 +3,8 @@ import { countFsync, type FsyncKind } from '../metrics/work-tally.ts';
 
 /*
  * Small file-system calls made synchronously, fsync(2) asynchronously. Each call of the promise or
- * callback API is a round trip through libuv's thread pool, and on the machines measured (2-core VMs)
- * that round trip cost ~80 µs of the event loop's CPU, against ~10 µs for the synchronous call itself:
- * a stored study makes dozens of them. open, write into the page cache, close and rename do not wait for
+ * callback API is a round trip through libuv's thread pool, which costs the event loop several times what
+ * the synchronous call itself does, and a stored study makes dozens of them. open, write into the page cache, close and rename do not wait for
  * the disk; fsync does, and stays off the event loop.
  *
  * Every flush of the services goes through flushFd, which counts it (dsv_fsync_total{kind}).

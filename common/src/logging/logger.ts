@@ -7,8 +7,8 @@ export type { Logger };
  * JSON lines on stdout. Only ids, UIDs and codes are ever passed to it: callers never log a data set,
  * a request body or a DICOM value, so there is no patient data to redact.
  *
- * Written asynchronously: lines logged while a write is under way go out together in the next one
- * (a synchronous write per line cost the validator a quarter of its CPU per request under load). pino
+ * Written asynchronously: lines logged while a write is under way go out together in the next one,
+ * instead of a system call per line on the event loop. pino
  * flushes what is left when the process exits; a SIGKILL can lose the last lines.
  *
  * Each line is counted by level (dsv_log_lines_total). pino calls the hook only for the levels enabled,

@@ -41,7 +41,7 @@ export function sendStudyRouter(config: GatewayConfig, logger: Logger, descripto
       config.stagingDir,
       async (dir) => {
         await fetchStudyFiles(config, descriptor, key, dir);
-        // Loaded on first use, like the receiver: dcmjs-dimse weighs ~20 MB.
+        // Loaded on first use, like the receiver: dcmjs-dimse is heavy.
         const { sendFolderWithRetries } = await import('./send/send-with-retries.ts');
         const { files, results } = await sendFolderWithRetries(dir, {
           target: {

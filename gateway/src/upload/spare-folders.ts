@@ -14,10 +14,9 @@ const SYNC_UNLINKS = 16;
 /**
  * The staging folders of uploads, made by renaming an emptied folder of a finished upload rather than
  * making a new one, and parked again when their study ends. A folder made and removed per upload costs
- * an inode allocated and freed; on ext4 without a journal (as on the VMs measured) every inode created in
- * the minute after others were freed is allocated past each of them in turn (ext4's recently_deleted()),
- * which made a mkdir cost up to ~0.9 ms of system time under a steady stream of uploads. A rename
- * allocates nothing. The staged files themselves are hard-linked into the study by the descriptor, so
+ * an inode allocated and freed; on ext4 without a journal every inode created in the minute after others
+ * were freed is allocated past each of them in turn (ext4's recently_deleted()), so a mkdir grows costly
+ * under a steady stream of uploads. A rename allocates nothing. The staged files themselves are hard-linked into the study by the descriptor, so
  * unlinking them frees no inode either.
  */
 export class SpareFolders {
