@@ -29,7 +29,7 @@ import { retryRouter } from './routes/retry.ts';
 import { statusRouter } from './routes/status.ts';
 import { statusListRouter } from './routes/status-list.ts';
 import { uploadRouter } from './routes/upload.ts';
-import type { SpareFolders } from './upload/spare-folders.ts';
+import type { StagingFolders } from './upload/staging-folders.ts';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -38,7 +38,7 @@ export interface GatewayDeps {
   store: StatusStore;
   data: GatewayData;
   pipeline: StudyPipeline;
-  spares: SpareFolders;
+  stagingFolders: StagingFolders;
   /** The connection pools to the validator and the descriptor, shared with the pipeline's clients. */
   siblings: SiblingAgents;
   /** Node's process metrics in GET /metrics: the running service has them, the route tests need not. */

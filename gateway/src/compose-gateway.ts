@@ -12,7 +12,7 @@ import { StabilityScheduler, type Clock } from './domain/stability-scheduler.ts'
 import { StatusStore, type OpenedStatuses } from './domain/status-store.ts';
 import { StudyPipeline } from './domain/study-pipeline.ts';
 import { AssociationStatuses, associationStatusDir } from './dimse/association-statuses.ts';
-import { SpareFolders } from './upload/spare-folders.ts';
+import { StagingFolders } from './upload/staging-folders.ts';
 
 export interface GatewayParts {
   app: Express;
@@ -21,7 +21,7 @@ export interface GatewayParts {
   store: StatusStore;
   pipeline: StudyPipeline;
   stability: StabilityScheduler;
-  spares: SpareFolders;
+  stagingFolders: StagingFolders;
   /** The DICOM associations' statuses (the receiver itself is started by startGateway). */
   associations: AssociationStatuses;
   /** What was read back from the database. */
@@ -45,8 +45,8 @@ export async function composeGateway(
   const data = openGatewayDb(path.join(path.resolve(config.dataDir), DATABASE_FILE));
   const store = new StatusStore(data);
   const opened = await store.open();
-  const spares = new SpareFolders(path.resolve(config.stagingDir));
-  spares.open();
+  const stagingFolders = new StagingFolders(path.resolve(config.stagingDir));
+  stagingFolders.open();
   const siblings = createSiblingAgents(config);
   const target = {
     timeoutMs: config.pipeline.requestTimeoutMs,
@@ -79,7 +79,7 @@ export async function composeGateway(
     retry: config.pipeline.retry,
     stableAfterMs,
     onJoined: (checkAfter) => stability.wake(checkAfter),
-    spares,
+    stagingFolders,
   });
   const associations = new AssociationStatuses(associationStatusDir(config.dataDir));
   const app = createApp({
@@ -89,10 +89,10 @@ export async function composeGateway(
     store,
     data,
     pipeline,
-    spares,
+    stagingFolders,
     siblings,
     associations,
     processMetrics: options.processMetrics ?? false,
   });
-  return { app, events, data, store, pipeline, stability, spares, associations, opened };
+  return { app, events, data, store, pipeline, stability, stagingFolders, associations, opened };
 }

@@ -34,7 +34,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? config.http.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const stagingDir = path.resolve(config.stagingDir);
   await mkdir(stagingDir, { recursive: true });
-  const { app, pipeline, store, data, stability, opened, events, spares, associations } = await composeGateway(config, logger, {
+  const { app, pipeline, store, data, stability, opened, events, stagingFolders, associations } = await composeGateway(config, logger, {
     processMetrics: true,
   });
   const swept = await sweepStaging(stagingDir, (id) => store.stateOf(id));
@@ -47,7 +47,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   });
   // The DICOM door, loaded only when on (dcmjs-dimse and its codecs weigh more than the rest of the gateway).
   const dimse =
-    config.dimse.port === 0 ? null : await startDimse(config, logger, { pipeline, store, events, spares, associations, data }, stagingDir);
+    config.dimse.port === 0
+      ? null
+      : await startDimse(config, logger, { pipeline, store, events, stagingFolders, associations, data }, stagingDir);
   // Studies accepted before a stop or a crash are finished now: nothing accepted is lost.
   const { unfinished } = opened;
   for (const status of unfinished)
@@ -81,7 +83,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 async function startDimse(
   config: GatewayConfig,
   logger: Logger,
-  parts: StoreInstanceDeps & Pick<GatewayParts, 'spares' | 'associations' | 'data'>,
+  parts: StoreInstanceDeps & Pick<GatewayParts, 'stagingFolders' | 'associations' | 'data'>,
   stagingDir: string,
 ) {
   const { startDimseReceiver } = await import('./dimse/dimse-receiver.ts');
@@ -92,6 +94,6 @@ async function startDimse(
     statuses: parts.associations,
     announce: announceAssociationWith({ events: parts.events, feed: parts.data, logger }),
     store: storeInstanceWith(parts),
-    folders: parts.spares,
+    folders: parts.stagingFolders,
   });
 }

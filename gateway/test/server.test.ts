@@ -76,7 +76,7 @@ describe('startGateway', () => {
 
     const again = await startGateway(base.config, { logger: silent, shutdownTimeoutMs: 5000 });
     try {
-      expect((await readdir(base.config.stagingDir)).sort()).toEqual(['.spare', failed]);
+      expect((await readdir(base.config.stagingDir)).sort()).toEqual([failed]);
       const states = await readBack(async (data) => [await data.stateOf(failed), await data.stateOf(stored)]);
       expect(states).toEqual(['failed', 'stored']);
     } finally {

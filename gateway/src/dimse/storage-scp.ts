@@ -31,7 +31,7 @@ export interface ScpContext {
   /** Publishes an association's lifecycle events (bus, log, feed). */
   announce: AnnounceAssociation;
   store: StoreInstance;
-  /** Folders of the staging area (SpareFolders): made for an instance, released when it is refused. */
+  /** Folders of the staging area (StagingFolders): made for an instance, released when it is refused. */
   folders: { create(dir: string): void; release(dir: string): Promise<void> };
   /** Associations open now, this one included: more than config.maxAssociations are rejected. */
   openAssociations(): number;

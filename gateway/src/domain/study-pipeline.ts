@@ -14,7 +14,7 @@ import {
 } from '@dsv/common';
 import type { DescriptorClient } from '../clients/descriptor-client.ts';
 import type { ValidatorClient } from '../clients/validator-client.ts';
-import type { SpareFolders } from '../upload/spare-folders.ts';
+import type { StagingFolders } from '../upload/staging-folders.ts';
 import type { StatusStore } from './status-store.ts';
 import { FIRST_ERRORS_SHOWN, TerminalStates, type Outcome, type StudyState, type StudyStatus } from './study-status.ts';
 import { summariseDelivery } from './summarise-delivery.ts';
@@ -29,8 +29,8 @@ export interface PipelineDeps {
   stagingDir: string;
   concurrency: number;
   retry: RetryPolicy;
-  /** Where a finished delivery's staging folder goes. */
-  spares: SpareFolders;
+  /** Makes and removes the deliveries' staging folders. */
+  stagingFolders: StagingFolders;
   /** How long a study stays receiving after a delivery joined it (config stableAfterSeconds). */
   stableAfterMs: number;
   /** Told when a delivery joined its study and that is written, with when that study is due: the stability checks look again. */
@@ -230,7 +230,7 @@ export class StudyPipeline {
         return status;
       }
       if (joined) this.deps.onJoined?.(now + this.deps.stableAfterMs);
-      await this.deps.spares.release(path.resolve(this.deps.stagingDir, id));
+      await this.deps.stagingFolders.release(path.resolve(this.deps.stagingDir, id));
       return status;
     } catch (error) {
       return this.fail(id, error, started);

@@ -5,7 +5,7 @@ import type { StatusStore } from '../domain/status-store.ts';
 import type { StudyPipeline } from '../domain/study-pipeline.ts';
 import { newDeliveryStatus } from '../domain/study-status.ts';
 import { receiveUpload } from '../upload/receive-upload.ts';
-import type { SpareFolders } from '../upload/spare-folders.ts';
+import type { StagingFolders } from '../upload/staging-folders.ts';
 import { answerTakenStudy } from './present-status.ts';
 
 export interface UploadRouteDeps {
@@ -13,7 +13,7 @@ export interface UploadRouteDeps {
   store: StatusStore;
   pipeline: StudyPipeline;
   events: EventBus;
-  spares: SpareFolders;
+  stagingFolders: StagingFolders;
 }
 
 /**
@@ -24,7 +24,7 @@ export interface UploadRouteDeps {
  */
 export function uploadRouter(deps: UploadRouteDeps): Router {
   const router = Router();
-  router.post('/upload', ...receiveUpload(deps.config, deps.spares), async (req, res, next) => {
+  router.post('/upload', ...receiveUpload(deps.config, deps.stagingFolders), async (req, res, next) => {
     try {
       const staged = req.staged!;
       const status = newDeliveryStatus(staged.id, staged.files, req.correlationId);

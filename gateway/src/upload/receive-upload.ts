@@ -4,7 +4,7 @@ import type busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { GatewayConfig } from '../config.ts';
-import type { SpareFolders } from './spare-folders.ts';
+import type { StagingFolders } from './staging-folders.ts';
 import { StagingStorage, type StagedUpload } from './staging-storage.ts';
 
 export const FILE_FIELDS = ['files', 'file'] as const;
@@ -13,7 +13,7 @@ export const FILE_FIELDS = ['files', 'file'] as const;
  * Receives a multipart upload into `<stagingDir>/<id>/`: checks the content type, gives the upload its
  * server-side id, streams the parts to disk under limits, and removes the folder when anything fails.
  */
-export function receiveUpload(config: GatewayConfig, spares: SpareFolders): RequestHandler[] {
+export function receiveUpload(config: GatewayConfig, stagingFolders: StagingFolders): RequestHandler[] {
   const { limits } = config;
   const options: multer.Options & { streamHandler: MultipartStreamHandler } = {
     storage: new StagingStorage(limits.maxUploadBytes),
@@ -43,7 +43,7 @@ export function receiveUpload(config: GatewayConfig, spares: SpareFolders): Requ
     const id = newStudyId();
     const dir = path.resolve(config.stagingDir, id);
     // Synchronous: one metadata call, cheaper than a thread-pool round trip (common's durable-fd.ts).
-    spares.create(dir);
+    stagingFolders.create(dir);
     const staged: StagedUpload = { id, dir, files: [], totalBytes: 0, writing: new Set() };
     req.staged = staged;
     next();
@@ -54,7 +54,7 @@ export function receiveUpload(config: GatewayConfig, spares: SpareFolders): Requ
    * sweep, and the upload is still answered with its own error.
    */
   const refuse = (req: Request, next: NextFunction, error: unknown): void => {
-    void discard(req, spares)
+    void discard(req, stagingFolders)
       .catch(() => undefined)
       .then(() => next(error));
   };
@@ -107,9 +107,9 @@ function refuseUnnamedParts(req: Request, parser: busboy.Busboy): void {
  * Removes what an aborted or refused upload left in the staging area, once the files still being written
  * have settled (a write opening its file after the folder is gone would leave it behind).
  */
-export async function discard(req: Request, spares: SpareFolders): Promise<void> {
+export async function discard(req: Request, stagingFolders: StagingFolders): Promise<void> {
   const staged = req.staged;
   if (!staged) return;
   await Promise.allSettled([...staged.writing]);
-  await spares.release(staged.dir);
+  await stagingFolders.release(staged.dir);
 }

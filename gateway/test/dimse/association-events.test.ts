@@ -13,7 +13,7 @@ import { DIMSE_OFF } from '../../src/dimse/dimse-config.ts';
 import { startDimseReceiver, type RunningDimseReceiver } from '../../src/dimse/dimse-receiver.ts';
 import { verdictOfCode } from '../../src/dimse/dimse-status.ts';
 import type { StoreInstance } from '../../src/dimse/store-instance.ts';
-import { SpareFolders } from '../../src/upload/spare-folders.ts';
+import { StagingFolders } from '../../src/upload/staging-folders.ts';
 
 const { Client, Dataset } = dimse;
 const { CEchoRequest, CStoreRequest } = dimse.requests;
@@ -59,7 +59,7 @@ describe('the DICOM receiver publishes its associations in the event feed', () =
     const events = createEventBus(logger, []);
     published.length = 0;
     for (const type of AssociationEventTypes) events.on(type, (event: LifecycleEvent) => published.push(event));
-    const folders = new SpareFolders(path.join(dir, 'staging'));
+    const folders = new StagingFolders(path.join(dir, 'staging'));
     folders.open();
     receiver = await startDimseReceiver({
       config: { ...DIMSE_OFF, port: 0, aeTitle: AET, allowedCallingAeTitles: ['MODALITY'], idleTimeoutMs: 30_000 },

@@ -22,7 +22,7 @@ import { openGatewayDb } from '../../src/data/gateway-db.ts';
 import { StatusStore } from '../../src/domain/status-store.ts';
 import { StudyPipeline } from '../../src/domain/study-pipeline.ts';
 import type { StudyState } from '../../src/domain/study-status.ts';
-import { SpareFolders } from '../../src/upload/spare-folders.ts';
+import { StagingFolders } from '../../src/upload/staging-folders.ts';
 import { newStatus } from '../study-status.ts';
 
 const STUDY = '1.2.826.0.1.3680043.8.498.1';
@@ -159,7 +159,7 @@ describe('StudyPipeline', () => {
       retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
       stableAfterMs: STABLE_AFTER_MS,
       onJoined: () => joined++,
-      spares: new SpareFolders(path.join(dir, 'staging')),
+      stagingFolders: new StagingFolders(path.join(dir, 'staging')),
     });
   }
 

@@ -32,7 +32,7 @@ describe('POST /upload under abuse', () => {
   });
   afterEach(() => gateway.cleanup());
 
-  // Uploads' folders; emptied ones wait in the dot folder .spare to be used again (spare-folders.ts).
+  // Uploads' folders (each delivery's, named by its id).
   const staged = () =>
     readdir(gateway.config.stagingDir).then(
       (names) => names.filter((name) => !name.startsWith('.')),

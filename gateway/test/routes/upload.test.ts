@@ -15,7 +15,7 @@ describe('POST /upload', () => {
   });
   afterEach(() => gateway.cleanup());
 
-  // Uploads' folders; emptied ones wait in the dot folder .spare to be used again (spare-folders.ts).
+  // Uploads' folders (each delivery's, named by its id).
   const staged = async () =>
     readdir(gateway.config.stagingDir).then(
       (names) => names.filter((name) => !name.startsWith('.')),
