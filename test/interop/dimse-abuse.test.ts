@@ -66,7 +66,7 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
   let work: string;
   let ct: string[];
   const stagingDir = () => stack.env.gateway.STAGING_DIR!;
-  /** What the staging folder holds besides the spare folders: nothing, once everything has ended. */
+  /** What the staging folder holds: nothing, once everything has ended. */
   const staged = async () => readdir(stagingDir());
   /** The folders POST /studies/<key>/send fetched studies into and has not removed. */
   const sendFolders = async () => (await readdir(stagingDir())).filter((name) => name.startsWith('.send-'));
