@@ -4,7 +4,7 @@
  * storescp and to our own receiver. Real processes and sockets; no assertion on speed.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,26 @@ const skipReason = !dcmtkAvailable ? dcmtkSkipReason : !(await generatorAvailabl
 if (skipReason) console.warn(`[interop] ${skipReason}`);
 
 const AET = 'DSVTEST';
+
+/** dcmtk's storescp writing into `out` (made), listening on a free port; `stop` ends it. */
+async function startStorescp(out: string, options: readonly string[] = []): Promise<{ port: number; stop: () => void }> {
+  const port = await freePort();
+  await mkdir(out, { recursive: true });
+  const scp = spawn('storescp', [...options, '-aet', 'STORESCP', '-od', out, String(port)], {
+    env: { ...process.env, TCP_NODELAY: '1' },
+    stdio: 'ignore',
+  });
+  try {
+    await waitFor(
+      () => canConnect(port),
+      (ok) => ok,
+    );
+  } catch (error) {
+    scp.kill('SIGTERM');
+    throw error;
+  }
+  return { port, stop: () => scp.kill('SIGTERM') };
+}
 
 /** An A-ASSOCIATE-RQ (PS3.8 §9.3.2) proposing CT Image Storage in Explicit VR Little Endian, max PDU 16 KiB. */
 function associateRq(called: string, calling: string): Buffer {
@@ -149,25 +169,16 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
   });
 
   it('when npm run send sends a study to dcmtk storescp, then storescp writes every instance and the line says sent', async () => {
-    const scpPort = await freePort();
     const out = path.join(work, 'storescp');
     await rm(out, { recursive: true, force: true });
-    await import('node:fs/promises').then((fs) => fs.mkdir(out));
-    const scp = spawn('storescp', ['-aet', 'STORESCP', '-od', out, String(scpPort)], {
-      env: { ...process.env, TCP_NODELAY: '1' },
-      stdio: 'ignore',
-    });
+    const { port: scpPort, stop } = await startStorescp(out);
     try {
-      await waitFor(
-        () => canConnect(scpPort),
-        (ok) => ok,
-      );
       const sent = await sendCli(['--host', '127.0.0.1', '--port', String(scpPort), '--aet', 'STORESCP', path.join(work, 'ct')]);
       expect(sent.code, sent.output).toBe(0);
       expect(sent.output).toMatch(/study \S+: 3 instance\(s\), sent 3, warned 0, failed 0/);
       expect(await readdir(out)).toHaveLength(3);
     } finally {
-      scp.kill('SIGTERM');
+      stop();
     }
   });
 
@@ -218,18 +229,9 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
     const sent = await sendCli(['--host', '127.0.0.1', '--port', String(port), '--aet', AET, path.join(work, 'ct')]);
     expect(sent.code, sent.output).toBe(0);
     const uid = /study (\S+):/.exec(sent.output)![1]!;
-    const scpPort = await freePort();
     const out = path.join(work, 'routed');
-    await import('node:fs/promises').then((fs) => fs.mkdir(out, { recursive: true }));
-    const scp = spawn('storescp', ['-aet', 'STORESCP', '-od', out, String(scpPort)], {
-      env: { ...process.env, TCP_NODELAY: '1' },
-      stdio: 'ignore',
-    });
+    const { port: scpPort, stop } = await startStorescp(out);
     try {
-      await waitFor(
-        () => canConnect(scpPort),
-        (ok) => ok,
-      );
       const post = (body: unknown) =>
         fetch(`${stack.gateway.url}/studies/${uid}/send`, {
           method: 'POST',
@@ -251,25 +253,15 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
       expect(await sendFolders()).toEqual([]);
       expect((await post({ host: '127.0.0.1', port: 0, aeTitle: 'STORESCP' })).status).toBe(400);
     } finally {
-      scp.kill('SIGTERM');
+      stop();
     }
   });
   it('when POST /studies/<uid>/send names a storescp that aborts the association at the C-STORE, then 502 names the abort and no .send-* folder is left', async () => {
     const sent = await sendCli(['--host', '127.0.0.1', '--port', String(port), '--aet', AET, path.join(work, 'ct')]);
     expect(sent.code, sent.output).toBe(0);
     const uid = /study (\S+):/.exec(sent.output)![1]!;
-    const scpPort = await freePort();
-    const out = path.join(work, 'aborting');
-    await import('node:fs/promises').then((fs) => fs.mkdir(out, { recursive: true }));
-    const scp = spawn('storescp', ['--abort-after', '-aet', 'STORESCP', '-od', out, String(scpPort)], {
-      env: { ...process.env, TCP_NODELAY: '1' },
-      stdio: 'ignore',
-    });
+    const { port: scpPort, stop } = await startStorescp(path.join(work, 'aborting'), ['--abort-after']);
     try {
-      await waitFor(
-        () => canConnect(scpPort),
-        (ok) => ok,
-      );
       const answer = await fetch(`${stack.gateway.url}/studies/${uid}/send`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -280,7 +272,7 @@ describe.skipIf(skipReason)('DICOM receiver under abuse, and the sender', () => 
       expect(body.studies[0]).toMatchObject({ StudyInstanceUID: uid, sent: 0, error: expect.stringMatching(/abort/i) });
       expect(await sendFolders()).toEqual([]);
     } finally {
-      scp.kill('SIGTERM');
+      stop();
     }
   });
 });

@@ -31,6 +31,19 @@ corpusSuite('deliveries joining their DICOM study', () => {
   afterEach(() => descriptor.remove());
 
   const studyDir = (uid: string) => path.join(descriptor.config.studiesDir, uid);
+  /** Every slice under originals/<SOPInstanceUID>.dcm, byte for byte, and no original.dcm left. */
+  const expectSlicesStored = async (): Promise<void> => {
+    const tree = await listTree(studyDir(sliceUid));
+    expect(tree).not.toContain('original.dcm');
+    expect(tree.filter((entry) => entry.startsWith('originals/'))).toEqual(
+      SLICES.map((relative) => `originals/${sopOf(relative)}.dcm`).sort(),
+    );
+    for (const relative of SLICES) {
+      expect(
+        (await readFile(path.join(studyDir(sliceUid), 'originals', `${sopOf(relative)}.dcm`))).equals(await readFile(corpusPath(relative))),
+      ).toBe(true);
+    }
+  };
   /** One delivery of these files (absolute paths), as the gateway sends it; its answer checked against the contract. */
   const deliver = async (
     sources: readonly string[],
@@ -85,18 +98,7 @@ corpusSuite('deliveries joining their DICOM study', () => {
         if (index === 0) expect((await listTree(studyDir(sliceUid))).filter((entry) => entry.endsWith('.dcm'))).toEqual(['original.dcm']);
       }
 
-      const tree = await listTree(studyDir(sliceUid));
-      expect(tree).not.toContain('original.dcm');
-      expect(tree.filter((entry) => entry.startsWith('originals/'))).toEqual(
-        SLICES.map((relative) => `originals/${sopOf(relative)}.dcm`).sort(),
-      );
-      for (const relative of SLICES) {
-        expect(
-          (await readFile(path.join(studyDir(sliceUid), 'originals', `${sopOf(relative)}.dcm`))).equals(
-            await readFile(corpusPath(relative)),
-          ),
-        ).toBe(true);
-      }
+      await expectSlicesStored();
       const metadata = await readMetadata(sliceUid);
       expect(metadata).toMatchObject({
         studyId: sliceUid,
@@ -143,18 +145,7 @@ corpusSuite('deliveries joining their DICOM study', () => {
       expect(answers.map((answer) => answer.result.study!.numberOfInstances).sort((a, b) => a - b)).toEqual(
         SLICES.map((_, index) => index + 1),
       );
-      const tree = await listTree(studyDir(sliceUid));
-      expect(tree).not.toContain('original.dcm');
-      expect(tree.filter((entry) => entry.startsWith('originals/'))).toEqual(
-        SLICES.map((relative) => `originals/${sopOf(relative)}.dcm`).sort(),
-      );
-      for (const relative of SLICES) {
-        expect(
-          (await readFile(path.join(studyDir(sliceUid), 'originals', `${sopOf(relative)}.dcm`))).equals(
-            await readFile(corpusPath(relative)),
-          ),
-        ).toBe(true);
-      }
+      await expectSlicesStored();
       const metadata = await readMetadata(sliceUid);
       expect(metadata.summary.numberOfInstances).toBe(12);
       expect(metadata.deliveries).toEqual(answers.map((answer) => answer.id).sort());

@@ -4,17 +4,10 @@ import { listen, type RunningServer } from '@dsv/common';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildGateway, type TestGateway } from '../build-gateway.ts';
+import { rawMultipart } from '../../../test/support/raw-multipart.ts';
 
 const dicomish = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.alloc(64)]);
-const BOUNDARY = 'AbuseBoundary';
-const contentType = `multipart/form-data; boundary=${BOUNDARY}`;
-const part = (disposition: string, body: string | Buffer, type?: string): Buffer =>
-  Buffer.concat([
-    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; ${disposition}\r\n${type ? `Content-Type: ${type}\r\n` : ''}\r\n`),
-    Buffer.from(body),
-    Buffer.from('\r\n'),
-  ]);
-const body = (...parts: Buffer[]): Buffer => Buffer.concat([...parts, Buffer.from(`--${BOUNDARY}--\r\n`)]);
+const { contentType, part, body } = rawMultipart('AbuseBoundary');
 
 async function until(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

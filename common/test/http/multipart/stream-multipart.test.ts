@@ -3,18 +3,11 @@ import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { AppError, createLogger, createServiceApp, streamMultipart, type MultipartHandlers } from '../../../src/index.ts';
+import { rawMultipart } from '../../../../test/support/raw-multipart.ts';
 
-const BOUNDARY = 'PartsBoundary';
-const contentType = `multipart/form-data; boundary=${BOUNDARY}`;
-const part = (disposition: string, body: string | Buffer, type?: string): Buffer =>
-  Buffer.concat([
-    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; ${disposition}\r\n${type ? `Content-Type: ${type}\r\n` : ''}\r\n`),
-    Buffer.from(body),
-    Buffer.from('\r\n'),
-  ]);
+const { contentType, part, body } = rawMultipart('PartsBoundary');
 const file = (name: string, body: string | Buffer, field = 'files'): Buffer =>
   part(`name="${field}"; filename="${name}"`, body, 'application/dicom');
-const body = (...parts: Buffer[]): Buffer => Buffer.concat([...parts, Buffer.from(`--${BOUNDARY}--\r\n`)]);
 
 /** What the route saw, in order: the test reads it after the answer. */
 interface Trace {
