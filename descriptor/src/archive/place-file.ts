@@ -1,6 +1,6 @@
 import { constants, linkSync, renameSync, rmSync, unlinkSync } from 'node:fs';
-import { copyFile, open } from 'node:fs/promises';
-import { fsyncFd } from '@dsv/common';
+import { copyFile } from 'node:fs/promises';
+import { withSyncedFd } from '@dsv/common';
 
 /**
  * Where a delivery's files wait for the join: an assembly folder (streamed in, or copied) whose files are
@@ -45,12 +45,7 @@ async function copyDurable(from: string, to: string): Promise<void> {
   const temporary = `${to}.${process.pid}.copy`;
   try {
     await copyFile(from, temporary, constants.COPYFILE_FICLONE);
-    const handle = await open(temporary, 'r');
-    try {
-      await fsyncFd(handle.fd);
-    } finally {
-      await handle.close();
-    }
+    await withSyncedFd(temporary, 'r');
     renameSync(temporary, to);
   } catch (error) {
     rmSync(temporary, { force: true });

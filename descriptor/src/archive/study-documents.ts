@@ -1,7 +1,7 @@
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ElementReader, inspectFile, syncDirectory, writeFileAtomic, fsyncFd, withSyncedFd, writeAllSync, type Logger } from '@dsv/common';
+import { ElementReader, inspectFile, syncDirectory, writeFileAtomic, withSyncedFd, writeAllSync, type Logger } from '@dsv/common';
 import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
 import { assembleMetadata } from '../domain/metadata/assemble-metadata.ts';
 import { buildFhirBundle } from '../domain/fhir/build-fhir-bundle.ts';
@@ -300,12 +300,7 @@ async function writeDicomJson(dir: string, paths: readonly string[]): Promise<vo
     }
     await write('\n]\n');
     await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-    const handle = await open(temporary, 'r');
-    try {
-      await fsyncFd(handle.fd);
-    } finally {
-      await handle.close();
-    }
+    await withSyncedFd(temporary, 'r');
     await rename(temporary, target);
     await syncDirectory(dir);
   } catch (error) {
