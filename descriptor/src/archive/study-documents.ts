@@ -2,7 +2,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ElementReader, inspectFile, syncDirectory, writeFileAtomic, withSyncedFd, writeAllSync, type Logger } from '@dsv/common';
-import type { Catalogue, CatalogueInstance } from '../data/catalogue.ts';
+import type { Catalogue, CatalogueInstance, StoredStudy } from '../data/catalogue.ts';
 import { assembleMetadata } from '../domain/metadata/assemble-metadata.ts';
 import { buildFhirBundle } from '../domain/fhir/build-fhir-bundle.ts';
 import { instanceDicomJson } from '../domain/metadata/dicom-json.ts';
@@ -16,8 +16,8 @@ const HEADER_READ = { maxHeaderBytes: 16 << 20, maxInflatedBytes: 256 << 20 };
  * A study's metadata.json, built from the catalogue: every instance of every delivery that joined it.
  * `studyId` is the StudyInstanceUID, the study folder's name.
  */
-export function studyMetadata(catalogue: Catalogue, uid: string, instances: readonly CatalogueInstance[] = catalogue.studyInstances(uid)) {
-  const study = catalogue.study(uid)!;
+export function studyMetadata(catalogue: Catalogue, study: StoredStudy, instances: readonly CatalogueInstance[]) {
+  const uid = study.StudyInstanceUID;
   const series = catalogue.studySeries(uid);
   const metadata = assembleMetadata({
     studyId: uid,
@@ -195,7 +195,7 @@ export class StudyDocuments {
     if (!study) return;
     const asOf = study.lastDeliveryId;
     const cached = this.#currentInstances(uid, study.numberOfInstances);
-    const metadata = studyMetadata(this.catalogue, uid, cached.instances);
+    const metadata = studyMetadata(this.catalogue, study, cached.instances);
     // A stable study gets no more rewrites until a delivery comes: its instances need not stay in memory.
     if (study.state === 'stable') this.#instances.delete(uid);
     const writes = [
