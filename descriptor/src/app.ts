@@ -39,7 +39,7 @@ export function cataloguePath(config: Pick<DescriptorConfig, 'dataDir'>): string
 /** The catalogue and the document writer over it, as startDescriptor and the route tests build them. */
 export function openArchive(config: DescriptorConfig, logger?: Logger): { catalogue: Catalogue; documents: StudyDocuments } {
   const catalogue = new Catalogue(cataloguePath(config));
-  return { catalogue, documents: new StudyDocuments(catalogue, config.studiesDir, logger, config.documents) };
+  return { catalogue, documents: new StudyDocuments(catalogue, config.studiesDir, config.documents, logger) };
 }
 
 /** The descriptor's express app, without a port: supertest drives it directly. */

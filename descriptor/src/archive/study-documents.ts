@@ -37,8 +37,6 @@ export interface DocumentsPolicy {
   rewriteIntervalMs: number;
 }
 
-export const DEFAULT_DOCUMENTS_POLICY: DocumentsPolicy = { awaitMaxInstances: 100, rewriteIntervalMs: 1000 };
-
 /**
  * Studies whose instances are kept parsed between rewrites: the ones receiving deliveries now (a few at
  * a time; each costs memory in proportion to its instances).
@@ -111,8 +109,8 @@ export class StudyDocuments {
   constructor(
     private readonly catalogue: Catalogue,
     private readonly studiesDir: string,
+    private readonly policy: DocumentsPolicy,
     private readonly logger?: Logger,
-    private readonly policy: DocumentsPolicy = DEFAULT_DOCUMENTS_POLICY,
   ) {}
 
   /**

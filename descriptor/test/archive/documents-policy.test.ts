@@ -65,7 +65,7 @@ corpusSuite('documents of a large study', () => {
       await deliver(SLICES[4]!);
       expect((await onDisk()).instances).toHaveLength(4);
       // As after a crash: another writer over the same catalogue repairs what is due.
-      const afterCrash = new StudyDocuments(descriptor.catalogue, descriptor.config.studiesDir);
+      const afterCrash = new StudyDocuments(descriptor.catalogue, descriptor.config.studiesDir, descriptor.config.documents);
       expect(await afterCrash.repair()).toBe(1);
       expect((await onDisk()).instances).toHaveLength(5);
     });
