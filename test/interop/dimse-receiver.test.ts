@@ -3,14 +3,14 @@
  * whole study, a study in two associations, a broken instance, an unknown SOP class, a calling AE not
  * on the allow-list. Run by `npm run test:interop`; needs dcmtk and the study generator.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dcmtkAvailable, dcmtkSkipReason, endedAssociations, freePort, runDcmtk } from '../support/dimse-tools.ts';
-import { getJson, listTree, readFeed, waitFor, type Body } from '../support/gateway-calls.ts';
+import { getJson, listTree, readFeed, waitFor, waitForStable, type Body } from '../support/gateway-calls.ts';
 import { generatorAvailable, generatorSkipReason, makeStudy, python } from '../support/make-study.ts';
-import { startStack, type Stack } from '../support/services.ts';
+import { startService, startStack, type Stack } from '../support/services.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -208,6 +208,25 @@ describe.skipIf(skipReason)('DICOM receiver (dcmtk storescu/echoscu)', () => {
       result: 'permanent',
     });
     expect(feed.filter((e) => e.type === 'association.accepted' && e.data.callingAeTitle === 'STRANGER')).toEqual([]);
+  });
+
+  it('when the gateway is killed right after an association, then each answered instance is on record as stored and its study still goes stable', async () => {
+    // An instance's 'received' state is held in memory only: what must be on disk before its answer is the
+    // final state, which also marks its study receiving for the stability checks.
+    const files = await makeStudy('ct', path.join(work, 'killed'), ['--slices', '3', '--rows', '32', '--cols', '32', '--seed', '183']);
+    const before = endedAssociations(stack.gateway).length;
+    expect((await storescu(files)).code).toBe(0);
+    const association = await lastAssociation(before);
+    expect(association.counts).toMatchObject({ instances: 3, failed: 0 });
+    await stack.gateway.stop('SIGKILL');
+    stack.gateway = await startService('gateway', { ...stack.env.gateway, GATEWAY_PORT: new URL(stack.gateway.url).port });
+    for (const instance of association.instances as Body[]) {
+      const delivery = await getJson(`${stack.gateway.url}${instance.statusUrl}`);
+      expect(delivery.body).toMatchObject({ state: 'stored', correlationId: association.id });
+    }
+    const stable = await waitForStable(stack, association.instances[0].deliveryId);
+    expect(stable.study.StudyInstanceUID).toBe(association.studies[0].StudyInstanceUID);
+    expect(await readdir(path.join(stack.dir, 'var', 'staging'))).toEqual([]);
   });
 
   /** A copy of `source` changed by pydicom statements (on `ds`). */

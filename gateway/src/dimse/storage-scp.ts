@@ -234,7 +234,7 @@ export class StorageScp extends Scp {
       release.catch(() => undefined).finally(() => answer(verdictOfCode(failure.code), null, null));
       return;
     }
-    this.ctx.store({ id: entry.id, dir: entry.dir, associationId, sopInstanceUid, result: entry.sink.result }).then(
+    this.ctx.store({ id: entry.id, associationId, sopInstanceUid, result: entry.sink.result }).then(
       ({ verdict, studyUid }) => answer(verdict, entry.id, studyUid),
       (error: unknown) => {
         this.ctx.logger.error({ associationId, deliveryId: entry.id, err: error }, 'dimse: instance could not be processed');

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { syncDirectory, type EventBus } from '@dsv/common';
+import type { EventBus } from '@dsv/common';
 import type { StatusStore } from '../domain/status-store.ts';
 import type { StudyPipeline } from '../domain/study-pipeline.ts';
 import { newDeliveryStatus, studyUidOf } from '../domain/study-status.ts';
@@ -9,7 +8,6 @@ import type { SinkResult } from './staging-sink.ts';
 export interface ReceivedInstance {
   /** The instance's delivery id (a ULID), also its staging folder's name. */
   id: string;
-  dir: string;
   associationId: string;
   sopInstanceUid: string;
   result: SinkResult;
@@ -24,14 +22,20 @@ export interface StoreInstanceDeps {
 }
 
 /**
- * One C-STORE's instance, staged and flushed, becomes a one-file delivery, exactly as a one-file upload
- * would: a status written in 'received' (its correlationId is the association's id), then the pipeline
- * (validator, then the descriptor's join). Resolves with the DIMSE verdict of its final state.
+ * One C-STORE's instance, staged and flushed, becomes a one-file delivery, as a one-file upload would (its
+ * correlationId is the association's id), through the same pipeline (validator, then the descriptor's
+ * join). Resolves with the DIMSE verdict of its final state.
+ *
+ * Unlike an upload, nothing is promised before that final state: the peer keeps the instance until it
+ * has our response (PS3.4 §B.2.3; an SCU sends again one that was not answered), and the response waits
+ * for the descriptor's join, which flushes the study folder that now names the staged file (flushed as
+ * it closed), and for the final state's write (which marks the study receiving for the stability
+ * checks). So the 'received' state is held in memory only, written with the final state in one commit,
+ * and the staging folder is not flushed: a crash before the answer leaves a folder without a status,
+ * which the next start removes (sweep-staging.ts), and an instance the peer sends again.
  */
 export function storeInstanceWith(deps: StoreInstanceDeps): StoreInstance {
-  return async ({ id, dir, associationId, sopInstanceUid, result }) => {
-    // The file was flushed as it closed; its name and its folder's must be on disk too before it counts.
-    await Promise.all([syncDirectory(dir), syncDirectory(path.dirname(dir))]);
+  return async ({ id, associationId, sopInstanceUid, result }) => {
     const file = {
       file: '0001.dcm',
       clientName: `${sopInstanceUid}.dcm`.slice(0, 255),
@@ -42,8 +46,9 @@ export function storeInstanceWith(deps: StoreInstanceDeps): StoreInstance {
     status.events.push(
       deps.events.publish('study.uploaded', { studyId: id, correlationId: associationId }, { files: 1, bytes: result.sizeBytes }),
     );
-    await deps.store.create(status);
+    await deps.store.create(status, { persist: false });
     const final = await deps.pipeline.submit(id);
+    await deps.store.written(id);
     return { verdict: verdictOfDelivery(final), studyUid: final.state === 'stored' ? studyUidOf(final) : null };
   };
 }

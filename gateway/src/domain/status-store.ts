@@ -85,9 +85,17 @@ export class StatusStore {
     return this.hold(id).then((status) => this.apply(status, change, options));
   }
 
-  /** Writes a new status; one that could not be written is forgotten (the upload was not accepted). */
-  async create(status: StudyStatus): Promise<void> {
+  /**
+   * Writes a new status; one that could not be written is forgotten (the upload was not accepted).
+   * `persist: false`: held in memory only, written with its next persisted change (a delivery nobody has
+   * been answered for yet, whose loss in a crash loses nothing: see store-instance.ts).
+   */
+  async create(status: StudyStatus, { persist = true }: { persist?: boolean } = {}): Promise<void> {
     this.live.set(status.id, status);
+    if (!persist) {
+      this.unsaved.add(status.id);
+      return;
+    }
     try {
       await this.write(status);
     } catch (error) {
@@ -95,6 +103,11 @@ export class StatusStore {
       this.unsaved.delete(status.id);
       throw error;
     }
+  }
+
+  /** Resolves when the last write asked for this status has ended (rejects if it failed). */
+  written(id: string): Promise<void> {
+    return this.writes.get(id) ?? Promise.resolve();
   }
 
   /** How many writes have not ended (for the tests: nothing stays pending). */

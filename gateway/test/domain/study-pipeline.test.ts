@@ -335,6 +335,24 @@ describe('StudyPipeline', () => {
       expect(store.inMemory).toBe(0);
     });
 
+    it("then a delivery created in memory only (a C-STORE's) is first written with its final state, once, with its study marked receiving", async () => {
+      const pipeline = pipelineFor();
+      const id = newStudyId();
+      await mkdir(path.join(dir, 'staging', id), { recursive: true });
+      files.set('m1', { uid: '2.25.23', sha: 'm1' });
+      await store.create(newStatus(id, [{ file: '0001.dcm', clientName: 'a.dcm', sizeBytes: 1, sha256: 'm1' }], 'received'), {
+        persist: false,
+      });
+      expect(await written(id)).toBeUndefined();
+      const writes = vi.spyOn(data, 'writeStatus');
+      expect((await pipeline.submit(id)).state).toBe('stored');
+      await store.written(id);
+      expect((await written(id))!.state).toBe('stored');
+      expect(writes).toHaveBeenCalledTimes(1);
+      expect(await data.studyRecord(STUDY)).toMatchObject({ lastDeliveryId: id, state: 'receiving' });
+      await pipeline.drain();
+    });
+
     it("then when the final state cannot be written, the answer stands, the staged files stay, and the database still says 'received' (the next start runs it again)", async () => {
       const pipeline = pipelineFor();
       let open = (): void => undefined;
