@@ -3,7 +3,7 @@ import { createEventBus, EventTypes, type EventBus, type Logger } from '@dsv/com
 import type { Express } from 'express';
 import { createApp } from './app.ts';
 import { createDescriptorClient } from './clients/descriptor-client.ts';
-import { createSiblingAgents } from './clients/sibling-agents.ts';
+import { createSiblingAgents, type SiblingAgents } from './clients/sibling-agents.ts';
 import { createValidatorClient } from './clients/validator-client.ts';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayData } from './data/gateway-data.ts';
@@ -26,6 +26,8 @@ export interface GatewayParts {
   associations: AssociationStatuses;
   /** What was read back from the database. */
   opened: OpenedStatuses;
+  /** The connection pools to the validator and the descriptor, closed when the gateway stops. */
+  siblings: SiblingAgents;
 }
 
 /**
@@ -94,5 +96,5 @@ export async function composeGateway(
     associations,
     processMetrics: options.processMetrics ?? false,
   });
-  return { app, events, data, store, pipeline, stability, stagingFolders, associations, opened };
+  return { app, events, data, store, pipeline, stability, stagingFolders, associations, opened, siblings };
 }

@@ -34,9 +34,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? config.http.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
   const stagingDir = path.resolve(config.stagingDir);
   await mkdir(stagingDir, { recursive: true });
-  const { app, pipeline, store, data, stability, opened, events, stagingFolders, associations } = await composeGateway(config, logger, {
-    processMetrics: true,
-  });
+  const { app, pipeline, store, data, stability, opened, events, stagingFolders, associations, siblings } = await composeGateway(
+    config,
+    logger,
+    {
+      processMetrics: true,
+    },
+  );
   const swept = await sweepStaging(stagingDir, (id) => store.stateOf(id));
   const server = await listen(app, {
     host: config.host,
@@ -71,8 +75,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         const [, ended] = await Promise.all([server.close(shutdownTimeoutMs), Promise.race([settled, deadline]), dimse?.close()]);
         const left = pipeline.pending;
         if (left > 0) logger.warn({ unfinished: left }, 'shutdown timeout: unfinished deliveries resume at the next start');
-        // Work still running writes on: the database stays open for it until the process ends.
-        if (ended) await data.close();
+        // Work still running writes on: the database and the siblings' connections stay open for it until the process ends.
+        if (ended) await Promise.all([data.close(), siblings.validator.close(), siblings.descriptor.close()]);
         return { unfinished: left };
       })();
       return closing;

@@ -1,7 +1,9 @@
+import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger, newStudyId } from '@dsv/common';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DATABASE_FILE, openGatewayDb } from '../src/data/gateway-db.ts';
 import { startGateway } from '../src/server.ts';
 import { buildGateway, type TestGateway } from './build-gateway.ts';
@@ -36,6 +38,30 @@ describe('startGateway', () => {
       await data.close();
     }
   }
+
+  it('when it stops, then it closes its keep-alive connections to the siblings', async () => {
+    const sockets = new Set<Socket>();
+    const sibling = createServer((_req, res) => res.end('{"status":"ok"}'));
+    sibling.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => sibling.listen(0, '127.0.0.1', resolve));
+    const siblingUrl = `http://127.0.0.1:${(sibling.address() as { port: number }).port}`;
+    try {
+      const running = await startGateway(
+        { ...base.config, validatorUrl: siblingUrl, descriptorUrl: siblingUrl },
+        { logger: silent, shutdownTimeoutMs: 5000 },
+      );
+      expect((await fetch(`${running.url}/ready`)).status).toBe(200);
+      expect(sockets.size).toBeGreaterThan(0);
+      await running.close();
+      await vi.waitFor(() => expect(sockets.size).toBe(0));
+    } finally {
+      sibling.closeAllConnections();
+      await new Promise((resolve) => sibling.close(resolve));
+    }
+  });
 
   it('when a delivery is still retrying at close(), then close() ends after the shutdown timeout, and the next start resumes it', async () => {
     const first = await startGateway(base.config, { logger: silent, shutdownTimeoutMs: 200 });
