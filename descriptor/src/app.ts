@@ -16,7 +16,7 @@ import type { DescriptorConfig } from './config.ts';
 import { Catalogue } from './data/catalogue.ts';
 import { createFhirForwarder } from './domain/fhir/forward-fhir.ts';
 import { browseRouter } from './routes/browse.ts';
-import { studiesRouter } from './routes/studies.ts';
+import { deliveriesRouter } from './routes/deliveries.ts';
 import { studyStabilityRouter } from './routes/study-stability.ts';
 
 export interface DescriptorDeps {
@@ -65,7 +65,7 @@ export function createApp(deps: DescriptorDeps): Express {
     guard: requireToken({ tokens: deps.config.internalToken ? [deps.config.internalToken] : [] }),
     routes: [
       studyStabilityRouter({ ...routeDeps, studiesDir: deps.config.studiesDir, forwarder }),
-      studiesRouter(routeDeps),
+      deliveriesRouter(routeDeps),
       browseRouter({ config: deps.config, catalogue: deps.catalogue, documents: deps.documents }),
     ],
   });

@@ -25,7 +25,8 @@ interface Call {
   route: string;
   /** The URL path (and query) called. */
   url: string;
-  body?: () => Promise<FormData | object>;
+  /** FormData goes as multipart/form-data, a string as it is (with its content-type in `headers`), an object as JSON. */
+  body?: () => Promise<FormData | string | object>;
   headers?: Record<string, string>;
 }
 
@@ -39,11 +40,11 @@ const ajv = new Ajv2020({ strict: false, validateFormats: false });
 
 async function call(base: string, c: Call, secret: Record<string, string>): Promise<Answer> {
   const body = c.body ? await c.body() : undefined;
-  const json = body !== undefined && !(body instanceof FormData);
+  const json = body !== undefined && !(body instanceof FormData) && typeof body !== 'string';
   const response = await fetch(`${base}${c.url}`, {
     method: c.method.toUpperCase(),
     headers: { ...secret, ...c.headers, ...(json ? { 'content-type': 'application/json' } : {}) },
-    ...(body === undefined ? {} : { body: json ? JSON.stringify(body) : (body as FormData) }),
+    ...(body === undefined ? {} : { body: json ? JSON.stringify(body) : (body as FormData | string) }),
   });
   const contentType = response.headers.get('content-type') ?? '';
   const raw = await response.arrayBuffer();
@@ -83,9 +84,10 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
       manifest.find((e) => e.path === 'valid/samples/CT_small.dcm') ?? manifest.find((e) => e.expected === 'valid' && e.kind === 'file')!,
     );
   };
-  /** The sample as a client sends it, or (storedNames) as the gateway sends it on: 0001.dcm, … */
-  const form = async (options: { storedNames?: boolean } = {}) => {
+  /** The sample as a client sends it, or (storedNames) as the gateway sends it on: 0001.dcm, …; `fields` first. */
+  const form = async (options: { storedNames?: boolean; fields?: Record<string, string> } = {}) => {
     const data = new FormData();
+    for (const [name, value] of Object.entries(options.fields ?? {})) data.append(name, value);
     for (const [index, file] of sample().entries()) {
       data.append('files', await openAsBlob(file), options.storedNames ? `${String(index + 1).padStart(4, '0')}.dcm` : path.basename(file));
     }
@@ -132,6 +134,14 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
         },
       ].map((c) => ({ ...c, url: `${prefix}${c.url}` }) as Call);
     const skeleton: Call[] = ['/health', '/ready', '/metrics', '/openapi.json'].map((route) => ({ method: 'get', route, url: route }));
+    /** A route that takes JSON or multipart, sent text: its documented 415. */
+    const notJsonNorMultipart = (route: string): Call => ({
+      method: 'post',
+      route,
+      url: route,
+      body: async () => 'hello',
+      headers: { 'content-type': 'text/plain' },
+    });
     const describeRequest = async () => {
       // What the gateway sent for that delivery: its report, from the validator, and its one file.
       const report = await (
@@ -172,21 +182,29 @@ describe.skipIf(!corpusAvailable)('GET /openapi.json of each service, against th
         },
         {
           method: 'post',
-          route: '/v1/validations/batch',
-          url: '/v1/validations/batch',
+          route: '/v1/validations',
+          url: '/v1/validations',
           body: async () => ({ studies: [{ studyId: ulid(), correlationId: 'c', files: ['0001.dcm'] }] }),
         },
+        notJsonNorMultipart('/v1/validations'),
         { method: 'post', route: '/v1/study-checks', url: '/v1/study-checks', body: async () => ({ instances: [] }) },
       ],
       descriptor: [
         ...skeleton,
-        { method: 'post', route: '/v1/studies/:id', url: `/v1/studies/${found.id}`, body: describeRequest },
         {
           method: 'post',
-          route: '/v1/studies/batch',
-          url: '/v1/studies/batch',
+          route: '/v1/deliveries',
+          url: '/v1/deliveries',
           body: async () => ({ studies: [{ correlationId: 'c', request: await describeRequest() }] }),
         },
+        {
+          method: 'post',
+          route: '/v1/deliveries',
+          url: '/v1/deliveries',
+          // The request part, then the files: the delivery stored above, so answered as a retry.
+          body: async () => form({ storedNames: true, fields: { request: JSON.stringify(await describeRequest()) } }),
+        },
+        notJsonNorMultipart('/v1/deliveries'),
         { method: 'get', route: '/v1/studies/:uid/instances', url: `/v1/studies/${found.uid}/instances` },
         {
           method: 'post',

@@ -21,7 +21,7 @@ describe.skipIf(!corpusAvailable)('studies sent in batches between the services'
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('when many single-file uploads come at once, one of them broken, then each is stored or rejected on its own, every study through the batch routes', async () => {
+  it('when many single-file uploads come at once, one of them broken, then each is stored or rejected on its own, every study in a JSON batch by reference', async () => {
     stack = await startStack();
     // Valid files with SOP Instance UIDs all different (the same UID would be a conflict, not this test).
     const singles = [
@@ -73,7 +73,7 @@ describe.skipIf(!corpusAvailable)('studies sent in batches between the services'
     expect(sentTo.size).toBeLessThan(sent.length - 1);
     for (const [folder, hashes] of sentTo) expect(storedOriginalHashes(folder), folder).toEqual(hashes.sort());
     expect(visibleEntries(stack.studiesDir).map((uid) => path.join(stack!.studiesDir, uid))).toEqual([...sentTo.keys()].sort());
-    // Every study went through a batch route (the field `batch` is logged there only), once each.
+    // Every study went in a batch (the field `batch` is logged for a batch's studies only), once each.
     await vi.waitFor(() => {
       for (const [service, msg] of [
         [stack!.validator, 'validated'],

@@ -2,7 +2,6 @@ import { ValidatorApi, createServiceApp, createServiceMetrics, observeEvents, re
 import type { Express } from 'express';
 import type { ValidatorConfig } from './config.ts';
 import { validationsRouter } from './routes/validations.ts';
-import { validationsBatchRouter } from './routes/validations-batch.ts';
 import { studyChecksRouter } from './routes/study-checks.ts';
 
 export interface ValidatorDeps {
@@ -24,6 +23,6 @@ export function createApp(deps: ValidatorDeps): Express {
     metrics,
     // Only the gateway calls this service: it must carry the internal token (when one is configured).
     guard: requireToken({ tokens: deps.config.internalToken ? [deps.config.internalToken] : [] }),
-    routes: [validationsRouter(deps), validationsBatchRouter(deps), studyChecksRouter(deps)],
+    routes: [validationsRouter(deps), studyChecksRouter(deps)],
   });
 }

@@ -3,14 +3,15 @@ import { DescribeRequestSchema, DescribeResultSchema } from './storage.ts';
 import { ValidationReportSchema } from './validation.ts';
 
 /**
- * Batches: several studies in one call between the gateway and a sibling, by reference only (the files
- * are in the shared staging folder). Under load the gateway sends what queued up while its previous
- * calls ran, so the fixed cost of an HTTP exchange (at both ends) is paid once for many studies. Each study gets the answer a call of its own would
- * have got: a result with its status code, or an error with its code, in the order asked.
+ * Batches: the JSON body of a sibling's delivery route, several studies in one call by reference (the
+ * files are in the shared staging folder). Under load the gateway sends what queued up while its previous
+ * calls ran, so the fixed cost of an HTTP exchange (at both ends) is paid once for many studies. Each
+ * study gets the answer it would have got alone: a result with its status code, or an error with its
+ * code, in the order asked.
  */
 export const MAX_BATCH_STUDIES = 32;
 
-/** What a call of its own would have answered with an error, as in the error body of a single call. */
+/** What a study alone would have been answered with an error, as in the error body of a request. */
 export const BatchErrorSchema = z.object({
   status: z.number().int().min(400).max(599),
   error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
@@ -21,7 +22,7 @@ function batchAnswer<T extends z.ZodType>(body: T) {
   return z.object({ results: z.array(z.union([z.object({ status: z.number().int().min(200).max(299), body }), BatchErrorSchema])) });
 }
 
-/** POST /v1/validations/batch (validator): each study's staged files by name, as in `{ files }`. */
+/** POST /v1/validations as application/json (validator): each study's staged files by name. */
 export const ValidationBatchRequestSchema = z.strictObject({
   studies: z
     .array(z.strictObject({ studyId: z.string(), correlationId: z.string(), files: z.array(z.string()).min(1) }))
@@ -32,7 +33,7 @@ export type ValidationBatchRequest = z.infer<typeof ValidationBatchRequestSchema
 export const ValidationBatchAnswerSchema = batchAnswer(ValidationReportSchema);
 export type ValidationBatchAnswer = z.infer<typeof ValidationBatchAnswerSchema>;
 
-/** POST /v1/studies/batch (descriptor): each study's DescribeRequest, its files by reference. */
+/** POST /v1/deliveries as application/json (descriptor): each study's DescribeRequest, its files by reference. */
 export const DescribeBatchRequestSchema = z.strictObject({
   studies: z
     .array(z.strictObject({ correlationId: z.string(), request: DescribeRequestSchema }))

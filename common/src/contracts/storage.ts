@@ -5,8 +5,8 @@ import { InstanceSummarySchema, ValidationReportSchema } from './validation.ts';
 
 /**
  * The first part of a descriptor request: what to do with the delivery's files that follow it.
- * `studyId` is the delivery's id (the ULID of an upload); the DICOM study it joins is found from the
- * files' StudyInstanceUID.
+ * `studyId` is the delivery's id (the ULID of an upload), the only place the request names it; the DICOM
+ * study it joins is found from the files' StudyInstanceUID.
  */
 export const DescribeRequestSchema = z.object({
   studyId: z.string(),

@@ -48,12 +48,3 @@ export const ValidationReportSchema = z.object({
   events: z.array(LifecycleEventSchema),
 });
 export type ValidationReport = z.infer<typeof ValidationReportSchema>;
-
-/**
- * The body of POST /v1/validations when the gateway sends files by reference (application/json): the
- * stored names of the files in its staging folder, under the study id of the x-study-id header.
- */
-export const StagedFilesSchema = z.strictObject({
-  files: z.array(z.string()).min(1),
-});
-export type StagedFiles = z.infer<typeof StagedFilesSchema>;

@@ -6,6 +6,7 @@ export * from './server-lifecycle.ts';
 export * from './require-token.ts';
 export * from './run-service.ts';
 export * from './require-json.ts';
+export * from './json-or-multipart.ts';
 export * from './access-log.ts';
 export * from './service-version.ts';
 export * from './openapi.ts';

@@ -14,6 +14,12 @@ export interface ApiResponse {
   contentType?: string;
 }
 
+/** The 415 of a route that takes application/json or multipart/form-data (json-or-multipart.ts). */
+export const JsonOrMultipartRefused: ApiResponse = {
+  description: 'UNSUPPORTED_MEDIA_TYPE: neither application/json nor multipart/form-data',
+  schema: ErrorBodySchema,
+};
+
 export interface ApiBody {
   contentType: string;
   schema?: z.ZodType;

@@ -1,6 +1,6 @@
 import type { DescribeResult, EventContext, Logger } from '@dsv/common';
 
-/** The one log line per described study, whichever route described it: ids, counts and flags only. */
+/** The one log line per described delivery, streamed or by reference: ids, counts and flags only. */
 export function logDescribed(
   logger: Logger | undefined,
   context: EventContext,

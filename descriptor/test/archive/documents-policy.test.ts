@@ -28,7 +28,7 @@ corpusSuite('documents of a large study', () => {
   const deliver = async (relative: string) => {
     const id = newStudyId();
     const files = asUpload([corpusPath(relative)]);
-    await postStudy(descriptor.app, id, describeRequest(id, files), files).expect(201);
+    await postStudy(descriptor.app, describeRequest(id, files), files).expect(201);
   };
   const onDisk = async () =>
     JSON.parse(await readFile(path.join(descriptor.config.studiesDir, uid, 'metadata.json'), 'utf8')) as { instances: unknown[] };

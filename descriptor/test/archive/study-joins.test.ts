@@ -50,7 +50,7 @@ corpusSuite('deliveries joining their DICOM study', () => {
     id = newStudyId(),
   ): Promise<{ id: string; status: number; result: DescribeResult }> => {
     const files = asUpload(sources);
-    const response = await postStudy(descriptor.app, id, describeRequest(id, files), files);
+    const response = await postStudy(descriptor.app, describeRequest(id, files), files);
     if (response.status !== 201 && response.status !== 200)
       throw new Error(`delivery answered ${response.status}: ${JSON.stringify(response.body)}`);
     return { id, status: response.status, result: DescribeResultSchema.parse(response.body) };
@@ -302,7 +302,7 @@ corpusSuite('deliveries joining their DICOM study', () => {
   describe('when one delivery arrives several times at once (retries overtaking their first call)', () => {
     const atOnce = async (id: string, sources: readonly string[], report?: Parameters<typeof describeRequest>[2]) => {
       const files = asUpload(sources);
-      return Promise.all([0, 1, 2].map(() => postStudy(descriptor.app, id, describeRequest(id, files, report), files)));
+      return Promise.all([0, 1, 2].map(() => postStudy(descriptor.app, describeRequest(id, files, report), files)));
     };
 
     it('then a valid one joins once: one answer 201, the others 200 from its record', async () => {

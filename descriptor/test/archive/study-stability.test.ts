@@ -32,7 +32,7 @@ corpusSuite('POST /v1/studies/:uid/stable', () => {
   const deliver = async (relatives: readonly string[]): Promise<string> => {
     const id = newStudyId();
     const files = asUpload(relatives.map(corpusPath));
-    await postStudy(descriptor.app, id, describeRequest(id, files), files).expect(201);
+    await postStudy(descriptor.app, describeRequest(id, files), files).expect(201);
     return id;
   };
   const stable = (lastDeliveryId: string, findings: { errors?: Finding[]; warnings?: Finding[] } = {}) =>

@@ -86,7 +86,7 @@ describe.skipIf(!corpusAvailable)('forwarding fhir.json to a FHIR server (fhir.f
   const storeCtSmall = async () => {
     const id = newStudyId();
     const files = asUpload([corpusPath('valid/samples/CT_small.dcm')]);
-    const response = await postStudy(descriptor.app, id, describeRequest(id, files), files);
+    const response = await postStudy(descriptor.app, describeRequest(id, files), files);
     expect(response.status).toBe(201);
     const uid = response.body.study.StudyInstanceUID as string;
     const stable = await markStable(descriptor.app, uid, id);
@@ -106,7 +106,7 @@ describe.skipIf(!corpusAvailable)('forwarding fhir.json to a FHIR server (fhir.f
       descriptor.events.on('fhir.forwarded', (event) => events.push(event));
       const id = newStudyId();
       const files = asUpload([corpusPath('valid/samples/CT_small.dcm')]);
-      const stored = await postStudy(descriptor.app, id, describeRequest(id, files), files).expect(201);
+      const stored = await postStudy(descriptor.app, describeRequest(id, files), files).expect(201);
       expect(fhir.received).toEqual([]);
       const forwarded = nextEvent(descriptor, 'fhir.forwarded');
       await markStable(descriptor.app, stored.body.study.StudyInstanceUID, id).expect(200);

@@ -15,7 +15,7 @@ const manifest = loadManifest();
 const validEntries = manifest.filter((entry) => entry.expected === 'valid');
 const invalidEntries = manifest.filter((entry) => entry.expected === 'invalid');
 
-describe.skipIf(!corpusAvailable)('POST /v1/studies/:id with every valid upload of the corpus', () => {
+describe.skipIf(!corpusAvailable)('POST /v1/deliveries (streamed) with every valid upload of the corpus', () => {
   const validateFhir = fhirR4Validator();
   let descriptor: TestDescriptor;
   // A descriptor each: some entries are one data set in several encodings (MR_small*), sharing their UIDs,
@@ -30,7 +30,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id with every valid upload 
     async (_path, entry) => {
       const id = newStudyId();
       const files = asUpload(entryFiles(entry));
-      const response = await postStudy(descriptor.app, id, describeRequest(id, files), files);
+      const response = await postStudy(descriptor.app, describeRequest(id, files), files);
 
       expect(response.status).toBe(201);
       const result = DescribeResultSchema.parse(response.body);
@@ -70,7 +70,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id with every valid upload 
   );
 });
 
-describe.skipIf(!corpusAvailable)('POST /v1/studies/:id with every invalid upload of the corpus, for rejection', () => {
+describe.skipIf(!corpusAvailable)('POST /v1/deliveries (streamed) with every invalid upload of the corpus, for rejection', () => {
   let descriptor: TestDescriptor;
   beforeAll(async () => {
     descriptor = await createTestDescriptor();
@@ -88,7 +88,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id with every invalid uploa
         message: reason,
         file: '0001.dcm',
       }));
-      const response = await postStudy(descriptor.app, id, describeRequest(id, files, invalidReport(id, findings)), files);
+      const response = await postStudy(descriptor.app, describeRequest(id, files, invalidReport(id, findings)), files);
 
       expect(response.status).toBe(201);
       const dir = path.join(descriptor.config.rejectedDir, id);

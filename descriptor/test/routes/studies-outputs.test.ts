@@ -32,7 +32,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:uid/stable writes metadata.
   const store = async (relatives: string[]) => {
     const id = newStudyId();
     const files = asUpload(relatives.map(corpusPath));
-    const response = await postStudy(descriptor.app, id, describeRequest(id, files), files).expect(201);
+    const response = await postStudy(descriptor.app, describeRequest(id, files), files).expect(201);
     const uid = response.body.study.StudyInstanceUID as string;
     const dir = path.join(descriptor.config.studiesDir, uid);
     expect(await listTree(dir)).not.toContain('metadata.dicom.json');

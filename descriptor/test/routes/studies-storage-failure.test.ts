@@ -95,7 +95,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...mocked, default: mocked };
 });
 
-describe.skipIf(!corpusAvailable)('POST /v1/studies/:id when storage fails', () => {
+describe.skipIf(!corpusAvailable)('POST /v1/deliveries (streamed) when storage fails', () => {
   let descriptor: TestDescriptor;
   beforeEach(async () => {
     descriptor = await createTestDescriptor();
@@ -107,7 +107,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id when storage fails', () 
 
   const studies = () => listTree(descriptor.config.studiesDir);
   const send = (files = asUpload([corpusPath('valid/samples/CT_small.dcm')]), id = newStudyId()) =>
-    postStudy(descriptor.app, id, describeRequest(id, files), files);
+    postStudy(descriptor.app, describeRequest(id, files), files);
   const CT_HEAD = ['17106.dcm', '17136.dcm'].map((name) => `valid/studies/pcir-ct-head/${name}`);
   const CT_HEAD_UID = corpusAvailable ? referenceValues(CT_HEAD[0]!)('StudyInstanceUID') : '';
   const CT_SMALL_UID = corpusAvailable ? referenceValues('valid/samples/CT_small.dcm')('StudyInstanceUID') : '';

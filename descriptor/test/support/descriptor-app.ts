@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger, EventBus, newStudyId, type DescribeRequest } from '@dsv/common';
+import { createLogger, DescribeBatchAnswerSchema, EventBus, newStudyId, type DescribeRequest, type DescribeResult } from '@dsv/common';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp, openArchive } from '../../src/app.ts';
@@ -74,14 +74,35 @@ export async function createTestDescriptor(
   return { app, config, events, catalogue, documents, dir, remove };
 }
 
-/** POSTs the request part, then the files, the way the gateway does. */
-export function postStudy(app: Express, studyId: string, body: DescribeRequest | string, files: readonly UploadFile[]) {
-  let call = request(app)
-    .post(`/v1/studies/${studyId}`)
-    .set('x-correlation-id', 'corr-test-1')
-    .field('request', typeof body === 'string' ? body : JSON.stringify(body));
+/** POSTs one delivery streamed, the way the gateway does: the request part (which names it), then the files. */
+export function postStudy(app: Express, body: DescribeRequest, files: readonly UploadFile[]) {
+  let call = request(app).post('/v1/deliveries').set('x-correlation-id', 'corr-test-1').field('request', JSON.stringify(body));
   for (const { file, source } of files) call = call.attach('files', source, { filename: file, contentType: 'application/dicom' });
   return call;
+}
+
+/** POSTs deliveries by reference, the way the gateway batches them: `{ studies: [{ correlationId, request }] }`. */
+export function postBatch(app: Express, body: unknown) {
+  return request(app)
+    .post('/v1/deliveries')
+    .set('x-correlation-id', 'corr-batch')
+    .set('content-type', 'application/json')
+    .send(JSON.stringify(body));
+}
+
+/**
+ * One delivery by reference, alone in its batch: its own status and body (a DescribeResult, or the error
+ * envelope's `error`), as the batch answers them.
+ */
+export async function postByReference(
+  app: Express,
+  body: unknown,
+  correlationId = 'corr-ref-1',
+): Promise<{ status: number; body: DescribeResult & { error: { code: string; details?: Record<string, unknown> } } }> {
+  const response = await postBatch(app, { studies: [{ correlationId, request: body }] });
+  if (response.status !== 200) throw new Error(`the batch answered ${response.status}: ${JSON.stringify(response.body)}`);
+  const [result] = DescribeBatchAnswerSchema.parse(response.body).results;
+  return { status: result!.status, body: ('body' in result! ? result.body : { error: result!.error }) as never };
 }
 
 /** Every path under a folder, relative, sorted; [] when it does not exist. */

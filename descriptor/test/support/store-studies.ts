@@ -29,7 +29,7 @@ export async function storeCorpusStudy(descriptor: TestDescriptor, relative: str
   const sources = corpusFiles(relative);
   const id = newStudyId();
   const files = asUpload(sources);
-  const response = await postStudy(descriptor.app, id, describeRequest(id, files), files);
+  const response = await postStudy(descriptor.app, describeRequest(id, files), files);
   if (response.status !== 201 || response.body.disposition !== 'stored')
     throw new Error(`storing ${relative} answered ${response.status}: ${JSON.stringify(response.body)}`);
   return { id, uid: response.body.study.StudyInstanceUID as string, sources };
@@ -41,7 +41,7 @@ export async function rejectCorpusFiles(descriptor: TestDescriptor, relatives: s
   const id = newStudyId();
   const files = asUpload(sources);
   const errors: Finding[] = files.map(({ file }) => ({ severity: 'error', code: 'not-dicom', message: 'refused for the test', file }));
-  const response = await postStudy(descriptor.app, id, describeRequest(id, files, invalidReport(id, errors)), files);
+  const response = await postStudy(descriptor.app, describeRequest(id, files, invalidReport(id, errors)), files);
   if (response.status !== 201)
     throw new Error(`rejecting ${relatives.join(', ')} answered ${response.status}: ${JSON.stringify(response.body)}`);
   return { id, uid: null, sources };

@@ -14,7 +14,7 @@ const BATCHES_IN_FLIGHT = 2;
 
 interface BatchTarget {
   service: 'validator' | 'descriptor';
-  /** The sibling's batch route. */
+  /** The sibling's delivery route, which takes a batch as application/json. */
   url: string;
   agent: ServiceAgent;
   internalToken: string;
@@ -22,9 +22,9 @@ interface BatchTarget {
 }
 
 /**
- * Studies sent to a sibling's batch route (`{ studies: [...] }`), several to a call when they come
- * while calls are under way; each caller gets its own study's answer, or the error a call of its own
- * would have raised.
+ * Studies sent by reference to a sibling's delivery route, as one JSON body (`{ studies: [...] }`):
+ * several to a call when they come while calls are under way; each caller gets its own study's answer,
+ * or the error a call of its own would have raised.
  */
 export function batchCalls<I, O>(
   target: BatchTarget,

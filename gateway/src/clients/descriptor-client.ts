@@ -29,24 +29,24 @@ interface BatchItem {
 }
 
 /**
- * By reference, studies go in batches (`POST /v1/studies/batch`) when several wait at once; streamed,
- * one call each (`POST /v1/studies/<id>`, the request part, then the files).
+ * One route, `POST /v1/deliveries`: by reference, studies go as JSON in batches when several wait at
+ * once; streamed, one call each, the request part (which names the delivery), then the files.
  */
 export function createDescriptorClient(target: ServiceTarget): DescriptorClient {
   const { baseUrl, timeoutMs, internalToken } = target;
   const agent = target.agent ?? createServiceAgent(baseUrl);
   const transport = new TransportChoice('descriptor', target);
+  const deliveriesUrl = new URL('/v1/deliveries', baseUrl).href;
   const batches = batchCalls<BatchItem, DescribeResult>(
-    { service: 'descriptor', url: new URL('/v1/studies/batch', baseUrl).href, agent, internalToken, timeoutMs },
+    { service: 'descriptor', url: deliveriesUrl, agent, internalToken, timeoutMs },
     DescribeBatchAnswerSchema,
     (item) => item.request.files.length,
   );
   return {
     describe(request, { correlationId, dir }) {
-      const url = new URL(`/v1/studies/${request.studyId}`, baseUrl).href;
       const headers = { [Headers.correlationId]: correlationId, ...internalAuth(internalToken) };
       const send = async (body: RequestBody) =>
-        (await callService('descriptor', url, { agent, headers, body }, DescribeResultSchema, timeoutMs)).body;
+        (await callService('descriptor', deliveriesUrl, { agent, headers, body }, DescribeResultSchema, timeoutMs)).body;
       return transport.send(
         // By reference the request is the whole item; its files carry the size and sha256 of staging.
         () => batches.submit({ correlationId, request }),

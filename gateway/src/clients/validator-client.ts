@@ -25,17 +25,17 @@ interface BatchItem {
 }
 
 /**
- * By reference, studies go in batches (`POST /v1/validations/batch`) when several wait at once; streamed,
- * one call each (`POST /v1/validations`, the files as multipart parts).
+ * One route, `POST /v1/validations`: by reference, studies go as JSON in batches when several wait at
+ * once; streamed, one call each, the files as multipart parts.
  */
 export function createValidatorClient(target: ServiceTarget): ValidatorClient {
   const { baseUrl, timeoutMs, internalToken } = target;
   const agent = target.agent ?? createServiceAgent(baseUrl);
   const transport = new TransportChoice('validator', target);
-  const url = new URL('/v1/validations', baseUrl).href;
+  const validationsUrl = new URL('/v1/validations', baseUrl).href;
   const studyChecksUrl = new URL('/v1/study-checks', baseUrl).href;
   const batches = batchCalls<BatchItem, ValidationReport>(
-    { service: 'validator', url: new URL('/v1/validations/batch', baseUrl).href, agent, internalToken, timeoutMs },
+    { service: 'validator', url: validationsUrl, agent, internalToken, timeoutMs },
     ValidationBatchAnswerSchema,
     (item) => item.files.length,
   );
@@ -43,7 +43,7 @@ export function createValidatorClient(target: ServiceTarget): ValidatorClient {
     validate({ studyId, correlationId, dir, files }) {
       const headers = { [Headers.studyId]: studyId, [Headers.correlationId]: correlationId, ...internalAuth(internalToken) };
       const send = async (body: RequestBody) =>
-        (await callService('validator', url, { agent, headers, body }, ValidationReportSchema, timeoutMs)).body;
+        (await callService('validator', validationsUrl, { agent, headers, body }, ValidationReportSchema, timeoutMs)).body;
       return transport.send(
         () => batches.submit({ studyId, correlationId, files: [...files] }),
         async () => send(await stagedMultipart(dir, files)),

@@ -1,19 +1,16 @@
-import { AppError, inspectFile, stagedFilePath, StagedFilesSchema, type Inspection } from '@dsv/common';
+import { AppError, inspectFile, stagedFilePath, type Inspection } from '@dsv/common';
 import { inspectOptions, type ValidatorConfig } from '../config.ts';
 import { validateFile, type FileValidation } from '../domain/validate-file.ts';
 
 /**
  * Validates files the gateway staged on a disk this service shares, named by reference: only each
  * file's header (and the item structure of encapsulated Pixel Data) is read; native pixel bytes are
- * counted from the file's size. Same verdicts as the multipart route, which reads every byte.
+ * counted from the file's size. Same verdicts as a streamed delivery, whose every byte is read.
  */
-export async function inspectStaged(body: unknown, studyId: string, config: ValidatorConfig): Promise<FileValidation[]> {
+export async function inspectStaged(files: readonly string[], studyId: string, config: ValidatorConfig): Promise<FileValidation[]> {
   if (!config.stagingDir) {
     throw new AppError('STAGED_FILE_UNAVAILABLE', 'This validator has no stagingDir: send the files as multipart/form-data');
   }
-  const parsed = StagedFilesSchema.safeParse(body);
-  if (!parsed.success) throw new AppError('REQUEST_INVALID', 'The body is not { "files": ["0001.dcm", …] }');
-  const { files } = parsed.data;
   if (files.length > config.limits.maxFiles) throw new AppError('UPLOAD_TOO_MANY_FILES', undefined, { limit: config.limits.maxFiles });
   if (new Set(files).size !== files.length) throw new AppError('REQUEST_INVALID', 'A file is named twice');
   const paths = files.map((file) => stagedFilePath(config.stagingDir, studyId, file));

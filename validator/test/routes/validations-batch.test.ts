@@ -8,7 +8,7 @@ import { createApp } from '../../src/app.ts';
 import type { ValidatorConfig } from '../../src/config.ts';
 import { corpusAvailable, corpusPath, entryFiles, loadManifest } from '../../../test/support/corpus.ts';
 import { projectConfig } from '../support/inspect.ts';
-import { stageStudy, storedName } from '../support/staging.ts';
+import { postBatch, postByReference, stageStudy, storedName } from '../support/staging.ts';
 
 const stored = storedName;
 const names = (count: number) => Array.from({ length: count }, (_, index) => stored(index));
@@ -26,10 +26,10 @@ function build(config: ValidatorConfig) {
 const comparable = (body: Record<string, unknown>) => ({ ...body, events: null });
 
 /**
- * The gateway's batch by reference: several studies' `{ files }` in one call, each answered as
- * POST /v1/validations would have answered it alone (the single route is the reference here).
+ * The gateway's batch by reference: several studies' files in one call, each answered as it would have
+ * been alone (in a batch of one, the reference here).
  */
-describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
+describe.skipIf(!corpusAvailable)('POST /v1/validations, application/json (a batch by reference)', () => {
   let stagingDir: string;
   let config: ValidatorConfig;
   beforeAll(async () => {
@@ -39,19 +39,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
   afterAll(() => rm(stagingDir, { recursive: true, force: true }));
 
   const stage = (sources: string[]) => stageStudy(stagingDir, sources);
-  const single = (app: ReturnType<typeof build>['app'], studyId: string, files: string[]) =>
-    request(app)
-      .post('/v1/validations')
-      .set('x-study-id', studyId)
-      .set('x-correlation-id', 'single')
-      .set('content-type', 'application/json')
-      .send(JSON.stringify({ files }));
-  const batch = (app: ReturnType<typeof build>['app'], body: unknown) =>
-    request(app)
-      .post('/v1/validations/batch')
-      .set('x-correlation-id', 'batch')
-      .set('content-type', 'application/json')
-      .send(JSON.stringify(body));
+  const alone = (app: ReturnType<typeof build>['app'], studyId: string, files: string[]) => postByReference(app, studyId, files, 'alone');
   const studyOf = (studyId: string, files: string[], correlationId = `corr-${studyId}`) => ({ studyId, correlationId, files });
 
   describe('when a batch holds several studies', () => {
@@ -71,18 +59,16 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
         studyOf(validFile, ['../0001.dcm']),
       ];
 
-      const res = await batch(app, { studies: asked }).expect(200);
+      const res = await postBatch(app, { studies: asked }).expect(200);
       const { results } = ValidationBatchAnswerSchema.parse(res.body);
       expect(results.map((result) => result.status)).toEqual([200, 400, 200, 422, 200, 400]);
 
       for (const [index, item] of asked.entries()) {
-        const alone = await single(app, item.studyId, item.files);
+        const itself = await alone(app, item.studyId, item.files);
         const result = results[index]!;
-        expect(result.status, item.studyId).toBe(alone.status);
-        if ('body' in result) expect(comparable(result.body), item.studyId).toEqual(comparable(alone.body));
-        // The single route names its header in this one message; the code and status are the same.
-        else if (item.studyId === 'not-a-study-id') expect(result.error.code).toBe(alone.body.error.code);
-        else expect(result.error, item.studyId).toEqual(alone.body.error);
+        expect(result.status, item.studyId).toBe(itself.status);
+        if ('body' in result) expect(comparable(result.body), item.studyId).toEqual(comparable(itself.body));
+        else expect(result.error, item.studyId).toEqual(itself.body.error);
       }
       expect(results[0]).toMatchObject({ body: { studyId: validStudy, valid: true } });
       expect(results[1]).toMatchObject({ error: { code: 'STUDY_ID_INVALID' } });
@@ -96,7 +82,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
       const info = vi.spyOn(logger, 'info');
       const first = await stage([corpusPath('valid/samples/CT_small.dcm')]);
       const second = await stage([corpusPath('invalid/single/missing-type1-Modality.dcm')]);
-      const res = await batch(app, {
+      const res = await postBatch(app, {
         studies: [studyOf(first, ['0001.dcm'], 'upload-1'), studyOf(second, ['0001.dcm'], 'upload-2')],
       }).expect(200);
 
@@ -129,7 +115,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
       events.on('validation.success', (event) => {
         if (event.studyId === broken) throw new Error('a bug in a listener');
       });
-      const res = await batch(app, { studies: [studyOf(broken, ['0001.dcm']), studyOf(fine, ['0001.dcm'])] }).expect(200);
+      const res = await postBatch(app, { studies: [studyOf(broken, ['0001.dcm']), studyOf(fine, ['0001.dcm'])] }).expect(200);
 
       expect(res.body.results[0]).toEqual({ status: 500, error: { code: 'INTERNAL', message: 'Internal error' } });
       expect(res.body.results[1]).toMatchObject({ status: 200, body: { studyId: fine, valid: true } });
@@ -148,35 +134,27 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
       [{ studies: [] }],
       [{ studies: [{ studyId: id, files: ['0001.dcm'] }] }],
       [{ studies: [{ studyId: id, correlationId: 'c', files: [] }] }],
+      [{ studies: [{ studyId: id, correlationId: 'c', files: '0001.dcm' }] }],
       [{ studies: [{ studyId: id, correlationId: 'c', files: ['0001.dcm'], extra: true }] }],
       [{ files: ['0001.dcm'] }],
     ])('then the body %j answers 400 REQUEST_INVALID for the whole request', async (body) => {
-      const res = await batch(build(config).app, body).expect(400);
+      const res = await postBatch(build(config).app, body).expect(400);
       expect(res.body.error.code).toBe('REQUEST_INVALID');
     });
 
     it(`then more than ${MAX_BATCH_STUDIES} studies answer 400 REQUEST_INVALID and none is validated`, async () => {
       const { app, published } = build(config);
       const studyId = await stage([corpusPath('valid/samples/CT_small.dcm')]);
-      const res = await batch(app, { studies: Array.from({ length: MAX_BATCH_STUDIES + 1 }, () => studyOf(studyId, ['0001.dcm'])) }).expect(
-        400,
-      );
+      const res = await postBatch(app, {
+        studies: Array.from({ length: MAX_BATCH_STUDIES + 1 }, () => studyOf(studyId, ['0001.dcm'])),
+      }).expect(400);
       expect(res.body.error.code).toBe('REQUEST_INVALID');
       expect(published).toEqual([]);
     });
 
-    it('then a body that is not JSON answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-      const res = await request(build(config).app)
-        .post('/v1/validations/batch')
-        .set('content-type', 'text/plain')
-        .send('studies')
-        .expect(415);
-      expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    });
-
     it('then JSON that does not parse answers 400 REQUEST_INVALID', async () => {
       const res = await request(build(config).app)
-        .post('/v1/validations/batch')
+        .post('/v1/validations')
         .set('content-type', 'application/json')
         .send('{"studies": [')
         .expect(400);
@@ -188,9 +166,9 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
     const studyId = await stage([corpusPath('valid/samples/CT_small.dcm')]);
     // Names past the first are missing: each study is refused for that, after its body was accepted.
     const full = names(config.limits.maxFiles);
-    const res = await batch(build(config).app, { studies: Array.from({ length: MAX_BATCH_STUDIES }, () => studyOf(studyId, full)) }).expect(
-      200,
-    );
+    const res = await postBatch(build(config).app, {
+      studies: Array.from({ length: MAX_BATCH_STUDIES }, () => studyOf(studyId, full)),
+    }).expect(200);
     expect(res.body.results).toHaveLength(MAX_BATCH_STUDIES);
     expect(new Set(res.body.results.map((result: { error: { code: string } }) => result.error.code))).toEqual(
       new Set(['STAGED_FILE_UNAVAILABLE']),
@@ -201,7 +179,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
     const first = await stage([corpusPath('valid/samples/CT_small.dcm')]);
     const second = await stage([corpusPath('valid/samples/CT_small.dcm')]);
     const studies = [studyOf(first, ['0001.dcm']), studyOf(second, ['0001.dcm']), studyOf('not-a-study-id', ['0001.dcm'])];
-    const res = await batch(build({ ...config, stagingDir: '' }).app, { studies }).expect(200);
+    const res = await postBatch(build({ ...config, stagingDir: '' }).app, { studies }).expect(200);
     expect(res.body.results).toEqual([
       { status: 422, error: expect.objectContaining({ code: 'STAGED_FILE_UNAVAILABLE' }) },
       { status: 422, error: expect.objectContaining({ code: 'STAGED_FILE_UNAVAILABLE' }) },
@@ -212,9 +190,9 @@ describe.skipIf(!corpusAvailable)('POST /v1/validations/batch', () => {
   it('when an internal token is configured, then a batch without it answers 401 UNAUTHORIZED', async () => {
     const studyId = await stage([corpusPath('valid/samples/CT_small.dcm')]);
     const app = build({ ...config, internalToken: 'internal-token-for-tests' }).app;
-    const res = await batch(app, { studies: [studyOf(studyId, ['0001.dcm'])] }).expect(401);
+    const res = await postBatch(app, { studies: [studyOf(studyId, ['0001.dcm'])] }).expect(401);
     expect(res.body.error.code).toBe('UNAUTHORIZED');
-    await batch(app, { studies: [studyOf(studyId, ['0001.dcm'])] })
+    await postBatch(app, { studies: [studyOf(studyId, ['0001.dcm'])] })
       .set('authorization', 'Bearer internal-token-for-tests')
       .expect(200);
   });

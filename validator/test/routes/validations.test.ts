@@ -1,11 +1,15 @@
-import { createLogger, EventBus, newStudyId, ValidationReportSchema, type LifecycleEvent } from '@dsv/common';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger, EventBus, newStudyId, ValidationBatchAnswerSchema, ValidationReportSchema, type LifecycleEvent } from '@dsv/common';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import type { ValidatorConfig } from '../../src/config.ts';
 import { corpusAvailable, corpusPath, entryFiles, loadManifest } from '../../../test/support/corpus.ts';
 import { secondaryCaptureImage } from '../support/fixtures.ts';
 import { projectConfig } from '../support/inspect.ts';
+import { postBatch } from '../support/staging.ts';
 
 function build(config: ValidatorConfig = projectConfig()) {
   const events = new EventBus();
@@ -22,7 +26,52 @@ const post = (app: ReturnType<typeof build>['app']) =>
 const conforming = secondaryCaptureImage();
 
 describe('POST /v1/validations', () => {
-  describe('when the upload is validated', () => {
+  describe('when the Content-Type says how the files come', () => {
+    let stagingDir: string;
+    beforeAll(async () => {
+      stagingDir = await mkdtemp(path.join(os.tmpdir(), 'dsv-validator-route-'));
+    });
+    afterAll(() => rm(stagingDir, { recursive: true, force: true }));
+
+    it('then application/json is a batch by reference (200 { results }) and multipart/form-data one delivery streamed (200, its report), on one app', async () => {
+      const { app, published } = build({ ...projectConfig(), stagingDir });
+      const staged = newStudyId();
+      await mkdir(path.join(stagingDir, staged));
+      await writeFile(path.join(stagingDir, staged, '0001.dcm'), conforming);
+
+      const byReference = await postBatch(app, { studies: [{ studyId: staged, correlationId: 'corr-json', files: ['0001.dcm'] }] }).expect(
+        200,
+      );
+      expect(ValidationBatchAnswerSchema.parse(byReference.body).results).toEqual([
+        {
+          status: 200,
+          body: expect.objectContaining({ studyId: staged, valid: true, instances: [expect.objectContaining({ file: '0001.dcm' })] }),
+        },
+      ]);
+      const streamed = await post(app).attach('files', conforming, '0001.dcm').expect(200);
+      expect(ValidationReportSchema.parse(streamed.body)).toMatchObject({ studyId, valid: true });
+      expect(published.map((event) => [event.studyId, event.correlationId])).toEqual([
+        [staged, 'corr-json'],
+        [studyId, 'test-correlation'],
+      ]);
+    });
+
+    it.each([
+      ['text/plain', (call: request.Test) => call.set('content-type', 'text/plain').send('0001.dcm')],
+      ['a form', (call: request.Test) => call.type('form').send({ files: '0001.dcm' })],
+      ['a body without a Content-Type', (call: request.Test) => call.send(Buffer.from('0001.dcm'))],
+      ['no body at all', (call: request.Test) => call],
+    ])('then %s answers 415 UNSUPPORTED_MEDIA_TYPE and nothing is validated', async (_what, send) => {
+      const { app, published } = build();
+      const res = await send(post(app));
+      expect(res.status).toBe(415);
+      expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(res.body.requestId).toBeTruthy();
+      expect(published).toEqual([]);
+    });
+  });
+
+  describe('when one delivery is streamed (multipart/form-data) and validated', () => {
     it('then a conforming file answers 200 with a valid report, and validation.success is published and included', async () => {
       const { app, published } = build();
       const res = await post(app).attach('files', conforming, '0001.dcm').expect(200);
@@ -87,12 +136,6 @@ describe('POST /v1/validations', () => {
     it('then a multipart body without a file part answers 400 UPLOAD_NO_FILES', async () => {
       const res = await post(build().app).field('note', 'hello').expect(400);
       expect(res.body.error.code).toBe('UPLOAD_NO_FILES');
-    });
-
-    it('then a text body answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-      const res = await post(build().app).set('content-type', 'text/plain').send('0001.dcm').expect(415);
-      expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-      expect(res.body.requestId).toBeTruthy();
     });
 
     // busboy keeps only the base name of a part's filename, so '../passwd' arrives as 'passwd'.

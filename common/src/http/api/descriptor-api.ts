@@ -1,12 +1,7 @@
+import { z } from 'zod';
 import { DescribeBatchAnswerSchema, DescribeBatchRequestSchema } from '../../contracts/batch.ts';
-import {
-  DescribeRequestSchema,
-  DescribeResultSchema,
-  StableRequestSchema,
-  StableResultSchema,
-  StudyInstancesSchema,
-} from '../../contracts/storage.ts';
-import type { ApiDescription } from '../openapi.ts';
+import { DescribeResultSchema, StableRequestSchema, StableResultSchema, StudyInstancesSchema } from '../../contracts/storage.ts';
+import { JsonOrMultipartRefused, type ApiDescription } from '../openapi.ts';
 import { BrowseRoutes } from './browse-api.ts';
 
 export const DescriptorApi: ApiDescription = {
@@ -17,23 +12,24 @@ export const DescriptorApi: ApiDescription = {
   routes: [
     {
       method: 'post',
-      path: '/v1/studies/:id',
-      summary: 'Store (or reject) one delivery: a DescribeRequest, then its files streamed, or by reference',
+      path: '/v1/deliveries',
+      summary:
+        'Store (or reject) deliveries: several by reference in the shared staging folder (JSON), or one with its files streamed (multipart)',
       body: [
-        { contentType: 'multipart/form-data', description: 'The field "request" (a DescribeRequest), then the file parts "files"' },
-        { contentType: 'application/json', schema: DescribeRequestSchema },
+        { contentType: 'application/json', schema: DescribeBatchRequestSchema },
+        {
+          contentType: 'multipart/form-data',
+          description: 'One delivery: the field "request" (a DescribeRequest, which names it), then the file parts "files"',
+        },
       ],
       responses: {
-        201: { description: 'Joined to its study, or kept under rejected/', schema: DescribeResultSchema },
-        200: { description: 'Described before (a retry): alreadyStored', schema: DescribeResultSchema },
+        200: {
+          description: 'JSON: one result per delivery, in order; multipart: described before (a retry), alreadyStored',
+          schema: z.union([DescribeBatchAnswerSchema, DescribeResultSchema]),
+        },
+        201: { description: 'multipart: joined to its study, or kept under rejected/', schema: DescribeResultSchema },
+        415: JsonOrMultipartRefused,
       },
-    },
-    {
-      method: 'post',
-      path: '/v1/studies/batch',
-      summary: 'Several deliveries by reference, each answered as its own call would be',
-      body: [{ contentType: 'application/json', schema: DescribeBatchRequestSchema }],
-      responses: { 200: { description: 'One result per delivery, in order', schema: DescribeBatchAnswerSchema } },
     },
     {
       method: 'get',

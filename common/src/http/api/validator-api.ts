@@ -1,7 +1,8 @@
+import { z } from 'zod';
 import { ValidationBatchAnswerSchema, ValidationBatchRequestSchema } from '../../contracts/batch.ts';
 import { StudyChecksRequestSchema, StudyChecksResultSchema } from '../../contracts/storage.ts';
-import { StagedFilesSchema, ValidationReportSchema } from '../../contracts/validation.ts';
-import type { ApiDescription } from '../openapi.ts';
+import { ValidationReportSchema } from '../../contracts/validation.ts';
+import { JsonOrMultipartRefused, type ApiDescription } from '../openapi.ts';
 
 export const ValidatorApi: ApiDescription = {
   title: 'DICOM study validator: validator',
@@ -11,21 +12,19 @@ export const ValidatorApi: ApiDescription = {
     {
       method: 'post',
       path: '/v1/validations',
-      summary: 'Validate one delivery (header x-study-id): its files streamed, or named in the shared staging folder',
+      summary: 'Validate deliveries: several named in the shared staging folder (JSON), or one with its files streamed (multipart)',
       body: [
-        { contentType: 'multipart/form-data', description: 'File parts in the field "files"' },
-        { contentType: 'application/json', schema: StagedFilesSchema },
+        { contentType: 'application/json', schema: ValidationBatchRequestSchema },
+        { contentType: 'multipart/form-data', description: 'One delivery (header x-study-id): file parts in the field "files"' },
       ],
       responses: {
-        200: { description: 'The report, valid or not: a finding is an answer, not a failure', schema: ValidationReportSchema },
+        200: {
+          description:
+            'JSON: one result per delivery, in order; multipart: its report. Valid or not: a finding is an answer, not a failure',
+          schema: z.union([ValidationBatchAnswerSchema, ValidationReportSchema]),
+        },
+        415: JsonOrMultipartRefused,
       },
-    },
-    {
-      method: 'post',
-      path: '/v1/validations/batch',
-      summary: 'Validate several deliveries by reference, each answered as its own call would be',
-      body: [{ contentType: 'application/json', schema: ValidationBatchRequestSchema }],
-      responses: { 200: { description: 'One result per study, in order', schema: ValidationBatchAnswerSchema } },
     },
     {
       method: 'post',

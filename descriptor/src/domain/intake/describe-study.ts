@@ -17,7 +17,7 @@ import { placeFile, type FileSource } from '../../archive/place-file.ts';
 import type { KeyedLock } from '../../archive/keyed-lock.ts';
 import type { StudyDocuments } from '../../archive/study-documents.ts';
 import type { DescriptorConfig } from '../../config.ts';
-import type { Catalogue } from '../../data/catalogue.ts';
+import type { Catalogue, RecordedDelivery } from '../../data/catalogue.ts';
 import { composeRejected, describeFile, type DescribedFile } from './compose-study.ts';
 import { formatValidationLog } from '../study/format-validation-log.ts';
 import { receivedPath } from './plan-layout.ts';
@@ -40,52 +40,52 @@ export interface DescribeDeps {
 }
 
 /**
- * One request of the gateway: receive the files (multipart parts, or by reference from the gateway's
- * staging folder when the body is the JSON request alone), lay the study out, publish it with one
- * rename, and answer what is where. A study id that is already stored is answered from disk, never stored twice:
- * the gateway retries after a timeout.
+ * A delivery by reference: `body` is its DescribeRequest (not yet checked), its files in the gateway's
+ * staging folder. Needs no HTTP request: a batch describes each of its deliveries with it.
  */
-export function describeStudy(req: Request, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
-  return req.is('application/json') ? describeStagedStudy(req.body, context, deps) : describeStreamedStudy(req, context, deps);
-}
-
-/**
- * A study by reference: `body` is the DescribeRequest (not yet checked), its files in the gateway's
- * staging folder. Needs no HTTP request, so a batch describes each of its studies with it.
- */
-export function describeStagedStudy(body: unknown, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
+export function describeStagedStudy(body: unknown, correlationId: string, deps: DescribeDeps): Promise<DescribeResult> {
   const { stagingDir } = deps.config;
-  return describeReceived(context, deps, (options, describe) => linkStagedStudy(body, { ...options, stagingDir }, describe));
+  return describeReceived(correlationId, deps, (options, describe) => linkStagedStudy(body, { ...options, stagingDir }, describe));
 }
 
-/** A study streamed as multipart/form-data: the `request` field, then its files. */
-export function describeStreamedStudy(req: Request, context: EventContext, deps: DescribeDeps): Promise<DescribeResult> {
-  return describeReceived(context, deps, (options, describe) => receiveStudy(req, options, describe));
+/** A delivery streamed as multipart/form-data: the `request` field, which names it, then its files. */
+export function describeStreamedStudy(req: Request, correlationId: string, deps: DescribeDeps): Promise<DescribeResult> {
+  return describeReceived(correlationId, deps, (options, describe) => receiveStudy(req, options, describe));
 }
 
 type DescribeReceived = (file: ReceivedFile) => DescribedFile;
 type Receive = (options: ReceiveStudyOptions, describe: DescribeReceived) => Promise<ReceivedStudy<DescribedFile>>;
 
-async function describeReceived(context: EventContext, deps: DescribeDeps, receive: Receive): Promise<DescribeResult> {
-  const { studyId } = context;
+/**
+ * One delivery of the gateway: receive its files, lay them out, publish them with one rename, and answer
+ * what is where. A delivery id already described is answered from its record, never stored twice: the
+ * gateway retries after a timeout.
+ */
+async function describeReceived(correlationId: string, deps: DescribeDeps, receive: Receive): Promise<DescribeResult> {
   const { config } = deps;
-  const recorded = deps.catalogue.delivery(studyId);
+  // Read once the request names the delivery, before any of its files is written.
+  const before: { recorded: RecordedDelivery | null } = { recorded: null };
+  const existing = (studyId: string): Disposition | null => {
+    const recorded = (before.recorded = deps.catalogue.delivery(studyId));
+    // A delivery its study refused was sent as 'stored': its retry is too, and is answered from the record.
+    return recorded === null ? null : recorded.result.refusal ? 'stored' : recorded.disposition;
+  };
   let sectionsRead = false;
   const describeOne: DescribeReceived = (file) => {
     const described = describeFile(file, { withSections: !sectionsRead });
     sectionsRead ||= described.sections !== null;
     return described;
   };
-  // A delivery its study refused was sent as 'stored': its retry is too, and is answered from the record.
-  const sentAs = recorded === null ? null : recorded.result.refusal ? 'stored' : recorded.disposition;
-  const received = await receive({ studyId, roots: config, limits: config.limits, existing: sentAs }, describeOne);
+  const received = await receive({ roots: config, limits: config.limits, existing }, describeOne);
   const { request } = received;
+  const { studyId } = request;
+  const context: EventContext = { studyId, correlationId };
   const source: FileSource | null = received.staged
     ? { staged: received.staged }
     : received.tempDir === null
       ? null
       : { assembly: (file) => path.join(received.tempDir!, receivedPath('stored', request.files.length, file)) };
-  if (recorded || source === null) {
+  if (before.recorded || source === null) {
     // The first call failed after its join was recorded (its documents unwritten): its retry writes them.
     const joined = deps.catalogue.delivery(studyId)?.studyUid;
     if (joined && deps.catalogue.study(joined)?.documentsDue) await deps.documents.refresh(joined);

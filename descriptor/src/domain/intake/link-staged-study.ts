@@ -10,7 +10,7 @@ import type { ReceivedStudy, ReceiveStudyOptions } from './receive-study.ts';
 import { createIncomingDir, rootFor } from '../study/study-folder.ts';
 
 /**
- * The by-reference twin of `receiveStudy`: the body is the DescribeRequest itself, and each file is taken
+ * The by-reference twin of `receiveStudy`: `body` is the DescribeRequest (of a batch), and each file is taken
  * from the gateway's staging folder (shared disk) by a hard link instead of arriving as a multipart part.
  * Same result, same refusals, and the same clean-up of the assembly folder on any of them.
  */
@@ -19,10 +19,12 @@ export async function linkStagedStudy<T>(
   options: ReceiveStudyOptions & { stagingDir: string },
   describe: (file: ReceivedFile, request: DescribeRequest) => T | Promise<T>,
 ): Promise<ReceivedStudy<T>> {
-  const { studyId, limits, existing, stagingDir } = options;
+  const { limits, stagingDir } = options;
+  const request = checkDescribeRequest(body, limits.maxFiles);
   if (!stagingDir)
     throw new AppError('STAGED_FILE_UNAVAILABLE', 'This descriptor has no stagingDir: send the files as multipart/form-data');
-  const request = checkDescribeRequest(body, studyId, limits.maxFiles);
+  const { studyId } = request;
+  const existing = options.existing(studyId);
   if (existing !== null && existing !== request.disposition) {
     throw new AppError('STUDY_ALREADY_EXISTS', `The study is already ${existing}`, { studyId, disposition: existing });
   }

@@ -9,11 +9,13 @@ import { receiveFile, type ReceivedFile } from './receive-file.ts';
 import { createIncomingDir, rootFor, type Disposition, type StudyRoots } from '../study/study-folder.ts';
 
 export interface ReceiveStudyOptions {
-  studyId: string;
   roots: StudyRoots;
   limits: DescriptorConfig['limits'];
-  /** Where a study of this id already is: then the parts are read and counted, never written. */
-  existing: Disposition | null;
+  /**
+   * Where a delivery of this id already is, asked once the request names it and before any file is
+   * written: when it is somewhere, the parts are read and counted, never written.
+   */
+  existing: (studyId: string) => Disposition | null;
 }
 
 export interface ReceivedStudy<T> {
@@ -32,17 +34,19 @@ export interface ReceivedStudy<T> {
 }
 
 /**
- * Reads the multipart body: first the `request` field, then each file part, streamed into the assembly
- * folder and handed to `describe` (with the request, which lists every file) as soon as it is complete, so
- * a file's header is dropped before the next file arrives. Any refusal removes the assembly folder before it is reported.
+ * Reads the multipart body: first the `request` field, which names the delivery, then each file part,
+ * streamed into the assembly folder and handed to `describe` (with the request, which lists every file)
+ * as soon as it is complete, so a file's header is dropped before the next file arrives. Any refusal
+ * removes the assembly folder before it is reported.
  */
 export async function receiveStudy<T>(
   req: Request,
   options: ReceiveStudyOptions,
   describe: (file: ReceivedFile, request: DescribeRequest) => T | Promise<T>,
 ): Promise<ReceivedStudy<T>> {
-  const { studyId, limits, existing } = options;
+  const { limits } = options;
   let request: DescribeRequest | null = null;
+  let existing: Disposition | null = null;
   let listed = new Set<string>();
   let tempDir: Promise<string> | null = null;
   const sizes = new Map<string, number>();
@@ -55,10 +59,11 @@ export async function receiveStudy<T>(
   const onField = (name: string, value: string): void => {
     if (name !== 'request')
       throw new AppError('REQUEST_INVALID', 'The only field is "request", before the files', { field: name.slice(0, 64) });
-    request = parseDescribeRequest(value, studyId, limits.maxFiles);
+    request = parseDescribeRequest(value, limits.maxFiles);
     listed = new Set(request.files.map((entry) => entry.file));
+    existing = options.existing(request.studyId);
     if (existing !== null && existing !== request.disposition) {
-      throw new AppError('STUDY_ALREADY_EXISTS', `The study is already ${existing}`, { studyId, disposition: existing });
+      throw new AppError('STUDY_ALREADY_EXISTS', `The study is already ${existing}`, { studyId: request.studyId, disposition: existing });
     }
   };
 
@@ -76,7 +81,7 @@ export async function receiveStudy<T>(
       sizes.set(filename, await countBytes(stream));
       return;
     }
-    tempDir ??= createIncomingDir(rootFor(options.roots, current.disposition), studyId);
+    tempDir ??= createIncomingDir(rootFor(options.roots, current.disposition), current.studyId);
     const dir = await tempDir;
     const relative = receivedPath(current.disposition, current.files.length, filename);
     const folder = path.posix.dirname(relative);
@@ -111,7 +116,7 @@ export async function receiveStudy<T>(
         missing: missing.slice(0, 20),
         count: missing.length,
       });
-    const files = existing === null ? complete.files.map((entry) => described.get(entry.file)!) : [];
+    const files = (existing as Disposition | null) === null ? complete.files.map((entry) => described.get(entry.file)!) : [];
     return { request: complete, sizes, tempDir: await assembling(), files };
   } catch (error) {
     const dir = await assembling().catch(() => null);

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseDescribeRequest } from '../../../src/domain/intake/parse-describe-request.ts';
 import { describeRequest, invalidReport } from '../../support/describe-request.ts';
 
-const ID = '01JTESTSTUDY0000000000000A';
+const ID = '01JTESTSTVDY0000000000000A';
 const one = [{ file: '0001.dcm', source: 'a.dcm' }];
 
 function refusal(value: unknown, maxFiles = 10): unknown {
   try {
-    parseDescribeRequest(typeof value === 'string' ? value : JSON.stringify(value), ID, maxFiles);
+    parseDescribeRequest(typeof value === 'string' ? value : JSON.stringify(value), maxFiles);
   } catch (error) {
     return error;
   }
@@ -17,7 +17,7 @@ function refusal(value: unknown, maxFiles = 10): unknown {
 describe('parseDescribeRequest', () => {
   it('when the request is well formed, then it is returned as parsed', () => {
     const request = describeRequest(ID, one);
-    expect(parseDescribeRequest(JSON.stringify(request), ID, 10)).toEqual(request);
+    expect(parseDescribeRequest(JSON.stringify(request), 10)).toEqual(request);
   });
 
   it('when the field is not JSON, then REQUEST_INVALID', () => {
@@ -33,8 +33,15 @@ describe('parseDescribeRequest', () => {
     expect(error.details.issues.map((issue) => issue.path)).toContain('disposition');
   });
 
-  it('when the request is about another study, then REQUEST_INVALID', () => {
-    expect(refusal(describeRequest('01JTESTSTUDY0000000000000B', one))).toMatchObject({ code: 'REQUEST_INVALID' });
+  it('when the report is about another delivery than the request, then REQUEST_INVALID', () => {
+    const request = describeRequest(ID, one);
+    expect(refusal({ ...request, report: { ...request.report, studyId: '01JTESTSTVDY0000000000000B' } })).toMatchObject({
+      code: 'REQUEST_INVALID',
+    });
+  });
+
+  it.each([['../../etc'], ['01JTESTSTUDY0000000000000A'], ['']])('when the delivery id is %j, then STUDY_ID_INVALID', (id) => {
+    expect(refusal(describeRequest(id, one))).toMatchObject({ code: 'STUDY_ID_INVALID' });
   });
 
   it.each([['../0001.dcm'], ['1.dcm'], ['0001.DCM'], ['0001234.dcm']])('when a listed name is %j, then REQUEST_INVALID', (file) => {

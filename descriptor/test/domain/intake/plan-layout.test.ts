@@ -46,7 +46,7 @@ describe('a valid delivery whose UIDs cannot be paths', () => {
     await writeFile(source, part10(dataset, { sopInstanceUid: sopUid }));
     const files: UploadFile[] = [{ file: '0001.dcm', source }];
     const id = newStudyId();
-    return postStudy(descriptor.app, id, describeRequest(id, files), files);
+    return postStudy(descriptor.app, describeRequest(id, files), files);
   };
 
   it.each([['../../etc/passwd'], ['1.2.03'], ['1.2.3/4'], ['1'.repeat(65)]])(

@@ -25,13 +25,15 @@ import {
   FIXED_NOW,
   listTree,
   markStable,
+  postBatch,
+  postByReference,
   testDescriptorConfig,
   type TestDescriptor,
 } from '../support/descriptor-app.ts';
 import { referenceValues } from '../support/reference-values.ts';
 import { incomingEntries, sha256, stageForReference } from '../support/staged-study.ts';
 
-if (!corpusAvailable) console.warn(`[studies-batch] ${corpusSkipReason}`);
+if (!corpusAvailable) console.warn(`[deliveries-batch] ${corpusSkipReason}`);
 
 const CT_HEAD = ['valid/studies/pcir-ct-head/17106.dcm', 'valid/studies/pcir-ct-head/17136.dcm'];
 const CT_SMALL = ['valid/samples/CT_small.dcm'];
@@ -41,10 +43,10 @@ const studyUidOf = (relatives: readonly string[]): string => referenceValues(rel
 
 /**
  * The gateway's batched by-reference call: `{ studies: [{ correlationId, request }] }`, each request a
- * DescribeRequest whose files the gateway staged in <stagingDir>/<id>/. Each study must get what
- * POST /v1/studies/:id with that request as its JSON body gives it.
+ * DescribeRequest whose files the gateway staged in <stagingDir>/<id>/. Each study must get what it
+ * gets alone in a batch of its own.
  */
-describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by reference)', () => {
+describe.skipIf(!corpusAvailable)('POST /v1/deliveries, application/json (a batch by reference)', () => {
   let descriptor: TestDescriptor;
   beforeEach(async () => {
     descriptor = await createTestDescriptor();
@@ -73,18 +75,9 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
     into = descriptor,
   ): Promise<DescribeRequest> => stageForReference(into.config.stagingDir, id, asUpload(sources.map(corpusPath)), report);
 
-  const sendBatch = (body: unknown, app = descriptor.app) =>
-    request(app)
-      .post('/v1/studies/batch')
-      .set('x-correlation-id', 'corr-batch')
-      .set('content-type', 'application/json')
-      .send(JSON.stringify(body));
-  const sendSingle = (id: string, body: DescribeRequest, into = descriptor) =>
-    request(into.app)
-      .post(`/v1/studies/${id}`)
-      .set('x-correlation-id', 'corr-single')
-      .set('content-type', 'application/json')
-      .send(JSON.stringify(body));
+  const sendBatch = (body: unknown, app = descriptor.app) => postBatch(app, body);
+  /** The delivery alone in its batch: its own status and body. */
+  const sendAlone = (body: DescribeRequest, into = descriptor) => postByReference(into.app, body, 'corr-alone');
   const batchOf = (...requests: DescribeRequest[]) => ({
     studies: requests.map((entry, index) => ({ correlationId: `corr-${index + 1}`, request: entry })),
   });
@@ -132,7 +125,9 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
 
       for (const [index, id] of [head, small, rejected].entries()) {
         const twin = twins[index]!;
-        const alone = DescribeResultSchema.parse((await sendSingle(twin, twinRequests[index]!, twinArchive).expect(201)).body);
+        const aloneAnswer = await sendAlone(twinRequests[index]!, twinArchive);
+        expect(aloneAnswer.status).toBe(201);
+        const alone = DescribeResultSchema.parse(aloneAnswer.body);
         const batched = bodyOf(results[index]!);
         expect(batched.studyId).toBe(id);
         expect(batched.study?.StudyInstanceUID ?? null).toBe(uids[index]);
@@ -174,7 +169,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       const before = newStudyId();
       const twice = newStudyId();
       const storedBefore = await stage(before, CT_SMALL);
-      await sendSingle(before, storedBefore).expect(201);
+      expect((await sendAlone(storedBefore)).status).toBe(201);
       const again = await stage(twice, CT_HEAD);
 
       const results = answerOf(await sendBatch(batchOf(storedBefore, again, again)).expect(200));
@@ -286,7 +281,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       await nothingOf(id);
     });
 
-    it(`then ${MAX_BATCH_STUDIES} requests each near the single route's limit are read (the body limit allows ${MAX_BATCH_STUDIES} of them)`, async () => {
+    it(`then ${MAX_BATCH_STUDIES} requests each near the request part's limit are read (the body limit allows ${MAX_BATCH_STUDIES} of them)`, async () => {
       const id = newStudyId();
       const body = await stage(id, CT_SMALL);
       // The client name is free text: pad it until this request alone is close to maxRequestFieldBytes.
@@ -300,19 +295,14 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
 
     it('then a body that is not JSON answers 400 REQUEST_INVALID', async () => {
       const response = await request(descriptor.app)
-        .post('/v1/studies/batch')
+        .post('/v1/deliveries')
         .set('content-type', 'application/json')
         .send('{"studies":')
         .expect(400);
       expect(response.body.error.code).toBe('REQUEST_INVALID');
     });
 
-    it('then another media type (multipart) answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-      const response = await request(descriptor.app).post('/v1/studies/batch').field('request', '{}').expect(415);
-      expect(response.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    });
-
-    it('then without the internal token it answers 401 UNAUTHORIZED, as the single route does', async () => {
+    it('then without the internal token it answers 401 UNAUTHORIZED, as a streamed delivery does', async () => {
       const config = { ...testDescriptorConfig(descriptor.dir), internalToken: 'internal-secret' };
       const { catalogue, documents } = openArchive(config);
       onTestFinished(() => catalogue.close());
@@ -360,7 +350,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/batch (application/json, by 
       const [before, fresh, rejected] = [newStudyId(), newStudyId(), newStudyId()];
       const storedBefore = await stage(before, CT_SMALL);
       const forwardedBefore = new Promise((resolve) => descriptor.events.once('fhir.forwarded', resolve as never));
-      await sendSingle(before, storedBefore).expect(201);
+      expect((await sendAlone(storedBefore)).status).toBe(201);
       await markStable(descriptor.app, studyUidOf(CT_SMALL), before).expect(200);
       await forwardedBefore;
       received.length = 0;

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DescribeResultSchema, newStudyId, type LifecycleEvent } from '@dsv/common';
 import request from 'supertest';
 import { corpusAvailable, corpusPath, loadManifest } from '../../../test/support/corpus.ts';
-import { asUpload, describeRequest, invalidReport, type UploadFile } from '../support/describe-request.ts';
+import { asUpload, describeRequest, invalidReport, validReport, type UploadFile } from '../support/describe-request.ts';
 import { createTestDescriptor, FIXED_NOW, listTree, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
 import { referenceValues } from '../support/reference-values.ts';
 
@@ -18,7 +18,7 @@ const manifestHash = (relative: string): string => manifest.find((entry) => entr
 /** The StudyInstanceUID dcmdump read from a corpus file: the name of its study folder. */
 const studyUidOf = (relative: string): string => referenceValues(relative)('StudyInstanceUID');
 
-describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
+describe.skipIf(!corpusAvailable)('POST /v1/deliveries, multipart/form-data (one delivery streamed)', () => {
   let descriptor: TestDescriptor;
   let published: LifecycleEvent[];
   beforeEach(async () => {
@@ -36,7 +36,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       listTree(path.join(descriptor.config.studiesDir, '.incoming')),
       listTree(path.join(descriptor.config.rejectedDir, '.incoming')),
     ]).then((lists) => lists.flat());
-  const post = (id: string, files: UploadFile[], body = describeRequest(id, files)) => postStudy(descriptor.app, id, body, files);
+  const post = (id: string, files: UploadFile[], body = describeRequest(id, files)) => postStudy(descriptor.app, body, files);
   const stable = (uid: string, lastDeliveryId: string) =>
     request(descriptor.app).post(`/v1/studies/${uid}/stable`).send({ correlationId: 'c', lastDeliveryId, errors: [], warnings: [] });
 
@@ -269,11 +269,13 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
   });
 
   describe('when the request is not acceptable', () => {
-    it('then a study id that is not a ULID answers 400 STUDY_ID_INVALID', async () => {
+    it("then a delivery id (the request part's studyId) that is not a ULID answers 400 STUDY_ID_INVALID and leaves nothing behind", async () => {
       const files = asUpload([corpusPath('valid/samples/CT_small.dcm')]);
-      const response = await postStudy(descriptor.app, 'not-a-ulid', describeRequest('not-a-ulid', files), files);
+      const response = await postStudy(descriptor.app, describeRequest('../../escape', files), files);
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe('STUDY_ID_INVALID');
+      expect(await incoming()).toEqual([]);
+      expect(await listTree(descriptor.dir)).not.toContain('escape');
     });
 
     it('then a file part the request does not list answers 400 REQUEST_INVALID and leaves nothing in .incoming', async () => {
@@ -305,19 +307,20 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       expect(await incoming()).toEqual([]);
     });
 
-    it('then a request about another study id answers 400 REQUEST_INVALID', async () => {
+    it('then a report about another delivery than the request answers 400 REQUEST_INVALID', async () => {
       const id = newStudyId();
       const files = asUpload([corpusPath('valid/samples/CT_small.dcm')]);
-      const response = await post(id, files, describeRequest(newStudyId(), files));
+      const response = await post(id, files, describeRequest(id, files, validReport(newStudyId())));
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe('REQUEST_INVALID');
+      expect(descriptor.catalogue.delivery(id)).toBeNull();
     });
 
     it('then files sent before the request part answer 400 REQUEST_INVALID', async () => {
       const id = newStudyId();
       const files = asUpload([corpusPath('valid/samples/CT_small.dcm')]);
       const response = await request(descriptor.app)
-        .post(`/v1/studies/${id}`)
+        .post('/v1/deliveries')
         .attach('files', files[0]!.source, { filename: '0001.dcm', contentType: 'application/dicom' })
         .field('request', JSON.stringify(describeRequest(id, files)));
       expect(response.status).toBe(400);
@@ -337,18 +340,12 @@ describe.skipIf(!corpusAvailable)('POST /v1/studies/:id', () => {
       expect(await incoming()).toEqual([]);
     });
 
-    it('then a body that is neither multipart nor JSON answers 415 UNSUPPORTED_MEDIA_TYPE', async () => {
-      const response = await request(descriptor.app).post(`/v1/studies/${newStudyId()}`).set('content-type', 'text/plain').send('hello');
-      expect(response.status).toBe(415);
-      expect(response.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    });
-
     it('then a file above maxFileBytes answers 413 UPLOAD_FILE_TOO_LARGE and leaves nothing behind', async () => {
       const small = await createTestDescriptor({ maxFileBytes: 10_000 });
       try {
         const id = newStudyId();
         const files = asUpload([corpusPath('valid/samples/CT_small.dcm')]);
-        const response = await postStudy(small.app, id, describeRequest(id, files), files);
+        const response = await postStudy(small.app, describeRequest(id, files), files);
         expect(response.status).toBe(413);
         expect(response.body.error.code).toBe('UPLOAD_FILE_TOO_LARGE');
         expect(await listTree(path.join(small.config.studiesDir, '.incoming'))).toEqual([]);
