@@ -29,6 +29,8 @@ export interface DescriptorDeps {
   documents: StudyDocuments;
   /** Node's process metrics in GET /metrics: the running service has them, the route tests need not. */
   processMetrics?: boolean;
+  /** The studies' locks; a test holds one to have deliveries wait for it together. */
+  locks?: KeyedLock;
 }
 
 /** The catalogue file of a descriptor: one per service, under its data folder. */
@@ -46,7 +48,7 @@ export function openArchive(config: DescriptorConfig, logger?: Logger): { catalo
 export function createApp(deps: DescriptorDeps): Express {
   const now = deps.now ?? (() => new Date());
   // One study's joins and its stability run one at a time.
-  const locks = new KeyedLock();
+  const locks = deps.locks ?? new KeyedLock();
   const routeDeps = { ...deps, now, locks };
   const forwarder = deps.config.fhir.forwardUrl ? createFhirForwarder(deps) : null;
   const metrics = createServiceMetrics('descriptor', { processMetrics: deps.processMetrics ?? false });

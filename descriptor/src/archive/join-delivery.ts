@@ -20,7 +20,7 @@ import type { SeriesAttributes, StudySections } from '../domain/metadata/extract
 import { judgeDelivery, type OnReencoded } from '../domain/study/judge-delivery.ts';
 import { formatValidationLog } from '../domain/study/format-validation-log.ts';
 import { displayPath, StudyLayout } from '../domain/study/study-folder.ts';
-import type { KeyedLock } from './keyed-lock.ts';
+import type { KeyedLock, Settled } from './keyed-lock.ts';
 import { placeFile, type FileSource } from './place-file.ts';
 import type { StudyDocuments } from './study-documents.ts';
 
@@ -57,7 +57,6 @@ export async function joinDelivery(
   context: EventContext,
   deps: JoinDeps,
 ): Promise<JoinOutcome> {
-  const summaries = new Map(request.report.instances.map((summary) => [summary.file, summary]));
   const sections = files.find((file) => file.sections !== null)?.sections;
   const seen = new Set<string>();
   const described = files.map((file) => {
@@ -79,71 +78,160 @@ export async function joinDelivery(
   if (!sections || studyUid === null || !isValidUid(studyUid))
     throw new AppError('REQUEST_INVALID', 'A valid delivery has no valid StudyInstanceUID');
 
-  const outcome = await deps.locks.run(studyUid, async (): Promise<JoinOutcome> => {
-    const { catalogue } = deps;
+  const outcome = await deps.locks.batch(studyUid, { request, source, described, sections }, (jobs) => joinTogether(studyUid, jobs, deps));
+  // Outside the lock: the joins that commit while one rewrite runs share the next one.
+  if ('joined' in outcome) await deps.documents.afterJoin(studyUid, outcome.joined.study!.numberOfInstances);
+  return outcome;
+}
+
+/** A delivery checked and read, waiting for its study's lock. */
+export interface PendingJoin {
+  request: DescribeRequest;
+  source: FileSource;
+  described: { file: DescribedFile; uid: string; attributes: NonNullable<DescribedFile['attributes']> }[];
+  sections: StudySections;
+}
+
+/** Deliveries of one study joined in one turn of its lock at most (their files are placed side by side). */
+const MAX_JOINED_TOGETHER = 64;
+
+/**
+ * The deliveries of one study that waited for its lock, joined in turns (`joinGroup`), in the order they
+ * came; each settles on its own.
+ */
+async function joinTogether(studyUid: string, jobs: PendingJoin[], deps: JoinDeps): Promise<Settled<JoinOutcome>[]> {
+  const settled: Settled<JoinOutcome>[] = [];
+  while (settled.length < jobs.length) {
+    const rest = jobs.slice(settled.length, settled.length + MAX_JOINED_TOGETHER);
+    const group = rest.slice(0, takenBy(rest, deps.catalogue.study(studyUid) === null));
+    try {
+      settled.push(...(await joinGroup(studyUid, group, deps)));
+    } catch (error) {
+      // The group's folders or commit failed: each of its deliveries is told (the gateway retries them).
+      for (const _ of group) settled.push({ ok: false, error });
+    }
+  }
+  return settled;
+}
+
+/**
+ * How many of `jobs` one group takes: each is judged against the catalogue as the group's commit leaves
+ * it for those before it, so the group stops before a delivery that one of them could change the
+ * judgement of: one that brings an instance an earlier one brings too, or any delivery after the one that
+ * creates the study (its patient is the study's only once committed).
+ */
+export function takenBy(jobs: readonly PendingJoin[], studyIsNew: boolean): number {
+  if (studyIsNew) return 1;
+  const seen = new Set<string>();
+  let taken = 0;
+  for (const job of jobs) {
+    if (job.described.some(({ uid }) => seen.has(uid))) break;
+    for (const { uid } of job.described) seen.add(uid);
+    taken += 1;
+  }
+  return taken;
+}
+
+/**
+ * One turn of the study's lock for a group of its deliveries (`takenBy`): each is
+ * judged against the catalogue (judge-delivery.ts); the new files of those it accepts are renamed or
+ * linked into `studies/<StudyInstanceUID>/`, their folders flushed once, then the catalogue records
+ * every join in one transaction. A delivery whose files cannot be placed fails alone.
+ */
+async function joinGroup(studyUid: string, group: readonly PendingJoin[], deps: JoinDeps): Promise<Settled<JoinOutcome>[]> {
+  const { catalogue } = deps;
+  const study = catalogue.study(studyUid);
+  const settled: Settled<JoinOutcome>[] = new Array(group.length);
+  const accepted: { index: number; job: PendingJoin; judgement: ReturnType<typeof judgeDelivery> }[] = [];
+  for (const [index, job] of group.entries()) {
     // A retry that overtook its first call (the gateway timed out) found no record before the lock.
-    if (catalogue.delivery(request.studyId)) return { recorded: true };
-    const study = catalogue.study(studyUid);
+    if (catalogue.delivery(job.request.studyId)) {
+      settled[index] = { ok: true, value: { recorded: true } };
+      continue;
+    }
     const judgement = judgeDelivery({
-      delivered: described.map(({ file, uid, attributes }) => ({
+      delivered: job.described.map(({ file, uid, attributes }) => ({
         file: file.file,
         SOPInstanceUID: uid,
         sha256: file.sha256,
         transferSyntax: attributes.instance.TransferSyntaxUID,
       })),
-      stored: catalogue.instancesByUid(described.map((entry) => entry.uid)),
+      stored: catalogue.instancesByUid(job.described.map((entry) => entry.uid)),
       storedPatient: study?.sections.patient ?? null,
-      deliveredPatient: sections.patient,
+      deliveredPatient: job.sections.patient,
       onReencoded: deps.onReencoded,
     });
-    if (judgement.refusal)
-      return {
-        refused: { findings: judgement.findings, refusal: judgement.refusal, study: refusingStudy(catalogue, study, judgement.refusal) },
+    if (judgement.refusal) {
+      const refused = {
+        findings: judgement.findings,
+        refusal: judgement.refusal,
+        study: refusingStudy(catalogue, study, judgement.refusal),
       };
+      settled[index] = { ok: true, value: { refused } };
+    } else accepted.push({ index, job, judgement });
+  }
 
-    const dir = path.join(deps.studiesDir, studyUid);
-    const before = study?.numberOfInstances ?? 0;
-    const total = before + judgement.added.length;
-    const pathOf = (uid: string) => (total === 1 ? StudyLayout.original : `${StudyLayout.originals}/${uid}.dcm`);
-    // The study's single instance moves into originals/ once it has company (after the commit).
-    const moved = before === 1 && total > 1 ? catalogue.studyInstances(studyUid).filter((i) => i.path === StudyLayout.original) : [];
+  const dir = path.join(deps.studiesDir, studyUid);
+  const before = study?.numberOfInstances ?? 0;
+  const total = before + accepted.reduce((sum, { judgement }) => sum + judgement.added.length, 0);
+  const pathOf = (uid: string) => (total === 1 ? StudyLayout.original : `${StudyLayout.originals}/${uid}.dcm`);
+  // The study's single instance moves into originals/ once it has company (after the commit).
+  const moved = before === 1 && total > 1 ? catalogue.studyInstances(studyUid).filter((i) => i.path === StudyLayout.original) : [];
 
-    const addedUids = new Set(judgement.added.map((entry) => entry.SOPInstanceUID));
-    const adding = described.filter((entry) => addedUids.has(entry.uid));
-    if (adding.length > 0)
-      await placeFiles(
-        dir,
-        source,
-        adding.map(({ file, uid }) => ({ from: file.file, to: pathOf(uid) })),
+  const folders = new Set<string>();
+  const placed: (typeof accepted)[number][] = [];
+  for (const entry of accepted) {
+    const addedUids = new Set(entry.judgement.added.map((instance) => instance.SOPInstanceUID));
+    const moves = entry.job.described
+      .filter(({ uid }) => addedUids.has(uid))
+      .map(({ file, uid }) => ({ from: file.file, to: pathOf(uid) }));
+    try {
+      await placeFiles(dir, entry.job.source, moves, folders);
+      placed.push(entry);
+    } catch (error) {
+      settled[entry.index] = { ok: false, error };
+    }
+  }
+  await Promise.all([...folders].map(syncDirectory));
+
+  if (placed.length === 0) return settled;
+  const results = await catalogue.commit(() => {
+    let counted = { numberOfInstances: before, totalBytes: study?.totalBytes ?? 0 };
+    return placed.map(({ job, judgement }, order) => {
+      const { request, described, sections } = job;
+      const summaries = new Map(request.report.instances.map((summary) => [summary.file, summary]));
+      const addedUids = new Set(judgement.added.map((instance) => instance.SOPInstanceUID));
+      const describedAt = deps.now().toISOString();
+      const added: CatalogueInstance[] = described
+        .filter(({ uid }) => addedUids.has(uid))
+        .map(({ file, uid, attributes }) => ({
+          SOPInstanceUID: uid,
+          StudyInstanceUID: studyUid,
+          SeriesInstanceUID: attributes.series.SeriesInstanceUID ?? '',
+          deliveryId: request.studyId,
+          file: file.file,
+          path: pathOf(uid),
+          sizeBytes: file.sizeBytes,
+          sha256: file.sha256,
+          transferSyntax: attributes.instance.TransferSyntaxUID,
+          attributes: attributes.instance,
+          summary: summaries.get(file.file) ?? { file: file.file, sizeBytes: file.sizeBytes, readable: true },
+        }));
+      const newSeries = new Map(
+        described
+          .filter(({ uid }) => addedUids.has(uid))
+          .map(({ attributes }) => [attributes.series.SeriesInstanceUID ?? '', attributes.series]),
       );
-
-    const describedAt = deps.now().toISOString();
-    const added: CatalogueInstance[] = adding.map(({ file, uid, attributes }) => ({
-      SOPInstanceUID: uid,
-      StudyInstanceUID: studyUid,
-      SeriesInstanceUID: attributes.series.SeriesInstanceUID ?? '',
-      deliveryId: request.studyId,
-      file: file.file,
-      path: pathOf(uid),
-      sizeBytes: file.sizeBytes,
-      sha256: file.sha256,
-      transferSyntax: attributes.instance.TransferSyntaxUID,
-      attributes: attributes.instance,
-      summary: summaries.get(file.file) ?? { file: file.file, sizeBytes: file.sizeBytes, readable: true },
-    }));
-    const newSeries = new Map(adding.map(({ attributes }) => [attributes.series.SeriesInstanceUID ?? '', attributes.series]));
-    const warnings = [...request.report.warnings, ...judgement.findings];
-    const log = formatValidationLog({
-      studyId: request.studyId,
-      createdAt: describedAt,
-      disposition: 'stored',
-      report: { ...request.report, warnings },
-      files: request.files,
-      join: judgement.join,
-    });
-
-    const result = await catalogue.commit(() => {
-      const counts = countAfterJoin(catalogue, study, studyUid, added, newSeries);
+      const log = formatValidationLog({
+        studyId: request.studyId,
+        createdAt: describedAt,
+        disposition: 'stored',
+        report: { ...request.report, warnings: [...request.report.warnings, ...judgement.findings] },
+        files: request.files,
+        join: judgement.join,
+      });
+      const counts = countAfterJoin(catalogue, counted, studyUid, added, newSeries);
+      counted = counts;
       const answer = joinedResult(
         request.studyId,
         dir,
@@ -161,7 +249,8 @@ export async function joinDelivery(
           sections,
           series: [...newSeries].map(([SeriesInstanceUID, attributes]) => ({ SeriesInstanceUID, attributes })),
           added,
-          moved: moved.map((i) => ({ SOPInstanceUID: i.SOPInstanceUID, path: pathOf(i.SOPInstanceUID) })),
+          // The single instance moved into originals/ is recorded with the group's first join.
+          moved: order === 0 ? moved.map((i) => ({ SOPInstanceUID: i.SOPInstanceUID, path: pathOf(i.SOPInstanceUID) })) : [],
           result: answer,
           log,
         },
@@ -169,16 +258,14 @@ export async function joinDelivery(
       );
       return answer;
     });
-    if (moved.length > 0) {
-      await mkdir(path.join(dir, StudyLayout.originals), { recursive: true });
-      for (const instance of moved) renameSync(path.join(dir, StudyLayout.original), path.join(dir, pathOf(instance.SOPInstanceUID)));
-      await Promise.all([syncDirectory(dir), syncDirectory(path.join(dir, StudyLayout.originals))]);
-    }
-    return { joined: result };
   });
-  // Outside the lock: the joins that commit while one rewrite runs share the next one.
-  if ('joined' in outcome) await deps.documents.afterJoin(studyUid, outcome.joined.study!.numberOfInstances);
-  return outcome;
+  if (moved.length > 0) {
+    await mkdir(path.join(dir, StudyLayout.originals), { recursive: true });
+    for (const instance of moved) renameSync(path.join(dir, StudyLayout.original), path.join(dir, pathOf(instance.SOPInstanceUID)));
+    await Promise.all([syncDirectory(dir), syncDirectory(path.join(dir, StudyLayout.originals))]);
+  }
+  for (const [order, { index }] of placed.entries()) settled[index] = { ok: true, value: { joined: results[order]! } };
+  return settled;
 }
 
 /**
@@ -203,7 +290,7 @@ function refusingStudy(catalogue: Catalogue, own: StoredStudy | null, refusal: R
  */
 function countAfterJoin(
   catalogue: Catalogue,
-  study: StoredStudy | null,
+  counted: { numberOfInstances: number; totalBytes: number },
   uid: string,
   added: readonly CatalogueInstance[],
   newSeries: ReadonlyMap<string, SeriesAttributes>,
@@ -213,8 +300,8 @@ function countAfterJoin(
   const modalities = [...new Set([...series.values()].map((s) => s.Modality).filter((m): m is string => m !== null))].sort();
   return {
     numberOfSeries: series.size,
-    numberOfInstances: (study?.numberOfInstances ?? 0) + added.length,
-    totalBytes: (study?.totalBytes ?? 0) + added.reduce((sum, i) => sum + i.sizeBytes, 0),
+    numberOfInstances: counted.numberOfInstances + added.length,
+    totalBytes: counted.totalBytes + added.reduce((sum, i) => sum + i.sizeBytes, 0),
     modalities,
   };
 }
@@ -272,9 +359,13 @@ export function studySummary(
   };
 }
 
-/** Puts the delivery's new files into the study folder (renamed, or linked from staging), and flushes the folders. */
-async function placeFiles(dir: string, source: FileSource, moves: readonly { from: string; to: string }[]): Promise<void> {
-  const folders = new Set<string>();
+/** Puts a delivery's new files into the study folder (renamed, or linked from staging); adds to `folders` those the caller flushes. */
+async function placeFiles(
+  dir: string,
+  source: FileSource,
+  moves: readonly { from: string; to: string }[],
+  folders: Set<string>,
+): Promise<void> {
   for (const { from, to } of moves) {
     const target = path.join(dir, to);
     const folder = path.dirname(target);
@@ -286,5 +377,4 @@ async function placeFiles(dir: string, source: FileSource, moves: readonly { fro
     }
     await placeFile(source, from, target);
   }
-  await Promise.all([...folders].map(syncDirectory));
 }

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DescribeResultSchema, newStudyId, type DescribeResult } from '@dsv/common';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DescribeResultSchema, newStudyId, readWorkTally, type DescribeResult } from '@dsv/common';
 import request from 'supertest';
 import { corpusPath } from '../../../test/support/corpus.ts';
 import { corpusSuite } from '../../../test/support/corpus-suite.ts';
@@ -371,6 +371,61 @@ corpusSuite('deliveries joining their DICOM study', () => {
       expect(metadata).toContain('Archibald');
       expect(metadata).not.toContain('Archibalt');
       expect(await readFile(path.join(studyDir(headUid), 'validation.log'), 'utf8')).toMatch(/^WARNING\s+study-patient-details-differ\s/m);
+    });
+  });
+  describe('when deliveries of a stored study wait for its lock together', () => {
+    /** Holds the study's lock until `deliveries` (started by `start`) all wait for it, then lets them in. */
+    const whileHeld = async <T>(uid: string, deliveries: number, start: () => Promise<T>): Promise<T> => {
+      let open!: () => void;
+      const holding = descriptor.locks.run(uid, () => new Promise<void>((resolve) => (open = resolve)));
+      const answers = start();
+      await vi.waitFor(() => expect(descriptor.locks.queued(uid)).toBe(deliveries));
+      open();
+      await holding;
+      return answers;
+    };
+
+    it('then they join in one transaction, each answered with the count its join left', async () => {
+      await deliver([corpusPath(SLICES[0]!)]);
+      const before = readWorkTally().dbCommits;
+
+      const answers = await whileHeld(sliceUid, 11, () => Promise.all(SLICES.slice(1).map((relative) => deliver([corpusPath(relative)]))));
+
+      expect(answers.map((answer) => answer.result.join?.added)).toEqual(SLICES.slice(1).map(() => 1));
+      expect(answers.map((answer) => answer.result.study!.numberOfInstances).sort((a, b) => a - b)).toEqual(
+        SLICES.slice(1).map((_, index) => index + 2),
+      );
+      // One commit for the eleven joins, and the documents' own (rewrites coalesce: two at most).
+      expect(readWorkTally().dbCommits - before).toBeLessThanOrEqual(3);
+      await expectSlicesStored();
+      expect(descriptor.catalogue.study(sliceUid)).toMatchObject({ numberOfInstances: 12, numberOfSeries: 1 });
+      expect((await readMetadata(sliceUid)).summary.numberOfInstances).toBe(12);
+    });
+
+    it('then of two versions of one new instance one is stored and the other refused INSTANCE_CONFLICT, and the rest join', async () => {
+      const first = await deliver(HEAD.slice(0, 2).map(corpusPath));
+      const changed = await variant(HEAD[3]!, 'GE MEDICAL SYSTEMS', 'GE MEDICAL SYSTEMZ');
+
+      const [third, original, other] = await whileHeld(headUid, 3, () =>
+        Promise.all([deliver([corpusPath(HEAD[2]!)]), deliver([corpusPath(HEAD[3]!)]), deliver([changed])]),
+      );
+
+      expect(third.result).toMatchObject({ disposition: 'stored', join: { added: 1 } });
+      const versions = [original, other];
+      const stored = versions.filter((answer) => answer.result.disposition === 'stored');
+      const refused = versions.filter((answer) => answer.result.disposition === 'rejected');
+      expect(stored).toHaveLength(1);
+      expect(refused).toHaveLength(1);
+      expect(refused[0]!.result.refusal).toMatchObject({
+        code: 'INSTANCE_CONFLICT',
+        conflicts: [{ file: '0001.dcm', SOPInstanceUID: sopOf(HEAD[3]!), heldBy: stored[0]!.id }],
+      });
+      const kept = stored[0] === original ? corpusPath(HEAD[3]!) : changed;
+      expect((await readFile(path.join(studyDir(headUid), 'originals', `${sopOf(HEAD[3]!)}.dcm`))).equals(await readFile(kept))).toBe(true);
+      expect(descriptor.catalogue.study(headUid)).toMatchObject({ numberOfInstances: 4 });
+      const metadata = await readMetadata(headUid);
+      expect(metadata.summary.numberOfInstances).toBe(4);
+      expect(metadata.deliveries).toEqual([first.id, third.id, stored[0]!.id].sort());
     });
   });
 });

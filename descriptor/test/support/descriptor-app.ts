@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { createApp, openArchive } from '../../src/app.ts';
 import type { DescriptorConfig } from '../../src/config.ts';
+import { KeyedLock } from '../../src/archive/keyed-lock.ts';
 import type { StudyDocuments } from '../../src/archive/study-documents.ts';
 import type { Catalogue } from '../../src/data/catalogue.ts';
 import type { UploadFile } from './describe-request.ts';
@@ -19,6 +20,8 @@ export interface TestDescriptor {
   catalogue: Catalogue;
   /** The document writer over the catalogue (`repair()` is what start-up runs). */
   documents: StudyDocuments;
+  /** The studies' locks the app joins under: a test may hold one. */
+  locks: KeyedLock;
   dir: string;
   remove(): Promise<void>;
 }
@@ -65,13 +68,14 @@ export async function createTestDescriptor(
   const events = new EventBus();
   const logger = createLogger('descriptor', 'silent');
   const { catalogue, documents } = openArchive(config, logger);
-  const app = createApp({ config, logger, events, now: () => FIXED_NOW, catalogue, documents });
+  const locks = new KeyedLock();
+  const app = createApp({ config, logger, events, now: () => FIXED_NOW, catalogue, documents, locks });
   const remove = async () => {
     await documents.close();
     catalogue.close();
     await rm(dir, { recursive: true, force: true });
   };
-  return { app, config, events, catalogue, documents, dir, remove };
+  return { app, config, events, catalogue, documents, locks, dir, remove };
 }
 
 /** POSTs one delivery streamed, the way the gateway does: the request part (which names it), then the files. */
