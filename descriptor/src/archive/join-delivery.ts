@@ -359,22 +359,27 @@ export function studySummary(
   };
 }
 
-/** Puts a delivery's new files into the study folder (renamed, or linked from staging); adds to `folders` those the caller flushes. */
+/**
+ * Puts a delivery's new files into the study folder (renamed, or linked from staging); once they all are,
+ * adds to `folders` the folders the caller flushes (a delivery that fails adds none: its folders may not exist).
+ */
 async function placeFiles(
   dir: string,
   source: FileSource,
   moves: readonly { from: string; to: string }[],
   folders: Set<string>,
 ): Promise<void> {
+  const touched = new Set<string>();
   for (const { from, to } of moves) {
     const target = path.join(dir, to);
     const folder = path.dirname(target);
-    folders.add(folder);
+    touched.add(folder);
     // A folder made now (the study's, or its originals/) is an entry of its parent, flushed with it.
     if (!existsSync(folder)) {
-      for (let made = folder; made !== path.dirname(dir) && !existsSync(made); made = path.dirname(made)) folders.add(path.dirname(made));
+      for (let made = folder; made !== path.dirname(dir) && !existsSync(made); made = path.dirname(made)) touched.add(path.dirname(made));
       mkdirSync(folder, { recursive: true });
     }
     await placeFile(source, from, target);
   }
+  for (const folder of touched) folders.add(folder);
 }
