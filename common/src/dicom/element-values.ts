@@ -23,6 +23,11 @@ export class ElementReader {
     return new ElementReader(this.parsed, inheritCharacterSets(this.characterSets, this.rawString(own) ?? ''));
   }
 
+  /** The byte order of an element's value: the file meta's (little endian), the data set's, or its item's own. */
+  littleEndian(element: DicomElement): boolean {
+    return element.littleEndian ?? (element.tag.startsWith('0002') || this.parsed.littleEndian);
+  }
+
   /** The value's bytes, or null when the element is absent, undefined-length, or not in the header. */
   bytes(element: DicomElement | undefined): Uint8Array | null {
     if (!element || element.length === UNDEFINED_LENGTH) return null;
@@ -57,7 +62,7 @@ export class ElementReader {
     const bytes = this.bytes(element);
     if (bytes === null) return [];
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    const le = element.tag.startsWith('0002') || this.parsed.littleEndian;
+    const le = this.littleEndian(element);
     const read = (size: number, get: (offset: number) => number): number[] => {
       const out: number[] = [];
       for (let offset = 0; offset + size <= bytes.length; offset += size) out.push(get(offset));

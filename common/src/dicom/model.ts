@@ -14,6 +14,12 @@ export interface DicomElement {
   /** The declared length, or UNDEFINED_LENGTH. */
   readonly length: number;
   readonly items?: readonly DicomItem[];
+  /**
+   * Set when the value's byte order is not the data set's: true inside the items of a UN element of
+   * undefined length in a big-endian file, which are Implicit VR Little Endian (PS3.5 §6.2.2). Read
+   * through ElementReader.littleEndian.
+   */
+  readonly littleEndian?: boolean;
 }
 
 export type DicomItem = ReadonlyMap<string, DicomElement>;

@@ -67,6 +67,8 @@ interface LibElement {
 }
 interface LibDataSet {
   byteArray: Uint8Array;
+  /** dicom-parser's reader of the data set's binary values: which byte order it was read in. */
+  byteArrayParser?: unknown;
   elements: Record<string, LibElement>;
   warnings?: string[];
 }
@@ -331,11 +333,12 @@ function toTag(libTag: string): string {
 }
 
 function toParsed(library: LibDataSet): ParsedDicom {
-  const all = toDataSet(library.elements);
-  const meta = new Map<string, DicomElement>();
-  const dataset = new Map<string, DicomElement>();
   const transferSyntaxUID = readMetaUid(library, 'x00020010');
   const info = transferSyntaxUID ? lookupTransferSyntax(transferSyntaxUID) : undefined;
+  const littleEndian = info?.littleEndian ?? true;
+  const all = toDataSet(library.elements, littleEndian);
+  const meta = new Map<string, DicomElement>();
+  const dataset = new Map<string, DicomElement>();
   // dicom-parser reads an inflated data set from byte 0 (see PREAMBLE_MASK) and the file meta again: in a
   // deflated file nothing before the end of the file meta belongs to the data set.
   const datasetStart = info?.deflated ? metaEnd(all) : 0;
@@ -347,7 +350,7 @@ function toParsed(library: LibDataSet): ParsedDicom {
     bytes: library.byteArray,
     transferSyntaxUID,
     explicitVr: info?.explicitVr ?? transferSyntaxUID !== TransferSyntax.ImplicitVRLittleEndian.uid,
-    littleEndian: info?.littleEndian ?? true,
+    littleEndian,
     meta,
     dataset,
   };
@@ -366,14 +369,26 @@ function readMetaUid(library: LibDataSet, libTag: string): string | null {
   return raw.replace(/[\0 ]+$/, '') || null;
 }
 
-function toDataSet(elements: Record<string, LibElement>): Map<string, DicomElement> {
+/**
+ * Our elements of dicom-parser's. `fileLittleEndian`: the data set's byte order; an item read in the other
+ * order (the Implicit VR Little Endian items of a UN element in a big-endian file) marks its elements.
+ */
+function toDataSet(
+  elements: Record<string, LibElement>,
+  fileLittleEndian: boolean,
+  ownLittleEndian = fileLittleEndian,
+): Map<string, DicomElement> {
   const out = new Map<string, DicomElement>();
+  const marked = ownLittleEndian === fileLittleEndian ? {} : { littleEndian: ownLittleEndian };
   for (const element of Object.values(elements)) {
     const tag = toTag(element.tag);
     const explicit = element.vr !== undefined && isVr(element.vr);
     const vr = (explicit ? element.vr : lookupTag(tag)?.vrs[0]) as Vr | undefined;
-    const items: DicomItem[] | undefined = element.items?.map((item) => toDataSet(item.dataSet?.elements ?? {}));
+    const items: DicomItem[] | undefined = element.items?.map((item) =>
+      toDataSet(item.dataSet?.elements ?? {}, fileLittleEndian, itemLittleEndian(item.dataSet, ownLittleEndian)),
+    );
     out.set(tag, {
+      ...marked,
       tag,
       vr: items && vr === undefined ? 'SQ' : vr,
       vrSource: explicit ? 'explicit' : vr ? 'dictionary' : 'unknown',
@@ -383,6 +398,13 @@ function toDataSet(elements: Record<string, LibElement>): Map<string, DicomEleme
     });
   }
   return out;
+}
+
+/** The byte order an item was read in: its own reader's, else its parent's. */
+function itemLittleEndian(item: LibDataSet | undefined, parent: boolean): boolean {
+  if (item?.byteArrayParser === dicomParser.littleEndianByteArrayParser) return true;
+  if (item?.byteArrayParser === dicomParser.bigEndianByteArrayParser) return false;
+  return parent;
 }
 
 function findOverrun(elements: Record<string, LibElement>, size: number): ParseIssue | null {

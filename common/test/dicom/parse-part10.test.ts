@@ -73,6 +73,10 @@ describe('parsePart10', () => {
       const reader = new ElementReader(parsed);
       expect(reader.text('CodeValue', un.items![0])).toBe('T-12345');
       expect(reader.text('CodingSchemeDesignator', un.items![0])).toBe('SRT');
+      // A binary value of the item is little endian too (00 02: 512), in a file read big endian.
+      expect(reader.number('Rows', un.items![0])).toBe(512);
+      expect(reader.littleEndian(un.items![0]!.get('00280010')!)).toBe(true);
+      expect(reader.littleEndian(parsed.dataset.get('00280010')!)).toBe(false);
     });
 
     it('then the header handed back is the file as received, the length FFFFFFFFH included', () => {

@@ -114,7 +114,7 @@ function resolveVr(element: DicomElement, dataset: DicomDataSet, reader: Element
     if (
       bytes !== null &&
       bytes.length >= 2 &&
-      new DataView(bytes.buffer, bytes.byteOffset, 2).getUint16(0, reader.parsed.littleEndian) === 1
+      new DataView(bytes.buffer, bytes.byteOffset, 2).getUint16(0, reader.littleEndian(representation!)) === 1
     )
       return 'SS';
   }
@@ -125,13 +125,13 @@ function convertBinary(element: DicomElement, vr: Vr, reader: ElementReader, opt
   const bytes = element.length === UNDEFINED_LENGTH || element.length > options.inlineBinaryMaxBytes ? null : reader.bytes(element);
   if (bytes === null) return { vr, BulkDataURI: options.bulkDataUri(element) };
   const word = WORD_SIZE[vr];
-  const littleEndian = reader.parsed.littleEndian || word === undefined ? bytes : swapWords(bytes, word);
+  const littleEndian = reader.littleEndian(element) || word === undefined ? bytes : swapWords(bytes, word);
   return { vr, InlineBinary: Buffer.from(littleEndian.buffer, littleEndian.byteOffset, littleEndian.length).toString('base64') };
 }
 
 function readValues(element: DicomElement, vr: Vr, bytes: Uint8Array, reader: ElementReader): DicomJsonValue[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const le = reader.parsed.littleEndian;
+  const le = reader.littleEndian(element);
   switch (vr) {
     case 'US':
       return readEach(bytes, 2, (o) => view.getUint16(o, le));

@@ -324,7 +324,7 @@ export function tagValues(place: Place, element: DicomElement | undefined): stri
   const bytes = place.reader.bytes(element);
   if (!bytes || !element) return [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const le = place.reader.parsed.littleEndian;
+  const le = place.reader.littleEndian(element);
   const out: string[] = [];
   for (let offset = 0; offset + 4 <= bytes.length; offset += 4)
     out.push(hex4(view.getUint16(offset, le)) + hex4(view.getUint16(offset + 2, le)));

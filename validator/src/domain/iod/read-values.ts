@@ -63,7 +63,7 @@ export function readNumbers(
   if (element.length === UNDEFINED_LENGTH || element.offset + element.length > bytes.length) return [];
   let view = VIEWS.get(bytes);
   if (view === undefined) VIEWS.set(bytes, (view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)));
-  const le = element.tag.startsWith('0002') || reader.parsed.littleEndian;
+  const le = reader.littleEndian(element);
   const [size, read] = binary;
   const out: number[] = [];
   for (let offset = 0; offset + size <= element.length; offset += size) out.push(read(view, element.offset + offset, le));
