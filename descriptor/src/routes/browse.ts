@@ -48,8 +48,15 @@ export function browseRouter(deps: BrowseDeps): Router {
   const notFound = async (study: ListedStudy, error: AppError): Promise<AppError> =>
     (await exists(studyDir(study))) ? error : new AppError('STUDY_NOT_FOUND');
 
-  // A study's file list changes when a delivery joins it: cached per study and version.
+  /** A stored study's documents, rewritten first if a rewrite waits for its time. */
+  const currentDocuments = async (study: ListedStudy): Promise<void> => {
+    if (study.state !== 'rejected') await deps.documents.current(study.id);
+  };
+
+  // A study's file list (read from its metadata.json, brought up to date first) changes when a delivery
+  // joins it: cached per study and version.
   const filesOf = async (study: ListedStudy): Promise<StudyFiles> => {
+    await currentDocuments(study);
     const key = `${study.id}@${study.updatedAt}@${study.summary.numberOfInstances}`;
     const cached = filesCache.get(key);
     if (cached) {
@@ -85,11 +92,6 @@ export function browseRouter(deps: BrowseDeps): Router {
       files: files.map((file) => presentFile(study.id, file, byKey)),
     });
   });
-
-  /** A stored study's documents, rewritten first if a rewrite waits for its time. */
-  const currentDocuments = async (study: ListedStudy): Promise<void> => {
-    if (study.state !== 'rejected') await deps.documents.current(study.id);
-  };
 
   router.get('/studies/:id/metadata', async (req, res) => {
     const study = findStudy(req.params.id);

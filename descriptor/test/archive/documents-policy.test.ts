@@ -46,6 +46,18 @@ corpusSuite('documents of a large study', () => {
       expect((await onDisk()).instances).toHaveLength(2);
     });
 
+    it('then GET /studies/<uid> lists every file, and each can be fetched, while the documents are behind', async () => {
+      for (const slice of SLICES.slice(0, 3)) await deliver(slice);
+      expect(descriptor.catalogue.study(uid)).toMatchObject({ documentsDue: true });
+      const study = await request(descriptor.app).get(`/studies/${uid}`).expect(200);
+      expect(study.body.files).toHaveLength(3);
+      for (const relative of SLICES.slice(0, 3)) {
+        const sop = referenceValues(relative)('SOPInstanceUID');
+        const file = await request(descriptor.app).get(`/studies/${uid}/files/${sop}`).responseType('blob').expect(200);
+        expect(Buffer.from(file.body as Buffer).equals(await readFile(corpusPath(relative)))).toBe(true);
+      }
+    });
+
     it('then GET /studies/<uid>/metadata and /validation bring the documents up to date before they are read', async () => {
       for (const slice of SLICES) await deliver(slice);
       const metadata = await request(descriptor.app).get(`/studies/${uid}/metadata`).expect(200);
