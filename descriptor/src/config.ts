@@ -47,7 +47,7 @@ export const DescriptorConfigSchema = z
         .int()
         .min(0)
         .describe(
-          "A study of at most this many instances has metadata.json and validation.log rewritten before a delivery's answer; a larger one in the background, at most every rewriteIntervalMs, while deliveries join it (a rewrite costs in proportion to the study)",
+          "A study of at most this many instances has metadata.json and validation.log rewritten before a delivery's answer (not a C-STORE's: its response does not wait for them); a larger one in the background, at most every rewriteIntervalMs, while deliveries join it (a rewrite costs in proportion to the study)",
         ),
       rewriteIntervalMs: z
         .number()

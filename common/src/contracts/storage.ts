@@ -30,6 +30,13 @@ export const DescribeRequestSchema = z.object({
     }),
   ),
   report: ValidationReportSchema,
+  /**
+   * false: the answer does not wait for the study's documents (metadata.json, validation.log) to be
+   * rewritten, whatever the study's size: they follow within the descriptor's documents.rewriteIntervalMs
+   * (a C-STORE's peer never reads them, and reading them through the API brings them up to date first).
+   * Absent or true: documents.awaitMaxInstances decides.
+   */
+  awaitDocuments: z.boolean().optional(),
 });
 export type DescribeRequest = z.infer<typeof DescribeRequestSchema>;
 

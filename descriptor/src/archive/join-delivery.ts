@@ -80,7 +80,8 @@ export async function joinDelivery(
 
   const outcome = await deps.locks.batch(studyUid, { request, source, described, sections }, (jobs) => joinTogether(studyUid, jobs, deps));
   // Outside the lock: the joins that commit while one rewrite runs share the next one.
-  if ('joined' in outcome) await deps.documents.afterJoin(studyUid, outcome.joined.study!.numberOfInstances);
+  if ('joined' in outcome)
+    await deps.documents.afterJoin(studyUid, outcome.joined.study!.numberOfInstances, request.awaitDocuments !== false);
   return outcome;
 }
 

@@ -116,13 +116,14 @@ export class StudyDocuments {
   /**
    * After a delivery joined a study of `instances` instances: resolves when its answer may be sent. A
    * study of at most `awaitMaxInstances` has its documents rewritten first, so they list the delivery when
-   * the answer comes; a larger one is rewritten at most every `rewriteIntervalMs` while deliveries join,
+   * the answer comes (unless `wait` is false: the delivery's answer does not need them); a larger one is
+   * rewritten at most every `rewriteIntervalMs` while deliveries join,
    * each rewrite covering all that joined since, since a rewrite costs in proportion to the study. Its
    * catalogue entry marks the documents due meanwhile: a stop or a crash before the rewrite leaves them to
    * `close()` or to the start-up repair.
    */
-  afterJoin(uid: string, instances: number): Promise<void> {
-    if (instances <= this.policy.awaitMaxInstances) return this.refresh(uid);
+  afterJoin(uid: string, instances: number, wait = true): Promise<void> {
+    if (wait && instances <= this.policy.awaitMaxInstances) return this.refresh(uid);
     if (!this.#scheduled.has(uid)) {
       const timer = setTimeout(() => {
         this.#scheduled.delete(uid);

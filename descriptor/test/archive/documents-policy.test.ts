@@ -46,6 +46,17 @@ corpusSuite('documents of a large study', () => {
       expect((await onDisk()).instances).toHaveLength(2);
     });
 
+    it("then a delivery that does not await the documents (a C-STORE's) is answered before they are rewritten, even in a small study", async () => {
+      await deliver(SLICES[0]!);
+      const id = newStudyId();
+      const files = asUpload([corpusPath(SLICES[1]!)]);
+      await postStudy(descriptor.app, { ...describeRequest(id, files), awaitDocuments: false }, files).expect(201);
+      expect(descriptor.catalogue.study(uid)).toMatchObject({ numberOfInstances: 2, documentsDue: true });
+      expect((await onDisk()).instances).toHaveLength(1);
+      const metadata = await request(descriptor.app).get(`/studies/${uid}/metadata`).expect(200);
+      expect(JSON.parse(metadata.text).instances).toHaveLength(2);
+    });
+
     it('then GET /studies/<uid> lists every file, and each can be fetched, while the documents are behind', async () => {
       for (const slice of SLICES.slice(0, 3)) await deliver(slice);
       expect(descriptor.catalogue.study(uid)).toMatchObject({ documentsDue: true });

@@ -47,7 +47,8 @@ export function storeInstanceWith(deps: StoreInstanceDeps): StoreInstance {
       deps.events.publish('study.uploaded', { studyId: id, correlationId: associationId }, { files: 1, bytes: result.sizeBytes }),
     );
     await deps.store.create(status, { persist: false });
-    const final = await deps.pipeline.submit(id);
+    // The peer does not read the study's documents: they follow the response (DescribeRequest.awaitDocuments).
+    const final = await deps.pipeline.submit(id, { awaitDocuments: false });
     await deps.store.written(id);
     return { verdict: verdictOfDelivery(final), studyUid: final.state === 'stored' ? studyUidOf(final) : null };
   };

@@ -67,9 +67,10 @@ export class StudyPipeline {
    * Queues a delivery; the promise resolves with its terminal state, as soon as that state is final: a
    * stored or rejected delivery is answered once the descriptor has it on disk, while the gateway's own
    * record of that state is still being written (a restart before that write runs the delivery again
-   * and the descriptor answers alreadyStored: the same answer).
+   * and the descriptor answers alreadyStored: the same answer). `awaitDocuments: false`: the descriptor
+   * answers without waiting for the study's documents (a C-STORE's; DescribeRequest.awaitDocuments).
    */
-  submit(id: string): Promise<StudyStatus> {
+  submit(id: string, options: { awaitDocuments?: boolean } = {}): Promise<StudyStatus> {
     const running = this.inFlight.get(id);
     if (running) return running.answer;
     let settle!: (status: StudyStatus) => void;
@@ -78,7 +79,7 @@ export class StudyPipeline {
       settle = resolve;
       refuse = reject;
     });
-    const job = this.queue.run(() => this.process(id, settle)).finally(() => this.inFlight.delete(id));
+    const job = this.queue.run(() => this.process(id, settle, options)).finally(() => this.inFlight.delete(id));
     // Whatever answered first wins; a job that ends without answering early answers with its end.
     job.then(settle, refuse);
     this.inFlight.set(id, { job, answer });
@@ -137,7 +138,7 @@ export class StudyPipeline {
     return this.inFlight.size;
   }
 
-  private async process(id: string, answer: (status: StudyStatus) => void): Promise<StudyStatus> {
+  private async process(id: string, answer: (status: StudyStatus) => void, options: { awaitDocuments?: boolean }): Promise<StudyStatus> {
     const { store } = this.deps;
     const started = Date.now();
     const current = await store.get(id);
@@ -171,7 +172,7 @@ export class StudyPipeline {
         },
         { persist: false },
       );
-      const result = await this.describe(running, report);
+      const result = await this.describe(running, report, options.awaitDocuments);
       // The descriptor's word on where the delivery ended: a retry after a crash may get, read back, the
       // answer of an earlier run.
       const stored = result.disposition === 'stored';
@@ -252,7 +253,7 @@ export class StudyPipeline {
     );
   }
 
-  private describe(status: StudyStatus, report: ValidationReport): Promise<DescribeResult> {
+  private describe(status: StudyStatus, report: ValidationReport, awaitDocuments: boolean | undefined): Promise<DescribeResult> {
     return withRetry(
       () =>
         this.deps.descriptor.describe(
@@ -262,6 +263,7 @@ export class StudyPipeline {
             receivedAt: status.createdAt,
             files: status.upload.files.map((f) => ({ file: f.file, clientName: f.clientName, sizeBytes: f.sizeBytes, sha256: f.sha256 })),
             report,
+            ...(awaitDocuments === undefined ? {} : { awaitDocuments }),
           },
           { correlationId: status.correlationId, dir: path.resolve(this.deps.stagingDir, status.id) },
         ),

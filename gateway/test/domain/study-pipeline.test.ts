@@ -353,6 +353,19 @@ describe('StudyPipeline', () => {
       await pipeline.drain();
     });
 
+    it("then the descriptor is told not to wait for the study's documents only when the submit says so (a C-STORE's)", async () => {
+      const pipeline = pipelineFor();
+      const upload = await accepted([{ uid: '2.25.24', sha: 'n1' }]);
+      const instance = await accepted([{ uid: '2.25.25', sha: 'n2' }]);
+      expect((await pipeline.submit(upload)).state).toBe('stored');
+      expect((await pipeline.submit(instance, { awaitDocuments: false })).state).toBe('stored');
+      await pipeline.drain();
+      expect(described.map((request) => [request.studyId, request.awaitDocuments])).toEqual([
+        [upload, undefined],
+        [instance, false],
+      ]);
+    });
+
     it("then when the final state cannot be written, the answer stands, the staged files stay, and the database still says 'received' (the next start runs it again)", async () => {
       const pipeline = pipelineFor();
       let open = (): void => undefined;
