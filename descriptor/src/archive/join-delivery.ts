@@ -42,13 +42,14 @@ export type JoinOutcome =
   | { recorded: true };
 
 /**
- * A valid delivery joins its DICOM study, all or nothing: under the study's lock, it is judged against the
- * catalogue (judge-delivery.ts); its new files are renamed into `studies/<StudyInstanceUID>/` and flushed,
- * then the catalogue records them in one transaction; once the lock is released, the documents are
- * rewritten (StudyDocuments.afterJoin: before the answer for a study of a few instances, coalesced over
- * time for a large one). A crash before the
- * commit leaves files the catalogue does not list (the gateway runs the delivery again and they are
- * renamed over); after it, the documents are due and rewritten at start-up (StudyDocuments.repair).
+ * A valid delivery joins its DICOM study, all or nothing: under the study's lock, with the deliveries of
+ * the study that waited for it at the same time (`joinGroup`), it is judged against the catalogue
+ * (judge-delivery.ts); its new files are renamed into `studies/<StudyInstanceUID>/` and flushed, then the
+ * catalogue records them in one transaction; once the lock is released, the documents are rewritten
+ * (StudyDocuments.afterJoin: before the answer for a study of a few instances unless the request says not
+ * to wait, coalesced over time for a large one). A crash before the commit leaves files the catalogue does
+ * not list (the gateway runs the delivery again and they are renamed over); after it, the documents are due
+ * and rewritten at start-up (StudyDocuments.repair).
  */
 export async function joinDelivery(
   request: DescribeRequest,
@@ -116,10 +117,11 @@ async function joinTogether(studyUid: string, jobs: PendingJoin[], deps: JoinDep
 }
 
 /**
- * How many of `jobs` one group takes: each is judged against the catalogue as the group's commit leaves
- * it for those before it, so the group stops before a delivery that one of them could change the
- * judgement of: one that brings an instance an earlier one brings too, or any delivery after the one that
- * creates the study (its patient is the study's only once committed).
+ * How many of `jobs` one group takes. The group's deliveries are all judged against the catalogue as it
+ * was before the group, which is what each would have met after those before it had committed only while
+ * none of them could change another's judgement: so the group stops before a delivery that brings an
+ * instance an earlier one brings too, and takes nothing after a delivery that creates the study (whose
+ * patient becomes the study's only once committed).
  */
 export function takenBy(jobs: readonly PendingJoin[], studyIsNew: boolean): number {
   if (studyIsNew) return 1;
