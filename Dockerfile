@@ -26,6 +26,8 @@ RUN npm run build
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# glibc's arenas: two, not eight per core (scripts/build-services.ts, SERVICE_ENV).
+ENV MALLOC_ARENA_MAX=2
 # better-sqlite3 is a native addon, external to the bundles (scripts/build-services.ts): the bundles
 # load it from /app/node_modules, with `bindings` and its `file-uri-to-path`, which find its .node file.
 COPY --from=build /app/node_modules/better-sqlite3 node_modules/better-sqlite3

@@ -15,6 +15,12 @@
  * stack traces point into dist/<service>.mjs, with the functions' own names; run a service with
  * NODE_OPTIONS=--enable-source-maps to see TypeScript files and lines instead. bench/cpu-profiler.mjs
  * maps its profiles back through them.
+ *
+ * Whitespace and comments are left out (`minifyWhitespace`), names are kept. V8 holds each bundle's
+ * source for as long as the service runs, as one string: one byte a character while it is all ASCII,
+ * two bytes for all of it once a single other character appears, and the comments a bundle would
+ * otherwise keep have some (§, —). Without them the string is shorter and one byte a character
+ * (`npm run build` prints the sizes).
  */
 import { build, stop, type Metafile } from 'esbuild';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -42,6 +48,19 @@ export function bundlePath(service: ServiceName): string {
  * docker-compose.yml (test/docs/node-flags.test.ts keeps them equal).
  */
 export const NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20'] as const;
+
+/**
+ * The environment every service starts with, under what the caller sets (which wins). glibc gives each
+ * thread that allocates an arena of its own, up to eight per core, and keeps what is freed in them: the
+ * threads of libuv's pool (file system, hashing) each grew one and each service's RSS with it. Two arenas
+ * keep that memory shared (`npm run bench` prints the peak RSS of each service). The same value stands in
+ * package.json's start:<service> scripts and the Dockerfile (test/docs/node-flags.test.ts keeps them equal).
+ */
+export const SERVICE_ENV = { MALLOC_ARENA_MAX: '2' } as const;
+
+export function serviceEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...SERVICE_ENV, ...env };
+}
 
 export function serviceArgs(service: ServiceName): string[] {
   return [...NODE_FLAGS, bundlePath(service)];
@@ -85,6 +104,8 @@ async function bundleAndWrite(): Promise<Metafile> {
     sourcesContent: false,
     banner: { js: REQUIRE_BANNER },
     legalComments: 'none',
+    minifyWhitespace: true,
+    charset: 'ascii',
     logLevel: 'warning',
     metafile: true,
     write: false,

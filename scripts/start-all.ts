@@ -5,12 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { buildServices, serviceArgs, type ServiceName } from './build-services.ts';
+import { buildServices, serviceArgs, serviceEnv, type ServiceName } from './build-services.ts';
 
 const services: readonly ServiceName[] = ['validator', 'descriptor', 'gateway'];
 const children = new Map<string, ChildProcess>();
 // The three share one internal token; without one set, each `npm start` makes a fresh one.
-const env = { ...process.env, INTERNAL_TOKEN: process.env.INTERNAL_TOKEN || randomBytes(32).toString('base64url') };
+const env = { ...serviceEnv(process.env), INTERNAL_TOKEN: process.env.INTERNAL_TOKEN || randomBytes(32).toString('base64url') };
 let stopping = false;
 
 function start(name: ServiceName): ChildProcess {

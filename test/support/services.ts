@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundlePath, serviceArgs } from '../../scripts/build-services.ts';
+import { bundlePath, serviceArgs, serviceEnv } from '../../scripts/build-services.ts';
 import { projectRoot } from './corpus.ts';
 
 export interface ServiceProcess {
@@ -28,7 +28,7 @@ export function startService(name: 'gateway' | 'validator' | 'descriptor', env: 
   }
   const child = spawn(process.execPath, serviceArgs(name), {
     cwd: projectRoot,
-    env: { ...process.env, CONFIG_DIR: path.join(projectRoot, 'config'), ...env },
+    env: serviceEnv({ ...process.env, CONFIG_DIR: path.join(projectRoot, 'config'), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
