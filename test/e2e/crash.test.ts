@@ -7,6 +7,7 @@ import { DATABASE_FILE, openGatewayDb } from '../../gateway/src/data/gateway-db.
 import { corpusAvailable, corpusPath, corpusSkipReason, entryFiles, loadManifest } from '../support/corpus.ts';
 import { removeConfigDirs, writeConfigDir } from '../support/config-dir.ts';
 import {
+  getJson,
   incomingLeftovers,
   listTree,
   sha256,
@@ -199,6 +200,44 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
       5000,
     );
     expect(storedOriginalHashes(studyFolder(stack, final.body))).toEqual(files.map(sha256).sort());
+  });
+
+  it('when the gateway is killed before it answers an upload that waits (?wait=true), then after it starts again that upload has no status and its staged files are gone, and the same files sent again are stored', async () => {
+    const configDir = await writeConfigDir({ gateway: { pipeline: { retry: { attempts: 20, baseDelayMs: 500, maxDelayMs: 1000 } } } });
+    stack = await startStack({ CONFIG_DIR: configDir });
+    const files = [corpusPath(CT_SMALL)];
+    // With the descriptor down the upload cannot end: it waits, retrying, until the gateway is killed.
+    await stack.descriptor.stop('SIGKILL');
+    const cut = upload(stack.gateway.url, files, '?wait=true').then(
+      () => 'answered',
+      () => 'cut',
+    );
+    const id = await waitFor(
+      async () =>
+        JSON.parse(stack!.gateway.output.find((line) => line.includes('"study.uploaded"')) ?? 'null')?.event?.studyId as string | undefined,
+      (value) => value !== undefined,
+      10_000,
+      5,
+    );
+    await waitFor(
+      () => statusOf(stack!, id!),
+      (s) => s.state === 'describing',
+      15_000,
+      5,
+    );
+    const staging = stack.env.gateway.STAGING_DIR!;
+    expect(visibleEntries(staging)).toEqual([id]);
+    await stack.gateway.stop('SIGKILL');
+    expect(await cut).toBe('cut');
+
+    await stack.restart('descriptor');
+    await stack.restart('gateway');
+    expect((await getJson(`${stack.gateway.url}/status/${id}`)).status).toBe(404);
+    expect(visibleEntries(staging)).toEqual([]);
+    expect(visibleEntries(stack.studiesDir)).toEqual([]);
+    const again = await upload(stack.gateway.url, files, '?wait=true');
+    expect(again.status).toBe(201);
+    expect(again.body.join).toMatchObject({ added: 1, duplicates: [] });
   });
 
   it("when the gateway died after the descriptor stored a study but before it recorded 'stored', then the study runs again and the descriptor answers alreadyStored", async () => {

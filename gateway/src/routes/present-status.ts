@@ -28,6 +28,11 @@ export interface TakenStudy {
   done: Promise<StudyStatus>;
 }
 
+/** ?wait=true: the client waits for the delivery's outcome, which is the answer. */
+export function waitsForOutcome(req: Request): boolean {
+  return req.query.wait === 'true';
+}
+
 /**
  * The answer to a delivery just taken on (an upload, a retry): at once (202), with where to poll; or,
  * with ?wait=true, once it has ended, with the outcome's status code and the full status.
@@ -35,7 +40,7 @@ export interface TakenStudy {
 export async function answerTakenStudy(req: Request, res: Response, taken: TakenStudy): Promise<void> {
   const statusUrl = `/status/${taken.id}`;
   res.setHeader('Location', statusUrl);
-  if (req.query.wait === 'true') {
+  if (waitsForOutcome(req)) {
     const final = await taken.done;
     sendJson(res, finalStatusCode(final), presentStatus(final));
     return;

@@ -6,7 +6,7 @@ import type { StudyPipeline } from '../domain/study-pipeline.ts';
 import { newDeliveryStatus } from '../domain/study-status.ts';
 import { receiveUpload } from '../upload/receive-upload.ts';
 import type { StagingFolders } from '../upload/staging-folders.ts';
-import { answerTakenStudy } from './present-status.ts';
+import { answerTakenStudy, waitsForOutcome } from './present-status.ts';
 
 export interface UploadRouteDeps {
   config: GatewayConfig;
@@ -19,7 +19,9 @@ export interface UploadRouteDeps {
 /**
  * POST /upload: one delivery into the DICOM study its files name. Answers 202 as soon as the files are
  * on disk, and processes them in the background; with ?wait=true it answers when processing ends, with
- * the outcome's status code. Files sent again are a delivery of their own: the descriptor finds their
+ * the outcome's status code, and nothing is promised before that answer: a crash before it leaves
+ * staged files without a status, which the next start removes (sweep-staging.ts), and a client that
+ * sends again. Files sent again are a delivery of their own: the descriptor finds their
  * instances already stored (the status's join.duplicates) and keeps them once.
  */
 export function uploadRouter(deps: UploadRouteDeps): Router {
@@ -35,9 +37,14 @@ export function uploadRouter(deps: UploadRouteDeps): Router {
           { files: staged.files.length, bytes: staged.totalBytes },
         ),
       );
-      await deps.store.create(status);
+      // With ?wait=true the upload is accepted by its final answer, as a C-STORE is (store-instance.ts):
+      // 'received' is written with the final state, and the answer waits for that write.
+      const waits = waitsForOutcome(req);
+      await deps.store.create(status, { persist: !waits });
       const state = status.state;
-      await answerTakenStudy(req, res, { id: staged.id, state, done: deps.pipeline.submit(staged.id) });
+      const submitted = deps.pipeline.submit(staged.id);
+      const done = waits ? submitted.then(async (final) => (await deps.store.written(staged.id), final)) : submitted;
+      await answerTakenStudy(req, res, { id: staged.id, state, done });
     } catch (error) {
       next(error);
     }

@@ -4,6 +4,7 @@ import type busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { GatewayConfig } from '../config.ts';
+import { waitsForOutcome } from '../routes/present-status.ts';
 import type { StagingFolders } from './staging-folders.ts';
 import { StagingStorage, type StagedUpload } from './staging-storage.ts';
 
@@ -72,7 +73,13 @@ export function receiveUpload(config: GatewayConfig, stagingFolders: StagingFold
         return;
       }
       // Each file was flushed as it closed; the names in the upload's folder, and the folder's own name,
-      // must be on disk too before the upload is answered as accepted.
+      // must be on disk too before the upload is answered as accepted (202). An upload that waits for its
+      // outcome is accepted by that answer, once the descriptor has flushed the study folder that names
+      // the same files: a crash before it loses nothing promised (routes/upload.ts).
+      if (waitsForOutcome(req)) {
+        next();
+        return;
+      }
       const { dir } = req.staged;
       Promise.all([syncDirectory(dir), syncDirectory(path.dirname(dir))]).then(
         () => next(),

@@ -77,7 +77,10 @@ export const EventFeedSchema = z.object({
 /** ?wait=true ends with the outcome's status: the full status, or the error envelope of a refused request. */
 const finalAnswer = (description: string) => ({ description, schema: z.union([DeliveryStatusSchema, ErrorBodySchema]) });
 const waitQuery = z.object({
-  wait: z.enum(['true', 'false']).optional().describe('true: answer when the delivery has ended, with its outcome'),
+  wait: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: answer when the delivery has ended, with its outcome; the delivery is accepted by that answer, not before'),
 });
 
 export const GatewayApi: ApiDescription = {
