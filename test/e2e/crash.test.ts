@@ -173,19 +173,7 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     stack = await startStack({ CONFIG_DIR: configDir });
     const files = studyFiles('valid/synthetic/ct-512-explicit-le');
     const answer = upload(stack.gateway.url, files, '?wait=true');
-    const id = await waitFor(
-      async () =>
-        JSON.parse(stack!.gateway.output.find((line) => line.includes('"study.uploaded"')) ?? 'null')?.event?.studyId as string | undefined,
-      (value) => value !== undefined,
-      10_000,
-      5,
-    );
-    await waitFor(
-      () => statusOf(stack!, id!),
-      (s) => s.state === 'describing',
-      15_000,
-      5,
-    );
+    await firstUploadDescribing(stack);
     await stack.descriptor.stop('SIGKILL');
     await stack.restart('descriptor');
     const final = await answer;
@@ -212,19 +200,7 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
       () => 'answered',
       () => 'cut',
     );
-    const id = await waitFor(
-      async () =>
-        JSON.parse(stack!.gateway.output.find((line) => line.includes('"study.uploaded"')) ?? 'null')?.event?.studyId as string | undefined,
-      (value) => value !== undefined,
-      10_000,
-      5,
-    );
-    await waitFor(
-      () => statusOf(stack!, id!),
-      (s) => s.state === 'describing',
-      15_000,
-      5,
-    );
+    const id = await firstUploadDescribing(stack);
     const staging = stack.env.gateway.STAGING_DIR!;
     expect(visibleEntries(staging)).toEqual([id]);
     await stack.gateway.stop('SIGKILL');
@@ -290,6 +266,27 @@ describe.skipIf(!corpusAvailable)('the gateway across restarts and crashes', () 
     expect(listTree(folder).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 });
+
+/**
+ * The id of the first upload the gateway logged (study.uploaded), once its status says it is describing:
+ * an upload that waits is answered only at its end, so its id comes from the log.
+ */
+async function firstUploadDescribing(stack: Stack): Promise<string> {
+  const id = await waitFor(
+    async () =>
+      JSON.parse(stack.gateway.output.find((line) => line.includes('"study.uploaded"')) ?? 'null')?.event?.studyId as string | undefined,
+    (value) => value !== undefined,
+    10_000,
+    5,
+  );
+  await waitFor(
+    () => statusOf(stack, id!),
+    (s) => s.state === 'describing',
+    15_000,
+    5,
+  );
+  return id!;
+}
 
 /** A multipart upload that sends its first bytes and then nothing: the gateway has started staging it. */
 function startStalledUpload(gatewayUrl: string): http.ClientRequest {
