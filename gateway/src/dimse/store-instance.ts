@@ -48,8 +48,7 @@ export function storeInstanceWith(deps: StoreInstanceDeps): StoreInstance {
     );
     await deps.store.create(status, { persist: false });
     // The peer does not read the study's documents: they follow the response (DescribeRequest.awaitDocuments).
-    const final = await deps.pipeline.submit(id, { awaitDocuments: false });
-    await deps.store.written(id);
+    const final = await deps.pipeline.submitHeld(id, { awaitDocuments: false });
     return { verdict: verdictOfDelivery(final), studyUid: final.state === 'stored' ? studyUidOf(final) : null };
   };
 }

@@ -86,6 +86,18 @@ export class StudyPipeline {
     return answer;
   }
 
+  /**
+   * Queues a delivery whose 'received' state was held in memory only (StatusStore.create with persist:
+   * false: one nobody has been promised anything for yet) and resolves once its final state is written
+   * too. Such a delivery cannot be run again from 'received' after a crash, so the early answer of
+   * `submit` would promise what a crash could still take back.
+   */
+  async submitHeld(id: string, options: { awaitDocuments?: boolean } = {}): Promise<StudyStatus> {
+    const final = await this.submit(id, options);
+    await this.deps.store.written(id);
+    return final;
+  }
+
   /** Takes up a delivery left unfinished by a stop or a crash (at start-up). */
   async resume(id: string): Promise<StudyStatus> {
     await this.deps.store.update(id, (s) => {

@@ -42,8 +42,7 @@ export function uploadRouter(deps: UploadRouteDeps): Router {
       const waits = waitsForOutcome(req);
       await deps.store.create(status, { persist: !waits });
       const state = status.state;
-      const submitted = deps.pipeline.submit(staged.id);
-      const done = waits ? submitted.then(async (final) => (await deps.store.written(staged.id), final)) : submitted;
+      const done = waits ? deps.pipeline.submitHeld(staged.id) : deps.pipeline.submit(staged.id);
       await answerTakenStudy(req, res, { id: staged.id, state, done });
     } catch (error) {
       next(error);

@@ -335,7 +335,7 @@ describe('StudyPipeline', () => {
       expect(store.inMemory).toBe(0);
     });
 
-    it("then a delivery created in memory only (a C-STORE's) is first written with its final state, once, with its study marked receiving", async () => {
+    it("then a delivery created in memory only (a C-STORE's, an upload's with ?wait=true) is first written with its final state, once, with its study marked receiving, before submitHeld resolves", async () => {
       const pipeline = pipelineFor();
       const id = newStudyId();
       await mkdir(path.join(dir, 'staging', id), { recursive: true });
@@ -345,8 +345,8 @@ describe('StudyPipeline', () => {
       });
       expect(await written(id)).toBeUndefined();
       const writes = vi.spyOn(data, 'writeStatus');
-      expect((await pipeline.submit(id)).state).toBe('stored');
-      await store.written(id);
+      // submitHeld resolves once the final state is written, not before.
+      expect((await pipeline.submitHeld(id)).state).toBe('stored');
       expect((await written(id))!.state).toBe('stored');
       expect(writes).toHaveBeenCalledTimes(1);
       expect(await data.studyRecord(STUDY)).toMatchObject({ lastDeliveryId: id, state: 'receiving' });
