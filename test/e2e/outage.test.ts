@@ -15,6 +15,7 @@ import {
   waitForStates,
   type Body,
 } from '../support/gateway-calls.ts';
+import { scrapeWork } from '../../bench/work-counts.ts';
 import { startStack, type ServiceProcess, type Stack } from '../support/services.ts';
 import { makeUnwritable } from '../support/unwritable.ts';
 
@@ -59,8 +60,13 @@ describe.skipIf(!corpusAvailable)('the gateway when a sibling service is down, s
     expect(ready.status).toBe(503);
     expect(ready.body.checks).toEqual({ validator: 'unreachable', descriptor: 'up' });
 
+    const gatewayWork = async () => (await scrapeWork([{ name: 'gateway', url: stack!.gateway.url, token: undefined }]))[0]!;
+    const before = await gatewayWork();
     const failed = await upload(stack.gateway.url, [CT_SMALL], '?wait=true');
     expect(failed.status).toBe(503);
+    // Accepted by its answer, its staging folder was not flushed on the way in; failed, it is kept for the
+    // retry below, so its name and its parent's entry are flushed before the answer.
+    expect((await gatewayWork()).fsyncDirectory - before.fsyncDirectory).toBe(2);
     expect(failed.body).toMatchObject({
       state: 'failed',
       outcome: { httpStatus: 503, code: 'DOWNSTREAM_UNAVAILABLE', details: { service: 'validator', attempts: 4 } },
