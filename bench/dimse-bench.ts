@@ -7,7 +7,7 @@
  * copy to every target.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -158,6 +158,8 @@ export async function runDimseBench(argv: string[]): Promise<number> {
   const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 3;
   const profileAt = argv.indexOf('--profile');
   profileDir = profileAt >= 0 ? path.resolve(argv[profileAt + 1]!) : undefined;
+  // Each service writes its profile there as it exits, and cannot make the folder then.
+  if (profileDir) await mkdir(profileDir, { recursive: true });
   process.env.TCP_NODELAY = '1';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-bench-dimse-'));
   process.env.TMPDIR = dir;
