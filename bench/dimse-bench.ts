@@ -1,10 +1,11 @@
 /**
  * `npm run bench -- --only dimse [--quick] [--runs N] [--profile DIR]`: dcmtk's storescu sends the same files over DICOM
  * (C-STORE) to our receiver (the three services, `node dist/…`), to Orthanc's C-STORE SCP and to dcmtk's
- * storescp (the ceiling: it only writes files), on one association and on 4 in parallel. Prints, per
- * workload, mode and target, the median rate (inst/s), CPU ms per instance and peak RSS, and the ratios
- * ours / Orthanc and ours / storescp. Each run sends a workload copy of its own (other UIDs), the same
- * copy to every target.
+ * storescp (the ceiling: it only writes files), on one association and on 4 in parallel. The targets of a
+ * mode run in turns, a warm-up round first (excluded). Prints, per workload, mode and target, the median
+ * rate (inst/s), CPU ms per instance and peak RSS, and the ratios ours / Orthanc and ours / storescp (the
+ * median of the rounds' ratios). Each round sends a workload copy of its own (other UIDs), the same copy
+ * to every target.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +15,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStack } from '../test/support/services.ts';
 import { isOrthancInstalled, startOrthanc } from './orthanc.ts';
+import { median } from './measure.ts';
 import { findFreePort, stopChild } from './processes.ts';
+import { pairedRatio } from './report.ts';
 import { readStatusKb } from './rss-sampler.ts';
 import { prepareWorkload, workloadSpecs, type Workload } from './workloads.ts';
 
@@ -28,7 +31,7 @@ interface DimseTarget {
 }
 interface RunResult {
   seconds: number;
-  instPerSecond: number;
+  instancesPerSecond: number;
   cpuMsPerInstance: number;
   failed: number;
 }
@@ -147,10 +150,13 @@ async function sendWith(target: DimseTarget, workload: Workload, associations: n
     console.log(
       `    ${target.name}: storescu ended with ${failed.map((f) => f.code).join(', ')}: ${failed[0]!.out.trim().split('\n').slice(-3).join(' | ')}`,
     );
-  return { seconds, instPerSecond: workload.files.length / seconds, cpuMsPerInstance: cpu / workload.files.length, failed: failed.length };
+  return {
+    seconds,
+    instancesPerSecond: workload.files.length / seconds,
+    cpuMsPerInstance: cpu / workload.files.length,
+    failed: failed.length,
+  };
 }
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
 export async function runDimseBench(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
@@ -165,7 +171,11 @@ export async function runDimseBench(argv: string[]): Promise<number> {
   process.env.TMPDIR = dir;
   const targets: TargetName[] = isOrthancInstalled() ? ['ours', 'orthanc', 'storescp'] : ['ours', 'storescp'];
   console.log(
-    `DIMSE bench: storescu (dcmtk) -> ${targets.join(', ')}; ${runs} run(s) per measurement, median shown; ${os.cpus().length} cores; ${quick ? 'QUICK workloads' : 'full workloads'}`,
+    `DIMSE bench: storescu (dcmtk) -> ${targets.join(', ')}; 1 warm-up run (excluded) and ${runs} timed run(s) per measurement, median shown; ${os.cpus().length} cores; ${quick ? 'QUICK workloads' : 'full workloads'}`,
+  );
+  console.log(
+    '  the targets of a mode are started together and run in turns (each round in the reverse order of the one before), the others idle meanwhile,\n' +
+      "  so that the machine's changes of speed fall on all of them alike; ours/Orthanc is the median of the ratios of runs of the same round",
   );
   if (!isOrthancInstalled()) console.log('Orthanc is not installed (apt-get install orthanc): its column is empty');
   const specs = workloadSpecs(quick);
@@ -174,26 +184,32 @@ export async function runDimseBench(argv: string[]): Promise<number> {
     for (const kind of ['ct', 'small'] as const) {
       for (const [m, mode] of MODES.entries()) {
         const results = new Map<TargetName, { runs: RunResult[]; rssKb: number }>();
-        for (const name of targets) {
-          const target = await startTarget(name, dir);
-          const entry = { runs: [] as RunResult[], rssKb: 0 };
-          try {
-            for (let run = 0; run < runs; run++) {
-              // Other UIDs for every mode and run, the same files for every target.
-              const workload = await prepareWorkload(specs[kind], 100 + m * 10 + run, (line) => console.log(`  ${line}`));
+        const started: DimseTarget[] = [];
+        try {
+          for (const name of targets) {
+            started.push(await startTarget(name, dir));
+            results.set(name, { runs: [], rssKb: 0 });
+          }
+          // Round 0 is the warm-up of every target (JIT, caches, the first study folder), excluded.
+          for (let round = 0; round <= runs; round++) {
+            // Other UIDs for every mode and round, the same files for every target of the round.
+            const workload = await prepareWorkload(specs[kind], 100 + m * 10 + round, (line) => console.log(`  ${line}`));
+            const order = round % 2 === 0 ? started : [...started].reverse();
+            for (const target of order) {
               const result = await sendWith(target, workload, mode.associations);
-              entry.runs.push(result);
+              if (round > 0) results.get(target.name)!.runs.push(result);
               console.log(
-                `  ${kind} ${mode.label} ${name} run ${run + 1}: ${result.instPerSecond.toFixed(1)} inst/s, ${result.cpuMsPerInstance.toFixed(2)} CPU ms/inst${result.failed ? `, ${result.failed} storescu failed` : ''}`,
+                `  ${kind} ${mode.label} ${target.name} ${round === 0 ? 'warm-up (excluded)' : `run ${round}`}: ${result.instancesPerSecond.toFixed(1)} inst/s, ${result.cpuMsPerInstance.toFixed(2)} CPU ms/inst${result.failed ? `, ${result.failed} storescu failed` : ''}`,
               );
             }
-            entry.rssKb = target.pids().reduce((sum, pid) => sum + (readStatusKb(pid, 'VmHWM') ?? 0), 0);
-          } finally {
-            await target.stop();
           }
-          results.set(name, entry);
+          for (const target of started)
+            results.get(target.name)!.rssKb = target.pids().reduce((sum, pid) => sum + (readStatusKb(pid, 'VmHWM') ?? 0), 0);
+        } finally {
+          for (const target of started) await target.stop();
         }
-        const rate = (name: TargetName) => (results.has(name) ? median(results.get(name)!.runs.map((r) => r.instPerSecond)) : NaN);
+        const rate = (name: TargetName) => (results.has(name) ? median(results.get(name)!.runs.map((r) => r.instancesPerSecond)) : NaN);
+        const ratio = (name: TargetName) => (results.has(name) ? (pairedRatio(results.get('ours')!, results.get(name)!) ?? NaN) : NaN);
         for (const name of targets) {
           const entry = results.get(name)!;
           lines.push(
@@ -205,7 +221,7 @@ export async function runDimseBench(argv: string[]): Promise<number> {
           );
         }
         lines.push(
-          `${kind.padEnd(5)} ${mode.label.padEnd(14)} ours/orthanc ${(rate('ours') / rate('orthanc')).toFixed(2)}x (goal >= 1.0x), ours/storescp ${(rate('ours') / rate('storescp')).toFixed(2)}x (the ceiling)`,
+          `${kind.padEnd(5)} ${mode.label.padEnd(14)} ours/orthanc ${ratio('orthanc').toFixed(2)}x (goal >= 1.0x), ours/storescp ${ratio('storescp').toFixed(2)}x (the ceiling)`,
         );
       }
     }

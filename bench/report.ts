@@ -127,7 +127,10 @@ export function medianOf(m: Measurement): RunResult | null {
  * ours / Orthanc inst/s, run by run (run i of each was taken in the same turn), then the median: the
  * ratio of the medians could pair a run of one with a run of the other taken at another speed.
  */
-export function pairedRatio(ours: Pick<Measurement, 'runs'>, orthanc: Pick<Measurement, 'runs'>): number | null {
+export function pairedRatio(
+  ours: { runs: readonly { instancesPerSecond: number }[] },
+  orthanc: { runs: readonly { instancesPerSecond: number }[] },
+): number | null {
   const ratios = ours.runs.flatMap((run, i) => {
     const other = orthanc.runs[i];
     return other && other.instancesPerSecond > 0 ? [run.instancesPerSecond / other.instancesPerSecond] : [];
