@@ -14,6 +14,9 @@ import {
 import { z } from 'zod';
 import { DIMSE_OFF, DimseConfigSchema, DimseEnv } from './dimse/dimse-config.ts';
 
+/** What a config file without a retention section gets (config/gateway.json says the same). */
+const RETENTION_DEFAULT = { days: 30, sweepIntervalSeconds: 3600 };
+
 /** Each key's description is the config reference, docs/config.md (npm run docs). */
 export const GatewayConfigSchema = z
   .strictObject({
@@ -68,6 +71,17 @@ export const GatewayConfigSchema = z
         maxDelayMs: z.number().int().min(0).describe('Longest backoff delay'),
       }),
     }),
+    retention: z
+      .strictObject({
+        days: z
+          .number()
+          .min(0)
+          .describe(
+            "How long the gateway keeps the statuses of stored and rejected deliveries, their events in the feed (GET /events), the feed's other events and the DICOM associations' statuses, in days (fractions allowed); failed deliveries stay until they run again; 0: kept for good. The archive (descriptor) keeps every study, its deliveries and validation.log regardless",
+          ),
+        sweepIntervalSeconds: z.number().int().min(1).describe('How often what is older than retention.days is removed (and at start-up)'),
+      })
+      .default(RETENTION_DEFAULT),
     dimse: DimseConfigSchema.default(DIMSE_OFF),
     http: httpTimeouts.extend({
       shutdownTimeoutMs: httpTimeouts.shape.shutdownTimeoutMs.describe(
@@ -94,6 +108,7 @@ export const GatewayEnv: readonly EnvBinding[] = [
   { env: 'STABLE_AFTER_SECONDS', key: 'stableAfterSeconds', type: 'integer' },
   { env: 'PIPELINE_TRANSPORT', key: 'pipeline.transport', type: 'string' },
   { env: 'LOG_LEVEL', key: 'logLevel', type: 'string' },
+  { env: 'RETENTION_DAYS', key: 'retention.days', type: 'integer' },
   ...DimseEnv,
 ];
 

@@ -5,7 +5,9 @@ import { createLogger, DEFAULT_SHUTDOWN_TIMEOUT_MS, listen, type Logger } from '
 import { composeGateway, type GatewayParts } from './compose-gateway.ts';
 import type { GatewayConfig } from './config.ts';
 import { StudyPipeline } from './domain/study-pipeline.ts';
+import { RetentionSweeper } from './domain/retention.ts';
 import { sweepStaging } from './domain/sweep-staging.ts';
+import { associationStatusDir } from './dimse/association-statuses.ts';
 import { announceAssociationWith } from './dimse/announce-association.ts';
 import { storeInstanceWith, type StoreInstanceDeps } from './dimse/store-instance.ts';
 
@@ -60,6 +62,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     void pipeline.resume(status.id).catch((error: unknown) => logger.error({ studyId: status.id, err: error }, 'resume failed'));
   // Studies left receiving by the last run are checked when due, as if it had not stopped.
   stability.start();
+  const retention = new RetentionSweeper({ data, associationsDir: associationStatusDir(config.dataDir), policy: config.retention, logger });
+  retention.start();
   logger.info({ url: server.url, known: opened.count, resumed: unfinished.length, stagingRemoved: swept.removed }, 'listening');
   let closing: Promise<{ unfinished: number }> | null = null;
   return {
@@ -71,7 +75,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       closing ??= (async () => {
         logger.info({ inFlight: pipeline.pending, shutdownTimeoutMs }, 'shutting down');
         const deadline = sleep(shutdownTimeoutMs, undefined, { ref: false }).then(() => false);
-        const settled = Promise.all([pipeline.drain(), stability.stop()]).then(() => true);
+        const settled = Promise.all([pipeline.drain(), stability.stop(), retention.stop()]).then(() => true);
         const [, ended] = await Promise.all([server.close(shutdownTimeoutMs), Promise.race([settled, deadline]), dimse?.close()]);
         const left = pipeline.pending;
         if (left > 0) logger.warn({ unfinished: left }, 'shutdown timeout: unfinished deliveries resume at the next start');

@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { decodeTime, monotonicFactory } from 'ulid';
+import { decodeTime, encodeTime, monotonicFactory } from 'ulid';
 import { AppError } from '../errors/app-error.ts';
 
 /**
@@ -45,4 +45,9 @@ export function timeOfStudyId(id: string): Date | null {
   } catch {
     return null;
   }
+}
+
+/** The smallest id made at `time` (milliseconds since the epoch): every id made before it sorts below it. */
+export function firstStudyIdAt(time: number): string {
+  return `${encodeTime(time, 10)}${'0'.repeat(16)}`;
 }

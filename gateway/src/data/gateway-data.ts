@@ -45,6 +45,15 @@ export interface GatewayData {
    */
   markStable(study: StudyRecord, stableAt: number, event: LifecycleEvent): Promise<boolean>;
 
+  /**
+   * Retention: removes, oldest first, the stored and rejected statuses created and last changed before
+   * `cutoff` (milliseconds since the epoch), each with its events, then the feed's events of no status
+   * (an association's, study.stable) written before it. Failed and unfinished statuses and their events
+   * stay: they still have work ahead. At most `limit` statuses and `limit` events of no status a call,
+   * each call one short transaction; answers how many statuses and events (of both kinds) went.
+   */
+  prune(cutoff: number, limit: number): Promise<{ statuses: number; events: number }>;
+
   close(): Promise<void>;
 }
 

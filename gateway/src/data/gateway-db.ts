@@ -1,4 +1,4 @@
-import type { LifecycleEvent } from '@dsv/common';
+import { firstStudyIdAt, type LifecycleEvent } from '@dsv/common';
 import type { Statement } from 'better-sqlite3';
 import { GroupCommit, openDatabase, type SqliteDatabase } from '@dsv/common/db';
 import { StudyStates, TerminalStates, type Outcome, type StudyState, type StudyStatus } from '../domain/study-status.ts';
@@ -48,6 +48,8 @@ CREATE INDEX IF NOT EXISTS studies_by_check ON studies (state, check_after);
 `;
 
 const UNFINISHED = StudyStates.filter((state) => !TerminalStates.has(state));
+/** What retention removes: deliveries with nothing left to do ('failed' waits for a retry). */
+const FINISHED: readonly StudyState[] = ['stored', 'rejected'];
 
 interface StatusRow {
   id: string;
@@ -83,6 +85,7 @@ class GatewayDb implements GatewayData {
   /** Status writes of one turn of the event loop share a transaction, and so a flush. */
   private readonly commits: GroupCommit;
   private readonly markStableTx;
+  private readonly pruneTx;
   /** GET /status's statements, one per combination of filters. */
   private readonly pageStatements = new Map<string, Statement<unknown[]>>();
 
@@ -115,6 +118,18 @@ class GatewayDb implements GatewayData {
       deferStudy: prepare(
         'UPDATE studies SET check_after = ?, failures = ? WHERE study_uid = ? AND last_delivery_id = ? AND last_delivery_at = ?',
       ),
+      oldStatuses: prepare(
+        `SELECT id FROM statuses WHERE id < ? AND state IN (${FINISHED.map(() => '?').join(', ')}) AND updated_at < ? ORDER BY id LIMIT ?`,
+      ).pluck(),
+      deleteStatus: prepare('DELETE FROM statuses WHERE id = ?'),
+      deleteEventsOf: prepare('DELETE FROM events WHERE delivery_id = ?'),
+      // The feed's first event of a delivery or an association made since the cutoff: none before it is newer.
+      firstRecentEvent: prepare('SELECT seq FROM events WHERE delivery_id >= ? ORDER BY seq LIMIT 1').pluck(),
+      deleteOldEventsOfNoStatus: prepare(
+        `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq < ?
+           AND (delivery_id IS NULL OR NOT EXISTS (SELECT 1 FROM statuses WHERE id = events.delivery_id))
+           AND json_extract(body, '$.time') < ? ORDER BY seq LIMIT ?)`,
+      ),
       markStable: prepare(
         "UPDATE studies SET state = 'stable', stable_at = ?, failures = 0 WHERE study_uid = ? AND state = 'receiving' AND last_delivery_id = ? AND last_delivery_at = ?",
       ),
@@ -126,6 +141,23 @@ class GatewayDb implements GatewayData {
       this.statements.insertEvent.run(null, event.type, JSON.stringify(event));
       return true;
     });
+    // Ids sort by the time they were made (ULIDs), and updated_at is an ISO time: both compare as text.
+    this.pruneTx = db.transaction((cutoffId: string, cutoffTime: string, limit: number) => {
+      const { statements } = this;
+      const ids = statements.oldStatuses.all(cutoffId, ...FINISHED, cutoffTime, limit) as string[];
+      let events = 0;
+      for (const id of ids) {
+        events += statements.deleteEventsOf.run(id).changes;
+        statements.deleteStatus.run(id);
+      }
+      const boundary = (statements.firstRecentEvent.get(cutoffId) as number | undefined) ?? Number.MAX_SAFE_INTEGER;
+      events += statements.deleteOldEventsOfNoStatus.run(boundary, cutoffTime, limit).changes;
+      return { statuses: ids.length, events };
+    });
+  }
+
+  async prune(cutoff: number, limit: number): Promise<{ statuses: number; events: number }> {
+    return this.pruneTx(firstStudyIdAt(cutoff), new Date(cutoff).toISOString(), limit);
   }
 
   writeStatus(status: StatusSnapshot, delivered?: Delivered): Promise<void> {

@@ -195,4 +195,67 @@ describe('the gateway database, through the status store', () => {
       expect(await record()).toMatchObject({ state: 'receiving', stableAt: null, checkAfter: 3010 });
     });
   });
+
+  describe('when retention prunes what is older than a cutoff', () => {
+    const at = (type: LifecycleEvent['type'], studyId: string, time: number): LifecycleEvent => ({
+      ...event(type, studyId),
+      time: new Date(time).toISOString(),
+    });
+    const later = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+    it('then stored and rejected deliveries go with their events, failed and unfinished ones stay whole, and so does everything since', async () => {
+      const oldStored = await delivery('received', ['study.uploaded', 'study.processed']);
+      await store.update(oldStored, (s) => (s.state = 'stored'), {
+        delivered: { StudyInstanceUID: STUDY, deliveryId: oldStored, at: 1, checkAfter: 1 },
+      });
+      const oldRejected = await delivery('rejected', ['study.uploaded', 'study.rejected']);
+      const oldFailed = await delivery('failed', ['study.uploaded', 'study.failed']);
+      const oldReceived = await delivery('received', ['study.uploaded']);
+      const oldAssociation = newStudyId();
+      await data.appendEvent(at('association.accepted', oldAssociation, Date.now()));
+      expect(await data.markStable((await data.studyRecord(STUDY))!, 2, at('study.stable', oldStored, Date.now()))).toBe(true);
+      await later();
+      const cutoff = Date.now();
+      await later();
+      const newStored = await delivery('stored', ['study.uploaded', 'study.processed']);
+      const newAssociation = newStudyId();
+      await data.appendEvent(at('association.accepted', newAssociation, Date.now()));
+
+      expect(await data.prune(cutoff, 100)).toEqual({ statuses: 2, events: 6 });
+      expect(await data.readStatus(oldStored)).toBeUndefined();
+      expect(await data.readStatus(oldRejected)).toBeUndefined();
+      for (const kept of [oldFailed, oldReceived, newStored]) expect(await data.readStatus(kept)).toBeDefined();
+      const feed = (await data.readEvents(0, 100)).events.map((e) => [e.studyId, e.type]);
+      expect(feed).toEqual([
+        [oldFailed, 'study.uploaded'],
+        [oldFailed, 'study.failed'],
+        [oldReceived, 'study.uploaded'],
+        [newStored, 'study.uploaded'],
+        [newStored, 'study.processed'],
+        [newAssociation, 'association.accepted'],
+      ]);
+      expect(await data.prune(cutoff, 100)).toEqual({ statuses: 0, events: 0 });
+
+      // A status that stayed, written again, appends only its new events: its count in the feed is whole.
+      await store.update(oldFailed, (s) => s.events.push(event('study.retried', oldFailed)));
+      expect((await data.readEvents(0, 100)).events.filter((e) => e.studyId === oldFailed).map((e) => e.type)).toEqual([
+        'study.uploaded',
+        'study.failed',
+        'study.retried',
+      ]);
+    });
+
+    it('then each call removes at most `limit` statuses, oldest first, so that a long backlog goes in short transactions', async () => {
+      const ids = [];
+      for (let i = 0; i < 5; i++) ids.push(await delivery('stored', ['study.processed']));
+      await later();
+      const cutoff = Date.now();
+      expect(await data.prune(cutoff, 2)).toEqual({ statuses: 2, events: 2 });
+      expect(await data.readStatus(ids[0]!)).toBeUndefined();
+      expect(await data.readStatus(ids[2]!)).toBeDefined();
+      expect(await data.prune(cutoff, 2)).toEqual({ statuses: 2, events: 2 });
+      expect(await data.prune(cutoff, 2)).toEqual({ statuses: 1, events: 1 });
+      expect(await data.countStatuses()).toBe(0);
+    });
+  });
 });

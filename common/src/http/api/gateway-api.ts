@@ -112,13 +112,17 @@ export const GatewayApi: ApiDescription = {
     {
       method: 'get',
       path: '/status/:id',
-      summary: "A delivery's status, or a DICOM association's",
-      responses: { 200: { description: 'The status', schema: z.union([DeliveryStatusSchema, AssociationStatusSchema]) } },
+      summary: "A delivery's status, or a DICOM association's (kept retention.days once stored or rejected)",
+      responses: {
+        200: { description: 'The status', schema: z.union([DeliveryStatusSchema, AssociationStatusSchema]) },
+        404: { description: 'STUDY_NOT_FOUND: no such delivery or association, or past retention.days', schema: ErrorBodySchema },
+      },
     },
     {
       method: 'get',
       path: '/events',
-      summary: 'The lifecycle events of every delivery and DICOM association, as a durable feed (since, limit)',
+      summary:
+        'The lifecycle events of every delivery and DICOM association, as a durable feed (since, limit); events older than retention.days leave it with their deliveries',
       responses: { 200: { description: 'A page of the feed', schema: EventFeedSchema } },
     },
     {

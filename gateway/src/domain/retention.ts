@@ -1,0 +1,109 @@
+import { readdir, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { isStudyId, timeOfStudyId, type Logger } from '@dsv/common';
+import type { GatewayData } from '../data/gateway-data.ts';
+
+/** Rows one transaction removes at most: the gateway's requests go on between two. */
+const BATCH = 500;
+const DAY_MS = 86_400_000;
+
+export interface RetentionPolicy {
+  /** 0: everything is kept. */
+  days: number;
+  sweepIntervalSeconds: number;
+}
+
+export interface RetentionDeps {
+  data: Pick<GatewayData, 'prune'>;
+  /** The associations' status files (association-statuses.ts). */
+  associationsDir: string;
+  policy: RetentionPolicy;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** What one sweep removed. */
+export interface Swept {
+  statuses: number;
+  events: number;
+  associations: number;
+}
+
+/**
+ * Keeps the gateway's own records from growing without bound (a C-STORE instance is a delivery with a
+ * status of its own): at start-up and every `sweepIntervalSeconds`, the statuses of stored and rejected
+ * deliveries older than `days`, with their events, the feed's other events of that age (associations',
+ * study.stable) and the associations' status files go. Failed deliveries stay until they run again. The
+ * archive is not touched: the descriptor keeps every study, its deliveries and its validation.log.
+ */
+export class RetentionSweeper {
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<unknown> | null = null;
+  #stopped = false;
+
+  constructor(private readonly deps: RetentionDeps) {}
+
+  start(): void {
+    const { policy, logger } = this.deps;
+    if (policy.days === 0) return;
+    const run = (): void => {
+      this.#running = this.sweep()
+        .catch((error: unknown) => logger.error({ err: error }, 'retention: sweep failed, tried again at the next interval'))
+        .finally(() => {
+          this.#running = null;
+          if (!this.#stopped) this.#timer = setTimeout(run, policy.sweepIntervalSeconds * 1000).unref();
+        });
+    };
+    run();
+  }
+
+  /** Stops the timer; resolves once a sweep under way has ended (it stops at its next batch). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** One sweep, in batches of short transactions. */
+  async sweep(): Promise<Swept> {
+    const { data, policy, logger, now = Date.now } = this.deps;
+    const cutoff = now() - policy.days * DAY_MS;
+    const swept: Swept = { statuses: 0, events: 0, associations: 0 };
+    while (!this.#stopped) {
+      const removed = await data.prune(cutoff, BATCH);
+      swept.statuses += removed.statuses;
+      swept.events += removed.events;
+      if (removed.statuses < BATCH && removed.events < BATCH) break;
+      await nextTurn();
+    }
+    if (!this.#stopped) swept.associations = await removeAssociationsBefore(this.deps.associationsDir, cutoff);
+    if (swept.statuses + swept.events + swept.associations > 0) {
+      logger.info({ ...swept, retentionDays: policy.days }, 'retention: records past their time removed');
+    }
+    return swept;
+  }
+}
+
+/** Removes `<id>.json` of the associations accepted before `cutoff` (ids are ULIDs: they carry that time). */
+async function removeAssociationsBefore(dir: string, cutoff: number): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const id = name.endsWith('.json') ? name.slice(0, -'.json'.length) : '';
+    if (!isStudyId(id) || (timeOfStudyId(id)?.getTime() ?? cutoff) >= cutoff) continue;
+    try {
+      await unlink(path.join(dir, name));
+      removed++;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return removed;
+}
