@@ -118,13 +118,13 @@ class GatewayDb implements GatewayData {
       deferStudy: prepare(
         'UPDATE studies SET check_after = ?, failures = ? WHERE study_uid = ? AND last_delivery_id = ? AND last_delivery_at = ?',
       ),
-      oldStatuses: prepare(
-        `SELECT id FROM statuses WHERE id < ? AND state IN (${FINISHED.map(() => '?').join(', ')}) AND updated_at < ? ORDER BY id LIMIT ?`,
-      ).pluck(),
+      // One state at a time, so that statuses_by_state gives them in id order (no sort of every old row).
+      oldStatuses: prepare('SELECT id FROM statuses WHERE state = ? AND id < ? AND updated_at < ? ORDER BY id LIMIT ?').pluck(),
       deleteStatus: prepare('DELETE FROM statuses WHERE id = ?'),
       deleteEventsOf: prepare('DELETE FROM events WHERE delivery_id = ?'),
       // The feed's first event of a delivery or an association made since the cutoff: none before it is newer.
-      firstRecentEvent: prepare('SELECT seq FROM events WHERE delivery_id >= ? ORDER BY seq LIMIT 1').pluck(),
+      // `+delivery_id`: read in seq order from the oldest, not through events_by_delivery (all recent events, sorted).
+      firstRecentEvent: prepare('SELECT seq FROM events WHERE +delivery_id >= ? ORDER BY seq LIMIT 1').pluck(),
       deleteOldEventsOfNoStatus: prepare(
         `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq < ?
            AND (delivery_id IS NULL OR NOT EXISTS (SELECT 1 FROM statuses WHERE id = events.delivery_id))
@@ -144,14 +144,18 @@ class GatewayDb implements GatewayData {
     // Ids sort by the time they were made (ULIDs), and updated_at is an ISO time: both compare as text.
     this.pruneTx = db.transaction((cutoffId: string, cutoffTime: string, limit: number) => {
       const { statements } = this;
-      const ids = statements.oldStatuses.all(cutoffId, ...FINISHED, cutoffTime, limit) as string[];
+      const ids: string[] = [];
+      for (const state of FINISHED) ids.push(...(statements.oldStatuses.all(state, cutoffId, cutoffTime, limit - ids.length) as string[]));
       let events = 0;
       for (const id of ids) {
         events += statements.deleteEventsOf.run(id).changes;
         statements.deleteStatus.run(id);
       }
-      const boundary = (statements.firstRecentEvent.get(cutoffId) as number | undefined) ?? Number.MAX_SAFE_INTEGER;
-      events += statements.deleteOldEventsOfNoStatus.run(boundary, cutoffTime, limit).changes;
+      // The other events once the old statuses are gone: their scan from the oldest then passes few rows.
+      if (ids.length < limit) {
+        const boundary = (statements.firstRecentEvent.get(cutoffId) as number | undefined) ?? Number.MAX_SAFE_INTEGER;
+        events += statements.deleteOldEventsOfNoStatus.run(boundary, cutoffTime, limit).changes;
+      }
       return { statuses: ids.length, events };
     });
   }
