@@ -69,8 +69,15 @@ export function startService(name: 'gateway' | 'validator' | 'descriptor', env: 
         pending = lines.pop() ?? '';
         lines.filter(Boolean).forEach(onLine);
       });
+      // A last line without its newline (a crash's message) still counts.
+      stream.on('end', () => {
+        if (pending) onLine(pending);
+        pending = '';
+      });
     }
-    child.once('exit', (code) => {
+    // 'close', not 'exit': it comes once stdout and stderr have ended, so the output holds all the
+    // process wrote (its error above all); 'exit' can come before the last of it is read.
+    child.once('close', (code) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited with ${code} before listening:\n${output.join('\n')}`));
     });
