@@ -76,10 +76,17 @@ export const GatewayConfigSchema = z
         days: z
           .number()
           .min(0)
+          .max(36_500)
           .describe(
             "How long the gateway keeps the statuses of stored and rejected deliveries, their events in the feed (GET /events), the feed's other events and the DICOM associations' statuses, in days (fractions allowed); failed deliveries stay until they run again; 0: kept for good. The archive (descriptor) keeps every study, its deliveries and validation.log regardless",
           ),
-        sweepIntervalSeconds: z.number().int().min(1).describe('How often what is older than retention.days is removed (and at start-up)'),
+        // At most a week: a timer beyond 2^31 - 1 ms would fire at once, and again, and again.
+        sweepIntervalSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(604_800)
+          .describe('How often what is older than retention.days is removed (and at start-up)'),
       })
       .default(RETENTION_DEFAULT),
     dimse: DimseConfigSchema.default(DIMSE_OFF),

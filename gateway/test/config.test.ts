@@ -30,6 +30,20 @@ describe('loadGatewayConfig', () => {
     });
   });
 
+  it('when retention is left out, then statuses are kept 30 days and swept hourly; RETENTION_DAYS=0 keeps them; a sweep interval beyond a week or a negative age stops start-up', () => {
+    const { retention: _, ...withoutRetention } = shipped;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gateway-config-'));
+    dirs.push(dir);
+    writeFileSync(path.join(dir, 'gateway.json'), JSON.stringify(withoutRetention));
+    expect(loadGatewayConfig({ CONFIG_DIR: dir }).retention).toEqual({ days: 30, sweepIntervalSeconds: 3600 });
+    expect(loadGatewayConfig({ CONFIG_DIR: projectConfigDir }).retention).toEqual({ days: 30, sweepIntervalSeconds: 3600 });
+    expect(loadGatewayConfig({ CONFIG_DIR: projectConfigDir, RETENTION_DAYS: '0' }).retention.days).toBe(0);
+    expect(() => loadGatewayConfig({ CONFIG_DIR: withConfig({ retention: { days: 30, sweepIntervalSeconds: 2_592_000 } }) })).toThrow(
+      /retention\.sweepIntervalSeconds/,
+    );
+    expect(() => loadGatewayConfig({ CONFIG_DIR: projectConfigDir, RETENTION_DAYS: '-1' })).toThrow(/retention\.days/);
+  });
+
   it('when stableAfterSeconds is negative or not whole, then start-up stops naming it', () => {
     expect(() => loadGatewayConfig({ CONFIG_DIR: projectConfigDir, STABLE_AFTER_SECONDS: '-1' })).toThrow(
       /stableAfterSeconds \(from STABLE_AFTER_SECONDS\)/,
