@@ -51,10 +51,21 @@ async function withFlushedFd(target: string, flags: string, kind: FsyncKind, use
 }
 
 /** A new file (never an existing one: 'wx'), its data on disk before this resolves. */
-export function writeDurable(target: string, data: string | Uint8Array): Promise<void> {
-  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-  return withSyncedFd(target, 'wx', (fd) => writeAllSync(fd, bytes));
+/**
+ * Writes `data` into a new file and flushes it. `data` may come in parts (a large document built as it
+ * is written): each part is encoded and written before the next is asked for, so the whole never has to
+ * be in memory at once.
+ */
+export function writeDurable(target: string, data: DurableData): Promise<void> {
+  return withSyncedFd(target, 'wx', (fd) => {
+    if (typeof data === 'string') writeAllSync(fd, Buffer.from(data));
+    else if (data instanceof Uint8Array) writeAllSync(fd, data);
+    else for (const part of data) writeAllSync(fd, Buffer.from(part));
+  });
 }
+
+/** A file's content: whole, or text in parts (see writeDurable). */
+export type DurableData = string | Uint8Array | Iterable<string>;
 
 /** A large file is written in batches of this size, each in the thread pool while the next one arrives. */
 const BATCH_BYTES = 256 << 10;

@@ -258,21 +258,35 @@ export class StudyDocuments {
 }
 
 /**
- * metadata.json as formatJson writes it; a large study's instances (compact JSON) are serialised once
- * each and kept in `json`, since the document is rewritten whole as the study grows.
+ * metadata.json as formatJson writes it, in parts whose concatenation is the document; a large study's
+ * instances (compact JSON) are serialised once each and kept in `json`, since the document is rewritten
+ * whole as the study grows, and are given out a few hundred at a time, so that writing the document of a
+ * study of thousands of instances never holds it whole in memory (writeFileAtomic writes the parts as
+ * they come).
  */
-export function formatMetadata(metadata: ReturnType<typeof studyMetadata>, json: Map<string, string>): string {
+export function* formatMetadata(metadata: ReturnType<typeof studyMetadata>, json: Map<string, string>): Generator<string> {
   const count = metadata.instances.length;
-  if (count <= PRETTY_MAX_INSTANCES) return formatJson(metadata, count);
-  const entries = metadata.instances.map((instance) => {
-    const key = `${instance.SOPInstanceUID}\u0000${instance.path}`;
-    let text = json.get(key);
-    if (text === undefined) json.set(key, (text = JSON.stringify(instance)));
-    return text;
-  });
+  if (count <= PRETTY_MAX_INSTANCES) {
+    yield formatJson(metadata, count);
+    return;
+  }
   const shell = formatJson({ ...metadata, instances: INSTANCES_MARK }, count);
-  return shell.replace(JSON.stringify(INSTANCES_MARK), () => `[${entries.join(',')}]`);
+  const mark = shell.indexOf(JSON.stringify(INSTANCES_MARK));
+  yield `${shell.slice(0, mark)}[`;
+  for (let start = 0; start < count; start += ENTRIES_PER_PART) {
+    const entries = metadata.instances.slice(start, start + ENTRIES_PER_PART).map((instance) => {
+      const key = `${instance.SOPInstanceUID}\u0000${instance.path}`;
+      let text = json.get(key);
+      if (text === undefined) json.set(key, (text = JSON.stringify(instance)));
+      return text;
+    });
+    yield `${start === 0 ? '' : ','}${entries.join(',')}`;
+  }
+  yield `]${shell.slice(mark + JSON.stringify(INSTANCES_MARK).length)}`;
 }
+
+/** Instances of metadata.json written together (a few hundred KB). */
+const ENTRIES_PER_PART = 256;
 
 /** Stands for the instances in the serialised shell of metadata.json; no DICOM value holds a NUL. */
 const INSTANCES_MARK = '\u0000instances\u0000';
