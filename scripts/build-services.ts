@@ -41,14 +41,13 @@ export function bundlePath(service: ServiceName): string {
 /**
  * The V8 flags of a service. By default V8 lets the heap of a service that keeps next to nothing between
  * requests grow well past what it keeps under a stream of small requests before it collects. A young
- * generation of at most 4 MB per semi-space and an old generation allowed to grow by 20 % past what
+ * generation of at most 2 MB per semi-space and an old generation allowed to grow by 20 % past what
  * survived the last full collection keep each service under the bench's memory target (npm run bench
- * prints the peak RSS beside the CPU per instance; a larger semi-space costs less CPU in scavenges and
- * more memory: 2 MB cost more CPU than the memory it saved was worth). The same flags stand in
- * package.json's start:<service> scripts and docker-compose.yml (test/docs/node-flags.test.ts keeps them
- * equal).
+ * prints the peak RSS beside the CPU per instance; a larger semi-space costs less CPU and more memory).
+ * --optimize-for-size also trades compiled code's speed for size. The same flags stand in package.json's start:<service> scripts and
+ * docker-compose.yml (test/docs/node-flags.test.ts keeps them equal).
  */
-export const NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'] as const;
+export const NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20'] as const;
 
 /**
  * The environment every service starts with, under what the caller sets (which wins). glibc gives each
