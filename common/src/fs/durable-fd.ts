@@ -50,11 +50,10 @@ async function withFlushedFd(target: string, flags: string, kind: FsyncKind, use
   }
 }
 
-/** A new file (never an existing one: 'wx'), its data on disk before this resolves. */
 /**
- * Writes `data` into a new file and flushes it. `data` may come in parts (a large document built as it
- * is written): each part is encoded and written before the next is asked for, so the whole never has to
- * be in memory at once.
+ * Writes `data` into a new file (never an existing one: 'wx'), its data on disk before this resolves.
+ * `data` may come in parts (a large document built as it is written): each part is encoded and written
+ * before the next is asked for, so the whole never has to be in memory at once.
  */
 export function writeDurable(target: string, data: DurableData): Promise<void> {
   return withSyncedFd(target, 'wx', (fd) => {

@@ -271,7 +271,7 @@ export function* formatMetadata(metadata: ReturnType<typeof studyMetadata>, json
     return;
   }
   const shell = formatJson({ ...metadata, instances: INSTANCES_MARK }, count);
-  const mark = shell.indexOf(JSON.stringify(INSTANCES_MARK));
+  const mark = shell.indexOf(INSTANCES_MARK_JSON);
   yield `${shell.slice(0, mark)}[`;
   for (let start = 0; start < count; start += ENTRIES_PER_PART) {
     const entries = metadata.instances.slice(start, start + ENTRIES_PER_PART).map((instance) => {
@@ -282,7 +282,7 @@ export function* formatMetadata(metadata: ReturnType<typeof studyMetadata>, json
     });
     yield `${start === 0 ? '' : ','}${entries.join(',')}`;
   }
-  yield `]${shell.slice(mark + JSON.stringify(INSTANCES_MARK).length)}`;
+  yield `]${shell.slice(mark + INSTANCES_MARK_JSON.length)}`;
 }
 
 /** Instances of metadata.json written together (a few hundred KB). */
@@ -290,6 +290,7 @@ const ENTRIES_PER_PART = 256;
 
 /** Stands for the instances in the serialised shell of metadata.json; no DICOM value holds a NUL. */
 const INSTANCES_MARK = '\u0000instances\u0000';
+const INSTANCES_MARK_JSON = JSON.stringify(INSTANCES_MARK);
 
 /**
  * metadata.dicom.json: the DICOM JSON Model of every instance (PS3.18 Annex F), as DICOMweb's /metadata,
