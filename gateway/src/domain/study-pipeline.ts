@@ -3,7 +3,6 @@ import path from 'node:path';
 import {
   AppError,
   ErrorCodes,
-  syncDirectory,
   withRetry,
   type DescribeResult,
   type EventBus,
@@ -99,8 +98,7 @@ export class StudyPipeline {
     // A failed delivery keeps its staged files for POST /studies/<id>/retry, which its written status now
     // offers: their folder's name, never flushed on the way in, must outlive a power cut too.
     if (final.state === 'failed') {
-      const dir = path.resolve(this.deps.stagingDir, id);
-      await Promise.all([syncDirectory(dir), syncDirectory(path.dirname(dir))]).catch((error: unknown) =>
+      await this.deps.stagingFolders.flush(path.resolve(this.deps.stagingDir, id)).catch((error: unknown) =>
         // The answer stays 'failed' (the client sends again); only a later retry may find nothing to run.
         this.deps.logger.warn({ studyId: id, err: error }, 'staged files of a failed delivery not flushed'),
       );

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AppError, newStudyId, syncDirectory, translateMultipartError, type MultipartStreamHandler } from '@dsv/common';
+import { AppError, newStudyId, translateMultipartError, type MultipartStreamHandler } from '@dsv/common';
 import type busboy from 'busboy';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
@@ -80,8 +80,7 @@ export function receiveUpload(config: GatewayConfig, stagingFolders: StagingFold
         next();
         return;
       }
-      const { dir } = req.staged;
-      Promise.all([syncDirectory(dir), syncDirectory(path.dirname(dir))]).then(
+      stagingFolders.flush(req.staged.dir).then(
         () => next(),
         (syncError: unknown) => refuse(req, next, syncError),
       );

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { syncDirectory } from '@dsv/common';
 
 /** Where earlier versions parked emptied staging folders for reuse; removed at start-up. */
 const LEGACY_SPARE_DIR = '.spare';
@@ -21,6 +22,14 @@ export class StagingFolders {
   /** Makes the folder `dir`. */
   create(dir: string): void {
     mkdirSync(dir, { recursive: true });
+  }
+
+  /**
+   * Makes the folder `dir` and the names in it durable: its entries, and its own entry in the staging
+   * area (each file is flushed as it closes). Until then a power cut may take the files' names.
+   */
+  async flush(dir: string): Promise<void> {
+    await Promise.all([syncDirectory(dir), syncDirectory(path.dirname(dir))]);
   }
 
   /** Removes a finished delivery's folder and its files (nothing when it is gone already). */
