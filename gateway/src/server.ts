@@ -7,7 +7,6 @@ import type { GatewayConfig } from './config.ts';
 import { StudyPipeline } from './domain/study-pipeline.ts';
 import { RetentionSweeper } from './domain/retention.ts';
 import { sweepStaging } from './domain/sweep-staging.ts';
-import { associationStatusDir } from './dimse/association-statuses.ts';
 import { announceAssociationWith } from './dimse/announce-association.ts';
 import { storeInstanceWith, type StoreInstanceDeps } from './dimse/store-instance.ts';
 
@@ -62,7 +61,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     void pipeline.resume(status.id).catch((error: unknown) => logger.error({ studyId: status.id, err: error }, 'resume failed'));
   // Studies left receiving by the last run are checked when due, as if it had not stopped.
   stability.start();
-  const retention = new RetentionSweeper({ data, associationsDir: associationStatusDir(config.dataDir), policy: config.retention, logger });
+  const retention = new RetentionSweeper({ data, associations, policy: config.retention, logger });
   retention.start();
   logger.info({ url: server.url, known: opened.count, resumed: unfinished.length, stagingRemoved: swept.removed }, 'listening');
   let closing: Promise<{ unfinished: number }> | null = null;

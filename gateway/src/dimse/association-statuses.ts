@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { writeJsonAtomic, type AssociationEventType, type AssociationTally, type LifecycleEvent } from '@dsv/common';
+import {
+  isStudyId,
+  timeOfStudyId,
+  writeJsonAtomic,
+  type AssociationEventType,
+  type AssociationTally,
+  type LifecycleEvent,
+} from '@dsv/common';
 import type { DimseCategory } from './dimse-status.ts';
 
 /** One C-STORE of an association, as GET /status/<association id> lists it. */
@@ -125,6 +132,33 @@ export class AssociationStatuses {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Retention: removes the written statuses of the associations accepted before `cutoff` (milliseconds
+   * since the epoch; their ids are ULIDs, which carry that time). Answers how many went.
+   */
+  async removeBefore(cutoff: number): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      // The folder removed by hand: nothing to remove.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw error;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const id = name.endsWith('.json') ? name.slice(0, -'.json'.length) : '';
+      if (!isStudyId(id) || (timeOfStudyId(id)?.getTime() ?? cutoff) >= cutoff) continue;
+      try {
+        await unlink(path.join(this.dir, name));
+        removed++;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return removed;
   }
 
   get openCount(): number {

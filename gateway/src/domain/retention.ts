@@ -1,8 +1,7 @@
-import { readdir, unlink } from 'node:fs/promises';
-import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { isStudyId, timeOfStudyId, type Logger } from '@dsv/common';
+import type { Logger } from '@dsv/common';
 import type { GatewayData } from '../data/gateway-data.ts';
+import type { AssociationStatuses } from '../dimse/association-statuses.ts';
 
 /** Rows one transaction removes at most: the gateway's requests go on between two. */
 const BATCH = 500;
@@ -16,8 +15,8 @@ export interface RetentionPolicy {
 
 export interface RetentionDeps {
   data: Pick<GatewayData, 'prune'>;
-  /** The associations' status files (association-statuses.ts). */
-  associationsDir: string;
+  /** The associations' written statuses. */
+  associations: Pick<AssociationStatuses, 'removeBefore'>;
   policy: RetentionPolicy;
   logger: Logger;
   now?: () => number;
@@ -77,33 +76,10 @@ export class RetentionSweeper {
       if (removed.statuses < BATCH && removed.events < BATCH) break;
       await nextTurn();
     }
-    if (!this.#stopped) swept.associations = await removeAssociationsBefore(this.deps.associationsDir, cutoff);
+    if (!this.#stopped) swept.associations = await this.deps.associations.removeBefore(cutoff);
     if (swept.statuses + swept.events + swept.associations > 0) {
       logger.info({ ...swept, retentionDays: policy.days }, 'retention: records past their time removed');
     }
     return swept;
   }
-}
-
-/** Removes `<id>.json` of the associations accepted before `cutoff` (ids are ULIDs: they carry that time). */
-async function removeAssociationsBefore(dir: string, cutoff: number): Promise<number> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
-  let removed = 0;
-  for (const name of names) {
-    const id = name.endsWith('.json') ? name.slice(0, -'.json'.length) : '';
-    if (!isStudyId(id) || (timeOfStudyId(id)?.getTime() ?? cutoff) >= cutoff) continue;
-    try {
-      await unlink(path.join(dir, name));
-      removed++;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
-  return removed;
 }

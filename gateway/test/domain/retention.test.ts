@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger, firstStudyIdAt } from '@dsv/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AssociationStatuses } from '../../src/dimse/association-statuses.ts';
 import { RetentionSweeper, type RetentionDeps } from '../../src/domain/retention.ts';
 
 const DAY_MS = 86_400_000;
@@ -30,7 +31,7 @@ describe('RetentionSweeper', () => {
           return batches.shift() ?? { statuses: 0, events: 0 };
         },
       },
-      associationsDir: dir,
+      associations: new AssociationStatuses(dir),
       policy: { days, sweepIntervalSeconds: 3600 },
       logger: createLogger('gateway', 'silent'),
       now: () => NOW,
@@ -59,8 +60,9 @@ describe('RetentionSweeper', () => {
   });
 
   it('when the associations folder does not exist yet, then the sweep removes nothing there and does not fail', async () => {
+    const sweeping = sweeper([]);
     await rm(dir, { recursive: true });
-    expect(await sweeper([]).sweep()).toEqual({ statuses: 0, events: 0, associations: 0 });
+    expect(await sweeping.sweep()).toEqual({ statuses: 0, events: 0, associations: 0 });
     expect(existsSync(dir)).toBe(false);
   });
 
