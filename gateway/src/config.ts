@@ -78,7 +78,7 @@ export const GatewayConfigSchema = z
           .min(0)
           .max(36_500)
           .describe(
-            "How long the gateway keeps the statuses of stored and rejected deliveries, their events in the feed (GET /events), the feed's other events and the DICOM associations' statuses, in days (fractions allowed); failed deliveries stay until they run again; 0: kept for good. The archive (descriptor) keeps every study, its deliveries and validation.log regardless",
+            "How long the gateway keeps the statuses of stored and rejected deliveries, their events in the feed (GET /events), the feed's other events, the DICOM associations' statuses and the stability clocks of studies stable that long that no kept status names, in days (fractions allowed); failed deliveries stay until they run again; 0: kept for good. The archive (descriptor) keeps every study, its deliveries and validation.log regardless",
           ),
         // At most a week: a timer beyond 2^31 - 1 ms would fire at once, and again, and again.
         sweepIntervalSeconds: z

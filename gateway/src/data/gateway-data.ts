@@ -48,13 +48,21 @@ export interface GatewayData {
   /**
    * Retention: removes, oldest first, the stored and rejected statuses created and last changed before
    * `cutoff` (milliseconds since the epoch), each with its events, then the feed's events of no status
-   * (an association's, study.stable) written before it. Failed and unfinished statuses and their events
-   * stay: they still have work ahead. At most `limit` statuses and `limit` events of no status a call,
-   * each call one short transaction; answers how many statuses and events (of both kinds) went.
+   * (an association's, study.stable) written before it, then the records of studies stable since before
+   * it that no kept status names. Failed and unfinished statuses and their events stay: they still have
+   * work ahead. At most `limit` statuses, `limit` events of no status and `limit` studies a call, each
+   * call one short transaction; answers how many of each went (events of both kinds).
    */
-  prune(cutoff: number, limit: number): Promise<{ statuses: number; events: number }>;
+  prune(cutoff: number, limit: number): Promise<Pruned>;
 
   close(): Promise<void>;
+}
+
+/** What one call of GatewayData.prune removed. */
+export interface Pruned {
+  statuses: number;
+  events: number;
+  studies: number;
 }
 
 /** A status as it was when its write was asked for: later changes in memory do not leak into it. */

@@ -2,7 +2,16 @@ import { firstStudyIdAt, type LifecycleEvent } from '@dsv/common';
 import type { Statement } from 'better-sqlite3';
 import { GroupCommit, openDatabase, type SqliteDatabase } from '@dsv/common/db';
 import { StudyStates, TerminalStates, type Outcome, type StudyState, type StudyStatus } from '../domain/study-status.ts';
-import type { Delivered, GatewayData, SequencedEvent, StatusLine, StatusQuery, StatusSnapshot, StudyRecord } from './gateway-data.ts';
+import type {
+  Delivered,
+  GatewayData,
+  Pruned,
+  SequencedEvent,
+  StatusLine,
+  StatusQuery,
+  StatusSnapshot,
+  StudyRecord,
+} from './gateway-data.ts';
 
 /** The file in dataDir. */
 export const DATABASE_FILE = 'gateway.db';
@@ -130,6 +139,13 @@ class GatewayDb implements GatewayData {
            AND (delivery_id IS NULL OR NOT EXISTS (SELECT 1 FROM statuses WHERE id = events.delivery_id))
            AND json_extract(body, '$.time') < ? ORDER BY seq LIMIT ?)`,
       ),
+      // A stable study no kept status names: its row only served those statuses (a later delivery makes it
+      // again). `check_after < ?` holds for it too (a study goes stable once its check is due) and lets
+      // studies_by_check find the old ones without reading every stable study.
+      deleteOldStudies: prepare(
+        `DELETE FROM studies WHERE study_uid IN (SELECT study_uid FROM studies WHERE state = 'stable' AND check_after < ?
+           AND stable_at < ? AND NOT EXISTS (SELECT 1 FROM statuses WHERE statuses.study_uid = studies.study_uid) LIMIT ?)`,
+      ),
       markStable: prepare(
         "UPDATE studies SET state = 'stable', stable_at = ?, failures = 0 WHERE study_uid = ? AND state = 'receiving' AND last_delivery_id = ? AND last_delivery_at = ?",
       ),
@@ -142,11 +158,12 @@ class GatewayDb implements GatewayData {
       return true;
     });
     // Ids sort by the time they were made (ULIDs), and updated_at is an ISO time: both compare as text.
-    this.pruneTx = db.transaction((cutoffId: string, cutoffTime: string, limit: number) => {
+    this.pruneTx = db.transaction((cutoffId: string, cutoffTime: string, cutoff: number, limit: number) => {
       const { statements } = this;
       const ids: string[] = [];
       for (const state of FINISHED) ids.push(...(statements.oldStatuses.all(state, cutoffId, cutoffTime, limit - ids.length) as string[]));
       let events = 0;
+      let studies = 0;
       for (const id of ids) {
         events += statements.deleteEventsOf.run(id).changes;
         statements.deleteStatus.run(id);
@@ -155,13 +172,14 @@ class GatewayDb implements GatewayData {
       if (ids.length < limit) {
         const boundary = (statements.firstRecentEvent.get(cutoffId) as number | undefined) ?? Number.MAX_SAFE_INTEGER;
         events += statements.deleteOldEventsOfNoStatus.run(boundary, cutoffTime, limit).changes;
+        studies = statements.deleteOldStudies.run(cutoff, cutoff, limit).changes;
       }
-      return { statuses: ids.length, events };
+      return { statuses: ids.length, events, studies };
     });
   }
 
-  async prune(cutoff: number, limit: number): Promise<{ statuses: number; events: number }> {
-    return this.pruneTx(firstStudyIdAt(cutoff), new Date(cutoff).toISOString(), limit);
+  async prune(cutoff: number, limit: number): Promise<Pruned> {
+    return this.pruneTx(firstStudyIdAt(cutoff), new Date(cutoff).toISOString(), cutoff, limit);
   }
 
   writeStatus(status: StatusSnapshot, delivered?: Delivered): Promise<void> {

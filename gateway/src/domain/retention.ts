@@ -26,6 +26,8 @@ export interface RetentionDeps {
 export interface Swept {
   statuses: number;
   events: number;
+  /** Records of studies stable since before the cutoff that no kept status names. */
+  studies: number;
   associations: number;
 }
 
@@ -33,7 +35,8 @@ export interface Swept {
  * Keeps the gateway's own records from growing without bound (a C-STORE instance is a delivery with a
  * status of its own): at start-up and every `sweepIntervalSeconds`, the statuses of stored and rejected
  * deliveries older than `days`, with their events, the feed's other events of that age (associations',
- * study.stable) and the associations' status files go. Failed deliveries stay until they run again. The
+ * study.stable), the records of studies stable since before then that no kept status names (a later
+ * delivery makes one again) and the associations' status files go. Failed deliveries stay until they run again. The
  * archive is not touched: the descriptor keeps every study, its deliveries and its validation.log.
  */
 export class RetentionSweeper {
@@ -68,16 +71,17 @@ export class RetentionSweeper {
   async sweep(): Promise<Swept> {
     const { data, policy, logger, now = Date.now } = this.deps;
     const cutoff = now() - policy.days * DAY_MS;
-    const swept: Swept = { statuses: 0, events: 0, associations: 0 };
+    const swept: Swept = { statuses: 0, events: 0, studies: 0, associations: 0 };
     while (!this.#stopped) {
       const removed = await data.prune(cutoff, BATCH);
       swept.statuses += removed.statuses;
       swept.events += removed.events;
-      if (removed.statuses < BATCH && removed.events < BATCH) break;
+      swept.studies += removed.studies;
+      if (removed.statuses < BATCH && removed.events < BATCH && removed.studies < BATCH) break;
       await nextTurn();
     }
     if (!this.#stopped) swept.associations = await this.deps.associations.removeBefore(cutoff);
-    if (swept.statuses + swept.events + swept.associations > 0) {
+    if (swept.statuses + swept.events + swept.studies + swept.associations > 0) {
       logger.info({ ...swept, retentionDays: policy.days }, 'retention: records past their time removed');
     }
     return swept;

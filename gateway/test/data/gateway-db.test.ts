@@ -221,8 +221,9 @@ describe('the gateway database, through the status store', () => {
       const newAssociation = newStudyId();
       await data.appendEvent(at('association.accepted', newAssociation, Date.now()));
 
-      expect(await data.prune(cutoff, 100)).toEqual({ statuses: 2, events: 6 });
+      expect(await data.prune(cutoff, 100)).toEqual({ statuses: 2, events: 6, studies: 1 });
       expect(await data.readStatus(oldStored)).toBeUndefined();
+      expect(await data.studyRecord(STUDY)).toBeUndefined();
       expect(await data.readStatus(oldRejected)).toBeUndefined();
       for (const kept of [oldFailed, oldReceived, newStored]) expect(await data.readStatus(kept)).toBeDefined();
       const feed = (await data.readEvents(0, 100)).events.map((e) => [e.studyId, e.type]);
@@ -234,7 +235,7 @@ describe('the gateway database, through the status store', () => {
         [newStored, 'study.processed'],
         [newAssociation, 'association.accepted'],
       ]);
-      expect(await data.prune(cutoff, 100)).toEqual({ statuses: 0, events: 0 });
+      expect(await data.prune(cutoff, 100)).toEqual({ statuses: 0, events: 0, studies: 0 });
 
       // A status that stayed, written again, appends only its new events: its count in the feed is whole.
       await store.update(oldFailed, (s) => s.events.push(event('study.retried', oldFailed)));
@@ -250,12 +251,53 @@ describe('the gateway database, through the status store', () => {
       for (let i = 0; i < 5; i++) ids.push(await delivery('stored', ['study.processed']));
       await later();
       const cutoff = Date.now();
-      expect(await data.prune(cutoff, 2)).toEqual({ statuses: 2, events: 2 });
+      expect(await data.prune(cutoff, 2)).toEqual({ statuses: 2, events: 2, studies: 0 });
       expect(await data.readStatus(ids[0]!)).toBeUndefined();
       expect(await data.readStatus(ids[2]!)).toBeDefined();
-      expect(await data.prune(cutoff, 2)).toEqual({ statuses: 2, events: 2 });
-      expect(await data.prune(cutoff, 2)).toEqual({ statuses: 1, events: 1 });
+      expect(await data.prune(cutoff, 2)).toEqual({ statuses: 2, events: 2, studies: 0 });
+      expect(await data.prune(cutoff, 2)).toEqual({ statuses: 1, events: 1, studies: 0 });
       expect(await data.countStatuses()).toBe(0);
+    });
+
+    it('then a study record goes once the study is stable since before the cutoff and no kept status names it', async () => {
+      const study = (n: number) => `${STUDY}.${n}`;
+      /** A stored delivery that joined study `n`, written (and so created) at the time it is called. */
+      const joined = async (n: number, time: number) => {
+        const id = await delivery('received');
+        await store.update(
+          id,
+          (s) => {
+            s.state = 'stored';
+            s.study = { StudyInstanceUID: study(n), state: 'receiving' } as typeof s.study;
+          },
+          { delivered: { StudyInstanceUID: study(n), deliveryId: id, at: time, checkAfter: time + 1 } },
+        );
+        return id;
+      };
+      const stable = async (n: number, time: number) =>
+        expect(await data.markStable((await data.studyRecord(study(n)))!, time, at('study.stable', study(n), time))).toBe(true);
+
+      // 1: stable long ago, its delivery old too. 2: stable long ago, but a failed delivery (kept) names it.
+      // 3: still receiving. 4: stable since after the cutoff.
+      await joined(1, 10);
+      await stable(1, 20);
+      const failed = await joined(2, 10);
+      await stable(2, 20);
+      await store.update(failed, (s) => (s.state = 'failed'));
+      await joined(3, 10);
+      await later();
+      const cutoff = Date.now();
+      await later();
+      await joined(4, 10);
+      await stable(4, cutoff + 1);
+
+      expect(await data.prune(cutoff, 100)).toMatchObject({ statuses: 2, studies: 1 });
+      expect(await data.studyRecord(study(1))).toBeUndefined();
+      for (const kept of [2, 3, 4]) expect(await data.studyRecord(study(kept))).toBeDefined();
+
+      // A delivery that joins a study whose record went makes it again, receiving.
+      await joined(1, Date.now());
+      expect(await data.studyRecord(study(1))).toMatchObject({ state: 'receiving', stableAt: null });
     });
   });
 });
