@@ -54,8 +54,8 @@ export function gatewaySender(baseUrl: string): Sender {
 }
 
 /**
- * The ceiling: the same multipart body to a server that only streams it to a file. Answers 201 once
- * the body is written.
+ * The same multipart body to the baseline (a server that only streams it to a file) or the floor
+ * (floor-server.ts); each answers 201 once the files are written, or stored.
  */
 export function baselineSender(baseUrl: string): Sender {
   return async (files) => {

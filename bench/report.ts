@@ -196,6 +196,9 @@ export interface SummaryLine {
   orthancLabel: string;
   orthancMissing: string | null;
   baseline: RunResult | null;
+  /** The floor (floor-server.ts), and floor / Orthanc as `ratio` is taken. */
+  floor: RunResult | null;
+  floorRatio: number | null;
   goals: Goal[];
 }
 
@@ -229,7 +232,9 @@ export function formatSummary(lines: SummaryLine[]): string {
       l.orthanc ? rate(l.orthanc.megabytesPerSecond) : '-',
       Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-',
       l.baseline ? rate(l.baseline.instancesPerSecond) : '-',
+      l.floor ? `${rate(l.floor.instancesPerSecond)} (${l.floorRatio === null ? '-' : `${l.floorRatio.toFixed(2)}x`})` : '-',
       cpuPerInstance(l.ours),
+      cpuPerInstance(l.floor),
       cpuPerInstance(l.orthanc),
       l.ours ? l.ours.processes.map((p) => megabytes(p.peakRssBytes)).join('/') : '-',
       goals.join('; ') || '-',
@@ -244,7 +249,9 @@ export function formatSummary(lines: SummaryLine[]): string {
     'Orthanc MB/s',
     'ours/Orthanc',
     'baseline inst/s',
+    'floor inst/s (/Orthanc)',
     'ours CPU ms/inst gw+val+desc',
+    'floor CPU ms/inst gw+val+desc',
     'Orthanc CPU ms/inst',
     'ours peak RSS MB gw/val/desc',
     'issue target',

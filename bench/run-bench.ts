@@ -26,6 +26,7 @@ import {
   type Goal,
   type SummaryLine,
 } from './report.ts';
+import { FLOOR_SERVER } from './floor.ts';
 import { startTarget, type Target, type TargetName } from './targets.ts';
 import { noteCleanup, recentCleanupWarning } from './recent-deletions.ts';
 import { cacheDir, prepareWorkload, workloadSpecs, type Workload, type WorkloadKind } from './workloads.ts';
@@ -36,6 +37,7 @@ const USAGE = `npm run bench -- [options]
   --only KIND      ct, small or big; repeat or separate with commas (default: all three)
   --no-orthanc     do not run Orthanc even when it is installed
   --no-baseline    do not run the bare Node baseline
+  --no-floor       do not run the floor (bench/floor-server.ts: three bare processes over HTTP; ct and small only)
   --quiet-wait S   before each run, wait up to S seconds for the rest of the machine to go quiet (default 20, 0: no wait)
   --json FILE      also write every run's numbers as JSON to FILE
   --profile DIR    write a CPU profile of each of our services per workload and mode into DIR (slows them);
@@ -67,6 +69,7 @@ interface Options {
   only: WorkloadKind[];
   orthanc: boolean;
   baseline: boolean;
+  floor: boolean;
   profileDir: string | undefined;
   quietWaitMs: number;
   jsonFile: string | undefined;
@@ -83,6 +86,7 @@ function parseOptions(argv: string[]): Options | null {
         only: { type: 'string', multiple: true },
         'no-orthanc': { type: 'boolean', default: false },
         'no-baseline': { type: 'boolean', default: false },
+        'no-floor': { type: 'boolean', default: false },
         profile: { type: 'string' },
         'quiet-wait': { type: 'string', default: '20' },
         json: { type: 'string' },
@@ -108,6 +112,7 @@ function parseOptions(argv: string[]): Options | null {
     only: [...new Set(kinds)] as WorkloadKind[],
     orthanc: !values['no-orthanc'],
     baseline: !values['no-baseline'],
+    floor: !values['no-floor'],
     profileDir: values.profile ? path.resolve(values.profile) : undefined,
     quietWaitMs: quietWait * 1000,
     jsonFile: values.json ? path.resolve(values.json) : undefined,
@@ -122,7 +127,7 @@ async function cleanUp(): Promise<void> {
   await Promise.allSettled([...cleanups].map((stop) => stop()));
   cleanups.clear();
   // A start-up that failed half-way leaves processes with no handle: ours, by their parent and command.
-  for (const marker of [...SERVICES.map(bundlePath), ORTHANC_BINARY, 'baseline-server.ts']) {
+  for (const marker of [...SERVICES.map(bundlePath), ORTHANC_BINARY, 'baseline-server.ts', FLOOR_SERVER]) {
     for (const pid of findOwnChildren(marker)) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -142,7 +147,7 @@ let stopping = false;
 function onSignal(signal: NodeJS.Signals): void {
   if (stopping) return;
   stopping = true;
-  log(`\n${signal}: stopping the services, Orthanc and the baseline, removing temporary folders…`);
+  log(`\n${signal}: stopping the services, Orthanc, the baseline and the floor, removing temporary folders…`);
   void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
 }
 
@@ -255,6 +260,7 @@ function summarise(workload: Workload, measurements: Measurement[], orthancMissi
     const orthanc = find('orthanc', mode.label);
     const ours = find('ours', mode.label);
     const baseline = find('baseline', mode.label);
+    const floor = find('floor', mode.label);
     return {
       workload,
       modeLabel: mode.label,
@@ -264,6 +270,8 @@ function summarise(workload: Workload, measurements: Measurement[], orthancMissi
       orthancLabel: orthanc && orthanc.mode.label !== mode.label ? ` (${orthanc.mode.label})` : '',
       orthancMissing: orthanc?.skipped ?? orthancMissing,
       baseline: baseline ? medianOf(baseline) : null,
+      floor: floor ? medianOf(floor) : null,
+      floorRatio: floor && orthanc ? pairedRatio(floor, orthanc) : null,
       goals: goalsFor(workload.kind, mode),
     };
   });
@@ -285,12 +293,14 @@ function describeMachine(options: Options): string[] {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
     `${options.quick ? 'QUICK (reduced workloads), ' : ''}${options.runs} timed run(s) per measurement, each after 1 warm-up run that is EXCLUDED from the medians;`,
-    '  the targets compared in a mode are started together and run in turns (ours, Orthanc, baseline, then the reverse order),',
+    '  the targets compared in a mode are started together and run in turns (ours, Orthanc, baseline, floor, then the reverse order),',
     "  the others idle meanwhile, so that the machine's changes of speed fall on all of them alike;",
     '  every run (the warm-up too) sends its own copy of the workload (other seed: other UIDs and bytes), since re-sent files',
     "  are answered without being stored (our duplicateOf, Orthanc's AlreadyStored); an answer of either kind counts as failed.",
     'Timing: from just before the first request starts to the last answer. Our gateway is asked ?wait=true, so it answers when',
-    '  the upload is stored; Orthanc answers POST /instances once stored; the baseline once the body is on disk (no fsync).',
+    '  the upload is stored; Orthanc answers POST /instances once stored; the baseline once the body is on disk (no fsync);',
+    '  the floor (bench/floor-server.ts: three Node processes over HTTP doing only what the design needs: staged, hashed, flushed,',
+    '  header parsed, hard-linked, one SQLite commit and folder flush per batch; no statuses, events, logs, checks or documents) once stored.',
     'inst/s and MB/s (10^6 bytes) count stored instances only; p50/p95: nearest rank over the requests of the run;',
     '  peak RSS: VmHWM reset at the start of the run (clear_refs), checked against VmRSS sampled every 50 ms;',
     '  CPU: user + system time of each process during the run; client CPU: this process (node:http, keep-alive, multipart written by hand);',
@@ -314,7 +324,7 @@ async function main(): Promise<number> {
   }
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  // Every temporary folder (the stacks', Orthanc's, the baseline's) goes under one folder removed at the end.
+  // Every temporary folder (the stacks', Orthanc's, the baseline's, the floor's) goes under one folder removed at the end.
   runDir = await mkdtemp(path.join(os.tmpdir(), 'dsv-bench-run-'));
   process.env.TMPDIR = runDir;
 
@@ -352,6 +362,8 @@ async function main(): Promise<number> {
       const orthancMode = mode.perFile ? mode : { ...BESIDE_ONE_REQUEST, label: `${BESIDE_ONE_REQUEST.label} beside ${mode.label}` };
       if (!orthancMissing) entries.push({ name: 'orthanc', mode: orthancMode, ...(mode.perFile ? {} : { beside: mode.label }) });
       if (options.baseline) entries.push({ name: 'baseline', mode });
+      // Not the 1 GiB file: the floor's validator reads each file whole.
+      if (options.floor && kind !== 'big') entries.push({ name: 'floor', mode });
       measurements.push(...(await measureTogether(variants, entries, options)));
       if (orthancMissing)
         measurements.push({

@@ -4,12 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStack } from '../test/support/services.ts';
 import { startBaseline } from './baseline.ts';
+import { startFloor } from './floor.ts';
 import { baselineSender, gatewaySender, orthancSender, type Sender } from './client.ts';
 import { startOrthanc } from './orthanc.ts';
 import type { SampledProcess } from './rss-sampler.ts';
 import { scrapeWork, type ServiceWork } from './work-counts.ts';
 
-export type TargetName = 'ours' | 'orthanc' | 'baseline';
+export type TargetName = 'ours' | 'orthanc' | 'baseline' | 'floor';
 
 /** One receiver under test, started, with what to send to it and what to measure. */
 export interface Target {
@@ -36,6 +37,7 @@ const PROFILER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cpu-pr
 export async function startTarget(name: TargetName, options: TargetOptions = {}): Promise<Target> {
   if (name === 'ours') return startOurs(options);
   if (name === 'orthanc') return startOrthancTarget();
+  if (name === 'floor') return startFloorTarget();
   return startBaselineTarget();
 }
 
@@ -106,6 +108,21 @@ async function startBaselineTarget(): Promise<Target> {
     send: baselineSender(baseline.url),
     reset: () => moveAside(baseline.bodiesDir),
     stop: () => baseline.stop(),
+  };
+}
+
+/** The three processes of floor-server.ts; like our archive, it keeps the earlier runs' studies. */
+async function startFloorTarget(): Promise<Target> {
+  const floor = await startFloor();
+  return {
+    name: 'floor',
+    processes: floor.processes,
+    send: baselineSender(floor.url),
+    reset: async () => undefined,
+    stop: async () => {
+      await moveAside(path.join(floor.dir, 'descriptor', 'studies'));
+      await floor.stop();
+    },
   };
 }
 

@@ -1,0 +1,36 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { stopChild } from './processes.ts';
+
+/**
+ * Starts one of the bench's own servers (`baseline-server.ts`, `floor-server.ts`) as its own process,
+ * node + tsx like the services, and resolves with its url once it logs `{"msg":"listening","url":…}`.
+ */
+export async function spawnBenchServer(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${out}`)), 20_000);
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        out += chunk;
+        const match = /"url":"([^"]+)"/.exec(out);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${script} exited with ${code}:\n${out}`));
+      });
+    });
+    return { child, url };
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+}

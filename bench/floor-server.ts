@@ -1,0 +1,224 @@
+/**
+ * The floor of the product's design, measured beside ours: three Node processes meeting over HTTP, doing
+ * per instance only what that design cannot do without, and nothing of what the product adds (statuses,
+ * events, logs, metrics, conformance checks, study documents, catalogue of series and studies):
+ * - gateway: a multipart upload (busboy), each file written to the staging folder as it comes, hashed
+ *   (SHA-256) and flushed (fdatasync); then a validation and a store, each batched by reference; 201 when
+ *   stored, then the staged file goes.
+ * - validator: reads each staged file and parses its header with dicom-parser (up to Pixel Data); a file
+ *   that does not parse is refused.
+ * - descriptor: hard-links each file into its study's folder, flushes each folder touched and records the
+ *   instances in one SQLite transaction (WAL, synchronous FULL) per batch.
+ * Between the processes: JSON over keep-alive HTTP, one call in flight per sibling, the files that come
+ * meanwhile batched into the next call (at most BATCH). Run by `floor.ts` with FLOOR_ROLE and FLOOR_DIR;
+ * logs one JSON line `{"msg":"listening","url":…}` when ready.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fdatasyncSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import busboy from 'busboy';
+import dicomParser from 'dicom-parser';
+
+const BATCH = 256;
+
+interface Staged {
+  path: string;
+  sha256: string;
+}
+
+/** What the validator reads of an instance, or why it could not. */
+type Parsed = { study: string; series: string; sop: string; sopClass: string } | { error: string };
+
+const role = process.env.FLOOR_ROLE;
+const dir = process.env.FLOOR_DIR;
+if (!dir || !role) throw new Error('FLOOR_ROLE and FLOOR_DIR must be set');
+mkdirSync(dir, { recursive: true });
+
+function readBody(stream: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('error', reject);
+  });
+}
+
+function answer(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
+}
+
+/** A JSON route: the parsed body in, the answer out; a failure answers 500 with its message. */
+function jsonServer(handle: (body: unknown) => unknown): http.Server {
+  return http.createServer((req, res) => {
+    readBody(req)
+      .then((text) => answer(res, 200, handle(JSON.parse(text))))
+      .catch((error: unknown) => answer(res, 500, { error: String(error) }));
+  });
+}
+
+const agent = new http.Agent({ keepAlive: true });
+
+function postJson<T>(url: string, body: unknown): Promise<T> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } },
+      (res) => {
+        readBody(res).then((answer) => {
+          if (res.statusCode === 200) resolve(JSON.parse(answer) as T);
+          else reject(new Error(`${url}: HTTP ${res.statusCode} ${answer}`));
+        }, reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+/** Single calls in, batches out: one call in flight; the items that come meanwhile go together next. */
+function batched<I, O>(url: string): (item: I) => Promise<O> {
+  let waiting: { item: I; resolve: (value: O) => void; reject: (error: unknown) => void }[] = [];
+  let busy = false;
+  const pump = (): void => {
+    if (busy || waiting.length === 0) return;
+    const batch = waiting.slice(0, BATCH);
+    waiting = waiting.slice(BATCH);
+    busy = true;
+    postJson<O[]>(
+      url,
+      batch.map((w) => w.item),
+    )
+      .then(
+        (results) => batch.forEach((w, i) => w.resolve(results[i]!)),
+        (error: unknown) => batch.forEach((w) => w.reject(error)),
+      )
+      .finally(() => {
+        busy = false;
+        pump();
+      });
+  };
+  return (item) =>
+    new Promise<O>((resolve, reject) => {
+      waiting.push({ item, resolve, reject });
+      pump();
+    });
+}
+
+function validatorRole(): http.Server {
+  return jsonServer((body) =>
+    (body as string[]).map((file): Parsed => {
+      try {
+        const data = dicomParser.parseDicom(readFileSync(file), { untilTag: 'x7fe00010' });
+        const [study, series, sop, sopClass] = ['x0020000d', 'x0020000e', 'x00080018', 'x00080016'].map((tag) => data.string(tag));
+        if (!study || !series || !sop || !sopClass) return { error: 'a UID is missing' };
+        return { study, series, sop, sopClass };
+      } catch (error) {
+        return { error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+}
+
+function descriptorRole(): http.Server {
+  const db = new Database(path.join(dir!, 'catalogue.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE IF NOT EXISTS instances (sop TEXT PRIMARY KEY, study TEXT, series TEXT, sop_class TEXT, path TEXT, sha256 TEXT)');
+  const insert = db.prepare('INSERT OR IGNORE INTO instances VALUES (?, ?, ?, ?, ?, ?)');
+  type Item = Staged & { instance: Exclude<Parsed, { error: string }> };
+  const record = db.transaction((items: Item[], targets: string[]) => {
+    items.forEach(({ instance, sha256 }, i) =>
+      insert.run(instance.sop, instance.study, instance.series, instance.sopClass, targets[i], sha256),
+    );
+  });
+  const studies = path.join(dir!, 'studies');
+  const made = new Set<string>();
+  return jsonServer((body) => {
+    const items = body as Item[];
+    const touched = new Set<string>();
+    const targets = items.map(({ path: staged, instance }) => {
+      const folder = path.join(studies, instance.study);
+      if (!made.has(folder)) {
+        mkdirSync(folder, { recursive: true });
+        made.add(folder);
+      }
+      const target = path.join(folder, `${instance.sop}.dcm`);
+      try {
+        linkSync(staged, target);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      touched.add(folder);
+      return target;
+    });
+    for (const folder of touched) {
+      const fd = openSync(folder, 'r');
+      fsyncSync(fd);
+      closeSync(fd);
+    }
+    record(items, targets);
+    return items.map(() => ({ stored: true }));
+  });
+}
+
+function gatewayRole(): http.Server {
+  const validate = batched<string, Parsed>(`${process.env.FLOOR_VALIDATOR_URL}/validate`);
+  const store = batched<Staged & { instance: Parsed }, { stored: boolean }>(`${process.env.FLOOR_DESCRIPTOR_URL}/store`);
+  const staging = path.join(dir!, 'staging');
+  mkdirSync(staging, { recursive: true });
+  let count = 0;
+  const ingest = async (file: Staged): Promise<void> => {
+    const instance = await validate(file.path);
+    if ('error' in instance) throw new Error(instance.error);
+    await store({ ...file, instance });
+    unlinkSync(file.path);
+  };
+  return http.createServer((req, res) => {
+    const staged: Promise<Staged>[] = [];
+    const parts = busboy({ headers: req.headers });
+    parts.on('file', (_field, stream) => {
+      const file = path.join(staging, `${++count}.dcm`);
+      const fd = openSync(file, 'w');
+      const hash = createHash('sha256');
+      staged.push(
+        new Promise((resolve, reject) => {
+          stream.on('data', (chunk: Buffer) => {
+            hash.update(chunk);
+            writeSync(fd, chunk);
+          });
+          stream.on('end', () => {
+            fdatasyncSync(fd);
+            closeSync(fd);
+            resolve({ path: file, sha256: hash.digest('hex') });
+          });
+          stream.on('error', reject);
+        }),
+      );
+    });
+    parts.on('close', () => {
+      Promise.all(staged)
+        .then((files) => Promise.all(files.map(ingest)))
+        .then(
+          () => answer(res, 201, { state: 'stored' }),
+          (error: unknown) => answer(res, 422, { state: 'rejected', error: String(error) }),
+        );
+    });
+    parts.on('error', (error: unknown) => answer(res, 400, { error: String(error) }));
+    req.pipe(parts);
+  });
+}
+
+const server = role === 'validator' ? validatorRole() : role === 'descriptor' ? descriptorRole() : gatewayRole();
+server.keepAliveTimeout = 60_000;
+server.requestTimeout = 0;
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  process.stdout.write(`${JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${port}` })}\n`);
+});
+process.once('SIGTERM', () => server.close(() => process.exit(0)));
+process.once('SIGINT', () => server.close(() => process.exit(0)));

@@ -1,0 +1,67 @@
+import { readdirSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baselineSender, runLoad } from '../../bench/client.ts';
+import { startFloor, type RunningFloor } from '../../bench/floor.ts';
+import type { WorkloadFile } from '../../bench/workloads.ts';
+import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
+
+const canGenerate = await generatorAvailable();
+if (!canGenerate) console.warn(`[bench floor] ${generatorSkipReason}`);
+
+/**
+ * The bench's floor (bench/floor-server.ts) is compared with ours and Orthanc: it must store what it is
+ * sent, as its three processes claim to, or its rate would be a floor of nothing.
+ */
+describe.skipIf(!canGenerate)('the bench floor: three bare processes over HTTP', () => {
+  let dir: string;
+  let floor: RunningFloor;
+  let files: WorkloadFile[];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-floor-test-'));
+    const paths = await makeStudy('ct', path.join(dir, 'ct'), ['--slices', '6', '--rows', '32', '--cols', '32', '--seed', '61']);
+    files = paths.map((file) => ({ path: file, name: path.basename(file), bytes: statSync(file).size }));
+    floor = await startFloor();
+  }, 60_000);
+  afterAll(async () => {
+    await floor?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('when a study is sent one file per request at c=4 and in one request, then every instance is linked into its study folder and recorded once, and nothing stays staged', async () => {
+    const send = baselineSender(floor.url);
+    const load = await runLoad(
+      files.map((file) => [file]),
+      4,
+      send,
+    );
+    expect(load.requests.map((request) => request.ok)).toEqual(files.map(() => true));
+    expect(await send(files)).toEqual({ ok: true });
+
+    const studies = path.join(floor.dir, 'descriptor', 'studies');
+    const [study, ...others] = readdirSync(studies);
+    expect(others).toEqual([]);
+    expect(readdirSync(path.join(studies, study!))).toHaveLength(files.length);
+    const db = new Database(path.join(floor.dir, 'descriptor', 'catalogue.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT study) AS studies FROM instances').get()).toEqual({
+        n: files.length,
+        studies: 1,
+      });
+    } finally {
+      db.close();
+    }
+    expect(readdirSync(path.join(floor.dir, 'gateway', 'staging'))).toEqual([]);
+  });
+
+  it('when a file is not DICOM, then the floor refuses it (422) and stores nothing of it', async () => {
+    const junk = path.join(dir, 'junk.dcm');
+    await writeFile(junk, 'not a DICOM file at all');
+    const result = await baselineSender(floor.url)([{ path: junk, name: 'junk.dcm', bytes: 23 }]);
+    expect(result).toEqual({ ok: false, error: 'HTTP 422' });
+  });
+});
