@@ -3,7 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ElementReader, inspectFile, syncDirectory, writeFileAtomic, withSyncedFd, writeAllSync, type Logger } from '@dsv/common';
 import type { Catalogue, CatalogueInstance, StoredStudy } from '../data/catalogue.ts';
-import { assembleMetadata } from '../domain/metadata/assemble-metadata.ts';
+import { assembleMetadata, assembleStudy, instanceEntry, type MetadataMember } from '../domain/metadata/assemble-metadata.ts';
 import { buildFhirBundle } from '../domain/fhir/build-fhir-bundle.ts';
 import { instanceDicomJson } from '../domain/metadata/dicom-json.ts';
 import { formatJson, PRETTY_MAX_INSTANCES } from '../domain/metadata/format-json.ts';
@@ -26,8 +26,64 @@ export function studyMetadata(catalogue: Catalogue, study: StoredStudy, instance
     sections: study.sections,
     instances: instances.map((instance) => describedOf(instance, series)),
   });
+  return { ...metadata, ...studyTail(study, instances) };
+}
+
+/** What metadata.json says of a study beyond assembleMetadata, after its instances. */
+function studyTail(study: StoredStudy, instances: readonly { deliveryId: string }[]) {
   const deliveries = [...new Set(instances.map((instance) => instance.deliveryId))].sort();
-  return { ...metadata, state: study.state, updatedAt: study.updatedAt, deliveries };
+  return { state: study.state, updatedAt: study.updatedAt, deliveries };
+}
+
+/**
+ * One instance of a large study as its documents' rewrites keep it between them: what ordering it and
+ * summarising its series needs, and its metadata.json entry serialised, not its attributes.
+ */
+export interface KeptInstance extends MetadataMember {
+  SeriesInstanceUID: string;
+  deliveryId: string;
+  /** Its entry in metadata.json's `instances`, compact. */
+  entry: string;
+}
+
+export function keptOf(instance: CatalogueInstance, series: SeriesAttributesOf): KeptInstance {
+  const { attributes } = instance;
+  const described = describedOf(instance, series);
+  return {
+    file: instance.file,
+    sizeBytes: instance.sizeBytes,
+    SeriesInstanceUID: instance.SeriesInstanceUID,
+    series: described.series,
+    deliveryId: instance.deliveryId,
+    instance: {
+      InstanceNumber: attributes.InstanceNumber,
+      ImagePositionPatient: attributes.ImagePositionPatient,
+      ImageOrientationPatient: attributes.ImageOrientationPatient,
+      SliceLocation: attributes.SliceLocation,
+    },
+    entry: JSON.stringify(instanceEntry(described)),
+  };
+}
+
+/**
+ * metadata.json of a study of more than PRETTY_MAX_INSTANCES, from its kept instances, in parts: byte
+ * for byte what formatJson makes of studyMetadata (format-metadata.test.ts). The catalogue is read and
+ * the instances ordered now; only the text is made as the parts are asked for.
+ */
+export function formatKept(catalogue: Catalogue, study: StoredStudy, kept: readonly KeptInstance[]): Iterable<string> {
+  const series = catalogue.studySeries(study.StudyInstanceUID);
+  // The series' attributes as the catalogue has them now (the first instance of a series sets them).
+  for (const instance of kept) instance.series = series.get(instance.SeriesInstanceUID)!;
+  const { head, members } = assembleStudy({
+    studyId: study.StudyInstanceUID,
+    createdAt: study.createdAt,
+    disposition: 'stored',
+    sections: study.sections,
+    instances: kept,
+  });
+  return formatLarge({ ...head, instances: INSTANCES_MARK, ...studyTail(study, kept) }, members.length, (start, end) =>
+    members.slice(start, end).map((member) => member.entry),
+  );
 }
 
 export interface DocumentsPolicy {
@@ -38,25 +94,23 @@ export interface DocumentsPolicy {
 }
 
 /**
- * Studies whose instances are kept parsed between rewrites: the ones receiving deliveries now (a few at
- * a time; each costs memory in proportion to its instances).
+ * Large studies whose instances are kept between rewrites (KeptInstance): the ones receiving deliveries
+ * now (a few at a time; each costs memory in proportion to its instances).
  */
 const CACHED_STUDIES = 3;
 
 interface CachedInstances {
-  instances: CatalogueInstance[];
+  instances: KeptInstance[];
+  /** The catalogue row the kept instances reach: a rewrite reads only those after it. */
   last: number;
-  /** Each instance's entry of metadata.json as last serialised, by SOP Instance UID and path. */
-  json: Map<string, string>;
 }
 
 /** Studies whose validation.log position is remembered (a few numbers each). */
 const REMEMBERED_LOGS = 1024;
 
-function describedOf(
-  instance: CatalogueInstance,
-  series: ReadonlyMap<string, ReturnType<Catalogue['studySeries']> extends Map<string, infer S> ? S : never>,
-) {
+type SeriesAttributesOf = ReturnType<Catalogue['studySeries']>;
+
+function describedOf(instance: CatalogueInstance, series: SeriesAttributesOf) {
   return {
     file: instance.file,
     path: instance.path,
@@ -193,23 +247,27 @@ export class StudyDocuments {
     const study = this.catalogue.study(uid);
     if (!study) return;
     const asOf = study.lastDeliveryId;
-    const cached = this.#currentInstances(uid, study.numberOfInstances);
-    const metadata = studyMetadata(this.catalogue, study, cached.instances);
-    // A stable study gets no more rewrites until a delivery comes: its instances need not stay in memory.
-    if (study.state === 'stable') this.#instances.delete(uid);
-    const writes = [
-      writeFileAtomic(path.join(dir, StudyLayout.metadata), formatMetadata(metadata, cached.json)),
-      this.#writeLog(uid, path.join(dir, StudyLayout.validationLog), study.studyLog),
-    ];
-    if (study.state === 'stable') {
-      writes.push(writeFileAtomic(path.join(dir, StudyLayout.fhir), formatJson(buildFhirBundle(metadata), metadata.instances.length)));
-      writes.push(
-        writeDicomJson(
-          dir,
-          metadata.instances.map((instance) => instance.path),
-        ),
-      );
+    const writes: Promise<void>[] = [];
+    const metadataFile = path.join(dir, StudyLayout.metadata);
+    if (study.state === 'stable' || study.numberOfInstances <= PRETTY_MAX_INSTANCES) {
+      // From the whole catalogue: a small study costs little to read, and a stable one gets no more
+      // rewrites until a delivery comes, so its instances need not stay in memory.
+      this.#instances.delete(uid);
+      const metadata = studyMetadata(this.catalogue, study, this.catalogue.studyInstances(uid));
+      writes.push(writeFileAtomic(metadataFile, formatMetadata(metadata)));
+      if (study.state === 'stable') {
+        writes.push(writeFileAtomic(path.join(dir, StudyLayout.fhir), formatJson(buildFhirBundle(metadata), metadata.instances.length)));
+        writes.push(
+          writeDicomJson(
+            dir,
+            metadata.instances.map((instance) => instance.path),
+          ),
+        );
+      }
+    } else {
+      writes.push(writeFileAtomic(metadataFile, formatKept(this.catalogue, study, this.#currentInstances(uid, study.numberOfInstances))));
     }
+    writes.push(this.#writeLog(uid, path.join(dir, StudyLayout.validationLog), study.studyLog));
     // allSettled: when one write fails, none is still under way once this answers (or the next rewrite starts).
     const failed = (await Promise.allSettled(writes)).find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
@@ -239,50 +297,59 @@ export class StudyDocuments {
     if (this.#logs.size > REMEMBERED_LOGS) this.#logs.delete(this.#logs.keys().next().value!);
   }
 
-  #currentInstances(uid: string, count: number): CachedInstances {
+  /** A large study's instances, as kept since its last rewrite and what joined since (read now). */
+  #currentInstances(uid: string, count: number): KeptInstance[] {
     let cached = this.#instances.get(uid);
     this.#instances.delete(uid);
+    const read = (after: number) => {
+      const since = this.catalogue.studyInstancesAfter(uid, after);
+      const series = this.catalogue.studySeries(uid);
+      return { instances: since.instances.map((instance) => keptOf(instance, series)), last: since.last };
+    };
     // A study of one instance may just have moved it to originals/: its path changed, read it again.
     if (cached && cached.instances.length > 1) {
-      const since = this.catalogue.studyInstancesAfter(uid, cached.last);
-      cached = { instances: [...cached.instances, ...since.instances], last: since.last, json: cached.json };
+      const since = read(cached.last);
+      cached.instances.push(...since.instances);
+      cached.last = since.last;
     } else {
-      cached = { ...this.catalogue.studyInstancesAfter(uid, 0), json: new Map() };
+      cached = read(0);
     }
     // Anything else than the catalogue's count (a reindex emptied it meanwhile): read it all again.
-    if (cached.instances.length !== count) cached = { ...this.catalogue.studyInstancesAfter(uid, 0), json: new Map() };
+    if (cached.instances.length !== count) cached = read(0);
     this.#instances.set(uid, cached);
     if (this.#instances.size > CACHED_STUDIES) this.#instances.delete(this.#instances.keys().next().value!);
-    return cached;
+    return cached.instances;
   }
 }
 
 /**
- * metadata.json as formatJson writes it, in parts whose concatenation is the document; a large study's
- * instances (compact JSON) are serialised once each and kept in `json`, since the document is rewritten
- * whole as the study grows, and are given out a few hundred at a time, so that writing the document of a
- * study of thousands of instances never holds it whole in memory (writeFileAtomic writes the parts as
- * they come).
+ * metadata.json as formatJson writes it, in parts whose concatenation is the document: a large study's
+ * instances a few hundred at a time, so that writing the document of a study of thousands of instances
+ * never holds it whole in memory (writeFileAtomic writes the parts as they come).
  */
-export function* formatMetadata(metadata: ReturnType<typeof studyMetadata>, json: Map<string, string>): Generator<string> {
+export function* formatMetadata(metadata: ReturnType<typeof studyMetadata>): Generator<string> {
   const count = metadata.instances.length;
   if (count <= PRETTY_MAX_INSTANCES) {
     yield formatJson(metadata, count);
     return;
   }
-  const shell = formatJson({ ...metadata, instances: INSTANCES_MARK }, count);
-  const mark = shell.indexOf(INSTANCES_MARK_JSON);
-  yield `${shell.slice(0, mark)}[`;
+  yield* formatLarge({ ...metadata, instances: INSTANCES_MARK }, count, (start, end) =>
+    metadata.instances.slice(start, end).map((instance) => JSON.stringify(instance)),
+  );
+}
+
+/**
+ * The compact document `shell` (formatJson's, for more than PRETTY_MAX_INSTANCES), whose `instances` is
+ * INSTANCES_MARK, with the entries `entries(start, end)` gives in its place, ENTRIES_PER_PART at a time.
+ */
+function* formatLarge(shell: object, count: number, entries: (start: number, end: number) => string[]): Generator<string> {
+  const text = formatJson(shell, count);
+  const mark = text.indexOf(INSTANCES_MARK_JSON);
+  yield `${text.slice(0, mark)}[`;
   for (let start = 0; start < count; start += ENTRIES_PER_PART) {
-    const entries = metadata.instances.slice(start, start + ENTRIES_PER_PART).map((instance) => {
-      const key = `${instance.SOPInstanceUID}\u0000${instance.path}`;
-      let text = json.get(key);
-      if (text === undefined) json.set(key, (text = JSON.stringify(instance)));
-      return text;
-    });
-    yield `${start === 0 ? '' : ','}${entries.join(',')}`;
+    yield `${start === 0 ? '' : ','}${entries(start, start + ENTRIES_PER_PART).join(',')}`;
   }
-  yield `]${shell.slice(mark + INSTANCES_MARK_JSON.length)}`;
+  yield `]${text.slice(mark + INSTANCES_MARK_JSON.length)}`;
 }
 
 /** Instances of metadata.json written together (a few hundred KB). */

@@ -1,11 +1,14 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newStudyId } from '@dsv/common';
 import request from 'supertest';
 import { corpusPath } from '../../../test/support/corpus.ts';
 import { corpusSuite } from '../../../test/support/corpus-suite.ts';
-import { StudyDocuments } from '../../src/archive/study-documents.ts';
+import { generatorAvailable, generatorSkipReason, makeStudy } from '../../../test/support/make-study.ts';
+import { StudyDocuments, studyMetadata } from '../../src/archive/study-documents.ts';
+import { formatJson, PRETTY_MAX_INSTANCES } from '../../src/domain/metadata/format-json.ts';
 import { asUpload, describeRequest } from '../support/describe-request.ts';
 import { createTestDescriptor, postStudy, type TestDescriptor } from '../support/descriptor-app.ts';
 import { referenceValues } from '../support/reference-values.ts';
@@ -104,5 +107,64 @@ corpusSuite('documents of a large study', () => {
       await expect.poll(async () => (await onDisk()).instances.length, { timeout: 10_000 }).toBe(3);
       await expect.poll(() => descriptor.catalogue.study(uid)?.documentsDue, { timeout: 10_000 }).toBe(false);
     });
+  });
+});
+
+const canGenerate = await generatorAvailable();
+if (!canGenerate) console.warn(`[documents of a large study, kept between rewrites] ${generatorSkipReason}`);
+
+/**
+ * Past PRETTY_MAX_INSTANCES, a rewrite writes metadata.json from the instances it kept from the last one
+ * and those that joined since: the same document as one made from the whole catalogue.
+ */
+describe.skipIf(!canGenerate)('documents of a study past PRETTY_MAX_INSTANCES', () => {
+  let dir: string;
+  let slices: string[];
+  let descriptor: TestDescriptor;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-large-documents-'));
+    slices = await makeStudy('ct', path.join(dir, 'ct'), [
+      '--slices',
+      String(PRETTY_MAX_INSTANCES + 12),
+      '--rows',
+      '8',
+      '--cols',
+      '8',
+      '--seed',
+      '71',
+    ]);
+    descriptor = await createTestDescriptor({ maxFiles: 1000 }, { documents: { awaitMaxInstances: 0, rewriteIntervalMs: 60_000 } });
+  }, 120_000);
+  afterAll(async () => {
+    await descriptor?.remove();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('when deliveries join it, then each rewrite writes byte for byte the document of the whole catalogue, in a study folder of all its files', async () => {
+    let uid = '';
+    const expected = () => {
+      const study = descriptor.catalogue.study(uid)!;
+      return formatJson(studyMetadata(descriptor.catalogue, study, descriptor.catalogue.studyInstances(uid)), study.numberOfInstances);
+    };
+    // One instance first (it moves into originals/ when the second comes), then a delivery that takes the
+    // study past the limit, then a few one at a time, in another order than their instance numbers.
+    const deliveries = [
+      slices.slice(0, 1),
+      slices.slice(1, PRETTY_MAX_INSTANCES + 5),
+      ...slices
+        .slice(PRETTY_MAX_INSTANCES + 5)
+        .reverse()
+        .map((s) => [s]),
+    ];
+    for (const sources of deliveries) {
+      const files = asUpload(sources);
+      const answer = await postStudy(descriptor.app, describeRequest(newStudyId(), files), files).expect(201);
+      uid = answer.body.study.StudyInstanceUID as string;
+      await request(descriptor.app).get(`/studies/${uid}/metadata`).expect(200);
+      expect(await readFile(path.join(descriptor.config.studiesDir, uid, 'metadata.json'), 'utf8')).toBe(expected());
+    }
+    const written = JSON.parse(expected()) as { summary: { numberOfInstances: number }; instances: { InstanceNumber: number }[] };
+    expect(written.summary.numberOfInstances).toBe(slices.length);
+    expect(written.instances.map((instance) => instance.InstanceNumber)).toEqual(slices.map((_, index) => index + 1));
   });
 });

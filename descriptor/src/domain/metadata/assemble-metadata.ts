@@ -1,5 +1,5 @@
 import type { InstanceAttributes, SeriesAttributes, StudySections } from './extract-metadata.ts';
-import { summariseSlices } from './summarise-slices.ts';
+import { summariseSlices, type SliceGeometry } from './summarise-slices.ts';
 
 /**
  * Bumped when a key of metadata.json changes meaning or disappears. 2: StudyTime, SeriesTime and
@@ -34,22 +34,43 @@ export interface MetadataInput {
 
 export type StudyMetadata = ReturnType<typeof assembleMetadata>;
 
+/** What ordering the instances and summarising their series needs of each (a DescribedInstance has it). */
+export interface MetadataMember {
+  file: string;
+  sizeBytes: number;
+  series: SeriesAttributes;
+  instance: SliceGeometry & { InstanceNumber: number | null };
+}
+
 /** metadata.json: the study's sections, its series, its instances, and a summary of them. */
 export function assembleMetadata(input: MetadataInput) {
-  const series = groupSeries(input.instances);
-  const instances = series.flatMap((entry) =>
-    entry.members.map((member) => ({
-      file: member.file,
-      path: member.path,
-      sizeBytes: member.sizeBytes,
-      sha256: member.sha256,
-      ...(member.deliveryId ? { deliveryId: member.deliveryId } : {}),
-      SeriesInstanceUID: member.series.SeriesInstanceUID,
-      ...member.instance,
-    })),
-  );
-  const modalities = [...new Set(series.map((entry) => entry.attributes.Modality).filter((m): m is string => m !== null))].sort();
+  const { head, members } = assembleStudy(input);
+  return { ...head, instances: members.map(instanceEntry) };
+}
+
+/** One instance's entry in metadata.json's `instances`. */
+export function instanceEntry(member: DescribedInstance) {
   return {
+    file: member.file,
+    path: member.path,
+    sizeBytes: member.sizeBytes,
+    sha256: member.sha256,
+    ...(member.deliveryId ? { deliveryId: member.deliveryId } : {}),
+    SeriesInstanceUID: member.series.SeriesInstanceUID,
+    ...member.instance,
+  };
+}
+
+/**
+ * metadata.json but for its `instances` (`head`, in the document's key order), and the members in the
+ * order their entries take there: the instances of a large study need not be held whole to write it
+ * (study-documents.ts keeps each entry serialised).
+ */
+export function assembleStudy<M extends MetadataMember>(input: Omit<MetadataInput, 'instances'> & { instances: readonly M[] }) {
+  const series = groupSeries(input.instances);
+  const members = series.flatMap((entry) => entry.members);
+  const modalities = [...new Set(series.map((entry) => entry.attributes.Modality).filter((m): m is string => m !== null))].sort();
+  const head = {
     schemaVersion: METADATA_SCHEMA_VERSION,
     studyId: input.studyId,
     createdAt: input.createdAt,
@@ -57,8 +78,8 @@ export function assembleMetadata(input: MetadataInput) {
     summary: {
       modalities,
       numberOfSeries: series.length,
-      numberOfInstances: instances.length,
-      totalBytes: instances.reduce((sum, instance) => sum + instance.sizeBytes, 0),
+      numberOfInstances: members.length,
+      totalBytes: members.reduce((sum, member) => sum + member.sizeBytes, 0),
     },
     ...input.sections,
     series: series.map((entry) => ({
@@ -67,18 +88,18 @@ export function assembleMetadata(input: MetadataInput) {
       sizeBytes: entry.members.reduce((sum, member) => sum + member.sizeBytes, 0),
       slices: summariseSlices(entry.members.map((member) => member.instance)),
     })),
-    instances,
   };
+  return { head, members };
 }
 
-interface SeriesGroup {
+interface SeriesGroup<M extends MetadataMember> {
   attributes: SeriesAttributes;
-  members: DescribedInstance[];
+  members: M[];
 }
 
 /** Series in SeriesNumber order, instances in InstanceNumber order; the file name breaks ties. */
-function groupSeries(instances: readonly DescribedInstance[]): SeriesGroup[] {
-  const groups = new Map<string, SeriesGroup>();
+function groupSeries<M extends MetadataMember>(instances: readonly M[]): SeriesGroup<M>[] {
+  const groups = new Map<string, SeriesGroup<M>>();
   for (const described of instances) {
     const key = described.series.SeriesInstanceUID ?? '';
     const group = groups.get(key) ?? { attributes: described.series, members: [] };
