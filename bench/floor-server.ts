@@ -14,7 +14,7 @@
  * logs one JSON line `{"msg":"listening","url":…}` when ready.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fdatasyncSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -54,9 +54,23 @@ function answer(res: http.ServerResponse, status: number, body: unknown): void {
 function jsonServer(handle: (body: unknown) => unknown): http.Server {
   return http.createServer((req, res) => {
     readBody(req)
-      .then((text) => answer(res, 200, handle(JSON.parse(text))))
+      .then(async (text) => answer(res, 200, await handle(JSON.parse(text))))
       .catch((error: unknown) => answer(res, 500, { error: String(error) }));
   });
+}
+
+/**
+ * Flushes `fd` in libuv's thread pool, as the services do (common's durable-fd.ts), then closes it: a
+ * flush waits for the disk, and a synchronous one would hold up every other request meanwhile.
+ */
+function flushAndClose(flush: typeof fsync, fd: number): Promise<void> {
+  return new Promise((resolve, reject) =>
+    flush(fd, (error) => {
+      closeSync(fd);
+      if (error) reject(error);
+      else resolve();
+    }),
+  );
 }
 
 const agent = new http.Agent({ keepAlive: true });
@@ -137,7 +151,7 @@ function descriptorRole(): http.Server {
   });
   const studies = path.join(dir!, 'studies');
   const made = new Set<string>();
-  return jsonServer((body) => {
+  return jsonServer(async (body) => {
     const items = body as Item[];
     const touched = new Set<string>();
     const targets = items.map(({ path: staged, instance }) => {
@@ -155,11 +169,7 @@ function descriptorRole(): http.Server {
       touched.add(folder);
       return target;
     });
-    for (const folder of touched) {
-      const fd = openSync(folder, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-    }
+    await Promise.all([...touched].map((folder) => flushAndClose(fsync, openSync(folder, 'r'))));
     record(items, targets);
     return items.map(() => ({ stored: true }));
   });
@@ -191,9 +201,7 @@ function gatewayRole(): http.Server {
             writeSync(fd, chunk);
           });
           stream.on('end', () => {
-            fdatasyncSync(fd);
-            closeSync(fd);
-            resolve({ path: file, sha256: hash.digest('hex') });
+            flushAndClose(fdatasync, fd).then(() => resolve({ path: file, sha256: hash.digest('hex') }), reject);
           });
           stream.on('error', reject);
         }),
