@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { serveBenchServer } from './bench-server.ts';
 
 const dir = process.env.BASELINE_DIR;
 if (!dir) throw new Error('BASELINE_DIR is not set');
@@ -21,11 +22,4 @@ const server = http.createServer((req, res) => {
     (error: unknown) => res.writeHead(500).end(String(error)),
   );
 });
-server.requestTimeout = 0;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(`${JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${port}` })}\n`);
-});
-process.once('SIGTERM', () => server.close(() => process.exit(0)));
-process.once('SIGINT', () => server.close(() => process.exit(0)));
+serveBenchServer(server);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Server } from 'node:http';
 import { stopChild } from './processes.ts';
 
 /**
@@ -33,4 +34,19 @@ export async function spawnBenchServer(script: string, env: Record<string, strin
     await stopChild(child);
     throw error;
   }
+}
+
+/**
+ * The server side of spawnBenchServer: listens on a free port of 127.0.0.1, logs the line
+ * spawnBenchServer waits for, and closes on SIGTERM or SIGINT.
+ */
+export function serveBenchServer(server: Server): void {
+  server.requestTimeout = 0;
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    process.stdout.write(`${JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${port}` })}\n`);
+  });
+  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+  process.once('SIGINT', () => server.close(() => process.exit(0)));
 }

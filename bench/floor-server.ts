@@ -20,6 +20,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import busboy from 'busboy';
 import dicomParser from 'dicom-parser';
+import { serveBenchServer } from './bench-server.ts';
 
 const BATCH = 256;
 
@@ -222,11 +223,4 @@ function gatewayRole(): http.Server {
 
 const server = role === 'validator' ? validatorRole() : role === 'descriptor' ? descriptorRole() : gatewayRole();
 server.keepAliveTimeout = 60_000;
-server.requestTimeout = 0;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(`${JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${port}` })}\n`);
-});
-process.once('SIGTERM', () => server.close(() => process.exit(0)));
-process.once('SIGINT', () => server.close(() => process.exit(0)));
+serveBenchServer(server);
