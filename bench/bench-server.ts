@@ -6,8 +6,12 @@ import { stopChild } from './processes.ts';
  * Starts one of the bench's own servers (`baseline-server.ts`, `floor-server.ts`) as its own process,
  * node + tsx like the services, and resolves with its url once it logs `{"msg":"listening","url":…}`.
  */
-export async function spawnBenchServer(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+export async function spawnBenchServer(
+  script: string,
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

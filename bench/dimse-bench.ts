@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- --only dimse [--quick] [--runs N] [--profile DIR]`: dcmtk's storescu sends the same files over DICOM
- * (C-STORE) to our receiver (the three services, `node dist/…`), to Orthanc's C-STORE SCP and to dcmtk's
- * storescp (the ceiling: it only writes files), on one association and on 4 in parallel. The targets of a
+ * `npm run bench -- --only dimse [--quick] [--runs N] [--profile DIR] [--no-floor]`: dcmtk's storescu sends the same
+ * files over DICOM (C-STORE) to our receiver (the three services, `node dist/…`), to Orthanc's C-STORE SCP, to
+ * dcmtk's storescp (the ceiling: it only writes files) and to the floor's DICOM door (floor-server.ts: the
+ * same dcmjs-dimse receiver in front of the floor's pipeline), on one association and on 4 in parallel. The targets of a
  * mode run in turns, a warm-up round first (excluded). Prints, per workload, mode and target, the median
  * rate (inst/s), CPU ms per instance and peak RSS, and the ratios ours / Orthanc and ours / storescp (the
  * median of the rounds' ratios). Each round sends a workload copy of its own (other UIDs), the same copy
@@ -14,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStack } from '../test/support/services.ts';
+import { startFloor } from './floor.ts';
 import { isOrthancInstalled, startOrthanc } from './orthanc.ts';
 import { median } from './measure.ts';
 import { findFreePort, stopChild } from './processes.ts';
@@ -21,7 +23,7 @@ import { pairedRatio } from './report.ts';
 import { readStatusKb } from './rss-sampler.ts';
 import { prepareWorkload, workloadSpecs, type Workload } from './workloads.ts';
 
-type TargetName = 'ours' | 'orthanc' | 'storescp';
+type TargetName = 'ours' | 'orthanc' | 'storescp' | 'floor';
 interface DimseTarget {
   name: TargetName;
   port: number;
@@ -85,6 +87,10 @@ async function startTargetOn(name: TargetName, dir: string, port: number): Promi
       pids: () => [stack.gateway, stack.validator, stack.descriptor].map((s) => s.child.pid!),
       stop: () => stack.stop(),
     };
+  }
+  if (name === 'floor') {
+    const floor = await startFloor({ dimsePort: port });
+    return { name, port, aeTitle: 'FLOOR', pids: () => floor.processes.map((p) => p.pid), stop: () => floor.stop() };
   }
   if (name === 'orthanc') {
     const orthanc = await startOrthanc({ dicom: { port, aeTitle: 'ORTHANC' } });
@@ -169,7 +175,12 @@ export async function runDimseBench(argv: string[]): Promise<number> {
   process.env.TCP_NODELAY = '1';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-bench-dimse-'));
   process.env.TMPDIR = dir;
-  const targets: TargetName[] = isOrthancInstalled() ? ['ours', 'orthanc', 'storescp'] : ['ours', 'storescp'];
+  const targets: TargetName[] = [
+    'ours',
+    ...(isOrthancInstalled() ? (['orthanc'] as const) : []),
+    'storescp',
+    ...(argv.includes('--no-floor') ? [] : (['floor'] as const)),
+  ];
   console.log(
     `DIMSE bench: storescu (dcmtk) -> ${targets.join(', ')}; 1 warm-up run (excluded) and ${runs} timed run(s) per measurement, median shown; ${os.cpus().length} cores; ${quick ? 'QUICK workloads' : 'full workloads'}`,
   );
@@ -220,8 +231,11 @@ export async function runDimseBench(argv: string[]): Promise<number> {
               .padStart(6)} CPU ms/inst  peak RSS ${(entry.rssKb / 1024).toFixed(0).padStart(4)} MB`,
           );
         }
+        const floorRatio =
+          results.has('floor') && results.has('orthanc') ? (pairedRatio(results.get('floor')!, results.get('orthanc')!) ?? NaN) : NaN;
         lines.push(
-          `${kind.padEnd(5)} ${mode.label.padEnd(14)} ours/orthanc ${ratio('orthanc').toFixed(2)}x (goal >= 1.0x), ours/storescp ${ratio('storescp').toFixed(2)}x (the ceiling)`,
+          `${kind.padEnd(5)} ${mode.label.padEnd(14)} ours/orthanc ${ratio('orthanc').toFixed(2)}x (goal >= 1.0x), ours/storescp ${ratio('storescp').toFixed(2)}x (the ceiling)` +
+            (results.has('floor') ? `, floor/orthanc ${floorRatio.toFixed(2)}x` : ''),
         );
       }
     }

@@ -16,7 +16,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fdatasync, fsync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import busboy from 'busboy';
 import dicomParser from 'dicom-parser';
@@ -176,18 +178,31 @@ function descriptorRole(): http.Server {
   });
 }
 
-function gatewayRole(): http.Server {
+/**
+ * The gateway's side of the pipeline: a staged file validated, then stored, each call batched; the staged
+ * file goes once the descriptor has it.
+ */
+function pipeline(): (file: Staged) => Promise<void> {
   const validate = batched<string, Parsed>(`${process.env.FLOOR_VALIDATOR_URL}/validate`);
   const store = batched<Staged & { instance: Parsed }, { stored: boolean }>(`${process.env.FLOOR_DESCRIPTOR_URL}/store`);
-  const staging = path.join(dir!, 'staging');
-  mkdirSync(staging, { recursive: true });
-  let count = 0;
-  const ingest = async (file: Staged): Promise<void> => {
+  return async (file) => {
     const instance = await validate(file.path);
     if ('error' in instance) throw new Error(instance.error);
     await store({ ...file, instance });
     unlinkSync(file.path);
   };
+}
+
+function stagingFolder(): string {
+  const staging = path.join(dir!, 'staging');
+  mkdirSync(staging, { recursive: true });
+  return staging;
+}
+
+function gatewayRole(): http.Server {
+  const ingest = pipeline();
+  const staging = stagingFolder();
+  let count = 0;
   return http.createServer((req, res) => {
     const staged: Promise<Staged>[] = [];
     const parts = busboy({ headers: req.headers });
@@ -221,6 +236,120 @@ function gatewayRole(): http.Server {
   });
 }
 
-const server = role === 'validator' ? validatorRole() : role === 'descriptor' ? descriptorRole() : gatewayRole();
-server.keepAliveTimeout = 60_000;
-serveBenchServer(server);
+/**
+ * The gateway's DICOM door, for `npm run bench -- --only dimse`: dcmjs-dimse as ours uses it (every
+ * Storage SOP Class in our transfer syntaxes, each data set written straight to a staged Part 10 file,
+ * hashed and flushed before the response), then the same pipeline; Success (0000) once stored, A700
+ * otherwise. No association statuses, events or logs (dcmjs-dimse's own logging off).
+ */
+async function dimseRole(port: number): Promise<void> {
+  const { default: dimse } = await import('dcmjs-dimse');
+  const { acceptContexts } = await import('../gateway/src/dimse/accept-contexts.ts');
+  const { buildPart10Header } = await import('../gateway/src/dimse/part10-header.ts');
+  (dimse.log as unknown as { setLevel(level: string): void }).setLevel('silent');
+  const { Scp, Dataset } = dimse;
+  const { CEchoResponse, CStoreResponse } = dimse.responses;
+  type Association = InstanceType<typeof dimse.association.Association>;
+  type PresentationContext = InstanceType<typeof dimse.association.PresentationContext>;
+  type CStoreRequest = InstanceType<typeof dimse.requests.CStoreRequest>;
+  type CEchoRequest = InstanceType<typeof dimse.requests.CEchoRequest>;
+  const ingest = pipeline();
+  const staging = stagingFolder();
+  let count = 0;
+
+  class FloorScp extends Scp {
+    private readonly files = new WeakMap<object, Promise<Staged>>();
+
+    override associationRequested(association: Association): void {
+      acceptContexts(association.getPresentationContexts().map(({ context }) => context as never));
+      this.sendAssociationAccept();
+    }
+
+    override associationReleaseRequested(): void {
+      this.sendAssociationReleaseResponse();
+    }
+
+    override cEchoRequest(request: CEchoRequest, callback: (response: InstanceType<typeof CEchoResponse>) => void): void {
+      callback(CEchoResponse.fromRequest(request));
+    }
+
+    override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
+      const file = path.join(staging, `${++count}.dcm`);
+      const fd = openSync(file, 'w');
+      const hash = createHash('sha256');
+      const take = (chunk: Buffer): void => {
+        hash.update(chunk);
+        writeSync(fd, chunk);
+      };
+      take(
+        buildPart10Header({
+          sopClassUid: request.getAffectedSopClassUid(),
+          sopInstanceUid: request.getAffectedSopInstanceUid(),
+          transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
+        }),
+      );
+      let staged!: (file: Staged) => void;
+      let failed!: (error: unknown) => void;
+      this.files.set(request, new Promise<Staged>((resolve, reject) => ((staged = resolve), (failed = reject))));
+      return new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          take(chunk);
+          callback();
+        },
+        final(callback) {
+          flushAndClose(fdatasync, fd).then(
+            () => {
+              staged({ path: file, sha256: hash.digest('hex') });
+              callback();
+            },
+            (error: unknown) => {
+              failed(error);
+              callback(error as Error);
+            },
+          );
+        },
+      });
+    }
+
+    override createDatasetFromStoreWritableStream(
+      writable: Writable,
+      context: PresentationContext,
+      callback: (dataset: InstanceType<typeof Dataset>) => void,
+    ): void {
+      const done = (): void => callback(new Dataset({}, context.getAcceptedTransferSyntaxUid()));
+      if (writable.writableFinished) done();
+      else writable.once('finish', done);
+    }
+
+    override cStoreRequest(request: CStoreRequest, callback: (response: InstanceType<typeof CStoreResponse>) => void): void {
+      const answer = (status: number): void => {
+        const response = CStoreResponse.fromRequest(request);
+        response.setStatus(status);
+        callback(response);
+      };
+      const staged = this.files.get(request) ?? Promise.reject(new Error('no data set'));
+      staged.then(ingest).then(
+        () => answer(0x0000),
+        () => answer(0xa700),
+      );
+    }
+  }
+
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    socket.setNoDelay(true);
+    new FloorScp(socket);
+  });
+  server.listen(port, '127.0.0.1', () =>
+    process.stdout.write(`${JSON.stringify({ msg: 'listening', url: `dicom://127.0.0.1:${port}` })}\n`),
+  );
+  process.once('SIGTERM', () => process.exit(0));
+  process.once('SIGINT', () => process.exit(0));
+}
+
+if (role === 'dimse') {
+  await dimseRole(Number(process.env.FLOOR_DIMSE_PORT));
+} else {
+  const server = role === 'validator' ? validatorRole() : role === 'descriptor' ? descriptorRole() : gatewayRole();
+  server.keepAliveTimeout = 60_000;
+  serveBenchServer(server);
+}
