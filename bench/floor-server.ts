@@ -251,6 +251,7 @@ async function dimseRole(port: number): Promise<void> {
   const { default: dimse } = await import('dcmjs-dimse');
   const { acceptContexts } = await import('../gateway/src/dimse/accept-contexts.ts');
   const { buildPart10Header } = await import('../gateway/src/dimse/part10-header.ts');
+  const { emptyDatasetOnceWritten } = await import('../gateway/src/dimse/storage-scp.ts');
   (dimse.log as unknown as { setLevel(level: string): void }).setLevel('silent');
   const { Scp, Dataset } = dimse;
   const { CEchoResponse, CStoreResponse } = dimse.responses;
@@ -321,9 +322,7 @@ async function dimseRole(port: number): Promise<void> {
       context: PresentationContext,
       callback: (dataset: InstanceType<typeof Dataset>) => void,
     ): void {
-      const done = (): void => callback(new Dataset({}, context.getAcceptedTransferSyntaxUid()));
-      if (writable.writableFinished) done();
-      else writable.once('finish', done);
+      emptyDatasetOnceWritten(writable, context, callback);
     }
 
     override cStoreRequest(request: CStoreRequest, callback: (response: InstanceType<typeof CStoreResponse>) => void): void {

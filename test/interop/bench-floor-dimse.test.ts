@@ -1,11 +1,10 @@
-import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFloor, type RunningFloor } from '../../bench/floor.ts';
 import { dcmtkAvailable, dcmtkSkipReason, freePort, runDcmtk } from '../support/dimse-tools.ts';
+import { floorHoldings } from '../support/floor-holdings.ts';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
 
 const canGenerate = await generatorAvailable();
@@ -36,16 +35,6 @@ describe.skipIf(!dcmtkAvailable || !canGenerate)("the bench floor's DICOM door",
   it('when storescu sends a study on one association, then every instance is answered Success, linked into its study folder and recorded', async () => {
     const run = await runDcmtk('storescu', ['-aet', 'TEST', '-aec', 'FLOOR', '127.0.0.1', String(port), ...files]);
     expect(run.code).toBe(0);
-    const studies = path.join(floor.dir, 'descriptor', 'studies');
-    const [study, ...others] = readdirSync(studies);
-    expect(others).toEqual([]);
-    expect(readdirSync(path.join(studies, study!))).toHaveLength(files.length);
-    const db = new Database(path.join(floor.dir, 'descriptor', 'catalogue.db'), { readonly: true });
-    try {
-      expect(db.prepare('SELECT COUNT(*) AS n FROM instances').get()).toEqual({ n: files.length });
-    } finally {
-      db.close();
-    }
-    expect(readdirSync(path.join(floor.dir, 'dimse', 'staging'))).toEqual([]);
+    expect(floorHoldings(floor)).toEqual({ folders: [files.length], instances: files.length, studies: 1, staged: [] });
   });
 });

@@ -22,6 +22,20 @@ type CStoreResponseT = InstanceType<typeof dimse.responses.CStoreResponse>;
 type CEchoResponseT = InstanceType<typeof dimse.responses.CEchoResponse>;
 type PresentationContext = InstanceType<typeof dimse.association.PresentationContext>;
 
+/**
+ * For Scp.createDatasetFromStoreWritableStream when the data set went to disk through the writable: an
+ * empty data set, once the writable has finished (flushed), so that the C-STORE is answered only then.
+ */
+export function emptyDatasetOnceWritten(
+  writable: Writable,
+  context: PresentationContext,
+  callback: (dataset: InstanceType<typeof Dataset>) => void,
+): void {
+  const done = (): void => callback(new Dataset({}, context.getAcceptedTransferSyntaxUid()));
+  if (writable.writableFinished) done();
+  else writable.once('finish', done);
+}
+
 /** What every association of one receiver shares. */
 export interface ScpContext {
   config: DimseConfig;
@@ -181,9 +195,7 @@ export class StorageScp extends Scp {
     callback: (dataset: InstanceType<typeof Dataset>) => void,
   ): void {
     // The data set is on disk: dcmjs-dimse gets an empty one, and cStoreRequest reads the staged file.
-    const done = (): void => callback(new Dataset({}, context.getAcceptedTransferSyntaxUid()));
-    if (writable.writableFinished) done();
-    else writable.once('finish', done);
+    emptyDatasetOnceWritten(writable, context, callback);
   }
 
   override cStoreRequest(request: CStoreRequest, callback: (response: CStoreResponseT) => void): void {
