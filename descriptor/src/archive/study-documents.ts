@@ -40,7 +40,6 @@ function studyTail(study: StoredStudy, instances: readonly { deliveryId: string 
  * summarising its series needs, and its metadata.json entry serialised, not its attributes.
  */
 export interface KeptInstance extends MetadataMember {
-  SeriesInstanceUID: string;
   deliveryId: string;
   /** Its entry in metadata.json's `instances`, compact. */
   entry: string;
@@ -52,7 +51,7 @@ export function keptOf(instance: CatalogueInstance, series: SeriesAttributesOf):
   return {
     file: instance.file,
     sizeBytes: instance.sizeBytes,
-    SeriesInstanceUID: instance.SeriesInstanceUID,
+    // A series' row is written once, by its first instance (Catalogue), so these stay as they were read.
     series: described.series,
     deliveryId: instance.deliveryId,
     instance: {
@@ -67,13 +66,10 @@ export function keptOf(instance: CatalogueInstance, series: SeriesAttributesOf):
 
 /**
  * metadata.json of a study of more than PRETTY_MAX_INSTANCES, from its kept instances, in parts: byte
- * for byte what formatJson makes of studyMetadata (format-metadata.test.ts). The catalogue is read and
- * the instances ordered now; only the text is made as the parts are asked for.
+ * for byte what formatJson makes of studyMetadata (format-metadata.test.ts). The instances are ordered
+ * now; only the text is made as the parts are asked for.
  */
-export function formatKept(catalogue: Catalogue, study: StoredStudy, kept: readonly KeptInstance[]): Iterable<string> {
-  const series = catalogue.studySeries(study.StudyInstanceUID);
-  // The series' attributes as the catalogue has them now (the first instance of a series sets them).
-  for (const instance of kept) instance.series = series.get(instance.SeriesInstanceUID)!;
+export function formatKept(study: StoredStudy, kept: readonly KeptInstance[]): Iterable<string> {
   const { head, members } = assembleStudy({
     studyId: study.StudyInstanceUID,
     createdAt: study.createdAt,
@@ -265,7 +261,7 @@ export class StudyDocuments {
         );
       }
     } else {
-      writes.push(writeFileAtomic(metadataFile, formatKept(this.catalogue, study, this.#currentInstances(uid, study.numberOfInstances))));
+      writes.push(writeFileAtomic(metadataFile, formatKept(study, this.#currentInstances(uid, study.numberOfInstances))));
     }
     writes.push(this.#writeLog(uid, path.join(dir, StudyLayout.validationLog), study.studyLog));
     // allSettled: when one write fails, none is still under way once this answers (or the next rewrite starts).
@@ -306,8 +302,9 @@ export class StudyDocuments {
       const series = this.catalogue.studySeries(uid);
       return { instances: since.instances.map((instance) => keptOf(instance, series)), last: since.last };
     };
-    // A study of one instance may just have moved it to originals/: its path changed, read it again.
-    if (cached && cached.instances.length > 1) {
+    // Kept only past PRETTY_MAX_INSTANCES, long after a study's first instance moved into originals/ (the
+    // one change of a path a join makes): a kept entry's path is still the instance's.
+    if (cached) {
       const since = read(cached.last);
       cached.instances.push(...since.instances);
       cached.last = since.last;
