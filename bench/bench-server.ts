@@ -28,7 +28,8 @@ export async function spawnBenchServer(
         }
       });
       child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-      child.once('exit', (code) => {
+      // 'close', not 'exit', as test/support/services.ts: the output then holds all the process wrote.
+      child.once('close', (code) => {
         clearTimeout(timer);
         reject(new Error(`${script} exited with ${code}:\n${out}`));
       });
