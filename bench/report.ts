@@ -138,6 +138,22 @@ export function pairedRatio(
   return ratios.length ? median(ratios) : null;
 }
 
+/** CPU ms per stored instance of a run, all its processes together; NaN when unknown. */
+function totalCpuPerInstance(run: RunResult): number {
+  if (run.instances === 0 || run.processes.some((p) => p.cpuMs === null)) return Number.NaN;
+  return run.processes.reduce((sum, p) => sum + p.cpuMs!, 0) / run.instances;
+}
+
+/** ours / other CPU ms per instance, the median of the ratios of runs taken in the same turn, as pairedRatio. */
+export function pairedCpuRatio(ours: { runs: readonly RunResult[] }, other: { runs: readonly RunResult[] }): number | null {
+  const ratios = ours.runs.flatMap((run, i) => {
+    const mine = totalCpuPerInstance(run);
+    const theirs = other.runs[i] ? totalCpuPerInstance(other.runs[i]) : Number.NaN;
+    return Number.isFinite(mine) && theirs > 0 ? [mine / theirs] : [];
+  });
+  return ratios.length ? median(ratios) : null;
+}
+
 /** Every run of every target for one workload, warm-up first (marked excluded), then the median. */
 export function formatWorkloadSection(variants: Workload[], measurements: Measurement[]): string {
   const rows: string[][] = [];
@@ -199,6 +215,10 @@ export interface SummaryLine {
   /** The floor (floor-server.ts), and floor / Orthanc as `ratio` is taken. */
   floor: RunResult | null;
   floorRatio: number | null;
+  /** Our services from another checkout (--against), and ours / against as `ratio` is taken, in rate and in CPU per instance. */
+  against: RunResult | null;
+  againstRatio: number | null;
+  againstCpuRatio: number | null;
   goals: Goal[];
 }
 
@@ -255,6 +275,34 @@ export function formatSummary(lines: SummaryLine[]): string {
     'Orthanc CPU ms/inst',
     'ours peak RSS MB gw/val/desc',
     'issue target',
+  ];
+  return formatTable(header, rows);
+}
+
+/** Ours beside the checkout of --against, one row per workload and mode: rates, CPU per instance, their paired ratios. */
+export function formatAgainstSummary(lines: SummaryLine[]): string {
+  const times = (ratio: number | null): string => (ratio === null ? '-' : `${ratio.toFixed(2)}x`);
+  const rows = lines.map((l) => [
+    l.workload.kind,
+    l.modeLabel,
+    l.ours ? rate(l.ours.instancesPerSecond) : '-',
+    l.against ? rate(l.against.instancesPerSecond) : '-',
+    times(l.againstRatio),
+    cpuPerInstance(l.ours),
+    cpuPerInstance(l.against),
+    times(l.againstCpuRatio),
+    l.against ? l.against.processes.map((p) => megabytes(p.peakRssBytes)).join('/') : '-',
+  ]);
+  const header = [
+    'workload',
+    'mode',
+    'ours inst/s',
+    'against inst/s',
+    'ours/against',
+    'ours CPU ms/inst gw+val+desc',
+    'against CPU ms/inst gw+val+desc',
+    'CPU ours/against',
+    'against peak RSS MB gw/val/desc',
   ];
   return formatTable(header, rows);
 }

@@ -7,6 +7,7 @@
  * Orthanc. Not part of `npm test`.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,8 @@ import {
   formatWorkloadSection,
   formatWorkSummary,
   medianOf,
+  formatAgainstSummary,
+  pairedCpuRatio,
   pairedRatio,
   type Goal,
   type SummaryLine,
@@ -40,6 +43,8 @@ const USAGE = `npm run bench -- [options]
   --no-floor       do not run the floor (bench/floor-server.ts: three bare processes over HTTP; ct and small only)
   --quiet-wait S   before each run, wait up to S seconds for the rest of the machine to go quiet (default 20, 0: no wait)
   --json FILE      also write every run's numbers as JSON to FILE
+  --against DIR    also run our services from the checkout at DIR (another commit, its node_modules installed;
+                   built here first), in turns beside this one: ours / against, rate and CPU, run by run
   --profile DIR    write a CPU profile of each of our services per workload and mode into DIR (slows them);
                    read one with: npx tsx bench/summarise-profile.ts DIR/FILE.cpuprofile
   --help`;
@@ -71,6 +76,7 @@ interface Options {
   baseline: boolean;
   floor: boolean;
   profileDir: string | undefined;
+  againstRoot: string | undefined;
   quietWaitMs: number;
   jsonFile: string | undefined;
 }
@@ -88,6 +94,7 @@ function parseOptions(argv: string[]): Options | null {
         'no-baseline': { type: 'boolean', default: false },
         'no-floor': { type: 'boolean', default: false },
         profile: { type: 'string' },
+        against: { type: 'string' },
         'quiet-wait': { type: 'string', default: '20' },
         json: { type: 'string' },
         help: { type: 'boolean', default: false },
@@ -106,6 +113,10 @@ function parseOptions(argv: string[]): Options | null {
   const kinds = (values.only ?? ['ct,small,big']).flatMap((v) => v.split(',')).map((v) => v.trim());
   const unknown = kinds.filter((k) => !(k in MODES));
   if (unknown.length) throw new UsageError(`--only takes ct, small or big, not ${unknown.join(', ')}`);
+  const againstRoot = values.against ? path.resolve(values.against) : undefined;
+  if (againstRoot && !existsSync(path.join(againstRoot, 'scripts', 'build-services.ts')))
+    throw new UsageError(`--against takes a checkout of this project (with scripts/build-services.ts), not ${againstRoot}`);
+  if (againstRoot === projectRoot) throw new UsageError('--against takes another checkout than this one');
   return {
     runs,
     quick: values.quick,
@@ -114,6 +125,7 @@ function parseOptions(argv: string[]): Options | null {
     baseline: !values['no-baseline'],
     floor: !values['no-floor'],
     profileDir: values.profile ? path.resolve(values.profile) : undefined,
+    againstRoot,
     quietWaitMs: quietWait * 1000,
     jsonFile: values.json ? path.resolve(values.json) : undefined,
   };
@@ -122,12 +134,16 @@ function parseOptions(argv: string[]): Options | null {
 // Everything the bench starts registers how to stop it here, so an error or Ctrl-C stops it too.
 const cleanups = new Set<() => Promise<void>>();
 let runDir: string | null = null;
+/** The checkout --against runs, once built: its services are stopped at the end too. */
+let againstCheckout: string | undefined;
 
 async function cleanUp(): Promise<void> {
   await Promise.allSettled([...cleanups].map((stop) => stop()));
   cleanups.clear();
   // A start-up that failed half-way leaves processes with no handle: ours, by their parent and command.
-  for (const marker of [...SERVICES.map(bundlePath), ORTHANC_BINARY, 'baseline-server.ts', FLOOR_SERVER]) {
+  const roots = againstCheckout ? [projectRoot, againstCheckout] : [projectRoot];
+  const bundles = roots.flatMap((root) => SERVICES.map((service) => bundlePath(service, root)));
+  for (const marker of [...bundles, ORTHANC_BINARY, 'baseline-server.ts', FLOOR_SERVER]) {
     for (const pid of findOwnChildren(marker)) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -186,7 +202,11 @@ async function measureTogether(variants: Workload[], entries: Entry[], options: 
       try {
         const label = `${workload.kind}-${entry.mode.label.replace(/[^a-z0-9]+/gi, '')}`;
         // Profiles are of our services only (startTarget passes the options to them alone).
-        const target = await startTarget(entry.name, { profileDir: options.profileDir, profileLabel: label });
+        const target = await startTarget(entry.name, {
+          profileDir: options.profileDir,
+          profileLabel: label,
+          againstRoot: options.againstRoot,
+        });
         cleanups.add(target.stop);
         started.push({ target, measurement });
       } catch (error) {
@@ -261,6 +281,7 @@ function summarise(workload: Workload, measurements: Measurement[], orthancMissi
     const ours = find('ours', mode.label);
     const baseline = find('baseline', mode.label);
     const floor = find('floor', mode.label);
+    const against = find('against', mode.label);
     return {
       workload,
       modeLabel: mode.label,
@@ -272,20 +293,28 @@ function summarise(workload: Workload, measurements: Measurement[], orthancMissi
       baseline: baseline ? medianOf(baseline) : null,
       floor: floor ? medianOf(floor) : null,
       floorRatio: floor && orthanc ? pairedRatio(floor, orthanc) : null,
+      against: against ? medianOf(against) : null,
+      againstRatio: ours && against ? pairedRatio(ours, against) : null,
+      againstCpuRatio: ours && against ? pairedCpuRatio(ours, against) : null,
       goals: goalsFor(workload.kind, mode),
     };
   });
 }
 
-function describeMachine(options: Options): string[] {
-  let commit = 'unknown';
+/** The commit a checkout is at, and how many of its paths differ from it. */
+function describeCommit(root: string): string {
   try {
-    commit = execFileSync('git', ['-C', projectRoot, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
-    const changed = execFileSync('git', ['-C', projectRoot, 'status', '--porcelain'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    let commit = execFileSync('git', ['-C', root, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['-C', root, 'status', '--porcelain'], { encoding: 'utf8' }).split('\n').filter(Boolean);
     if (changed.length) commit += ` (${changed.length} paths changed or new since the commit)`;
+    return commit;
   } catch {
-    // not a git checkout
+    return 'not a git checkout';
   }
+}
+
+function describeMachine(options: Options): string[] {
+  const commit = describeCommit(projectRoot);
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return [
     `dsv bench: ${new Date().toISOString()}, commit ${commit}, Node ${process.version}, ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${os
@@ -293,7 +322,7 @@ function describeMachine(options: Options): string[] {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
     `${options.quick ? 'QUICK (reduced workloads), ' : ''}${options.runs} timed run(s) per measurement, each after 1 warm-up run that is EXCLUDED from the medians;`,
-    '  the targets compared in a mode are started together and run in turns (ours, Orthanc, baseline, floor, then the reverse order),',
+    '  the targets compared in a mode are started together and run in turns (ours, against, Orthanc, baseline, floor, then the reverse order),',
     "  the others idle meanwhile, so that the machine's changes of speed fall on all of them alike;",
     '  every run (the warm-up too) sends its own copy of the workload (other seed: other UIDs and bytes), since re-sent files',
     "  are answered without being stored (our duplicateOf, Orthanc's AlreadyStored); an answer of either kind counts as failed.",
@@ -333,6 +362,13 @@ async function main(): Promise<number> {
   if (cleanupWarning) log(cleanupWarning);
   // Our services run as `npm start` runs them: node dist/<service>.mjs, built from the sources as they are now.
   await buildServices();
+  if (options.againstRoot) {
+    againstCheckout = options.againstRoot;
+    log(
+      `Against: our services from ${options.againstRoot} (${describeCommit(options.againstRoot)}), built there now, run in turns beside these`,
+    );
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: options.againstRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
   const orthancMissing = !options.orthanc ? 'skipped (--no-orthanc)' : isOrthancInstalled() ? null : `not installed (${ORTHANC_BINARY})`;
   if (orthancMissing) log(`Orthanc: ${orthancMissing}`);
   else
@@ -358,6 +394,7 @@ async function main(): Promise<number> {
     for (const mode of MODES[kind]) {
       if (stopping) return 130;
       const entries: Entry[] = [{ name: 'ours', mode }];
+      if (options.againstRoot) entries.push({ name: 'against', mode });
       // A study in one request has no Orthanc equivalent: it is compared with Orthanc's best, c=8.
       const orthancMode = mode.perFile ? mode : { ...BESIDE_ONE_REQUEST, label: `${BESIDE_ONE_REQUEST.label} beside ${mode.label}` };
       if (!orthancMissing) entries.push({ name: 'orthanc', mode: orthancMode, ...(mode.perFile ? {} : { beside: mode.label }) });
@@ -393,6 +430,11 @@ async function main(): Promise<number> {
     "  read from each service's /metrics before and after each timed run (dsv_fsync_total, dsv_db_commits_total, dsv_internal_requests_total, dsv_log_lines_total)",
   );
   log(formatWorkSummary(summary));
+  if (options.againstRoot) {
+    log(`\nOurs against ${options.againstRoot} (${describeCommit(options.againstRoot)}), in turns: medians of the timed runs;`);
+    log('  each ratio is the median of the ratios of runs taken in the same turn (CPU: all three services, per stored instance)');
+    log(formatAgainstSummary(summary));
+  }
   if (options.jsonFile) {
     const runs = all.map(({ workload, ...m }) => ({
       workload: { kind: workload.kind, title: workload.title, files: workload.files.length, bytes: workload.totalBytes },

@@ -10,7 +10,8 @@ import { startOrthanc } from './orthanc.ts';
 import type { SampledProcess } from './rss-sampler.ts';
 import { scrapeWork, type ServiceWork } from './work-counts.ts';
 
-export type TargetName = 'ours' | 'orthanc' | 'baseline' | 'floor';
+/** 'against': our services from another checkout (`--against DIR`), measured in turns beside this one's. */
+export type TargetName = 'ours' | 'against' | 'orthanc' | 'baseline' | 'floor';
 
 /** One receiver under test, started, with what to send to it and what to measure. */
 export interface Target {
@@ -30,19 +31,34 @@ export interface TargetOptions {
   profileDir?: string | undefined;
   /** Part of the profile's file name: the workload and mode. */
   profileLabel?: string;
+  /** 'against' only: the checkout (built) whose services it runs. */
+  againstRoot?: string | undefined;
 }
 
 const PROFILER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cpu-profiler.mjs');
 
 export async function startTarget(name: TargetName, options: TargetOptions = {}): Promise<Target> {
   if (name === 'ours') return startOurs(options);
+  if (name === 'against') {
+    if (!options.againstRoot) throw new Error("the target 'against' needs the checkout to run (--against DIR)");
+    // Not profiled: the profiles' file names say only the service, the workload and the mode.
+    return startOurs({ root: options.againstRoot, name: 'against' });
+  }
   if (name === 'orthanc') return startOrthancTarget();
   if (name === 'floor') return startFloorTarget();
   return startBaselineTarget();
 }
 
-/** The three services, each its own process, on free ports and temporary folders (`startStack`). */
-async function startOurs({ profileDir, profileLabel = 'run' }: TargetOptions): Promise<Target> {
+/**
+ * The three services, each its own process, on free ports and temporary folders (`startStack`): this
+ * checkout's, or as 'against' those of the checkout at `root`.
+ */
+async function startOurs({
+  profileDir,
+  profileLabel = 'run',
+  root,
+  name = 'ours',
+}: TargetOptions & { root?: string; name?: 'ours' | 'against' }): Promise<Target> {
   const profiling = profileDir
     ? {
         NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${PROFILER}`.trim(),
@@ -50,7 +66,7 @@ async function startOurs({ profileDir, profileLabel = 'run' }: TargetOptions): P
         PROFILE_LABEL: profileLabel,
       }
     : {};
-  const stack = await startStack({ LOG_LEVEL: 'info', ...profiling });
+  const stack = await startStack({ LOG_LEVEL: 'info', ...profiling }, root ? { root } : {});
   const services = ['gateway', 'validator', 'descriptor'] as const;
   // The validator and the descriptor take the internal token; the gateway its API keys, none unless set.
   const tokens = {
@@ -59,7 +75,7 @@ async function startOurs({ profileDir, profileLabel = 'run' }: TargetOptions): P
     descriptor: stack.env.descriptor.INTERNAL_TOKEN,
   };
   return {
-    name: 'ours',
+    name,
     processes: services.map((service) => ({ name: service, pid: stack[service].child.pid! })),
     send: gatewaySender(stack.gateway.url),
     readWork: () => scrapeWork(services.map((service) => ({ name: service, url: stack[service].url, token: tokens[service] }))),

@@ -33,9 +33,9 @@ export type ServiceName = (typeof SERVICES)[number];
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST_DIR = path.join(projectRoot, 'dist');
 
-/** The file `node` runs for a service. */
-export function bundlePath(service: ServiceName): string {
-  return path.join(DIST_DIR, `${service}.mjs`);
+/** The file `node` runs for a service: this checkout's, or that of the checkout at `root` (the bench's --against). */
+export function bundlePath(service: ServiceName, root: string = projectRoot): string {
+  return path.join(root, 'dist', `${service}.mjs`);
 }
 
 /**
@@ -62,8 +62,8 @@ export function serviceEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...SERVICE_ENV, ...env };
 }
 
-export function serviceArgs(service: ServiceName): string[] {
-  return [...NODE_FLAGS, bundlePath(service)];
+export function serviceArgs(service: ServiceName, root: string = projectRoot): string[] {
+  return [...NODE_FLAGS, bundlePath(service, root)];
 }
 
 const REQUIRE_BANNER = [

@@ -22,13 +22,17 @@ export interface ServiceProcess {
  * it logs 'listening'. It runs the bundle `npm start` runs, `node dist/<service>.mjs`, which the vitest
  * global setup (test/support/build-services.global.ts) and the bench build first.
  */
-export function startService(name: 'gateway' | 'validator' | 'descriptor', env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  if (!existsSync(bundlePath(name))) {
-    return Promise.reject(new Error(`${path.relative(projectRoot, bundlePath(name))} is missing: run \`npm run build\` first`));
+export function startService(
+  name: 'gateway' | 'validator' | 'descriptor',
+  env: NodeJS.ProcessEnv,
+  { root = projectRoot }: StackOptions = {},
+): Promise<ServiceProcess> {
+  if (!existsSync(bundlePath(name, root))) {
+    return Promise.reject(new Error(`${bundlePath(name, root)} is missing: run \`npm run build\` in ${root} first`));
   }
-  const child = spawn(process.execPath, serviceArgs(name), {
-    cwd: projectRoot,
-    env: serviceEnv({ ...process.env, CONFIG_DIR: path.join(projectRoot, 'config'), ...env }),
+  const child = spawn(process.execPath, serviceArgs(name, root), {
+    cwd: root,
+    env: serviceEnv({ ...process.env, CONFIG_DIR: path.join(root, 'config'), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -84,6 +88,14 @@ export function startService(name: 'gateway' | 'validator' | 'descriptor', env: 
   });
 }
 
+export interface StackOptions {
+  /**
+   * The checkout whose bundles (dist/) and config/ the services run from: this one, or another (the
+   * bench's --against measures an earlier commit in turns beside this one).
+   */
+  root?: string;
+}
+
 export interface Stack {
   gateway: ServiceProcess;
   validator: ServiceProcess;
@@ -98,7 +110,7 @@ export interface Stack {
 }
 
 /** The three real services, each its own process, talking over HTTP on loopback. */
-export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stack> {
+export async function startStack(extraEnv: NodeJS.ProcessEnv = {}, options: StackOptions = {}): Promise<Stack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-stack-'));
   const studiesDir = path.join(dir, 'studies');
   const rejectedDir = path.join(dir, 'rejected');
@@ -125,8 +137,8 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
     throw error;
   };
   const [validator, descriptor] = await Promise.all([
-    track(startService('validator', env.validator)),
-    track(startService('descriptor', env.descriptor)),
+    track(startService('validator', env.validator, options)),
+    track(startService('descriptor', env.descriptor, options)),
   ]).catch(abandon);
   env.gateway = {
     ...base,
@@ -136,7 +148,7 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
     DESCRIPTOR_URL: descriptor.url,
     DATA_DIR: path.join(dir, 'var'),
   };
-  const gateway = await startService('gateway', env.gateway).catch(abandon);
+  const gateway = await startService('gateway', env.gateway, options).catch(abandon);
   const stack: Stack = {
     gateway,
     validator,
@@ -150,7 +162,7 @@ export async function startStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<Stac
       // Same port again, so the others still find it.
       const port = new URL(stack[name].url).port;
       const portKey = `${name.toUpperCase()}_PORT`;
-      stack[name] = await startService(name, { ...env[name], [portKey]: port });
+      stack[name] = await startService(name, { ...env[name], [portKey]: port }, options);
       return stack[name];
     },
     async stop() {
