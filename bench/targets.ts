@@ -83,8 +83,11 @@ async function startOurs({
     // the earlier runs' studies stay, as in an archive that fills: the catalogue has to keep up with them.
     reset: async () => undefined,
     stop: async () => {
-      for (const root of [stack.studiesDir, stack.rejectedDir]) await moveAside(root);
-      await stack.stop();
+      try {
+        for (const root of [stack.studiesDir, stack.rejectedDir]) await moveAside(root);
+      } finally {
+        await stack.stop();
+      }
     },
   };
 }

@@ -22,8 +22,13 @@ describe.skipIf(!canGenerate)('the bench target against another checkout', () =>
   let target: Target;
   let files: WorkloadFile[];
 
+  const tmpdir = process.env.TMPDIR;
+
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-against-test-'));
+    // The target's stack and the trash it moves stored studies into at its stop (bench/targets.ts) live
+    // under the temporary folder, as under the bench's own: here this test's, removed at its end.
+    process.env.TMPDIR = dir;
     // Another checkout, as far as running the services goes: its built bundles, its config/ and its
     // node_modules (the bundles leave the native better-sqlite3 to it), here this checkout's.
     other = path.join(dir, 'checkout');
@@ -35,8 +40,13 @@ describe.skipIf(!canGenerate)('the bench target against another checkout', () =>
     target = await startTarget('against', { againstRoot: other });
   }, 60_000);
   afterAll(async () => {
-    await target?.stop();
-    await rm(dir, { recursive: true, force: true });
+    try {
+      await target?.stop();
+    } finally {
+      if (tmpdir === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmpdir;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("when started, then each of its three processes runs the other checkout's bundle from that checkout", () => {
