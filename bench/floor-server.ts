@@ -6,7 +6,7 @@
  *   (SHA-256) and flushed (fdatasync); then a validation and a store, each batched by reference; 201 when
  *   stored, then the staged file goes.
  * - validator: reads each staged file and parses its header with dicom-parser (up to Pixel Data); a file
- *   that does not parse is refused.
+ *   that does not parse is refused. With FLOOR_CHECKS=1, our validator's checks instead (checkingValidatorRole).
  * - descriptor: hard-links each file into its study's folder, flushes each folder touched and records the
  *   instances in one SQLite transaction per batch, made durable by one flush of the WAL.
  * Between the processes: JSON over keep-alive HTTP, one call in flight per sibling, the files that come
@@ -19,6 +19,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import busboy from 'busboy';
 import dicomParser from 'dicom-parser';
@@ -124,6 +125,36 @@ function batched<I, O>(url: string): (item: I) => Promise<O> {
       waiting.push({ item, resolve, reject });
       pump();
     });
+}
+
+/**
+ * The validator with FLOOR_CHECKS=1 (`npm run bench -- --floor-checks`): each staged file read and checked
+ * as our validator checks a delivery of one file (inspectFile, validateFile, validateUpload, with our
+ * validator's configuration), a file with an error finding refused; the floor's other work stays as it
+ * is. It says what the checks themselves cost a design that does nothing else.
+ */
+async function checkingValidatorRole(): Promise<http.Server> {
+  const { inspectFile } = await import('../common/src/dicom/inspect-file.ts');
+  const { inspectOptions, loadValidatorConfig } = await import('../validator/src/config.ts');
+  const { validateFile } = await import('../validator/src/domain/validate-file.ts');
+  const { validateUpload } = await import('../validator/src/domain/validate-upload.ts');
+  const config = loadValidatorConfig({ ...process.env, CONFIG_DIR: fileURLToPath(new URL('../config', import.meta.url)) });
+  const options = inspectOptions(config);
+  return jsonServer(async (body) => {
+    const parsed: Parsed[] = [];
+    for (const file of body as string[]) {
+      try {
+        const checked = validateFile(await inspectFile(file, options), path.basename(file), config);
+        const verdict = validateUpload([checked], config.severity);
+        const { StudyInstanceUID: study, SeriesInstanceUID: series, SOPInstanceUID: sop, SOPClassUID: sopClass } = checked.instance;
+        if (!verdict.valid || !study || !series || !sop || !sopClass) parsed.push({ error: verdict.errors[0]?.code ?? 'a UID is missing' });
+        else parsed.push({ study, series, sop, sopClass });
+      } catch (error) {
+        parsed.push({ error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return parsed;
+  });
 }
 
 function validatorRole(): http.Server {
@@ -353,7 +384,9 @@ async function dimseRole(port: number): Promise<void> {
 if (role === 'dimse') {
   await dimseRole(Number(process.env.FLOOR_DIMSE_PORT));
 } else {
-  const server = role === 'validator' ? validatorRole() : role === 'descriptor' ? descriptorRole() : gatewayRole();
+  const validator = (): Promise<http.Server> | http.Server =>
+    process.env.FLOOR_CHECKS === '1' ? checkingValidatorRole() : validatorRole();
+  const server = role === 'validator' ? await validator() : role === 'descriptor' ? descriptorRole() : gatewayRole();
   server.keepAliveTimeout = 60_000;
   serveBenchServer(server);
 }

@@ -30,9 +30,10 @@ export const FLOOR_SERVER = path.join(path.dirname(fileURLToPath(import.meta.url
 
 /**
  * Starts the three processes of `floor-server.ts` on free ports, each with a folder of its own under one
- * temporary folder; with `dimsePort`, the gateway is its DICOM door (C-STORE) on that port instead.
+ * temporary folder; with `dimsePort`, the gateway is its DICOM door (C-STORE) on that port instead; with
+ * `checks`, the validator runs our validator's checks on each file instead of parsing its header alone.
  */
-export async function startFloor(options: { dimsePort?: number } = {}): Promise<RunningFloor> {
+export async function startFloor(options: { dimsePort?: number; checks?: boolean } = {}): Promise<RunningFloor> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-bench-floor-'));
   const children: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
@@ -45,7 +46,7 @@ export async function startFloor(options: { dimsePort?: number } = {}): Promise<
     return started;
   };
   try {
-    const validator = await start('validator');
+    const validator = await start('validator', options.checks ? { FLOOR_CHECKS: '1' } : {});
     const descriptor = await start('descriptor');
     const siblings = { FLOOR_VALIDATOR_URL: validator.url, FLOOR_DESCRIPTOR_URL: descriptor.url };
     const gateway =

@@ -33,6 +33,8 @@ export interface TargetOptions {
   profileLabel?: string;
   /** 'against' only: the checkout (built) whose services it runs. */
   againstRoot?: string | undefined;
+  /** 'floor' only: its validator runs our validator's checks (`--floor-checks`). */
+  floorChecks?: boolean;
 }
 
 const PROFILER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cpu-profiler.mjs');
@@ -45,7 +47,7 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
     return startOurs({ root: options.againstRoot, name: 'against' });
   }
   if (name === 'orthanc') return startOrthancTarget();
-  if (name === 'floor') return startFloorTarget();
+  if (name === 'floor') return startFloorTarget(options.floorChecks ?? false);
   return startBaselineTarget();
 }
 
@@ -131,8 +133,8 @@ async function startBaselineTarget(): Promise<Target> {
 }
 
 /** The three processes of floor-server.ts; like our archive, it keeps the earlier runs' studies. */
-async function startFloorTarget(): Promise<Target> {
-  const floor = await startFloor();
+async function startFloorTarget(checks: boolean): Promise<Target> {
+  const floor = await startFloor({ checks });
   return {
     name: 'floor',
     processes: floor.processes,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baselineSender, runLoad } from '../../bench/client.ts';
 import { startFloor, type RunningFloor } from '../../bench/floor.ts';
 import type { WorkloadFile } from '../../bench/workloads.ts';
+import { minimalDataset, part10 } from '../support/dicom-bytes.ts';
 import { floorHoldings } from '../support/floor-holdings.ts';
 import { generatorAvailable, generatorSkipReason, makeStudy } from '../support/make-study.ts';
 
@@ -51,5 +52,47 @@ describe.skipIf(!canGenerate)('the bench floor: three bare processes over HTTP',
     await writeFile(junk, 'not a DICOM file at all');
     const result = await baselineSender(floor.url)([{ path: junk, name: 'junk.dcm', bytes: 23 }]);
     expect(result).toEqual({ ok: false, error: 'HTTP 422' });
+  });
+});
+
+/**
+ * `npm run bench -- --floor-checks`: the floor's validator runs our validator's checks on each file. A file
+ * that parses and names its UIDs, but lacks what its IOD requires, passes the header-only floor and is
+ * refused by this one; a valid study is stored as before.
+ */
+describe.skipIf(!canGenerate)("the bench floor with our validator's checks", () => {
+  let dir: string;
+  let files: WorkloadFile[];
+  let incomplete: WorkloadFile;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-floor-checks-test-'));
+    const paths = await makeStudy('ct', path.join(dir, 'ct'), ['--slices', '3', '--rows', '32', '--cols', '32', '--seed', '62']);
+    files = paths.map((file) => ({ path: file, name: path.basename(file), bytes: statSync(file).size }));
+    // A Secondary Capture with its UIDs and nothing else its IOD requires (no patient, no pixels).
+    const bytes = part10(minimalDataset([], '1.2.826.0.1.3680043.10.1.62'), { sopInstanceUid: '1.2.826.0.1.3680043.10.1.62' });
+    incomplete = { path: path.join(dir, 'incomplete.dcm'), name: 'incomplete.dcm', bytes: bytes.length };
+    await writeFile(incomplete.path, bytes);
+  }, 60_000);
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('when a valid study and a file without its required attributes are sent, then the study is stored and the file refused (422); the floor without checks stores both', async () => {
+    const checking = await startFloor({ checks: true });
+    try {
+      const send = baselineSender(checking.url);
+      for (const file of files) expect(await send([file])).toEqual({ ok: true });
+      expect(await send([incomplete])).toEqual({ ok: false, error: 'HTTP 422' });
+      expect(floorHoldings(checking)).toMatchObject({ folders: [files.length], instances: files.length, studies: 1 });
+    } finally {
+      await checking.stop();
+    }
+    const parsing = await startFloor();
+    try {
+      expect(await baselineSender(parsing.url)([incomplete])).toEqual({ ok: true });
+    } finally {
+      await parsing.stop();
+    }
   });
 });
