@@ -5,6 +5,9 @@ import type { Workload } from './workloads.ts';
 
 const MB = 1_000_000;
 
+/** A ratio as the summaries print it: `0.42x`, or '-' when there is none. */
+const times = (ratio: number | null): string => (ratio === null || !Number.isFinite(ratio) ? '-' : `${ratio.toFixed(2)}x`);
+
 /** Plain-text table: the first column left-aligned, the others right-aligned. */
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -124,18 +127,26 @@ export function medianOf(m: Measurement): RunResult | null {
 }
 
 /**
- * ours / Orthanc inst/s, run by run (run i of each was taken in the same turn), then the median: the
- * ratio of the medians could pair a run of one with a run of the other taken at another speed.
+ * ours / other of one measure, run by run (run i of each was taken in the same turn), then the median: the
+ * ratio of the medians could pair a run of one with a run of the other taken at another speed. A turn
+ * whose measure is unknown on either side, or nothing on the other's, does not count.
  */
-export function pairedRatio(
-  ours: { runs: readonly { instancesPerSecond: number }[] },
-  orthanc: { runs: readonly { instancesPerSecond: number }[] },
-): number | null {
+function pairedMedian<R>(ours: { runs: readonly R[] }, other: { runs: readonly R[] }, measure: (run: R) => number): number | null {
   const ratios = ours.runs.flatMap((run, i) => {
-    const other = orthanc.runs[i];
-    return other && other.instancesPerSecond > 0 ? [run.instancesPerSecond / other.instancesPerSecond] : [];
+    const theirs = other.runs[i];
+    if (theirs === undefined) return [];
+    const [mine, them] = [measure(run), measure(theirs)];
+    return Number.isFinite(mine) && them > 0 ? [mine / them] : [];
   });
   return ratios.length ? median(ratios) : null;
+}
+
+/** ours / Orthanc inst/s (or any two targets'), paired by turn (pairedMedian). */
+export function pairedRatio<R extends { instancesPerSecond: number }>(
+  ours: { runs: readonly R[] },
+  orthanc: { runs: readonly R[] },
+): number | null {
+  return pairedMedian(ours, orthanc, (run) => run.instancesPerSecond);
 }
 
 /** CPU ms per stored instance of a run, all its processes together; NaN when unknown. */
@@ -144,14 +155,9 @@ function totalCpuPerInstance(run: RunResult): number {
   return run.processes.reduce((sum, p) => sum + p.cpuMs!, 0) / run.instances;
 }
 
-/** ours / other CPU ms per instance, the median of the ratios of runs taken in the same turn, as pairedRatio. */
+/** ours / other CPU ms per stored instance, paired by turn (pairedMedian). */
 export function pairedCpuRatio(ours: { runs: readonly RunResult[] }, other: { runs: readonly RunResult[] }): number | null {
-  const ratios = ours.runs.flatMap((run, i) => {
-    const mine = totalCpuPerInstance(run);
-    const theirs = other.runs[i] ? totalCpuPerInstance(other.runs[i]) : Number.NaN;
-    return Number.isFinite(mine) && theirs > 0 ? [mine / theirs] : [];
-  });
-  return ratios.length ? median(ratios) : null;
+  return pairedMedian(ours, other, totalCpuPerInstance);
 }
 
 /** Every run of every target for one workload, warm-up first (marked excluded), then the median. */
@@ -237,7 +243,6 @@ function cpuPerInstance(run: RunResult | null): string {
 /** One line per workload and mode: medians, the ratio ours / Orthanc, and the issue's targets met or not. */
 export function formatSummary(lines: SummaryLine[]): string {
   const rows = lines.map((l) => {
-    const ratio = l.ratio ?? Number.NaN;
     const orthanc = l.orthanc ? `${rate(l.orthanc.instancesPerSecond)}${l.orthancLabel}` : (l.orthancMissing ?? '-');
     const goals = l.goals.map((g) => {
       const verdict = l.ours ? g.check(l.ours, l.ratio) : null;
@@ -250,9 +255,9 @@ export function formatSummary(lines: SummaryLine[]): string {
       l.ours ? rate(l.ours.megabytesPerSecond) : '-',
       orthanc,
       l.orthanc ? rate(l.orthanc.megabytesPerSecond) : '-',
-      Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : '-',
+      times(l.ratio),
       l.baseline ? rate(l.baseline.instancesPerSecond) : '-',
-      l.floor ? `${rate(l.floor.instancesPerSecond)} (${l.floorRatio === null ? '-' : `${l.floorRatio.toFixed(2)}x`})` : '-',
+      l.floor ? `${rate(l.floor.instancesPerSecond)} (${times(l.floorRatio)})` : '-',
       cpuPerInstance(l.ours),
       cpuPerInstance(l.floor),
       cpuPerInstance(l.orthanc),
@@ -281,7 +286,6 @@ export function formatSummary(lines: SummaryLine[]): string {
 
 /** Ours beside the checkout of --against, one row per workload and mode: rates, CPU per instance, their paired ratios. */
 export function formatAgainstSummary(lines: SummaryLine[]): string {
-  const times = (ratio: number | null): string => (ratio === null ? '-' : `${ratio.toFixed(2)}x`);
   const rows = lines.map((l) => [
     l.workload.kind,
     l.modeLabel,

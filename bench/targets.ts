@@ -84,13 +84,7 @@ async function startOurs({
     // Each run sends a workload variant of its own (new UIDs), so its studies are new to the archive and
     // the earlier runs' studies stay, as in an archive that fills: the catalogue has to keep up with them.
     reset: async () => undefined,
-    stop: async () => {
-      try {
-        for (const root of [stack.studiesDir, stack.rejectedDir]) await moveAside(root);
-      } finally {
-        await stack.stop();
-      }
-    },
+    stop: () => moveAsideThenStop([stack.studiesDir, stack.rejectedDir], () => stack.stop()),
   };
 }
 
@@ -140,11 +134,17 @@ async function startFloorTarget(checks: boolean): Promise<Target> {
     processes: floor.processes,
     send: baselineSender(floor.url),
     reset: async () => undefined,
-    stop: async () => {
-      await moveAside(path.join(floor.dir, 'descriptor', 'studies'));
-      await floor.stop();
-    },
+    stop: () => moveAsideThenStop([path.join(floor.dir, 'descriptor', 'studies')], () => floor.stop()),
   };
+}
+
+/** Moves what a target stored aside (moveAside), then stops it, even when the move fails: its processes never outlive it. */
+async function moveAsideThenStop(dirs: readonly string[], stop: () => Promise<void>): Promise<void> {
+  try {
+    for (const dir of dirs) await moveAside(dir);
+  } finally {
+    await stop();
+  }
 }
 
 let asideCount = 0;
