@@ -22,7 +22,8 @@ describe.skipIf(!corpusAvailable)('studies sent in batches between the services'
   });
 
   it('when many single-file uploads come at once, one of them broken, then each is stored or rejected on its own, every study in a JSON batch by reference', async () => {
-    stack = await startStack();
+    // At debug: the lines that say how each delivery came ('validated', 'described') are debug lines.
+    stack = await startStack({ LOG_LEVEL: 'debug' });
     // Valid files with SOP Instance UIDs all different (the same UID would be a conflict, not this test).
     const singles = [
       'CT_small',

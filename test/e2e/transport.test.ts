@@ -14,7 +14,7 @@ import { startStack, type ServiceProcess, type Stack } from '../support/services
  */
 const transportsLogged = (service: ServiceProcess): string[] =>
   loggedEntries(service).flatMap((entry) => (entry.transport ? [entry.transport as string] : []));
-/** The answers of a service's one delivery route, from its access log: `<route> <status>`. */
+/** The answers of a service's one delivery route, from its access log (at debug when answered): `<route> <status>`. */
 const deliveryRouteAnswers = (service: ServiceProcess): string[] =>
   logged(service, 'request')
     .filter((entry) => entry.route === '/v1/validations' || entry.route === '/v1/deliveries')
@@ -41,7 +41,7 @@ describe.skipIf(!corpusAvailable)('file transport between the services', () => {
   ])(
     'when $when, then the files go by $transport to the one delivery route of each service and the study is stored byte for byte',
     async ({ env, transport, descriptorStatus }) => {
-      stack = await startStack(env);
+      stack = await startStack({ LOG_LEVEL: 'debug', ...env });
       const files = study();
       const res = await upload(stack.gateway.url, files, '?wait=true');
       expect(res.status).toBe(201);
@@ -57,7 +57,7 @@ describe.skipIf(!corpusAvailable)('file transport between the services', () => {
   );
 
   it('when the validator and descriptor cannot see the staging folder, then the gateway streams after one refusal each, warns once, and stores', async () => {
-    stack = await startStack();
+    stack = await startStack({ LOG_LEVEL: 'debug' });
     elsewhere = await mkdtemp(path.join(os.tmpdir(), 'dsv-other-host-'));
     // As if on another host: their STAGING_DIR is a folder the gateway never writes to.
     stack.env.validator.STAGING_DIR = elsewhere;

@@ -13,6 +13,9 @@ const INTERNAL_ROUTE = /^\/v1\//;
  * metrics. The route is the express pattern (`/studies/:key`), null when no route matched: never the
  * URL, whose path holds ids and whose query may hold a PatientID. Requests on the internal routes are
  * also counted here, where they are received, so the calling side's clients need no counting of their own.
+ * Their lines are at debug, as the probes' are: a delivery's every step is already an event logged at info
+ * by the service that took it, and the internal calls come as often as deliveries do; a failed one is
+ * logged at info all the same.
  */
 export function accessLog(logger: Logger, metrics?: ServiceMetrics): RequestHandler {
   return (req, res, next) => {
@@ -29,10 +32,12 @@ export function accessLog(logger: Logger, metrics?: ServiceMetrics): RequestHand
         // The client went away before the whole answer was written.
         ...(res.writableFinished ? {} : { aborted: true }),
       };
-      if (route !== null && PROBES.has(route)) logger.debug(line, 'request');
+      const internal = route !== null && INTERNAL_ROUTE.test(route);
+      const routine = route !== null && (PROBES.has(route) || (internal && res.statusCode < 400 && res.writableFinished));
+      if (routine) logger.debug(line, 'request');
       else logger.info(line, 'request');
       metrics?.httpDuration.observe({ method: req.method, route: route ?? 'unmatched', status: String(res.statusCode) }, seconds);
-      if (route !== null && INTERNAL_ROUTE.test(route)) metrics?.internalRequests.inc({ route });
+      if (internal) metrics?.internalRequests.inc({ route });
     });
     next();
   };

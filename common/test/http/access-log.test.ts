@@ -22,6 +22,10 @@ function appWith(logger: ReturnType<typeof capturingLogger>['logger']) {
   router.get('/studies/:key', (_req, res) => {
     res.json({ ok: true });
   });
+  // A route the services call on one another; ?fail answers as a sibling's refusal would.
+  router.post('/v1/deliveries', (req, res) => {
+    res.status(req.query.fail === undefined ? 200 : 503).json({ ok: req.query.fail === undefined });
+  });
   return createServiceApp({ service: 'gateway', logger, routes: [router] });
 }
 
@@ -54,5 +58,16 @@ describe('the access log', () => {
     const log = capturingLogger();
     await request(appWith(log.logger)).get('/health').expect(200);
     expect(log.requests()).toEqual([expect.objectContaining({ level: 20, route: '/health', status: 200 })]);
+  });
+
+  it('when a sibling service calls an internal /v1/ route and is answered, then the line is at debug; when refused, at info', async () => {
+    const log = capturingLogger();
+    const app = appWith(log.logger);
+    await request(app).post('/v1/deliveries').send({}).expect(200);
+    await request(app).post('/v1/deliveries?fail').send({}).expect(503);
+    expect(log.requests()).toEqual([
+      expect.objectContaining({ level: 20, route: '/v1/deliveries', status: 200 }),
+      expect.objectContaining({ level: 30, route: '/v1/deliveries', status: 503 }),
+    ]);
   });
 });

@@ -212,7 +212,7 @@ describe.skipIf(!corpusAvailable)('POST /v1/deliveries, application/json (a batc
     it('then that study is 500 INTERNAL, logged with its study id, and the others are described and logged', async () => {
       const lines: Record<string, unknown>[] = [];
       const logger = pino(
-        { level: 'info' },
+        { level: 'debug' },
         new Writable({
           write(chunk: Buffer, _encoding, done) {
             lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);

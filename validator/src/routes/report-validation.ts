@@ -20,14 +20,15 @@ export interface StudyContext {
 
 /**
  * The end every validation shares, whatever brought the files: the study's verdict, its lifecycle
- * event and its log line, as one ValidationReport.
+ * event and its (debug) log line, as one ValidationReport.
  */
 export function reportValidation(files: readonly FileValidation[], context: StudyContext, deps: ValidationDeps): ValidationReport {
   const { studyId, correlationId } = context;
   const verdict = validateUpload(files, deps.config.severity);
   const event = publishVerdict(deps.events, { studyId, correlationId }, verdict);
-  // Ids and codes only: findings can quote values, and values can be patient data.
-  deps.logger.info(
+  // Ids and codes only: findings can quote values, and values can be patient data. At debug: the event
+  // above, logged at info, says the same of the delivery; this adds how its files came.
+  deps.logger.debug(
     {
       studyId,
       correlationId,
