@@ -92,17 +92,41 @@ export function inheritCharacterSets(inherited: readonly string[], own: string |
  * 7FH shown as Latin-1), and bytes no set can read become U+FFFD, so a validator can still report on the value.
  */
 export function decodeText(bytes: Uint8Array, characterSets: readonly string[], options: DecodeTextOptions = {}): string {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  const vr = options.vr;
-  const plan = vr !== undefined && !CustomisableVrs.has(vr) ? DefaultPlan : planFor(characterSets);
+  return decodeTextAt(bytes, 0, bytes.length, characterSets, options.vr);
+}
+
+/**
+ * decodeText of bytes[start, end), read where it lies: a header's values are decoded one by one, and cutting
+ * each out first would cost two views per value.
+ */
+export function decodeTextAt(bytes: Uint8Array, start: number, end: number, characterSets: readonly string[], vr?: Vr): string {
+  const plan = vr !== undefined && !CustomisableVrs.has(vr) ? DefaultPlan : planOf(characterSets);
+  if (plan.kind === 'iso2022' && !plan.codeExtensions && isAscii(bytes, start, end)) return latin1(bytes, start, end);
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
   if (plan.kind === 'stand-alone') return iconv.decode(buffer, plan.label, { stripBOM: false });
-  if (!plan.codeExtensions && isAscii(buffer)) return buffer.toString('latin1');
   return decodeIso2022(buffer, plan.initial, { codeExtensions: plan.codeExtensions, delimiters: delimitersFor(vr) });
 }
 
-function isAscii(buffer: Buffer): boolean {
-  for (const byte of buffer) if (byte >= 0x80) return false;
+function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let index = start; index < end; index++) if (bytes[index]! >= 0x80) return false;
   return true;
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)).toString('latin1', start, end);
+}
+
+const PLANS = new WeakMap<readonly string[], Plan>();
+
+/**
+ * A frozen list (ElementReader's) is planned once, not once per value it decodes; any other list every time,
+ * as it may change between calls.
+ */
+function planOf(characterSets: readonly string[]): Plan {
+  if (!Object.isFrozen(characterSets)) return planFor(characterSets);
+  let plan = PLANS.get(characterSets);
+  if (plan === undefined) PLANS.set(characterSets, (plan = planFor(characterSets)));
+  return plan;
 }
 
 function delimitersFor(vr: Vr | undefined): ReadonlySet<number> {

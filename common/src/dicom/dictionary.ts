@@ -64,6 +64,9 @@ function groupLength(tag: string): DictionaryEntry {
 
 /** The entry for a tag ('0020000d' works too); undefined for unknown, malformed and private tags (bar group lengths). */
 export function lookupTag(tag: string): DictionaryEntry | undefined {
+  // Tags as the parser writes them (upper case) are the Map's own keys: asked first, nothing to normalise.
+  const known = byTag.get(tag);
+  if (known) return known;
   if (!TAG_PATTERN.test(tag)) return undefined;
   const normalised = tag.toUpperCase();
   const entry = byTag.get(normalised);
@@ -105,6 +108,25 @@ function hex4(value: number, part: string): string {
 }
 
 function parseTag(tag: string): { group: number; element: number } {
-  if (!TAG_PATTERN.test(tag)) throw new RangeError(`'${tag}' is not a tag of eight hex digits`);
-  return { group: Number.parseInt(tag.slice(0, 4), 16), element: Number.parseInt(tag.slice(4), 16) };
+  const value = tagNumber(tag);
+  if (value < 0) throw new RangeError(`'${tag}' is not a tag of eight hex digits`);
+  return { group: value >>> 16, element: value & 0xffff };
+}
+
+/** The tag as a 32-bit number, or -1 unless it is eight hex digits (TAG_PATTERN), read without a substring per part. */
+function tagNumber(tag: string): number {
+  if (tag.length !== 8) return -1;
+  let value = 0;
+  for (let index = 0; index < 8; index++) {
+    const digit = hexDigit(tag.charCodeAt(index));
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+function hexDigit(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
 }

@@ -1,6 +1,15 @@
-import { decodeText, inheritCharacterSets, normaliseCharacterSets } from './character-set.ts';
+import { decodeTextAt, inheritCharacterSets, normaliseCharacterSets } from './character-set.ts';
 import { Tag, type TagKeyword } from './dictionary.ts';
 import { UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type DicomItem, type ParsedDicom } from './model.ts';
+
+/**
+ * The data set's own Specific Character Set, read once per parsed header: every check makes its own reader,
+ * and each would read and split (0008,0005) again. Frozen, so the decoder may plan for it once too.
+ */
+const DATASET_CHARACTER_SETS = new WeakMap<ParsedDicom, readonly string[]>();
+
+const NUL = 0x00;
+const SPACE = 0x20;
 
 /** Reads element values out of a parsed header. Values are read on demand, never all at once. */
 export class ElementReader {
@@ -10,7 +19,7 @@ export class ElementReader {
     readonly parsed: ParsedDicom,
     characterSets?: readonly string[],
   ) {
-    this.characterSets = characterSets ?? normaliseCharacterSets(this.rawString(parsed.dataset.get(Tag.SpecificCharacterSet)));
+    this.characterSets = characterSets ?? this.datasetCharacterSets();
   }
 
   /**
@@ -20,7 +29,16 @@ export class ElementReader {
   forItem(item: DicomItem): ElementReader {
     const own = item.get(Tag.SpecificCharacterSet);
     if (!own) return this;
-    return new ElementReader(this.parsed, inheritCharacterSets(this.characterSets, this.rawString(own) ?? ''));
+    return new ElementReader(this.parsed, Object.freeze(inheritCharacterSets(this.characterSets, this.rawString(own) ?? '')));
+  }
+
+  private datasetCharacterSets(): readonly string[] {
+    let sets = DATASET_CHARACTER_SETS.get(this.parsed);
+    if (sets === undefined) {
+      sets = Object.freeze(normaliseCharacterSets(this.rawString(this.parsed.dataset.get(Tag.SpecificCharacterSet))));
+      DATASET_CHARACTER_SETS.set(this.parsed, sets);
+    }
+    return sets;
   }
 
   /** The byte order of an element's value: the file meta's (little endian), the data set's, or its item's own. */
@@ -37,16 +55,21 @@ export class ElementReader {
 
   /** Text decoded with the file's character set, padding kept (validators need to see it). */
   rawText(element: DicomElement | undefined): string | null {
-    const bytes = this.bytes(element);
-    return bytes === null ? null : decodeText(bytes, this.characterSets, { vr: element?.vr });
+    if (!element || element.length === UNDEFINED_LENGTH) return null;
+    const end = element.offset + element.length;
+    if (end > this.parsed.bytes.length) return null;
+    return decodeTextAt(this.parsed.bytes, element.offset, end, this.characterSets, element.vr);
   }
 
   /** Text with the trailing NUL/space padding removed; undefined when absent or empty. */
   text(keyword: TagKeyword, dataset: DicomDataSet = this.parsed.dataset): string | undefined {
     const raw = this.rawText(dataset.get(Tag[keyword]));
     if (raw === null) return undefined;
-    const trimmed = raw.replace(/[\0 ]+$/, '').replace(/^ +/, '');
-    return trimmed === '' ? undefined : trimmed;
+    let end = raw.length;
+    while (end > 0 && (raw.charCodeAt(end - 1) === NUL || raw.charCodeAt(end - 1) === SPACE)) end--;
+    let start = 0;
+    while (start < end && raw.charCodeAt(start) === SPACE) start++;
+    return start === end ? undefined : raw.slice(start, end);
   }
 
   /** Multi-valued text split on backslash, each value trimmed. */

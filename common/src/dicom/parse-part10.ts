@@ -119,8 +119,8 @@ export function parsePart10(bytes: Uint8Array, final: boolean, options: ParseOpt
     return { status: 'failed', issues: [issue], parsed };
   }
 
-  if (nestedTooDeep(library.elements)) return tooDeep();
   const parsed = toParsed(library);
+  if (parsed === null) return tooDeep();
   const pixel = library.elements[PIXEL_DATA];
   if (pixel) {
     return {
@@ -332,11 +332,13 @@ function toTag(libTag: string): string {
   return libTag.slice(1).toUpperCase();
 }
 
-function toParsed(library: LibDataSet): ParsedDicom {
+/** Null when sequences are nested deeper than MAX_SEQUENCE_DEPTH (as nestedTooDeep says, found on the way). */
+function toParsed(library: LibDataSet): ParsedDicom | null {
   const transferSyntaxUID = readMetaUid(library, 'x00020010');
   const info = transferSyntaxUID ? lookupTransferSyntax(transferSyntaxUID) : undefined;
   const littleEndian = info?.littleEndian ?? true;
   const all = toDataSet(library.elements, littleEndian);
+  if (all === null) return null;
   const meta = new Map<string, DicomElement>();
   const dataset = new Map<string, DicomElement>();
   // dicom-parser reads an inflated data set from byte 0 (see PREAMBLE_MASK) and the file meta again: in a
@@ -371,31 +373,50 @@ function readMetaUid(library: LibDataSet, libTag: string): string | null {
 
 /**
  * Our elements of dicom-parser's. `fileLittleEndian`: the data set's byte order; an item read in the other
- * order (the Implicit VR Little Endian items of a UN element in a big-endian file) marks its elements.
+ * order (the Implicit VR Little Endian items of a UN element in a big-endian file) marks its elements. Null
+ * when an item's data set lies deeper than MAX_SEQUENCE_DEPTH: the depth is checked on this one walk, which
+ * stops there, so it cannot recurse further than that.
  */
 function toDataSet(
   elements: Record<string, LibElement>,
   fileLittleEndian: boolean,
   ownLittleEndian = fileLittleEndian,
-): Map<string, DicomElement> {
+  depth = 0,
+): Map<string, DicomElement> | null {
   const out = new Map<string, DicomElement>();
-  const marked = ownLittleEndian === fileLittleEndian ? {} : { littleEndian: ownLittleEndian };
+  const marked = ownLittleEndian !== fileLittleEndian;
   for (const element of Object.values(elements)) {
     const tag = toTag(element.tag);
     const explicit = element.vr !== undefined && isVr(element.vr);
     const vr = (explicit ? element.vr : lookupTag(tag)?.vrs[0]) as Vr | undefined;
-    const items: DicomItem[] | undefined = element.items?.map((item) =>
-      toDataSet(item.dataSet?.elements ?? {}, fileLittleEndian, itemLittleEndian(item.dataSet, ownLittleEndian)),
-    );
-    out.set(tag, {
-      ...marked,
+    let items: DicomItem[] | undefined;
+    if (element.items) {
+      items = [];
+      for (const item of element.items) {
+        if (item.dataSet && depth >= MAX_SEQUENCE_DEPTH) return null;
+        const converted = toDataSet(
+          item.dataSet?.elements ?? {},
+          fileLittleEndian,
+          itemLittleEndian(item.dataSet, ownLittleEndian),
+          depth + 1,
+        );
+        if (converted === null) return null;
+        items.push(converted);
+      }
+    }
+    const fields = {
       tag,
-      vr: items && vr === undefined ? 'SQ' : vr,
-      vrSource: explicit ? 'explicit' : vr ? 'dictionary' : 'unknown',
+      vr: items && vr === undefined ? ('SQ' as const) : vr,
+      vrSource: explicit ? ('explicit' as const) : vr ? ('dictionary' as const) : ('unknown' as const),
       offset: element.dataOffset,
       length: element.hadUndefinedLength ? UNDEFINED_LENGTH : element.length,
-      ...(items ? { items } : {}),
-    });
+    };
+    // Written out rather than spread: the same keys in the same order, without copying objects per element.
+    const converted: { -readonly [K in keyof DicomElement]: DicomElement[K] } = marked
+      ? { littleEndian: ownLittleEndian, ...fields }
+      : fields;
+    if (items) converted.items = items;
+    out.set(tag, converted);
   }
   return out;
 }
