@@ -6,6 +6,7 @@ import {
   UNDEFINED_LENGTH,
   type DicomDataSet,
   type DicomElement,
+  type DictionaryEntry,
   type Finding,
   type Inspection,
 } from '@dsv/common';
@@ -60,44 +61,65 @@ export function checkValues(inspection: Inspection): Finding[] {
 function walk(dataset: DicomDataSet, prefix: string, reader: ElementReader, out: FindingCollector): void {
   for (const element of dataset.values()) {
     if (isPrivateTag(element.tag)) continue;
-    const name = lookupTag(element.tag)?.keyword ?? formatTag(element.tag);
+    // Looked up once: the element's name and VM both come from its entry.
+    const entry = lookupTag(element.tag);
+    const name = entry?.keyword ?? formatTag(element.tag);
     if (element.items) {
       // PS3.5 §7.5.3: an item may declare its own Specific Character Set.
       element.items.forEach((item, index) => walk(item, `${prefix}${name}[${index}].`, reader.forItem(item), out));
       continue;
     }
-    checkElement(element, prefix === '' ? undefined : `${prefix}${name}`, reader, out);
+    checkElement(element, entry, prefix === '' ? undefined : `${prefix}${name}`, name, reader, out);
   }
 }
 
-function checkElement(element: DicomElement, path: string | undefined, reader: ElementReader, out: FindingCollector): void {
+function checkElement(
+  element: DicomElement,
+  entry: DictionaryEntry | undefined,
+  path: string | undefined,
+  name: string,
+  reader: ElementReader,
+  out: FindingCollector,
+): void {
   const vr = element.vr;
   if (vr === undefined || element.length === UNDEFINED_LENGTH) return;
-  const place = { tag: element.tag, ...(path === undefined ? {} : { path }) };
-  const name = path ?? lookupTag(element.tag)?.keyword ?? formatTag(element.tag);
+  const place = new Place(element.tag, path);
+  const shown = path ?? name;
   let raw: string | null = null;
   if (TEXT_VRS.has(vr)) {
     raw = reader.rawText(element);
     // The value lies beyond the bytes read (a cut header): integrity findings cover it.
     if (raw === null) return;
     for (const problem of checkTextValue(vr as TextVr, raw))
-      out.add(problem.rule === 'padding-nul' ? 'nul-padding' : 'bad-vr', name, problem, place);
-    if (vr === 'UI' && holdsPathCharacters(raw, lookupTag(element.tag)?.vm)) {
+      out.add(problem.rule === 'padding-nul' ? 'nul-padding' : 'bad-vr', shown, problem, place);
+    if (vr === 'UI' && holdsPathCharacters(raw, entry?.vm)) {
       out.add(
         'path-traversal',
-        name,
+        shown,
         { rule: 'ui-path-characters', message: "holds '/', '\\' or '..', which could walk a file path" },
         place,
       );
     }
   } else if (FIXED_BINARY_VRS.has(vr)) {
-    for (const problem of checkBinaryLength(vr as BinaryVr, element.length)) out.add('bad-vr', name, problem, place);
+    for (const problem of checkBinaryLength(vr as BinaryVr, element.length)) out.add('bad-vr', shown, problem, place);
   } else {
     return;
   }
-  const vm = lookupTag(element.tag)?.vm;
+  const vm = entry?.vm;
   if (vm === undefined) return;
-  for (const problem of checkMultiplicity(vm, countValues(vr, raw, element.length))) out.add('bad-vm', name, problem, place);
+  for (const problem of checkMultiplicity(vm, countValues(vr, raw, element.length))) out.add('bad-vm', shown, problem, place);
+}
+
+/** Where a finding points; its `{ tag, path? }` is spelled out only for a finding, most elements having none. */
+class Place {
+  constructor(
+    readonly tag: string,
+    readonly path: string | undefined,
+  ) {}
+
+  spelled(): { tag: string; path?: string } {
+    return this.path === undefined ? { tag: this.tag } : { tag: this.tag, path: this.path };
+  }
 }
 
 /** A backslash separates values (PS3.5 §6.4), so it is a path character only where the VM is 1. */
@@ -112,19 +134,14 @@ function holdsPathCharacters(raw: string, vm: string | undefined): boolean {
 class FindingCollector {
   private readonly byKey = new Map<string, { finding: Finding; more: number }>();
 
-  add(
-    code: 'bad-vr' | 'bad-vm' | 'path-traversal' | 'nul-padding',
-    name: string,
-    problem: ValueProblem,
-    place: { tag: string; path?: string },
-  ): void {
+  add(code: 'bad-vr' | 'bad-vm' | 'path-traversal' | 'nul-padding', name: string, problem: ValueProblem, place: Place): void {
     const key = `${code}|${place.tag}|${problem.rule}`;
     const seen = this.byKey.get(key);
     if (seen) {
       seen.more += 1;
       return;
     }
-    this.byKey.set(key, { finding: makeFinding(code, `${name}: ${problem.message} [${problem.rule}]`, place), more: 0 });
+    this.byKey.set(key, { finding: makeFinding(code, `${name}: ${problem.message} [${problem.rule}]`, place.spelled()), more: 0 });
   }
 
   findings(): Finding[] {

@@ -40,10 +40,15 @@ export function checkTextValue(vr: TextVr, raw: string): ValueProblem[] {
   const { body, problems } = removeFieldPadding(vr, raw);
   if (body === '') return problems;
   const check = CHECK_BY_VR[vr];
-  const perValue = splitValues(vr, body).flatMap((value, index) =>
+  // Most fields hold one value: split only where a backslash could delimit (PS3.5 §6.4).
+  const values = body.includes('\\') ? splitValues(vr, body) : [body];
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index]!;
     // An empty value in a multi-valued field says "no value" and has no format to break; an empty UID
     // still cannot identify anything (PS3.5 §9.1).
-    value === '' && vr !== 'UI' ? [] : [...checkMaxLength(vr, value, index), ...check(value, index)],
-  );
-  return [...problems, ...perValue];
+    if (value === '' && vr !== 'UI') continue;
+    for (const problem of checkMaxLength(vr, value, index)) problems.push(problem);
+    for (const problem of check(value, index)) problems.push(problem);
+  }
+  return problems;
 }

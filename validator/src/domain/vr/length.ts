@@ -24,7 +24,8 @@ export const MAX_VALUE_LENGTH: Partial<Record<TextVr, number>> = {
 
 export function checkMaxLength(vr: TextVr, value: string, valueIndex: number): ValueProblem[] {
   const max = MAX_VALUE_LENGTH[vr];
-  if (max === undefined) return [];
+  // A value has no more characters than UTF-16 code units: only a longer one needs counting.
+  if (max === undefined || value.length <= max) return [];
   const length = countCharacters(value);
   if (length <= max) return [];
   return [

@@ -11,9 +11,19 @@ export function countValues(vr: string, raw: string | null, byteLength: number):
   if (SINGLE_VALUED_BINARY.has(vr)) return byteLength > 0 ? 1 : 0;
   const size = (BINARY_VALUE_SIZE as Readonly<Record<string, number>>)[vr];
   if (size !== undefined) return Math.floor(Math.max(byteLength, 0) / size);
-  if (raw === null || raw.replace(/[ \0]+$/, '') === '') return 0;
+  if (raw === null || isPaddingOnly(raw)) return 0;
   if (SINGLE_VALUED_TEXT.has(vr)) return 1;
-  return raw.split('\\').length;
+  let count = 1;
+  for (let at = raw.indexOf('\\'); at >= 0; at = raw.indexOf('\\', at + 1)) count++;
+  return count;
+}
+
+function isPaddingOnly(raw: string): boolean {
+  for (let index = 0; index < raw.length; index++) {
+    const code = raw.charCodeAt(index);
+    if (code !== 0x20 && code !== 0x00) return false;
+  }
+  return true;
 }
 
 /** One alternative of a PS3.6 VM: 'n', 'a-b', 'a-n' or 'a-kn' (at least a, a multiple of k). */
@@ -35,13 +45,27 @@ function parseVm(spec: string): VmRange | undefined {
 
 const fits = (range: VmRange, count: number): boolean => count >= range.min && count <= range.max && count % range.step === 0;
 
+const SPECS = new Map<string, readonly (VmRange | undefined)[]>();
+/** The dictionary spells a few dozen VMs; a bound keeps other callers' strings from growing the Map. */
+const MAX_SPECS = 256;
+
+/** A VM's alternatives, read once per spelling. */
+function parseSpec(vmSpec: string): readonly (VmRange | undefined)[] {
+  let ranges = SPECS.get(vmSpec);
+  if (ranges === undefined) {
+    ranges = vmSpec
+      .trim()
+      .split(/\s+or\s+/)
+      .map(parseVm);
+    if (SPECS.size < MAX_SPECS) SPECS.set(vmSpec, ranges);
+  }
+  return ranges;
+}
+
 /** Whether count values satisfy the dictionary's VM (PS3.5 §6.4, PS3.6 §6). Empty values are never a VM problem. */
 export function checkMultiplicity(vmSpec: string, count: number): ValueProblem[] {
   if (count === 0) return [];
-  const ranges = vmSpec
-    .trim()
-    .split(/\s+or\s+/)
-    .map(parseVm);
+  const ranges = parseSpec(vmSpec);
   if (ranges.some((range) => range === undefined)) {
     return [makeProblem('vm-spec-invalid', `VM '${vmSpec}' is not a Value Multiplicity of PS3.6`)];
   }

@@ -8,9 +8,34 @@ import type { ValueProblem } from './types.ts';
 const UID_CHARACTER = /^[0-9.]$/;
 const LEADING_ZERO = /^0\d/;
 
+/**
+ * Breaks none of the rules below, read in one pass over the characters: most UIDs are well formed, and only
+ * one that is not needs its problems named.
+ */
+function isWellFormed(value: string): boolean {
+  if (value.length > MAX_UID_LENGTH) return false;
+  let componentStart = 0;
+  for (let index = 0; index <= value.length; index++) {
+    const code = index < value.length ? value.charCodeAt(index) : DOT;
+    if (code === DOT) {
+      // An empty component, or a multi-digit one that starts with '0'.
+      if (index === componentStart) return false;
+      if (value.charCodeAt(componentStart) === ZERO && index - componentStart > 1) return false;
+      componentStart = index + 1;
+    } else if (code < ZERO || code > ZERO + 9) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const DOT = 0x2e;
+const ZERO = 0x30;
+
 /** One UI value, the field's NUL padding already removed. */
 export function checkUid(value: string, valueIndex: number): ValueProblem[] {
   if (value === '') return [makeProblem('ui-empty-value', 'UI value is empty', valueIndex)];
+  if (isWellFormed(value)) return [];
   const problems: ValueProblem[] = [];
   if (value.length > MAX_UID_LENGTH) {
     problems.push(
