@@ -8,6 +8,33 @@ import { UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type DicomItem,
  */
 const DATASET_CHARACTER_SETS = new WeakMap<ParsedDicom, readonly string[]>();
 
+/** PS3.5 Table 6.2-1: bytes per value of the binary number VRs ElementReader.numbers reads. */
+const BINARY_NUMBER_SIZE: Readonly<Record<string, number>> = { US: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8 };
+const VIEWS = new WeakMap<Uint8Array, DataView>();
+
+function headerView(bytes: Uint8Array): DataView {
+  let view = VIEWS.get(bytes);
+  if (view === undefined) VIEWS.set(bytes, (view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)));
+  return view;
+}
+
+function readBinaryNumber(view: DataView, vr: string, offset: number, le: boolean): number {
+  switch (vr) {
+    case 'US':
+      return view.getUint16(offset, le);
+    case 'SS':
+      return view.getInt16(offset, le);
+    case 'UL':
+      return view.getUint32(offset, le);
+    case 'SL':
+      return view.getInt32(offset, le);
+    case 'FL':
+      return view.getFloat32(offset, le);
+    default:
+      return view.getFloat64(offset, le);
+  }
+}
+
 const NUL = 0x00;
 const SPACE = 0x20;
 
@@ -82,33 +109,21 @@ export class ElementReader {
   numbers(keyword: TagKeyword, dataset: DicomDataSet = this.parsed.dataset): number[] {
     const element = dataset.get(Tag[keyword]);
     if (!element) return [];
-    const bytes = this.bytes(element);
-    if (bytes === null) return [];
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    const le = this.littleEndian(element);
-    const read = (size: number, get: (offset: number) => number): number[] => {
-      const out: number[] = [];
-      for (let offset = 0; offset + size <= bytes.length; offset += size) out.push(get(offset));
-      return out;
-    };
-    switch (element.vr) {
-      case 'US':
-        return read(2, (o) => view.getUint16(o, le));
-      case 'SS':
-        return read(2, (o) => view.getInt16(o, le));
-      case 'UL':
-        return read(4, (o) => view.getUint32(o, le));
-      case 'SL':
-        return read(4, (o) => view.getInt32(o, le));
-      case 'FL':
-        return read(4, (o) => view.getFloat32(o, le));
-      case 'FD':
-        return read(8, (o) => view.getFloat64(o, le));
-      default: {
-        const values = this.texts(keyword, dataset).map(Number);
-        return values.every((value) => Number.isFinite(value)) ? values : [];
-      }
+    const bytes = this.parsed.bytes;
+    if (element.length === UNDEFINED_LENGTH || element.offset + element.length > bytes.length) return [];
+    const vr = element.vr;
+    const size = vr === undefined ? undefined : BINARY_NUMBER_SIZE[vr];
+    if (size === undefined) {
+      const values = this.texts(keyword, dataset).map(Number);
+      return values.every((value) => Number.isFinite(value)) ? values : [];
     }
+    // Read in place through one view of the header, not a view per value.
+    const view = headerView(bytes);
+    const le = this.littleEndian(element);
+    const out: number[] = [];
+    const end = element.offset + element.length;
+    for (let offset = element.offset; offset + size <= end; offset += size) out.push(readBinaryNumber(view, vr!, offset, le));
+    return out;
   }
 
   number(keyword: TagKeyword, dataset: DicomDataSet = this.parsed.dataset): number | undefined {
