@@ -6,6 +6,7 @@
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { isVr, lookupTag, type Vr } from './dictionary.ts';
+import { canonicalVr } from './vrs.ts';
 import { UNDEFINED_LENGTH, type DicomDataSet, type DicomElement, type DicomItem, type ParseIssue, type ParsedDicom } from './model.ts';
 import { lookupTransferSyntax, TransferSyntax } from './transfer-syntax.ts';
 
@@ -328,8 +329,23 @@ function dictionaryVr(libTag: string): string | undefined {
   return lookupTag(toTag(libTag))?.vrs[0];
 }
 
+/** dicom-parser's 'x0020000d' -> the dictionary's own '0020000D', for the tags the dictionary knows. */
+const DICTIONARY_TAGS = new Map<string, string>();
+
+/**
+ * '0020000D' of 'x0020000d'. A tag the dictionary knows is answered with the dictionary's string, made once
+ * per process: the elements' tags are then the very strings the checks look them up by (Tag.X), compared
+ * and hashed without reading their characters. The Map holds at most the dictionary's tags.
+ */
 function toTag(libTag: string): string {
-  return libTag.slice(1).toUpperCase();
+  const known = DICTIONARY_TAGS.get(libTag);
+  if (known !== undefined) return known;
+  const tag = libTag.slice(1).toUpperCase();
+  const entry = lookupTag(tag);
+  // A group length the dictionary does not list is made up per call (dictionary.ts, groupLength): not kept.
+  if (entry === undefined || entry.keyword === 'GroupLength') return tag;
+  DICTIONARY_TAGS.set(libTag, entry.tag);
+  return entry.tag;
 }
 
 /** Null when sequences are nested deeper than MAX_SEQUENCE_DEPTH (as nestedTooDeep says, found on the way). */
@@ -387,8 +403,9 @@ function toDataSet(
   const marked = ownLittleEndian !== fileLittleEndian;
   for (const element of Object.values(elements)) {
     const tag = toTag(element.tag);
-    const explicit = element.vr !== undefined && isVr(element.vr);
-    const vr = (explicit ? element.vr : lookupTag(tag)?.vrs[0]) as Vr | undefined;
+    const read = element.vr === undefined ? undefined : canonicalVr(element.vr);
+    const explicit = read !== undefined;
+    const vr = explicit ? read : lookupTag(tag)?.vrs[0];
     let items: DicomItem[] | undefined;
     if (element.items) {
       items = [];

@@ -39,8 +39,18 @@ export const VRS = [
 export type Vr = (typeof VRS)[number];
 
 const VR_SET: ReadonlySet<string> = new Set(VRS);
+const VR_BY_NAME: ReadonlyMap<string, Vr> = new Map(VRS.map((vr) => [vr, vr]));
 
 /** Whether two characters name a VR of the standard (an explicit VR field holds one). */
 export function isVr(value: string): value is Vr {
   return VR_SET.has(value);
+}
+
+/**
+ * The VR as this module spells it, or undefined when it is none. A parsed element keeps this one string rather
+ * than the two characters read from its header: every later comparison and lookup of the VR is then one of
+ * identical strings.
+ */
+export function canonicalVr(value: string): Vr | undefined {
+  return VR_BY_NAME.get(value);
 }
