@@ -353,16 +353,21 @@ function toParsed(library: LibDataSet): ParsedDicom | null {
   const transferSyntaxUID = readMetaUid(library, 'x00020010');
   const info = transferSyntaxUID ? lookupTransferSyntax(transferSyntaxUID) : undefined;
   const littleEndian = info?.littleEndian ?? true;
-  const all = toDataSet(library.elements, littleEndian);
-  if (all === null) return null;
   const meta = new Map<string, DicomElement>();
   const dataset = new Map<string, DicomElement>();
-  // dicom-parser reads an inflated data set from byte 0 (see PREAMBLE_MASK) and the file meta again: in a
-  // deflated file nothing before the end of the file meta belongs to the data set.
-  const datasetStart = info?.deflated ? metaEnd(all) : 0;
-  for (const [tag, element] of all) {
-    if (tag.startsWith('0002')) meta.set(tag, element);
-    else if (element.offset >= datasetStart) dataset.set(tag, element);
+  if (info?.deflated) {
+    const all = toDataSet(library.elements, littleEndian);
+    if (all === null) return null;
+    // dicom-parser reads an inflated data set from byte 0 (see PREAMBLE_MASK) and the file meta again: in a
+    // deflated file nothing before the end of the file meta belongs to the data set.
+    const datasetStart = metaEnd(all);
+    for (const [tag, element] of all) {
+      if (tag.startsWith('0002')) meta.set(tag, element);
+      else if (element.offset >= datasetStart) dataset.set(tag, element);
+    }
+  } else if (toDataSet(library.elements, littleEndian, littleEndian, 0, dataset, meta) === null) {
+    // Elsewhere the file meta and the data set are told apart by group alone, as the elements are made.
+    return null;
   }
   return {
     bytes: library.byteArray,
@@ -391,15 +396,17 @@ function readMetaUid(library: LibDataSet, libTag: string): string | null {
  * Our elements of dicom-parser's. `fileLittleEndian`: the data set's byte order; an item read in the other
  * order (the Implicit VR Little Endian items of a UN element in a big-endian file) marks its elements. Null
  * when an item's data set lies deeper than MAX_SEQUENCE_DEPTH: the depth is checked on this one walk, which
- * stops there, so it cannot recurse further than that.
+ * stops there, so it cannot recurse further than that. With `meta`, the top level's file meta elements go
+ * there and the others to `out`.
  */
 function toDataSet(
   elements: Record<string, LibElement>,
   fileLittleEndian: boolean,
   ownLittleEndian = fileLittleEndian,
   depth = 0,
+  out = new Map<string, DicomElement>(),
+  meta?: Map<string, DicomElement>,
 ): Map<string, DicomElement> | null {
-  const out = new Map<string, DicomElement>();
   const marked = ownLittleEndian !== fileLittleEndian;
   for (const element of Object.values(elements)) {
     const tag = toTag(element.tag);
@@ -433,7 +440,7 @@ function toDataSet(
       ? { littleEndian: ownLittleEndian, ...fields }
       : fields;
     if (items) converted.items = items;
-    out.set(tag, converted);
+    (meta !== undefined && tag.startsWith('0002') ? meta : out).set(tag, converted);
   }
   return out;
 }
