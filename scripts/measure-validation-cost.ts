@@ -8,12 +8,16 @@
  * Reads ../shared/corpus (or $DICOM_CORPUS_DIR), or with `--dir DIR` every .dcm file under DIR (e.g. the
  * bench's generated series); `--limit N` keeps the first N files in sorted order. Prints one JSON line.
  *
- * CPU time on a shared machine is noisy; an instruction count is not. Run the loop under callgrind at two
- * round counts and take the difference, so start-up and compilation cancel:
+ * CPU time on a shared machine is noisy; an instruction count much less so, if it counts the measured rounds
+ * only (start-up and compilation vary from run to run by more than a few rounds cost). `--pause-ms N` prints
+ * 'measuring' to stderr and waits N ms before the measured rounds, 'measured' and N ms after them, long enough
+ * for callgrind_control to switch counting on and off from another shell:
  *
- *   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.1 --smc-check=all-non-file \
- *     node --import tsx scripts/measure-validation-cost.ts --dir DIR --limit 300 --warmup 1 --rounds 1
- *   (again with --rounds 4)  instructions per file = (Collected₄ − Collected₁) / (3 × files)
+ *   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg.out --smc-check=all-non-file \
+ *     node --import tsx scripts/measure-validation-cost.ts --dir DIR --limit 300 --warmup 6 --rounds 3 --pause-ms 1500
+ *   callgrind_control -i on PID    (once it says 'measuring')
+ *   callgrind_control -i off PID   (once it says 'measured')
+ *   instructions per file = Collected / (rounds × files)
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     dir: { type: 'string' },
     limit: { type: 'string' },
+    'pause-ms': { type: 'string' },
   },
 });
 if (values.dir === undefined && !corpusAvailable) {
@@ -63,12 +68,21 @@ function validateAll(): number {
   return findings;
 }
 
+/** Blocks the thread without running JavaScript, so nothing is counted while callgrind_control is answered. */
+function pause(label: string): void {
+  if (values['pause-ms'] === undefined) return;
+  console.error(label);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(values['pause-ms']));
+}
+
 for (let round = 0; round < Number(values.warmup); round++) validateAll();
 const rounds = Number(values.rounds);
+pause('measuring');
 const start = process.cpuUsage();
 let findings = 0;
 for (let round = 0; round < rounds; round++) findings = validateAll();
 const used = process.cpuUsage(start);
+pause('measured');
 const instances = rounds * contents.length;
 console.log(
   JSON.stringify({
