@@ -123,8 +123,15 @@ export const StudyInstancesSchema = z.object({
 });
 export type StudyInstances = z.infer<typeof StudyInstancesSchema>;
 
-/** POST /v1/study-checks (validator): the checks that need a whole study, run when it goes stable. */
-export const StudyChecksRequestSchema = z.strictObject({ instances: z.array(InstanceSummarySchema) });
+/**
+ * POST /v1/study-checks (validator): the checks that need a whole study, run when it goes stable. The
+ * descriptor's StudyInstances document is such a request: the gateway passes it on as it came, unread.
+ */
+export const StudyChecksRequestSchema = z.strictObject({
+  StudyInstanceUID: z.string().optional(),
+  lastDeliveryId: z.string().optional(),
+  instances: z.array(InstanceSummarySchema),
+});
 export type StudyChecksRequest = z.infer<typeof StudyChecksRequestSchema>;
 export const StudyChecksResultSchema = z.object({ errors: z.array(FindingSchema), warnings: z.array(FindingSchema) });
 export type StudyChecksResult = z.infer<typeof StudyChecksResultSchema>;

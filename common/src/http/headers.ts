@@ -3,6 +3,8 @@ export const Headers = {
   requestId: 'x-request-id',
   correlationId: 'x-correlation-id',
   studyId: 'x-study-id',
+  /** GET /v1/studies/<uid>/instances: the last delivery the listed instances reach (StudyInstances.lastDeliveryId). */
+  lastDeliveryId: 'x-last-delivery-id',
 } as const;
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { AppError, isValidUid, StableRequestSchema, sendJson } from '@dsv/common';
+import { AppError, Headers, isValidUid, StableRequestSchema, sendJson } from '@dsv/common';
 import { stabiliseStudy, studyInstances, type StabiliseDeps } from '../archive/stabilise-study.ts';
 
 /**
@@ -9,7 +9,10 @@ import { stabiliseStudy, studyInstances, type StabiliseDeps } from '../archive/s
 export function studyStabilityRouter(deps: StabiliseDeps): Router {
   const router = Router();
   router.get('/v1/studies/:uid/instances', (req, res) => {
-    res.json(studyInstances(deps.catalogue, studyUid(req.params.uid)));
+    const held = studyInstances(deps.catalogue, studyUid(req.params.uid));
+    // In a header too: the gateway passes the document on to the validator without parsing it.
+    res.setHeader(Headers.lastDeliveryId, held.lastDeliveryId);
+    res.json(held);
   });
   router.post('/v1/studies/:uid/stable', express.json({ limit: '16mb' }), async (req, res) => {
     const uid = studyUid(req.params.uid);

@@ -92,12 +92,13 @@ corpusSuite('POST /v1/studies/:uid/stable', () => {
       expect(log).toContain('Summary: 0 errors, 1 warning over the whole study');
     });
 
-    it('then GET /v1/studies/:uid/instances, which the gateway read first, named that delivery and every instance by its place', async () => {
+    it('then GET /v1/studies/:uid/instances, which the gateway read first, named that delivery (in the body and its header) and every instance by its place', async () => {
       await deliver(HEAD.slice(0, 2));
       const last = await deliver(HEAD.slice(2));
-      const { body } = await request(descriptor.app).get(`/v1/studies/${uid}/instances`).expect(200);
+      const { body, headers } = await request(descriptor.app).get(`/v1/studies/${uid}/instances`).expect(200);
       const instances = StudyInstancesSchema.parse(body);
       expect(instances.lastDeliveryId).toBe(last);
+      expect(headers['x-last-delivery-id']).toBe(last);
       expect(instances.instances.map((instance) => instance.file).sort()).toEqual(
         HEAD.map((relative) => `originals/${sopOf(relative)}.dcm`).sort(),
       );

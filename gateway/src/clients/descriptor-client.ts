@@ -1,24 +1,40 @@
 import {
+  acceptId,
   DescribeBatchAnswerSchema,
   DescribeResultSchema,
   Headers,
   StableResultSchema,
-  StudyInstancesSchema,
   type DescribeRequest,
   type DescribeResult,
   type StableRequest,
   type StableResult,
-  type StudyInstances,
 } from '@dsv/common';
 import { batchCalls } from './batch-calls.ts';
-import { callService, createServiceAgent, internalAuth, jsonBody, type RequestBody } from './service-call.ts';
+import {
+  callService,
+  createServiceAgent,
+  fetchDocument,
+  internalAuth,
+  jsonBody,
+  outsideContract,
+  type RequestBody,
+} from './service-call.ts';
 import { stagedMultipart } from './staged-multipart.ts';
 import { TransportChoice, type ServiceTarget } from './transport.ts';
+
+/**
+ * A study's instances as the descriptor answered them (its StudyInstances document, never parsed here: the
+ * validator's study checks read it), and the last delivery they reach, from the answer's header.
+ */
+export interface HeldInstances {
+  lastDeliveryId: string;
+  document: Buffer;
+}
 
 export interface DescriptorClient {
   describe(request: DescribeRequest, upload: { correlationId: string; dir: string }): Promise<DescribeResult>;
   /** GET /v1/studies/<StudyInstanceUID>/instances: what the study-level checks read. */
-  studyInstances(StudyInstanceUID: string, correlationId: string): Promise<StudyInstances>;
+  studyInstances(StudyInstanceUID: string, correlationId: string): Promise<HeldInstances>;
   /** POST /v1/studies/<StudyInstanceUID>/stable: the study had no delivery for stableAfterSeconds. */
   markStable(StudyInstanceUID: string, request: StableRequest): Promise<StableResult>;
 }
@@ -64,7 +80,11 @@ export function createDescriptorClient(target: ServiceTarget): DescriptorClient 
     async studyInstances(StudyInstanceUID, correlationId) {
       const url = studyUrl(baseUrl, StudyInstanceUID, 'instances');
       const headers = { [Headers.correlationId]: correlationId, ...internalAuth(internalToken) };
-      return (await callService('descriptor', url, { agent, headers }, StudyInstancesSchema, timeoutMs)).body;
+      const answer = await fetchDocument('descriptor', url, { agent, headers }, timeoutMs);
+      // A delivery id (a ULID) is plain: anything else is not the descriptor's answer.
+      const lastDeliveryId = acceptId(answer.headers[Headers.lastDeliveryId]);
+      if (!lastDeliveryId) throw outsideContract('descriptor');
+      return { lastDeliveryId, document: answer.bytes };
     },
     async markStable(StudyInstanceUID, request) {
       const url = studyUrl(baseUrl, StudyInstanceUID, 'stable');

@@ -38,7 +38,11 @@ export interface ServiceRequest {
 
 /** A JSON body (a request by reference: the staged files are named, not sent). */
 export function jsonBody(value: unknown): RequestBody {
-  const bytes = Buffer.from(JSON.stringify(value));
+  return jsonBytesBody(Buffer.from(JSON.stringify(value)));
+}
+
+/** A JSON document already serialised (one a sibling answered, passed on as it came). */
+export function jsonBytesBody(bytes: Buffer): RequestBody {
   return {
     bytes,
     contentType: 'application/json',
@@ -63,24 +67,58 @@ export async function callService<S extends z.ZodType>(
   schema: S,
   timeoutMs: number,
 ): Promise<{ status: number; body: z.infer<S> }> {
+  const response = await successfulExchange(service, url, request, timeoutMs);
+  const parsed = schema.safeParse(parseJson(response.bytes));
+  if (!parsed.success) throw outsideContract(service);
+  return { status: response.status, body: parsed.data };
+}
+
+/**
+ * A call whose JSON answer is kept as it came, unparsed, with the answer's headers: for a document the
+ * gateway only passes on to the other sibling (the study's instances, from the descriptor to the validator's
+ * study checks), which checks it against the contract itself.
+ */
+export async function fetchDocument(
+  service: 'validator' | 'descriptor',
+  url: string,
+  request: ServiceRequest,
+  timeoutMs: number,
+): Promise<{ headers: Record<string, string | string[] | undefined>; bytes: Buffer }> {
+  const { headers, bytes } = await successfulExchange(service, url, request, timeoutMs);
+  return { headers, bytes };
+}
+
+/** The answer of a call outside the sibling's contract (a missing field, another shape). */
+export function outsideContract(service: 'validator' | 'descriptor'): AppError {
+  return new AppError('PROCESSING_FAILED', `The ${service} answered outside its contract`, { service });
+}
+
+/** One exchange with a 2xx answer; anything else thrown as callService says. */
+async function successfulExchange(
+  service: 'validator' | 'descriptor',
+  url: string,
+  request: ServiceRequest,
+  timeoutMs: number,
+): Promise<Answer> {
   // A plain timer, not AbortSignal.timeout: the signal machinery cost ~2% of the gateway's CPU per study.
   const deadline = { passed: false };
-  let response: { status: number; text: string };
+  let response: Answer;
   try {
     response = await exchange(new URL(url), request, timeoutMs, deadline);
   } catch (error) {
     const reason = deadline.passed ? `no answer within ${timeoutMs} ms` : 'unreachable';
     throw new RetryableError(reason, new AppError('DOWNSTREAM_UNAVAILABLE', `The ${service} is ${reason}`, { service }, { cause: error }));
   }
-  const json = parseJson(response.text);
   if (response.status < 200 || response.status > 299) {
-    throw answerError(service, response.status, (json as { error?: { code?: string } } | undefined)?.error?.code);
+    throw answerError(service, response.status, (parseJson(response.bytes) as { error?: { code?: string } } | undefined)?.error?.code);
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    throw new AppError('PROCESSING_FAILED', `The ${service} answered outside its contract`, { service });
-  }
-  return { status: response.status, body: parsed.data };
+  return response;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  bytes: Buffer;
 }
 
 /**
@@ -103,23 +141,19 @@ export function answerError(service: 'validator' | 'descriptor', status: number,
  * disk only when the socket has taken the previous ones (Node 20's fetch did not wait, and held a 1 GB
  * body in memory). An answer that arrives before the body is all sent (a 413, a 401) still counts.
  */
-function exchange(
-  url: URL,
-  { headers, body, agent }: ServiceRequest,
-  timeoutMs: number,
-  deadline: { passed: boolean },
-): Promise<{ status: number; text: string }> {
+function exchange(url: URL, { headers, body, agent }: ServiceRequest, timeoutMs: number, deadline: { passed: boolean }): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let controller: Dispatcher.DispatchController | null = null;
     let settled = false;
     let status = 0;
+    let answerHeaders: Answer['headers'] = {};
     const parts: Buffer[] = [];
     const settle = (error: Error | null): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (error) reject(error);
-      else resolve({ status, text: Buffer.concat(parts).toString('utf8') });
+      else resolve({ status, headers: answerHeaders, bytes: Buffer.concat(parts) });
     };
     const timer = setTimeout(() => {
       deadline.passed = true;
@@ -133,8 +167,9 @@ function exchange(
         // The deadline passed while the request waited for a connection.
         if (settled) started.abort(new Error('abandoned'));
       },
-      onResponseStart(_controller, statusCode) {
+      onResponseStart(_controller, statusCode, headers) {
         status = statusCode;
+        answerHeaders = headers;
       },
       onResponseData(_controller, chunk) {
         parts.push(chunk);
@@ -160,9 +195,9 @@ function exchange(
   });
 }
 
-function parseJson(text: string): unknown {
+function parseJson(bytes: Buffer): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(bytes.toString('utf8'));
   } catch {
     return undefined;
   }

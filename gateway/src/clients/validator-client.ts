@@ -3,19 +3,21 @@ import {
   StudyChecksResultSchema,
   ValidationBatchAnswerSchema,
   ValidationReportSchema,
-  type StudyChecksRequest,
   type StudyChecksResult,
   type ValidationReport,
 } from '@dsv/common';
 import { batchCalls } from './batch-calls.ts';
-import { callService, createServiceAgent, internalAuth, jsonBody, type RequestBody } from './service-call.ts';
+import { callService, createServiceAgent, internalAuth, jsonBytesBody, type RequestBody } from './service-call.ts';
 import { stagedMultipart } from './staged-multipart.ts';
 import { TransportChoice, type ServiceTarget } from './transport.ts';
 
 export interface ValidatorClient {
   validate(upload: { studyId: string; correlationId: string; dir: string; files: readonly string[] }): Promise<ValidationReport>;
-  /** POST /v1/study-checks: the checks that need the whole DICOM study, run when it goes stable. */
-  studyChecks(request: StudyChecksRequest, correlationId: string): Promise<StudyChecksResult>;
+  /**
+   * POST /v1/study-checks: the checks that need the whole DICOM study, run when it goes stable, over the
+   * descriptor's StudyInstances document, sent as it came (a StudyChecksRequest).
+   */
+  studyChecks(instances: Buffer, correlationId: string): Promise<StudyChecksResult>;
 }
 
 interface BatchItem {
@@ -49,11 +51,10 @@ export function createValidatorClient(target: ServiceTarget): ValidatorClient {
         async () => send(await stagedMultipart(dir, files)),
       );
     },
-    async studyChecks(request, correlationId) {
+    async studyChecks(instances, correlationId) {
       const headers = { [Headers.correlationId]: correlationId, ...internalAuth(internalToken) };
-      return (
-        await callService('validator', studyChecksUrl, { agent, headers, body: jsonBody(request) }, StudyChecksResultSchema, timeoutMs)
-      ).body;
+      const body = jsonBytesBody(instances);
+      return (await callService('validator', studyChecksUrl, { agent, headers, body }, StudyChecksResultSchema, timeoutMs)).body;
     },
   };
 }

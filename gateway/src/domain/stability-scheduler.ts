@@ -134,8 +134,10 @@ export class StabilityScheduler {
     const uid = study.StudyInstanceUID;
     try {
       const correlationId = (await this.deps.store.get(study.lastDeliveryId))?.correlationId ?? study.lastDeliveryId;
+      // The instances go from the descriptor to the validator as the descriptor wrote them: a study of
+      // thousands of instances is never parsed, checked and written out again here.
       const held = await this.call('descriptor', () => descriptor.studyInstances(uid, correlationId));
-      const checks = await this.call('validator', () => validator.studyChecks({ instances: held.instances }, correlationId));
+      const checks = await this.call('validator', () => validator.studyChecks(held.document, correlationId));
       const { errors, warnings } = checks;
       const result = await this.call('descriptor', () =>
         descriptor.markStable(uid, { correlationId, lastDeliveryId: held.lastDeliveryId, errors, warnings }),

@@ -62,7 +62,8 @@ describe('StabilityScheduler', () => {
         async studyInstances(uid, correlationId) {
           calls.push(`instances ${uid} ${correlationId}`);
           const study = (await data.studyRecord(uid))!;
-          return { StudyInstanceUID: uid, lastDeliveryId: study.lastDeliveryId, instances };
+          const held: StudyInstances = { StudyInstanceUID: uid, lastDeliveryId: study.lastDeliveryId, instances };
+          return { lastDeliveryId: study.lastDeliveryId, document: Buffer.from(JSON.stringify(held)) };
         },
         async markStable(uid, request) {
           calls.push(`stable ${uid} ${request.lastDeliveryId} ${request.errors.length}/${request.warnings.length}`);
@@ -70,8 +71,8 @@ describe('StabilityScheduler', () => {
         },
       },
       validator: {
-        async studyChecks(request) {
-          calls.push(`checks ${request.instances.length}`);
+        async studyChecks(document) {
+          calls.push(`checks ${(JSON.parse(document.toString('utf8')) as StudyInstances).instances.length}`);
           return checksAnswer();
         },
       },

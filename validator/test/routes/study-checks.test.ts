@@ -1,4 +1,4 @@
-import { createLogger, EventBus, StudyChecksResultSchema, type InstanceSummary } from '@dsv/common';
+import { createLogger, EventBus, StudyChecksResultSchema, type InstanceSummary, type StudyInstances } from '@dsv/common';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
@@ -33,6 +33,16 @@ describe('POST /v1/study-checks', () => {
     it('then 200 with no finding', async () => {
       const res = await post(build(), { instances: [instance(1), instance(2), instance(3)] }).expect(200);
       expect(StudyChecksResultSchema.parse(res.body)).toEqual({ errors: [], warnings: [] });
+    });
+
+    it("then the descriptor's StudyInstances document, as the gateway passes it on, is such a request", async () => {
+      const held: StudyInstances = {
+        StudyInstanceUID: '1.2.3',
+        lastDeliveryId: '01JD0000000000000000000000',
+        instances: [instance(1), instance(3)],
+      };
+      const res = await post(build(), held).expect(200);
+      expect(res.body.warnings.map((f: { code: string }) => f.code)).toEqual(['instance-number-gap']);
     });
   });
 

@@ -35,7 +35,12 @@ export const DescriptorApi: ApiDescription = {
       method: 'get',
       path: '/v1/studies/:uid/instances',
       summary: "A study's instances, for the study-level checks",
-      responses: { 200: { description: 'The instances', schema: StudyInstancesSchema } },
+      responses: {
+        200: {
+          description: 'The instances; the header x-last-delivery-id repeats lastDeliveryId (the gateway passes the body on unread)',
+          schema: StudyInstancesSchema,
+        },
+      },
     },
     {
       method: 'post',

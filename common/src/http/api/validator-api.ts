@@ -29,7 +29,7 @@ export const ValidatorApi: ApiDescription = {
     {
       method: 'post',
       path: '/v1/study-checks',
-      summary: 'The checks that need a whole study, run when it goes stable',
+      summary: "The checks that need a whole study, run when it goes stable, over the descriptor's GET /v1/studies/:uid/instances",
       body: [{ contentType: 'application/json', schema: StudyChecksRequestSchema }],
       responses: { 200: { description: 'Study-level findings', schema: StudyChecksResultSchema } },
     },
