@@ -6,7 +6,9 @@
  *   (SHA-256) and flushed (fdatasync); then a validation and a store, each batched by reference; 201 when
  *   stored, then the staged file goes.
  * - validator: reads each staged file and parses its header with dicom-parser (up to Pixel Data); a file
- *   that does not parse is refused. With FLOOR_CHECKS=1, our validator's checks instead (checkingValidatorRole).
+ *   that does not parse is refused. With FLOOR_CHECKS=1, our validator's checks instead (checkingValidatorRole);
+ *   with FLOOR_CHECKS=gateway the gateway runs those checks itself and never calls the validator: the design
+ *   with one hop fewer per instance.
  * - descriptor: hard-links each file into its study's folder, flushes each folder touched and records the
  *   instances in one SQLite transaction per batch, made durable by one flush of the WAL.
  * Between the processes: JSON over keep-alive HTTP, one call in flight per sibling, the files that come
@@ -127,22 +129,25 @@ function batched<I, O>(url: string): (item: I) => Promise<O> {
     });
 }
 
+/** Checks staged files; one answer per file, in order. */
+type Checks = (files: readonly string[]) => Promise<Parsed[]>;
+
 /**
- * The validator with FLOOR_CHECKS=1 (`npm run bench -- --floor-checks`): each staged file read and checked
- * as our validator checks a delivery of one file (inspectFile, validateFile, validateUpload, with our
- * validator's configuration), a file with an error finding refused; the floor's other work stays as it
- * is. It says what the checks themselves cost a design that does nothing else.
+ * Our validator's checks, as it checks a delivery of one file (inspectFile, validateFile, validateUpload,
+ * with its configuration): a file with an error finding is refused. They say what the checks themselves
+ * cost a design that does nothing else: in the validator with FLOOR_CHECKS=1 (`npm run bench --
+ * --floor-checks`), in the gateway's own process with FLOOR_CHECKS=gateway (`--floor-checks-in-gateway`).
  */
-async function checkingValidatorRole(): Promise<http.Server> {
+async function loadChecks(): Promise<Checks> {
   const { inspectFile } = await import('../common/src/dicom/inspect-file.ts');
   const { inspectOptions, loadValidatorConfig } = await import('../validator/src/config.ts');
   const { validateFile } = await import('../validator/src/domain/validate-file.ts');
   const { validateUpload } = await import('../validator/src/domain/validate-upload.ts');
   const config = loadValidatorConfig({ ...process.env, CONFIG_DIR: fileURLToPath(new URL('../config', import.meta.url)) });
   const options = inspectOptions(config);
-  return jsonServer(async (body) => {
+  return async (files) => {
     const parsed: Parsed[] = [];
-    for (const file of body as string[]) {
+    for (const file of files) {
       try {
         const checked = validateFile(await inspectFile(file, options), path.basename(file), config);
         const verdict = validateUpload([checked], config.severity);
@@ -154,7 +159,12 @@ async function checkingValidatorRole(): Promise<http.Server> {
       }
     }
     return parsed;
-  });
+  };
+}
+
+async function checkingValidatorRole(): Promise<http.Server> {
+  const check = await loadChecks();
+  return jsonServer((body) => check(body as string[]));
 }
 
 function validatorRole(): http.Server {
@@ -216,10 +226,12 @@ function descriptorRole(): http.Server {
 
 /**
  * The gateway's side of the pipeline: a staged file validated, then stored, each call batched; the staged
- * file goes once the descriptor has it.
+ * file goes once the descriptor has it. With `check`, validated here, in this process.
  */
-function pipeline(): (file: Staged) => Promise<void> {
-  const validate = batched<string, Parsed>(`${process.env.FLOOR_VALIDATOR_URL}/validate`);
+function pipeline(check?: Checks): (file: Staged) => Promise<void> {
+  const validate = check
+    ? async (file: string): Promise<Parsed> => (await check([file]))[0]!
+    : batched<string, Parsed>(`${process.env.FLOOR_VALIDATOR_URL}/validate`);
   const store = batched<Staged & { instance: Parsed }, { stored: boolean }>(`${process.env.FLOOR_DESCRIPTOR_URL}/store`);
   return async (file) => {
     const instance = await validate(file.path);
@@ -235,8 +247,8 @@ function stagingFolder(): string {
   return staging;
 }
 
-function gatewayRole(): http.Server {
-  const ingest = pipeline();
+function gatewayRole(check?: Checks): http.Server {
+  const ingest = pipeline(check);
   const staging = stagingFolder();
   let count = 0;
   return http.createServer((req, res) => {
@@ -386,7 +398,8 @@ if (role === 'dimse') {
 } else {
   const validator = (): Promise<http.Server> | http.Server =>
     process.env.FLOOR_CHECKS === '1' ? checkingValidatorRole() : validatorRole();
-  const server = role === 'validator' ? await validator() : role === 'descriptor' ? descriptorRole() : gatewayRole();
+  const gateway = async (): Promise<http.Server> => gatewayRole(process.env.FLOOR_CHECKS === 'gateway' ? await loadChecks() : undefined);
+  const server = role === 'validator' ? await validator() : role === 'descriptor' ? descriptorRole() : await gateway();
   server.keepAliveTimeout = 60_000;
   serveBenchServer(server);
 }

@@ -26,14 +26,18 @@ export interface RunningFloor {
  */
 const NODE_FLAGS = ['--pending-deprecation', '--no-deprecation'];
 
+/** Where the floor runs our validator's checks (`--floor-checks`, `--floor-checks-in-gateway`). */
+export type FloorChecks = 'validator' | 'gateway';
+
 export const FLOOR_SERVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'floor-server.ts');
 
 /**
  * Starts the three processes of `floor-server.ts` on free ports, each with a folder of its own under one
  * temporary folder; with `dimsePort`, the gateway is its DICOM door (C-STORE) on that port instead; with
- * `checks`, the validator runs our validator's checks on each file instead of parsing its header alone.
+ * `checks`, our validator's checks run on each file instead of a parse of its header alone: in the
+ * validator, or in the gateway's own process (which then never calls the validator).
  */
-export async function startFloor(options: { dimsePort?: number; checks?: boolean } = {}): Promise<RunningFloor> {
+export async function startFloor(options: { dimsePort?: number; checks?: FloorChecks } = {}): Promise<RunningFloor> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dsv-bench-floor-'));
   const children: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
@@ -46,9 +50,13 @@ export async function startFloor(options: { dimsePort?: number; checks?: boolean
     return started;
   };
   try {
-    const validator = await start('validator', options.checks ? { FLOOR_CHECKS: '1' } : {});
+    const validator = await start('validator', options.checks === 'validator' ? { FLOOR_CHECKS: '1' } : {});
     const descriptor = await start('descriptor');
-    const siblings = { FLOOR_VALIDATOR_URL: validator.url, FLOOR_DESCRIPTOR_URL: descriptor.url };
+    const siblings = {
+      FLOOR_VALIDATOR_URL: validator.url,
+      FLOOR_DESCRIPTOR_URL: descriptor.url,
+      ...(options.checks === 'gateway' ? { FLOOR_CHECKS: 'gateway' } : {}),
+    };
     const gateway =
       options.dimsePort === undefined
         ? await start('gateway', siblings)

@@ -29,7 +29,7 @@ import {
   type Goal,
   type SummaryLine,
 } from './report.ts';
-import { FLOOR_SERVER } from './floor.ts';
+import { FLOOR_SERVER, type FloorChecks } from './floor.ts';
 import { startTarget, type Target, type TargetName } from './targets.ts';
 import { noteCleanup, recentCleanupWarning } from './recent-deletions.ts';
 import { cacheDir, prepareWorkload, workloadSpecs, type Workload, type WorkloadKind } from './workloads.ts';
@@ -42,6 +42,8 @@ const USAGE = `npm run bench -- [options]
   --no-baseline    do not run the bare Node baseline
   --no-floor       do not run the floor (bench/floor-server.ts: three bare processes over HTTP; ct and small only)
   --floor-checks   the floor's validator runs our validator's checks on each file instead of parsing its header alone
+  --floor-checks-in-gateway
+                   the floor's gateway runs those checks itself and never calls its validator (one hop fewer)
   --quiet-wait S   before each run, wait up to S seconds for the rest of the machine to go quiet (default 20, 0: no wait)
   --json FILE      also write every run's numbers as JSON to FILE
   --against DIR    also run our services from the checkout at DIR (another commit, its node_modules installed;
@@ -76,7 +78,7 @@ interface Options {
   orthanc: boolean;
   baseline: boolean;
   floor: boolean;
-  floorChecks: boolean;
+  floorChecks: FloorChecks | undefined;
   profileDir: string | undefined;
   againstRoot: string | undefined;
   quietWaitMs: number;
@@ -96,6 +98,7 @@ function parseOptions(argv: string[]): Options | null {
         'no-baseline': { type: 'boolean', default: false },
         'no-floor': { type: 'boolean', default: false },
         'floor-checks': { type: 'boolean', default: false },
+        'floor-checks-in-gateway': { type: 'boolean', default: false },
         profile: { type: 'string' },
         against: { type: 'string' },
         'quiet-wait': { type: 'string', default: '20' },
@@ -127,7 +130,7 @@ function parseOptions(argv: string[]): Options | null {
     orthanc: !values['no-orthanc'],
     baseline: !values['no-baseline'],
     floor: !values['no-floor'],
-    floorChecks: values['floor-checks'],
+    floorChecks: values['floor-checks-in-gateway'] ? 'gateway' : values['floor-checks'] ? 'validator' : undefined,
     profileDir: values.profile ? path.resolve(values.profile) : undefined,
     againstRoot,
     quietWaitMs: quietWait * 1000,
@@ -334,9 +337,11 @@ function describeMachine(options: Options): string[] {
     'Timing: from just before the first request starts to the last answer. Our gateway is asked ?wait=true, so it answers when',
     '  the upload is stored; Orthanc answers POST /instances once stored; the baseline once the body is on disk (no fsync);',
     '  the floor (bench/floor-server.ts: three Node processes over HTTP doing only what the design needs: staged, hashed, flushed,',
-    options.floorChecks
+    options.floorChecks === 'validator'
       ? "  each file checked by our validator's checks (--floor-checks), hard-linked, one SQLite commit and folder flush per batch; no statuses, events, logs or documents) once stored."
-      : '  header parsed, hard-linked, one SQLite commit and folder flush per batch; no statuses, events, logs, checks or documents) once stored.',
+      : options.floorChecks === 'gateway'
+        ? "  each file checked by our validator's checks in the gateway itself, no call to a validator (--floor-checks-in-gateway), hard-linked, one SQLite commit and folder flush per batch; no statuses, events, logs or documents) once stored."
+        : '  header parsed, hard-linked, one SQLite commit and folder flush per batch; no statuses, events, logs, checks or documents) once stored.',
     'inst/s and MB/s (10^6 bytes) count stored instances only; p50/p95: nearest rank over the requests of the run;',
     '  peak RSS: VmHWM reset at the start of the run (clear_refs), checked against VmRSS sampled every 50 ms;',
     '  CPU: user + system time of each process during the run; client CPU: this process (node:http, keep-alive, multipart written by hand);',

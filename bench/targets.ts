@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStack } from '../test/support/services.ts';
 import { startBaseline } from './baseline.ts';
-import { startFloor } from './floor.ts';
+import { startFloor, type FloorChecks } from './floor.ts';
 import { baselineSender, gatewaySender, orthancSender, type Sender } from './client.ts';
 import { startOrthanc } from './orthanc.ts';
 import type { SampledProcess } from './rss-sampler.ts';
@@ -33,8 +33,8 @@ export interface TargetOptions {
   profileLabel?: string;
   /** 'against' only: the checkout (built) whose services it runs. */
   againstRoot?: string | undefined;
-  /** 'floor' only: its validator runs our validator's checks (`--floor-checks`). */
-  floorChecks?: boolean;
+  /** 'floor' only: our validator's checks run in its validator (`--floor-checks`) or its gateway (`--floor-checks-in-gateway`). */
+  floorChecks?: FloorChecks | undefined;
 }
 
 const PROFILER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cpu-profiler.mjs');
@@ -47,7 +47,7 @@ export async function startTarget(name: TargetName, options: TargetOptions = {})
     return startOurs({ root: options.againstRoot, name: 'against' });
   }
   if (name === 'orthanc') return startOrthancTarget();
-  if (name === 'floor') return startFloorTarget(options.floorChecks ?? false);
+  if (name === 'floor') return startFloorTarget(options.floorChecks);
   return startBaselineTarget();
 }
 
@@ -127,8 +127,8 @@ async function startBaselineTarget(): Promise<Target> {
 }
 
 /** The three processes of floor-server.ts; like our archive, it keeps the earlier runs' studies. */
-async function startFloorTarget(checks: boolean): Promise<Target> {
-  const floor = await startFloor({ checks });
+async function startFloorTarget(checks: FloorChecks | undefined): Promise<Target> {
+  const floor = await startFloor(checks ? { checks } : {});
   return {
     name: 'floor',
     processes: floor.processes,

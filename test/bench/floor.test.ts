@@ -56,9 +56,10 @@ describe.skipIf(!canGenerate)('the bench floor: three bare processes over HTTP',
 });
 
 /**
- * `npm run bench -- --floor-checks`: the floor's validator runs our validator's checks on each file. A file
- * that parses and names its UIDs, but lacks what its IOD requires, passes the header-only floor and is
- * refused by this one; a valid study is stored as before.
+ * `npm run bench -- --floor-checks`: the floor's validator runs our validator's checks on each file; with
+ * `--floor-checks-in-gateway`, its gateway runs them itself. A file that parses and names its UIDs, but
+ * lacks what its IOD requires, passes the header-only floor and is refused by these; a valid study is
+ * stored as before.
  */
 describe.skipIf(!canGenerate)("the bench floor with our validator's checks", () => {
   let dir: string;
@@ -79,7 +80,7 @@ describe.skipIf(!canGenerate)("the bench floor with our validator's checks", () 
   });
 
   it('when a valid study and a file without its required attributes are sent, then the study is stored and the file refused (422); the floor without checks stores both', async () => {
-    const checking = await startFloor({ checks: true });
+    const checking = await startFloor({ checks: 'validator' });
     try {
       const send = baselineSender(checking.url);
       for (const file of files) expect(await send([file])).toEqual({ ok: true });
@@ -93,6 +94,19 @@ describe.skipIf(!canGenerate)("the bench floor with our validator's checks", () 
       expect(await baselineSender(parsing.url)([incomplete])).toEqual({ ok: true });
     } finally {
       await parsing.stop();
+    }
+  });
+
+  it('when the checks run in the gateway, then the same file is refused and the study stored with the validator process gone: no call reaches it', async () => {
+    const checking = await startFloor({ checks: 'gateway' });
+    try {
+      process.kill(checking.processes.find((p) => p.name === 'validator')!.pid, 'SIGKILL');
+      const send = baselineSender(checking.url);
+      for (const file of files) expect(await send([file])).toEqual({ ok: true });
+      expect(await send([incomplete])).toEqual({ ok: false, error: 'HTTP 422' });
+      expect(floorHoldings(checking)).toMatchObject({ folders: [files.length], instances: files.length, studies: 1 });
+    } finally {
+      await checking.stop();
     }
   });
 });
