@@ -79,13 +79,18 @@ describe.skipIf(!canGenerate)("the bench floor with our validator's checks", () 
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** The valid study is stored, the incomplete file refused. */
+  async function expectChecked(checking: RunningFloor): Promise<void> {
+    const send = baselineSender(checking.url);
+    for (const file of files) expect(await send([file])).toEqual({ ok: true });
+    expect(await send([incomplete])).toEqual({ ok: false, error: 'HTTP 422' });
+    expect(floorHoldings(checking)).toMatchObject({ folders: [files.length], instances: files.length, studies: 1 });
+  }
+
   it('when a valid study and a file without its required attributes are sent, then the study is stored and the file refused (422); the floor without checks stores both', async () => {
     const checking = await startFloor({ checks: 'validator' });
     try {
-      const send = baselineSender(checking.url);
-      for (const file of files) expect(await send([file])).toEqual({ ok: true });
-      expect(await send([incomplete])).toEqual({ ok: false, error: 'HTTP 422' });
-      expect(floorHoldings(checking)).toMatchObject({ folders: [files.length], instances: files.length, studies: 1 });
+      await expectChecked(checking);
     } finally {
       await checking.stop();
     }
@@ -101,10 +106,7 @@ describe.skipIf(!canGenerate)("the bench floor with our validator's checks", () 
     const checking = await startFloor({ checks: 'gateway' });
     try {
       process.kill(checking.processes.find((p) => p.name === 'validator')!.pid, 'SIGKILL');
-      const send = baselineSender(checking.url);
-      for (const file of files) expect(await send([file])).toEqual({ ok: true });
-      expect(await send([incomplete])).toEqual({ ok: false, error: 'HTTP 422' });
-      expect(floorHoldings(checking)).toMatchObject({ folders: [files.length], instances: files.length, studies: 1 });
+      await expectChecked(checking);
     } finally {
       await checking.stop();
     }
