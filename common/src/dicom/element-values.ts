@@ -73,19 +73,23 @@ export class ElementReader {
     return element.littleEndian ?? (element.tag.startsWith('0002') || this.parsed.littleEndian);
   }
 
+  /** Where the value's bytes end in the header; -1 when the element is absent, undefined-length, or not in the header. */
+  private valueEnd(element: DicomElement | undefined): number {
+    if (!element || element.length === UNDEFINED_LENGTH) return -1;
+    const end = element.offset + element.length;
+    return end > this.parsed.bytes.length ? -1 : end;
+  }
+
   /** The value's bytes, or null when the element is absent, undefined-length, or not in the header. */
   bytes(element: DicomElement | undefined): Uint8Array | null {
-    if (!element || element.length === UNDEFINED_LENGTH) return null;
-    if (element.offset + element.length > this.parsed.bytes.length) return null;
-    return this.parsed.bytes.subarray(element.offset, element.offset + element.length);
+    const end = this.valueEnd(element);
+    return end < 0 ? null : this.parsed.bytes.subarray(element!.offset, end);
   }
 
   /** Text decoded with the file's character set, padding kept (validators need to see it). */
   rawText(element: DicomElement | undefined): string | null {
-    if (!element || element.length === UNDEFINED_LENGTH) return null;
-    const end = element.offset + element.length;
-    if (end > this.parsed.bytes.length) return null;
-    return decodeTextAt(this.parsed.bytes, element.offset, end, this.characterSets, element.vr);
+    const end = this.valueEnd(element);
+    return end < 0 ? null : decodeTextAt(this.parsed.bytes, element!.offset, end, this.characterSets, element!.vr);
   }
 
   /** Text with the trailing NUL/space padding removed; undefined when absent or empty. */
@@ -108,21 +112,19 @@ export class ElementReader {
   /** Numbers from a DS/IS string or a binary US/SS/UL/SL/FL/FD value. */
   numbers(keyword: TagKeyword, dataset: DicomDataSet = this.parsed.dataset): number[] {
     const element = dataset.get(Tag[keyword]);
-    if (!element) return [];
-    const bytes = this.parsed.bytes;
-    if (element.length === UNDEFINED_LENGTH || element.offset + element.length > bytes.length) return [];
-    const vr = element.vr;
+    const end = this.valueEnd(element);
+    if (end < 0) return [];
+    const vr = element!.vr;
     const size = vr === undefined ? undefined : BINARY_NUMBER_SIZE[vr];
     if (size === undefined) {
       const values = this.texts(keyword, dataset).map(Number);
       return values.every((value) => Number.isFinite(value)) ? values : [];
     }
     // Read in place through one view of the header, not a view per value.
-    const view = headerView(bytes);
-    const le = this.littleEndian(element);
+    const view = headerView(this.parsed.bytes);
+    const le = this.littleEndian(element!);
     const out: number[] = [];
-    const end = element.offset + element.length;
-    for (let offset = element.offset; offset + size <= end; offset += size) out.push(readBinaryNumber(view, vr!, offset, le));
+    for (let offset = element!.offset; offset + size <= end; offset += size) out.push(readBinaryNumber(view, vr!, offset, le));
     return out;
   }
 
