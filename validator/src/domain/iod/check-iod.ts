@@ -117,22 +117,8 @@ function place(dataset: DicomDataSet, reader: ElementReader, parent: Place | nul
   return self;
 }
 
-const WATCHED_CHECKS = new WeakMap<readonly Check[], { watch: ReadonlySet<string>; flags: readonly boolean[] }>();
-
-/** Which of the checks name a watched keyword, worked out once per list of checks and watch list (one per config). */
-function watchedChecks(checks: readonly Check[], watch: ReadonlySet<string>): readonly boolean[] {
-  const known = WATCHED_CHECKS.get(checks);
-  if (known?.watch === watch) return known.flags;
-  const flags = checks.map((check) => check.kind === 'attribute' && watch.has(check.keyword));
-  WATCHED_CHECKS.set(checks, { watch, flags });
-  return flags;
-}
-
 function checkRules(checks: readonly Check[], at: Place, prefix: string, scope: Scope): void {
-  // Only top-level attributes have a requirement the caller watches.
-  const watched = prefix === '' ? watchedChecks(checks, scope.watch) : null;
-  for (let position = 0; position < checks.length; position++) {
-    const check = checks[position]!;
+  for (const check of checks) {
     if (check.kind === 'macro') {
       if (check.condition === null || check.condition(at)) checkRules(check.rules(), at, prefix, scope);
       continue;
@@ -144,7 +130,7 @@ function checkRules(checks: readonly Check[], at: Place, prefix: string, scope: 
     }
     const element = at.dataset.get(check.tag);
     // A condition is evaluated only where its answer changes something: a watched attribute, an absent or an empty one.
-    if (watched !== null && watched[position] === true && scope.requirements.get(check.keyword) !== 'required') {
+    if (prefix === '' && scope.watch.has(check.keyword) && scope.requirements.get(check.keyword) !== 'required') {
       scope.requirements.set(check.keyword, isRequired(check, at) ? 'required' : 'optional');
     }
     if (!element) {

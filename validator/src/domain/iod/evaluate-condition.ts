@@ -10,8 +10,8 @@ export interface Place {
   /** The data set that holds the sequence this item belongs to; null at the top level. */
   readonly parent: Place | null;
   readonly root: Place;
-  /** Conditions already evaluated here, by the number each got when compiled (made on the first). */
-  answers: Map<number, boolean> | null;
+  /** Conditions already evaluated here, by name (made on the first). */
+  answers: Map<string, boolean> | null;
   /** Text values already read here, by tag (made on the first). */
   texts: Map<string, readonly string[]> | null;
   /** Numeric values already read here, by tag (made on the first). */
@@ -46,15 +46,13 @@ export function compiledCondition(name: string): Compiled {
   let compiled = COMPILED.get(name);
   if (compiled === undefined) {
     const terms = IOD_TABLES.conditions[name];
-    // Each condition is numbered as it is compiled: the answers are kept by number, hashed and compared without
-    // reading a string.
-    compiled = terms === undefined ? NEVER : remembered(COMPILED.size, terms, compileTerms(terms));
+    compiled = terms === undefined ? NEVER : remembered(name, terms, compileTerms(terms));
     COMPILED.set(name, compiled);
   }
   return compiled;
 }
 
-function remembered(id: number, terms: readonly Term[], evaluate: Compiled): Compiled {
+function remembered(name: string, terms: readonly Term[], evaluate: Compiled): Compiled {
   if (everyTest(terms, (test) => test.fn === 'string' && test.el === 'SOPClassUID' && test.where === 'root')) {
     const bySopClass = new Map<string, boolean>();
     return (place) => {
@@ -71,10 +69,10 @@ function remembered(id: number, terms: readonly Term[], evaluate: Compiled): Com
   );
   return (place) => {
     const memo = rootOnly ? place.root : place;
-    const known = memo.answers?.get(id);
+    const known = memo.answers?.get(name);
     if (known !== undefined) return known;
     const answer = evaluate(place);
-    (memo.answers ??= new Map()).set(id, answer);
+    (memo.answers ??= new Map()).set(name, answer);
     return answer;
   };
 }
