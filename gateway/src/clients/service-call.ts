@@ -67,25 +67,10 @@ export async function callService<S extends z.ZodType>(
   schema: S,
   timeoutMs: number,
 ): Promise<{ status: number; body: z.infer<S> }> {
-  const response = await successfulExchange(service, url, request, timeoutMs);
+  const response = await fetchDocument(service, url, request, timeoutMs);
   const parsed = schema.safeParse(parseJson(response.bytes));
   if (!parsed.success) throw outsideContract(service);
   return { status: response.status, body: parsed.data };
-}
-
-/**
- * A call whose JSON answer is kept as it came, unparsed, with the answer's headers: for a document the
- * gateway only passes on to the other sibling (the study's instances, from the descriptor to the validator's
- * study checks), which checks it against the contract itself.
- */
-export async function fetchDocument(
-  service: 'validator' | 'descriptor',
-  url: string,
-  request: ServiceRequest,
-  timeoutMs: number,
-): Promise<{ headers: Record<string, string | string[] | undefined>; bytes: Buffer }> {
-  const { headers, bytes } = await successfulExchange(service, url, request, timeoutMs);
-  return { headers, bytes };
 }
 
 /** The answer of a call outside the sibling's contract (a missing field, another shape). */
@@ -93,8 +78,13 @@ export function outsideContract(service: 'validator' | 'descriptor'): AppError {
   return new AppError('PROCESSING_FAILED', `The ${service} answered outside its contract`, { service });
 }
 
-/** One exchange with a 2xx answer; anything else thrown as callService says. */
-async function successfulExchange(
+/**
+ * One exchange with a 2xx answer, kept as it came, unparsed, with its headers; anything else thrown as
+ * callService says. callService checks it against the contract; a document the gateway only passes on to
+ * the other sibling (the study's instances, from the descriptor to the validator's study checks) is
+ * checked by that sibling.
+ */
+export async function fetchDocument(
   service: 'validator' | 'descriptor',
   url: string,
   request: ServiceRequest,
